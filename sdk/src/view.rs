@@ -9,9 +9,7 @@ impl Shown {
     /// still a string to compare or search.
     pub fn text(&self) -> Option<&str> {
         match self {
-            Shown::Full(s) | Shown::Pseudonym(s) | Shown::Domain(s) | Shown::Redacted(s) => {
-                Some(s)
-            }
+            Shown::Full(s) | Shown::Pseudonym(s) | Shown::Domain(s) | Shown::Redacted(s) => Some(s),
             Shown::Withheld => None,
         }
     }

@@ -69,6 +69,9 @@ mod tests {
         assert_eq!(header_kind("FROM"), HeaderKind::Addresses);
         assert_eq!(header_kind("Received"), HeaderKind::Text(Category::Network));
         assert_eq!(header_kind("X-Mailer"), HeaderKind::Value(Category::Device));
-        assert_eq!(header_kind("X-Whatever"), HeaderKind::Text(Category::Content));
+        assert_eq!(
+            header_kind("X-Whatever"),
+            HeaderKind::Text(Category::Content)
+        );
     }
 }

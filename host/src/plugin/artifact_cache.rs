@@ -6,10 +6,10 @@
 //! overwritten, never used. The folder is the relay's own (mode 0700): deserialising
 //! loads native code, so it must be as trusted as the binary.
 
+use sha2::{Digest, Sha256};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -28,13 +28,16 @@ impl ArtifactCache {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
-        Ok(ArtifactCache { dir: dir.to_owned() })
+        Ok(ArtifactCache {
+            dir: dir.to_owned(),
+        })
     }
 
     fn entry_path(&self, engine: &Engine, wasm_sha256: &str) -> PathBuf {
         let mut h = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
-        self.dir.join(format!("{wasm_sha256}-{:016x}.cwasm", h.finish()))
+        self.dir
+            .join(format!("{wasm_sha256}-{:016x}.cwasm", h.finish()))
     }
 
     /// The cached component for this file hash, if a valid entry exists.

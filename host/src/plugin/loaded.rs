@@ -105,7 +105,12 @@ pub struct LoadedPlugin {
 
 impl std::fmt::Debug for LoadedPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LoadedPlugin({} from {})", self.identity, self.path.display())
+        write!(
+            f,
+            "LoadedPlugin({} from {})",
+            self.identity,
+            self.path.display()
+        )
     }
 }
 
@@ -117,22 +122,49 @@ impl LoadedPlugin {
     }
 
     /// Compiles and checks a plugin from bytes; `path` names it in logs.
-    pub fn load_bytes(runtime: &Arc<PluginRuntime>, path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
+    pub fn load_bytes(
+        runtime: &Arc<PluginRuntime>,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<LoadedPlugin, LoadError> {
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let component = runtime.compile(bytes, &sha256).map_err(LoadError::Compile)?;
+        let component = runtime
+            .compile(bytes, &sha256)
+            .map_err(LoadError::Compile)?;
         check_interface_version(&runtime.engine, &component).map_err(LoadError::Incompatible)?;
         let pre = runtime
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
         let pre = FilterPre::new(pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
-        let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
-        let raw = call_manifest(runtime, &pre, provisional).map_err(|e| LoadError::Manifest(e.to_string()))?;
-        let manifest = PluginManifest::check(raw)?;
-        let grant = Grant::for_purpose(&runtime.config.policy, &manifest.purpose, manifest.categories)
+        let provisional = Arc::new(PluginIdentity {
+            name: "?".into(),
+            version: "?".into(),
+            sha256: sha256.clone(),
+        });
+        let raw = call_manifest(runtime, &pre, provisional)
             .map_err(|e| LoadError::Manifest(e.to_string()))?;
-        let identity = Arc::new(PluginIdentity { name: manifest.name.clone(), version: manifest.version.clone(), sha256 });
-        Ok(LoadedPlugin { identity, manifest, grant, path: path.to_owned(), stats: PluginStats::default(), pre, runtime: runtime.clone() })
+        let manifest = PluginManifest::check(raw)?;
+        let grant = Grant::for_purpose(
+            &runtime.config.policy,
+            &manifest.purpose,
+            manifest.categories,
+        )
+        .map_err(|e| LoadError::Manifest(e.to_string()))?;
+        let identity = Arc::new(PluginIdentity {
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            sha256,
+        });
+        Ok(LoadedPlugin {
+            identity,
+            manifest,
+            grant,
+            path: path.to_owned(),
+            stats: PluginStats::default(),
+            pre,
+            runtime: runtime.clone(),
+        })
     }
 
     /// True when the plugin hooks this stage.
@@ -145,7 +177,12 @@ impl LoadedPlugin {
     pub fn call(&self, stage: &StageCall, input: &CallInput) -> Result<CallOutcome, PluginFailure> {
         let started = Instant::now();
         if !self.hooks(stage.stage()) {
-            return Ok(CallOutcome { verdict: FilterVerdict::of(Action::Continue), disclosed: CategorySet::default(), logs: vec![], elapsed: started.elapsed() });
+            return Ok(CallOutcome {
+                verdict: FilterVerdict::of(Action::Continue),
+                disclosed: CategorySet::default(),
+                logs: vec![],
+                elapsed: started.elapsed(),
+            });
         }
         let limits = &self.runtime.config.limits;
         let ctx = CallContext {
@@ -166,16 +203,25 @@ impl LoadedPlugin {
         let result = invoke(&self.pre, &mut store, stage);
         let state = store.data();
         let outcome = match result {
-            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output).map_err(PluginFailure::InvalidOutput),
+            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output)
+                .map_err(PluginFailure::InvalidOutput),
             Err(e) => Err(classify(e, state, limits.deadline)),
         };
         let elapsed = started.elapsed();
-        self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
+        self.stats.record(
+            outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()),
+            elapsed,
+        );
         if state.call.logs_dropped > 0 {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
         }
         let verdict = outcome?;
-        Ok(CallOutcome { verdict, disclosed: state.call.disclosed, logs: state.call.logs.clone(), elapsed })
+        Ok(CallOutcome {
+            verdict,
+            disclosed: state.call.disclosed,
+            logs: state.call.logs.clone(),
+            elapsed,
+        })
     }
 }
 
@@ -187,7 +233,11 @@ fn new_store(runtime: &PluginRuntime, ctx: CallContext) -> Store<StoreState> {
     store
 }
 
-fn invoke(pre: &FilterPre<StoreState>, store: &mut Store<StoreState>, stage: &StageCall) -> wasmtime::Result<wit::Verdict> {
+fn invoke(
+    pre: &FilterPre<StoreState>,
+    store: &mut Store<StoreState>,
+    stage: &StageCall,
+) -> wasmtime::Result<wit::Verdict> {
     let instance = pre.instantiate(&mut *store)?;
     let hooks = instance.mxr_filter_hooks();
     let env = store.data_mut().table().push(EnvelopeView)?;
@@ -206,7 +256,11 @@ fn invoke(pre: &FilterPre<StoreState>, store: &mut Store<StoreState>, stage: &St
     }
 }
 
-fn call_manifest(runtime: &PluginRuntime, pre: &FilterPre<StoreState>, plugin: Arc<PluginIdentity>) -> Result<wit::Manifest, PluginFailure> {
+fn call_manifest(
+    runtime: &PluginRuntime,
+    pre: &FilterPre<StoreState>,
+    plugin: Arc<PluginIdentity>,
+) -> Result<wit::Manifest, PluginFailure> {
     let limits = &runtime.config.limits;
     let ctx = CallContext {
         plugin,
@@ -223,7 +277,9 @@ fn call_manifest(runtime: &PluginRuntime, pre: &FilterPre<StoreState>, plugin: A
         logs_dropped: 0,
     };
     let mut store = new_store(runtime, ctx);
-    let result = pre.instantiate(&mut store).and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
+    let result = pre
+        .instantiate(&mut store)
+        .and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
     result.map_err(|e| classify(e, store.data(), limits.deadline))
 }
 
@@ -232,7 +288,10 @@ fn classify(err: wasmtime::Error, state: &StoreState, deadline: Duration) -> Plu
     if state.memory.hit {
         return PluginFailure::OutOfMemory(state.memory.bytes);
     }
-    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+    if err
+        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
         return PluginFailure::Capacity(format!("{err:#}"));
     }
     match err.downcast_ref::<Trap>() {

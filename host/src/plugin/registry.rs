@@ -114,8 +114,16 @@ impl PluginRegistry {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         let mut report = RescanReport::default();
         let on_disk = list_wasm_files(&self.dir);
-        for gone in files.keys().filter(|p| !on_disk.contains_key(*p)).cloned().collect::<Vec<_>>() {
-            if let Some(FileEntry { active: Some(p), .. }) = files.remove(&gone) {
+        for gone in files
+            .keys()
+            .filter(|p| !on_disk.contains_key(*p))
+            .cloned()
+            .collect::<Vec<_>>()
+        {
+            if let Some(FileEntry {
+                active: Some(p), ..
+            }) = files.remove(&gone)
+            {
                 tracing::info!(file = %gone.display(), plugin = %p.identity, "plugin file removed; unloading");
                 report.removed.push(gone);
             }
@@ -129,17 +137,34 @@ impl PluginRegistry {
         }
         if report.changed() {
             let set = self.build_set(&mut files, &mut report);
-            tracing::info!(generation = set.generation, plugins = set.len(), "plugin set active");
+            tracing::info!(
+                generation = set.generation,
+                plugins = set.len(),
+                "plugin set active"
+            );
             self.current.store(Arc::new(set));
         }
         report
     }
 
-    fn examine(&self, path: &Path, stamp: (u64, SystemTime), entry: &mut FileEntry, report: &mut RescanReport) {
+    fn examine(
+        &self,
+        path: &Path,
+        stamp: (u64, SystemTime),
+        entry: &mut FileEntry,
+        report: &mut RescanReport,
+    ) {
         let result = LoadedPlugin::load_file(&self.runtime, path);
-        let fresh = SystemTime::now().duration_since(stamp.1).map_or(true, |age| age < SETTLE_TIME);
+        let fresh = SystemTime::now()
+            .duration_since(stamp.1)
+            .map_or(true, |age| age < SETTLE_TIME);
         match result {
-            Ok(p) if entry.active.as_ref().is_some_and(|a| a.identity == p.identity) => {
+            Ok(p)
+                if entry
+                    .active
+                    .as_ref()
+                    .is_some_and(|a| a.identity == p.identity) =>
+            {
                 entry.seen = Some(stamp);
             }
             Ok(p) => {
@@ -153,7 +178,12 @@ impl PluginRegistry {
                 report.pending.push(path.to_owned());
             }
             Err(e) => {
-                let keeping = entry.active.as_ref().map_or("no previous version".to_owned(), |a| format!("keeping {}", a.identity));
+                let keeping = entry
+                    .active
+                    .as_ref()
+                    .map_or("no previous version".to_owned(), |a| {
+                        format!("keeping {}", a.identity)
+                    });
                 tracing::error!(file = %path.display(), reason = %e, "plugin file refused; {keeping}");
                 entry.seen = Some(stamp);
                 report.refused.push((path.to_owned(), e.to_string()));
@@ -163,16 +193,26 @@ impl PluginRegistry {
 
     /// The new set: one plugin per name. Where two files declare one name, the one
     /// already active wins, else the first path; the other is refused.
-    fn build_set(&self, files: &mut HashMap<PathBuf, FileEntry>, report: &mut RescanReport) -> PluginSet {
+    fn build_set(
+        &self,
+        files: &mut HashMap<PathBuf, FileEntry>,
+        report: &mut RescanReport,
+    ) -> PluginSet {
         let previous = self.current.load();
         let mut by_name: BTreeMap<String, Arc<LoadedPlugin>> = BTreeMap::new();
         let mut paths: Vec<&PathBuf> = files.keys().collect();
         paths.sort_by_key(|p| (!previous.get_by_path(p), (*p).clone()));
         for path in paths {
-            let Some(p) = &files[path].active else { continue };
+            let Some(p) = &files[path].active else {
+                continue;
+            };
             match by_name.get(&p.manifest.name) {
                 Some(winner) => {
-                    let reason = format!("another file, {}, already provides plugin {}", winner.path.display(), p.manifest.name);
+                    let reason = format!(
+                        "another file, {}, already provides plugin {}",
+                        winner.path.display(),
+                        p.manifest.name
+                    );
                     tracing::error!(file = %path.display(), %reason, "plugin file refused");
                     report.refused.push((path.clone(), reason));
                 }
@@ -181,7 +221,10 @@ impl PluginRegistry {
                 }
             }
         }
-        PluginSet { generation: previous.generation + 1, plugins: by_name }
+        PluginSet {
+            generation: previous.generation + 1,
+            plugins: by_name,
+        }
     }
 }
 
@@ -193,7 +236,9 @@ impl PluginSet {
 
 /// `*.wasm` regular files in `dir` (not hidden), with their (len, mtime).
 fn list_wasm_files(dir: &Path) -> HashMap<PathBuf, (u64, SystemTime)> {
-    let Ok(read) = std::fs::read_dir(dir) else { return HashMap::new() };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return HashMap::new();
+    };
     read.filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name();
@@ -202,7 +247,15 @@ fn list_wasm_files(dir: &Path) -> HashMap<PathBuf, (u64, SystemTime)> {
         })
         .filter_map(|e| {
             let meta = e.metadata().ok()?;
-            meta.is_file().then(|| (e.path(), (meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))))
+            meta.is_file().then(|| {
+                (
+                    e.path(),
+                    (
+                        meta.len(),
+                        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                    ),
+                )
+            })
         })
         .collect()
 }

@@ -8,8 +8,8 @@ use crate::privacy::detect::Detector;
 use crate::privacy::render::Renderer;
 use crate::privacy::{CategorySet, Grant, Pseudonymizer};
 use std::sync::Arc;
-use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -47,7 +47,11 @@ pub struct CallContext {
 impl CallContext {
     /// A renderer for this call's grant.
     pub fn renderer(&self) -> Renderer<'_> {
-        Renderer { grant: &self.grant, pseudonyms: &self.pseudonyms, detector: &*self.detector }
+        Renderer {
+            grant: &self.grant,
+            pseudonyms: &self.pseudonyms,
+            detector: &*self.detector,
+        }
     }
 }
 
@@ -61,15 +65,28 @@ pub struct MemoryCap {
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.bytes {
             self.hit = true;
-            wasmtime::bail!("memory cap of {} bytes reached (wanted {desired})", self.bytes);
+            wasmtime::bail!(
+                "memory cap of {} bytes reached (wanted {desired})",
+                self.bytes
+            );
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -96,12 +113,23 @@ impl StoreState {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        StoreState { wasi, table: ResourceTable::new(), memory: MemoryCap { bytes: memory_cap, hit: false }, call, stderr }
+        StoreState {
+            wasi,
+            table: ResourceTable::new(),
+            memory: MemoryCap {
+                bytes: memory_cap,
+                hit: false,
+            },
+            call,
+            stderr,
+        }
     }
 
     /// What the plugin wrote to stderr (a panic message, typically), lossily decoded.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).trim().to_owned()
+        String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_owned()
     }
 
     /// The resource table.
@@ -112,6 +140,9 @@ impl StoreState {
 
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

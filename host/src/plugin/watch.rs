@@ -21,7 +21,13 @@ pub struct PluginWatcher {
 pub fn watch(registry: Arc<PluginRegistry>) -> notify::Result<PluginWatcher> {
     let (tx, rx) = channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok_and(|e| !e.kind.is_access() || matches!(e.kind, notify::EventKind::Access(notify::event::AccessKind::Close(_)))) {
+        if event.is_ok_and(|e| {
+            !e.kind.is_access()
+                || matches!(
+                    e.kind,
+                    notify::EventKind::Access(notify::event::AccessKind::Close(_))
+                )
+        }) {
             let _ = tx.send(());
         }
     })?;
@@ -32,7 +38,9 @@ pub fn watch(registry: Arc<PluginRegistry>) -> notify::Result<PluginWatcher> {
         .spawn(move || {
             let mut due: Option<Instant> = None;
             loop {
-                let wait = due.map_or(Duration::from_secs(3600), |d| d.saturating_duration_since(Instant::now()));
+                let wait = due.map_or(Duration::from_secs(3600), |d| {
+                    d.saturating_duration_since(Instant::now())
+                });
                 match rx.recv_timeout(wait) {
                     Ok(()) => due = Some(Instant::now() + DEBOUNCE),
                     Err(RecvTimeoutError::Timeout) if due.is_some() => {

@@ -180,8 +180,20 @@ mod tests {
 
     #[test]
     fn stricter_never_widens() {
-        for a in [Form::Full, Form::Pseudonym, Form::Domain, Form::Redacted, Form::Withheld] {
-            for b in [Form::Full, Form::Pseudonym, Form::Domain, Form::Redacted, Form::Withheld] {
+        for a in [
+            Form::Full,
+            Form::Pseudonym,
+            Form::Domain,
+            Form::Redacted,
+            Form::Withheld,
+        ] {
+            for b in [
+                Form::Full,
+                Form::Pseudonym,
+                Form::Domain,
+                Form::Redacted,
+                Form::Withheld,
+            ] {
                 let s = a.stricter(b);
                 assert!(s >= a && s >= b, "{a} ∧ {b} gave {s}");
             }
@@ -191,7 +203,10 @@ mod tests {
     #[test]
     fn category_set_round_trips() {
         let set: CategorySet = [Category::Content, Category::Network].into_iter().collect();
-        assert_eq!(set.iter().collect::<Vec<_>>(), vec![Category::Network, Category::Content]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            vec![Category::Network, Category::Content]
+        );
         assert!(!set.contains(Category::Device));
     }
 }

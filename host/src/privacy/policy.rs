@@ -21,8 +21,13 @@ impl PurposeId {
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok { Ok(PurposeId(s.to_owned())) } else { Err(format!("invalid purpose id {s:?}")) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(PurposeId(s.to_owned()))
+        } else {
+            Err(format!("invalid purpose id {s:?}"))
+        }
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {
@@ -106,8 +111,10 @@ impl PurposePolicy {
 
     /// Reads and validates a policy file.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| PolicyError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::parse(&text)
     }
 
@@ -130,12 +137,20 @@ impl PurposePolicy {
                         key: format!("purposes.{name}.forms.{c}"),
                         problem: format!(
                             "form {f} does not apply to {c} (allowed: {})",
-                            c.allowed_forms().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+                            c.allowed_forms()
+                                .iter()
+                                .map(|f| f.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     });
                 }
             }
-            let rule = PurposeRule { description: p.description, explicit: p.explicit, forms: p.forms };
+            let rule = PurposeRule {
+                description: p.description,
+                explicit: p.explicit,
+                forms: p.forms,
+            };
             purposes.insert(id, rule);
         }
         Ok(PurposePolicy { purposes })
@@ -143,7 +158,10 @@ impl PurposePolicy {
 
     /// The rule for a purpose, if the policy has it.
     pub fn purpose(&self, id: &str) -> Option<&PurposeRule> {
-        self.purposes.iter().find(|(k, _)| k.as_str() == id).map(|(_, v)| v)
+        self.purposes
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, v)| v)
     }
 
     /// Every purpose id, sorted.
@@ -176,8 +194,14 @@ mod tests {
         let cases = [
             ("version = 2\n[purposes]\n", "version"),
             ("version = 1\ncolour = 1\n[purposes]\n", "colour"),
-            ("version = 1\n[purposes.x.forms]\ncontent = \"pseudonym\"\n", "purposes.x.forms.content"),
-            ("version = 1\n[purposes.x.forms]\nbogus = \"full\"\n", "bogus"),
+            (
+                "version = 1\n[purposes.x.forms]\ncontent = \"pseudonym\"\n",
+                "purposes.x.forms.content",
+            ),
+            (
+                "version = 1\n[purposes.x.forms]\nbogus = \"full\"\n",
+                "bogus",
+            ),
             ("version = 1\n[purposes.Bad]\n", "purposes.Bad"),
         ];
         for (text, key) in cases {

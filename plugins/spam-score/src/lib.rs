@@ -1,1 +1,66 @@
+//! `spam-score`: heuristic spam scoring, with thresholds to tag, quarantine or reject.
+//!
+//! Rules: spam phrases (English and Dutch) in subject and body, shouting capitals,
+//! runs of exclamation marks, link-heavy HTML, link text naming another host than its
+//! href, suspicious top-level domains, and a missing Date or Message-ID. Its purpose,
+//! `spam-filtering`, shows the text with personal data redacted and sender domains in
+//! full, which is what these rules read.
+//!
+//! Config (`key = value` lines; defaults shown):
+//! ```text
+//! tag = 5.0
+//! quarantine = 10.0
+//! reject = 15.0
+//! phrases = extra phrase, another one
+//! ```
 
+mod rules;
+mod settings;
+
+use mxr_sdk::{Envelope, Filter, Message, Verdict};
+use settings::Settings;
+
+struct SpamScore;
+
+impl Filter for SpamScore {
+    fn on_data(_env: &Envelope, msg: &Message) -> Verdict {
+        let settings = Settings::parse(&mxr_sdk::config());
+        let hits = rules::score(msg, &settings.extra_phrases);
+        let score: f64 = hits.iter().map(|h| h.score).sum();
+        let detail: Vec<String> = hits
+            .iter()
+            .map(|h| format!("{}={:.1}", h.rule, h.score))
+            .collect();
+        let mut verdict = if score >= settings.reject {
+            Verdict::reject(550, "5.7.1", "Message rejected as spam")
+        } else if score >= settings.quarantine {
+            Verdict::quarantine(&format!("spam score {score:.1}"))
+        } else {
+            Verdict::next()
+        };
+        if score >= settings.tag {
+            verdict = verdict.with_tag("spam");
+        }
+        for h in &hits {
+            verdict = verdict.with_tag(&format!("spam.{}", h.rule));
+        }
+        let summary = format!(
+            "{score:.1} ({})",
+            if detail.is_empty() {
+                "clean".into()
+            } else {
+                detail.join(" ")
+            }
+        );
+        verdict
+            .with_score(score)
+            .with_header("X-Spam-Score", &summary)
+    }
+}
+
+mxr_sdk::export_filter!(
+    SpamScore,
+    purpose = "spam-filtering",
+    categories = [Content, EmailAddress, Conversion],
+    stages = [Data]
+);

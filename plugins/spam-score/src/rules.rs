@@ -1,0 +1,263 @@
+//! The scoring rules. Each returns the hits it found; scores add up.
+
+use mxr_sdk::Message;
+
+/// One rule that fired.
+pub struct Hit {
+    pub rule: &'static str,
+    pub score: f64,
+}
+
+const PHRASES: &[&str] = &[
+    "viagra",
+    "cialis",
+    "lottery",
+    "you have won",
+    "you've won",
+    "claim your prize",
+    "winner!",
+    "act now",
+    "limited time offer",
+    "100% free",
+    "risk-free",
+    "wire transfer",
+    "urgent response",
+    "inheritance",
+    "bitcoin investment",
+    "double your money",
+    "no credit check",
+    "click here",
+    "unsubscribe here",
+    "dear friend",
+    "congratulations!",
+    "verify your account",
+    "your account has been suspended",
+    // Dutch
+    "gefeliciteerd",
+    "u heeft gewonnen",
+    "je hebt gewonnen",
+    "klik hier",
+    "gratis",
+    "prijs ophalen",
+    "uw account is geblokkeerd",
+    "bevestig uw gegevens",
+    "erfenis",
+    "beleggen in bitcoin",
+];
+
+const SUSPICIOUS_TLDS: &[&str] = &[
+    "xyz", "top", "click", "loan", "work", "zip", "mov", "gq", "tk", "ml", "cf", "ga", "country",
+    "kim", "men", "review",
+];
+
+/// Runs every rule over the message.
+pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
+    let subject = msg.subject().text().unwrap_or_default().to_owned();
+    let text = msg.text_body().text().unwrap_or_default().to_owned();
+    let html = msg.html_body().text().unwrap_or_default().to_owned();
+    let all = format!("{subject}\n{text}\n{html}").to_lowercase();
+    let mut hits = Vec::new();
+    let mut hit = |rule, score| hits.push(Hit { rule, score });
+
+    let phrases = PHRASES
+        .iter()
+        .map(|p| p.to_string())
+        .chain(extra.iter().cloned())
+        .filter(|p| all.contains(p.as_str()))
+        .count();
+    if phrases > 0 {
+        hit("phrases", (phrases as f64 * 1.5).min(7.5));
+    }
+    if shouting(&subject, 10, 0.7) {
+        hit("subject-caps", 2.0);
+    }
+    if shouting(&text, 40, 0.5) {
+        hit("body-caps", 1.5);
+    }
+    if subject.contains("!!") || text.contains("!!!") {
+        hit("exclamations", 1.0);
+    }
+    let links = links(&html);
+    let visible = strip_tags(&html);
+    if links.len() >= 3 && visible.trim().len() / links.len() < 80 {
+        hit("link-ratio", 1.5);
+    }
+    if !html.is_empty() && text.trim().is_empty() && links.len() >= 1 {
+        hit("html-only", 0.5);
+    }
+    if links.iter().any(|(href, label)| mismatched(href, label)) {
+        hit("link-mismatch", 3.0);
+    }
+    let bad_tlds = links
+        .iter()
+        .filter_map(|(href, _)| host(href))
+        .filter(|h| suspicious_tld(h))
+        .count()
+        + hosts_in_text(&text).filter(|h| suspicious_tld(h)).count();
+    if bad_tlds > 0 {
+        hit("suspicious-tld", (bad_tlds as f64 * 1.5).min(4.5));
+    }
+    let names: Vec<String> = msg
+        .header_names()
+        .iter()
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    if !names.iter().any(|n| n == "date") {
+        hit("no-date", 1.0);
+    }
+    if !names.iter().any(|n| n == "message-id") {
+        hit("no-message-id", 1.5);
+    }
+    hits
+}
+
+/// True when at least `min_letters` letters are present and `ratio` of them are capitals.
+fn shouting(s: &str, min_letters: usize, ratio: f64) -> bool {
+    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    letters.len() >= min_letters && upper as f64 >= letters.len() as f64 * ratio
+}
+
+/// `(href, visible text)` of each `<a>` in an HTML body.
+fn links(html: &str) -> Vec<(String, String)> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(start) = lower[at..].find("<a ").map(|i| i + at) {
+        let Some(tag_end) = lower[start..].find('>').map(|i| i + start) else {
+            break;
+        };
+        let href = attr(&html[start..tag_end], "href").unwrap_or_default();
+        let close = lower[tag_end..]
+            .find("</a")
+            .map_or(html.len(), |i| i + tag_end);
+        out.push((
+            href,
+            strip_tags(&html[tag_end + 1..close]).trim().to_owned(),
+        ));
+        at = close.max(tag_end + 1);
+    }
+    out
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let i = lower.find(&format!("{name}="))? + name.len() + 1;
+    let rest = &tag[i..];
+    let (quote, body) = match rest.chars().next()? {
+        q @ ('"' | '\'') => (q, &rest[1..]),
+        _ => (' ', rest),
+    };
+    Some(
+        body.split(quote)
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    )
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The host of a URL, also from the relay's `<tracking:host>` form of tracking links.
+fn host(url: &str) -> Option<String> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("<tracking:")
+        .map(|r| r.trim_end_matches('>'))
+        .or_else(|| url.split_once("://").map(|(_, r)| r))?;
+    let host = rest
+        .split(['/', '?', '#', ':'])
+        .next()?
+        .to_ascii_lowercase();
+    (host.contains('.') && !host.is_empty()).then_some(host)
+}
+
+/// Link text that names a host other than the link's target (`paypal.com` → `evil.xyz`).
+fn mismatched(href: &str, label: &str) -> bool {
+    let Some(target) = host(href) else {
+        return false;
+    };
+    let shown = host(label).or_else(|| {
+        let l = label.trim().to_ascii_lowercase();
+        let looks_like_host = l.contains('.')
+            && !l.contains(' ')
+            && l.rsplit('.').next().is_some_and(|t| {
+                (2..=6).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphabetic())
+            });
+        looks_like_host.then(|| {
+            l.trim_start_matches("www.")
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+    });
+    match shown {
+        Some(shown) => {
+            let (t, s) = (
+                target.trim_start_matches("www."),
+                shown.trim_start_matches("www."),
+            );
+            t != s && !t.ends_with(&format!(".{s}")) && !s.ends_with(&format!(".{t}"))
+        }
+        None => false,
+    }
+}
+
+fn hosts_in_text(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split_whitespace()
+        .filter(|w| w.contains("://"))
+        .filter_map(host)
+}
+
+fn suspicious_tld(host: &str) -> bool {
+    host.rsplit('.')
+        .next()
+        .is_some_and(|tld| SUSPICIOUS_TLDS.contains(&tld))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_mismatch_table() {
+        let cases = [
+            ("https://paypal.com/login", "paypal.com", false),
+            ("https://evil.xyz/login", "www.paypal.com", true),
+            ("https://mail.example.com/x", "https://example.com", false),
+            ("<tracking:evil.xyz>", "https://bank.nl", true),
+            ("https://x.test/", "Click here", false),
+        ];
+        for (href, label, want) in cases {
+            assert_eq!(mismatched(href, label), want, "{href} / {label}");
+        }
+    }
+
+    #[test]
+    fn finds_links_and_hosts() {
+        let l =
+            links(r#"<p>Hi <a href="https://a.test/x">A</a> and <A HREF='http://b.top'>b</a></p>"#);
+        assert_eq!(
+            l,
+            vec![
+                ("https://a.test/x".into(), "A".into()),
+                ("http://b.top".into(), "b".into())
+            ]
+        );
+        assert!(suspicious_tld(&host("http://b.top").unwrap()));
+    }
+}

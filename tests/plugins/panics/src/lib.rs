@@ -1,0 +1,15 @@
+//! Panics, with personal data in the message: the trap is classified and the
+//! panic text reaches the log scrubbed.
+use mxr_sdk::{Envelope, Filter, Message, Verdict};
+struct Panics;
+impl Filter for Panics {
+    fn on_data(_env: &Envelope, _msg: &Message) -> Verdict {
+        panic!("cannot handle mail from jan.jansen@example.nl, call 06-12345678");
+    }
+}
+mxr_sdk::export_filter!(
+    Panics,
+    purpose = "spam-filtering",
+    categories = [],
+    stages = [Data]
+);

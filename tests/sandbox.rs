@@ -1,0 +1,229 @@
+//! The sandbox: every kind of misbehaving plugin is stopped, classified and counted,
+//! and the host keeps serving; each message gets a fresh instance; WASI offers nothing
+//! but clocks and random numbers; untrusted output is refused.
+
+use mxr_host::plugin::{
+    Action, FailureClass, FailurePolicy, LoadError, LoadedPlugin, PluginFailure, StageCall,
+};
+use mxr_host::privacy::Grant;
+use mxr_tests::{CLEAN, component, input, runtime};
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+
+fn load(name: &str) -> (Arc<mxr_host::plugin::PluginRuntime>, LoadedPlugin) {
+    let rt = runtime();
+    let p =
+        LoadedPlugin::load_file(&rt, &component(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (rt, p)
+}
+
+fn call_data(
+    p: &LoadedPlugin,
+    config: &str,
+) -> Result<mxr_host::plugin::CallOutcome, PluginFailure> {
+    p.call(
+        &StageCall::Data,
+        &input(p.grant, &p.manifest.purpose, CLEAN, config),
+    )
+}
+
+/// After a failure, the same runtime still runs a well-behaved plugin.
+fn assert_host_still_serves(rt: &Arc<mxr_host::plugin::PluginRuntime>) {
+    let good = LoadedPlugin::load_file(rt, &component("counter")).unwrap();
+    let out = call_data(&good, "").expect("a good plugin still runs");
+    assert_eq!(out.verdict.tags, vec!["count.1"]);
+}
+
+#[test]
+fn misbehaving_plugins_are_classified_and_counted() {
+    let cases = [
+        ("loop-forever", FailureClass::Timeout, ""),
+        ("memory-bomb", FailureClass::OutOfMemory, ""),
+        ("panics", FailureClass::Trap, "unreachable"),
+        ("deep-recursion", FailureClass::Trap, "stack overflow"),
+    ];
+    assert!(!cases.is_empty());
+    for (name, class, detail) in cases {
+        let (rt, p) = load(name);
+        let err = call_data(&p, "").expect_err(name);
+        assert_eq!(err.class(), class, "{name}: {err}");
+        assert!(
+            err.to_string().contains(detail),
+            "{name}: {err} lacks {detail:?}"
+        );
+        assert_eq!(p.stats.snapshot().failures_of(class), 1, "{name} counted");
+        assert_eq!(p.stats.snapshot().calls, 1);
+        assert_host_still_serves(&rt);
+    }
+}
+
+#[test]
+fn a_panic_message_reaches_the_log_scrubbed() {
+    let (_rt, p) = load("panics");
+    let err = call_data(&p, "").unwrap_err().to_string();
+    assert!(
+        err.contains("cannot handle mail from <email>, call <phone>"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("jan.jansen") && !err.contains("12345678"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_outputs_are_refused() {
+    let (rt, p) = load("bad-output");
+    let cases = [
+        ("huge-tags", "tags, more than the cap"),
+        ("huge-header", "printable ASCII line"),
+        ("foreign-header", "outside the plugin's namespace"),
+        ("bad-code", "not 5xx"),
+        ("nan-score", "finite"),
+    ];
+    assert!(!cases.is_empty());
+    for (mode, why) in cases {
+        let err = call_data(&p, mode).expect_err(mode);
+        assert_eq!(err.class(), FailureClass::InvalidOutput, "{mode}: {err}");
+        assert!(err.to_string().contains(why), "{mode}: {err}");
+    }
+    assert_eq!(
+        p.stats.snapshot().failures_of(FailureClass::InvalidOutput),
+        cases.len() as u64
+    );
+    assert_host_still_serves(&rt);
+}
+
+#[test]
+fn log_lines_are_capped_per_call() {
+    let (_rt, p) = load("bad-output");
+    let out = call_data(&p, "log-flood").expect("log flooding is not a failure");
+    assert_eq!(out.logs.len(), mxr_host::plugin::host_api::MAX_LOG_LINES);
+}
+
+#[test]
+fn plugin_log_lines_are_scrubbed_of_personal_data() {
+    let (_rt, p) = load("verdicts");
+    let out = call_data(&p, "").unwrap();
+    let (_, line) = &out.logs[0];
+    assert_eq!(line, "data: answering for <email> at <phone>");
+}
+
+#[test]
+fn every_message_gets_a_fresh_instance() {
+    let (_rt, p) = load("counter");
+    for _ in 0..5 {
+        assert_eq!(
+            call_data(&p, "").unwrap().verdict.tags,
+            vec!["count.1"],
+            "globals must not survive a call"
+        );
+    }
+}
+
+#[test]
+fn wasi_offers_no_files_network_environment_or_args() {
+    let (_rt, p) = load("wasi-escape");
+    let tags = call_data(&p, "").unwrap().verdict.tags;
+    let expected = [
+        "fs-read.denied",
+        "fs-list.denied",
+        "fs-write.denied",
+        "tcp.denied",
+        "tcp-listen.denied",
+        "udp.denied",
+        "dns.denied",
+        "env.denied",
+        "args.denied",
+        "cwd.denied",
+        "clock.allowed",
+        "random.allowed",
+    ];
+    assert_eq!(tags, expected);
+}
+
+#[test]
+fn a_stuck_plugin_does_not_hold_up_other_calls() {
+    let rt = mxr_tests::runtime_with(mxr_host::plugin::SandboxLimits {
+        deadline: std::time::Duration::from_secs(3),
+        ..Default::default()
+    });
+    let stuck = Arc::new(LoadedPlugin::load_file(&rt, &component("loop-forever")).unwrap());
+    let good = LoadedPlugin::load_file(&rt, &component("counter")).unwrap();
+    let (tx, rx) = channel();
+    let tx2 = tx.clone();
+    let handle = std::thread::spawn(move || {
+        let r = call_data(&stuck, "");
+        tx2.send("stuck-finished").unwrap();
+        r
+    });
+    for _ in 0..5 {
+        call_data(&good, "").unwrap();
+        tx.send("good-finished").unwrap();
+    }
+    let result = handle.join().unwrap();
+    assert_eq!(result.unwrap_err().class(), FailureClass::Timeout);
+    let order: Vec<&str> = rx.try_iter().collect();
+    assert_eq!(
+        order,
+        ["good-finished"; 5]
+            .into_iter()
+            .chain(["stuck-finished"])
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn failure_policy_decides_what_follows() {
+    let (_rt, p) = load("panics");
+    let failure = call_data(&p, "").unwrap_err();
+    let tempfail = FailurePolicy::default()
+        .verdict_for(&failure)
+        .expect("tempfail is the default");
+    match tempfail.action {
+        Action::Tempfail(r) => assert_eq!((r.code, r.enhanced.as_str()), (451, "4.3.0")),
+        other => panic!("{other:?}"),
+    }
+    assert!(FailurePolicy::Skip.verdict_for(&failure).is_none());
+}
+
+#[test]
+fn incompatible_and_broken_files_are_refused_with_a_reason() {
+    let rt = runtime();
+    let err = LoadedPlugin::load_file(&rt, &component("wrong-version")).unwrap_err();
+    assert!(matches!(err, LoadError::Incompatible(_)), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("mxr:filter@2.0.0") && text.contains("mxr:filter@0.1.0"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8]); 3] = [
+        ("garbage.wasm", b"this is not wasm"),
+        ("core-module.wasm", b"\0asm\x01\0\0\0"),
+        (
+            "truncated.wasm",
+            &std::fs::read(component("counter")).unwrap()[..4000],
+        ),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = LoadedPlugin::load_file(&rt, &path).unwrap_err();
+        assert!(matches!(err, LoadError::Compile(_)), "{name}: {err}");
+    }
+}
+
+#[test]
+fn stages_a_plugin_does_not_hook_cost_nothing() {
+    let (_rt, p) = load("counter");
+    let out = p
+        .call(
+            &StageCall::Connect,
+            &input(Grant::NOTHING, "statistics", CLEAN, ""),
+        )
+        .unwrap();
+    assert_eq!(out.verdict.action, Action::Continue);
+    assert_eq!(p.stats.snapshot().calls, 0, "no instance was made");
+}
