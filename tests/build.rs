@@ -7,12 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const EXAMPLES: [&str; 4] = [
-    "spam-score",
-    "attachment-guard",
-    "sender-policy",
-    "delivery-stats",
-];
+const EXAMPLES: [&str; 4] = ["spam-score", "attachment-guard", "sender-policy", "delivery-stats"];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -28,10 +23,7 @@ fn main() {
     }
     run(examples, "the example plugins");
     let mut misbehaving = cargo(&target_dir);
-    misbehaving
-        .arg("--manifest-path")
-        .arg(root.join("tests/plugins/Cargo.toml"))
-        .arg("--workspace");
+    misbehaving.arg("--manifest-path").arg(root.join("tests/plugins/Cargo.toml")).arg("--workspace");
     run(misbehaving, "the test-only plugins");
     let out = target_dir.join("wasm32-wasip2").join("release");
     println!("cargo:rustc-env=MXR_COMPONENTS_DIR={}", out.display());
@@ -40,9 +32,7 @@ fn main() {
 fn cargo(target_dir: &Path) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--release", "--target", "wasm32-wasip2", "--quiet"])
-        .arg("--target-dir")
-        .arg(target_dir);
+    cmd.args(["build", "--release", "--target", "wasm32-wasip2", "--quiet"]).arg("--target-dir").arg(target_dir);
     // The outer build's flags are for the host target; none of them apply here.
     for var in [
         "CARGO_ENCODED_RUSTFLAGS",
@@ -58,13 +48,9 @@ fn cargo(target_dir: &Path) -> Command {
 }
 
 fn run(mut cmd: Command, what: &str) {
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build {what}: {e}"));
+    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo to build {what}: {e}"));
     if !status.success() {
-        panic!(
-            "building {what} for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)"
-        );
+        panic!("building {what} for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)");
     }
 }
 

@@ -2,9 +2,7 @@
 //! and the host keeps serving; each message gets a fresh instance; WASI offers nothing
 //! but clocks and random numbers; untrusted output is refused.
 
-use mxr_host::plugin::{
-    Action, FailureClass, FailurePolicy, LoadError, LoadedPlugin, PluginFailure, StageCall,
-};
+use mxr_host::plugin::{Action, FailureClass, FailurePolicy, LoadError, LoadedPlugin, PluginFailure, StageCall};
 use mxr_host::privacy::Grant;
 use mxr_tests::{CLEAN, component, input, runtime};
 use std::sync::Arc;
@@ -12,19 +10,12 @@ use std::sync::mpsc::channel;
 
 fn load(name: &str) -> (Arc<mxr_host::plugin::PluginRuntime>, LoadedPlugin) {
     let rt = runtime();
-    let p =
-        LoadedPlugin::load_file(&rt, &component(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let p = LoadedPlugin::load_file(&rt, &component(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     (rt, p)
 }
 
-fn call_data(
-    p: &LoadedPlugin,
-    config: &str,
-) -> Result<mxr_host::plugin::CallOutcome, PluginFailure> {
-    p.call(
-        &StageCall::Data,
-        &input(p.grant, &p.manifest.purpose, CLEAN, config),
-    )
+fn call_data(p: &LoadedPlugin, config: &str) -> Result<mxr_host::plugin::CallOutcome, PluginFailure> {
+    p.call(&StageCall::Data, &input(p.grant, &p.manifest.purpose, CLEAN, config))
 }
 
 /// After a failure, the same runtime still runs a well-behaved plugin.
@@ -47,10 +38,7 @@ fn misbehaving_plugins_are_classified_and_counted() {
         let (rt, p) = load(name);
         let err = call_data(&p, "").expect_err(name);
         assert_eq!(err.class(), class, "{name}: {err}");
-        assert!(
-            err.to_string().contains(detail),
-            "{name}: {err} lacks {detail:?}"
-        );
+        assert!(err.to_string().contains(detail), "{name}: {err} lacks {detail:?}");
         assert_eq!(p.stats.snapshot().failures_of(class), 1, "{name} counted");
         assert_eq!(p.stats.snapshot().calls, 1);
         assert_host_still_serves(&rt);
@@ -61,14 +49,8 @@ fn misbehaving_plugins_are_classified_and_counted() {
 fn a_panic_message_reaches_the_log_scrubbed() {
     let (_rt, p) = load("panics");
     let err = call_data(&p, "").unwrap_err().to_string();
-    assert!(
-        err.contains("cannot handle mail from <email>, call <phone>"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("jan.jansen") && !err.contains("12345678"),
-        "{err}"
-    );
+    assert!(err.contains("cannot handle mail from <email>, call <phone>"), "{err}");
+    assert!(!err.contains("jan.jansen") && !err.contains("12345678"), "{err}");
 }
 
 #[test]
@@ -87,10 +69,7 @@ fn invalid_outputs_are_refused() {
         assert_eq!(err.class(), FailureClass::InvalidOutput, "{mode}: {err}");
         assert!(err.to_string().contains(why), "{mode}: {err}");
     }
-    assert_eq!(
-        p.stats.snapshot().failures_of(FailureClass::InvalidOutput),
-        cases.len() as u64
-    );
+    assert_eq!(p.stats.snapshot().failures_of(FailureClass::InvalidOutput), cases.len() as u64);
     assert_host_still_serves(&rt);
 }
 
@@ -113,11 +92,7 @@ fn plugin_log_lines_are_scrubbed_of_personal_data() {
 fn every_message_gets_a_fresh_instance() {
     let (_rt, p) = load("counter");
     for _ in 0..5 {
-        assert_eq!(
-            call_data(&p, "").unwrap().verdict.tags,
-            vec!["count.1"],
-            "globals must not survive a call"
-        );
+        assert_eq!(call_data(&p, "").unwrap().verdict.tags, vec!["count.1"], "globals must not survive a call");
     }
 }
 
@@ -164,22 +139,14 @@ fn a_stuck_plugin_does_not_hold_up_other_calls() {
     let result = handle.join().unwrap();
     assert_eq!(result.unwrap_err().class(), FailureClass::Timeout);
     let order: Vec<&str> = rx.try_iter().collect();
-    assert_eq!(
-        order,
-        ["good-finished"; 5]
-            .into_iter()
-            .chain(["stuck-finished"])
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(order, ["good-finished"; 5].into_iter().chain(["stuck-finished"]).collect::<Vec<_>>());
 }
 
 #[test]
 fn failure_policy_decides_what_follows() {
     let (_rt, p) = load("panics");
     let failure = call_data(&p, "").unwrap_err();
-    let tempfail = FailurePolicy::default()
-        .verdict_for(&failure)
-        .expect("tempfail is the default");
+    let tempfail = FailurePolicy::default().verdict_for(&failure).expect("tempfail is the default");
     match tempfail.action {
         Action::Tempfail(r) => assert_eq!((r.code, r.enhanced.as_str()), (451, "4.3.0")),
         other => panic!("{other:?}"),
@@ -193,19 +160,13 @@ fn incompatible_and_broken_files_are_refused_with_a_reason() {
     let err = LoadedPlugin::load_file(&rt, &component("wrong-version")).unwrap_err();
     assert!(matches!(err, LoadError::Incompatible(_)), "{err}");
     let text = err.to_string();
-    assert!(
-        text.contains("mxr:filter@2.0.0") && text.contains("mxr:filter@0.1.0"),
-        "{text}"
-    );
+    assert!(text.contains("mxr:filter@2.0.0") && text.contains("mxr:filter@0.1.0"), "{text}");
 
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &[u8]); 3] = [
         ("garbage.wasm", b"this is not wasm"),
         ("core-module.wasm", b"\0asm\x01\0\0\0"),
-        (
-            "truncated.wasm",
-            &std::fs::read(component("counter")).unwrap()[..4000],
-        ),
+        ("truncated.wasm", &std::fs::read(component("counter")).unwrap()[..4000]),
     ];
     for (name, bytes) in cases {
         let path = dir.path().join(name);
@@ -218,12 +179,7 @@ fn incompatible_and_broken_files_are_refused_with_a_reason() {
 #[test]
 fn stages_a_plugin_does_not_hook_cost_nothing() {
     let (_rt, p) = load("counter");
-    let out = p
-        .call(
-            &StageCall::Connect,
-            &input(Grant::NOTHING, "statistics", CLEAN, ""),
-        )
-        .unwrap();
+    let out = p.call(&StageCall::Connect, &input(Grant::NOTHING, "statistics", CLEAN, "")).unwrap();
     assert_eq!(out.verdict.action, Action::Continue);
     assert_eq!(p.stats.snapshot().calls, 0, "no instance was made");
 }

@@ -67,8 +67,7 @@ pub use wit_bindgen as __wit_bindgen;
 pub use bindings::mxr::filter::data::{AccessError, Envelope, Message, form_of, granted};
 pub use bindings::mxr::filter::host::Level;
 pub use bindings::mxr::filter::types::{
-    Action, Attachment, Category, Form, Grant, Header, MailAddress, Manifest, Reply, Shown, Stage,
-    Verdict,
+    Action, Attachment, Category, Form, Grant, Header, MailAddress, Manifest, Reply, Shown, Stage, Verdict,
 };
 
 /// A mail filter: one method per SMTP stage, each defaulting to "continue".

@@ -4,12 +4,7 @@ use crate::{Action, Header, Reply, Verdict};
 
 impl Verdict {
     fn of(action: Action) -> Self {
-        Verdict {
-            action,
-            score: 0.0,
-            tags: Vec::new(),
-            headers: Vec::new(),
-        }
+        Verdict { action, score: 0.0, tags: Vec::new(), headers: Vec::new() }
     }
 
     /// No opinion: the chain goes on with the next filter.
@@ -25,20 +20,12 @@ impl Verdict {
     /// Refuse permanently, e.g. `Verdict::reject(550, "5.7.1", "spam")`.
     /// The relay checks that `code` is 5xx and `enhanced` is `5.x.y`.
     pub fn reject(code: u16, enhanced: &str, text: &str) -> Self {
-        Self::of(Action::Reject(Reply {
-            code,
-            enhanced: enhanced.into(),
-            text: text.into(),
-        }))
+        Self::of(Action::Reject(Reply { code, enhanced: enhanced.into(), text: text.into() }))
     }
 
     /// Refuse temporarily, e.g. `Verdict::tempfail(451, "4.7.1", "try later")`.
     pub fn tempfail(code: u16, enhanced: &str, text: &str) -> Self {
-        Self::of(Action::Tempfail(Reply {
-            code,
-            enhanced: enhanced.into(),
-            text: text.into(),
-        }))
+        Self::of(Action::Tempfail(Reply { code, enhanced: enhanced.into(), text: text.into() }))
     }
 
     /// Accept and silently drop the message.
@@ -65,10 +52,7 @@ impl Verdict {
 
     /// Adds a header; its name must be `X-<filter name>` or start with `X-<filter name>-`.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push(Header {
-            name: name.into(),
-            value: value.into(),
-        });
+        self.headers.push(Header { name: name.into(), value: value.into() });
         self
     }
 

@@ -14,9 +14,7 @@ pub fn mail_parser_emls() -> Vec<PathBuf> {
 
 /// Our own fixtures in `tests/fixtures/<name>`.
 pub fn ours(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -35,8 +33,8 @@ fn mail_parser_dir() -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
-    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"))
-        .expect("Cargo.lock");
+    let lock =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock")).expect("Cargo.lock");
     let version = lock
         .split("[[package]]")
         .find(|p| p.contains("name = \"mail-parser\""))

@@ -12,8 +12,7 @@ use std::time::Duration;
 
 /// The `.wasm` file of a plugin crate built by build.rs (`spam-score` → `spam_score.wasm`).
 pub fn component(crate_name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("MXR_COMPONENTS_DIR"))
-        .join(format!("{}.wasm", crate_name.replace('-', "_")));
+    let path = PathBuf::from(env!("MXR_COMPONENTS_DIR")).join(format!("{}.wasm", crate_name.replace('-', "_")));
     assert!(path.is_file(), "{} was not built", path.display());
     path
 }
@@ -29,21 +28,11 @@ pub fn runtime() -> Arc<PluginRuntime> {
 
 /// A runtime with the given limits.
 pub fn runtime_with(limits: SandboxLimits) -> Arc<PluginRuntime> {
-    PluginRuntime::new(RuntimeConfig {
-        limits,
-        max_instances: 16,
-        ..RuntimeConfig::default()
-    })
-    .expect("runtime")
+    PluginRuntime::new(RuntimeConfig { limits, max_instances: 16, ..RuntimeConfig::default() }).expect("runtime")
 }
 
 /// A call input for a message, under `grant`, with a fixed test key.
-pub fn input(
-    grant: mxr_host::privacy::Grant,
-    purpose: &str,
-    raw: &[u8],
-    config: &str,
-) -> CallInput {
+pub fn input(grant: mxr_host::privacy::Grant, purpose: &str, raw: &[u8], config: &str) -> CallInput {
     let envelope = Envelope {
         client_ip: Some("192.0.2.44".parse().unwrap()),
         helo: Some("mx.sender.test".into()),

@@ -59,9 +59,7 @@ pub fn init_logging(format: LogFormat, verbose: u8) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -82,11 +80,7 @@ fn local_runtime(policy: Option<&Path>) -> anyhow::Result<Arc<PluginRuntime>> {
         Some(p) => PurposePolicy::load(p)?,
         None => PurposePolicy::default_policy(),
     };
-    let config = RuntimeConfig {
-        policy: Arc::new(policy),
-        max_instances: 4,
-        ..RuntimeConfig::default()
-    };
+    let config = RuntimeConfig { policy: Arc::new(policy), max_instances: 4, ..RuntimeConfig::default() };
     Ok(PluginRuntime::new(config)?)
 }
 

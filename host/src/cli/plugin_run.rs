@@ -73,32 +73,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let raw =
-        std::fs::read(&args.eml).with_context(|| format!("reading {}", args.eml.display()))?;
+    let raw = std::fs::read(&args.eml).with_context(|| format!("reading {}", args.eml.display()))?;
     let msg = Arc::new(ParsedMail::parse(&raw));
     let config: Arc<str> = match &args.config {
-        Some(p) => std::fs::read_to_string(p)
-            .with_context(|| format!("reading {}", p.display()))?
-            .into(),
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?.into(),
         None => "".into(),
     };
-    let mail_from = args
-        .mail_from
-        .clone()
-        .or_else(|| msg.from().first().and_then(|a| a.address.clone()))
-        .unwrap_or_default();
+    let mail_from =
+        args.mail_from.clone().or_else(|| msg.from().first().and_then(|a| a.address.clone())).unwrap_or_default();
     let rcpts = if args.rcpt.is_empty() {
         msg.to().iter().filter_map(|a| a.address.clone()).collect()
     } else {
         args.rcpt.clone()
     };
     let pseudonyms = Arc::new(Pseudonymizer::derive(&LOCAL_KEY, &plugin.manifest.purpose));
-    let mut env = Envelope {
-        client_ip: Some(args.client_ip),
-        helo: Some(args.helo.clone()),
-        mail_from: None,
-        rcpts: vec![],
-    };
+    let mut env =
+        Envelope { client_ip: Some(args.client_ip), helo: Some(args.helo.clone()), mail_from: None, rcpts: vec![] };
     let mut stages = Vec::new();
     let mut call = |stage: StageCall, env: &Envelope, message: Option<Arc<ParsedMail>>| {
         let input = CallInput {
@@ -119,26 +109,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     call(StageCall::Data, &env, Some(msg.clone()));
     let failed = stages.iter().any(|s| s.outcome.get("failure").is_some());
-    let view = ViewReport::build(
-        &renderer(&plugin.grant, &pseudonyms, &*runtime.config().detector),
-        &env,
-        &msg,
-    );
-    let report = RunReport {
-        plugin: DataLabel::of(&plugin),
-        stages,
-        view,
-    };
+    let view = ViewReport::build(&renderer(&plugin.grant, &pseudonyms, &*runtime.config().detector), &env, &msg);
+    let report = RunReport { plugin: DataLabel::of(&plugin), stages, view };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_human(&report);
     }
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 fn report(plugin: &LoadedPlugin, stage: &StageCall, input: &CallInput) -> StageReport {

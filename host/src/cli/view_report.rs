@@ -42,22 +42,10 @@ impl fmt::Display for DataLabel {
         writeln!(f, "purpose  {}", self.purpose)?;
         writeln!(f, "stages   {}", self.stages.join(", "))?;
         let asked: Vec<&str> = self.requested.iter().map(|c| c.name()).collect();
-        writeln!(
-            f,
-            "asks for {}",
-            if asked.is_empty() {
-                "nothing".into()
-            } else {
-                asked.join(", ")
-            }
-        )?;
+        writeln!(f, "asks for {}", if asked.is_empty() { "nothing".into() } else { asked.join(", ") })?;
         writeln!(f, "grant (category → form):")?;
         for (c, form) in &self.grant {
-            let note = if self.requested.contains(c) {
-                ""
-            } else {
-                "  (not asked for)"
-            };
+            let note = if self.requested.contains(c) { "" } else { "  (not asked for)" };
             writeln!(f, "  {:<20} {}{note}", c.name(), form.name())?;
         }
         Ok(())
@@ -87,8 +75,7 @@ impl ViewReport {
     /// Renders everything a plugin with grant `r.grant` could read.
     pub fn build(r: &Renderer, env: &Envelope, msg: &ParsedMail) -> Self {
         let body = |t: Option<&str>| t.map_or(Shown::Withheld, |t| r.text(Category::Content, t));
-        let addrs =
-            |l: &[mxr_host::mail::AddressEntry]| l.iter().map(|a| view::address(r, a)).collect();
+        let addrs = |l: &[mxr_host::mail::AddressEntry]| l.iter().map(|a| view::address(r, a)).collect();
         let attachments = if r.grant.form(Category::AttachmentMeta) == Form::Full {
             let content = r.grant.form(Category::AttachmentContent) == Form::Full;
             msg.attachments()
@@ -109,28 +96,16 @@ impl ViewReport {
         };
         ViewReport {
             client_ip: env.client_ip.map_or(Shown::Withheld, |ip| r.ip(ip)),
-            helo: env
-                .helo
-                .as_deref()
-                .map_or(Shown::Withheld, |h| r.value(Category::Network, h)),
-            mail_from: env
-                .mail_from
-                .as_deref()
-                .map_or(Shown::Withheld, |a| r.address(a)),
+            helo: env.helo.as_deref().map_or(Shown::Withheld, |h| r.value(Category::Network, h)),
+            mail_from: env.mail_from.as_deref().map_or(Shown::Withheld, |a| r.address(a)),
             recipients: env.rcpts.iter().map(|a| r.address(a)).collect(),
             size: msg.size(),
-            subject: msg
-                .subject()
-                .map_or(Shown::Withheld, |s| r.text(Category::Content, s)),
+            subject: msg.subject().map_or(Shown::Withheld, |s| r.text(Category::Content, s)),
             from: addrs(msg.from()),
             to: addrs(msg.to()),
             cc: addrs(msg.cc()),
             reply_to: addrs(msg.reply_to()),
-            headers: msg
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.clone(), view::header(r, n, v).1))
-                .collect(),
+            headers: msg.headers().iter().map(|(n, v)| (n.clone(), view::header(r, n, v).1)).collect(),
             text_body: body(msg.text()),
             html_body: body(msg.html()),
             attachments,
@@ -140,16 +115,8 @@ impl ViewReport {
 
 fn show(s: &Shown) -> String {
     let clip = |t: &str| {
-        let one: String = t
-            .chars()
-            .map(|c| if c == '\n' || c == '\r' { '⏎' } else { c })
-            .take(100)
-            .collect();
-        if t.chars().count() > 100 {
-            format!("{one}…")
-        } else {
-            one
-        }
+        let one: String = t.chars().map(|c| if c == '\n' || c == '\r' { '⏎' } else { c }).take(100).collect();
+        if t.chars().count() > 100 { format!("{one}…") } else { one }
     };
     match s {
         Shown::Full(v) => format!("full      {}", clip(v)),
@@ -170,19 +137,9 @@ impl fmt::Display for ViewReport {
         }
         writeln!(f, "  size        {} bytes", self.size)?;
         writeln!(f, "  subject     {}", show(&self.subject))?;
-        for (label, list) in [
-            ("from", &self.from),
-            ("to", &self.to),
-            ("cc", &self.cc),
-            ("reply-to", &self.reply_to),
-        ] {
+        for (label, list) in [("from", &self.from), ("to", &self.to), ("cc", &self.cc), ("reply-to", &self.reply_to)] {
             for (name, addr) in list {
-                writeln!(
-                    f,
-                    "  {label:<11} name {} | address {}",
-                    show(name),
-                    show(addr)
-                )?;
+                writeln!(f, "  {label:<11} name {} | address {}", show(name), show(addr))?;
             }
         }
         writeln!(f, "  text-body   {}", show(&self.text_body))?;
@@ -204,9 +161,5 @@ pub fn renderer<'a>(
     p: &'a mxr_host::privacy::Pseudonymizer,
     d: &'a dyn mxr_host::privacy::detect::Detector,
 ) -> Renderer<'a> {
-    Renderer {
-        grant,
-        pseudonyms: p,
-        detector: d,
-    }
+    Renderer { grant, pseudonyms: p, detector: d }
 }

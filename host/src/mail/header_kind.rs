@@ -54,10 +54,7 @@ const TABLE: &[(&str, HeaderKind)] = {
 
 /// The kind of a header by name, case-insensitive.
 pub fn header_kind(name: &str) -> HeaderKind {
-    TABLE
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map_or(HeaderKind::Text(Category::Content), |(_, k)| *k)
+    TABLE.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(HeaderKind::Text(Category::Content), |(_, k)| *k)
 }
 
 #[cfg(test)]
@@ -69,9 +66,6 @@ mod tests {
         assert_eq!(header_kind("FROM"), HeaderKind::Addresses);
         assert_eq!(header_kind("Received"), HeaderKind::Text(Category::Network));
         assert_eq!(header_kind("X-Mailer"), HeaderKind::Value(Category::Device));
-        assert_eq!(
-            header_kind("X-Whatever"),
-            HeaderKind::Text(Category::Content)
-        );
+        assert_eq!(header_kind("X-Whatever"), HeaderKind::Text(Category::Content));
     }
 }

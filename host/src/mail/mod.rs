@@ -67,9 +67,7 @@ impl ParsedMail {
             .headers()
             .iter()
             .map(|h| {
-                let value = raw
-                    .get(h.offset_start() as usize..h.offset_end() as usize)
-                    .unwrap_or(&[]);
+                let value = raw.get(h.offset_start() as usize..h.offset_end() as usize).unwrap_or(&[]);
                 (h.name().to_owned(), unfold(value))
             })
             .collect();
@@ -88,25 +86,19 @@ impl ParsedMail {
             let parts: Vec<String> = (0..n).filter_map(get).collect();
             (!parts.is_empty()).then(|| parts.join("\n"))
         };
-        let text = joined(msg.text_body_count(), &|i| {
-            msg.body_text(i).map(|c| c.into_owned())
-        });
-        let html = joined(msg.html_body_count(), &|i| {
-            msg.body_html(i).map(|c| c.into_owned())
-        });
+        let text = joined(msg.text_body_count(), &|i| msg.body_text(i).map(|c| c.into_owned()));
+        let html = joined(msg.html_body_count(), &|i| msg.body_html(i).map(|c| c.into_owned()));
         let attachments = msg
             .attachments()
             .map(|part| {
                 let bytes = part.contents().to_vec();
-                let content_type =
-                    part.content_type()
-                        .map_or("application/octet-stream".into(), |ct| {
-                            match ct.subtype() {
-                                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                                None => ct.ctype().to_owned(),
-                            }
-                            .to_ascii_lowercase()
-                        });
+                let content_type = part.content_type().map_or("application/octet-stream".into(), |ct| {
+                    match ct.subtype() {
+                        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                        None => ct.ctype().to_owned(),
+                    }
+                    .to_ascii_lowercase()
+                });
                 AttachmentEntry {
                     name: part.attachment_name().map(str::to_owned),
                     content_type,
@@ -154,10 +146,7 @@ impl ParsedMail {
     }
     /// Values of one header, case-insensitive.
     pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     /// From addresses.
     pub fn from(&self) -> &[AddressEntry] {
@@ -215,8 +204,7 @@ mod tests {
 
     #[test]
     fn parses_headers_addresses_bodies_and_attachments() {
-        let raw =
-            b"From: Jan <jan@example.nl>\r\nTo: a@b.test, \"C\" <c@d.test>\r\nSubject: Hi\r\n\
+        let raw = b"From: Jan <jan@example.nl>\r\nTo: a@b.test, \"C\" <c@d.test>\r\nSubject: Hi\r\n\
 X-Long: one\r\n two\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
 Content-Type: text/plain\r\n\r\nHello\r\n--b\r\nContent-Type: application/pdf\r\n\
 Content-Disposition: attachment; filename=\"x.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
@@ -225,18 +213,11 @@ JVBERi0=\r\n--b--\r\n";
         assert_eq!(m.from()[0].address.as_deref(), Some("jan@example.nl"));
         assert_eq!(m.to().len(), 2);
         assert_eq!(m.subject(), Some("Hi"));
-        assert_eq!(
-            m.header_values("x-long").collect::<Vec<_>>(),
-            vec!["one two"]
-        );
+        assert_eq!(m.header_values("x-long").collect::<Vec<_>>(), vec!["one two"]);
         assert_eq!(m.text().map(str::trim), Some("Hello"));
         let a = &m.attachments()[0];
         assert_eq!(
-            (
-                a.name.as_deref(),
-                a.content_type.as_str(),
-                a.bytes.as_slice()
-            ),
+            (a.name.as_deref(), a.content_type.as_str(), a.bytes.as_slice()),
             (Some("x.pdf"), "application/pdf", &b"%PDF-"[..])
         );
     }

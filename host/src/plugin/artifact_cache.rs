@@ -28,16 +28,13 @@ impl ArtifactCache {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
-        Ok(ArtifactCache {
-            dir: dir.to_owned(),
-        })
+        Ok(ArtifactCache { dir: dir.to_owned() })
     }
 
     fn entry_path(&self, engine: &Engine, wasm_sha256: &str) -> PathBuf {
         let mut h = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
-        self.dir
-            .join(format!("{wasm_sha256}-{:016x}.cwasm", h.finish()))
+        self.dir.join(format!("{wasm_sha256}-{:016x}.cwasm", h.finish()))
     }
 
     /// The cached component for this file hash, if a valid entry exists.

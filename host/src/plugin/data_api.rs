@@ -34,10 +34,7 @@ impl StoreState {
     }
 
     fn message(&self) -> wasmtime::Result<Arc<ParsedMail>> {
-        self.call
-            .message
-            .clone()
-            .ok_or_else(|| wasmtime::format_err!("no message at this stage"))
+        self.call.message.clone().ok_or_else(|| wasmtime::format_err!("no message at this stage"))
     }
 
     fn addresses(&mut self, list: &[AddressEntry]) -> Vec<wit::MailAddress> {
@@ -55,15 +52,7 @@ impl StoreState {
 
 impl Host for StoreState {
     fn granted(&mut self) -> wasmtime::Result<Vec<wit::Grant>> {
-        Ok(self
-            .call
-            .grant
-            .entries()
-            .map(|(c, f)| wit::Grant {
-                category: c.into(),
-                form: f.into(),
-            })
-            .collect())
+        Ok(self.call.grant.entries().map(|(c, f)| wit::Grant { category: c.into(), form: f.into() }).collect())
     }
 
     fn form_of(&mut self, category: wit::Category) -> wasmtime::Result<wit::Form> {
@@ -80,9 +69,7 @@ impl HostEnvelope for StoreState {
 
     fn helo(&mut self, _: Resource<EnvelopeView>) -> wasmtime::Result<wit::Shown> {
         let env = self.call.envelope.clone();
-        let shown = env.helo.as_deref().map_or(Shown::Withheld, |h| {
-            self.call.renderer().value(Category::Network, h)
-        });
+        let shown = env.helo.as_deref().map_or(Shown::Withheld, |h| self.call.renderer().value(Category::Network, h));
         Ok(self.shown(Category::Network, shown))
     }
 
@@ -90,9 +77,7 @@ impl HostEnvelope for StoreState {
         let env = self.call.envelope.clone();
         let shown = match env.mail_from.as_deref() {
             None => Shown::Withheld,
-            Some("") if self.call.grant.form(Category::EmailAddress) != Form::Withheld => {
-                Shown::Full(String::new())
-            }
+            Some("") if self.call.grant.form(Category::EmailAddress) != Form::Withheld => Shown::Full(String::new()),
             Some(a) => self.call.renderer().address(a),
         };
         Ok(self.shown(Category::EmailAddress, shown))
@@ -122,19 +107,10 @@ impl HostMessage for StoreState {
     }
 
     fn header_names(&mut self, _: Resource<MessageView>) -> wasmtime::Result<Vec<String>> {
-        Ok(self
-            .message()?
-            .headers()
-            .iter()
-            .map(|(n, _)| n.clone())
-            .collect())
+        Ok(self.message()?.headers().iter().map(|(n, _)| n.clone()).collect())
     }
 
-    fn header(
-        &mut self,
-        _: Resource<MessageView>,
-        name: String,
-    ) -> wasmtime::Result<Vec<wit::Shown>> {
+    fn header(&mut self, _: Resource<MessageView>, name: String) -> wasmtime::Result<Vec<wit::Shown>> {
         let msg = self.message()?;
         Ok(msg
             .header_values(&name)
@@ -167,25 +143,19 @@ impl HostMessage for StoreState {
 
     fn subject(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
         let msg = self.message()?;
-        let shown = msg.subject().map_or(Shown::Withheld, |s| {
-            self.call.renderer().text(Category::Content, s)
-        });
+        let shown = msg.subject().map_or(Shown::Withheld, |s| self.call.renderer().text(Category::Content, s));
         Ok(self.shown(Category::Content, shown))
     }
 
     fn text_body(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
         let msg = self.message()?;
-        let shown = msg.text().map_or(Shown::Withheld, |s| {
-            self.call.renderer().text(Category::Content, s)
-        });
+        let shown = msg.text().map_or(Shown::Withheld, |s| self.call.renderer().text(Category::Content, s));
         Ok(self.shown(Category::Content, shown))
     }
 
     fn html_body(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
         let msg = self.message()?;
-        let shown = msg.html().map_or(Shown::Withheld, |s| {
-            self.call.renderer().text(Category::Content, s)
-        });
+        let shown = msg.html().map_or(Shown::Withheld, |s| self.call.renderer().text(Category::Content, s));
         Ok(self.shown(Category::Content, shown))
     }
 

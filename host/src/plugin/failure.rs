@@ -99,9 +99,7 @@ impl FailurePolicy {
     pub fn verdict_for(self, _failure: &PluginFailure) -> Option<FilterVerdict> {
         match self {
             FailurePolicy::Skip => None,
-            FailurePolicy::Tempfail => Some(FilterVerdict::of(Action::Tempfail(
-                SmtpReply::local_failure(),
-            ))),
+            FailurePolicy::Tempfail => Some(FilterVerdict::of(Action::Tempfail(SmtpReply::local_failure()))),
         }
     }
 }

@@ -15,17 +15,9 @@ pub const MAX_LOG_CHARS: usize = 512;
 
 /// Clips a plugin's text and replaces the personal data found in it by placeholders.
 pub fn scrub(state: &StoreState, text: &str) -> String {
-    let clipped: String = text
-        .chars()
-        .take(MAX_LOG_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clipped: String = text.chars().take(MAX_LOG_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
     let call = &state.call;
-    let r = Renderer {
-        grant: &Grant::SCRUB,
-        pseudonyms: &call.pseudonyms,
-        detector: &*call.detector,
-    };
+    let r = Renderer { grant: &Grant::SCRUB, pseudonyms: &call.pseudonyms, detector: &*call.detector };
     match r.text(Category::Content, &clipped) {
         Shown::Full(t) | Shown::Redacted(t) => t,
         _ => String::new(),

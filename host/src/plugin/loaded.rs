@@ -105,12 +105,7 @@ pub struct LoadedPlugin {
 
 impl std::fmt::Debug for LoadedPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "LoadedPlugin({} from {})",
-            self.identity,
-            self.path.display()
-        )
+        write!(f, "LoadedPlugin({} from {})", self.identity, self.path.display())
     }
 }
 
@@ -122,40 +117,19 @@ impl LoadedPlugin {
     }
 
     /// Compiles and checks a plugin from bytes; `path` names it in logs.
-    pub fn load_bytes(
-        runtime: &Arc<PluginRuntime>,
-        path: &Path,
-        bytes: &[u8],
-    ) -> Result<LoadedPlugin, LoadError> {
+    pub fn load_bytes(runtime: &Arc<PluginRuntime>, path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let component = runtime
-            .compile(bytes, &sha256)
-            .map_err(LoadError::Compile)?;
+        let component = runtime.compile(bytes, &sha256).map_err(LoadError::Compile)?;
         check_interface_version(&runtime.engine, &component).map_err(LoadError::Incompatible)?;
-        let pre = runtime
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let pre = runtime.linker.instantiate_pre(&component).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
         let pre = FilterPre::new(pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
-        let provisional = Arc::new(PluginIdentity {
-            name: "?".into(),
-            version: "?".into(),
-            sha256: sha256.clone(),
-        });
-        let raw = call_manifest(runtime, &pre, provisional)
-            .map_err(|e| LoadError::Manifest(e.to_string()))?;
+        let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
+        let raw = call_manifest(runtime, &pre, provisional).map_err(|e| LoadError::Manifest(e.to_string()))?;
         let manifest = PluginManifest::check(raw)?;
-        let grant = Grant::for_purpose(
-            &runtime.config.policy,
-            &manifest.purpose,
-            manifest.categories,
-        )
-        .map_err(|e| LoadError::Manifest(e.to_string()))?;
-        let identity = Arc::new(PluginIdentity {
-            name: manifest.name.clone(),
-            version: manifest.version.clone(),
-            sha256,
-        });
+        let grant = Grant::for_purpose(&runtime.config.policy, &manifest.purpose, manifest.categories)
+            .map_err(|e| LoadError::Manifest(e.to_string()))?;
+        let identity =
+            Arc::new(PluginIdentity { name: manifest.name.clone(), version: manifest.version.clone(), sha256 });
         Ok(LoadedPlugin {
             identity,
             manifest,
@@ -203,25 +177,16 @@ impl LoadedPlugin {
         let result = invoke(&self.pre, &mut store, stage);
         let state = store.data();
         let outcome = match result {
-            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output)
-                .map_err(PluginFailure::InvalidOutput),
+            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output).map_err(PluginFailure::InvalidOutput),
             Err(e) => Err(classify(e, state, limits.deadline)),
         };
         let elapsed = started.elapsed();
-        self.stats.record(
-            outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()),
-            elapsed,
-        );
+        self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
         if state.call.logs_dropped > 0 {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
         }
         let verdict = outcome?;
-        Ok(CallOutcome {
-            verdict,
-            disclosed: state.call.disclosed,
-            logs: state.call.logs.clone(),
-            elapsed,
-        })
+        Ok(CallOutcome { verdict, disclosed: state.call.disclosed, logs: state.call.logs.clone(), elapsed })
     }
 }
 
@@ -277,9 +242,7 @@ fn call_manifest(
         logs_dropped: 0,
     };
     let mut store = new_store(runtime, ctx);
-    let result = pre
-        .instantiate(&mut store)
-        .and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
+    let result = pre.instantiate(&mut store).and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
     result.map_err(|e| classify(e, store.data(), limits.deadline))
 }
 
@@ -288,10 +251,7 @@ fn classify(err: wasmtime::Error, state: &StoreState, deadline: Duration) -> Plu
     if state.memory.hit {
         return PluginFailure::OutOfMemory(state.memory.bytes);
     }
-    if err
-        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
-        .is_some()
-    {
+    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
         return PluginFailure::Capacity(format!("{err:#}"));
     }
     match err.downcast_ref::<Trap>() {

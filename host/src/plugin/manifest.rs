@@ -32,26 +32,15 @@ impl PluginManifest {
         let bad = |s: String| Err(LoadError::Manifest(s));
         let name_ok = (1..=64).contains(&m.name.len())
             && m.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && m.name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && m.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !name_ok {
-            return bad(format!(
-                "name {:?} is not 1-64 characters of [a-z0-9-] starting with a letter",
-                clip(&m.name)
-            ));
+            return bad(format!("name {:?} is not 1-64 characters of [a-z0-9-] starting with a letter", clip(&m.name)));
         }
         if !is_semver(&m.version) {
-            return bad(format!(
-                "version {:?} is not a semantic version like 1.2.3",
-                clip(&m.version)
-            ));
+            return bad(format!("version {:?} is not a semantic version like 1.2.3", clip(&m.version)));
         }
         if crate::privacy::policy::PurposeId::parse(&m.purpose).is_err() {
-            return bad(format!(
-                "purpose {:?} is not a purpose id",
-                clip(&m.purpose)
-            ));
+            return bad(format!("purpose {:?} is not a purpose id", clip(&m.purpose)));
         }
         if m.stages.is_empty() {
             return bad("it hooks no stage".into());
@@ -63,13 +52,7 @@ impl PluginManifest {
             }
         }
         let categories = m.categories.into_iter().map(Category::from).collect();
-        Ok(PluginManifest {
-            name: m.name,
-            version: m.version,
-            purpose: m.purpose,
-            categories,
-            stages,
-        })
+        Ok(PluginManifest { name: m.name, version: m.version, purpose: m.purpose, categories, stages })
     }
 
     /// The stage names, for display.
@@ -82,14 +65,8 @@ fn is_semver(v: &str) -> bool {
     let (core, pre) = v.split_once('-').map_or((v, None), |(c, p)| (c, Some(p)));
     let nums: Vec<&str> = core.split('.').collect();
     nums.len() == 3
-        && nums
-            .iter()
-            .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
-        && pre.is_none_or(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        })
+        && nums.iter().all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+        && pre.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
 }
 
 fn clip(s: &str) -> String {
@@ -111,15 +88,9 @@ pub fn check_interface_version(engine: &Engine, component: &Component) -> Result
     let (major, minor, patch) = INTERFACE_VERSION;
     let ours = format!("{major}.{minor}.{patch}");
     let Some(theirs) = seen.first() else {
-        return Err(format!(
-            "it does not export mxr:filter/hooks; build it with mxr-sdk against mxr:filter@{ours}"
-        ));
+        return Err(format!("it does not export mxr:filter/hooks; build it with mxr-sdk against mxr:filter@{ours}"));
     };
-    let parts: Vec<u64> = theirs
-        .split(['.', '-'])
-        .take(3)
-        .filter_map(|p| p.parse().ok())
-        .collect();
+    let parts: Vec<u64> = theirs.split(['.', '-']).take(3).filter_map(|p| p.parse().ok()).collect();
     let compatible = match parts.as_slice() {
         [0, m, _] => major == 0 && *m == minor,
         [m, _, _] => *m == major && major != 0,

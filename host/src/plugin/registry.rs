@@ -71,6 +71,8 @@ struct FileEntry {
     active: Option<Arc<LoadedPlugin>>,
     /// The (len, mtime) last examined, to skip unchanged files cheaply.
     seen: Option<(u64, SystemTime)>,
+    /// Why the file's current content was refused, if it was.
+    refused: Option<String>,
 }
 
 /// The plugins folder, its active set, and the reload logic.
@@ -109,21 +111,22 @@ impl PluginRegistry {
         self.current.load_full()
     }
 
+    /// The files whose current content is refused, with the reason; their previous
+    /// version (if any) is still active.
+    pub fn refused_files(&self) -> Vec<(PathBuf, String)> {
+        let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<_> = files.iter().filter_map(|(p, e)| e.refused.clone().map(|r| (p.clone(), r))).collect();
+        out.sort();
+        out
+    }
+
     /// Looks at the folder again and swaps in a new set if anything changed.
     pub fn rescan(&self) -> RescanReport {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         let mut report = RescanReport::default();
         let on_disk = list_wasm_files(&self.dir);
-        for gone in files
-            .keys()
-            .filter(|p| !on_disk.contains_key(*p))
-            .cloned()
-            .collect::<Vec<_>>()
-        {
-            if let Some(FileEntry {
-                active: Some(p), ..
-            }) = files.remove(&gone)
-            {
+        for gone in files.keys().filter(|p| !on_disk.contains_key(*p)).cloned().collect::<Vec<_>>() {
+            if let Some(FileEntry { active: Some(p), .. }) = files.remove(&gone) {
                 tracing::info!(file = %gone.display(), plugin = %p.identity, "plugin file removed; unloading");
                 report.removed.push(gone);
             }
@@ -137,55 +140,36 @@ impl PluginRegistry {
         }
         if report.changed() {
             let set = self.build_set(&mut files, &mut report);
-            tracing::info!(
-                generation = set.generation,
-                plugins = set.len(),
-                "plugin set active"
-            );
+            tracing::info!(generation = set.generation, plugins = set.len(), "plugin set active");
             self.current.store(Arc::new(set));
         }
         report
     }
 
-    fn examine(
-        &self,
-        path: &Path,
-        stamp: (u64, SystemTime),
-        entry: &mut FileEntry,
-        report: &mut RescanReport,
-    ) {
+    fn examine(&self, path: &Path, stamp: (u64, SystemTime), entry: &mut FileEntry, report: &mut RescanReport) {
         let result = LoadedPlugin::load_file(&self.runtime, path);
-        let fresh = SystemTime::now()
-            .duration_since(stamp.1)
-            .map_or(true, |age| age < SETTLE_TIME);
+        let age = SystemTime::now().duration_since(stamp.1).unwrap_or_default();
         match result {
-            Ok(p)
-                if entry
-                    .active
-                    .as_ref()
-                    .is_some_and(|a| a.identity == p.identity) =>
-            {
-                entry.seen = Some(stamp);
-            }
             Ok(p) => {
+                entry.seen = Some(stamp);
+                entry.refused = None;
+                if entry.active.as_ref().is_some_and(|a| a.identity == p.identity) {
+                    return;
+                }
                 tracing::info!(file = %path.display(), plugin = %p.identity, purpose = %p.manifest.purpose, "plugin loaded");
                 entry.active = Some(Arc::new(p));
-                entry.seen = Some(stamp);
                 report.loaded.push(path.to_owned());
             }
-            Err(e @ (LoadError::Compile(_) | LoadError::Read(_))) if fresh => {
+            Err(e @ (LoadError::Compile(_) | LoadError::Read(_))) if age < SETTLE_TIME => {
                 tracing::debug!(file = %path.display(), reason = %e, "plugin file incomplete; will retry");
                 report.pending.push(path.to_owned());
             }
             Err(e) => {
-                let keeping = entry
-                    .active
-                    .as_ref()
-                    .map_or("no previous version".to_owned(), |a| {
-                        format!("keeping {}", a.identity)
-                    });
+                let keeping =
+                    entry.active.as_ref().map_or("no previous version".into(), |a| format!("keeping {}", a.identity));
                 tracing::error!(file = %path.display(), reason = %e, "plugin file refused; {keeping}");
                 entry.seen = Some(stamp);
+                entry.refused = Some(e.to_string());
                 report.refused.push((path.to_owned(), e.to_string()));
             }
         }
@@ -193,38 +177,28 @@ impl PluginRegistry {
 
     /// The new set: one plugin per name. Where two files declare one name, the one
     /// already active wins, else the first path; the other is refused.
-    fn build_set(
-        &self,
-        files: &mut HashMap<PathBuf, FileEntry>,
-        report: &mut RescanReport,
-    ) -> PluginSet {
+    fn build_set(&self, files: &mut HashMap<PathBuf, FileEntry>, report: &mut RescanReport) -> PluginSet {
         let previous = self.current.load();
         let mut by_name: BTreeMap<String, Arc<LoadedPlugin>> = BTreeMap::new();
-        let mut paths: Vec<&PathBuf> = files.keys().collect();
-        paths.sort_by_key(|p| (!previous.get_by_path(p), (*p).clone()));
+        let mut paths: Vec<PathBuf> = files.keys().cloned().collect();
+        paths.sort_by_key(|p| (!previous.get_by_path(p), p.clone()));
         for path in paths {
-            let Some(p) = &files[path].active else {
-                continue;
-            };
+            let Some(entry) = files.get_mut(&path) else { continue };
+            let Some(p) = entry.active.clone() else { continue };
             match by_name.get(&p.manifest.name) {
                 Some(winner) => {
-                    let reason = format!(
-                        "another file, {}, already provides plugin {}",
-                        winner.path.display(),
-                        p.manifest.name
-                    );
+                    let reason =
+                        format!("another file, {}, already provides plugin {}", winner.path.display(), p.manifest.name);
                     tracing::error!(file = %path.display(), %reason, "plugin file refused");
-                    report.refused.push((path.clone(), reason));
+                    entry.refused = Some(reason.clone());
+                    report.refused.push((path, reason));
                 }
                 None => {
-                    by_name.insert(p.manifest.name.clone(), p.clone());
+                    by_name.insert(p.manifest.name.clone(), p);
                 }
             }
         }
-        PluginSet {
-            generation: previous.generation + 1,
-            plugins: by_name,
-        }
+        PluginSet { generation: previous.generation + 1, plugins: by_name }
     }
 }
 
@@ -247,15 +221,7 @@ fn list_wasm_files(dir: &Path) -> HashMap<PathBuf, (u64, SystemTime)> {
         })
         .filter_map(|e| {
             let meta = e.metadata().ok()?;
-            meta.is_file().then(|| {
-                (
-                    e.path(),
-                    (
-                        meta.len(),
-                        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                    ),
-                )
-            })
+            meta.is_file().then(|| (e.path(), (meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))))
         })
         .collect()
 }

@@ -109,23 +109,14 @@ impl PluginRuntime {
         let engine = Engine::new(&wasm).map_err(engine_err)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_err)?;
-        Filter::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)
-            .map_err(engine_err)?;
+        Filter::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s).map_err(engine_err)?;
         let cache = match &config.cache_dir {
-            Some(dir) => {
-                Some(ArtifactCache::open(dir).map_err(|e| RuntimeError::Cache(dir.clone(), e))?)
-            }
+            Some(dir) => Some(ArtifactCache::open(dir).map_err(|e| RuntimeError::Cache(dir.clone(), e))?),
             None => None,
         };
         let stop_ticker = Arc::new(AtomicBool::new(false));
         spawn_ticker(&engine, config.tick, stop_ticker.clone());
-        Ok(Arc::new(PluginRuntime {
-            engine,
-            linker,
-            config,
-            cache,
-            stop_ticker,
-        }))
+        Ok(Arc::new(PluginRuntime { engine, linker, config, cache, stop_ticker }))
     }
 
     /// The settings in force.
@@ -135,17 +126,10 @@ impl PluginRuntime {
 
     /// Compiles a component, or takes it from the cache.
     pub(super) fn compile(&self, bytes: &[u8], sha256: &str) -> Result<Component, String> {
-        if let Some(c) = self
-            .cache
-            .as_ref()
-            .and_then(|c| c.get(&self.engine, sha256))
-        {
+        if let Some(c) = self.cache.as_ref().and_then(|c| c.get(&self.engine, sha256)) {
             return Ok(c);
         }
-        let precompiled = self
-            .engine
-            .precompile_component(bytes)
-            .map_err(|e| format!("{e:#}"))?;
+        let precompiled = self.engine.precompile_component(bytes).map_err(|e| format!("{e:#}"))?;
         if let Some(cache) = &self.cache {
             cache.put(&self.engine, sha256, &precompiled);
         }

@@ -31,10 +31,7 @@ pub struct StatsSnapshot {
 impl StatsSnapshot {
     /// Failures of one class.
     pub fn failures_of(&self, class: FailureClass) -> u64 {
-        self.failures[FailureClass::ALL
-            .iter()
-            .position(|c| *c == class)
-            .unwrap_or(0)]
+        self.failures[FailureClass::ALL.iter().position(|c| *c == class).unwrap_or(0)]
     }
 }
 
@@ -56,8 +53,7 @@ impl PluginStats {
         self.nanos.fetch_add(took.as_nanos() as u64, Relaxed);
         match outcome {
             Ok(a) => self.verdicts[action_index(a)].fetch_add(1, Relaxed),
-            Err(c) => self.failures[FailureClass::ALL.iter().position(|x| *x == c).unwrap_or(0)]
-                .fetch_add(1, Relaxed),
+            Err(c) => self.failures[FailureClass::ALL.iter().position(|x| *x == c).unwrap_or(0)].fetch_add(1, Relaxed),
         };
     }
 

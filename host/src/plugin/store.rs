@@ -47,11 +47,7 @@ pub struct CallContext {
 impl CallContext {
     /// A renderer for this call's grant.
     pub fn renderer(&self) -> Renderer<'_> {
-        Renderer {
-            grant: &self.grant,
-            pseudonyms: &self.pseudonyms,
-            detector: &*self.detector,
-        }
+        Renderer { grant: &self.grant, pseudonyms: &self.pseudonyms, detector: &*self.detector }
     }
 }
 
@@ -65,28 +61,15 @@ pub struct MemoryCap {
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _max: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.bytes {
             self.hit = true;
-            wasmtime::bail!(
-                "memory cap of {} bytes reached (wanted {desired})",
-                self.bytes
-            );
+            wasmtime::bail!("memory cap of {} bytes reached (wanted {desired})", self.bytes);
         }
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _max: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -116,10 +99,7 @@ impl StoreState {
         StoreState {
             wasi,
             table: ResourceTable::new(),
-            memory: MemoryCap {
-                bytes: memory_cap,
-                hit: false,
-            },
+            memory: MemoryCap { bytes: memory_cap, hit: false },
             call,
             stderr,
         }
@@ -127,9 +107,7 @@ impl StoreState {
 
     /// What the plugin wrote to stderr (a panic message, typically), lossily decoded.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents())
-            .trim()
-            .to_owned()
+        String::from_utf8_lossy(&self.stderr.contents()).trim().to_owned()
     }
 
     /// The resource table.
@@ -140,9 +118,6 @@ impl StoreState {
 
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }

@@ -63,12 +63,7 @@ pub struct FilterVerdict {
 impl FilterVerdict {
     /// A verdict with only an action.
     pub fn of(action: Action) -> Self {
-        FilterVerdict {
-            action,
-            score: 0.0,
-            tags: vec![],
-            headers: vec![],
-        }
+        FilterVerdict { action, score: 0.0, tags: vec![], headers: vec![] }
     }
 }
 
@@ -85,11 +80,7 @@ pub struct OutputCaps {
 
 impl Default for OutputCaps {
     fn default() -> Self {
-        OutputCaps {
-            total_bytes: 16 * 1024,
-            tags: 32,
-            headers: 8,
-        }
+        OutputCaps { total_bytes: 16 * 1024, tags: 32, headers: 8 }
     }
 }
 
@@ -98,11 +89,7 @@ const MAX_TAG: usize = 64;
 const MAX_HEADER_LINE: usize = 998;
 
 /// Checks a verdict from plugin `plugin_name` against the rules and caps.
-pub fn check(
-    v: wit::Verdict,
-    plugin_name: &str,
-    caps: &OutputCaps,
-) -> Result<FilterVerdict, String> {
+pub fn check(v: wit::Verdict, plugin_name: &str, caps: &OutputCaps) -> Result<FilterVerdict, String> {
     let mut total = 0usize;
     let action = match v.action {
         wit::Action::Continue => Action::Continue,
@@ -116,60 +103,35 @@ pub fn check(
         }
     };
     if !v.score.is_finite() || v.score.abs() > 1000.0 {
-        return Err(format!(
-            "score {} is not a finite number within ±1000",
-            v.score
-        ));
+        return Err(format!("score {} is not a finite number within ±1000", v.score));
     }
     if v.tags.len() > caps.tags {
-        return Err(format!(
-            "{} tags, more than the cap of {}",
-            v.tags.len(),
-            caps.tags
-        ));
+        return Err(format!("{} tags, more than the cap of {}", v.tags.len(), caps.tags));
     }
     for tag in &v.tags {
         total += tag.len();
         let ok = !tag.is_empty()
             && tag.len() <= MAX_TAG
-            && tag
-                .bytes()
-                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'));
+            && tag.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'));
         if !ok {
-            return Err(format!(
-                "tag {:?} is not 1-{MAX_TAG} characters of [a-z0-9._-]",
-                clip(tag)
-            ));
+            return Err(format!("tag {:?} is not 1-{MAX_TAG} characters of [a-z0-9._-]", clip(tag)));
         }
     }
     if v.headers.len() > caps.headers {
-        return Err(format!(
-            "{} headers, more than the cap of {}",
-            v.headers.len(),
-            caps.headers
-        ));
+        return Err(format!("{} headers, more than the cap of {}", v.headers.len(), caps.headers));
     }
     let prefix = format!("x-{plugin_name}");
     let mut headers = Vec::with_capacity(v.headers.len());
     for h in v.headers {
         total += h.name.len() + h.value.len();
         let lname = h.name.to_ascii_lowercase();
-        let in_namespace = lname == prefix
-            || (lname.starts_with(&prefix) && lname.as_bytes().get(prefix.len()) == Some(&b'-'));
-        let name_ok = h
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let in_namespace =
+            lname == prefix || (lname.starts_with(&prefix) && lname.as_bytes().get(prefix.len()) == Some(&b'-'));
+        let name_ok = h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !in_namespace || !name_ok {
-            return Err(format!(
-                "header {:?} is outside the plugin's namespace X-{plugin_name}[-...]",
-                clip(&h.name)
-            ));
+            return Err(format!("header {:?} is outside the plugin's namespace X-{plugin_name}[-...]", clip(&h.name)));
         }
-        let value_ok = h
-            .value
-            .bytes()
-            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+        let value_ok = h.value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
         if !value_ok || h.name.len() + 2 + h.value.len() > MAX_HEADER_LINE {
             return Err(format!(
                 "header {} has a value that is not one printable ASCII line of at most {MAX_HEADER_LINE} bytes",
@@ -179,17 +141,9 @@ pub fn check(
         headers.push((h.name, h.value));
     }
     if total > caps.total_bytes {
-        return Err(format!(
-            "{total} bytes of output, more than the cap of {}",
-            caps.total_bytes
-        ));
+        return Err(format!("{total} bytes of output, more than the cap of {}", caps.total_bytes));
     }
-    Ok(FilterVerdict {
-        action,
-        score: v.score,
-        tags: v.tags,
-        headers,
-    })
+    Ok(FilterVerdict { action, score: v.score, tags: v.tags, headers })
 }
 
 fn check_reply(r: wit::Reply, class: u16, total: &mut usize) -> Result<SmtpReply, String> {
@@ -199,36 +153,18 @@ fn check_reply(r: wit::Reply, class: u16, total: &mut usize) -> Result<SmtpReply
     let parts: Vec<&str> = r.enhanced.split('.').collect();
     let enhanced_ok = parts.len() == 3
         && parts[0] == class.to_string()
-        && parts[1..]
-            .iter()
-            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+        && parts[1..].iter().all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
     if !enhanced_ok {
-        return Err(format!(
-            "enhanced code {:?} is not {class}.x.y",
-            clip(&r.enhanced)
-        ));
+        return Err(format!("enhanced code {:?} is not {class}.x.y", clip(&r.enhanced)));
     }
     check_text("reply text", &r.text, total)?;
-    Ok(SmtpReply {
-        code: r.code,
-        enhanced: r.enhanced,
-        text: r.text,
-    })
+    Ok(SmtpReply { code: r.code, enhanced: r.enhanced, text: r.text })
 }
 
 fn check_text(what: &str, text: &str, total: &mut usize) -> Result<(), String> {
     *total += text.len();
-    let ok = !text.is_empty()
-        && text.len() <= MAX_TEXT
-        && text.bytes().all(|b| (0x20..0x7f).contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} {:?} is not 1-{MAX_TEXT} printable ASCII characters",
-            clip(text)
-        ))
-    }
+    let ok = !text.is_empty() && text.len() <= MAX_TEXT && text.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if ok { Ok(()) } else { Err(format!("{what} {:?} is not 1-{MAX_TEXT} printable ASCII characters", clip(text))) }
 }
 
 /// The start of a long untrusted string, for error messages.
@@ -241,96 +177,39 @@ mod tests {
     use super::*;
 
     fn verdict(action: wit::Action) -> wit::Verdict {
-        wit::Verdict {
-            action,
-            score: 0.0,
-            tags: vec![],
-            headers: vec![],
-        }
+        wit::Verdict { action, score: 0.0, tags: vec![], headers: vec![] }
     }
     fn reply(code: u16, enhanced: &str, text: &str) -> wit::Reply {
-        wit::Reply {
-            code,
-            enhanced: enhanced.into(),
-            text: text.into(),
-        }
+        wit::Reply { code, enhanced: enhanced.into(), text: text.into() }
     }
 
     #[test]
     fn table() {
         let caps = OutputCaps::default();
-        let header = |n: &str, v: &str| wit::Header {
-            name: n.into(),
-            value: v.into(),
-        };
+        let header = |n: &str, v: &str| wit::Header { name: n.into(), value: v.into() };
         let cases: Vec<(wit::Verdict, Option<&str>)> = vec![
+            (verdict(wit::Action::Reject(reply(550, "5.7.1", "spam"))), None),
+            (verdict(wit::Action::Reject(reply(450, "5.7.1", "spam"))), Some("not 5xx")),
+            (verdict(wit::Action::Reject(reply(550, "4.7.1", "spam"))), Some("not 5.x.y")),
+            (verdict(wit::Action::Tempfail(reply(451, "4.7.1", "later\r\nX: y"))), Some("printable")),
+            (verdict(wit::Action::Quarantine("".into())), Some("quarantine reason")),
+            (wit::Verdict { score: f64::NAN, ..verdict(wit::Action::Continue) }, Some("finite")),
+            (wit::Verdict { tags: vec!["Bad Tag".into()], ..verdict(wit::Action::Continue) }, Some("tag")),
+            (wit::Verdict { tags: vec!["t".into(); 33], ..verdict(wit::Action::Continue) }, Some("cap of 32")),
             (
-                verdict(wit::Action::Reject(reply(550, "5.7.1", "spam"))),
+                wit::Verdict { headers: vec![header("X-Spam-Score-Detail", "1")], ..verdict(wit::Action::Continue) },
                 None,
             ),
             (
-                verdict(wit::Action::Reject(reply(450, "5.7.1", "spam"))),
-                Some("not 5xx"),
-            ),
-            (
-                verdict(wit::Action::Reject(reply(550, "4.7.1", "spam"))),
-                Some("not 5.x.y"),
-            ),
-            (
-                verdict(wit::Action::Tempfail(reply(451, "4.7.1", "later\r\nX: y"))),
-                Some("printable"),
-            ),
-            (
-                verdict(wit::Action::Quarantine("".into())),
-                Some("quarantine reason"),
-            ),
-            (
-                wit::Verdict {
-                    score: f64::NAN,
-                    ..verdict(wit::Action::Continue)
-                },
-                Some("finite"),
-            ),
-            (
-                wit::Verdict {
-                    tags: vec!["Bad Tag".into()],
-                    ..verdict(wit::Action::Continue)
-                },
-                Some("tag"),
-            ),
-            (
-                wit::Verdict {
-                    tags: vec!["t".into(); 33],
-                    ..verdict(wit::Action::Continue)
-                },
-                Some("cap of 32"),
-            ),
-            (
-                wit::Verdict {
-                    headers: vec![header("X-Spam-Score-Detail", "1")],
-                    ..verdict(wit::Action::Continue)
-                },
-                None,
-            ),
-            (
-                wit::Verdict {
-                    headers: vec![header("X-Spam-Scoreboard", "1")],
-                    ..verdict(wit::Action::Continue)
-                },
+                wit::Verdict { headers: vec![header("X-Spam-Scoreboard", "1")], ..verdict(wit::Action::Continue) },
                 Some("namespace"),
             ),
             (
-                wit::Verdict {
-                    headers: vec![header("Received", "x")],
-                    ..verdict(wit::Action::Continue)
-                },
+                wit::Verdict { headers: vec![header("Received", "x")], ..verdict(wit::Action::Continue) },
                 Some("namespace"),
             ),
             (
-                wit::Verdict {
-                    headers: vec![header("X-Spam-Score", "a\nb")],
-                    ..verdict(wit::Action::Continue)
-                },
+                wit::Verdict { headers: vec![header("X-Spam-Score", "a\nb")], ..verdict(wit::Action::Continue) },
                 Some("printable"),
             ),
         ];

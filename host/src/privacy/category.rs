@@ -80,9 +80,7 @@ impl Category {
     pub fn allowed_forms(self) -> &'static [Form] {
         use Form::*;
         match self {
-            Category::EmailAddress | Category::Network => {
-                &[Full, Pseudonym, Domain, Redacted, Withheld]
-            }
+            Category::EmailAddress | Category::Network => &[Full, Pseudonym, Domain, Redacted, Withheld],
             Category::NameAddress | Category::PhoneNumber | Category::Organisation => {
                 &[Full, Pseudonym, Redacted, Withheld]
             }
@@ -180,20 +178,8 @@ mod tests {
 
     #[test]
     fn stricter_never_widens() {
-        for a in [
-            Form::Full,
-            Form::Pseudonym,
-            Form::Domain,
-            Form::Redacted,
-            Form::Withheld,
-        ] {
-            for b in [
-                Form::Full,
-                Form::Pseudonym,
-                Form::Domain,
-                Form::Redacted,
-                Form::Withheld,
-            ] {
+        for a in [Form::Full, Form::Pseudonym, Form::Domain, Form::Redacted, Form::Withheld] {
+            for b in [Form::Full, Form::Pseudonym, Form::Domain, Form::Redacted, Form::Withheld] {
                 let s = a.stricter(b);
                 assert!(s >= a && s >= b, "{a} ∧ {b} gave {s}");
             }
@@ -203,10 +189,7 @@ mod tests {
     #[test]
     fn category_set_round_trips() {
         let set: CategorySet = [Category::Content, Category::Network].into_iter().collect();
-        assert_eq!(
-            set.iter().collect::<Vec<_>>(),
-            vec![Category::Network, Category::Content]
-        );
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![Category::Network, Category::Content]);
         assert!(!set.contains(Category::Device));
     }
 }

@@ -38,21 +38,21 @@ struct Patterns {
     phone: Regex,
 }
 
-static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
-    Patterns {
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     url: Regex::new(r"(?i)\bhttps?://[^\s<>\x22']+").unwrap(),
-    email: Regex::new(r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\b").unwrap(),
+    email: Regex::new(
+        r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\b",
+    )
+    .unwrap(),
     ipv4: Regex::new(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b").unwrap(),
     ipv6: Regex::new(r"(?i)\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})\b").unwrap(),
     iban: Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b").unwrap(),
     phone: Regex::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
-}
 });
 
 /// Query parameters and paths that mark a link as tracking (conversion data).
-const TRACKING_MARKERS: [&str; 9] = [
-    "utm_", "gclid=", "fbclid=", "mc_eid=", "mc_cid=", "/track/", "/click", "/open", "trk=",
-];
+const TRACKING_MARKERS: [&str; 9] =
+    ["utm_", "gclid=", "fbclid=", "mc_eid=", "mc_cid=", "/track/", "/click", "/open", "trk="];
 
 impl Detector for PatternDetector {
     fn detect(&self, text: &str) -> Vec<Span> {
@@ -65,12 +65,8 @@ impl Detector for PatternDetector {
                 add(m.range(), Category::Conversion);
             }
         }
-        p.email
-            .find_iter(text)
-            .for_each(|m| add(m.range(), Category::EmailAddress));
-        p.ipv4
-            .find_iter(text)
-            .for_each(|m| add(m.range(), Category::Network));
+        p.email.find_iter(text).for_each(|m| add(m.range(), Category::EmailAddress));
+        p.ipv4.find_iter(text).for_each(|m| add(m.range(), Category::Network));
         for m in p.ipv6.find_iter(text) {
             if m.as_str().parse::<std::net::Ipv6Addr>().is_ok() {
                 add(m.range(), Category::Network);
@@ -82,9 +78,7 @@ impl Detector for PatternDetector {
                 add(m.range(), Category::NameAddress);
             }
         }
-        p.phone
-            .find_iter(text)
-            .for_each(|m| add(m.range(), Category::PhoneNumber));
+        p.phone.find_iter(text).for_each(|m| add(m.range(), Category::PhoneNumber));
         resolve_overlaps(spans)
     }
 }
@@ -115,11 +109,7 @@ fn iban_valid(candidate: &str) -> bool {
             Some(v) => v,
             None => return false,
         };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     rem == 1
 }
@@ -129,36 +119,17 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<(&str, Category)> {
-        PatternDetector
-            .detect(text)
-            .into_iter()
-            .map(|s| (&text[s.range], s.category))
-            .collect()
+        PatternDetector.detect(text).into_iter().map(|s| (&text[s.range], s.category)).collect()
     }
 
     #[test]
     fn table() {
         use Category::*;
         let cases: &[(&str, &[(&str, Category)])] = &[
-            (
-                "mail jan.jansen@example.nl now",
-                &[("jan.jansen@example.nl", EmailAddress)],
-            ),
-            (
-                "bel 06-12345678 of +31 20 123 4567",
-                &[
-                    ("06-12345678", PhoneNumber),
-                    ("+31 20 123 4567", PhoneNumber),
-                ],
-            ),
-            (
-                "from 192.0.2.17 via 2001:db8::1",
-                &[("192.0.2.17", Network), ("2001:db8::1", Network)],
-            ),
-            (
-                "IBAN NL91 ABNA 0417 1643 00 thanks",
-                &[("NL91 ABNA 0417 1643 00", NameAddress)],
-            ),
+            ("mail jan.jansen@example.nl now", &[("jan.jansen@example.nl", EmailAddress)]),
+            ("bel 06-12345678 of +31 20 123 4567", &[("06-12345678", PhoneNumber), ("+31 20 123 4567", PhoneNumber)]),
+            ("from 192.0.2.17 via 2001:db8::1", &[("192.0.2.17", Network), ("2001:db8::1", Network)]),
+            ("IBAN NL91 ABNA 0417 1643 00 thanks", &[("NL91 ABNA 0417 1643 00", NameAddress)]),
             ("IBAN NL92 ABNA 0417 1643 00 bad check", &[]),
             (
                 "see https://x.test/a?utm_source=nl and https://x.test/plain",

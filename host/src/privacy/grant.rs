@@ -20,32 +20,19 @@ pub enum GrantError {
 
 impl Grant {
     /// Every category withheld.
-    pub const NOTHING: Grant = Grant {
-        forms: [Form::Withheld; 10],
-    };
+    pub const NOTHING: Grant = Grant { forms: [Form::Withheld; 10] };
 
     /// Every category in full: for comparisons in benchmarks, never a default.
-    pub const EVERYTHING: Grant = Grant {
-        forms: [Form::Full; 10],
-    };
+    pub const EVERYTHING: Grant = Grant { forms: [Form::Full; 10] };
 
     /// Every category redacted: what scrubs plugin log lines and panic messages.
-    pub const SCRUB: Grant = Grant {
-        forms: [Form::Redacted; 10],
-    };
+    pub const SCRUB: Grant = Grant { forms: [Form::Redacted; 10] };
 
     /// The grant a plugin gets under `policy` for its declared purpose: the policy's
     /// form for each category it asked for, and withheld for the rest.
-    pub fn for_purpose(
-        policy: &PurposePolicy,
-        purpose: &str,
-        requested: CategorySet,
-    ) -> Result<Grant, GrantError> {
+    pub fn for_purpose(policy: &PurposePolicy, purpose: &str, requested: CategorySet) -> Result<Grant, GrantError> {
         let rule = policy.purpose(purpose).ok_or_else(|| {
-            GrantError::UnknownPurpose(
-                purpose.to_owned(),
-                policy.purpose_ids().collect::<Vec<_>>().join(", "),
-            )
+            GrantError::UnknownPurpose(purpose.to_owned(), policy.purpose_ids().collect::<Vec<_>>().join(", "))
         })?;
         let mut grant = Grant::NOTHING;
         for c in requested.iter() {
@@ -93,10 +80,7 @@ mod tests {
         let asked: CategorySet = Category::ALL.into_iter().collect();
         let g = Grant::for_purpose(&policy, "spam-filtering", asked).unwrap();
         let wider = BTreeMap::from([(Category::EmailAddress, Form::Full)]);
-        assert_eq!(
-            g.tighten(&wider).form(Category::EmailAddress),
-            Form::Pseudonym
-        );
+        assert_eq!(g.tighten(&wider).form(Category::EmailAddress), Form::Pseudonym);
         let stricter = BTreeMap::from([(Category::Content, Form::Withheld)]);
         assert_eq!(g.tighten(&stricter).form(Category::Content), Form::Withheld);
     }

@@ -21,13 +21,8 @@ impl PurposeId {
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
-            Ok(PurposeId(s.to_owned()))
-        } else {
-            Err(format!("invalid purpose id {s:?}"))
-        }
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok { Ok(PurposeId(s.to_owned())) } else { Err(format!("invalid purpose id {s:?}")) }
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {
@@ -111,46 +106,33 @@ impl PurposePolicy {
 
     /// Reads and validates a policy file.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| PolicyError::Read { path: path.display().to_string(), source })?;
         Self::parse(&text)
     }
 
     /// Parses and validates policy text.
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
-        let file: PolicyFile =
-            toml::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
         if file.version != 1 {
             return Err(PolicyError::Version(file.version));
         }
         let mut purposes = BTreeMap::new();
         for (name, p) in file.purposes {
-            let id = PurposeId::parse(&name).map_err(|problem| PolicyError::Invalid {
-                key: format!("purposes.{name}"),
-                problem,
-            })?;
+            let id = PurposeId::parse(&name)
+                .map_err(|problem| PolicyError::Invalid { key: format!("purposes.{name}"), problem })?;
             for (c, f) in &p.forms {
                 if !c.allowed_forms().contains(f) {
                     return Err(PolicyError::Invalid {
                         key: format!("purposes.{name}.forms.{c}"),
                         problem: format!(
                             "form {f} does not apply to {c} (allowed: {})",
-                            c.allowed_forms()
-                                .iter()
-                                .map(|f| f.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            c.allowed_forms().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
                         ),
                     });
                 }
             }
-            let rule = PurposeRule {
-                description: p.description,
-                explicit: p.explicit,
-                forms: p.forms,
-            };
+            let rule = PurposeRule { description: p.description, explicit: p.explicit, forms: p.forms };
             purposes.insert(id, rule);
         }
         Ok(PurposePolicy { purposes })
@@ -158,10 +140,7 @@ impl PurposePolicy {
 
     /// The rule for a purpose, if the policy has it.
     pub fn purpose(&self, id: &str) -> Option<&PurposeRule> {
-        self.purposes
-            .iter()
-            .find(|(k, _)| k.as_str() == id)
-            .map(|(_, v)| v)
+        self.purposes.iter().find(|(k, _)| k.as_str() == id).map(|(_, v)| v)
     }
 
     /// Every purpose id, sorted.
@@ -194,14 +173,8 @@ mod tests {
         let cases = [
             ("version = 2\n[purposes]\n", "version"),
             ("version = 1\ncolour = 1\n[purposes]\n", "colour"),
-            (
-                "version = 1\n[purposes.x.forms]\ncontent = \"pseudonym\"\n",
-                "purposes.x.forms.content",
-            ),
-            (
-                "version = 1\n[purposes.x.forms]\nbogus = \"full\"\n",
-                "bogus",
-            ),
+            ("version = 1\n[purposes.x.forms]\ncontent = \"pseudonym\"\n", "purposes.x.forms.content"),
+            ("version = 1\n[purposes.x.forms]\nbogus = \"full\"\n", "bogus"),
             ("version = 1\n[purposes.Bad]\n", "purposes.Bad"),
         ];
         for (text, key) in cases {

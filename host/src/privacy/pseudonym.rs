@@ -24,9 +24,7 @@ impl Pseudonymizer {
         let mut mac = HmacSha256::new_from_slice(tenant_key).expect("any key length");
         mac.update(b"mxr/pseudonym/v1\0");
         mac.update(purpose.as_bytes());
-        Pseudonymizer {
-            key: mac.finalize().into_bytes().into(),
-        }
+        Pseudonymizer { key: mac.finalize().into_bytes().into() }
     }
 
     /// A token for a value already normalised: `p.` and 20 hex digits (80 bits).
@@ -58,10 +56,7 @@ impl Pseudonymizer {
 
 /// The domain of an address, lower-cased.
 pub fn domain_of(address: &str) -> Option<String> {
-    address
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>').to_lowercase())
-        .filter(|d| !d.is_empty())
+    address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>').to_lowercase()).filter(|d| !d.is_empty())
 }
 
 /// The network of an IP: the /24 of IPv4, the /48 of IPv6.
@@ -102,14 +97,8 @@ mod tests {
         let key = [7u8; 32];
         let a = Pseudonymizer::derive(&key, "spam-filtering");
         let b = Pseudonymizer::derive(&key, "statistics");
-        assert_eq!(
-            a.address("Alice@Example.com"),
-            a.address("alice@example.com")
-        );
-        assert_ne!(
-            a.address("alice@example.com"),
-            b.address("alice@example.com")
-        );
+        assert_eq!(a.address("Alice@Example.com"), a.address("alice@example.com"));
+        assert_ne!(a.address("alice@example.com"), b.address("alice@example.com"));
         assert!(a.address("alice@example.com").ends_with("@example.com"));
         assert!(!a.address("alice@example.com").contains("alice"));
     }
@@ -126,9 +115,6 @@ mod tests {
     #[test]
     fn networks() {
         assert_eq!(network_of("192.0.2.77".parse().unwrap()), "192.0.2.0/24");
-        assert_eq!(
-            network_of("2001:db8:aa:1::5".parse().unwrap()),
-            "2001:db8:aa::/48"
-        );
+        assert_eq!(network_of("2001:db8:aa:1::5".parse().unwrap()), "2001:db8:aa::/48");
     }
 }

@@ -59,10 +59,7 @@ impl Renderer<'_> {
     pub fn value(&self, category: Category, value: &str) -> Shown {
         match self.grant.form(category) {
             Form::Full => Shown::Full(value.to_owned()),
-            Form::Pseudonym => Shown::Pseudonym(
-                self.pseudonyms
-                    .token(category.name(), &value.trim().to_lowercase()),
-            ),
+            Form::Pseudonym => Shown::Pseudonym(self.pseudonyms.token(category.name(), &value.trim().to_lowercase())),
             Form::Domain => match category {
                 Category::EmailAddress => self.address(value),
                 _ => match value.trim().parse::<IpAddr>() {
@@ -94,22 +91,14 @@ impl Renderer<'_> {
         for span in spans {
             out.push_str(&text[at..span.range.start]);
             let piece = &text[span.range.clone()];
-            let form = if base_form == Form::Redacted {
-                Form::Redacted
-            } else {
-                self.grant.form(span.category)
-            };
+            let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category) };
             let rendered = self.span(span.category, form, piece);
             changed |= rendered != piece;
             out.push_str(&rendered);
             at = span.range.end;
         }
         out.push_str(&text[at..]);
-        if changed {
-            Shown::Redacted(out)
-        } else {
-            Shown::Full(out)
-        }
+        if changed { Shown::Redacted(out) } else { Shown::Full(out) }
     }
 
     fn span(&self, category: Category, form: Form, piece: &str) -> String {
@@ -118,18 +107,15 @@ impl Renderer<'_> {
             (_, Form::Redacted | Form::Withheld) => return category.placeholder().to_owned(),
             (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),
             (Category::PhoneNumber, Form::Pseudonym) => self.pseudonyms.phone(piece),
-            (_, Form::Pseudonym) => self
-                .pseudonyms
-                .token(category.name(), &piece.to_lowercase()),
+            (_, Form::Pseudonym) => self.pseudonyms.token(category.name(), &piece.to_lowercase()),
             (Category::EmailAddress, Form::Domain) => domain_of(piece).unwrap_or_default(),
             (Category::Network, Form::Domain) => match piece.parse::<IpAddr>() {
                 Ok(ip) => network_of(ip),
                 Err(_) => category.placeholder().to_owned(),
             },
-            (Category::Conversion, Form::Domain) => url_host(piece).map_or_else(
-                || category.placeholder().to_owned(),
-                |h| format!("<tracking:{h}>"),
-            ),
+            (Category::Conversion, Form::Domain) => {
+                url_host(piece).map_or_else(|| category.placeholder().to_owned(), |h| format!("<tracking:{h}>"))
+            }
             (_, Form::Domain) => category.placeholder().to_owned(),
         };
         shown
@@ -138,18 +124,8 @@ impl Renderer<'_> {
 
 /// The last two labels of a host name (`mail.example.com` → `example.com`).
 fn registrable_tail(host: &str) -> String {
-    let labels: Vec<&str> = host
-        .trim()
-        .trim_end_matches('.')
-        .rsplit('.')
-        .take(2)
-        .collect();
-    labels
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join(".")
-        .to_lowercase()
+    let labels: Vec<&str> = host.trim().trim_end_matches('.').rsplit('.').take(2).collect();
+    labels.into_iter().rev().collect::<Vec<_>>().join(".").to_lowercase()
 }
 
 fn url_host(url: &str) -> Option<&str> {
@@ -168,25 +144,17 @@ mod tests {
         let all: CategorySet = Category::ALL.into_iter().collect();
         let grant = Grant::for_purpose(&policy, purpose, all).unwrap();
         let p = Pseudonymizer::derive(&[9; 32], purpose);
-        f(&Renderer {
-            grant: &grant,
-            pseudonyms: &p,
-            detector: &PatternDetector,
-        })
+        f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
     }
 
     #[test]
     fn spam_filtering_text_redacts_personal_data_in_place() {
         let text = "Call 06-12345678 or mail jan@example.nl from 192.0.2.1";
-        let Shown::Redacted(out) = with("spam-filtering", |r| r.text(Category::Content, text))
-        else {
+        let Shown::Redacted(out) = with("spam-filtering", |r| r.text(Category::Content, text)) else {
             panic!("expected redacted text")
         };
         assert!(out.starts_with("Call <phone> or mail p."), "{out}");
-        assert!(
-            out.contains("@example.nl from 192.0.2.1"),
-            "network is full: {out}"
-        );
+        assert!(out.contains("@example.nl from 192.0.2.1"), "network is full: {out}");
         assert!(!out.contains("jan@") && !out.contains("12345678"));
     }
 
@@ -194,9 +162,7 @@ mod tests {
     fn malware_scanning_sees_no_addresses() {
         with("malware-scanning", |r| {
             assert_eq!(r.address("a@b.test"), Shown::Withheld);
-            let Shown::Redacted(t) = r.text(Category::Content, "mail a@b.test") else {
-                panic!()
-            };
+            let Shown::Redacted(t) = r.text(Category::Content, "mail a@b.test") else { panic!() };
             assert_eq!(t, "mail <email>");
         });
     }
@@ -204,10 +170,7 @@ mod tests {
     #[test]
     fn statistics_gets_domains_and_pseudonyms() {
         with("statistics", |r| {
-            assert_eq!(
-                r.ip("192.0.2.9".parse().unwrap()),
-                Shown::Domain("192.0.2.0/24".into())
-            );
+            assert_eq!(r.ip("192.0.2.9".parse().unwrap()), Shown::Domain("192.0.2.0/24".into()));
             assert!(matches!(r.address("a@b.test"), Shown::Pseudonym(p) if p.ends_with("@b.test")));
             assert_eq!(r.text(Category::Content, "hello"), Shown::Withheld);
         });

@@ -9,14 +9,8 @@ use crate::mail::header_kind::{HeaderKind, header_kind};
 
 /// One address from an address header: (display name, address), each in its form.
 pub fn address(r: &Renderer, a: &AddressEntry) -> (Shown, Shown) {
-    let name = a
-        .name
-        .as_deref()
-        .map_or(Shown::Withheld, |n| r.text(Category::NameAddress, n));
-    let address = a
-        .address
-        .as_deref()
-        .map_or(Shown::Withheld, |x| r.address(x));
+    let name = a.name.as_deref().map_or(Shown::Withheld, |n| r.text(Category::NameAddress, n));
+    let address = a.address.as_deref().map_or(Shown::Withheld, |x| r.address(x));
     (name, address)
 }
 
@@ -32,10 +26,7 @@ pub fn header(r: &Renderer, name: &str, value: &str) -> (Category, Shown) {
 /// An address header as a whole: raw only when both names and addresses are granted
 /// in full; otherwise the addresses alone, each in its form, names dropped.
 fn address_header(r: &Renderer, value: &str) -> Shown {
-    let (names, addrs) = (
-        r.grant.form(Category::NameAddress),
-        r.grant.form(Category::EmailAddress),
-    );
+    let (names, addrs) = (r.grant.form(Category::NameAddress), r.grant.form(Category::EmailAddress));
     if addrs == Form::Withheld {
         return Shown::Withheld;
     }

@@ -34,11 +34,7 @@ pub fn sniff(b: &[u8]) -> Option<Kind> {
         Kind::Ole
     } else if starts(b"MZ") || starts(b"\x7fELF") {
         Kind::Executable
-    } else if !b.is_empty()
-        && b.iter()
-            .take(512)
-            .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
-    {
+    } else if !b.is_empty() && b.iter().take(512).all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace()) {
         Kind::Text
     } else {
         return None;
@@ -54,9 +50,7 @@ pub fn declared(content_type: &str, ext: &str) -> Option<Kind> {
         "image/gif" => Some(Kind::Gif),
         "application/zip" | "application/x-zip-compressed" => Some(Kind::Zip),
         t if t.starts_with("application/vnd.openxmlformats") => Some(Kind::Zip),
-        "application/msword" | "application/vnd.ms-excel" | "application/vnd.ms-powerpoint" => {
-            Some(Kind::Ole)
-        }
+        "application/msword" | "application/vnd.ms-excel" | "application/vnd.ms-powerpoint" => Some(Kind::Ole),
         t if t.starts_with("text/") => Some(Kind::Text),
         _ => None,
     };

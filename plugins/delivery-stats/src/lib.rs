@@ -11,10 +11,7 @@ impl Filter for DeliveryStats {
     fn on_data(env: &Envelope, msg: &Message) -> Verdict {
         let rcpts = env.recipients().len();
         let mut verdict = Verdict::next()
-            .with_tag(&format!(
-                "rcpts.{}",
-                bucket(rcpts as u64, &[1, 2, 5, 10, 50])
-            ))
+            .with_tag(&format!("rcpts.{}", bucket(rcpts as u64, &[1, 2, 5, 10, 50])))
             .with_tag(&format!("size.{}", size_bucket(msg.size())));
         // Counting attachments needs attachment-meta; under a grant that withholds it
         // there is nothing honest to say.
@@ -32,30 +29,18 @@ impl Filter for DeliveryStats {
 
 /// The smallest bound that is >= n, or `more`.
 fn bucket(n: u64, bounds: &[u64]) -> String {
-    bounds
-        .iter()
-        .find(|b| n <= **b)
-        .map_or("more".into(), |b| format!("le{b}"))
+    bounds.iter().find(|b| n <= **b).map_or("more".into(), |b| format!("le{b}"))
 }
 
 fn size_bucket(size: u64) -> String {
-    bucket(
-        size,
-        &[4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 10 << 20],
-    )
+    bucket(size, &[4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 10 << 20])
 }
 
 /// Keeps a tag inside the relay's tag alphabet `[a-z0-9._-]`.
 fn tag_safe(s: &str) -> String {
     s.to_ascii_lowercase()
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
         .collect()
 }
 

@@ -21,16 +21,10 @@ impl Filter for SenderPolicy {
         };
         let config = mxr_sdk::config();
         if listed(&config, "block", domain) {
-            Verdict::reject(
-                550,
-                "5.7.1",
-                "Sender domain is blocked by the recipient's policy",
-            )
-            .with_tag("sender-blocked")
+            Verdict::reject(550, "5.7.1", "Sender domain is blocked by the recipient's policy")
+                .with_tag("sender-blocked")
         } else if listed(&config, "allow", domain) {
-            Verdict::accept()
-                .with_tag("sender-allowed")
-                .with_score(-5.0)
+            Verdict::accept().with_tag("sender-allowed").with_score(-5.0)
         } else {
             Verdict::next()
         }
@@ -56,9 +50,4 @@ fn matches(pattern: &str, domain: &str) -> bool {
     }
 }
 
-mxr_sdk::export_filter!(
-    SenderPolicy,
-    purpose = "spam-filtering",
-    categories = [EmailAddress],
-    stages = [MailFrom]
-);
+mxr_sdk::export_filter!(SenderPolicy, purpose = "spam-filtering", categories = [EmailAddress], stages = [MailFrom]);

@@ -27,10 +27,7 @@ impl Filter for SpamScore {
         let settings = Settings::parse(&mxr_sdk::config());
         let hits = rules::score(msg, &settings.extra_phrases);
         let score: f64 = hits.iter().map(|h| h.score).sum();
-        let detail: Vec<String> = hits
-            .iter()
-            .map(|h| format!("{}={:.1}", h.rule, h.score))
-            .collect();
+        let detail: Vec<String> = hits.iter().map(|h| format!("{}={:.1}", h.rule, h.score)).collect();
         let mut verdict = if score >= settings.reject {
             Verdict::reject(550, "5.7.1", "Message rejected as spam")
         } else if score >= settings.quarantine {
@@ -44,17 +41,8 @@ impl Filter for SpamScore {
         for h in &hits {
             verdict = verdict.with_tag(&format!("spam.{}", h.rule));
         }
-        let summary = format!(
-            "{score:.1} ({})",
-            if detail.is_empty() {
-                "clean".into()
-            } else {
-                detail.join(" ")
-            }
-        );
-        verdict
-            .with_score(score)
-            .with_header("X-Spam-Score", &summary)
+        let summary = format!("{score:.1} ({})", if detail.is_empty() { "clean".into() } else { detail.join(" ") });
+        verdict.with_score(score).with_header("X-Spam-Score", &summary)
     }
 }
 

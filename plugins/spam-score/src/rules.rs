@@ -46,8 +46,8 @@ const PHRASES: &[&str] = &[
 ];
 
 const SUSPICIOUS_TLDS: &[&str] = &[
-    "xyz", "top", "click", "loan", "work", "zip", "mov", "gq", "tk", "ml", "cf", "ga", "country",
-    "kim", "men", "review",
+    "xyz", "top", "click", "loan", "work", "zip", "mov", "gq", "tk", "ml", "cf", "ga", "country", "kim", "men",
+    "review",
 ];
 
 /// Runs every rule over the message.
@@ -59,12 +59,8 @@ pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut hit = |rule, score| hits.push(Hit { rule, score });
 
-    let phrases = PHRASES
-        .iter()
-        .map(|p| p.to_string())
-        .chain(extra.iter().cloned())
-        .filter(|p| all.contains(p.as_str()))
-        .count();
+    let phrases =
+        PHRASES.iter().map(|p| p.to_string()).chain(extra.iter().cloned()).filter(|p| all.contains(p.as_str())).count();
     if phrases > 0 {
         hit("phrases", (phrases as f64 * 1.5).min(7.5));
     }
@@ -88,20 +84,12 @@ pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
     if links.iter().any(|(href, label)| mismatched(href, label)) {
         hit("link-mismatch", 3.0);
     }
-    let bad_tlds = links
-        .iter()
-        .filter_map(|(href, _)| host(href))
-        .filter(|h| suspicious_tld(h))
-        .count()
+    let bad_tlds = links.iter().filter_map(|(href, _)| host(href)).filter(|h| suspicious_tld(h)).count()
         + hosts_in_text(&text).filter(|h| suspicious_tld(h)).count();
     if bad_tlds > 0 {
         hit("suspicious-tld", (bad_tlds as f64 * 1.5).min(4.5));
     }
-    let names: Vec<String> = msg
-        .header_names()
-        .iter()
-        .map(|n| n.to_ascii_lowercase())
-        .collect();
+    let names: Vec<String> = msg.header_names().iter().map(|n| n.to_ascii_lowercase()).collect();
     if !names.iter().any(|n| n == "date") {
         hit("no-date", 1.0);
     }
@@ -128,13 +116,8 @@ fn links(html: &str) -> Vec<(String, String)> {
             break;
         };
         let href = attr(&html[start..tag_end], "href").unwrap_or_default();
-        let close = lower[tag_end..]
-            .find("</a")
-            .map_or(html.len(), |i| i + tag_end);
-        out.push((
-            href,
-            strip_tags(&html[tag_end + 1..close]).trim().to_owned(),
-        ));
+        let close = lower[tag_end..].find("</a").map_or(html.len(), |i| i + tag_end);
+        out.push((href, strip_tags(&html[tag_end + 1..close]).trim().to_owned()));
         at = close.max(tag_end + 1);
     }
     out
@@ -148,13 +131,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
         q @ ('"' | '\'') => (q, &rest[1..]),
         _ => (' ', rest),
     };
-    Some(
-        body.split(quote)
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
-    )
+    Some(body.split(quote).next().unwrap_or_default().trim().to_owned())
 }
 
 fn strip_tags(html: &str) -> String {
@@ -178,10 +155,7 @@ fn host(url: &str) -> Option<String> {
         .strip_prefix("<tracking:")
         .map(|r| r.trim_end_matches('>'))
         .or_else(|| url.split_once("://").map(|(_, r)| r))?;
-    let host = rest
-        .split(['/', '?', '#', ':'])
-        .next()?
-        .to_ascii_lowercase();
+    let host = rest.split(['/', '?', '#', ':']).next()?.to_ascii_lowercase();
     (host.contains('.') && !host.is_empty()).then_some(host)
 }
 
@@ -194,23 +168,14 @@ fn mismatched(href: &str, label: &str) -> bool {
         let l = label.trim().to_ascii_lowercase();
         let looks_like_host = l.contains('.')
             && !l.contains(' ')
-            && l.rsplit('.').next().is_some_and(|t| {
-                (2..=6).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphabetic())
-            });
-        looks_like_host.then(|| {
-            l.trim_start_matches("www.")
-                .split('/')
+            && l.rsplit('.')
                 .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
+                .is_some_and(|t| (2..=6).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphabetic()));
+        looks_like_host.then(|| l.trim_start_matches("www.").split('/').next().unwrap_or_default().to_owned())
     });
     match shown {
         Some(shown) => {
-            let (t, s) = (
-                target.trim_start_matches("www."),
-                shown.trim_start_matches("www."),
-            );
+            let (t, s) = (target.trim_start_matches("www."), shown.trim_start_matches("www."));
             t != s && !t.ends_with(&format!(".{s}")) && !s.ends_with(&format!(".{t}"))
         }
         None => false,
@@ -218,15 +183,11 @@ fn mismatched(href: &str, label: &str) -> bool {
 }
 
 fn hosts_in_text(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split_whitespace()
-        .filter(|w| w.contains("://"))
-        .filter_map(host)
+    text.split_whitespace().filter(|w| w.contains("://")).filter_map(host)
 }
 
 fn suspicious_tld(host: &str) -> bool {
-    host.rsplit('.')
-        .next()
-        .is_some_and(|tld| SUSPICIOUS_TLDS.contains(&tld))
+    host.rsplit('.').next().is_some_and(|tld| SUSPICIOUS_TLDS.contains(&tld))
 }
 
 #[cfg(test)]
@@ -249,15 +210,8 @@ mod tests {
 
     #[test]
     fn finds_links_and_hosts() {
-        let l =
-            links(r#"<p>Hi <a href="https://a.test/x">A</a> and <A HREF='http://b.top'>b</a></p>"#);
-        assert_eq!(
-            l,
-            vec![
-                ("https://a.test/x".into(), "A".into()),
-                ("http://b.top".into(), "b".into())
-            ]
-        );
+        let l = links(r#"<p>Hi <a href="https://a.test/x">A</a> and <A HREF='http://b.top'>b</a></p>"#);
+        assert_eq!(l, vec![("https://a.test/x".into(), "A".into()), ("http://b.top".into(), "b".into())]);
         assert!(suspicious_tld(&host("http://b.top").unwrap()));
     }
 }

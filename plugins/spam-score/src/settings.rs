@@ -11,17 +11,8 @@ pub struct Settings {
 impl Settings {
     /// Reads `key = value` lines; unknown keys and bad numbers are ignored (and logged).
     pub fn parse(text: &str) -> Settings {
-        let mut s = Settings {
-            tag: 5.0,
-            quarantine: 10.0,
-            reject: 15.0,
-            extra_phrases: vec![],
-        };
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
+        let mut s = Settings { tag: 5.0, quarantine: 10.0, reject: 15.0, extra_phrases: vec![] };
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             let Some((k, v)) = line.split_once('=') else {
                 continue;
             };
@@ -31,15 +22,10 @@ impl Settings {
                 ("tag", Some(n)) => s.tag = n,
                 ("quarantine", Some(n)) => s.quarantine = n,
                 ("reject", Some(n)) => s.reject = n,
-                ("phrases", _) => s.extra_phrases.extend(
-                    v.split(',')
-                        .map(|p| p.trim().to_lowercase())
-                        .filter(|p| !p.is_empty()),
-                ),
-                _ => mxr_sdk::log(
-                    mxr_sdk::Level::Warn,
-                    &format!("spam-score: ignoring config line {k:?}"),
-                ),
+                ("phrases", _) => {
+                    s.extra_phrases.extend(v.split(',').map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()))
+                }
+                _ => mxr_sdk::log(mxr_sdk::Level::Warn, &format!("spam-score: ignoring config line {k:?}")),
             }
         }
         s

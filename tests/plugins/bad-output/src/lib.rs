@@ -20,9 +20,4 @@ impl Filter for BadOutput {
         }
     }
 }
-mxr_sdk::export_filter!(
-    BadOutput,
-    purpose = "spam-filtering",
-    categories = [],
-    stages = [Data]
-);
+mxr_sdk::export_filter!(BadOutput, purpose = "spam-filtering", categories = [], stages = [Data]);

@@ -9,9 +9,4 @@ impl Filter for Counter {
         Verdict::next().with_tag(&format!("count.{n}"))
     }
 }
-mxr_sdk::export_filter!(
-    Counter,
-    purpose = "statistics",
-    categories = [],
-    stages = [Data]
-);
+mxr_sdk::export_filter!(Counter, purpose = "statistics", categories = [], stages = [Data]);

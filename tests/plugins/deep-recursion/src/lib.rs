@@ -15,9 +15,4 @@ impl Filter for DeepRecursion {
         Verdict::next().with_score(depth(0) as f64)
     }
 }
-mxr_sdk::export_filter!(
-    DeepRecursion,
-    purpose = "spam-filtering",
-    categories = [],
-    stages = [Data]
-);
+mxr_sdk::export_filter!(DeepRecursion, purpose = "spam-filtering", categories = [], stages = [Data]);

@@ -9,9 +9,4 @@ impl Filter for LoopForever {
         }
     }
 }
-mxr_sdk::export_filter!(
-    LoopForever,
-    purpose = "spam-filtering",
-    categories = [],
-    stages = [Data]
-);
+mxr_sdk::export_filter!(LoopForever, purpose = "spam-filtering", categories = [], stages = [Data]);

@@ -10,9 +10,4 @@ impl Filter for MemoryBomb {
         }
     }
 }
-mxr_sdk::export_filter!(
-    MemoryBomb,
-    purpose = "spam-filtering",
-    categories = [],
-    stages = [Data]
-);
+mxr_sdk::export_filter!(MemoryBomb, purpose = "spam-filtering", categories = [], stages = [Data]);

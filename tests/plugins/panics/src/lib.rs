@@ -7,9 +7,4 @@ impl Filter for Panics {
         panic!("cannot handle mail from jan.jansen@example.nl, call 06-12345678");
     }
 }
-mxr_sdk::export_filter!(
-    Panics,
-    purpose = "spam-filtering",
-    categories = [],
-    stages = [Data]
-);
+mxr_sdk::export_filter!(Panics, purpose = "spam-filtering", categories = [], stages = [Data]);

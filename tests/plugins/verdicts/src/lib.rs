@@ -10,15 +10,10 @@ fn answer(stage: &str) -> Verdict {
         .filter_map(|l| l.split_once('='))
         .find(|(k, _)| k.trim() == stage)
         .map(|(_, v)| v.trim().to_owned());
-    mxr_sdk::log(
-        mxr_sdk::Level::Info,
-        &format!("{stage}: answering for jan.jansen@example.nl at 06-12345678"),
-    );
+    mxr_sdk::log(mxr_sdk::Level::Info, &format!("{stage}: answering for jan.jansen@example.nl at 06-12345678"));
     match action.as_deref() {
         Some("accept") => Verdict::accept(),
-        Some("reject") => {
-            Verdict::reject(550, "5.7.1", &format!("Rejected at {stage} by test policy"))
-        }
+        Some("reject") => Verdict::reject(550, "5.7.1", &format!("Rejected at {stage} by test policy")),
         Some("tempfail") => Verdict::tempfail(451, "4.7.1", &format!("Try again later ({stage})")),
         Some("discard") => Verdict::discard(),
         Some("quarantine") => Verdict::quarantine(&format!("quarantined at {stage}")),
