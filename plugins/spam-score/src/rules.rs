@@ -62,7 +62,7 @@ pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
     let phrases =
         PHRASES.iter().map(|p| p.to_string()).chain(extra.iter().cloned()).filter(|p| all.contains(p.as_str())).count();
     if phrases > 0 {
-        hit("phrases", (phrases as f64 * 1.5).min(7.5));
+        hit("phrases", (phrases as f64 * 1.5).min(9.0));
     }
     if shouting(&subject, 10, 0.7) {
         hit("subject-caps", 2.0);
