@@ -9,44 +9,21 @@
 //! tagged. Its purpose, `spam-filtering`, shows the sender's domain but pseudonymises
 //! the local part, which is all a domain policy needs.
 
+mod domains;
+
+use domains::Decision;
 use mxr_sdk::{Envelope, Filter, Verdict};
 
 struct SenderPolicy;
 
 impl Filter for SenderPolicy {
     fn on_mail_from(env: &Envelope) -> Verdict {
-        let from = env.mail_from();
-        let Some(domain) = from.domain() else {
-            return Verdict::next();
-        };
-        let config = mxr_sdk::config();
-        if listed(&config, "block", domain) {
-            Verdict::reject(550, "5.7.1", "Sender domain is blocked by the recipient's policy")
-                .with_tag("sender-blocked")
-        } else if listed(&config, "allow", domain) {
-            Verdict::accept().with_tag("sender-allowed").with_score(-5.0)
-        } else {
-            Verdict::next()
+        match domains::decide(&mxr_sdk::config(), env.mail_from().domain()) {
+            Decision::Block => Verdict::reject(550, "5.7.1", "Sender domain is blocked by the recipient's policy")
+                .with_tag("sender-blocked"),
+            Decision::Allow => Verdict::accept().with_tag("sender-allowed").with_score(-5.0),
+            Decision::Pass => Verdict::next(),
         }
-    }
-}
-
-/// True when the `key = a, b` line of `config` has a pattern matching `domain`.
-fn listed(config: &str, key: &str, domain: &str) -> bool {
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    config
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| k.trim() == key)
-        .flat_map(|(_, v)| v.split(','))
-        .map(|p| p.trim().trim_matches('"').to_ascii_lowercase())
-        .any(|p| matches(&p, &domain))
-}
-
-fn matches(pattern: &str, domain: &str) -> bool {
-    match pattern.strip_prefix("*.") {
-        Some(base) => domain == base || domain.ends_with(&format!(".{base}")),
-        None => !pattern.is_empty() && domain == pattern,
     }
 }
 

@@ -24,8 +24,19 @@ struct SpamScore;
 
 impl Filter for SpamScore {
     fn on_data(_env: &Envelope, msg: &Message) -> Verdict {
-        let settings = Settings::parse(&mxr_sdk::config());
-        let hits = rules::score(msg, &settings.extra_phrases);
+        let (settings, warnings) = Settings::parse(&mxr_sdk::config());
+        for w in warnings {
+            mxr_sdk::log(mxr_sdk::Level::Warn, &w);
+        }
+        let (subject, text, html) = (msg.subject(), msg.text_body(), msg.html_body());
+        let names = msg.header_names();
+        let mail = rules::MailText {
+            subject: subject.text().unwrap_or_default(),
+            text: text.text().unwrap_or_default(),
+            html: html.text().unwrap_or_default(),
+            header_names: &names,
+        };
+        let hits = rules::score(&mail, &settings.extra_phrases);
         let score: f64 = hits.iter().map(|h| h.score).sum();
         let detail: Vec<String> = hits.iter().map(|h| format!("{}={:.1}", h.rule, h.score)).collect();
         let mut verdict = if score >= settings.reject {

@@ -1,6 +1,13 @@
-//! The scoring rules. Each returns the hits it found; scores add up.
+//! The scoring rules, over plain text so they can run (and be measured) outside the
+//! sandbox too. Each rule that fires is a hit; scores add up.
 
-use mxr_sdk::Message;
+/// The parts of a message the rules read, as the plugin's grant showed them.
+pub struct MailText<'a> {
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub header_names: &'a [String],
+}
 
 /// One rule that fired.
 pub struct Hit {
@@ -51,10 +58,8 @@ const SUSPICIOUS_TLDS: &[&str] = &[
 ];
 
 /// Runs every rule over the message.
-pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
-    let subject = msg.subject().text().unwrap_or_default().to_owned();
-    let text = msg.text_body().text().unwrap_or_default().to_owned();
-    let html = msg.html_body().text().unwrap_or_default().to_owned();
+pub fn score(m: &MailText, extra: &[String]) -> Vec<Hit> {
+    let (subject, text, html) = (m.subject, m.text, m.html);
     let all = format!("{subject}\n{text}\n{html}").to_lowercase();
     let mut hits = Vec::new();
     let mut hit = |rule, score| hits.push(Hit { rule, score });
@@ -64,17 +69,17 @@ pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
     if phrases > 0 {
         hit("phrases", (phrases as f64 * 1.5).min(9.0));
     }
-    if shouting(&subject, 10, 0.7) {
+    if shouting(subject, 10, 0.7) {
         hit("subject-caps", 2.0);
     }
-    if shouting(&text, 40, 0.5) {
+    if shouting(text, 40, 0.5) {
         hit("body-caps", 1.5);
     }
     if subject.contains("!!") || text.contains("!!!") {
         hit("exclamations", 1.0);
     }
-    let links = links(&html);
-    let visible = strip_tags(&html);
+    let links = links(html);
+    let visible = strip_tags(html);
     if links.len() >= 3 && visible.trim().len() / links.len() < 80 {
         hit("link-ratio", 1.5);
     }
@@ -85,15 +90,14 @@ pub fn score(msg: &Message, extra: &[String]) -> Vec<Hit> {
         hit("link-mismatch", 3.0);
     }
     let bad_tlds = links.iter().filter_map(|(href, _)| host(href)).filter(|h| suspicious_tld(h)).count()
-        + hosts_in_text(&text).filter(|h| suspicious_tld(h)).count();
+        + hosts_in_text(text).filter(|h| suspicious_tld(h)).count();
     if bad_tlds > 0 {
         hit("suspicious-tld", (bad_tlds as f64 * 1.5).min(4.5));
     }
-    let names: Vec<String> = msg.header_names().iter().map(|n| n.to_ascii_lowercase()).collect();
-    if !names.iter().any(|n| n == "date") {
+    if !m.header_names.iter().any(|n| n.eq_ignore_ascii_case("date")) {
         hit("no-date", 1.0);
     }
-    if !names.iter().any(|n| n == "message-id") {
+    if !m.header_names.iter().any(|n| n.eq_ignore_ascii_case("message-id")) {
         hit("no-message-id", 1.5);
     }
     hits

@@ -9,8 +9,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads `key = value` lines; unknown keys and bad numbers are ignored (and logged).
-    pub fn parse(text: &str) -> Settings {
+    /// Reads `key = value` lines; unknown keys and bad numbers are ignored and
+    /// returned as warnings.
+    pub fn parse(text: &str) -> (Settings, Vec<String>) {
+        let mut warnings = Vec::new();
         let mut s = Settings { tag: 5.0, quarantine: 10.0, reject: 15.0, extra_phrases: vec![] };
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             let Some((k, v)) = line.split_once('=') else {
@@ -25,9 +27,9 @@ impl Settings {
                 ("phrases", _) => {
                     s.extra_phrases.extend(v.split(',').map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()))
                 }
-                _ => mxr_sdk::log(mxr_sdk::Level::Warn, &format!("spam-score: ignoring config line {k:?}")),
+                _ => warnings.push(format!("spam-score: ignoring config line {k:?}")),
             }
         }
-        s
+        (s, warnings)
     }
 }
