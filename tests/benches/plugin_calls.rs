@@ -11,7 +11,7 @@
 
 // The plugins' own source files, compiled natively; the bench only black-boxes some
 // of what they return.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 #[path = "../../plugins/spam-score/src/rules.rs"]
 mod spam_rules;
