@@ -9,7 +9,7 @@
 //!
 //! ## A minimal filter
 //!
-//! ```ignore
+//! ```no_run
 //! use mxr_sdk::{Envelope, Filter, Message, Verdict};
 //!
 //! struct NoViagra;
