@@ -5,6 +5,9 @@
 //! - [`mail`]: the envelope and the message parsed once per transaction.
 //! - [`plugin`]: the wasmtime runtime: compile once, a fresh sandbox per call, hot reload.
 
+pub mod config;
 pub mod mail;
 pub mod plugin;
 pub mod privacy;
+pub mod relay;
+pub mod smtp;

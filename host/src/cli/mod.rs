@@ -1,7 +1,10 @@
 //! Command-line parsing and dispatch for `mxr`.
 
+mod check_config;
 mod plugin_check;
 mod plugin_run;
+mod relay_args;
+mod serve;
 mod view_report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -36,6 +39,10 @@ pub enum LogFormat {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the relay (with no config: the ready-to-try default).
+    Serve(serve::Args),
+    /// Validate a config file.
+    CheckConfig(check_config::Args),
     /// Tools for plugin authors.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -53,7 +60,7 @@ enum PluginCommand {
 pub fn init_logging(format: LogFormat, verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
-        0 => "warn",
+        0 => "info,wasmtime=warn,cranelift=warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
@@ -66,9 +73,11 @@ pub fn init_logging(format: LogFormat, verbose: u8) {
     }
 }
 
-/// Runs the parsed command.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs the parsed command; `explicit_data_dir` says whether `--data-dir` was given.
+pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Serve(args) => serve::run(args, explicit_data_dir),
+        Command::CheckConfig(args) => check_config::run(args),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

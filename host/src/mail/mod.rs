@@ -1,6 +1,7 @@
 //! The mail a transaction carries: its envelope, and its message parsed once at DATA
 //! with mail-parser and shared (read-only) by every plugin's view.
 
+pub mod date;
 pub mod header_kind;
 
 use mail_parser::{MessageParser, MimeHeaders};

@@ -37,7 +37,8 @@ impl Filter for SpamScore {
             header_names: &names,
         };
         let hits = rules::score(&mail, &settings.extra_phrases);
-        let score: f64 = hits.iter().map(|h| h.score).sum();
+        // `+ 0.0`: a sum of no floats is -0.0, which would print as "-0.0".
+        let score: f64 = hits.iter().map(|h| h.score).sum::<f64>() + 0.0;
         let detail: Vec<String> = hits.iter().map(|h| format!("{}={:.1}", h.rule, h.score)).collect();
         let mut verdict = if score >= settings.reject {
             Verdict::reject(550, "5.7.1", "Message rejected as spam")

@@ -1,0 +1,53 @@
+//! Durable writes of whole messages: a Maildir (`tmp/` → fsync → rename into `new/` →
+//! fsync the folder) and the quarantine folder.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `parts` (concatenated) as a file in `dir`, durably: the data and the folder
+/// entry are both on disk when this returns.
+pub fn write_durably(dir: &Path, name: &str, parts: &[&[u8]]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&tmp)?;
+    for p in parts {
+        f.write_all(p)?;
+    }
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(path)
+}
+
+/// Delivers into the Maildir at `root` (creating `tmp`, `new`, `cur`), durably.
+pub fn deliver(root: &Path, hostname: &str, parts: &[&[u8]]) -> std::io::Result<PathBuf> {
+    for sub in ["tmp", "new", "cur"] {
+        std::fs::create_dir_all(root.join(sub))?;
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let name = format!(
+        "{}.M{}P{}Q{}.{}",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed),
+        hostname.replace(['/', ':'], "_")
+    );
+    let tmp = root.join("tmp").join(&name);
+    let mut f = std::fs::File::create(&tmp)?;
+    for p in parts {
+        f.write_all(p)?;
+    }
+    f.sync_all()?;
+    drop(f);
+    let path = root.join("new").join(&name);
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(root.join("new"))?.sync_all()?;
+    Ok(path)
+}

@@ -1,0 +1,153 @@
+//! The relay: the configuration, the plugin registry, the filter chains, delivery and
+//! quarantine, shared by every SMTP session.
+
+pub mod chain;
+pub mod maildir;
+pub mod tenant_keys;
+pub mod tls;
+pub mod transaction;
+
+use crate::config::{Config, NextHop, Tenant};
+use crate::plugin::watch::PluginWatcher;
+use crate::plugin::{PluginRegistry, PluginRuntime, RuntimeConfig};
+use crate::privacy::PurposePolicy;
+use chain::ChainContext;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tenant_keys::TenantKeys;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+/// Why the relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The plugin runtime.
+    #[error(transparent)]
+    Runtime(#[from] crate::plugin::runtime::RuntimeError),
+    /// A file or folder.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// TLS setup.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The policy file.
+    #[error(transparent)]
+    Policy(#[from] crate::privacy::PolicyError),
+    /// Something this build cannot do yet.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The plugins folder could not be watched.
+    #[error("watching {0}: {1}")]
+    Watch(String, notify::Error),
+}
+
+/// Everything the sessions share.
+pub struct Relay {
+    /// The config.
+    pub config: Arc<Config>,
+    /// Active plugins.
+    pub registry: Arc<PluginRegistry>,
+    /// Filter chains.
+    pub chains: ChainContext,
+    /// STARTTLS, when configured.
+    pub tls: Option<TlsAcceptor>,
+    /// Permits for concurrent sessions, shared by every listener.
+    pub connections: Arc<Semaphore>,
+    _watch: PluginWatcher,
+}
+
+/// A new unique transaction id: time in microseconds, a sequence and random bits, in
+/// upper-case hex (`18C1A2B3C4D5E-0001-9F3A`).
+pub fn new_id() -> String {
+    static SEQUENCE: AtomicU32 = AtomicU32::new(0);
+    let micros = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros());
+    let mut random = [0u8; 2];
+    let _ = getrandom::fill(&mut random);
+    format!("{micros:X}-{:04X}-{:04X}", SEQUENCE.fetch_add(1, Ordering::Relaxed) & 0xffff, u16::from_be_bytes(random))
+}
+
+impl Relay {
+    /// Creates the data dir, loads and watches the plugins, sets up TLS and keys.
+    pub fn start(config: Config) -> Result<Arc<Relay>, RelayError> {
+        for t in &config.tenants {
+            if let NextHop::Smtp { .. } = t.next_hop {
+                return Err(RelayError::Unsupported(format!(
+                    "tenant {}: delivery to an SMTP next hop needs the delivery queue, which this build does not have yet; use next_hop.kind = \"maildir\"",
+                    t.id
+                )));
+            }
+        }
+        let io = |what: &std::path::Path| {
+            let what = what.display().to_string();
+            move |e| RelayError::Io(what, e)
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+        std::fs::create_dir_all(&config.plugins.dir).map_err(io(&config.plugins.dir))?;
+        let policy = match &config.plugins.policy {
+            Some(p) => PurposePolicy::load(p)?,
+            None => PurposePolicy::default_policy(),
+        };
+        let runtime = PluginRuntime::new(RuntimeConfig {
+            limits: config.plugins.sandbox.clone(),
+            max_instances: config.plugins.max_instances,
+            cache_dir: Some(config.data_dir.join("cache").join("plugins")),
+            policy: Arc::new(policy),
+            ..RuntimeConfig::default()
+        })?;
+        let registry = PluginRegistry::open(runtime, &config.plugins.dir);
+        let watch = crate::plugin::watch::watch(registry.clone())
+            .map_err(|e| RelayError::Watch(config.plugins.dir.display().to_string(), e))?;
+        let keys = Arc::new(TenantKeys::open(&config.data_dir).map_err(io(&config.data_dir.join("keys")))?);
+        let tls = match &config.tls {
+            Some(source) => Some(tls::acceptor(source, &config.data_dir, &config.hostname).map_err(RelayError::Tls)?),
+            None => None,
+        };
+        let config = Arc::new(config);
+        for t in &config.tenants {
+            let set = registry.snapshot();
+            for name in t.plugins.iter().filter(|n| set.get(n).is_none()) {
+                tracing::warn!(tenant = %t.id, plugin = %name, dir = %config.plugins.dir.display(), "plugin not loaded yet; its failure policy applies until it is");
+            }
+        }
+        let connections = Arc::new(Semaphore::new(config.limits.max_connections));
+        Ok(Arc::new(Relay {
+            chains: ChainContext::new(config.clone(), keys),
+            config,
+            registry,
+            tls,
+            connections,
+            _watch: watch,
+        }))
+    }
+
+    /// The quarantine folder of a tenant.
+    pub fn quarantine_dir(&self, tenant: &Tenant) -> PathBuf {
+        self.config.data_dir.join("quarantine").join(&tenant.id)
+    }
+
+    /// Keeps a copy in the tenant's quarantine with why, who and when.
+    pub fn quarantine(
+        &self,
+        tenant: &Tenant,
+        qid: &str,
+        plugin: &str,
+        reason: &str,
+        score: f64,
+        parts: &[&[u8]],
+    ) -> std::io::Result<()> {
+        let dir = self.quarantine_dir(tenant);
+        maildir::write_durably(&dir, &format!("{qid}.eml"), parts)?;
+        let meta = serde_json::json!({
+            "queue_id": qid,
+            "tenant": tenant.id,
+            "plugin": plugin,
+            "reason": reason,
+            "score": score,
+            "time": SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        });
+        maildir::write_durably(&dir, &format!("{qid}.json"), &[meta.to_string().as_bytes()])?;
+        Ok(())
+    }
+}

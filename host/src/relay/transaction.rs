@@ -1,0 +1,217 @@
+//! One SMTP transaction, split into one copy per tenant: each tenant's chain sees only
+//! its own recipients and its own copy. Earlier stages run for a tenant when its first
+//! recipient arrives (the tenant is unknown before RCPT).
+
+use super::Relay;
+use super::chain::{Decision, StageOutcome};
+use crate::config::{NextHop, Tenant};
+use crate::mail::{Envelope, ParsedMail, date};
+use crate::plugin::{PluginSet, StageCall};
+use crate::smtp::reply::Reply;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// One tenant's share of a transaction.
+struct TenantCopy {
+    tenant: Arc<Tenant>,
+    rcpts: Vec<String>,
+    refused: Option<Reply>,
+    decision: Decision,
+    score: f64,
+    tags: Vec<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl TenantCopy {
+    fn fold(&mut self, o: StageOutcome) {
+        self.score += o.score;
+        self.tags.extend(o.tags);
+        self.headers.extend(o.headers);
+        match o.decision {
+            Decision::Continue => {}
+            Decision::Refuse(r) => self.decision = Decision::Refuse(r),
+            Decision::Quarantine(p, r) if !matches!(self.decision, Decision::Refuse(_)) => {
+                self.decision = Decision::Quarantine(p, r)
+            }
+            Decision::Discard if self.decision == Decision::Continue => self.decision = Decision::Discard,
+            _ => {}
+        }
+    }
+}
+
+/// What became of one tenant's copy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyOutcome {
+    /// Delivered to the next hop, with its queue id.
+    Delivered(String),
+    /// Kept in the tenant's quarantine.
+    Quarantined(String),
+    /// Dropped on a plugin's word.
+    Discarded(String),
+    /// Refused.
+    Refused(Reply),
+}
+
+/// A transaction from MAIL FROM to the end of DATA.
+pub struct Transaction {
+    /// Transaction id; copies are `<id>.<n>`.
+    pub id: String,
+    /// Envelope (all accepted recipients).
+    pub envelope: Envelope,
+    set: Arc<PluginSet>,
+    copies: Vec<TenantCopy>,
+}
+
+impl Transaction {
+    /// Starts a transaction on the plugin set active now; it keeps that set to the end.
+    pub fn new(id: String, envelope: Envelope, set: Arc<PluginSet>) -> Self {
+        Transaction { id, envelope, set, copies: vec![] }
+    }
+
+    /// Accepted recipients so far.
+    pub fn recipient_count(&self) -> usize {
+        self.copies.iter().map(|c| c.rcpts.len()).sum()
+    }
+
+    fn copy_envelope(&self, copy: &TenantCopy, with_sender: bool) -> Arc<Envelope> {
+        Arc::new(Envelope {
+            client_ip: self.envelope.client_ip,
+            helo: self.envelope.helo.clone(),
+            mail_from: if with_sender { self.envelope.mail_from.clone() } else { None },
+            rcpts: copy.rcpts.clone(),
+        })
+    }
+
+    /// RCPT for a tenant's recipient: runs the tenant's connect and mail-from stages on
+    /// its first recipient, then the rcpt stage.
+    pub fn rcpt(&mut self, relay: &Relay, tenant: &Arc<Tenant>, rcpt: &str) -> Result<(), Reply> {
+        let at = match self.copies.iter().position(|c| c.tenant.id == tenant.id) {
+            Some(i) => i,
+            None => {
+                let mut copy = TenantCopy {
+                    tenant: tenant.clone(),
+                    rcpts: vec![],
+                    refused: None,
+                    decision: Decision::Continue,
+                    score: 0.0,
+                    tags: vec![],
+                    headers: vec![],
+                };
+                for (stage, with_sender) in [(StageCall::Connect, false), (StageCall::MailFrom, true)] {
+                    let env = self.copy_envelope(&copy, with_sender);
+                    let out = relay.chains.run_stage(&self.set, tenant, &stage, &env, None);
+                    copy.fold(out);
+                    if let Decision::Refuse(r) = &copy.decision {
+                        copy.refused = Some(r.clone());
+                        break;
+                    }
+                }
+                self.copies.push(copy);
+                self.copies.len() - 1
+            }
+        };
+        if let Some(r) = &self.copies[at].refused {
+            return Err(r.clone());
+        }
+        let env = self.copy_envelope(&self.copies[at], true);
+        let out = relay.chains.run_stage(&self.set, tenant, &StageCall::Rcpt(rcpt.to_owned()), &env, None);
+        if let Decision::Refuse(r) = out.decision {
+            return Err(r);
+        }
+        let copy = &mut self.copies[at];
+        copy.fold(out);
+        copy.rcpts.push(rcpt.to_owned());
+        self.envelope.rcpts.push(rcpt.to_owned());
+        Ok(())
+    }
+
+    /// The end of DATA: each copy's data stage, then delivery, quarantine, discard or
+    /// refusal; returns the reply for the transaction and each copy's outcome.
+    pub fn finish(self, relay: &Relay, raw: &[u8], tls: bool) -> (Reply, Vec<CopyOutcome>) {
+        let message = Arc::new(ParsedMail::parse(raw));
+        let mut outcomes = Vec::new();
+        for (n, mut copy) in self.copies.into_iter().filter(|c| !c.rcpts.is_empty()).enumerate() {
+            let qid = format!("{}.{}", self.id, n + 1);
+            let env = Arc::new(Envelope { rcpts: copy.rcpts.clone(), ..self.envelope.clone() });
+            let out = relay.chains.run_stage(&self.set, &copy.tenant, &StageCall::Data, &env, Some(&message));
+            copy.fold(out);
+            let outcome = conclude(relay, &copy, &env, &qid, raw, tls);
+            tracing::info!(tenant = %copy.tenant.id, queue_id = %qid, rcpts = copy.rcpts.len(), score = copy.score, outcome = ?outcome, "copy done");
+            outcomes.push(outcome);
+        }
+        (reply_for(&outcomes, &self.id), outcomes)
+    }
+}
+
+fn conclude(relay: &Relay, copy: &TenantCopy, env: &Envelope, qid: &str, raw: &[u8], tls: bool) -> CopyOutcome {
+    match &copy.decision {
+        Decision::Refuse(r) => CopyOutcome::Refused(r.clone()),
+        Decision::Discard => CopyOutcome::Discarded(qid.to_owned()),
+        Decision::Quarantine(plugin, reason) => {
+            let headers = trace_headers(relay, copy, env, qid, tls);
+            match relay.quarantine(&copy.tenant, qid, plugin, reason, copy.score, &[headers.as_bytes(), raw]) {
+                Ok(()) => CopyOutcome::Quarantined(qid.to_owned()),
+                Err(e) => {
+                    tracing::error!(tenant = %copy.tenant.id, queue_id = %qid, error = %e, "cannot write to quarantine");
+                    CopyOutcome::Refused(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"))
+                }
+            }
+        }
+        Decision::Continue => {
+            let headers = trace_headers(relay, copy, env, qid, tls);
+            let NextHop::Maildir(root) = &copy.tenant.next_hop else {
+                return CopyOutcome::Refused(Reply::new(451, "4.3.0", "No delivery route for this tenant yet"));
+            };
+            match super::maildir::deliver(root, &relay.config.hostname, &[headers.as_bytes(), raw]) {
+                Ok(_) => CopyOutcome::Delivered(qid.to_owned()),
+                Err(e) => {
+                    tracing::error!(tenant = %copy.tenant.id, queue_id = %qid, error = %e, "cannot deliver to maildir");
+                    CopyOutcome::Refused(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"))
+                }
+            }
+        }
+    }
+}
+
+/// The one reply a transaction gets. Any accepted copy makes it 250; otherwise the
+/// first refusal, a temporary one preferred (the sender retries only temporaries).
+fn reply_for(outcomes: &[CopyOutcome], id: &str) -> Reply {
+    let refused: Vec<&Reply> =
+        outcomes.iter().filter_map(|o| if let CopyOutcome::Refused(r) = o { Some(r) } else { None }).collect();
+    if refused.len() < outcomes.len() {
+        if !refused.is_empty() {
+            tracing::warn!(transaction = %id, refused = refused.len(), "some copies refused after others were accepted; those senders are owed a bounce");
+        }
+        return Reply::owned(250, "2.0.0".into(), format!("Ok: queued as {id}"));
+    }
+    refused
+        .iter()
+        .find(|r| r.code / 100 == 4)
+        .or(refused.first())
+        .map_or_else(|| Reply::new(554, "5.5.1", "No valid recipients"), |r| (*r).clone())
+}
+
+/// `Received:` (RFC 5321 §4.4), then the score and tag summary and the plugins'
+/// headers, all to be prepended to the unchanged message.
+fn trace_headers(relay: &Relay, copy: &TenantCopy, env: &Envelope, qid: &str, tls: bool) -> String {
+    let helo = env.helo.as_deref().unwrap_or("unknown");
+    let ip = env.client_ip.map_or("unknown".to_owned(), |ip| ip.to_string());
+    let with = if tls { "ESMTPS" } else { "ESMTP" };
+    let rcpt = if copy.rcpts.len() == 1 { format!("\r\n\tfor <{}>", copy.rcpts[0]) } else { String::new() };
+    let mut h = format!(
+        "Received: from {helo} ([{ip}])\r\n\tby {} (mxr) with {with} id {qid}{rcpt};\r\n\t{}\r\n",
+        relay.config.hostname,
+        date::rfc5322(SystemTime::now())
+    );
+    h.push_str(&format!("X-Mxr-Score: {:.1}\r\n", copy.score));
+    let mut tags = copy.tags.clone();
+    tags.sort();
+    tags.dedup();
+    if !tags.is_empty() {
+        h.push_str(&format!("X-Mxr-Tags: {}\r\n", tags.join(" ")));
+    }
+    for (name, value) in &copy.headers {
+        h.push_str(&format!("{name}: {value}\r\n"));
+    }
+    h
+}

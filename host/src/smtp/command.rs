@@ -1,0 +1,264 @@
+//! Parsing SMTP command lines (RFC 5321 §4.1), separate from any I/O.
+//!
+//! A line arrives without its line end. Every refusal maps to the reply RFC 5321
+//! prescribes: 500 for an unknown verb or a line too long, 501 for bad arguments, 555
+//! for an unknown MAIL/RCPT parameter, 504 for an unsupported value.
+
+use super::reply::Reply;
+
+/// Longest command line, line end included (RFC 5321 §4.5.3.1.4).
+pub const MAX_COMMAND_LINE: usize = 512;
+
+/// A parsed command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// EHLO with the client's name.
+    Ehlo(String),
+    /// HELO with the client's name.
+    Helo(String),
+    /// MAIL FROM; `from` is empty for the null sender.
+    Mail {
+        /// Reverse path without brackets.
+        from: String,
+        /// Declared size (SIZE=).
+        size: Option<u64>,
+        /// BODY=8BITMIME given.
+        eight_bit: bool,
+        /// SMTPUTF8 given.
+        smtputf8: bool,
+    },
+    /// RCPT TO.
+    Rcpt {
+        /// Forward path without brackets.
+        to: String,
+    },
+    /// DATA.
+    Data,
+    /// RSET.
+    Rset,
+    /// NOOP.
+    Noop,
+    /// QUIT.
+    Quit,
+    /// VRFY (always answered 252).
+    Vrfy,
+    /// HELP.
+    Help,
+    /// STARTTLS.
+    StartTls,
+}
+
+fn bad(code: u16, enhanced: &'static str, text: &'static str) -> Reply {
+    Reply::new(code, enhanced, text)
+}
+
+/// Parses one command line (no CRLF).
+pub fn parse(line: &[u8]) -> Result<Command, Reply> {
+    if line.len() + 2 > MAX_COMMAND_LINE {
+        return Err(bad(500, "5.5.6", "Line too long"));
+    }
+    let Ok(line) = std::str::from_utf8(line) else {
+        return Err(bad(500, "5.5.2", "Syntax error, command line is not valid UTF-8"));
+    };
+    if line.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        return Err(bad(500, "5.5.2", "Syntax error, control characters in command"));
+    }
+    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let rest = rest.trim();
+    let no_args = |cmd: Command| {
+        if rest.is_empty() { Ok(cmd) } else { Err(bad(501, "5.5.4", "Syntax error, no parameters allowed")) }
+    };
+    match verb.to_ascii_uppercase().as_str() {
+        "EHLO" => domain_arg(rest).map(Command::Ehlo),
+        "HELO" => domain_arg(rest).map(Command::Helo),
+        "MAIL" => mail(rest),
+        "RCPT" => rcpt(rest),
+        "DATA" => no_args(Command::Data),
+        "RSET" => no_args(Command::Rset),
+        "QUIT" => no_args(Command::Quit),
+        "STARTTLS" => no_args(Command::StartTls),
+        "NOOP" => Ok(Command::Noop),
+        "VRFY" => Ok(Command::Vrfy),
+        "HELP" => Ok(Command::Help),
+        "" => Err(bad(500, "5.5.2", "Syntax error, empty command")),
+        _ => Err(bad(500, "5.5.1", "Command not recognized")),
+    }
+}
+
+fn domain_arg(rest: &str) -> Result<String, Reply> {
+    let name = rest.split_whitespace().next().unwrap_or("");
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && (is_address_literal(name)
+            || name.split('.').all(|l| {
+                !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            }));
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(bad(501, "5.5.4", "Syntax error, a domain name or address literal is required"))
+    }
+}
+
+fn is_address_literal(s: &str) -> bool {
+    let Some(inner) = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')) else { return false };
+    inner.parse::<std::net::Ipv4Addr>().is_ok()
+        || inner.strip_prefix("IPv6:").is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok())
+}
+
+/// Splits `FROM:<path> PARAMS` (tolerating a space after the colon, as deployed
+/// clients send it) into the path and its parameters.
+fn path_and_params<'a>(rest: &'a str, keyword: &str) -> Option<(&'a str, &'a str)> {
+    let head = rest.get(..keyword.len())?;
+    if !head.eq_ignore_ascii_case(keyword) {
+        return None;
+    }
+    let after = rest[keyword.len()..].trim_start();
+    let after = after.strip_prefix('<')?;
+    let end = after.find('>')?;
+    Some((&after[..end], after[end + 1..].trim()))
+}
+
+fn mail(rest: &str) -> Result<Command, Reply> {
+    let (path, params) =
+        path_and_params(rest, "FROM:").ok_or_else(|| bad(501, "5.5.4", "Syntax: MAIL FROM:<address>"))?;
+    let from = if path.is_empty() {
+        String::new()
+    } else {
+        mailbox(path).ok_or_else(|| bad(501, "5.1.7", "Bad sender address syntax"))?
+    };
+    let (mut size, mut eight_bit, mut smtputf8) = (None, false, false);
+    for param in params.split_whitespace() {
+        let (key, value) = param.split_once('=').unwrap_or((param, ""));
+        match key.to_ascii_uppercase().as_str() {
+            "SIZE" => size = Some(value.parse().map_err(|_| bad(501, "5.5.4", "Syntax error in SIZE parameter"))?),
+            "BODY" => match value.to_ascii_uppercase().as_str() {
+                "8BITMIME" => eight_bit = true,
+                "7BIT" => eight_bit = false,
+                _ => return Err(bad(504, "5.5.4", "BODY must be 7BIT or 8BITMIME")),
+            },
+            "SMTPUTF8" if value.is_empty() => smtputf8 = true,
+            _ => return Err(bad(555, "5.5.4", "MAIL FROM parameter not recognized")),
+        }
+    }
+    if !smtputf8 && !from.is_ascii() {
+        return Err(bad(553, "5.6.7", "Non-ASCII address requires SMTPUTF8"));
+    }
+    Ok(Command::Mail { from, size, eight_bit, smtputf8 })
+}
+
+fn rcpt(rest: &str) -> Result<Command, Reply> {
+    let (path, params) = path_and_params(rest, "TO:").ok_or_else(|| bad(501, "5.5.4", "Syntax: RCPT TO:<address>"))?;
+    if !params.is_empty() {
+        return Err(bad(555, "5.5.4", "RCPT TO parameters not recognized"));
+    }
+    let to = if path.eq_ignore_ascii_case("postmaster") {
+        "postmaster".to_owned()
+    } else {
+        mailbox(path).ok_or_else(|| bad(501, "5.1.3", "Bad recipient address syntax"))?
+    };
+    Ok(Command::Rcpt { to })
+}
+
+/// Validates `local@domain` (a source route `@a,@b:` is dropped, RFC 5321 §4.1.2).
+fn mailbox(path: &str) -> Option<String> {
+    let path = match path.find(':') {
+        Some(i) if path.starts_with('@') => &path[i + 1..],
+        _ => path,
+    };
+    let (local, domain) = path.rsplit_once('@')?;
+    let local_ok = if let Some(q) = local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        !q.is_empty() && !q.chars().any(|c| c == '\r' || c == '\n')
+    } else {
+        !local.is_empty()
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_alphanumeric() || !c.is_ascii() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+    };
+    let domain_ok = domain_arg(domain).is_ok();
+    (local.len() <= 64 && local_ok && domain_ok && path.len() <= 254).then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Command {
+        parse(line.as_bytes()).unwrap_or_else(|r| panic!("{line}: {r}"))
+    }
+    fn err(line: &[u8]) -> String {
+        parse(line).expect_err(&String::from_utf8_lossy(line)).to_string()
+    }
+
+    #[test]
+    fn good_commands() {
+        let mail =
+            |from: &str, size, eight_bit, smtputf8| Command::Mail { from: from.into(), size, eight_bit, smtputf8 };
+        let cases = [
+            ("EHLO mx.example.com", Command::Ehlo("mx.example.com".into())),
+            ("ehlo [192.0.2.1]", Command::Ehlo("[192.0.2.1]".into())),
+            ("HELO [IPv6:2001:db8::1]", Command::Helo("[IPv6:2001:db8::1]".into())),
+            ("MAIL FROM:<a@b.test>", mail("a@b.test", None, false, false)),
+            ("mail from:<>", mail("", None, false, false)),
+            ("MAIL FROM: <a@b.test> SIZE=1000 BODY=8BITMIME", mail("a@b.test", Some(1000), true, false)),
+            ("MAIL FROM:<jöran@b.test> SMTPUTF8", mail("jöran@b.test", None, false, true)),
+            ("MAIL FROM:<@relay.test:a@b.test>", mail("a@b.test", None, false, false)),
+            ("MAIL FROM:<\"odd name\"@b.test>", mail("\"odd name\"@b.test", None, false, false)),
+            ("RCPT TO:<c@d.test>", Command::Rcpt { to: "c@d.test".into() }),
+            ("RCPT TO:<Postmaster>", Command::Rcpt { to: "postmaster".into() }),
+            ("DATA", Command::Data),
+            ("rset", Command::Rset),
+            ("NOOP anything", Command::Noop),
+            ("VRFY someone", Command::Vrfy),
+            ("HELP", Command::Help),
+            ("QUIT", Command::Quit),
+            ("STARTTLS", Command::StartTls),
+        ];
+        assert!(!cases.is_empty());
+        for (line, want) in cases {
+            assert_eq!(ok(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn bad_commands_get_precise_replies() {
+        let long = format!("EHLO {}", "a".repeat(600));
+        let cases: &[(&[u8], &str)] = &[
+            (b"", "500 5.5.2"),
+            (b"FOO bar", "500 5.5.1 Command not recognized"),
+            (long.as_bytes(), "500 5.5.6 Line too long"),
+            (b"EHLO \xff\xfe", "500 5.5.2"),
+            (b"EHLO a\x00b", "500 5.5.2"),
+            (b"EHLO", "501 5.5.4"),
+            (b"EHLO bad..name", "501 5.5.4"),
+            (b"MAIL TO:<a@b.test>", "501 5.5.4 Syntax: MAIL FROM"),
+            (b"MAIL FROM:a@b.test", "501 5.5.4"),
+            (b"MAIL FROM:<a@>", "501 5.1.7"),
+            (b"MAIL FROM:<a..b@c.test>", "501 5.1.7"),
+            (b"MAIL FROM:<a@b.test> SIZE=big", "501 5.5.4 Syntax error in SIZE"),
+            (b"MAIL FROM:<a@b.test> BODY=BINARYMIME", "504 5.5.4"),
+            (b"MAIL FROM:<a@b.test> AUTH=<>", "555 5.5.4"),
+            ("MAIL FROM:<jöran@b.test>".as_bytes(), "553 5.6.7"),
+            (b"RCPT TO:<c>", "501 5.1.3"),
+            (b"RCPT TO:<c@d.test> NOTIFY=NEVER", "555 5.5.4"),
+            (b"DATA now", "501 5.5.4"),
+            (b"QUIT please", "501 5.5.4"),
+        ];
+        for (line, want) in cases {
+            let got = err(line);
+            assert!(got.starts_with(want), "{:?}: got {got}, want {want}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn never_panics_on_any_prefix_of_odd_input() {
+        let seeds: [&[u8]; 4] =
+            [b"MAIL FROM:<\"a\"@[IPv6:::1]> SIZE=1", b"RCPT TO:<@a,@b:c@d>", "EHLO é.test".as_bytes(), b"\xff\r\n\x00"];
+        for seed in seeds {
+            for i in 0..=seed.len() {
+                let _ = parse(&seed[..i]);
+            }
+        }
+    }
+}
