@@ -2,6 +2,8 @@
 //! message fixtures (ours and the ones shipped inside the mail-parser crate).
 
 pub mod fixtures;
+pub mod smtp_client;
+pub mod test_relay;
 
 use mxr_host::mail::{Envelope, ParsedMail};
 use mxr_host::plugin::{CallInput, PluginRuntime, RuntimeConfig, SandboxLimits};

@@ -1,0 +1,192 @@
+//! A small SMTP client DSL for tests: `ehlo`, `send_message`, `assert_code`, over
+//! real TCP (and real TLS after `starttls`).
+
+use rustls_pki_types::ServerName;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// A reply as the client saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The code.
+    pub code: u16,
+    /// All lines, code and separators stripped.
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    /// The whole reply on one line, for messages.
+    pub fn text(&self) -> String {
+        self.lines.join(" | ")
+    }
+    /// Panics unless the reply has this code and begins with `enhanced` (may be "").
+    #[track_caller]
+    pub fn assert_code(&self, code: u16, enhanced: &str) -> &Self {
+        assert!(self.code == code && self.lines[0].starts_with(enhanced), "expected {code} {enhanced}, got {self:?}");
+        self
+    }
+}
+
+/// A client connection.
+pub struct Client {
+    io: BufReader<Box<dyn Stream>>,
+}
+
+/// How long any one reply may take before the test fails (a liveness bound).
+const REPLY_WAIT: Duration = Duration::from_secs(30);
+
+impl Client {
+    /// Connects and reads the greeting.
+    pub async fn connect(addr: SocketAddr) -> (Client, Reply) {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        let mut c = Client { io: BufReader::new(Box::new(tcp)) };
+        let greeting = c.read_reply().await;
+        (c, greeting)
+    }
+
+    /// A client over any stream (the session's in-memory twin in tests).
+    pub fn over(stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static) -> Client {
+        Client { io: BufReader::new(Box::new(stream)) }
+    }
+
+    /// True when nothing accepts connections at `addr` any more.
+    pub async fn connect_refused(addr: SocketAddr) -> bool {
+        TcpStream::connect(addr).await.is_err()
+    }
+
+    /// Reads one (possibly multi-line) reply; a closed connection gives code 0.
+    pub async fn read_reply(&mut self) -> Reply {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            let n = tokio::time::timeout(REPLY_WAIT, self.io.read_line(&mut line))
+                .await
+                .expect("reply in time")
+                .unwrap_or(0);
+            if n == 0 {
+                return Reply { code: 0, lines: if lines.is_empty() { vec!["<closed>".into()] } else { lines } };
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            let code = line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+            lines.push(line.get(4..).unwrap_or("").to_owned());
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return Reply { code, lines };
+            }
+        }
+    }
+
+    /// Sends raw bytes.
+    pub async fn write(&mut self, bytes: &[u8]) {
+        let _ = self.io.get_mut().write_all(bytes).await;
+        let _ = self.io.get_mut().flush().await;
+    }
+
+    /// Sends one command line and reads the reply.
+    pub async fn cmd(&mut self, line: &str) -> Reply {
+        self.write(format!("{line}\r\n").as_bytes()).await;
+        self.read_reply().await
+    }
+
+    /// EHLO.
+    pub async fn ehlo(&mut self, name: &str) -> Reply {
+        self.cmd(&format!("EHLO {name}")).await
+    }
+
+    /// MAIL FROM.
+    pub async fn mail(&mut self, from: &str) -> Reply {
+        self.cmd(&format!("MAIL FROM:<{from}>")).await
+    }
+
+    /// RCPT TO.
+    pub async fn rcpt(&mut self, to: &str) -> Reply {
+        self.cmd(&format!("RCPT TO:<{to}>")).await
+    }
+
+    /// DATA with a message (CRLF line ends; dot-stuffed here); the final reply.
+    pub async fn data(&mut self, message: &[u8]) -> Reply {
+        let go = self.cmd("DATA").await;
+        if go.code != 354 {
+            return go;
+        }
+        self.write(&dot_stuff(message)).await;
+        self.write(b".\r\n").await;
+        self.read_reply().await
+    }
+
+    /// MAIL, every RCPT (each must get 250), DATA; the reply to the message.
+    pub async fn send_message(&mut self, from: &str, to: &[&str], message: &[u8]) -> Reply {
+        self.mail(from).await.assert_code(250, "2.1.0");
+        for rcpt in to {
+            self.rcpt(rcpt).await.assert_code(250, "2.1.5");
+        }
+        self.data(message).await
+    }
+
+    /// STARTTLS, trusting only `ca_pem`; the connection continues over TLS.
+    pub async fn starttls(self, ca_pem: &std::path::Path, server_name: &str) -> (Client, Reply) {
+        let mut me = self;
+        let go = me.cmd("STARTTLS").await;
+        go.assert_code(220, "2.0.0");
+        (me.upgrade(ca_pem, server_name).await, go)
+    }
+
+    /// The TLS handshake alone (after the server's 220 to STARTTLS).
+    pub async fn upgrade(self, ca_pem: &std::path::Path, server_name: &str) -> Client {
+        let me = self;
+        let mut roots = rustls::RootCertStore::empty();
+        use rustls_pki_types::pem::PemObject;
+        for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca_pem).unwrap() {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let inner = me.io.into_inner();
+        let tls = connector
+            .connect(ServerName::try_from(server_name.to_owned()).unwrap(), inner)
+            .await
+            .expect("TLS handshake");
+        Client { io: BufReader::new(Box::new(tls)) }
+    }
+}
+
+/// Dot-stuffs a CRLF message and makes sure it ends with CRLF.
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 16);
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// LF or mixed line ends to CRLF, as a sending MTA does.
+pub fn to_crlf(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 40);
+    let mut prev = 0u8;
+    for &b in message {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! A real relay for tests: its own data dir, the chosen plugin components, a listener
+//! on `127.0.0.1:0`, and a stop switch.
+
+use crate::component;
+use crate::smtp_client::{Client, Reply};
+use mxr_host::config::validate;
+use mxr_host::relay::Relay;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A tenant block for a test config: `(plugin, purpose)` pairs in chain order.
+pub fn tenant_toml(id: &str, domain: &str, plugins: &[(&str, &str)]) -> String {
+    let names: Vec<String> = plugins.iter().map(|(p, _)| format!("{p:?}")).collect();
+    let mut t = format!("[[tenant]]\nid = {id:?}\ndomains = [{domain:?}]\nplugins = [{}]\n", names.join(", "));
+    t.push_str("[tenant.authorise]\n");
+    for (p, purpose) in plugins {
+        t.push_str(&format!("{p} = {purpose:?}\n"));
+    }
+    t.push_str("[tenant.next_hop]\nkind = \"maildir\"\n");
+    t
+}
+
+/// The server part of a test config, with `limits` lines added under `[server.limits]`.
+pub fn server_toml(limits: &str) -> String {
+    format!(
+        "version = 1\n[server]\nhostname = \"mx.test\"\nregion = \"nl\"\ndrain_secs = 10\n[server.tls]\nself_signed = true\n[server.limits]\n{limits}\n"
+    )
+}
+
+/// A running relay.
+pub struct TestRelay {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The relay.
+    pub relay: Arc<Relay>,
+    /// Its data dir (kept alive with the relay).
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestRelay {
+    /// Starts a relay from config text (no `data_dir`: a temp dir is used) with the
+    /// named plugin crates' components in its plugins folder.
+    pub async fn start(config: &str, plugins: &[&str]) -> TestRelay {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
+        std::fs::create_dir_all(&config.plugins.dir).unwrap();
+        for p in plugins {
+            std::fs::copy(component(p), config.plugins.dir.join(format!("{}.wasm", p.replace('-', "_")))).unwrap();
+        }
+        let relay = Relay::start(config).unwrap_or_else(|e| panic!("relay: {e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(mxr_host::smtp::server::run(listener, relay.clone(), async move {
+            let _ = stopped.await;
+        }));
+        TestRelay { addr, relay, dir, stop: Some(stop), task: Some(task) }
+    }
+
+    /// A connected client past the greeting and EHLO.
+    pub async fn client(&self) -> Client {
+        let (mut c, greeting) = Client::connect(self.addr).await;
+        greeting.assert_code(220, "");
+        c.ehlo("client.test").await.assert_code(250, "");
+        c
+    }
+
+    /// The data dir.
+    pub fn data_dir(&self) -> PathBuf {
+        self.relay.config.data_dir.clone()
+    }
+
+    /// The messages delivered to a tenant's Maildir, oldest first.
+    pub fn delivered(&self, tenant: &str) -> Vec<Vec<u8>> {
+        let dir = self.data_dir().join("maildir").join(tenant).join("new");
+        let mut files: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+
+    /// The quarantined message files of a tenant (`.eml`), with their metadata.
+    pub fn quarantined(&self, tenant: &str) -> Vec<(Vec<u8>, serde_json::Value)> {
+        let dir = self.data_dir().join("quarantine").join(tenant);
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "eml") {
+                let meta = std::fs::read(p.with_extension("json")).unwrap();
+                out.push((std::fs::read(&p).unwrap(), serde_json::from_slice(&meta).unwrap()));
+            }
+        }
+        out
+    }
+
+    /// Asks the server to stop; returns once it has drained.
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// The part of a delivered message after the headers mxr prepended: everything from
+/// the first line that is not one of ours (Received with its folds, X-Mxr-*, and the
+/// plugins' X- headers named in `plugin_headers`).
+pub fn original_part<'a>(delivered: &'a [u8], plugin_headers: &[&str]) -> &'a [u8] {
+    let mut at = 0;
+    let mut in_ours = false;
+    while at < delivered.len() {
+        let end = delivered[at..].windows(2).position(|w| w == b"\r\n").map_or(delivered.len(), |i| at + i + 2);
+        let line = &delivered[at..end];
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        let name = line
+            .split(|b| *b == b':')
+            .next()
+            .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
+            .unwrap_or_default();
+        let ours = at == 0 && name == "received"
+            || name.starts_with("x-mxr-")
+            || plugin_headers.iter().any(|h| h.eq_ignore_ascii_case(&name));
+        if ours || (continuation && in_ours) {
+            in_ours = true;
+            at = end;
+        } else {
+            break;
+        }
+    }
+    &delivered[at..]
+}
+
+/// Shorthand for a reply's check in a chain of DSL calls.
+pub fn codes(replies: &[Reply]) -> Vec<u16> {
+    replies.iter().map(|r| r.code).collect()
+}
