@@ -9,7 +9,7 @@ fn main() -> std::process::ExitCode {
     let explicit_data_dir = matches
         .subcommand()
         .and_then(|(_, m)| {
-            m.try_get_one::<std::path::PathBuf>("data_dir").ok().flatten().and(m.value_source("data_dir"))
+            m.try_get_one::<std::path::PathBuf>("data_dir").ok().flatten().and_then(|_| m.value_source("data_dir"))
         })
         .is_some_and(|s| s == clap::parser::ValueSource::CommandLine);
     let args = match cli::Cli::from_arg_matches(&matches) {

@@ -33,8 +33,9 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            println!("mxr: listening on {addr} (data dir {})", relay.config.data_dir.display());
-            tracing::info!(%addr, plugins = relay.registry.snapshot().len(), "listening");
+            let bound = listener.local_addr()?;
+            println!("mxr: listening on {bound} (data dir {})", relay.config.data_dir.display());
+            tracing::info!(addr = %bound, plugins = relay.registry.snapshot().len(), "listening");
             servers.spawn(mxr_host::smtp::server::run(listener, relay.clone(), shutdown));
         }
         wait_for_signal().await;

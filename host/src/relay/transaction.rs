@@ -132,11 +132,12 @@ impl Transaction {
         let mut outcomes = Vec::new();
         for (n, mut copy) in self.copies.into_iter().filter(|c| !c.rcpts.is_empty()).enumerate() {
             let qid = format!("{}.{}", self.id, n + 1);
+            let _span = tracing::info_span!("copy", tenant = %copy.tenant.id, queue_id = %qid).entered();
             let env = Arc::new(Envelope { rcpts: copy.rcpts.clone(), ..self.envelope.clone() });
             let out = relay.chains.run_stage(&self.set, &copy.tenant, &StageCall::Data, &env, Some(&message));
             copy.fold(out);
             let outcome = conclude(relay, &copy, &env, &qid, raw, tls);
-            tracing::info!(tenant = %copy.tenant.id, queue_id = %qid, rcpts = copy.rcpts.len(), score = copy.score, outcome = ?outcome, "copy done");
+            tracing::info!(rcpts = copy.rcpts.len(), score = copy.score, outcome = ?outcome, "copy done");
             outcomes.push(outcome);
         }
         (reply_for(&outcomes, &self.id), outcomes)

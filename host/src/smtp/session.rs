@@ -37,6 +37,8 @@ pub struct Session<S> {
     wbuf: Vec<u8>,
     helo: Option<String>,
     tx: Option<Transaction>,
+    /// The span of the open transaction.
+    tx_span: tracing::Span,
     errors: u32,
     shutdown: watch::Receiver<bool>,
 }
@@ -52,6 +54,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<S> {
             wbuf: Vec::new(),
             helo: None,
             tx: None,
+            tx_span: tracing::Span::none(),
             errors: 0,
             shutdown,
         }
@@ -239,7 +242,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<S> {
         let envelope =
             Envelope { client_ip: Some(self.peer.ip()), helo: self.helo.clone(), mail_from: Some(from), rcpts: vec![] };
         let id = crate::relay::new_id();
-        tracing::debug!(peer = %self.peer, transaction = %id, "transaction started");
+        self.tx_span = tracing::info_span!("transaction", id = %id);
+        self.tx_span.in_scope(|| tracing::debug!(peer = %self.peer, "transaction started"));
         self.tx = Some(Transaction::new(id, envelope, self.relay.registry.snapshot()));
         self.reply(Reply::new(250, "2.1.0", "Ok"));
     }
@@ -262,7 +266,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<S> {
             return Ok(());
         };
         let relay = self.relay.clone();
+        let span = self.tx_span.clone();
         let (tx, result) = tokio::task::spawn_blocking(move || {
+            let _in = span.enter();
             let mut tx = tx;
             let r = tx.rcpt(&relay, &tenant, &to);
             (tx, r)
