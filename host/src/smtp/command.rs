@@ -252,6 +252,28 @@ mod tests {
     }
 
     #[test]
+    fn random_lines_get_ok_or_a_5xx_never_a_panic() {
+        // A deterministic xorshift stream, biased towards SMTP-ish bytes: a cheap
+        // stand-in for the fuzz target (fuzz/fuzz_targets/smtp_command.rs) in CI.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let alphabet = b"MAILFROMRCPTOEHLO:<>@.\" =-[]\r\n\x00\xffSIZE8BIT";
+        for _ in 0..20_000 {
+            let len = (x % 80) as usize;
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if x % 4 == 0 { (x >> 8) as u8 } else { alphabet[(x >> 8) as usize % alphabet.len()] }
+                })
+                .collect();
+            if let Err(r) = parse(&line) {
+                assert!((500..600).contains(&r.code), "{r}");
+            }
+        }
+    }
+
+    #[test]
     fn never_panics_on_any_prefix_of_odd_input() {
         let seeds: [&[u8]; 4] =
             [b"MAIL FROM:<\"a\"@[IPv6:::1]> SIZE=1", b"RCPT TO:<@a,@b:c@d>", "EHLO é.test".as_bytes(), b"\xff\r\n\x00"];

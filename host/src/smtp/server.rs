@@ -54,6 +54,7 @@ pub async fn run(listener: TcpListener, relay: Arc<Relay>, shutdown: impl Future
     }
     drop(listener);
     let _ = stop_tx.send(true);
+    while sessions.try_join_next().is_some() {}
     tracing::info!(sessions = sessions.len(), "shutting down: no new connections; finishing running transactions");
     let drained =
         tokio::time::timeout(relay.config.drain, async { while sessions.join_next().await.is_some() {} }).await;
