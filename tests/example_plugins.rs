@@ -28,6 +28,7 @@ fn run(p: &LoadedPlugin, raw: &[u8], mail_from: &str, config: &str) -> FilterVer
         grant: p.grant,
         pseudonyms: Arc::new(Pseudonymizer::derive(&[5; 32], &p.manifest.purpose)),
         config: Arc::from(config),
+        limits: Default::default(),
     };
     let stage = if p.manifest.name == "sender-policy" { StageCall::MailFrom } else { StageCall::Data };
     p.call(&stage, &input).unwrap_or_else(|e| panic!("{} failed: {e}", p.identity)).verdict

@@ -200,3 +200,21 @@ async fn every_mail_parser_fixture_through_the_ready_default() {
     eprintln!("fixtures: {delivered} delivered, {quarantined} quarantined, {refused} refused");
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_own_limits_apply_below_the_global_ones() {
+    // 1 MiB is below a Rust plugin's initial memory: with its own cap in force, counter
+    // cannot even start, and (policy skip) the message goes through untagged. Without
+    // it, counter runs under the global 32 MiB and tags `count.1`.
+    let config = server_toml("")
+        + "[plugins]\nmemory_mb = 32\n[plugin.counter]\nmemory_mb = 1\nfailure_policy = \"skip\"\n"
+        + &tenant_toml("t1", "example.test", &[("counter", "statistics")]);
+    let mut relay = TestRelay::start(&config, &["counter"]).await;
+    let mut c = relay.client().await;
+    c.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+    let got = String::from_utf8_lossy(&relay.delivered("t1")[0]).into_owned();
+    assert!(!got.contains("count.1"), "{got}");
+    let p = relay.relay.registry.snapshot().get("counter").unwrap().clone();
+    assert_eq!(p.stats.snapshot().failures_of(mxr_host::plugin::FailureClass::OutOfMemory), 1);
+    relay.stop().await;
+}

@@ -183,3 +183,17 @@ fn stages_a_plugin_does_not_hook_cost_nothing() {
     assert_eq!(out.verdict.action, Action::Continue);
     assert_eq!(p.stats.snapshot().calls, 0, "no instance was made");
 }
+
+#[test]
+fn a_plugins_own_limits_are_the_ones_in_force() {
+    use mxr_host::plugin::PluginLimits;
+    use std::time::Duration;
+    let (_rt, looping) = load("loop-forever");
+    let mut inp = input(looping.grant, "spam-filtering", CLEAN, "");
+    inp.limits = PluginLimits { deadline: Some(Duration::from_millis(40)), memory_bytes: None };
+    assert_eq!(looping.call(&StageCall::Data, &inp).unwrap_err(), PluginFailure::Timeout(Duration::from_millis(40)));
+    let (_rt, bomb) = load("memory-bomb");
+    let mut inp = input(bomb.grant, "spam-filtering", CLEAN, "");
+    inp.limits = PluginLimits { deadline: None, memory_bytes: Some(8 << 20) };
+    assert_eq!(bomb.call(&StageCall::Data, &inp).unwrap_err(), PluginFailure::OutOfMemory(8 << 20));
+}

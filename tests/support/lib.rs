@@ -47,6 +47,7 @@ pub fn input(grant: mxr_host::privacy::Grant, purpose: &str, raw: &[u8], config:
         grant,
         pseudonyms: Arc::new(Pseudonymizer::derive(&[3; 32], purpose)),
         config: Arc::from(config),
+        limits: Default::default(),
     }
 }
 

@@ -97,6 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             grant: plugin.grant,
             pseudonyms: pseudonyms.clone(),
             config: config.clone(),
+            limits: Default::default(),
         };
         stages.push(report(&plugin, &stage, &input));
     };

@@ -107,6 +107,10 @@ pub struct PluginSettingsFile {
     pub config_file: Option<PathBuf>,
     /// What a failure of this plugin does.
     pub failure_policy: Option<FailurePolicy>,
+    /// A per-call deadline below `plugins.deadline_ms`.
+    pub deadline_ms: Option<u64>,
+    /// A memory cap below `plugins.memory_mb`.
+    pub memory_mb: Option<usize>,
 }
 
 /// `[[tenant]]`.

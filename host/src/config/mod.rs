@@ -134,6 +134,8 @@ pub struct PluginSettings {
     pub config: Arc<str>,
     /// What its failure does.
     pub failure_policy: FailurePolicy,
+    /// Its own (lower) limits.
+    pub limits: crate::plugin::PluginLimits,
 }
 
 /// A customer.

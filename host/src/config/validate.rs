@@ -109,7 +109,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
     let plugins = PluginsConfig {
         dir: data_dir.join(p.dir.clone().unwrap_or_else(|| PathBuf::from("plugins"))),
         policy: policy_path,
-        sandbox,
+        sandbox: sandbox.clone(),
         max_instances: positive("plugins.max_instances", p.max_instances, 256)?,
     };
     let mut plugin_settings = BTreeMap::new();
@@ -126,8 +126,23 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
                 .into(),
             (None, None) => "".into(),
         };
-        plugin_settings
-            .insert(name.clone(), PluginSettings { config, failure_policy: ps.failure_policy.unwrap_or_default() });
+        let deadline = match ps.deadline_ms {
+            Some(ms) if ms == 0 || ms > sandbox.deadline.as_millis() as u64 => {
+                let max = sandbox.deadline.as_millis();
+                return Err(invalid(format!("{key}.deadline_ms"), format!("must be 1 to plugins.deadline_ms ({max})")));
+            }
+            other => other.map(Duration::from_millis),
+        };
+        let memory_bytes = match ps.memory_mb {
+            Some(mb) if mb == 0 || mb << 20 > sandbox.memory_bytes => {
+                let max = sandbox.memory_bytes >> 20;
+                return Err(invalid(format!("{key}.memory_mb"), format!("must be 1 to plugins.memory_mb ({max})")));
+            }
+            other => other.map(|mb| mb << 20),
+        };
+        let limits = crate::plugin::PluginLimits { deadline, memory_bytes };
+        let failure_policy = ps.failure_policy.unwrap_or_default();
+        plugin_settings.insert(name.clone(), PluginSettings { config, failure_policy, limits });
     }
     let mut owner: HashMap<String, String> = HashMap::new();
     let mut tenants = Vec::new();

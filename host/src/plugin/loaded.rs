@@ -72,6 +72,17 @@ pub struct CallInput {
     pub pseudonyms: Arc<Pseudonymizer>,
     /// The operator's config text for the plugin.
     pub config: Arc<str>,
+    /// The operator's limits for this plugin, within the runtime's.
+    pub limits: PluginLimits,
+}
+
+/// Per-plugin limits; each only ever lowers the runtime's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PluginLimits {
+    /// A shorter deadline.
+    pub deadline: Option<Duration>,
+    /// A smaller memory cap.
+    pub memory_bytes: Option<usize>,
 }
 
 /// A successful call.
@@ -173,12 +184,14 @@ impl LoadedPlugin {
             logs: vec![],
             logs_dropped: 0,
         };
-        let mut store = new_store(&self.runtime, ctx);
+        let deadline = input.limits.deadline.map_or(limits.deadline, |d| d.min(limits.deadline));
+        let memory = input.limits.memory_bytes.map_or(limits.memory_bytes, |m| m.min(limits.memory_bytes));
+        let mut store = new_store(&self.runtime, ctx, deadline, memory);
         let result = invoke(&self.pre, &mut store, stage);
         let state = store.data();
         let outcome = match result {
             Ok(v) => verdict::check(v, &self.manifest.name, &limits.output).map_err(PluginFailure::InvalidOutput),
-            Err(e) => Err(classify(e, state, limits.deadline)),
+            Err(e) => Err(classify(e, state, deadline)),
         };
         let elapsed = started.elapsed();
         self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
@@ -190,11 +203,10 @@ impl LoadedPlugin {
     }
 }
 
-fn new_store(runtime: &PluginRuntime, ctx: CallContext) -> Store<StoreState> {
-    let limits = &runtime.config.limits;
-    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, limits.memory_bytes));
+fn new_store(runtime: &PluginRuntime, ctx: CallContext, deadline: Duration, memory: usize) -> Store<StoreState> {
+    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory));
     store.limiter(|s| &mut s.memory);
-    store.set_epoch_deadline(runtime.ticks(limits.deadline));
+    store.set_epoch_deadline(runtime.ticks(deadline));
     store
 }
 
@@ -241,7 +253,7 @@ fn call_manifest(
         logs: vec![],
         logs_dropped: 0,
     };
-    let mut store = new_store(runtime, ctx);
+    let mut store = new_store(runtime, ctx, limits.deadline, limits.memory_bytes);
     let result = pre.instantiate(&mut store).and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
     result.map_err(|e| classify(e, store.data(), limits.deadline))
 }

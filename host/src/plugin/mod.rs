@@ -25,7 +25,7 @@ pub mod watch;
 
 pub use failure::{FailureClass, FailurePolicy, PluginFailure};
 pub use identity::PluginIdentity;
-pub use loaded::{CallInput, CallOutcome, LoadError, LoadedPlugin, StageCall};
+pub use loaded::{CallInput, CallOutcome, LoadError, LoadedPlugin, PluginLimits, StageCall};
 pub use registry::{PluginRegistry, PluginSet};
 pub use runtime::{PluginRuntime, RuntimeConfig, SandboxLimits};
 pub use verdict::{Action, FilterVerdict, SmtpReply};

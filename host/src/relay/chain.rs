@@ -103,6 +103,7 @@ impl ChainContext {
                 grant,
                 pseudonyms: Arc::new(self.keys.pseudonymizer(&tenant.id, purpose)),
                 config: settings.config.clone(),
+                limits: settings.limits,
             };
             let verdict = match plugin.call(stage, &input) {
                 Ok(o) => o.verdict,
