@@ -8,7 +8,7 @@ mod serve;
 mod view_report;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mxr_host::plugin::{PluginRuntime, RuntimeConfig};
+use mxr_host::plugin::{LoadedPlugin, PluginRuntime, RuntimeConfig};
 use mxr_host::privacy::PurposePolicy;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,6 +91,19 @@ fn local_runtime(policy: Option<&Path>) -> anyhow::Result<Arc<PluginRuntime>> {
     };
     let config = RuntimeConfig { policy: Arc::new(policy), max_instances: 4, ..RuntimeConfig::default() };
     Ok(PluginRuntime::new(config)?)
+}
+
+/// Loads a plugin exactly as the relay would. A refusal is printed with the file and
+/// the reason, and gives `None`.
+fn load_plugin(policy: &PolicyArg, file: &Path) -> anyhow::Result<Option<(Arc<PluginRuntime>, LoadedPlugin)>> {
+    let runtime = local_runtime(policy.policy.as_deref())?;
+    match LoadedPlugin::load_file(&runtime, file) {
+        Ok(p) => Ok(Some((runtime, p))),
+        Err(e) => {
+            eprintln!("mxr: {} refused: {e}", file.display());
+            Ok(None)
+        }
+    }
 }
 
 /// The `--policy` option shared by the plugin commands.

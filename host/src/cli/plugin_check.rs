@@ -1,7 +1,6 @@
 //! `mxr plugin check FILE.wasm`: validate a plugin and print its data label.
 
-use super::{PolicyArg, local_runtime};
-use mxr_host::plugin::LoadedPlugin;
+use super::{PolicyArg, load_plugin};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,13 +18,8 @@ pub struct Args {
 
 /// Loads the plugin exactly as the relay would; a refusal exits 1 with the reason.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let runtime = local_runtime(args.policy.policy.as_deref())?;
-    let plugin = match LoadedPlugin::load_file(&runtime, &args.file) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("mxr: {} refused: {e}", args.file.display());
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some((_runtime, plugin)) = load_plugin(&args.policy, &args.file)? else {
+        return Ok(ExitCode::FAILURE);
     };
     let label = super::view_report::DataLabel::of(&plugin);
     if args.json {

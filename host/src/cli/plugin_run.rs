@@ -2,7 +2,7 @@
 //! and the exact data view the plugin's purpose receives.
 
 use super::view_report::{DataLabel, ViewReport, renderer};
-use super::{PolicyArg, local_runtime};
+use super::{PolicyArg, load_plugin};
 use anyhow::Context;
 use mxr_host::mail::{Envelope, ParsedMail};
 use mxr_host::plugin::{CallInput, LoadedPlugin, StageCall};
@@ -65,13 +65,8 @@ struct RunReport {
 
 /// Runs connect, mail-from, each rcpt, and data in turn.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let runtime = local_runtime(args.policy.policy.as_deref())?;
-    let plugin = match LoadedPlugin::load_file(&runtime, &args.file) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("mxr: {} refused: {e}", args.file.display());
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some((runtime, plugin)) = load_plugin(&args.policy, &args.file)? else {
+        return Ok(ExitCode::FAILURE);
     };
     let raw = std::fs::read(&args.eml).with_context(|| format!("reading {}", args.eml.display()))?;
     let msg = Arc::new(ParsedMail::parse(&raw));

@@ -190,7 +190,9 @@ impl LoadedPlugin {
         let result = invoke(&self.pre, &mut store, stage);
         let state = store.data();
         let outcome = match result {
-            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output).map_err(PluginFailure::InvalidOutput),
+            // The refusal quotes the plugin's output, which may hold what it was shown.
+            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output)
+                .map_err(|why| PluginFailure::InvalidOutput(super::host_api::scrub(state, &why))),
             Err(e) => Err(classify(e, state, deadline)),
         };
         let elapsed = started.elapsed();
