@@ -43,8 +43,12 @@ async fn every_verdict_at_every_stage() {
         let q = relay.quarantined("t1");
         assert_eq!(q.len(), *quarantined, "{config}: quarantined");
         if let Some((eml, meta)) = q.first() {
-            assert_eq!(meta["plugin"], "verdicts");
-            assert!(meta["reason"].as_str().unwrap().starts_with("quarantined at"));
+            assert_eq!(meta.plugin, "verdicts");
+            assert!(meta.reason.starts_with("quarantined at"));
+            assert_eq!(
+                (meta.mail_from.as_str(), meta.rcpts.as_slice()),
+                ("a@sender.test", ["b@example.test".to_owned()].as_slice())
+            );
             assert_eq!(original_part(eml, &["X-Verdicts-Stage"]), MSG);
         }
         relay.stop().await;

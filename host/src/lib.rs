@@ -11,3 +11,4 @@ pub mod plugin;
 pub mod privacy;
 pub mod relay;
 pub mod smtp;
+pub mod store;

@@ -5,6 +5,7 @@ use crate::component;
 use crate::smtp_client::{Client, Reply};
 use mxr_host::config::validate;
 use mxr_host::relay::Relay;
+use mxr_host::store::quarantine::QuarantineRecord;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,26 +76,39 @@ impl TestRelay {
         self.relay.config.data_dir.clone()
     }
 
-    /// The messages delivered to a tenant's Maildir, oldest first.
+    /// Waits (a liveness bound, not a speed check) until the spool is empty: every
+    /// accepted copy has been delivered.
+    pub fn wait_for_delivery(&self) {
+        let spool = self.data_dir().join("spool");
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let pending = std::fs::read_dir(&spool)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".msg"))
+                .count();
+            if pending == 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < give_up, "{pending} copies never left the spool");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// The messages delivered to a tenant's Maildir, oldest first (after the spool drained).
     pub fn delivered(&self, tenant: &str) -> Vec<Vec<u8>> {
+        self.wait_for_delivery();
         let dir = self.data_dir().join("maildir").join(tenant).join("new");
         let mut files: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
         files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         files.iter().map(|p| std::fs::read(p).unwrap()).collect()
     }
 
-    /// The quarantined message files of a tenant (`.eml`), with their metadata.
-    pub fn quarantined(&self, tenant: &str) -> Vec<(Vec<u8>, serde_json::Value)> {
-        let dir = self.data_dir().join("quarantine").join(tenant);
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "eml") {
-                let meta = std::fs::read(p.with_extension("json")).unwrap();
-                out.push((std::fs::read(&p).unwrap(), serde_json::from_slice(&meta).unwrap()));
-            }
-        }
-        out
+    /// A tenant's quarantined messages with their records, opened with its key.
+    pub fn quarantined(&self, tenant: &str) -> Vec<(Vec<u8>, QuarantineRecord)> {
+        let q = &self.relay.quarantine;
+        q.list(tenant).unwrap().into_iter().map(|r| (q.message(tenant, &r.queue_id).unwrap(), r)).collect()
     }
 
     /// Asks the server to stop; returns once it has drained.

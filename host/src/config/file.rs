@@ -39,6 +39,9 @@ pub struct ServerFile {
     pub data_dir: Option<PathBuf>,
     /// ISO 3166 code of the country this node runs in.
     pub region: Option<String>,
+    /// The master key file (32 bytes); default `<data_dir>/keys/master.key`, generated
+    /// on first start.
+    pub master_key: Option<PathBuf>,
     /// Bound on waiting for running transactions at shutdown, in seconds.
     pub drain_secs: Option<u64>,
     /// STARTTLS.

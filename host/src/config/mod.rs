@@ -55,6 +55,8 @@ pub struct Config {
     pub region: String,
     /// How long shutdown waits for running transactions.
     pub drain: Duration,
+    /// The master key file, and whether it was named in the config (then it must exist).
+    pub master_key: (PathBuf, bool),
     /// STARTTLS, if offered.
     pub tls: Option<TlsSource>,
     /// Protocol limits.
@@ -210,6 +212,7 @@ impl Config {
         let old = self.data_dir.clone();
         let rebase = |p: &Path| p.strip_prefix(&old).map_or_else(|_| p.to_owned(), |rest| dir.join(rest));
         self.plugins.dir = rebase(&self.plugins.dir);
+        self.master_key.0 = rebase(&self.master_key.0);
         for t in &mut self.tenants {
             if let NextHop::Maildir(p) = &t.next_hop {
                 let moved = rebase(p);

@@ -159,11 +159,16 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         warnings.push("tenant: no tenants: every recipient will be refused".into());
     }
     let drain = Duration::from_secs(positive("server.drain_secs", s.drain_secs, 30)?);
+    let master_key = match &s.master_key {
+        Some(path) => (base.join(path), true),
+        None => (data_dir.join("keys").join("master.key"), false),
+    };
     let config = Config {
         listen,
         hostname,
         data_dir,
         region: node_region,
+        master_key,
         drain,
         tls,
         limits,

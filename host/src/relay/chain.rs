@@ -4,11 +4,11 @@
 //! Combining: the first reject or tempfail wins and ends the stage; accept ends the
 //! stage; quarantine outranks discard; scores add up; tags and headers are collected.
 
-use super::tenant_keys::TenantKeys;
 use crate::config::{Config, Tenant};
 use crate::mail::{Envelope, ParsedMail};
 use crate::plugin::{Action, CallInput, FilterVerdict, PluginSet, StageCall};
 use crate::smtp::reply::Reply;
+use crate::store::keys::KeyStore;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -46,13 +46,13 @@ pub struct ChainContext {
     /// The config in force.
     pub config: Arc<Config>,
     /// Pseudonym keys.
-    pub keys: Arc<TenantKeys>,
+    pub keys: Arc<KeyStore>,
     logged_once: Mutex<HashSet<String>>,
 }
 
 impl ChainContext {
     /// A context for `config`.
-    pub fn new(config: Arc<Config>, keys: Arc<TenantKeys>) -> Self {
+    pub fn new(config: Arc<Config>, keys: Arc<KeyStore>) -> Self {
         ChainContext { config, keys, logged_once: Mutex::new(HashSet::new()) }
     }
 
@@ -71,6 +71,15 @@ impl ChainContext {
     ) -> StageOutcome {
         let mut out =
             StageOutcome { decision: Decision::Continue, accepted: false, score: 0.0, tags: vec![], headers: vec![] };
+        let tenant_key = match self.keys.tenant(&tenant.id) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::error!(tenant = %tenant.id, error = %e, "tenant key unavailable");
+                out.decision =
+                    Decision::Refuse(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"));
+                return out;
+            }
+        };
         for name in &tenant.plugins {
             let settings = self.config.settings_for(name);
             let Some(plugin) = set.get(name) else {
@@ -101,7 +110,7 @@ impl ChainContext {
                 envelope: envelope.clone(),
                 message: message.cloned(),
                 grant,
-                pseudonyms: Arc::new(self.keys.pseudonymizer(&tenant.id, purpose)),
+                pseudonyms: Arc::new(tenant_key.pseudonymizer(purpose)),
                 config: settings.config.clone(),
                 limits: settings.limits,
             };

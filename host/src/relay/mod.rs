@@ -3,20 +3,22 @@
 
 pub mod chain;
 pub mod maildir;
-pub mod tenant_keys;
+pub mod queue;
 pub mod tls;
 pub mod transaction;
 
-use crate::config::{Config, NextHop, Tenant};
+use crate::config::{Config, NextHop};
 use crate::plugin::watch::PluginWatcher;
 use crate::plugin::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::privacy::PurposePolicy;
+use crate::store::keys::KeyStore;
+use crate::store::quarantine::Quarantine;
+use crate::store::spool::Spool;
 use chain::ChainContext;
-use std::path::PathBuf;
+use queue::Queue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tenant_keys::TenantKeys;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
@@ -38,6 +40,9 @@ pub enum RelayError {
     /// Something this build cannot do yet.
     #[error("{0}")]
     Unsupported(String),
+    /// The key store or the spool.
+    #[error("keys: {0}")]
+    Keys(String),
     /// The plugins folder could not be watched.
     #[error("watching {0}: {1}")]
     Watch(String, notify::Error),
@@ -55,6 +60,10 @@ pub struct Relay {
     pub tls: Option<TlsAcceptor>,
     /// Permits for concurrent sessions, shared by every listener.
     pub connections: Arc<Semaphore>,
+    /// The delivery queue and its spool.
+    pub queue: Queue,
+    /// The quarantine.
+    pub quarantine: Quarantine,
     _watch: PluginWatcher,
 }
 
@@ -99,7 +108,10 @@ impl Relay {
         let registry = PluginRegistry::open(runtime, &config.plugins.dir);
         let watch = crate::plugin::watch::watch(registry.clone())
             .map_err(|e| RelayError::Watch(config.plugins.dir.display().to_string(), e))?;
-        let keys = Arc::new(TenantKeys::open(&config.data_dir).map_err(io(&config.data_dir.join("keys")))?);
+        let (master, named) = &config.master_key;
+        let keys =
+            Arc::new(KeyStore::open(&config.data_dir, master, !named).map_err(|e| RelayError::Keys(e.to_string()))?);
+        let spool = Spool::open(&config.data_dir, keys.clone()).map_err(|e| RelayError::Keys(e.to_string()))?;
         let tls = match &config.tls {
             Some(source) => Some(tls::acceptor(source, &config.data_dir, &config.hostname).map_err(RelayError::Tls)?),
             None => None,
@@ -112,42 +124,9 @@ impl Relay {
             }
         }
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
-        Ok(Arc::new(Relay {
-            chains: ChainContext::new(config.clone(), keys),
-            config,
-            registry,
-            tls,
-            connections,
-            _watch: watch,
-        }))
-    }
-
-    /// The quarantine folder of a tenant.
-    pub fn quarantine_dir(&self, tenant: &Tenant) -> PathBuf {
-        self.config.data_dir.join("quarantine").join(&tenant.id)
-    }
-
-    /// Keeps a copy in the tenant's quarantine with why, who and when.
-    pub fn quarantine(
-        &self,
-        tenant: &Tenant,
-        qid: &str,
-        plugin: &str,
-        reason: &str,
-        score: f64,
-        parts: &[&[u8]],
-    ) -> std::io::Result<()> {
-        let dir = self.quarantine_dir(tenant);
-        maildir::write_durably(&dir, &format!("{qid}.eml"), parts)?;
-        let meta = serde_json::json!({
-            "queue_id": qid,
-            "tenant": tenant.id,
-            "plugin": plugin,
-            "reason": reason,
-            "score": score,
-            "time": SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-        });
-        maildir::write_durably(&dir, &format!("{qid}.json"), &[meta.to_string().as_bytes()])?;
-        Ok(())
+        let queue = Queue::start(spool, config.clone());
+        let quarantine = Quarantine::new(&config.data_dir, keys.clone());
+        let chains = ChainContext::new(config.clone(), keys);
+        Ok(Arc::new(Relay { chains, config, registry, tls, connections, queue, quarantine, _watch: watch }))
     }
 }

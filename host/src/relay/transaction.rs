@@ -4,10 +4,12 @@
 
 use super::Relay;
 use super::chain::{Decision, StageOutcome};
-use crate::config::{NextHop, Tenant};
+use crate::config::Tenant;
 use crate::mail::{Envelope, ParsedMail, date};
 use crate::plugin::{PluginSet, StageCall};
 use crate::smtp::reply::Reply;
+use crate::store::quarantine::QuarantineRecord;
+use crate::store::spool::SpoolEnvelope;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -42,8 +44,8 @@ impl TenantCopy {
 /// What became of one tenant's copy.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CopyOutcome {
-    /// Delivered to the next hop, with its queue id.
-    Delivered(String),
+    /// Spooled durably for delivery to the next hop, with its queue id.
+    Queued(String),
     /// Kept in the tenant's quarantine.
     Quarantined(String),
     /// Dropped on a plugin's word.
@@ -56,7 +58,7 @@ impl CopyOutcome {
     /// What happened, and the reply code for a refusal, for logs.
     pub fn summary(&self) -> (&'static str, u16) {
         match self {
-            CopyOutcome::Delivered(_) => ("delivered", 250),
+            CopyOutcome::Queued(_) => ("queued", 250),
             CopyOutcome::Quarantined(_) => ("quarantined", 250),
             CopyOutcome::Discarded(_) => ("discarded", 250),
             CopyOutcome::Refused(r) => ("refused", r.code),
@@ -159,30 +161,44 @@ impl Transaction {
 }
 
 fn conclude(relay: &Relay, copy: &TenantCopy, env: &Envelope, qid: &str, raw: &[u8], tls: bool) -> CopyOutcome {
+    let received = SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mail_from = env.mail_from.clone().unwrap_or_default();
+    let local_failure = |what: &str, e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "cannot write to the {what}");
+        CopyOutcome::Refused(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"))
+    };
     match &copy.decision {
         Decision::Refuse(r) => CopyOutcome::Refused(r.clone()),
         Decision::Discard => CopyOutcome::Discarded(qid.to_owned()),
         Decision::Quarantine(plugin, reason) => {
             let headers = trace_headers(relay, copy, env, qid, tls);
-            match relay.quarantine(&copy.tenant, qid, plugin, reason, copy.score, &[headers.as_bytes(), raw]) {
+            let record = QuarantineRecord {
+                queue_id: qid.to_owned(),
+                tenant: copy.tenant.id.clone(),
+                plugin: plugin.clone(),
+                reason: reason.clone(),
+                score: copy.score,
+                time: received,
+                mail_from,
+                rcpts: copy.rcpts.clone(),
+            };
+            match relay.quarantine.put(&record, &[headers.as_bytes(), raw]) {
                 Ok(()) => CopyOutcome::Quarantined(qid.to_owned()),
-                Err(e) => {
-                    tracing::error!(tenant = %copy.tenant.id, queue_id = %qid, error = %e, "cannot write to quarantine");
-                    CopyOutcome::Refused(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"))
-                }
+                Err(e) => local_failure("quarantine", &e),
             }
         }
         Decision::Continue => {
             let headers = trace_headers(relay, copy, env, qid, tls);
-            let NextHop::Maildir(root) = &copy.tenant.next_hop else {
-                return CopyOutcome::Refused(Reply::new(451, "4.3.0", "No delivery route for this tenant yet"));
+            let spooled = SpoolEnvelope {
+                tenant: copy.tenant.id.clone(),
+                queue_id: qid.to_owned(),
+                mail_from,
+                rcpts: copy.rcpts.clone(),
+                received,
             };
-            match super::maildir::deliver(root, &relay.config.hostname, &[headers.as_bytes(), raw]) {
-                Ok(_) => CopyOutcome::Delivered(qid.to_owned()),
-                Err(e) => {
-                    tracing::error!(tenant = %copy.tenant.id, queue_id = %qid, error = %e, "cannot deliver to maildir");
-                    CopyOutcome::Refused(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"))
-                }
+            match relay.queue.accept(&spooled, &[headers.as_bytes(), raw]) {
+                Ok(()) => CopyOutcome::Queued(qid.to_owned()),
+                Err(e) => local_failure("spool", &e),
             }
         }
     }

@@ -1,0 +1,188 @@
+//! The key store: a master key from a file, and per-tenant data keys wrapped by it.
+//!
+//! A tenant's data key encrypts its spooled and quarantined mail, and its pseudonym
+//! keys derive from it. Destroying the wrapped key file makes all of the tenant's
+//! stored mail unreadable (crypto-shredding, for offboarding). A wrong master key is
+//! caught by a check value and named as such, never read as garbage.
+
+use super::sealed::{Sealer, random_key};
+use crate::privacy::Pseudonymizer;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Why keys are unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// A key file could not be read or written.
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// The master key file is not 32 bytes.
+    #[error("{0}: a master key file holds exactly 32 bytes")]
+    BadMaster(PathBuf),
+    /// The master key does not open this data dir's keys.
+    #[error("the master key in {0} is not the one this data dir's keys were made with")]
+    WrongMaster(PathBuf),
+    /// A wrapped tenant key does not open.
+    #[error("tenant {0}: its wrapped data key does not open with this master key")]
+    Unwrap(String),
+}
+
+/// One tenant's keys.
+pub struct TenantKey {
+    sealer: Sealer,
+    pseudonym_root: [u8; 32],
+}
+
+impl TenantKey {
+    fn from_data_key(key: &[u8; 32]) -> Self {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+        mac.update(b"mxr/pseudonym-root/v1");
+        TenantKey { sealer: Sealer::new(key), pseudonym_root: mac.finalize().into_bytes().into() }
+    }
+
+    /// Seals and opens the tenant's files.
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// The pseudonymizer for one of the tenant's purposes.
+    pub fn pseudonymizer(&self, purpose: &str) -> Pseudonymizer {
+        Pseudonymizer::derive(&self.pseudonym_root, purpose)
+    }
+}
+
+/// The master key and the tenant keys it wraps, in `<data_dir>/keys/`.
+pub struct KeyStore {
+    dir: PathBuf,
+    master: Sealer,
+    tenants: Mutex<HashMap<String, Arc<TenantKey>>>,
+}
+
+const CHECK_AAD: &[u8] = b"mxr/master-check/v1";
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+    let io = |e| KeyError::Io(path.to_owned(), e);
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    }
+    Ok(())
+}
+
+impl KeyStore {
+    /// Opens the store in `<data_dir>/keys/` with the master key at `master_path`,
+    /// generating the master key (mode 0600) if `create_master` and it is missing.
+    pub fn open(data_dir: &Path, master_path: &Path, create_master: bool) -> Result<Self, KeyError> {
+        let dir = data_dir.join("keys");
+        std::fs::create_dir_all(dir.join("tenants")).map_err(|e| KeyError::Io(dir.clone(), e))?;
+        let master = match std::fs::read(master_path) {
+            Ok(bytes) => bytes.try_into().map_err(|_| KeyError::BadMaster(master_path.to_owned()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create_master => {
+                let key = random_key();
+                if let Some(parent) = master_path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| KeyError::Io(parent.to_owned(), e))?;
+                }
+                write_private(master_path, &key)?;
+                tracing::info!(path = %master_path.display(), "generated a master key");
+                key
+            }
+            Err(e) => return Err(KeyError::Io(master_path.to_owned(), e)),
+        };
+        let master = Sealer::new(&master);
+        let check = dir.join("master.check");
+        match std::fs::read(&check) {
+            Ok(sealed) => {
+                master.open(CHECK_AAD, &sealed).map_err(|_| KeyError::WrongMaster(master_path.to_owned()))?;
+            }
+            Err(_) => write_private(&check, &master.seal(CHECK_AAD, b"mxr"))?,
+        }
+        Ok(KeyStore { dir, master, tenants: Mutex::new(HashMap::new()) })
+    }
+
+    fn tenant_path(&self, tenant: &str) -> PathBuf {
+        self.dir.join("tenants").join(format!("{tenant}.key"))
+    }
+
+    /// The tenant's keys, creating and wrapping a data key on first use.
+    pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
+        let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = cache.get(tenant) {
+            return Ok(k.clone());
+        }
+        let path = self.tenant_path(tenant);
+        let aad = format!("mxr/tenant-key/v1/{tenant}");
+        let key: [u8; 32] = match std::fs::read(&path) {
+            Ok(sealed) => {
+                let plain =
+                    self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
+                plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = random_key();
+                write_private(&path, &self.master.seal(aad.as_bytes(), &key))?;
+                key
+            }
+            Err(e) => return Err(KeyError::Io(path, e)),
+        };
+        let k = Arc::new(TenantKey::from_data_key(&key));
+        cache.insert(tenant.to_owned(), k.clone());
+        Ok(k)
+    }
+
+    /// Destroys a tenant's data key: everything sealed with it becomes unreadable.
+    pub fn destroy(&self, tenant: &str) -> Result<(), KeyError> {
+        self.tenants.lock().unwrap_or_else(|p| p.into_inner()).remove(tenant);
+        let path = self.tenant_path(tenant);
+        match std::fs::remove_file(&path) {
+            Ok(()) => std::fs::File::open(self.dir.join("tenants"))
+                .and_then(|d| d.sync_all())
+                .map_err(|e| KeyError::Io(path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(KeyError::Io(path, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_persist_a_wrong_master_is_named_and_destroy_shreds() {
+        let dir = tempfile::tempdir().unwrap();
+        let master = dir.path().join("master.key");
+        let store = KeyStore::open(dir.path(), &master, true).unwrap();
+        let sealed = store.tenant("acme").unwrap().sealer().seal(b"x", b"mail");
+        drop(store);
+        let again = KeyStore::open(dir.path(), &master, false).unwrap();
+        assert_eq!(again.tenant("acme").unwrap().sealer().open(b"x", &sealed).unwrap(), b"mail");
+        let p = again.tenant("acme").unwrap().pseudonymizer("statistics").address("a@b.test");
+        assert_eq!(p, again.tenant("acme").unwrap().pseudonymizer("statistics").address("a@b.test"));
+        assert_ne!(p, again.tenant("globex").unwrap().pseudonymizer("statistics").address("a@b.test"));
+
+        let other = dir.path().join("other.key");
+        std::fs::write(&other, [9u8; 32]).unwrap();
+        let err = KeyStore::open(dir.path(), &other, false).err().expect("wrong master refused").to_string();
+        assert!(err.contains("is not the one this data dir's keys were made with"), "{err}");
+
+        again.destroy("acme").unwrap();
+        assert!(again.tenant("acme").unwrap().sealer().open(b"x", &sealed).is_err(), "shredded");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&master).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}
