@@ -47,7 +47,11 @@ impl TestRelay {
     /// Starts a relay from config text (no `data_dir`: a temp dir is used) with the
     /// named plugin crates' components in its plugins folder.
     pub async fn start(config: &str, plugins: &[&str]) -> TestRelay {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), config, plugins).await
+    }
+
+    /// Like [`TestRelay::start`], in an existing folder (to restart on the same data).
+    pub async fn start_in(dir: tempfile::TempDir, config: &str, plugins: &[&str]) -> TestRelay {
         let (config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
         std::fs::create_dir_all(&config.plugins.dir).unwrap();
         for p in plugins {
@@ -109,6 +113,14 @@ impl TestRelay {
     pub fn quarantined(&self, tenant: &str) -> Vec<(Vec<u8>, QuarantineRecord)> {
         let q = &self.relay.quarantine;
         q.list(tenant).unwrap().into_iter().map(|r| (q.message(tenant, &r.queue_id).unwrap(), r)).collect()
+    }
+
+    /// Stops the relay and hands back its folder, to start again on the same data.
+    pub async fn into_dir(mut self) -> tempfile::TempDir {
+        self.stop().await;
+        let TestRelay { dir, relay, .. } = self;
+        drop(relay);
+        dir
     }
 
     /// Asks the server to stop; returns once it has drained.
