@@ -94,3 +94,19 @@ fn serve_runs_the_ready_default_and_stops_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "exit after SIGTERM: {status:?}");
 }
+
+#[test]
+fn a_non_eu_next_hop_needs_recorded_consent() {
+    let hop = |region: &str, consent: &str| {
+        format!(
+            "version = 1\n[[tenant]]\nid = \"t1\"\ndomains = [\"a.test\"]\n{consent}[tenant.next_hop]\nkind = \"smtp\"\nhost = \"mx.a.test\"\nregion = \"{region}\"\n"
+        )
+    };
+    assert!(validate(&hop("de", ""), Path::new("/tmp")).is_ok(), "inside the EU");
+    assert!(validate(&hop("us", ""), Path::new("/tmp")).is_err(), "outside, no consent");
+    assert!(validate(&hop("us", "transfer_consent = \"DPA addendum 2026-03, art. 3.1\"\n"), Path::new("/tmp")).is_ok());
+    assert!(
+        validate(&hop("ch", "transfer_consent = \"  \"\n"), Path::new("/tmp")).is_err(),
+        "an empty record is no consent"
+    );
+}

@@ -135,6 +135,9 @@ pub struct TenantFile {
     pub tighten: BTreeMap<String, BTreeMap<Category, Form>>,
     /// Where its mail goes.
     pub next_hop: NextHopFile,
+    /// The tenant's recorded consent to transfer outside the EU (agreement art. 3.1),
+    /// e.g. a reference to the signed document; needed for a non-EU next hop.
+    pub transfer_consent: Option<String>,
 }
 
 /// `[tenant.next_hop]`.

@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The member states of the European Union (ISO 3166-1 alpha-2, lower-case).
+pub const EU_MEMBERS: [&str; 27] = [
+    "at", "be", "bg", "cy", "cz", "de", "dk", "ee", "es", "fi", "fr", "gr", "hr", "hu", "ie", "it", "lt", "lu", "lv",
+    "mt", "nl", "pl", "pt", "ro", "se", "si", "sk",
+];
+
 fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { key: key.into(), problem: problem.into() }
 }
@@ -239,6 +245,17 @@ fn tenant(
         }
     }
     let next_hop = next_hop(&format!("{key}.next_hop"), &t.next_hop, data_dir, &t.id)?;
+    if let NextHop::Smtp { region, .. } = &next_hop {
+        let consent = t.transfer_consent.as_deref().is_some_and(|c| !c.trim().is_empty());
+        if !EU_MEMBERS.contains(&region.as_str()) && !consent {
+            return Err(invalid(
+                format!("{key}.next_hop.region"),
+                format!(
+                    "{region} is outside the EU; record the tenant's consent in {key}.transfer_consent first (agreement art. 3.1)"
+                ),
+            ));
+        }
+    }
     Ok(Tenant {
         id: t.id.clone(),
         domains,
