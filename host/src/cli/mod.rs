@@ -5,6 +5,7 @@ mod plugin_check;
 mod plugin_run;
 mod relay_args;
 mod serve;
+mod stored;
 mod view_report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -46,6 +47,12 @@ enum Command {
     /// Tools for plugin authors.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Mail waiting for delivery.
+    #[command(subcommand)]
+    Queue(stored::QueueCommand),
+    /// Quarantined mail.
+    #[command(subcommand)]
+    Quarantine(stored::QuarantineCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -78,6 +85,8 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args, explicit_data_dir),
         Command::CheckConfig(args) => check_config::run(args),
+        Command::Queue(cmd) => stored::queue(cmd, explicit_data_dir),
+        Command::Quarantine(cmd) => stored::quarantine(cmd, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

@@ -77,6 +77,13 @@ impl Quarantine {
         Ok(out)
     }
 
+    /// The tenant whose quarantine holds `queue_id`.
+    pub fn tenant_of(&self, queue_id: &str) -> Option<String> {
+        std::fs::read_dir(&self.dir).into_iter().flatten().flatten().find_map(|e| {
+            e.path().join(format!("{queue_id}.rec")).is_file().then(|| e.file_name().to_string_lossy().into_owned())
+        })
+    }
+
     /// A quarantined message's bytes.
     pub fn message(&self, tenant: &str, queue_id: &str) -> Result<Vec<u8>, SpoolError> {
         let key = self.keys.tenant(tenant)?;

@@ -131,6 +131,19 @@ impl Spool {
         std::fs::File::open(&self.dir).and_then(|d| d.sync_all()).map_err(|e| SpoolError::Io(path, e))
     }
 
+    /// Every spooled copy that opens, read-only (for `mxr queue`): envelope and size.
+    pub fn entries(&self) -> Vec<(SpoolEnvelope, usize)> {
+        let mut out: Vec<(SpoolEnvelope, usize)> = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".msg"))
+            .filter_map(|e| self.read(&e.path()).ok().map(|(env, body)| (env, body.len())))
+            .collect();
+        out.sort_by(|a, b| (a.0.received, &a.0.queue_id).cmp(&(b.0.received, &b.0.queue_id)));
+        out
+    }
+
     /// At start: removes temporaries and broken files; returns the envelopes of
     /// everything intact, still to deliver.
     pub fn recover(&self) -> Vec<SpoolEnvelope> {
