@@ -2,6 +2,7 @@
 //! message fixtures (ours and the ones shipped inside the mail-parser crate).
 
 pub mod fixtures;
+pub mod sink;
 pub mod smtp_client;
 pub mod test_relay;
 

@@ -19,6 +19,9 @@ pub struct ConfigFile {
     /// The plugins folder and runtime limits.
     #[serde(default)]
     pub plugins: PluginsFile,
+    /// Delivery retries.
+    #[serde(default)]
+    pub queue: QueueFile,
     /// Per-plugin settings, by plugin name.
     #[serde(default)]
     pub plugin: BTreeMap<String, PluginSettingsFile>,
@@ -152,8 +155,22 @@ pub struct NextHopFile {
     pub port: Option<u16>,
     /// SMTP: `required`, `opportunistic` or `none`.
     pub tls: Option<String>,
+    /// SMTP: a PEM file of CA certificates to trust besides the public ones.
+    pub ca_file: Option<PathBuf>,
     /// Maildir: the folder (default `<data_dir>/maildir/<tenant>`).
     pub path: Option<PathBuf>,
     /// ISO 3166 code of the country the next hop is in.
     pub region: Option<String>,
+}
+
+/// `[queue]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueFile {
+    /// First retry delay in seconds; each retry doubles it (with jitter), up to an hour.
+    pub retry_base_secs: Option<u64>,
+    /// Give up and bounce after this many hours (default 120: five days).
+    pub max_age_hours: Option<u64>,
+    /// `host:port` of the relay that carries bounces to senders.
+    pub bounce_relay: Option<String>,
 }

@@ -61,6 +61,8 @@ pub struct Config {
     pub tls: Option<TlsSource>,
     /// Protocol limits.
     pub limits: Limits,
+    /// Delivery retries.
+    pub queue: QueueConfig,
     /// Plugin runtime settings.
     pub plugins: PluginsConfig,
     /// Per-plugin settings by name.
@@ -114,6 +116,17 @@ impl Default for Limits {
             data_timeout: Duration::from_secs(180),
         }
     }
+}
+
+/// Delivery retries.
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    /// First retry delay.
+    pub retry_base: Duration,
+    /// Age at which a copy is given up and bounced.
+    pub max_age: Duration,
+    /// Where bounces go: host and port.
+    pub bounce_relay: Option<(String, u16)>,
 }
 
 /// Plugin runtime settings.
@@ -183,6 +196,8 @@ pub enum NextHop {
         tls: TlsMode,
         /// Its country.
         region: String,
+        /// Extra trusted CA certificates (PEM).
+        ca_file: Option<PathBuf>,
     },
 }
 

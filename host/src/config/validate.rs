@@ -161,6 +161,18 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
             warnings.push(format!("plugin.{name}: no tenant uses plugin {name}"));
         }
     }
+    let queue = super::QueueConfig {
+        retry_base: Duration::from_secs(positive("queue.retry_base_secs", file.queue.retry_base_secs, 60)?),
+        max_age: Duration::from_secs(3600 * positive("queue.max_age_hours", file.queue.max_age_hours, 120)?),
+        bounce_relay: match &file.queue.bounce_relay {
+            None => None,
+            Some(r) => {
+                let bad = || invalid("queue.bounce_relay", format!("{r:?} is not host:port"));
+                let (host, port) = r.rsplit_once(':').ok_or_else(bad)?;
+                Some((host.trim_matches(['[', ']']).to_owned(), port.parse().map_err(|_| bad())?))
+            }
+        },
+    };
     if tenants.is_empty() {
         warnings.push("tenant: no tenants: every recipient will be refused".into());
     }
@@ -178,6 +190,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         drain,
         tls,
         limits,
+        queue,
         plugins,
         plugin_settings,
         tenants,
@@ -294,7 +307,8 @@ fn next_hop(key: &str, n: &NextHopFile, data_dir: &Path, tenant: &str) -> Result
                 invalid(format!("{key}.region"), "an smtp next hop must say where it is (agreement art. 3.1)")
             })?;
             let region = region(&format!("{key}.region"), region_value)?;
-            Ok(NextHop::Smtp { host, port: n.port.unwrap_or(25), tls, region })
+            let ca_file = n.ca_file.as_ref().map(|f| data_dir.join(f));
+            Ok(NextHop::Smtp { host, port: n.port.unwrap_or(25), tls, region, ca_file })
         }
         other => Err(invalid(format!("{key}.kind"), format!("{other:?} is not smtp or maildir"))),
     }

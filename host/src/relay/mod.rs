@@ -1,13 +1,15 @@
 //! The relay: the configuration, the plugin registry, the filter chains, delivery and
 //! quarantine, shared by every SMTP session.
 
+pub mod bounce;
 pub mod chain;
 pub mod maildir;
 pub mod queue;
+pub mod smtp_out;
 pub mod tls;
 pub mod transaction;
 
-use crate::config::{Config, NextHop};
+use crate::config::Config;
 use crate::plugin::watch::PluginWatcher;
 use crate::plugin::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use crate::privacy::PurposePolicy;
@@ -80,14 +82,6 @@ pub fn new_id() -> String {
 impl Relay {
     /// Creates the data dir, loads and watches the plugins, sets up TLS and keys.
     pub fn start(config: Config) -> Result<Arc<Relay>, RelayError> {
-        for t in &config.tenants {
-            if let NextHop::Smtp { .. } = t.next_hop {
-                return Err(RelayError::Unsupported(format!(
-                    "tenant {}: delivery to an SMTP next hop needs the delivery queue, which this build does not have yet; use next_hop.kind = \"maildir\"",
-                    t.id
-                )));
-            }
-        }
         let io = |what: &std::path::Path| {
             let what = what.display().to_string();
             move |e| RelayError::Io(what, e)
@@ -124,7 +118,7 @@ impl Relay {
             }
         }
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
-        let queue = Queue::start(spool, config.clone());
+        let queue = Queue::start(spool, config.clone()).map_err(RelayError::Keys)?;
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
         let chains = ChainContext::new(config.clone(), keys);
         Ok(Arc::new(Relay { chains, config, registry, tls, connections, queue, quarantine, _watch: watch }))

@@ -2,15 +2,24 @@
 //! delivered to its tenant's next hop and removed from the spool. At start, everything
 //! in the spool is queued again, so a crash after the `250` loses nothing; a crash
 //! between delivery and removal delivers a copy twice, never zero times.
+//!
+//! Per recipient: delivered ones are done; deferred ones (4xx, connection trouble)
+//! stay in the re-sealed spool file and are retried with exponential backoff and
+//! jitter; failed ones (5xx), and deferred ones past the maximum age, are owed a
+//! bounce to the sender.
 
+use super::smtp_out::{self, RcptResult, Route};
 use crate::config::{Config, NextHop};
 use crate::store::spool::{Spool, SpoolEnvelope, SpoolError};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Semaphore, mpsc};
 
 /// Deliveries running at once.
-const PARALLEL: usize = 8;
+const PARALLEL: usize = 20;
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
 /// Accepts copies into the spool and delivers them.
 pub struct Queue {
@@ -18,18 +27,66 @@ pub struct Queue {
     pending: mpsc::UnboundedSender<String>,
 }
 
+struct Deliverer {
+    spool: Arc<Spool>,
+    config: Arc<Config>,
+    /// Tenant id (or [`super::bounce::BOUNCE_TENANT`]) → SMTP route.
+    routes: HashMap<String, Route>,
+    again: mpsc::UnboundedSender<String>,
+}
+
+enum Next {
+    Done,
+    RetryAfter(Duration),
+}
+
 impl Queue {
     /// Starts the delivery task (needs a tokio runtime) after queueing what the spool
     /// still holds from before.
-    pub fn start(spool: Spool, config: Arc<Config>) -> Queue {
+    pub fn start(spool: Spool, config: Arc<Config>) -> Result<Queue, String> {
         let spool = Arc::new(spool);
+        let mut routes = HashMap::new();
+        for t in &config.tenants {
+            if let NextHop::Smtp { host, port, tls, ca_file, .. } = &t.next_hop {
+                let mut roots = smtp_out::web_roots();
+                if let Some(file) = ca_file {
+                    use rustls_pki_types::pem::PemObject;
+                    let certs = rustls_pki_types::CertificateDer::pem_file_iter(file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    for c in certs {
+                        roots
+                            .add(c.map_err(|e| format!("{}: {e}", file.display()))?)
+                            .map_err(|e| format!("{}: {e}", file.display()))?;
+                    }
+                }
+                let route = Route {
+                    host: host.clone(),
+                    port: *port,
+                    tls: *tls,
+                    roots: Arc::new(roots),
+                    helo: config.hostname.clone(),
+                };
+                routes.insert(t.id.clone(), route);
+            }
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         for env in spool.recover() {
             tracing::info!(queue_id = %env.queue_id, tenant = %env.tenant, "re-queued from the spool");
             let _ = tx.send(env.queue_id);
         }
-        tokio::spawn(deliver_forever(spool.clone(), config, rx, tx.clone()));
-        Queue { spool, pending: tx }
+        if let Some((host, port)) = &config.queue.bounce_relay {
+            let route = Route {
+                host: host.clone(),
+                port: *port,
+                tls: crate::config::TlsMode::Opportunistic,
+                roots: Arc::new(smtp_out::web_roots()),
+                helo: config.hostname.clone(),
+            };
+            routes.insert(super::bounce::BOUNCE_TENANT.to_owned(), route);
+        }
+        let deliverer = Arc::new(Deliverer { spool: spool.clone(), config, routes, again: tx.clone() });
+        tokio::spawn(deliver_forever(deliverer, rx, tx.clone()));
+        Ok(Queue { spool, pending: tx })
     }
 
     /// Spools a copy durably and queues it; only then may the client get its `250`.
@@ -41,50 +98,155 @@ impl Queue {
 }
 
 async fn deliver_forever(
-    spool: Arc<Spool>,
-    config: Arc<Config>,
+    d: Arc<Deliverer>,
     mut rx: mpsc::UnboundedReceiver<String>,
     again: mpsc::UnboundedSender<String>,
 ) {
     let slots = Arc::new(Semaphore::new(PARALLEL));
     while let Some(qid) = rx.recv().await {
         let Ok(permit) = slots.clone().acquire_owned().await else { return };
-        let (spool, config, again) = (spool.clone(), config.clone(), again.clone());
+        let (d, again) = (d.clone(), again.clone());
         tokio::spawn(async move {
-            let result = tokio::task::spawn_blocking({
-                let (spool, qid) = (spool.clone(), qid.clone());
-                move || deliver_one(&spool, &config, &qid)
-            })
-            .await;
+            let next = d.deliver(&qid).await;
             drop(permit);
-            if !matches!(result, Ok(Ok(()))) {
-                tracing::warn!(queue_id = %qid, error = ?result, "delivery failed; retrying in 30 s");
-                tokio::time::sleep(Duration::from_secs(30)).await;
+            if let Next::RetryAfter(delay) = next {
+                tokio::time::sleep(delay).await;
                 let _ = again.send(qid);
             }
         });
     }
 }
 
-/// Delivers one spooled copy and removes it from the spool.
-fn deliver_one(spool: &Spool, config: &Config, qid: &str) -> Result<(), SpoolError> {
-    let path = spool.path(qid);
-    if !path.exists() {
-        return Ok(()); // queued twice (recovered and notified): already delivered
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl Deliverer {
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Spool) -> T + Send + 'static) -> Option<T> {
+        let spool = self.spool.clone();
+        tokio::task::spawn_blocking(move || f(&spool)).await.ok()
     }
-    let (env, message) = spool.read(&path)?;
-    let Some(tenant) = config.tenants.iter().find(|t| t.id == env.tenant) else {
-        tracing::error!(queue_id = %qid, tenant = %env.tenant, "spooled for a tenant the config no longer has; kept in the spool");
-        return Ok(());
-    };
-    match &tenant.next_hop {
-        NextHop::Maildir(root) => {
-            super::maildir::deliver(root, &config.hostname, &[&message])
-                .map_err(|e| SpoolError::Io(root.clone(), e))?;
+
+    /// One attempt for one spooled copy.
+    async fn deliver(&self, qid: &str) -> Next {
+        let q = qid.to_owned();
+        let read = self.blocking(move |s| {
+            let p = s.path(&q);
+            if p.exists() { s.read(&p).map(Some) } else { Ok(None) }
+        });
+        let (env, message) = match read.await {
+            Some(Ok(Some(found))) => found,
+            Some(Ok(None)) => return Next::Done, // queued twice: already delivered
+            other => {
+                tracing::error!(queue_id = %qid, error = ?other.map(|r| r.err()), "cannot read a spooled copy");
+                return Next::RetryAfter(self.config.queue.retry_base);
+            }
+        };
+        if env.tenant == super::bounce::BOUNCE_TENANT {
+            let Some(route) = self.routes.get(super::bounce::BOUNCE_TENANT) else { return Next::Done };
+            let results = smtp_out::deliver(route, "", &env.rcpts, &message).await;
+            return self.settle(env, message, results).await;
         }
-        NextHop::Smtp { .. } => unreachable!("refused at start"),
+        let Some(tenant) = self.config.tenants.iter().find(|t| t.id == env.tenant).cloned() else {
+            tracing::error!(queue_id = %qid, tenant = %env.tenant, "spooled for a tenant the config no longer has; kept in the spool");
+            return Next::Done;
+        };
+        let results = match &tenant.next_hop {
+            NextHop::Maildir(root) => {
+                let (root, host, body) = (root.clone(), self.config.hostname.clone(), message.clone());
+                let n = env.rcpts.len();
+                match tokio::task::spawn_blocking(move || super::maildir::deliver(&root, &host, &[&body])).await {
+                    Ok(Ok(_)) => vec![RcptResult::Delivered; n],
+                    other => vec![RcptResult::Deferred(format!("maildir: {:?}", other.map(|r| r.err()))); n],
+                }
+            }
+            NextHop::Smtp { .. } => {
+                smtp_out::deliver(&self.routes[&tenant.id], &env.mail_from, &env.rcpts, &message).await
+            }
+        };
+        self.settle(env, message, results).await
     }
-    spool.remove(qid)?;
-    tracing::info!(queue_id = %qid, tenant = %env.tenant, rcpts = env.rcpts.len(), "delivered");
-    Ok(())
+
+    /// Spools the bounce for `failed` and queues it.
+    async fn bounce(&self, env: &SpoolEnvelope, message: &[u8], failed: &[(String, String)]) {
+        let super::bounce::Bounce::Spool(dsn_env, dsn) = super::bounce::owed(&self.config, env, message, failed) else {
+            return;
+        };
+        if !self.routes.contains_key(super::bounce::BOUNCE_TENANT) {
+            tracing::warn!(queue_id = %env.queue_id, "a bounce is owed but no queue.bounce_relay is configured; it is not sent");
+            return;
+        }
+        let qid = dsn_env.queue_id.clone();
+        match self.blocking(move |s| s.write(&dsn_env, &[&dsn])).await {
+            Some(Ok(_)) => {
+                let _ = self.again.send(qid);
+            }
+            other => tracing::error!(queue_id = %env.queue_id, error = ?other, "cannot spool a bounce"),
+        }
+    }
+
+    /// Removes what is done, keeps what is deferred, and says when to try again.
+    async fn settle(&self, mut env: SpoolEnvelope, message: Vec<u8>, results: Vec<RcptResult>) -> Next {
+        let (mut deferred, mut failed) = (Vec::new(), Vec::new());
+        for (rcpt, r) in env.rcpts.iter().zip(results) {
+            match r {
+                RcptResult::Delivered => {}
+                RcptResult::Deferred(why) => deferred.push((rcpt.clone(), why)),
+                RcptResult::Failed(why) => failed.push((rcpt.clone(), why)),
+            }
+        }
+        let delivered = env.rcpts.len() - deferred.len() - failed.len();
+        if now().saturating_sub(env.received) >= self.config.queue.max_age.as_secs() {
+            let hours = self.config.queue.max_age.as_secs() / 3600;
+            failed.extend(deferred.drain(..).map(|(r, why)| (r, format!("gave up after {hours} hours; last: {why}"))));
+        }
+        let qid = env.queue_id.clone();
+        tracing::info!(queue_id = %qid, tenant = %env.tenant, delivered, deferred = deferred.len(), failed = failed.len(), attempt = env.attempts + 1, "delivery attempt");
+        if !failed.is_empty() {
+            self.bounce(&env, &message, &failed).await;
+        }
+        if deferred.is_empty() {
+            return match self.blocking(move |s| s.remove(&qid)).await {
+                Some(Ok(())) => Next::Done,
+                other => {
+                    tracing::error!(queue_id = %env.queue_id, error = ?other, "delivered but cannot remove from the spool; it may be delivered again");
+                    Next::Done
+                }
+            };
+        }
+        env.rcpts = deferred.into_iter().map(|(r, _)| r).collect();
+        env.attempts += 1;
+        let delay = backoff(self.config.queue.retry_base, env.attempts);
+        let keep = env.clone();
+        match self.blocking(move |s| s.write(&keep, &[&message])).await {
+            Some(Ok(_)) => {}
+            other => {
+                tracing::error!(queue_id = %env.queue_id, error = ?other, "cannot record the deferred recipients; retrying all")
+            }
+        }
+        Next::RetryAfter(delay)
+    }
+}
+
+/// `base × 2^(attempts−1)`, at most an hour, then ±25 % jitter so retries spread out.
+pub fn backoff(base: Duration, attempts: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempts.saturating_sub(1).min(16)).min(MAX_BACKOFF);
+    let mut r = [0u8; 2];
+    let _ = getrandom::fill(&mut r);
+    let jitter = 0.75 + f64::from(u16::from_be_bytes(r)) / f64::from(u16::MAX) * 0.5;
+    exp.mul_f64(jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jittered() {
+        let base = Duration::from_secs(60);
+        for (attempts, nominal) in [(1, 60), (2, 120), (3, 240), (7, 3600), (30, 3600)] {
+            let d = backoff(base, attempts).as_secs_f64();
+            assert!(d >= nominal as f64 * 0.75 && d <= nominal as f64 * 1.25, "attempt {attempts}: {d}");
+        }
+    }
 }

@@ -195,6 +195,7 @@ fn conclude(relay: &Relay, copy: &TenantCopy, env: &Envelope, qid: &str, raw: &[
                 mail_from,
                 rcpts: copy.rcpts.clone(),
                 received,
+                attempts: 0,
             };
             match relay.queue.accept(&spooled, &[headers.as_bytes(), raw]) {
                 Ok(()) => CopyOutcome::Queued(qid.to_owned()),

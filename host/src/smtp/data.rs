@@ -121,9 +121,39 @@ impl DataReader {
     }
 }
 
+/// Dot-stuffs a message for sending and ends it with `CRLF . CRLF` (a missing final
+/// CRLF is added).
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 5);
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stuffing_round_trips_through_the_reader() {
+        for m in [&b"a\r\n.b\r\n..\r\n"[..], b".\r\n", b"no final line end"] {
+            let mut r = DataReader::new(1 << 20, 1000);
+            let wire = dot_stuff(m);
+            assert_eq!(r.feed(&wire), Some(wire.len()));
+            let body = r.finish().0;
+            assert!(body.starts_with(m) && body.len() <= m.len() + 2, "{:?}", String::from_utf8_lossy(m));
+        }
+    }
 
     /// Feeds `input` in chunks of `chunk` bytes; returns body, flaws and bytes consumed.
     fn read(input: &[u8], chunk: usize) -> Option<(Vec<u8>, DataFlaws, usize)> {

@@ -27,6 +27,8 @@ pub struct SpoolEnvelope {
     pub rcpts: Vec<String>,
     /// When it was accepted (Unix seconds).
     pub received: u64,
+    /// Delivery attempts made so far.
+    pub attempts: u32,
 }
 
 /// Why a spool file could not be used.
@@ -189,6 +191,7 @@ mod tests {
             mail_from: "a@b.test".into(),
             rcpts: vec!["c@d.test".into()],
             received: 1,
+            attempts: 0,
         }
     }
 

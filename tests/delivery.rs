@@ -1,0 +1,138 @@
+//! Delivery to a tenant's SMTP next hop (a test sink): per-recipient results, 4xx
+//! retried with backoff, 5xx and expiry bounced with an RFC 3464 report (never to the
+//! null sender), an outage survived across a restart, and `tls = "required"` never
+//! falling back to plaintext.
+
+use mxr_tests::sink::Sink;
+use mxr_tests::test_relay::{TestRelay, original_part, server_toml, tenant_toml};
+use std::net::SocketAddr;
+
+const MSG: &[u8] =
+    b"From: ann@sender.test\r\nSubject: delivery\r\nMessage-ID: <d@sender.test>\r\n\r\nHello over SMTP.\r\n";
+
+fn config(next_hop: SocketAddr, tls: &str, bounce_relay: Option<SocketAddr>) -> String {
+    let hop = format!(
+        "kind = \"smtp\"\nhost = \"{}\"\nport = {}\ntls = \"{tls}\"\nregion = \"nl\"\n",
+        next_hop.ip(),
+        next_hop.port()
+    );
+    let mut queue = "[queue]\nretry_base_secs = 1\n".to_owned();
+    if let Some(b) = bounce_relay {
+        queue.push_str(&format!("bounce_relay = \"{b}\"\n"));
+    }
+    server_toml("") + &queue + &tenant_toml("acme", "acme.test", &[]).replace("kind = \"maildir\"\n", &hop)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivers_to_the_next_hop_byte_identical() {
+    let sink = Sink::start(None).await;
+    let relay = TestRelay::start(&config(sink.addr, "opportunistic", None), &[]).await;
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["bob@acme.test", "eve@acme.test"], MSG).await.assert_code(250, "2.0.0");
+    let got = sink.wait_for(1).await;
+    assert_eq!(
+        (got[0].from.as_str(), got[0].rcpts.clone()),
+        ("ann@sender.test", vec!["bob@acme.test".to_owned(), "eve@acme.test".to_owned()])
+    );
+    assert_eq!(original_part(&got[0].data, &[]), MSG);
+    relay.wait_for_delivery();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_is_retried_and_delivered_later() {
+    let sink = Sink::start(None).await;
+    let relay = TestRelay::start(&config(sink.addr, "none", None), &[]).await;
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["bob@acme.test", "defer@acme.test"], MSG).await.assert_code(250, "2.0.0");
+    let first = sink.wait_for(1).await;
+    assert_eq!(first[0].rcpts, ["bob@acme.test"], "delivered what it could");
+    *sink.relent.lock().unwrap() = true;
+    let both = sink.wait_for(2).await;
+    assert_eq!(both[1].rcpts, ["defer@acme.test"], "the retry carries only the deferred recipient");
+    relay.wait_for_delivery();
+    let asked = sink.asked.lock().unwrap().clone();
+    assert_eq!(asked.iter().filter(|a| *a == "defer@acme.test").count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_bounces_to_the_sender_with_a_delivery_status_report() {
+    let (next_hop, bounces) = (Sink::start(None).await, Sink::start(None).await);
+    let relay = TestRelay::start(&config(next_hop.addr, "none", Some(bounces.addr)), &[]).await;
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["bob@acme.test", "reject@acme.test"], MSG).await.assert_code(250, "2.0.0");
+    assert_eq!(next_hop.wait_for(1).await[0].rcpts, ["bob@acme.test"]);
+    let dsn = bounces.wait_for(1).await.remove(0);
+    assert_eq!(
+        (dsn.from.as_str(), dsn.rcpts.as_slice()),
+        ("", ["ann@sender.test".to_owned()].as_slice()),
+        "from the null sender, to the sender"
+    );
+    let text = String::from_utf8_lossy(&dsn.data).into_owned();
+    for part in [
+        "Content-Type: multipart/report; report-type=delivery-status;",
+        "Content-Type: message/delivery-status",
+        "Final-Recipient: rfc822; reject@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 No such user here",
+        "Content-Type: text/rfc822-headers",
+        "Subject: delivery",
+        "Auto-Submitted: auto-replied",
+    ] {
+        assert!(text.contains(part), "DSN lacks {part:?}:\n{text}");
+    }
+    assert!(!text.contains("Final-Recipient: rfc822; bob@acme.test"), "only the failed recipient is reported");
+    assert!(!text.contains("Hello over SMTP."), "the report carries headers, not the body");
+    relay.wait_for_delivery();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_null_sender_gets_no_bounce() {
+    let (next_hop, bounces) = (Sink::start(None).await, Sink::start(None).await);
+    let relay = TestRelay::start(&config(next_hop.addr, "none", Some(bounces.addr)), &[]).await;
+    let mut c = relay.client().await;
+    c.cmd("MAIL FROM:<>").await.assert_code(250, "2.1.0");
+    c.rcpt("reject@acme.test").await.assert_code(250, "2.1.5");
+    c.data(MSG).await.assert_code(250, "2.0.0");
+    relay.wait_for_delivery();
+    assert_eq!(next_hop.asked.lock().unwrap().as_slice(), ["reject@acme.test"], "the attempt was made");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(bounces.accepted.lock().unwrap().is_empty() && bounces.asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_is_survived_across_a_restart() {
+    // A port with nothing listening: the next hop is down.
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = down.local_addr().unwrap();
+    drop(down);
+    let relay = TestRelay::start(&config(addr, "none", None), &[]).await;
+    let mut c = relay.client().await;
+    for i in 0..3 {
+        let body = format!("Subject: outage {i}\r\n\r\nqueued\r\n");
+        c.send_message("ann@sender.test", &["bob@acme.test"], body.as_bytes()).await.assert_code(250, "2.0.0");
+    }
+    drop(c);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let dir = relay.into_dir().await;
+    assert_eq!(std::fs::read_dir(dir.path().join("mxr-data/spool")).unwrap().count(), 3, "all three wait in the spool");
+    let sink = Sink::start(Some(addr)).await; // the next hop comes back
+    let relay = TestRelay::start_in(dir, &config(addr, "none", None), &[]).await;
+    let got = sink.wait_for(3).await;
+    let mut subjects: Vec<String> = got
+        .iter()
+        .map(|a| String::from_utf8_lossy(&a.data).lines().find(|l| l.starts_with("Subject:")).unwrap().to_owned())
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["Subject: outage 0", "Subject: outage 1", "Subject: outage 2"]);
+    relay.wait_for_delivery();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_required_never_falls_back_to_plaintext() {
+    let sink = Sink::start(None).await; // offers no STARTTLS
+    let relay = TestRelay::start(&config(sink.addr, "required", None), &[]).await;
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["bob@acme.test"], MSG).await.assert_code(250, "2.0.0");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(sink.asked.lock().unwrap().is_empty(), "no recipient was given to a server without TLS");
+    let spooled = std::fs::read_dir(relay.data_dir().join("spool")).unwrap().count();
+    assert_eq!(spooled, 1, "the copy waits for a TLS-capable next hop");
+}
