@@ -106,6 +106,8 @@ async fn serve(
                 rcpts.push(to);
                 b"250 2.1.5 ok\r\n"
             }
+        } else if upper.starts_with("DATA") && rcpts.is_empty() {
+            b"554 5.5.1 No valid recipients\r\n"
         } else if upper.starts_with("DATA") {
             w.write_all(b"354 go\r\n").await?;
             let mut raw = Vec::new();

@@ -24,6 +24,8 @@ pub enum QueueCommand {
         #[command(flatten)]
         relay: RelayArgs,
     },
+    /// Retry everything waiting now (a running relay acts within a second).
+    Flush(RelayArgs),
 }
 
 /// `mxr quarantine …`.
@@ -39,6 +41,20 @@ pub enum QuarantineCommand {
     },
     /// One message's record, headers and a text preview.
     Show {
+        /// Its queue id.
+        id: String,
+        #[command(flatten)]
+        relay: RelayArgs,
+    },
+    /// Deliver a quarantined message to its recipients after all.
+    Release {
+        /// Its queue id.
+        id: String,
+        #[command(flatten)]
+        relay: RelayArgs,
+    },
+    /// Delete a quarantined message.
+    Delete {
         /// Its queue id.
         id: String,
         #[command(flatten)]
@@ -73,7 +89,7 @@ fn headers_of(message: &[u8]) -> String {
 /// Runs a queue command.
 pub fn queue(cmd: QueueCommand, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     let relay = match &cmd {
-        QueueCommand::List(r) | QueueCommand::Show { relay: r, .. } => r,
+        QueueCommand::List(r) | QueueCommand::Show { relay: r, .. } | QueueCommand::Flush(r) => r,
     };
     let config = relay.load(explicit_data_dir)?;
     let spool = Spool::open(&config.data_dir, keys(&config)?)?;
@@ -106,6 +122,11 @@ pub fn queue(cmd: QueueCommand, explicit_data_dir: bool) -> anyhow::Result<ExitC
             }
             println!("size      {} bytes\n\n{}", message.len(), headers_of(&message));
         }
+        QueueCommand::Flush(_) => {
+            let marker = spool.dir().join(mxr_host::relay::queue::FLUSH_MARKER);
+            std::fs::write(&marker, b"").with_context(|| marker.display().to_string())?;
+            println!("flush requested: a running relay retries everything waiting within a second");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -113,10 +134,14 @@ pub fn queue(cmd: QueueCommand, explicit_data_dir: bool) -> anyhow::Result<ExitC
 /// Runs a quarantine command.
 pub fn quarantine(cmd: QuarantineCommand, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     let relay = match &cmd {
-        QuarantineCommand::List { relay, .. } | QuarantineCommand::Show { relay, .. } => relay,
+        QuarantineCommand::List { relay, .. }
+        | QuarantineCommand::Show { relay, .. }
+        | QuarantineCommand::Release { relay, .. }
+        | QuarantineCommand::Delete { relay, .. } => relay,
     };
     let config = relay.load(explicit_data_dir)?;
-    let q = Quarantine::new(&config.data_dir, keys(&config)?);
+    let keys = keys(&config)?;
+    let q = Quarantine::new(&config.data_dir, keys.clone());
     match cmd {
         QuarantineCommand::List { tenant, .. } => {
             let records = q.list(&tenant)?;
@@ -143,6 +168,19 @@ pub fn quarantine(cmd: QuarantineCommand, explicit_data_dir: bool) -> anyhow::Re
             );
             let text = ParsedMail::parse(&message).text().unwrap_or_default().chars().take(600).collect::<String>();
             println!("\n--- text preview ---\n{text}");
+        }
+        QuarantineCommand::Release { id, .. } => {
+            let spool = Spool::open(&config.data_dir, keys)?;
+            let env = q.release(&id, &spool)?;
+            println!(
+                "released {id} as {} to {} recipients; a running relay delivers it within a second",
+                env.queue_id,
+                env.rcpts.len()
+            );
+        }
+        QuarantineCommand::Delete { id, .. } => {
+            q.delete(&id)?;
+            println!("deleted {id}");
         }
     }
     Ok(ExitCode::SUCCESS)

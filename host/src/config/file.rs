@@ -173,4 +173,6 @@ pub struct QueueFile {
     pub max_age_hours: Option<u64>,
     /// `host:port` of the relay that carries bounces to senders.
     pub bounce_relay: Option<String>,
+    /// Days a quarantined message is kept before it is purged (default 30).
+    pub quarantine_retention_days: Option<u64>,
 }

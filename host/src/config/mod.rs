@@ -127,6 +127,8 @@ pub struct QueueConfig {
     pub max_age: Duration,
     /// Where bounces go: host and port.
     pub bounce_relay: Option<(String, u16)>,
+    /// How long quarantined mail is kept.
+    pub quarantine_retention: Duration,
 }
 
 /// Plugin runtime settings.

@@ -164,6 +164,9 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
     let queue = super::QueueConfig {
         retry_base: Duration::from_secs(positive("queue.retry_base_secs", file.queue.retry_base_secs, 60)?),
         max_age: Duration::from_secs(3600 * positive("queue.max_age_hours", file.queue.max_age_hours, 120)?),
+        quarantine_retention: Duration::from_secs(
+            86_400 * positive("queue.quarantine_retention_days", file.queue.quarantine_retention_days, 30)?,
+        ),
         bounce_relay: match &file.queue.bounce_relay {
             None => None,
             Some(r) => {

@@ -69,6 +69,15 @@ pub struct Relay {
     _watch: PluginWatcher,
 }
 
+/// Purges quarantined mail past its retention, at start and then hourly.
+async fn purge_forever(quarantine: Quarantine, retention: std::time::Duration) {
+    loop {
+        let q = quarantine.clone();
+        let _ = tokio::task::spawn_blocking(move || q.purge(retention)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
 /// A new unique transaction id: time in microseconds, a sequence and random bits, in
 /// upper-case hex (`18C1A2B3C4D5E-0001-9F3A`).
 pub fn new_id() -> String {
@@ -120,6 +129,7 @@ impl Relay {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let queue = Queue::start(spool, config.clone()).map_err(RelayError::Keys)?;
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
+        tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
         let chains = ChainContext::new(config.clone(), keys);
         Ok(Arc::new(Relay { chains, config, registry, tls, connections, queue, quarantine, _watch: watch }))
     }

@@ -11,10 +11,16 @@
 use super::smtp_out::{self, RcptResult, Route};
 use crate::config::{Config, NextHop};
 use crate::store::spool::{Spool, SpoolEnvelope, SpoolError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// How often the spool is looked at for copies put there by an operator command
+/// (`mxr quarantine release`) and for a flush request (`mxr queue flush`).
+const RESCAN: Duration = Duration::from_secs(1);
+/// The file `mxr queue flush` creates in the spool folder.
+pub const FLUSH_MARKER: &str = ".flush";
 
 /// Deliveries running at once.
 const PARALLEL: usize = 20;
@@ -23,8 +29,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
 /// Accepts copies into the spool and delivers them.
 pub struct Queue {
-    spool: Arc<Spool>,
-    pending: mpsc::UnboundedSender<String>,
+    deliverer: Arc<Deliverer>,
 }
 
 struct Deliverer {
@@ -33,6 +38,10 @@ struct Deliverer {
     /// Tenant id (or [`super::bounce::BOUNCE_TENANT`]) → SMTP route.
     routes: HashMap<String, Route>,
     again: mpsc::UnboundedSender<String>,
+    /// Queue ids queued, in flight or waiting for a retry.
+    known: std::sync::Mutex<HashSet<String>>,
+    /// Bumped by a flush: waiting retries start at once.
+    flushed: watch::Sender<u64>,
 }
 
 enum Next {
@@ -70,9 +79,10 @@ impl Queue {
             }
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        for env in spool.recover() {
+        let recovered = spool.recover();
+        for env in &recovered {
             tracing::info!(queue_id = %env.queue_id, tenant = %env.tenant, "re-queued from the spool");
-            let _ = tx.send(env.queue_id);
+            let _ = tx.send(env.queue_id.clone());
         }
         if let Some((host, port)) = &config.queue.bounce_relay {
             let route = Route {
@@ -84,15 +94,20 @@ impl Queue {
             };
             routes.insert(super::bounce::BOUNCE_TENANT.to_owned(), route);
         }
-        let deliverer = Arc::new(Deliverer { spool: spool.clone(), config, routes, again: tx.clone() });
-        tokio::spawn(deliver_forever(deliverer, rx, tx.clone()));
-        Ok(Queue { spool, pending: tx })
+        let known = std::sync::Mutex::new(recovered.into_iter().map(|e| e.queue_id).collect());
+        let flushed = watch::channel(0).0;
+        let deliverer = Arc::new(Deliverer { spool, config, routes, again: tx.clone(), known, flushed });
+        tokio::spawn(deliver_forever(deliverer.clone(), rx, tx.clone()));
+        tokio::spawn(rescan_forever(deliverer.clone()));
+        Ok(Queue { deliverer })
     }
 
     /// Spools a copy durably and queues it; only then may the client get its `250`.
     pub fn accept(&self, env: &SpoolEnvelope, message: &[&[u8]]) -> Result<(), SpoolError> {
-        self.spool.write(env, message)?;
-        let _ = self.pending.send(env.queue_id.clone());
+        let d = &self.deliverer;
+        d.known.lock().unwrap_or_else(|p| p.into_inner()).insert(env.queue_id.clone());
+        d.spool.write(env, message)?;
+        let _ = d.again.send(env.queue_id.clone());
         Ok(())
     }
 }
@@ -109,11 +124,42 @@ async fn deliver_forever(
         tokio::spawn(async move {
             let next = d.deliver(&qid).await;
             drop(permit);
-            if let Next::RetryAfter(delay) = next {
-                tokio::time::sleep(delay).await;
-                let _ = again.send(qid);
+            match next {
+                Next::Done => {
+                    d.known.lock().unwrap_or_else(|p| p.into_inner()).remove(&qid);
+                }
+                Next::RetryAfter(delay) => {
+                    let mut flushed = d.flushed.subscribe();
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        _ = flushed.changed() => {}
+                    }
+                    let _ = again.send(qid);
+                }
             }
         });
+    }
+}
+
+/// Picks up spool files the queue does not know (put there by `mxr quarantine
+/// release`), and turns a flush marker into an immediate retry of everything waiting.
+async fn rescan_forever(d: Arc<Deliverer>) {
+    loop {
+        tokio::time::sleep(RESCAN).await;
+        let flush = d.spool.dir().join(FLUSH_MARKER);
+        if std::fs::remove_file(&flush).is_ok() {
+            tracing::info!("queue flush requested");
+            d.flushed.send_modify(|n| *n += 1);
+        }
+        let Ok(entries) = std::fs::read_dir(d.spool.dir()) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(qid) = name.strip_suffix(".msg").filter(|_| !name.starts_with('.')) else { continue };
+            if d.known.lock().unwrap_or_else(|p| p.into_inner()).insert(qid.to_owned()) {
+                tracing::info!(queue_id = %qid, "found in the spool; queued");
+                let _ = d.again.send(qid.to_owned());
+            }
+        }
     }
 }
 
@@ -177,6 +223,7 @@ impl Deliverer {
             return;
         }
         let qid = dsn_env.queue_id.clone();
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(qid.clone());
         match self.blocking(move |s| s.write(&dsn_env, &[&dsn])).await {
             Some(Ok(_)) => {
                 let _ = self.again.send(qid);

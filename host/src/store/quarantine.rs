@@ -29,6 +29,7 @@ pub struct QuarantineRecord {
 }
 
 /// The quarantine folders under `<data_dir>/quarantine/`.
+#[derive(Clone)]
 pub struct Quarantine {
     dir: PathBuf,
     keys: Arc<KeyStore>,
@@ -82,6 +83,70 @@ impl Quarantine {
         std::fs::read_dir(&self.dir).into_iter().flatten().flatten().find_map(|e| {
             e.path().join(format!("{queue_id}.rec")).is_file().then(|| e.file_name().to_string_lossy().into_owned())
         })
+    }
+
+    /// Moves a message into the spool for delivery to its recipients (as queue id
+    /// `<id>.r`), then removes it from the quarantine. A crash in between leaves it in
+    /// both: released twice at worst, never lost.
+    pub fn release(
+        &self,
+        queue_id: &str,
+        spool: &super::spool::Spool,
+    ) -> Result<super::spool::SpoolEnvelope, SpoolError> {
+        let tenant = self
+            .tenant_of(queue_id)
+            .ok_or_else(|| SpoolError::Broken(self.dir.join(queue_id), "no such quarantined message"))?;
+        let record = self
+            .list(&tenant)?
+            .into_iter()
+            .find(|r| r.queue_id == queue_id)
+            .ok_or_else(|| SpoolError::Broken(self.dir.join(queue_id), "no record"))?;
+        let message = self.message(&tenant, queue_id)?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let env = super::spool::SpoolEnvelope {
+            tenant: tenant.clone(),
+            queue_id: format!("{queue_id}.r"),
+            mail_from: record.mail_from,
+            rcpts: record.rcpts,
+            received: now,
+            attempts: 0,
+        };
+        spool.write(&env, &[&message])?;
+        self.delete(queue_id)?;
+        Ok(env)
+    }
+
+    /// Removes a quarantined message and its record.
+    pub fn delete(&self, queue_id: &str) -> Result<(), SpoolError> {
+        let tenant = self
+            .tenant_of(queue_id)
+            .ok_or_else(|| SpoolError::Broken(self.dir.join(queue_id), "no such quarantined message"))?;
+        let dir = self.dir.join(&tenant);
+        for ext in ["rec", "msg"] {
+            let p = dir.join(format!("{queue_id}.{ext}"));
+            std::fs::remove_file(&p).map_err(|e| SpoolError::Io(p, e))?;
+        }
+        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| SpoolError::Io(dir, e))
+    }
+
+    /// Deletes every message held longer than `retention`; returns how many.
+    pub fn purge(&self, retention: std::time::Duration) -> usize {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut purged = 0;
+        for tenant in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            let tenant = tenant.file_name().to_string_lossy().into_owned();
+            let Ok(records) = self.list(&tenant) else { continue };
+            for r in records.iter().filter(|r| now.saturating_sub(r.time) >= retention.as_secs()) {
+                match self.delete(&r.queue_id) {
+                    Ok(()) => purged += 1,
+                    Err(e) => tracing::warn!(queue_id = %r.queue_id, error = %e, "cannot purge a quarantined message"),
+                }
+            }
+        }
+        if purged > 0 {
+            tracing::info!(purged, retention_days = retention.as_secs() / 86_400, "quarantine retention purge");
+        }
+        purged
     }
 
     /// A quarantined message's bytes.

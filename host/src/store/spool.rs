@@ -82,6 +82,11 @@ impl Spool {
         Ok(Spool { dir, keys })
     }
 
+    /// The spool folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The file of a queue id.
     pub fn path(&self, queue_id: &str) -> PathBuf {
         self.dir.join(format!("{queue_id}.msg"))
