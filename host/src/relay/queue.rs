@@ -55,6 +55,8 @@ impl Queue {
     pub fn start(spool: Spool, config: Arc<Config>) -> Result<Queue, String> {
         let spool = Arc::new(spool);
         let mut routes = HashMap::new();
+        // Tenants sharing a next hop share its connection limit.
+        let mut slots = HashMap::new();
         for t in &config.tenants {
             if let NextHop::Smtp { host, port, tls, ca_file, .. } = &t.next_hop {
                 let mut roots = smtp_out::web_roots();
@@ -74,6 +76,7 @@ impl Queue {
                     tls: *tls,
                     roots: Arc::new(roots),
                     helo: config.hostname.clone(),
+                    slots: destination_slots(&mut slots, host, *port),
                 };
                 routes.insert(t.id.clone(), route);
             }
@@ -91,6 +94,7 @@ impl Queue {
                 tls: crate::config::TlsMode::Opportunistic,
                 roots: Arc::new(smtp_out::web_roots()),
                 helo: config.hostname.clone(),
+                slots: destination_slots(&mut slots, host, *port),
             };
             routes.insert(super::bounce::BOUNCE_TENANT.to_owned(), route);
         }
@@ -273,6 +277,10 @@ impl Deliverer {
         }
         Next::RetryAfter(delay)
     }
+}
+
+fn destination_slots(slots: &mut HashMap<(String, u16), Arc<Semaphore>>, host: &str, port: u16) -> Arc<Semaphore> {
+    slots.entry((host.to_owned(), port)).or_insert_with(|| Arc::new(Semaphore::new(smtp_out::PER_DESTINATION))).clone()
 }
 
 /// `base × 2^(attempts−1)`, at most an hour, then ±25 % jitter so retries spread out.

@@ -46,7 +46,12 @@ pub struct Route {
     pub roots: Arc<RootCertStore>,
     /// The name we give in EHLO.
     pub helo: String,
+    /// Connections to this destination at once.
+    pub slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Connections one destination gets at once.
+pub const PER_DESTINATION: usize = 10;
 
 /// The public web PKI roots, for verifying next hops with `tls = "required"`.
 pub fn web_roots() -> RootCertStore {
@@ -104,6 +109,7 @@ impl Session {
 /// One attempt to deliver `message` from `from` to `rcpts` over `route`. Whatever goes
 /// wrong before the recipients are answered defers them all.
 pub async fn deliver(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> Vec<RcptResult> {
+    let _slot = route.slots.acquire().await;
     match attempt(route, from, rcpts, message).await {
         Ok(results) => results,
         Err(why) => rcpts.iter().map(|_| RcptResult::Deferred(why.clone())).collect(),
