@@ -114,8 +114,8 @@ impl Client {
         if go.code != 354 {
             return go;
         }
-        self.write(&dot_stuff(message)).await;
-        self.write(b".\r\n").await;
+        // The relay's own stuffing; its unstuffing (the DATA reader) is separate code.
+        self.write(&mxr_host::smtp::data::dot_stuff(message)).await;
         self.read_reply().await
     }
 
@@ -158,23 +158,6 @@ impl Client {
             .expect("TLS handshake");
         Client { io: BufReader::new(Box::new(tls)) }
     }
-}
-
-/// Dot-stuffs a CRLF message and makes sure it ends with CRLF.
-pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 16);
-    let mut at_line_start = true;
-    for &b in message {
-        if at_line_start && b == b'.' {
-            out.push(b'.');
-        }
-        out.push(b);
-        at_line_start = b == b'\n';
-    }
-    if !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// LF or mixed line ends to CRLF, as a sending MTA does.

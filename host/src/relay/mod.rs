@@ -39,9 +39,6 @@ pub enum RelayError {
     /// The policy file.
     #[error(transparent)]
     Policy(#[from] crate::privacy::PolicyError),
-    /// Something this build cannot do yet.
-    #[error("{0}")]
-    Unsupported(String),
     /// The key store or the spool.
     #[error("keys: {0}")]
     Keys(String),
