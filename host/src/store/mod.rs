@@ -1,6 +1,7 @@
 //! Storage at rest: sealed files ([`sealed`]), the key store ([`keys`]) and the spool
 //! ([`spool`]). Everything holding personal data is sealed with its tenant's key.
 
+pub mod group_commit;
 pub mod keys;
 pub mod quarantine;
 pub mod sealed;

@@ -49,6 +49,7 @@ pub enum SpoolError {
 pub struct Spool {
     dir: PathBuf,
     keys: Arc<KeyStore>,
+    commit: super::group_commit::GroupCommit,
 }
 
 fn header(tenant: &str, queue_id: &str) -> Vec<u8> {
@@ -79,7 +80,8 @@ impl Spool {
     pub fn open(data_dir: &Path, keys: Arc<KeyStore>) -> Result<Self, SpoolError> {
         let dir = data_dir.join("spool");
         std::fs::create_dir_all(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        Ok(Spool { dir, keys })
+        let commit = super::group_commit::GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
+        Ok(Spool { dir, keys, commit })
     }
 
     /// The spool folder.
@@ -92,7 +94,8 @@ impl Spool {
         self.dir.join(format!("{queue_id}.msg"))
     }
 
-    /// Writes a copy durably: data and folder entry are on disk when this returns.
+    /// Writes a copy durably: data and folder entry are on disk when this returns. The
+    /// flush is shared with every other write waiting at the same moment (group commit).
     pub fn write(&self, env: &SpoolEnvelope, message: &[&[u8]]) -> Result<PathBuf, SpoolError> {
         let key = self.keys.tenant(&env.tenant)?;
         let mut plain = postcard::to_allocvec(env).expect("envelope serialises");
@@ -107,9 +110,9 @@ impl Spool {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(&head).map_err(io)?;
         f.write_all(&sealed).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        drop(f);
         std::fs::rename(&tmp, &path).map_err(io)?;
-        std::fs::File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)?;
+        self.commit.commit().map_err(io)?;
         Ok(path)
     }
 
@@ -131,11 +134,12 @@ impl Spool {
         Ok((env, body))
     }
 
-    /// Removes a delivered copy, durably.
+    /// Removes a delivered copy. Not flushed: should a crash undo the removal, the copy
+    /// is delivered once more, which at-least-once delivery allows; the next group commit
+    /// makes it durable anyway.
     pub fn remove(&self, queue_id: &str) -> Result<(), SpoolError> {
         let path = self.path(queue_id);
-        std::fs::remove_file(&path).map_err(|e| SpoolError::Io(path.clone(), e))?;
-        std::fs::File::open(&self.dir).and_then(|d| d.sync_all()).map_err(|e| SpoolError::Io(path, e))
+        std::fs::remove_file(&path).map_err(|e| SpoolError::Io(path, e))
     }
 
     /// Every spooled copy that opens, read-only (for `mxr queue`): envelope and size.
