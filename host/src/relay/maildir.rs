@@ -1,5 +1,4 @@
-//! Durable writes of whole messages: a Maildir (`tmp/` → fsync → rename into `new/` →
-//! fsync the folder) and the quarantine folder.
+//! Delivery into a Maildir: `tmp/` → fsync → rename into `new/` → fsync the folder.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,23 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `parts` (concatenated) as a file in `dir`, durably: the data and the folder
-/// entry are both on disk when this returns.
-pub fn write_durably(dir: &Path, name: &str, parts: &[&[u8]]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(name);
-    let mut f = std::fs::File::create(&tmp)?;
-    for p in parts {
-        f.write_all(p)?;
-    }
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, &path)?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(path)
-}
 
 /// Delivers into the Maildir at `root` (creating `tmp`, `new`, `cur`), durably.
 pub fn deliver(root: &Path, hostname: &str, parts: &[&[u8]]) -> std::io::Result<PathBuf> {

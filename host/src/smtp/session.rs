@@ -299,13 +299,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<S> {
         self.flush().await?;
         let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
         let mut reader = DataReader::new(max, line);
+        let mut chunk = vec![0u8; 64 * 1024];
         loop {
             if let Some(used) = reader.feed(&self.rbuf) {
                 self.rbuf.drain(..used);
                 break;
             }
             self.rbuf.clear();
-            let mut chunk = vec![0u8; 64 * 1024];
             match timeout(self.limits().data_timeout, self.conn.read(&mut chunk)).await {
                 Err(_) => {
                     self.tx = None;

@@ -53,8 +53,8 @@ impl Quarantine {
         let sealed_msg = key.sealer().seal(&Self::aad(&record.tenant, &record.queue_id, "message"), &message.concat());
         let sealed_meta = key.sealer().seal(&Self::aad(&record.tenant, &record.queue_id, "record"), &meta);
         let io = |e| SpoolError::Io(dir.clone(), e);
-        crate::relay::maildir::write_durably(&dir, &format!("{}.msg", record.queue_id), &[&sealed_msg]).map_err(io)?;
-        crate::relay::maildir::write_durably(&dir, &format!("{}.rec", record.queue_id), &[&sealed_meta]).map_err(io)?;
+        super::write_durably(&dir, &format!("{}.msg", record.queue_id), &[&sealed_msg]).map_err(io)?;
+        super::write_durably(&dir, &format!("{}.rec", record.queue_id), &[&sealed_meta]).map_err(io)?;
         Ok(())
     }
 
