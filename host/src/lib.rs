@@ -5,6 +5,7 @@
 //! - [`mail`]: the envelope and the message parsed once per transaction.
 //! - [`plugin`]: the wasmtime runtime: compile once, a fresh sandbox per call, hot reload.
 
+pub mod audit;
 pub mod config;
 pub mod mail;
 pub mod plugin;

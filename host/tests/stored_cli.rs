@@ -86,7 +86,26 @@ async fn quarantine_release_and_delete_end_to_end() {
     assert_eq!(got.len(), 1);
     assert!(String::from_utf8_lossy(&got[0]).contains("Subject: keep me"));
     let (ok, out) = mxr(&["quarantine", "delete", &bin, "--data-dir", dir]);
-    assert!(!ok && out.contains("no such quarantined message"), "{out}");
+    assert!(!ok && out.contains("no quarantined message"), "{out}");
+
+    // Every operator action is in the audit log, beside the plugin's disclosures.
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "held", "--queue-id", &keep, "--data-dir", dir]);
+    assert!(ok, "{out}");
+    for want in ["mail-from", "rcpt", "data", "verdicts@", "purpose=spam-filtering", "quarantine-release"] {
+        assert!(out.contains(want), "{want} missing:\n{out}");
+    }
+    assert!(!out.contains("quarantine-delete"), "the other message's action: {out}");
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "held", "--subject", "Ann@Sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("quarantine-delete") && out.contains("2 messages, 2 distinct data subjects"), "{out}");
+    assert!(!out.contains("ann@sender.test"), "no raw address in the audit output: {out}");
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "held", "--subject", "nobody@else.test", "--data-dir", dir]);
+    assert!(ok && out.contains("0 records"), "{out}");
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "held", "--to", "2001-01-01", "--data-dir", dir]);
+    assert!(ok && out.contains("0 records"), "{out}");
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "held", "--from", "yesterday", "--data-dir", dir]);
+    assert!(!ok && out.contains("--from \"yesterday\""), "{out}");
+    let (ok, out) = mxr(&["audit", "verify", "--data-dir", dir]);
+    assert!(ok && out.contains(": intact"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

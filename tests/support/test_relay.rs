@@ -39,6 +39,7 @@ pub struct TestRelay {
     pub relay: Arc<Relay>,
     /// Its data dir (kept alive with the relay).
     pub dir: tempfile::TempDir,
+    generation: u64,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -64,7 +65,8 @@ impl TestRelay {
         let task = tokio::spawn(mxr_host::smtp::server::run(listener, relay.clone(), async move {
             let _ = stopped.await;
         }));
-        TestRelay { addr, relay, dir, stop: Some(stop), task: Some(task) }
+        let generation = relay.registry.snapshot().generation;
+        TestRelay { addr, relay, dir, generation, stop: Some(stop), task: Some(task) }
     }
 
     /// A connected client past the greeting and EHLO.
@@ -123,13 +125,42 @@ impl TestRelay {
         dir
     }
 
-    /// Asks the server to stop; returns once it has drained.
+    /// Asks the server to stop; returns once it has drained. Then checks the audit
+    /// log, as every test that stops a relay thereby does: it verifies intact, and it
+    /// holds one record for every plugin invocation (counted by the plugins' own
+    /// statistics, independently of the audit code).
     pub async fn stop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
         if let Some(t) = self.task.take() {
             t.await.unwrap().unwrap();
+            self.relay.stop();
+            self.check_audit();
+        }
+    }
+
+    /// Every audit record so far, in order.
+    pub fn audit_records(&self) -> Vec<mxr_host::audit::AuditRecord> {
+        let path = mxr_host::audit::dir(&self.data_dir()).join("log");
+        mxr_host::audit::log::read_records(&path).unwrap().into_iter().map(|e| e.record).collect()
+    }
+
+    fn check_audit(&self) {
+        let keys = &self.relay.chains.keys;
+        let key = mxr_host::audit::NodeSigner::from_seed(&keys.node_signing_seed().unwrap()).public();
+        let report = mxr_host::audit::verify_dir(&self.data_dir(), &key).unwrap();
+        assert!(report.intact(), "audit log: {:?}", report.findings);
+        assert_eq!(report.unsigned, 0, "the stop signs a checkpoint over every record");
+        let set = self.relay.registry.snapshot();
+        if set.generation == self.generation {
+            let calls: u64 = set.iter().map(|p| p.stats.snapshot().calls).sum();
+            let disclosures = self
+                .audit_records()
+                .iter()
+                .filter(|r| matches!(r.event, mxr_host::audit::Event::Disclosure(_)))
+                .count() as u64;
+            assert_eq!(disclosures, calls, "one audit record per plugin invocation");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch for `mxr`.
 
+mod audit;
 mod check_config;
 mod plugin_check;
 mod plugin_run;
@@ -53,6 +54,9 @@ enum Command {
     /// Quarantined mail.
     #[command(subcommand)]
     Quarantine(stored::QuarantineCommand),
+    /// The audit log of disclosures and operator actions.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,6 +91,7 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         Command::CheckConfig(args) => check_config::run(args),
         Command::Queue(cmd) => stored::queue(cmd, explicit_data_dir),
         Command::Quarantine(cmd) => stored::quarantine(cmd, explicit_data_dir),
+        Command::Audit(cmd) => audit::run(cmd, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

@@ -44,6 +44,7 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         while let Some(done) = servers.join_next().await {
             done??;
         }
+        relay.stop();
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

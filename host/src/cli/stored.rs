@@ -1,12 +1,14 @@
 //! `mxr queue list|show` and `mxr quarantine list|show`: reading a relay's stored mail,
-//! opened with its keys, whether or not the relay is running.
+//! opened with its keys, whether or not the relay is running. Showing, releasing or
+//! deleting a quarantined message is recorded in the audit log first.
 
 use super::relay_args::RelayArgs;
 use anyhow::{Context, bail};
+use mxr_host::audit::OperatorVerb;
 use mxr_host::config::Config;
 use mxr_host::mail::ParsedMail;
 use mxr_host::store::keys::KeyStore;
-use mxr_host::store::quarantine::Quarantine;
+use mxr_host::store::quarantine::{Quarantine, QuarantineRecord};
 use mxr_host::store::spool::Spool;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -62,7 +64,7 @@ pub enum QuarantineCommand {
     },
 }
 
-fn keys(config: &Config) -> anyhow::Result<Arc<KeyStore>> {
+pub(super) fn keys(config: &Config) -> anyhow::Result<Arc<KeyStore>> {
     let (master, _) = &config.master_key;
     if !master.is_file() {
         bail!("no master key at {}: is this the relay's data dir?", master.display());
@@ -131,6 +133,22 @@ pub fn queue(cmd: QueueCommand, explicit_data_dir: bool) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+/// Finds a quarantined message's record and writes the audit record of `verb` on it.
+fn audited(
+    config: &Config,
+    keys: &KeyStore,
+    q: &Quarantine,
+    id: &str,
+    verb: OperatorVerb,
+) -> anyhow::Result<QuarantineRecord> {
+    let tenant = q.tenant_of(id).with_context(|| format!("no quarantined message {id}"))?;
+    let record = q.list(&tenant)?.into_iter().find(|r| r.queue_id == id).context("record")?;
+    let mut subjects = vec![record.mail_from.as_str()];
+    subjects.extend(record.rcpts.iter().map(String::as_str));
+    super::audit::record_operator_action(config, keys, verb, &tenant, id, &subjects)?;
+    Ok(record)
+}
+
 /// Runs a quarantine command.
 pub fn quarantine(cmd: QuarantineCommand, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     let relay = match &cmd {
@@ -151,8 +169,8 @@ pub fn quarantine(cmd: QuarantineCommand, explicit_data_dir: bool) -> anyhow::Re
             println!("{} quarantined for {tenant}", records.len());
         }
         QuarantineCommand::Show { id, .. } => {
-            let tenant = q.tenant_of(&id).with_context(|| format!("no quarantined message {id}"))?;
-            let record = q.list(&tenant)?.into_iter().find(|r| r.queue_id == id).context("record")?;
+            let record = audited(&config, &keys, &q, &id, OperatorVerb::QuarantineShow)?;
+            let tenant = record.tenant.clone();
             let message = q.message(&tenant, &id)?;
             println!(
                 "queue id  {}\ntenant    {}\nplugin    {}\nreason    {}\nscore     {:.1}\nheld      {} ago\nfrom      <{}>\nto        {}\n\n{}",
@@ -170,6 +188,7 @@ pub fn quarantine(cmd: QuarantineCommand, explicit_data_dir: bool) -> anyhow::Re
             println!("\n--- text preview ---\n{text}");
         }
         QuarantineCommand::Release { id, .. } => {
+            audited(&config, &keys, &q, &id, OperatorVerb::QuarantineRelease)?;
             let spool = Spool::open(&config.data_dir, keys)?;
             let env = q.release(&id, &spool)?;
             println!(
@@ -179,6 +198,7 @@ pub fn quarantine(cmd: QuarantineCommand, explicit_data_dir: bool) -> anyhow::Re
             );
         }
         QuarantineCommand::Delete { id, .. } => {
+            audited(&config, &keys, &q, &id, OperatorVerb::QuarantineDelete)?;
             q.delete(&id)?;
             println!("deleted {id}");
         }

@@ -48,6 +48,16 @@ pub enum StageCall {
 }
 
 impl StageCall {
+    /// The stage's name as WIT spells it.
+    pub fn stage_name(&self) -> &'static str {
+        match self {
+            StageCall::Connect => "connect",
+            StageCall::MailFrom => "mail-from",
+            StageCall::Rcpt(_) => "rcpt",
+            StageCall::Data => "data",
+        }
+    }
+
     /// The WIT stage.
     pub fn stage(&self) -> wit::Stage {
         match self {
@@ -160,14 +170,25 @@ impl LoadedPlugin {
     /// Calls one hook in a fresh sandbox. A stage the plugin does not hook answers
     /// "continue" without instantiating anything.
     pub fn call(&self, stage: &StageCall, input: &CallInput) -> Result<CallOutcome, PluginFailure> {
+        self.call_disclosing(stage, input).0
+    }
+
+    /// As [`call`](Self::call), and also the categories the plugin read, which a
+    /// failed call has disclosed as much as a successful one (for the audit record).
+    pub fn call_disclosing(
+        &self,
+        stage: &StageCall,
+        input: &CallInput,
+    ) -> (Result<CallOutcome, PluginFailure>, CategorySet) {
         let started = Instant::now();
         if !self.hooks(stage.stage()) {
-            return Ok(CallOutcome {
+            let nothing = Ok(CallOutcome {
                 verdict: FilterVerdict::of(Action::Continue),
                 disclosed: CategorySet::default(),
                 logs: vec![],
                 elapsed: started.elapsed(),
             });
+            return (nothing, CategorySet::default());
         }
         let limits = &self.runtime.config.limits;
         let ctx = CallContext {
@@ -200,8 +221,9 @@ impl LoadedPlugin {
         if state.call.logs_dropped > 0 {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
         }
-        let verdict = outcome?;
-        Ok(CallOutcome { verdict, disclosed: state.call.disclosed, logs: state.call.logs.clone(), elapsed })
+        let disclosed = state.call.disclosed;
+        let outcome = outcome.map(|verdict| CallOutcome { verdict, disclosed, logs: state.call.logs.clone(), elapsed });
+        (outcome, disclosed)
     }
 }
 

@@ -4,11 +4,13 @@
 //! Combining: the first reject or tempfail wins and ends the stage; accept ends the
 //! stage; quarantine outranks discard; scores add up; tags and headers are collected.
 
+use crate::audit::{AuditLog, AuditRecord, Disclosure, Event};
 use crate::config::{Config, Tenant};
 use crate::mail::{Envelope, ParsedMail};
-use crate::plugin::{Action, CallInput, FilterVerdict, PluginSet, StageCall};
+use crate::plugin::{Action, CallInput, FilterVerdict, LoadedPlugin, PluginSet, StageCall};
+use crate::privacy::{CategorySet, Grant};
 use crate::smtp::reply::Reply;
-use crate::store::keys::KeyStore;
+use crate::store::keys::{KeyStore, TenantKey};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -40,20 +42,29 @@ pub struct StageOutcome {
     pub headers: Vec<(String, String)>,
 }
 
-/// What running chains needs: the config, the tenant keys, and a memory of what was
-/// already logged once.
+/// What running chains needs: the config, the tenant keys, the audit log, and a
+/// memory of what was already logged once.
 pub struct ChainContext {
     /// The config in force.
     pub config: Arc<Config>,
     /// Pseudonym keys.
     pub keys: Arc<KeyStore>,
+    /// Where every disclosure is recorded.
+    pub audit: Arc<AuditLog>,
     logged_once: Mutex<HashSet<String>>,
+}
+
+/// The transaction a stage runs for: the tenant copy's queue id.
+#[derive(Clone, Copy, Debug)]
+pub struct StageSubject<'a> {
+    /// The queue id the copy has (or will have, once spooled).
+    pub queue_id: &'a str,
 }
 
 impl ChainContext {
     /// A context for `config`.
-    pub fn new(config: Arc<Config>, keys: Arc<KeyStore>) -> Self {
-        ChainContext { config, keys, logged_once: Mutex::new(HashSet::new()) }
+    pub fn new(config: Arc<Config>, keys: Arc<KeyStore>, audit: Arc<AuditLog>) -> Self {
+        ChainContext { config, keys, audit, logged_once: Mutex::new(HashSet::new()) }
     }
 
     fn once(&self, key: String) -> bool {
@@ -66,6 +77,7 @@ impl ChainContext {
         set: &PluginSet,
         tenant: &Tenant,
         stage: &StageCall,
+        subject: StageSubject,
         envelope: &Arc<Envelope>,
         message: Option<&Arc<ParsedMail>>,
     ) -> StageOutcome {
@@ -114,7 +126,28 @@ impl ChainContext {
                 config: settings.config.clone(),
                 limits: settings.limits,
             };
-            let verdict = match plugin.call(stage, &input) {
+            let (result, disclosed) = plugin.call_disclosing(stage, &input);
+            let outcome = result.as_ref().map_or_else(|f| f.class().name(), |_| "ok");
+            let record = disclosure(
+                &self.audit,
+                tenant,
+                &tenant_key,
+                subject,
+                plugin,
+                stage,
+                envelope,
+                &grant,
+                disclosed,
+                outcome,
+            );
+            if let Err(e) = self.audit.append(&record) {
+                // No evidence, no acceptance: the sender retries once the log is writable.
+                tracing::error!(tenant = %tenant.id, plugin = %plugin.identity, error = %e, "cannot write the audit record");
+                out.decision =
+                    Decision::Refuse(Reply::new(451, "4.3.0", "Temporary local problem, please try again later"));
+                return out;
+            }
+            let verdict = match result {
                 Ok(o) => o.verdict,
                 Err(failure) => {
                     tracing::warn!(tenant = %tenant.id, plugin = %plugin.identity, class = failure.class().name(), error = %failure, policy = ?settings.failure_policy, "plugin failed");
@@ -136,6 +169,52 @@ impl ChainContext {
             }
         }
         out
+    }
+}
+
+/// The audit record of one plugin call: who was shown what, in which form.
+#[allow(clippy::too_many_arguments)]
+fn disclosure(
+    audit: &AuditLog,
+    tenant: &Tenant,
+    key: &TenantKey,
+    subject: StageSubject,
+    plugin: &LoadedPlugin,
+    stage: &StageCall,
+    envelope: &Envelope,
+    grant: &Grant,
+    disclosed: CategorySet,
+    outcome: &str,
+) -> AuditRecord {
+    let candidate = match stage {
+        StageCall::Rcpt(r) => Some(r.as_str()),
+        _ => None,
+    };
+    let mut subjects: Vec<String> = envelope
+        .mail_from
+        .iter()
+        .map(String::as_str)
+        .chain(envelope.rcpts.iter().map(String::as_str))
+        .chain(candidate)
+        .filter(|a| !a.is_empty())
+        .map(|a| key.audit_subject(a))
+        .collect();
+    subjects.dedup();
+    AuditRecord {
+        time: crate::audit::now(),
+        region: audit.region().to_owned(),
+        tenant: tenant.id.clone(),
+        queue_id: subject.queue_id.to_owned(),
+        subjects,
+        event: Event::Disclosure(Disclosure {
+            plugin: plugin.identity.name.clone(),
+            version: plugin.identity.version.clone(),
+            sha256: plugin.identity.sha256.clone(),
+            purpose: plugin.manifest.purpose.clone(),
+            stage: stage.stage_name().to_owned(),
+            forms: disclosed.iter().map(|c| (c, grant.form(c))).collect(),
+            outcome: outcome.to_owned(),
+        }),
     }
 }
 

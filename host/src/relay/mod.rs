@@ -9,6 +9,7 @@ pub mod smtp_out;
 pub mod tls;
 pub mod transaction;
 
+use crate::audit::{AuditLog, NodeSigner};
 use crate::config::Config;
 use crate::plugin::watch::PluginWatcher;
 use crate::plugin::{PluginRegistry, PluginRuntime, RuntimeConfig};
@@ -42,6 +43,9 @@ pub enum RelayError {
     /// The key store or the spool.
     #[error("keys: {0}")]
     Keys(String),
+    /// The audit log.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
     /// The plugins folder could not be watched.
     #[error("watching {0}: {1}")]
     Watch(String, notify::Error),
@@ -75,6 +79,18 @@ async fn purge_forever(quarantine: Quarantine, retention: std::time::Duration) {
     }
 }
 
+/// Signs an audit checkpoint every minute that records were written (and
+/// [`Relay::stop`] signs the last one).
+async fn checkpoint_forever(audit: Arc<AuditLog>) {
+    loop {
+        tokio::time::sleep(crate::audit::log::CHECKPOINT_AFTER).await;
+        let a = audit.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.checkpoint()).await {
+            tracing::error!(error = %e, "cannot sign an audit checkpoint");
+        }
+    }
+}
+
 /// A new unique transaction id: time in microseconds, a sequence and random bits, in
 /// upper-case hex (`18C1A2B3C4D5E-0001-9F3A`).
 pub fn new_id() -> String {
@@ -86,6 +102,14 @@ pub fn new_id() -> String {
 }
 
 impl Relay {
+    /// What a stopping relay does after its listeners drained: sign the audit log's
+    /// last checkpoint, so that nothing it wrote is left outside one.
+    pub fn stop(&self) {
+        if let Err(e) = self.chains.audit.checkpoint() {
+            tracing::error!(error = %e, "cannot sign the final audit checkpoint");
+        }
+    }
+
     /// Creates the data dir, loads and watches the plugins, sets up TLS and keys.
     pub fn start(config: Config) -> Result<Arc<Relay>, RelayError> {
         let io = |what: &std::path::Path| {
@@ -127,7 +151,10 @@ impl Relay {
         let queue = Queue::start(spool, config.clone()).map_err(RelayError::Keys)?;
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
         tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
-        let chains = ChainContext::new(config.clone(), keys);
+        let seed = keys.node_signing_seed().map_err(|e| RelayError::Keys(e.to_string()))?;
+        let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
+        tokio::spawn(checkpoint_forever(audit.clone()));
+        let chains = ChainContext::new(config.clone(), keys, audit);
         Ok(Arc::new(Relay { chains, config, registry, tls, connections, queue, quarantine, _watch: watch }))
     }
 }

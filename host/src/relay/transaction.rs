@@ -3,7 +3,7 @@
 //! recipient arrives (the tenant is unknown before RCPT).
 
 use super::Relay;
-use super::chain::{Decision, StageOutcome};
+use super::chain::{Decision, StageOutcome, StageSubject};
 use crate::config::Tenant;
 use crate::mail::{Envelope, ParsedMail, date};
 use crate::plugin::{PluginSet, StageCall};
@@ -16,6 +16,9 @@ use std::time::SystemTime;
 /// One tenant's share of a transaction.
 struct TenantCopy {
     tenant: Arc<Tenant>,
+    /// `<transaction id>.<n>`, fixed when the tenant's first recipient arrives, so
+    /// that audit records of earlier stages name the same copy as the spool.
+    queue_id: String,
     rcpts: Vec<String>,
     refused: Option<Reply>,
     decision: Decision,
@@ -104,6 +107,7 @@ impl Transaction {
             None => {
                 let mut copy = TenantCopy {
                     tenant: tenant.clone(),
+                    queue_id: format!("{}.{}", self.id, self.copies.len() + 1),
                     rcpts: vec![],
                     refused: None,
                     decision: Decision::Continue,
@@ -113,7 +117,8 @@ impl Transaction {
                 };
                 for (stage, with_sender) in [(StageCall::Connect, false), (StageCall::MailFrom, true)] {
                     let env = self.copy_envelope(&copy, with_sender);
-                    let out = relay.chains.run_stage(&self.set, tenant, &stage, &env, None);
+                    let subject = StageSubject { queue_id: &copy.queue_id };
+                    let out = relay.chains.run_stage(&self.set, tenant, &stage, subject, &env, None);
                     copy.fold(out);
                     if let Decision::Refuse(r) = &copy.decision {
                         copy.refused = Some(r.clone());
@@ -128,7 +133,8 @@ impl Transaction {
             return Err(r.clone());
         }
         let env = self.copy_envelope(&self.copies[at], true);
-        let out = relay.chains.run_stage(&self.set, tenant, &StageCall::Rcpt(rcpt.to_owned()), &env, None);
+        let subject = StageSubject { queue_id: &self.copies[at].queue_id };
+        let out = relay.chains.run_stage(&self.set, tenant, &StageCall::Rcpt(rcpt.to_owned()), subject, &env, None);
         if let Decision::Refuse(r) = out.decision {
             return Err(r);
         }
@@ -144,11 +150,12 @@ impl Transaction {
     pub fn finish(self, relay: &Relay, raw: &[u8], tls: bool) -> (Reply, Vec<CopyOutcome>) {
         let message = Arc::new(ParsedMail::parse(raw));
         let mut outcomes = Vec::new();
-        for (n, mut copy) in self.copies.into_iter().filter(|c| !c.rcpts.is_empty()).enumerate() {
-            let qid = format!("{}.{}", self.id, n + 1);
+        for mut copy in self.copies.into_iter().filter(|c| !c.rcpts.is_empty()) {
+            let qid = copy.queue_id.clone();
             let _span = tracing::info_span!("copy", tenant = %copy.tenant.id, queue_id = %qid).entered();
             let env = Arc::new(Envelope { rcpts: copy.rcpts.clone(), ..self.envelope.clone() });
-            let out = relay.chains.run_stage(&self.set, &copy.tenant, &StageCall::Data, &env, Some(&message));
+            let subject = StageSubject { queue_id: &qid };
+            let out = relay.chains.run_stage(&self.set, &copy.tenant, &StageCall::Data, subject, &env, Some(&message));
             copy.fold(out);
             let outcome = conclude(relay, &copy, &env, &qid, raw, tls);
             // The kind and code only: a plugin's reply text may carry what it was shown.

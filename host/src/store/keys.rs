@@ -53,6 +53,15 @@ impl TenantKey {
     pub fn pseudonymizer(&self, purpose: &str) -> Pseudonymizer {
         Pseudonymizer::derive(&self.pseudonym_root, purpose)
     }
+
+    /// A data subject's pseudonym in the audit log, under the tenant's audit key: the
+    /// whole normalised address hashed, domain included (a domain can name a person).
+    /// The key is separate from every purpose's (purpose names cannot hold a NUL), so
+    /// no plugin's pseudonyms join with the audit log; destroying the tenant key makes
+    /// the log's subjects unlinkable for good.
+    pub fn audit_subject(&self, address: &str) -> String {
+        Pseudonymizer::derive(&self.pseudonym_root, "\0audit").token("email", &address.trim().to_lowercase())
+    }
 }
 
 /// The master key and the tenant keys it wraps, in `<data_dir>/keys/`.
@@ -115,6 +124,11 @@ impl KeyStore {
         self.dir.join("tenants").join(format!("{tenant}.key"))
     }
 
+    /// True when the tenant has a data key here (it has stored or processed mail).
+    pub fn has_tenant(&self, tenant: &str) -> bool {
+        self.tenant_path(tenant).is_file()
+    }
+
     /// The tenant's keys, creating and wrapping a data key on first use.
     pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
         let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
@@ -139,6 +153,27 @@ impl KeyStore {
         let k = Arc::new(TenantKey::from_data_key(&key));
         cache.insert(tenant.to_owned(), k.clone());
         Ok(k)
+    }
+
+    /// The node's audit signing key (an ed25519 seed), sealed by the master key in
+    /// `keys/node-signing.key` and made on first use.
+    pub fn node_signing_seed(&self) -> Result<[u8; 32], KeyError> {
+        let path = self.dir.join("node-signing.key");
+        const AAD: &[u8] = b"mxr/node-signing-key/v1";
+        match std::fs::read(&path) {
+            Ok(sealed) => self
+                .master
+                .open(AAD, &sealed)
+                .ok()
+                .and_then(|p| p.try_into().ok())
+                .ok_or_else(|| KeyError::Unwrap("(node signing key)".into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let seed = random_key();
+                write_private(&path, &self.master.seal(AAD, &seed))?;
+                Ok(seed)
+            }
+            Err(e) => Err(KeyError::Io(path, e)),
+        }
     }
 
     /// Destroys a tenant's data key: everything sealed with it becomes unreadable.
