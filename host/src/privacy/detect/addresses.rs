@@ -1,0 +1,69 @@
+//! Addresses: Dutch postcodes (`1015 CJ`) with the city after them, UK postcodes with
+//! the town before them, and street lines in Dutch (`Keizersgracht 123`,
+//! `Laan van Meerdervoort 45a`) and English (`221B Baker Street`).
+
+use super::{Kind, Span};
+use regex::Regex;
+use std::sync::LazyLock;
+
+struct Patterns {
+    nl_postcode: Regex,
+    uk_postcode: Regex,
+    nl_street: Regex,
+    en_street: Regex,
+}
+
+/// A capitalised word, letters with inner apostrophes or hyphens.
+const WORD: &str = r"\p{Lu}[\p{L}'’\-]*\p{L}";
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let nl_suffix = "straat|straatweg|laan|weg|plein|gracht|kade|singel|dijk|pad|steeg|hof|dreef|markt|park|baan|wal|dam|veld|plantsoen|erf|dreef|haven|burg|poort|werf";
+    let nl_lead = "Laan|Plein|Burgemeester|Burg\\.|Prins|Prinses|Koningin|Koning|Graaf|Oude|Nieuwe|Korte|Lange|Dokter|Dr\\.|Sint|St\\.|Van";
+    let en_suffix = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Sq|Boulevard|Blvd|Close|Crescent|Terrace|Gardens|Grove|Row|Mews|Parkway|Hill|Walk";
+    Patterns {
+        // The letters SA, SD and SS are never issued; units and currencies are excluded
+        // after matching.
+        nl_postcode: Regex::new(&format!(r"\b([1-9]\d{{3}})[ \t]?([A-Z]{{2}})\b(?:[ \t,]+({WORD}(?:[ \t\-]{WORD})?))?")).unwrap(),
+        uk_postcode: Regex::new(&format!(
+            r"(?:\b({WORD})[ \t]*,?[ \t]+)?\b([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{{2}})\b"
+        ))
+        .unwrap(),
+        nl_street: Regex::new(&format!(
+            r"\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t]+[\p{{L}}'’.\-]+){{1,3}})[ \t]+\d{{1,4}}(?:[ \t]?[a-zA-Z]\b|[ \t]?-[ \t]?\d{{1,3}}\b|\b)"
+        ))
+        .unwrap(),
+        en_street: Regex::new(&format!(r"\b\d{{1,5}}[A-Za-z]?[ \t]+(?:{WORD}[ \t]+){{1,3}}(?:{en_suffix})\b\.?")).unwrap(),
+    }
+});
+
+/// Two capital letters after four digits that are units, currencies or regions.
+const NOT_POSTCODE_LETTERS: [&str; 20] = [
+    "SA", "SD", "SS", "KB", "MB", "GB", "TB", "PB", "EU", "US", "UK", "AM", "PM", "CM", "KM", "KG", "MG", "ML", "HZ",
+    "BC",
+];
+
+/// Words that follow a postcode without being a city.
+const NOT_CITY: [&str; 8] = ["The", "Tel", "Telefoon", "Phone", "Nederland", "Netherlands", "En", "And"];
+
+/// Adds the address spans of `text` to `spans`.
+pub fn find(text: &str, spans: &mut Vec<Span>) {
+    let p = &*PATTERNS;
+    for c in p.nl_postcode.captures_iter(text) {
+        let (digits, letters) = (c.get(1).unwrap(), c.get(2).unwrap());
+        if NOT_POSTCODE_LETTERS.contains(&letters.as_str()) {
+            continue;
+        }
+        spans.push(Span::new(digits.start()..letters.end(), Kind::Postcode));
+        if let Some(city) = c.get(3).filter(|c| !NOT_CITY.contains(&c.as_str())) {
+            spans.push(Span::new(city.range(), Kind::Address));
+        }
+    }
+    for c in p.uk_postcode.captures_iter(text) {
+        if let Some(town) = c.get(1).filter(|t| !NOT_CITY.contains(&t.as_str())) {
+            spans.push(Span::new(town.range(), Kind::Address));
+        }
+        spans.push(Span::new(c.get(2).unwrap().range(), Kind::Postcode));
+    }
+    spans.extend(p.nl_street.find_iter(text).map(|m| Span::new(m.range(), Kind::Address)));
+    spans.extend(p.en_street.find_iter(text).map(|m| Span::new(m.range(), Kind::Address)));
+}

@@ -1,0 +1,149 @@
+//! Names of people and organisations.
+//!
+//! People are found by context: after a greeting (`Beste Jan,`, `Dear Ms Smith,`), on
+//! the line after a closing (`Met vriendelijke groet,` / `Kind regards,`), after a
+//! cue word with a first and last name (`with Jelte Bosma`), and anywhere a phrase
+//! starts with a common first name (`first-names.txt`), and before an address in
+//! angle brackets (`Jan Jansen <jan@example.nl>`). Organisations are found by
+//! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
+
+use super::{Kind, Span};
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// A capitalised name word (letters, inner apostrophes and hyphens; an initial with a dot).
+const WORD: &str = r"(?:\p{Lu}[\p{L}'’\-]*\p{L}|\p{Lu}\.)";
+/// Dutch and other surname particles.
+const PARTICLE: &str = r"(?:van|de|der|den|ter|ten|te|het|in|'t|von|du|da|di|le|la|op|bij)";
+
+struct Patterns {
+    greeting: Regex,
+    closing: Regex,
+    name_line: Regex,
+    cue: Regex,
+    strong_cue: Regex,
+    before_address: Regex,
+    phrase: Regex,
+    org_suffix: Regex,
+    org_prefix: Regex,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let name = format!(r"{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,3}}");
+    let title = r"(?:(?i:mr|mrs|ms|miss|dr|prof|sir|dhr|mevr|mw)\.?|(?i:heer|mevrouw|meneer|de heer))";
+    Patterns {
+        greeting: Regex::new(&format!(
+            r"(?m)^[ \t>]*(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)|beste|hallo|hoi|dag|geachte|lieve|goedemorgen|goedemiddag)[ \t]+(?:{title}[ \t]+)?({name})[ \t]*[,!:]?[ \t]*$"
+        ))
+        .unwrap(),
+        closing: Regex::new(
+            r"(?im)^[ \t>]*(?:kind regards|best regards|warm regards|regards|best wishes|all the best|best|thanks|thank you|many thanks|cheers|sincerely|yours sincerely|yours faithfully|yours truly|met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|hartelijke groet(?:en)?|met hartelijke groet(?:en)?|groet(?:en|jes)?|mvg|m\.vr\.gr\.|alvast bedankt|bedankt|dank je wel|dank u wel)[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t>]*\r?\n)?[ \t>]*([^\r\n]+)",
+        )
+        .unwrap(),
+        name_line: Regex::new(&format!(r"^{name}$")).unwrap(),
+        // A weak cue (`with`, `van`) needs a first and a last name after it; a strong one
+        // (`ask`, `t.n.v.`) names a person even with one word.
+        cue: Regex::new(&format!(
+            r"\b(?i:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+({WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})"
+        ))
+        .unwrap(),
+        // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
+        before_address: Regex::new(&format!(r"({name})[ \t]*<[^<>@\s]+@")).unwrap(),
+        strong_cue: Regex::new(&format!(
+            r"(?:\b(?i:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?i:t\.n\.v\.))[ \t]+({name})"
+        ))
+        .unwrap(),
+        phrase: Regex::new(&format!(r"\b{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}")).unwrap(),
+        org_suffix: Regex::new(&format!(
+            r"\b(?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}}[ \t]+(?:B\.V\.|BV|N\.V\.|NV|Ltd\.?|Limited|Inc\.?|LLC|GmbH|plc|PLC|V\.O\.F\.|VOF|Holding|Group|Groep|& Co\.?|& Partners)"
+        ))
+        .unwrap(),
+        org_prefix: Regex::new(&format!(
+            r"\b(?:Stichting|Vereniging|Gemeente|Coöperatie|Universiteit|Hogeschool|Ziekenhuis|Ministerie van|University of|Bank of|Hospital)(?:[ \t]+(?:{PARTICLE}[ \t]+)?{WORD}){{1,3}}"
+        ))
+        .unwrap(),
+    }
+});
+
+static FIRST_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("first-names.txt").lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect()
+});
+
+/// Words that look like names after a greeting or closing but address nobody.
+const NOT_NAMES: [&str; 34] = [
+    "Customer",
+    "Customers",
+    "Sir",
+    "Madam",
+    "Sir or Madam",
+    "Team",
+    "All",
+    "Everyone",
+    "Colleagues",
+    "Friend",
+    "Friends",
+    "Member",
+    "Members",
+    "Subscriber",
+    "User",
+    "There",
+    "Klant",
+    "Klanten",
+    "Collega",
+    "Collega's",
+    "Allen",
+    "Relatie",
+    "Lezer",
+    "Lid",
+    "Heer",
+    "Mevrouw",
+    "Meneer",
+    "Support",
+    "Sales",
+    "Customer Service",
+    "Klantenservice",
+    "The Team",
+    "Het Team",
+    "Team Support",
+];
+
+/// Adds the name and organisation spans of `text` to `spans`.
+pub fn find(text: &str, spans: &mut Vec<Span>) {
+    let p = &*PATTERNS;
+    for c in p.greeting.captures_iter(text) {
+        push_name(spans, c.get(1).unwrap());
+    }
+    for c in p.closing.captures_iter(text) {
+        let line = c.get(1).unwrap();
+        let trimmed = line.as_str().trim_end();
+        if p.name_line.is_match(trimmed) {
+            push_name(spans, line);
+        }
+    }
+    let cues = p.cue.captures_iter(text).chain(p.strong_cue.captures_iter(text));
+    for c in cues.chain(p.before_address.captures_iter(text)) {
+        push_name(spans, c.get(1).unwrap());
+    }
+    for m in p.phrase.find_iter(text) {
+        // The name starts at the first known first name ("Ask Daniel" is "Daniel").
+        let mut at = 0;
+        for word in m.as_str().split([' ', '\t']) {
+            if FIRST_NAMES.contains(word) {
+                spans.push(Span::new(m.start() + at..m.end(), Kind::Name));
+                break;
+            }
+            at += word.len() + 1;
+        }
+    }
+    spans.extend(p.org_suffix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
+    spans.extend(p.org_prefix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
+}
+
+fn push_name(spans: &mut Vec<Span>, m: regex::Match) {
+    let name = m.as_str().trim_end();
+    if name.is_empty() || NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return;
+    }
+    spans.push(Span::new(m.start()..m.start() + name.len(), Kind::Name));
+}

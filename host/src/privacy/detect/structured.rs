@@ -1,0 +1,131 @@
+//! Structured personal data: e-mail and IP addresses, phone numbers, IBANs and
+//! tracking links. Shapes by regular expression, then validation (an IPv6 address
+//! must parse, an IBAN must pass mod-97, a phone number must not be a date).
+
+use super::{Kind, Span};
+use regex::Regex;
+use std::sync::LazyLock;
+
+struct Patterns {
+    url: Regex,
+    email: Regex,
+    ipv4: Regex,
+    ipv6: Regex,
+    iban: Regex,
+    phone: Regex,
+    date: Regex,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
+    url: Regex::new(r"(?i)\bhttps?://[^\s<>\x22']+").unwrap(),
+    email: Regex::new(
+        r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\b",
+    )
+    .unwrap(),
+    ipv4: Regex::new(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b").unwrap(),
+    // Any run of hex digits, colons and dots with two colons or more; validated by
+    // parsing, so the shape here only has to be generous.
+    ipv6: Regex::new(r"(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*").unwrap(),
+    iban: Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b").unwrap(),
+    phone: Regex::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
+    date: Regex::new(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$").unwrap(),
+});
+
+/// Query parameters and paths that mark a link as tracking (conversion data).
+const TRACKING_MARKERS: [&str; 12] = [
+    "utm_",
+    "gclid=",
+    "fbclid=",
+    "mc_eid=",
+    "mc_cid=",
+    "/track/",
+    "/click",
+    "/open",
+    "trk=",
+    "/ls/click",
+    "msclkid=",
+    "_hsenc=",
+];
+
+/// Adds the structured spans of `text` to `spans`.
+pub fn find(text: &str, spans: &mut Vec<Span>) {
+    let p = &*PATTERNS;
+    for m in p.url.find_iter(text) {
+        let url = m.as_str().to_ascii_lowercase();
+        if TRACKING_MARKERS.iter().any(|t| url.contains(t)) {
+            spans.push(Span::new(m.range(), Kind::Tracking));
+        }
+    }
+    spans.extend(p.email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
+    spans.extend(p.ipv4.find_iter(text).map(|m| Span::new(m.range(), Kind::Ip)));
+    for m in p.ipv6.find_iter(text) {
+        let preceded_by_word = text[..m.start()].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+        // A sentence's full stop or colon may follow; "::1" must keep its colons.
+        let candidate = [m.as_str().trim_end_matches('.'), m.as_str().trim_end_matches(['.', ':'])]
+            .into_iter()
+            .find(|c| c.parse::<std::net::Ipv6Addr>().is_ok())
+            .unwrap_or_default();
+        if !preceded_by_word && !candidate.is_empty() {
+            spans.push(Span::new(m.start()..m.start() + candidate.len(), Kind::Ip));
+        }
+    }
+    let mut ibans = Vec::new();
+    for m in p.iban.find_iter(text) {
+        // An IBAN-shaped string that fails the check is no IBAN, and no phone number.
+        ibans.push(m.range());
+        if iban_valid(m.as_str()) {
+            spans.push(Span::new(m.range(), Kind::Iban));
+        }
+    }
+    for m in p.phone.find_iter(text) {
+        let inside_iban_shape = text[..m.start()].ends_with(|c: char| c.is_ascii_alphanumeric())
+            || ibans.iter().any(|r| r.start <= m.start() && m.end() <= r.end);
+        if !inside_iban_shape && !p.date.is_match(m.as_str()) && !after_reference_word(text, m.start()) {
+            spans.push(Span::new(m.range(), Kind::Phone));
+        }
+    }
+}
+
+/// True when the number follows a word that makes it a reference, not a phone number
+/// ("order 0012345678", "factuurnummer 0123456789", "#0012345678").
+fn after_reference_word(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches([' ', ':', '.']).to_lowercase();
+    before.ends_with('#')
+        || [
+            "order",
+            "ordernummer",
+            "invoice",
+            "factuur",
+            "factuurnummer",
+            "ticket",
+            "ref",
+            "referentie",
+            "kenmerk",
+            "nr",
+            "no",
+            "number",
+            "nummer",
+            "klantnummer",
+            "account",
+        ]
+        .iter()
+        .any(|w| before.ends_with(w) && !before[..before.len() - w.len()].ends_with(|c: char| c.is_alphabetic()))
+}
+
+/// ISO 13616 mod-97 check.
+pub fn iban_valid(candidate: &str) -> bool {
+    let s: String = candidate.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(15..=34).contains(&s.len()) {
+        return false;
+    }
+    let rearranged = s[4..].chars().chain(s[..4].chars());
+    let mut rem: u32 = 0;
+    for c in rearranged {
+        let v = match c.to_digit(36) {
+            Some(v) => v,
+            None => return false,
+        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+    }
+    rem == 1
+}
