@@ -7,6 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The purposes of `host/policy/default-policy.toml`; the privacy test checks that
+/// this list and the policy agree.
+const SPY_PURPOSES: [&str; 5] = ["delivery", "spam-filtering", "malware-scanning", "statistics", "conversion-tracking"];
+
 const EXAMPLES: [&str; 4] = ["spam-score", "attachment-guard", "sender-policy", "delivery-stats"];
 
 fn main() {
@@ -26,6 +30,14 @@ fn main() {
     misbehaving.arg("--manifest-path").arg(root.join("tests/plugins/Cargo.toml")).arg("--workspace");
     run(misbehaving, "the test-only plugins");
     let out = target_dir.join("wasm32-wasip2").join("release");
+    // The spy once per purpose of the default policy, its purpose fixed at build time.
+    for purpose in SPY_PURPOSES {
+        let mut spy = cargo(&target_dir);
+        spy.arg("--manifest-path").arg(root.join("tests/plugins/Cargo.toml")).args(["-p", "spy"]);
+        spy.env("SPY_PURPOSE", purpose);
+        run(spy, &format!("the spy for {purpose}"));
+        std::fs::copy(out.join("spy.wasm"), out.join(format!("spy_{}.wasm", purpose.replace('-', "_")))).unwrap();
+    }
     println!("cargo:rustc-env=MXR_COMPONENTS_DIR={}", out.display());
 }
 

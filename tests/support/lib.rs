@@ -1,6 +1,7 @@
 //! Shared test support: the built plugin components, a runtime sized for tests, and
 //! message fixtures (ours and the ones shipped inside the mail-parser crate).
 
+pub mod canary;
 pub mod fixtures;
 pub mod sink;
 pub mod smtp_client;

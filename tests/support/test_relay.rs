@@ -53,7 +53,19 @@ impl TestRelay {
 
     /// Like [`TestRelay::start`], in an existing folder (to restart on the same data).
     pub async fn start_in(dir: tempfile::TempDir, config: &str, plugins: &[&str]) -> TestRelay {
-        let (config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
+        Self::start_tuned(dir, config, plugins, |_| {}).await
+    }
+
+    /// Like [`TestRelay::start_in`], with `tune` applied to the validated config
+    /// (for what the config file does not offer, such as output caps).
+    pub async fn start_tuned(
+        dir: tempfile::TempDir,
+        config: &str,
+        plugins: &[&str],
+        tune: impl FnOnce(&mut mxr_host::config::Config),
+    ) -> TestRelay {
+        let (mut config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
+        tune(&mut config);
         std::fs::create_dir_all(&config.plugins.dir).unwrap();
         for p in plugins {
             std::fs::copy(component(p), config.plugins.dir.join(format!("{}.wasm", p.replace('-', "_")))).unwrap();

@@ -28,4 +28,4 @@ pub use identity::PluginIdentity;
 pub use loaded::{CallInput, CallOutcome, LoadError, LoadedPlugin, PluginLimits, StageCall};
 pub use registry::{PluginRegistry, PluginSet};
 pub use runtime::{PluginRuntime, RuntimeConfig, SandboxLimits};
-pub use verdict::{Action, FilterVerdict, SmtpReply};
+pub use verdict::{Action, FilterVerdict, OutputCaps, SmtpReply};

@@ -101,8 +101,13 @@ impl Renderer<'_> {
         if changed { Shown::Redacted(out) } else { Shown::Full(out) }
     }
 
+    /// One piece of data a detector found, in its category's granted form.
+    pub fn piece(&self, category: Category, piece: &str) -> String {
+        self.span(category, self.grant.form(category), piece)
+    }
+
     fn span(&self, category: Category, form: Form, piece: &str) -> String {
-        let shown = match (category, form) {
+        match (category, form) {
             (_, Form::Full) => return piece.to_owned(),
             (_, Form::Redacted | Form::Withheld) => return category.placeholder().to_owned(),
             (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),
@@ -117,8 +122,7 @@ impl Renderer<'_> {
                 url_host(piece).map_or_else(|| category.placeholder().to_owned(), |h| format!("<tracking:{h}>"))
             }
             (_, Form::Domain) => category.placeholder().to_owned(),
-        };
-        shown
+        }
     }
 }
 

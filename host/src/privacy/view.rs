@@ -9,7 +9,8 @@ use crate::mail::header_kind::{HeaderKind, header_kind};
 
 /// One address from an address header: (display name, address), each in its form.
 pub fn address(r: &Renderer, a: &AddressEntry) -> (Shown, Shown) {
-    let name = a.name.as_deref().map_or(Shown::Withheld, |n| r.text(Category::NameAddress, n));
+    // A display name is a name as a whole, whatever a detector would make of it.
+    let name = a.name.as_deref().map_or(Shown::Withheld, |n| r.value(Category::NameAddress, n));
     let address = a.address.as_deref().map_or(Shown::Withheld, |x| r.address(x));
     (name, address)
 }
@@ -17,9 +18,29 @@ pub fn address(r: &Renderer, a: &AddressEntry) -> (Shown, Shown) {
 /// A header field's value in its granted form, and the category that governs it.
 pub fn header(r: &Renderer, name: &str, value: &str) -> (Category, Shown) {
     match header_kind(name) {
-        HeaderKind::Text(c) => (c, r.text(c, value)),
+        HeaderKind::Text(c) if c == Category::Content || r.grant.form(c) == Form::Full => (c, r.text(c, value)),
+        HeaderKind::Text(c) => (c, data_only(r, c, value)),
         HeaderKind::Value(c) => (c, r.value(c, value)),
         HeaderKind::Addresses => (Category::EmailAddress, address_header(r, value)),
+    }
+}
+
+/// A header of a technical category (Received, X-Originating-IP, List-Unsubscribe)
+/// granted in less than full: only the data of that category found in it, each in its
+/// form, joined; the rest (host names, ids, comments) is dropped, since it is the
+/// same category and nothing the form allows.
+fn data_only(r: &Renderer, c: Category, value: &str) -> Shown {
+    let form = r.grant.form(c);
+    if form == Form::Withheld {
+        return Shown::Withheld;
+    }
+    let parts: Vec<String> =
+        r.detector.detect(value).into_iter().filter(|s| s.category == c).map(|s| r.piece(c, &value[s.range])).collect();
+    let joined = parts.join(", ");
+    match form {
+        Form::Pseudonym => Shown::Pseudonym(joined),
+        Form::Domain => Shown::Domain(joined),
+        _ => Shown::Redacted(joined),
     }
 }
 

@@ -194,6 +194,10 @@ mod tests {
             ),
             ("I spoke with Sanne van der Berg today", &[("Sanne van der Berg", Name)]),
             ("Stichting Open Water helps", &[("Stichting Open Water", Organisation)]),
+            (
+                "<p>Hallo Wilhelmus Kzqa,</p>\n<p>Met vriendelijke groet,<br>\nWilhelmus Kzga<br>\n",
+                &[("Wilhelmus Kzqa", Name), ("Wilhelmus Kzga", Name)],
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(found(text), want.to_vec(), "{text}");

@@ -14,6 +14,8 @@ use std::sync::LazyLock;
 
 /// A capitalised name word (letters, inner apostrophes and hyphens; an initial with a dot).
 const WORD: &str = r"(?:\p{Lu}[\p{L}'’\-]*\p{L}|\p{Lu}\.)";
+/// HTML tags around a line (`<p>`, `<br>`), so the same cues work in HTML bodies.
+const TAGS: &str = r"(?:<[^<>\r\n]*>)*";
 /// Dutch and other surname particles.
 const PARTICLE: &str = r"(?:van|de|der|den|ter|ten|te|het|in|'t|von|du|da|di|le|la|op|bij)";
 
@@ -34,12 +36,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let title = r"(?:(?i:mr|mrs|ms|miss|dr|prof|sir|dhr|mevr|mw)\.?|(?i:heer|mevrouw|meneer|de heer))";
     Patterns {
         greeting: Regex::new(&format!(
-            r"(?m)^[ \t>]*(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)|beste|hallo|hoi|dag|geachte|lieve|goedemorgen|goedemiddag)[ \t]+(?:{title}[ \t]+)?({name})[ \t]*[,!:]?[ \t]*$"
+            r"(?m)^[ \t>]*{TAGS}[ \t]*(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)|beste|hallo|hoi|dag|geachte|lieve|goedemorgen|goedemiddag)[ \t]+(?:{title}[ \t]+)?({name})[ \t]*[,!:]?[ \t]*{TAGS}[ \t]*\r?$"
         ))
         .unwrap(),
-        closing: Regex::new(
-            r"(?im)^[ \t>]*(?:kind regards|best regards|warm regards|regards|best wishes|all the best|best|thanks|thank you|many thanks|cheers|sincerely|yours sincerely|yours faithfully|yours truly|met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|hartelijke groet(?:en)?|met hartelijke groet(?:en)?|groet(?:en|jes)?|mvg|m\.vr\.gr\.|alvast bedankt|bedankt|dank je wel|dank u wel)[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t>]*\r?\n)?[ \t>]*([^\r\n]+)",
-        )
+        closing: Regex::new(&format!(
+            r"(?im)^[ \t>]*{TAGS}[ \t]*(?:kind regards|best regards|warm regards|regards|best wishes|all the best|best|thanks|thank you|many thanks|cheers|sincerely|yours sincerely|yours faithfully|yours truly|met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|hartelijke groet(?:en)?|met hartelijke groet(?:en)?|groet(?:en|jes)?|mvg|m\.vr\.gr\.|alvast bedankt|bedankt|dank je wel|dank u wel)[ \t]*[,.!]?[ \t]*{TAGS}[ \t]*\r?\n(?:[ \t>]*{TAGS}[ \t]*\r?\n)?[ \t>]*{TAGS}[ \t]*([^\r\n<]+)"
+        ))
         .unwrap(),
         name_line: Regex::new(&format!(r"^{name}$")).unwrap(),
         // A weak cue (`with`, `van`) needs a first and a last name after it; a strong one

@@ -1,0 +1,207 @@
+//! The spy test: a plugin that returns everything every accessor gives it, built once
+//! per purpose of the default policy, run over 1,000 generated messages with a unique
+//! canary for every category at every place a category occurs. No canary of a
+//! category its grant does not give in full reaches it, in any encoding; every value
+//! the grant allows arrives, in exactly its granted form. Then the same through the
+//! SMTP path, with a tenant that tightens the grant.
+
+use mxr_host::mail::{Envelope, ParsedMail};
+use mxr_host::plugin::{CallInput, LoadedPlugin, OutputCaps, SandboxLimits, StageCall};
+use mxr_host::privacy::{Category, Form, Grant, Pseudonymizer, PurposePolicy};
+use mxr_tests::canary::{self, CanaryMessage, Place, leaked};
+use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
+use mxr_tests::{component, runtime_with};
+use std::sync::Arc;
+use std::time::Duration;
+
+const MESSAGES: usize = 1000;
+const PURPOSES: [&str; 5] = ["delivery", "spam-filtering", "malware-scanning", "statistics", "conversion-tracking"];
+
+fn big_output() -> OutputCaps {
+    OutputCaps { total_bytes: 4 << 20, tags: 32, headers: 4096 }
+}
+
+fn unbase64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let mut out = Vec::new();
+    for q in clean.chunks(4) {
+        let n = q.iter().take_while(|&&c| c != b'=').fold(0u32, |n, &c| n << 6 | val(c) as u32);
+        let have = q.iter().take_while(|&&c| c != b'=').count();
+        let n = n << (6 * (4 - have));
+        out.extend_from_slice(&n.to_be_bytes()[1..have]);
+    }
+    out
+}
+
+/// The spy's report from the headers it returned, in order.
+fn dump_of(headers: &[(String, String)]) -> String {
+    let mut by_stage: Vec<(&str, String)> = Vec::new();
+    for (name, value) in headers {
+        let stage = name.rsplit_once('-').map_or("", |(s, _)| s);
+        match by_stage.iter_mut().find(|(s, _)| *s == stage) {
+            Some((_, v)) => v.push_str(value),
+            None => by_stage.push((stage, value.clone())),
+        }
+    }
+    by_stage.iter().map(|(_, b64)| String::from_utf8_lossy(&unbase64(b64)).into_owned()).collect::<Vec<_>>().join("\n")
+}
+
+/// Categories whose own canaries are not personal data: "redacted" content is text
+/// with the personal data taken out, so only "withheld" keeps their canaries away.
+fn carrier(c: Category) -> bool {
+    matches!(c, Category::Content | Category::AttachmentMeta | Category::AttachmentContent)
+}
+
+/// Every way the dump disagrees with the grant, for one message.
+fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymizer, what: &str) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let content = grant.form(Category::Content);
+    for c in &m.canaries {
+        let form = grant.form(c.category);
+        let visible =
+            c.place == Place::Structure || content == Form::Full || (carrier(c.category) && content != Form::Withheld);
+        let allowed = visible && if carrier(c.category) { form != Form::Withheld } else { form == Form::Full };
+        match (allowed, leaked(dump, &c.value)) {
+            (false, true) => {
+                wrong.push(format!("{what}: {} {:?} leaked (form {})", c.category.name(), c.value, form.name()))
+            }
+            (true, false) => {
+                wrong.push(format!("{what}: {} {:?} missing (form {})", c.category.name(), c.value, form.name()))
+            }
+            _ => {}
+        }
+    }
+    // Values in a transformed form arrive in exactly that form.
+    let ip = m.client_ip.to_string();
+    let net24 = format!("{}.0/24", ip.rsplit_once('.').unwrap().0);
+    let expected: Vec<(Category, Form, String)> = vec![
+        (Category::EmailAddress, Form::Pseudonym, pseudonyms.address(&m.mail_from)),
+        (Category::EmailAddress, Form::Domain, m.mail_from.split_once('@').unwrap().1.to_owned()),
+        (Category::Network, Form::Domain, net24),
+        (Category::Conversion, Form::Domain, "<tracking:t.kzl.test>".into()),
+        (Category::NameAddress, Form::Redacted, "<name>".into()),
+        (Category::Organisation, Form::Redacted, "<organisation>".into()),
+    ];
+    for (c, form, value) in expected {
+        if grant.form(c) == form && !dump.contains(&value) {
+            wrong.push(format!("{what}: {} in form {} should arrive as {value:?}", c.name(), form.name()));
+        }
+    }
+    wrong
+}
+
+fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
+    let base = Envelope { client_ip: Some(m.client_ip), helo: Some(m.helo.clone()), mail_from: None, rcpts: vec![] };
+    let with_from = Envelope { mail_from: Some(m.mail_from.clone()), ..base.clone() };
+    let full = Envelope { rcpts: vec![rcpt.to_owned()], ..with_from.clone() };
+    vec![
+        (StageCall::Connect, base, false),
+        (StageCall::MailFrom, with_from.clone(), false),
+        (StageCall::Rcpt(rcpt.to_owned()), with_from, false),
+        (StageCall::Data, full, true),
+    ]
+}
+
+#[test]
+fn no_plugin_receives_more_than_its_purpose_allows() {
+    let policy = PurposePolicy::default_policy();
+    let mut known: Vec<&str> = policy.purpose_ids().collect();
+    known.sort();
+    let mut ours = PURPOSES.to_vec();
+    ours.sort();
+    assert_eq!(known, ours, "a spy is built for each purpose of the default policy (tests/build.rs)");
+    let runtime = runtime_with(SandboxLimits {
+        deadline: Duration::from_secs(2),
+        memory_bytes: 64 << 20,
+        output: big_output(),
+        ..SandboxLimits::default()
+    });
+    let messages: Vec<CanaryMessage> = (0..MESSAGES).map(canary::message).collect();
+    let problems: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = PURPOSES
+            .iter()
+            .map(|purpose| {
+                let (runtime, messages) = (&runtime, &messages);
+                s.spawn(move || {
+                    let file = component(&format!("spy-{purpose}"));
+                    let spy = LoadedPlugin::load_file(runtime, &file).unwrap();
+                    assert_eq!(spy.manifest.purpose, *purpose);
+                    let pseudonyms = Arc::new(Pseudonymizer::derive(&[5; 32], purpose));
+                    let mut wrong = Vec::new();
+                    for (n, m) in messages.iter().enumerate() {
+                        let parsed = Arc::new(ParsedMail::parse(&m.raw));
+                        let mut headers = Vec::new();
+                        for (stage, env, data) in calls(m, &format!("{}@acme.test", m.rcpt_local)) {
+                            let input = CallInput {
+                                envelope: Arc::new(env),
+                                message: data.then(|| parsed.clone()),
+                                grant: spy.grant,
+                                pseudonyms: pseudonyms.clone(),
+                                config: Arc::from(""),
+                                limits: Default::default(),
+                            };
+                            let out = spy.call(&stage, &input).unwrap_or_else(|e| panic!("{purpose} #{n}: {e}"));
+                            headers.extend(out.verdict.headers);
+                        }
+                        wrong.extend(check(&dump_of(&headers), m, &spy.grant, &pseudonyms, &format!("{purpose} #{n}")));
+                    }
+                    wrong
+                })
+            })
+            .collect();
+        runs.into_iter().flat_map(|r| r.join().unwrap()).collect()
+    });
+    assert!(problems.is_empty(), "{} problems, first: {:#?}", problems.len(), &problems[..problems.len().min(20)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_smtp_a_tenant_tightened_grant_is_what_the_spy_gets() {
+    let config = server_toml("")
+        + &tenant_toml("acme", "acme.test", &[("spy", "spam-filtering")])
+        + "[tenant.tighten.spy]\nnetwork = \"domain\"\ncontent = \"redacted\"\nattachment-content = \"withheld\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut relay = TestRelay::start_tuned(dir, &config, &["spy-spam-filtering"], |c| {
+        c.plugins.sandbox.output = big_output();
+    })
+    .await;
+    let key = relay.relay.chains.keys.tenant("acme").unwrap();
+    let pseudonyms = key.pseudonymizer("spam-filtering");
+    let policy = PurposePolicy::default_policy();
+    let all = Category::ALL.into_iter().collect();
+    let tightened = relay.relay.config.tenants[0].tighten["spy"].clone();
+    let grant = Grant::for_purpose(&policy, "spam-filtering", all).unwrap().tighten(&tightened);
+    assert_eq!(grant.form(Category::Network), Form::Domain);
+    let mut c = relay.client().await;
+    let mut checked = 0;
+    for n in (0..MESSAGES).step_by(50) {
+        let m = canary::message(n);
+        let rcpt = format!("{}@acme.test", m.rcpt_local);
+        c.send_message(&m.mail_from, &[&rcpt], &m.raw).await.assert_code(250, "2.0.0");
+        let delivered = relay.delivered("acme").pop().unwrap();
+        let head = &delivered[..delivered.windows(4).position(|w| w == b"\r\n\r\n").unwrap()];
+        let headers: Vec<(String, String)> = String::from_utf8_lossy(head)
+            .split("\r\n")
+            .filter_map(|l| l.split_once(": "))
+            .filter(|(k, _)| k.starts_with("X-Spy-"))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert!(!headers.is_empty(), "the spy's report is in the delivered message");
+        // The relay is the client here: the envelope canaries come from our session.
+        let m = CanaryMessage { client_ip: "127.0.0.1".parse().unwrap(), helo: "client.test".into(), ..m };
+        let wrong = check(&dump_of(&headers), &m, &grant, &pseudonyms, &format!("smtp #{n}"));
+        let wrong: Vec<String> =
+            wrong.into_iter().filter(|w| !w.contains("should arrive as \"127.0.0.0/24\"")).collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        checked += 1;
+        std::fs::remove_dir_all(relay.data_dir().join("maildir/acme/new")).unwrap();
+    }
+    assert_eq!(checked, MESSAGES / 50);
+    relay.stop().await;
+}
