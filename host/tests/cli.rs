@@ -42,6 +42,44 @@ fn check_json_is_machine_readable() {
 }
 
 #[test]
+fn check_prints_the_grant_table_a_tenant_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("mxr.toml");
+    std::fs::write(
+        &config,
+        "version = 1\n[server]\nhostname = \"mx.test\"\n\
+         [[tenant]]\nid = \"acme\"\ndomains = [\"acme.test\"]\nplugins = [\"spam-score\"]\n\
+         [tenant.authorise]\nspam-score = \"spam-filtering\"\n\
+         [tenant.tighten.spam-score]\ncontent = \"redacted\"\nemail-address = \"full\"\n\
+         [tenant.next_hop]\nkind = \"maildir\"\n\
+         [[tenant]]\nid = \"other\"\ndomains = [\"other.test\"]\nplugins = [\"spam-score\"]\n\
+         [tenant.authorise]\nspam-score = \"statistics\"\n[tenant.next_hop]\nkind = \"maildir\"\n",
+    )
+    .unwrap();
+    let spam = component("spam-score");
+    let check = |tenant: &str| {
+        let out =
+            mxr(&["plugin", "check", spam.to_str().unwrap(), "--config", config.to_str().unwrap(), "--tenant", tenant]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let acme = check("acme");
+    for line in [
+        "tenant acme: authorised for spam-filtering; it runs",
+        "content              full       redacted  (tightened)",
+        // A tenant cannot widen: the policy's pseudonym stays.
+        "email-address        pseudonym  pseudonym",
+    ] {
+        assert!(acme.contains(line), "missing {line:?} in\n{acme}");
+    }
+    let other = check("other");
+    assert!(other.contains("tenant other: authorised for statistics, not spam-filtering: it does NOT run"), "{other}");
+    let out =
+        mxr(&["plugin", "check", spam.to_str().unwrap(), "--config", config.to_str().unwrap(), "--tenant", "nobody"]);
+    assert!(!out.status.success() && text(&out.stderr).contains("no tenant \"nobody\""), "{}", text(&out.stderr));
+}
+
+#[test]
 fn check_refuses_bad_files_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("garbage.wasm");

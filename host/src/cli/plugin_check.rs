@@ -1,6 +1,11 @@
-//! `mxr plugin check FILE.wasm`: validate a plugin and print its data label.
+//! `mxr plugin check FILE.wasm [--config C --tenant T]`: validate a plugin and print
+//! its data label; with a tenant, also whether it runs for that tenant and the grant
+//! table after the tenant's tightening.
 
 use super::{PolicyArg, load_plugin};
+use mxr_host::config::Config;
+use mxr_host::privacy::{Category, Form};
+use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,21 +16,87 @@ pub struct Args {
     file: PathBuf,
     #[command(flatten)]
     policy: PolicyArg,
+    /// A relay config: its purpose policy applies (unless `--policy` is given).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// With `--config`: the tenant whose authorisation and tightening apply.
+    #[arg(long, requires = "config")]
+    tenant: Option<String>,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
 }
 
+/// What a plugin gets for one tenant.
+#[derive(Serialize)]
+struct TenantGrant {
+    tenant: String,
+    /// The purpose the tenant authorised for this plugin, if any.
+    authorised: Option<String>,
+    /// True when the plugin runs for the tenant (authorised for its declared purpose).
+    runs: bool,
+    /// Category → (policy form, form after the tenant's tightening).
+    grant: Vec<(Category, Form, Form)>,
+}
+
 /// Loads the plugin exactly as the relay would; a refusal exits 1 with the reason.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+    let config = match &args.config {
+        Some(path) => Some(Config::load(path).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?.0),
+        None => None,
+    };
+    if args.policy.policy.is_none() {
+        args.policy.policy = config.as_ref().and_then(|c| c.plugins.policy.clone());
+    }
     let Some((_runtime, plugin)) = load_plugin(&args.policy, &args.file)? else {
         return Ok(ExitCode::FAILURE);
     };
     let label = super::view_report::DataLabel::of(&plugin);
+    let tenant = match (&config, &args.tenant) {
+        (Some(config), Some(id)) => {
+            let Some(t) = config.tenants.iter().find(|t| &t.id == id) else {
+                anyhow::bail!("no tenant {id:?} in the config");
+            };
+            let name = &plugin.manifest.name;
+            let tightened = t.tighten.get(name).map_or(plugin.grant, |o| plugin.grant.tighten(o));
+            let authorised = t.authorise.get(name).cloned();
+            Some(TenantGrant {
+                tenant: id.clone(),
+                runs: authorised.as_deref() == Some(plugin.manifest.purpose.as_str()) && t.plugins.contains(name),
+                authorised,
+                grant: Category::ALL.into_iter().map(|c| (c, plugin.grant.form(c), tightened.form(c))).collect(),
+            })
+        }
+        _ => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&label)?);
-    } else {
-        print!("{label}");
+        let mut json = serde_json::to_value(&label)?;
+        if let Some(t) = &tenant {
+            json["tenant"] = serde_json::to_value(t)?;
+        }
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{label}");
+    if let Some(t) = tenant {
+        print_tenant(&t, &plugin.manifest.purpose);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_tenant(t: &TenantGrant, purpose: &str) {
+    println!();
+    match (&t.authorised, t.runs) {
+        (_, true) => println!("tenant {}: authorised for {purpose}; it runs", t.tenant),
+        (Some(other), false) if other != purpose => {
+            println!("tenant {}: authorised for {other}, not {purpose}: it does NOT run", t.tenant)
+        }
+        (Some(_), false) => println!("tenant {}: authorised, but not in the tenant's chain: it does NOT run", t.tenant),
+        (None, _) => println!("tenant {}: not authorised: it does NOT run", t.tenant),
+    }
+    println!("  {:<20} {:<10} for this tenant", "category", "policy");
+    for (c, policy, tenant) in &t.grant {
+        let note = if policy != tenant { "  (tightened)" } else { "" };
+        println!("  {:<20} {:<10} {}{note}", c.name(), policy.name(), tenant.name());
+    }
 }
