@@ -90,8 +90,13 @@ CF
     sleep 1
 }
 
+# start_mxr [POLICY_FILE]: mxr on a fresh data dir, with the default purpose policy
+# or the given one.
 start_mxr() {
     local d="$W/mxr"
+    local policy_line=""
+    if [ -n "${1:-}" ]; then policy_line="policy = \"$1\""; fi
+    rm -rf "$d"
     mkdir -p "$d/plugins"
     for p in spam_score attachment_guard sender_policy; do cp "target/wasm32-wasip2/release/$p.wasm" "$d/plugins/"; done
     cat > "$W/mxr.toml" <<CF
@@ -102,6 +107,8 @@ data_dir = "$d"
 region = "nl"
 [server.limits]
 max_connections = 2000
+[plugins]
+$policy_line
 [[tenant]]
 id = "bench"
 domains = ["bench.test"]
@@ -131,6 +138,19 @@ for size in 4096 65536; do
     p=$(rate "$PF_PORT" "$size")
     m=$(rate "$MXR_PORT" "$size")
     printf '%-6s %10s %10s %10s %11.2fx %11.0f%%\n' "$((size / 1024))KB" "$c" "$p" "$m" "$(echo "$m / $p" | bc -l)" "$(echo "100 * $m / $c" | bc -l)"
+done
+
+# What purpose limitation costs: the same mxr with a policy that gives every purpose
+# every category in full (nothing to detect, nothing to redact), same run.
+declare -A enforced
+for size in 4096 65536; do enforced[$size]=$(rate "$MXR_PORT" "$size"); done
+kill "$MXR_PID"; wait "$MXR_PID" 2>/dev/null || true
+start_mxr "$PWD/bench/policy-all-full.toml"
+echo "purpose limitation: default policy vs every grant full (msg/s):"
+printf '%-6s %10s %10s %10s\n' size policy all-full cost
+for size in 4096 65536; do
+    f=$(rate "$MXR_PORT" "$size")
+    printf '%-6s %10s %10s %9.0f%%\n' "$((size / 1024))KB" "${enforced[$size]}" "$f" "$(echo "100 * (1 - ${enforced[$size]} / $f)" | bc -l)"
 done
 
 # Peak memory with 1,000 concurrent sessions (each greeted and EHLO'd, then held).

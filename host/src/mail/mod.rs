@@ -4,9 +4,11 @@
 pub mod date;
 pub mod header_kind;
 
+use crate::privacy::detect::{Detector, Span};
 use mail_parser::{MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 /// The SMTP envelope of one transaction, as the relay received it.
 #[derive(Clone, Debug, Default)]
@@ -56,6 +58,10 @@ pub struct ParsedMail {
     text: Option<String>,
     html: Option<String>,
     attachments: Vec<AttachmentEntry>,
+    /// The personal data found in the text and HTML bodies, found once per message
+    /// however many plugins read them (what is found does not depend on the grant).
+    text_spans: OnceLock<Vec<Span>>,
+    html_spans: OnceLock<Vec<Span>>,
 }
 
 impl ParsedMail {
@@ -119,6 +125,8 @@ impl ParsedMail {
             text,
             html,
             attachments,
+            text_spans: OnceLock::new(),
+            html_spans: OnceLock::new(),
         }
     }
 
@@ -134,6 +142,8 @@ impl ParsedMail {
             text: None,
             html: None,
             attachments: vec![],
+            text_spans: OnceLock::new(),
+            html_spans: OnceLock::new(),
         }
     }
 
@@ -180,6 +190,14 @@ impl ParsedMail {
     /// Attachments.
     pub fn attachments(&self) -> &[AttachmentEntry] {
         &self.attachments
+    }
+    /// The personal data in the text bodies, detected on first use.
+    pub fn text_spans(&self, detector: &dyn Detector) -> &[Span] {
+        self.text_spans.get_or_init(|| self.text.as_deref().map_or_else(Vec::new, |t| detector.detect(t)))
+    }
+    /// The personal data in the HTML bodies, detected on first use.
+    pub fn html_spans(&self, detector: &dyn Detector) -> &[Span] {
+        self.html_spans.get_or_init(|| self.html.as_deref().map_or_else(Vec::new, |t| detector.detect(t)))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::mail::{AddressEntry, ParsedMail};
 use crate::privacy::render::Shown;
 use crate::privacy::view;
 use crate::privacy::{Category, Form};
+use std::borrow::Cow;
 use std::sync::Arc;
 use wasmtime::component::Resource;
 
@@ -149,13 +150,17 @@ impl HostMessage for StoreState {
 
     fn text_body(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
         let msg = self.message()?;
-        let shown = msg.text().map_or(Shown::Withheld, |s| self.call.renderer().text(Category::Content, s));
+        let r = self.call.renderer();
+        let spans = || Cow::Borrowed(msg.text_spans(&*self.call.detector));
+        let shown = msg.text().map_or(Shown::Withheld, |s| r.text_spanned(Category::Content, s, spans));
         Ok(self.shown(Category::Content, shown))
     }
 
     fn html_body(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
         let msg = self.message()?;
-        let shown = msg.html().map_or(Shown::Withheld, |s| self.call.renderer().text(Category::Content, s));
+        let r = self.call.renderer();
+        let spans = || Cow::Borrowed(msg.html_spans(&*self.call.detector));
+        let shown = msg.html().map_or(Shown::Withheld, |s| r.text_spanned(Category::Content, s, spans));
         Ok(self.shown(Category::Content, shown))
     }
 

@@ -1,9 +1,20 @@
 //! Applying a grant to values: each function returns a value in exactly its granted form.
 
-use super::detect::Detector;
+use super::detect::{Detector, Span};
 use super::pseudonym::{domain_of, network_of};
 use super::{Category, Form, Grant, Pseudonymizer};
+use std::borrow::Cow;
 use std::net::IpAddr;
+
+/// The categories a detector finds inside text.
+const SPAN_CATEGORIES: [Category; 6] = [
+    Category::NameAddress,
+    Category::EmailAddress,
+    Category::PhoneNumber,
+    Category::Organisation,
+    Category::Conversion,
+    Category::Network,
+];
 
 /// One value as a plugin may see it (the host's side of WIT `shown`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -77,18 +88,28 @@ impl Renderer<'_> {
     /// inside is rendered span by span: each in its own category's form, or, when
     /// `base` itself is only redacted, every span as a placeholder.
     pub fn text(&self, base: Category, text: &str) -> Shown {
+        self.text_spanned(base, text, || std::borrow::Cow::Owned(self.detector.detect(text)))
+    }
+
+    /// As [`text`](Self::text), with the spans of `text` from `spans` (a cache), asked
+    /// for only when the grant needs them.
+    pub fn text_spanned<'s>(&self, base: Category, text: &str, spans: impl FnOnce() -> Cow<'s, [Span]>) -> Shown {
         let base_form = self.grant.form(base);
         if base_form == Form::Withheld {
             return Shown::Withheld;
         }
-        let spans = self.detector.detect(text);
+        // Nothing a detector could find would change form: no need to look.
+        if base_form == Form::Full && SPAN_CATEGORIES.iter().all(|c| self.grant.form(*c) == Form::Full) {
+            return Shown::Full(text.to_owned());
+        }
+        let spans = spans();
         if spans.is_empty() {
             return Shown::Full(text.to_owned());
         }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         let mut changed = false;
-        for span in spans {
+        for span in spans.iter() {
             out.push_str(&text[at..span.range.start]);
             let piece = &text[span.range.clone()];
             let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category) };
@@ -108,8 +129,8 @@ impl Renderer<'_> {
 
     fn span(&self, category: Category, form: Form, piece: &str) -> String {
         match (category, form) {
-            (_, Form::Full) => return piece.to_owned(),
-            (_, Form::Redacted | Form::Withheld) => return category.placeholder().to_owned(),
+            (_, Form::Full) => piece.to_owned(),
+            (_, Form::Redacted | Form::Withheld) => category.placeholder().to_owned(),
             (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),
             (Category::PhoneNumber, Form::Pseudonym) => self.pseudonyms.phone(piece),
             (_, Form::Pseudonym) => self.pseudonyms.token(category.name(), &piece.to_lowercase()),

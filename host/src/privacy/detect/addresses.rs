@@ -2,13 +2,14 @@
 //! the town before them, and street lines in Dutch (`Keizersgracht 123`,
 //! `Laan van Meerdervoort 45a`) and English (`221B Baker Street`).
 
-use super::{Kind, Span};
+use super::{Kind, Span, ending_at};
 use regex::Regex;
 use std::sync::LazyLock;
 
 struct Patterns {
     nl_postcode: Regex,
     uk_postcode: Regex,
+    town_at_end: Regex,
     nl_street: Regex,
     en_street: Regex,
 }
@@ -24,10 +25,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         // The letters SA, SD and SS are never issued; units and currencies are excluded
         // after matching.
         nl_postcode: Regex::new(&format!(r"\b([1-9]\d{{3}})[ \t]?([A-Z]{{2}})\b(?:[ \t,]+({WORD}(?:[ \t\-]{WORD})?))?")).unwrap(),
-        uk_postcode: Regex::new(&format!(
-            r"(?:\b({WORD})[ \t]*,?[ \t]+)?\b([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{{2}})\b"
-        ))
-        .unwrap(),
+        uk_postcode: Regex::new(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{2}\b").unwrap(),
+        town_at_end: Regex::new(&format!(r"\b({WORD})[ \t]*,?[ \t]+$")).unwrap(),
         nl_street: Regex::new(&format!(
             r"\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t]+[\p{{L}}'’.\-]+){{1,3}})[ \t]+\d{{1,4}}(?:[ \t]?[a-zA-Z]\b|[ \t]?-[ \t]?\d{{1,3}}\b|\b)"
         ))
@@ -58,11 +57,13 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             spans.push(Span::new(city.range(), Kind::Address));
         }
     }
-    for c in p.uk_postcode.captures_iter(text) {
-        if let Some(town) = c.get(1).filter(|t| !NOT_CITY.contains(&t.as_str())) {
-            spans.push(Span::new(town.range(), Kind::Address));
+    for m in p.uk_postcode.find_iter(text) {
+        if let Some(town) =
+            ending_at(text, m.start(), 40, &p.town_at_end).filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
+        {
+            spans.push(Span::new(town, Kind::Address));
         }
-        spans.push(Span::new(c.get(2).unwrap().range(), Kind::Postcode));
+        spans.push(Span::new(m.range(), Kind::Postcode));
     }
     spans.extend(p.nl_street.find_iter(text).map(|m| Span::new(m.range(), Kind::Address)));
     spans.extend(p.en_street.find_iter(text).map(|m| Span::new(m.range(), Kind::Address)));

@@ -128,6 +128,19 @@ impl Detector for PatternDetector {
     }
 }
 
+/// Where a match of `end_anchored` (a pattern ending in `$`) lies in the text just
+/// before `at`, looking back at most `window` bytes and never past a line break: the
+/// cheap way to find what precedes a rare marker, instead of trying a pattern that
+/// starts with a capitalised word at every capitalised word.
+fn ending_at(text: &str, at: usize, window: usize, end_anchored: &regex::Regex) -> Option<Range<usize>> {
+    let mut from = at.saturating_sub(window);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let from = text[from..at].rfind('\n').map_or(from, |i| from + i + 1);
+    end_anchored.captures(&text[from..at]).and_then(|c| c.get(1)).map(|m| from + m.start()..from + m.end())
+}
+
 /// Keeps the earliest, then longest, span where spans overlap; on a tie, the kind
 /// found by the more specific evidence (declaration order: a checked IBAN before a
 /// name, an organisation's legal form before a capitalised phrase).

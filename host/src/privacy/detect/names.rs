@@ -7,7 +7,7 @@
 //! angle brackets (`Jan Jansen <jan@example.nl>`). Organisations are found by
 //! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
 
-use super::{Kind, Span};
+use super::{Kind, Span, ending_at};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -25,9 +25,11 @@ struct Patterns {
     name_line: Regex,
     cue: Regex,
     strong_cue: Regex,
-    before_address: Regex,
+    address_open: Regex,
+    name_at_end: Regex,
     phrase: Regex,
     org_suffix: Regex,
+    org_words_at_end: Regex,
     org_prefix: Regex,
 }
 
@@ -51,14 +53,19 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         ))
         .unwrap(),
         // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
-        before_address: Regex::new(&format!(r"({name})[ \t]*<[^<>@\s]+@")).unwrap(),
+        address_open: Regex::new(r"<[^<>@\s]+@").unwrap(),
+        name_at_end: Regex::new(&format!(r"({name})[ \t]*$")).unwrap(),
         strong_cue: Regex::new(&format!(
             r"(?:\b(?i:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?i:t\.n\.v\.))[ \t]+({name})"
         ))
         .unwrap(),
         phrase: Regex::new(&format!(r"\b{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}")).unwrap(),
-        org_suffix: Regex::new(&format!(
-            r"\b(?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}}[ \t]+(?:B\.V\.|BV|N\.V\.|NV|Ltd\.?|Limited|Inc\.?|LLC|GmbH|plc|PLC|V\.O\.F\.|VOF|Holding|Group|Groep|& Co\.?|& Partners)"
+        org_suffix: Regex::new(
+            r"[ \t](?:B\.V\.|BV|N\.V\.|NV|Ltd\.?|Limited|Inc\.?|LLC|GmbH|plc|PLC|V\.O\.F\.|VOF|Holding|Group|Groep|& Co\.?|& Partners)",
+        )
+        .unwrap(),
+        org_words_at_end: Regex::new(&format!(
+            r"\b((?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}})$"
         ))
         .unwrap(),
         org_prefix: Regex::new(&format!(
@@ -114,18 +121,23 @@ const NOT_NAMES: [&str; 34] = [
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
     for c in p.greeting.captures_iter(text) {
-        push_name(spans, c.get(1).unwrap());
+        push_name_range(spans, text, c.get(1).unwrap().range());
     }
     for c in p.closing.captures_iter(text) {
         let line = c.get(1).unwrap();
         let trimmed = line.as_str().trim_end();
         if p.name_line.is_match(trimmed) {
-            push_name(spans, line);
+            push_name_range(spans, text, line.range());
         }
     }
     let cues = p.cue.captures_iter(text).chain(p.strong_cue.captures_iter(text));
-    for c in cues.chain(p.before_address.captures_iter(text)) {
-        push_name(spans, c.get(1).unwrap());
+    for c in cues {
+        push_name_range(spans, text, c.get(1).unwrap().range());
+    }
+    for m in p.address_open.find_iter(text) {
+        if let Some(r) = ending_at(text, m.start(), 120, &p.name_at_end) {
+            push_name_range(spans, text, r);
+        }
     }
     for m in p.phrase.find_iter(text) {
         // The name starts at the first known first name ("Ask Daniel" is "Daniel").
@@ -138,14 +150,18 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             at += word.len() + 1;
         }
     }
-    spans.extend(p.org_suffix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
+    for m in p.org_suffix.find_iter(text) {
+        if let Some(r) = ending_at(text, m.start(), 160, &p.org_words_at_end) {
+            spans.push(Span::new(r.start..m.end(), Kind::Organisation));
+        }
+    }
     spans.extend(p.org_prefix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
 }
 
-fn push_name(spans: &mut Vec<Span>, m: regex::Match) {
-    let name = m.as_str().trim_end();
+fn push_name_range(spans: &mut Vec<Span>, text: &str, range: std::ops::Range<usize>) {
+    let name = text[range.clone()].trim_end();
     if name.is_empty() || NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
         return;
     }
-    spans.push(Span::new(m.start()..m.start() + name.len(), Kind::Name));
+    spans.push(Span::new(range.start..range.start + name.len(), Kind::Name));
 }

@@ -89,7 +89,12 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 /// True when the number follows a word that makes it a reference, not a phone number
 /// ("order 0012345678", "factuurnummer 0123456789", "#0012345678").
 fn after_reference_word(text: &str, at: usize) -> bool {
-    let before = text[..at].trim_end_matches([' ', ':', '.']).to_lowercase();
+    // Only the few words before matter; never look further back (keeps detection linear).
+    let mut from = at.saturating_sub(24);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = text[from..at].trim_end_matches([' ', ':', '.']).to_lowercase();
     before.ends_with('#')
         || [
             "order",
