@@ -242,7 +242,7 @@ impl Config {
     /// The tenant owning a domain (case-insensitive).
     pub fn tenant_for_domain(&self, domain: &str) -> Option<&Arc<Tenant>> {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        self.tenants.iter().find(|t| t.domains.iter().any(|d| d == domain))
+        self.tenants.iter().find(|t| t.domains.contains(&domain))
     }
 
     /// The settings of a plugin (defaults when the config names none).
