@@ -94,7 +94,11 @@ impl ParsedMail {
             (!parts.is_empty()).then(|| parts.join("\n"))
         };
         let text = joined(msg.text_body_count(), &|i| msg.body_text(i).map(|c| c.into_owned()));
-        let html = joined(msg.html_body_count(), &|i| msg.body_html(i).map(|c| c.into_owned()));
+        // Only real HTML parts: mail-parser would otherwise render plain text as HTML,
+        // and every filter reading both bodies would get (and scan) the text twice.
+        let html = joined(msg.html_body_count(), &|i| {
+            msg.html_part(i as u32).filter(|p| p.is_text_html()).and_then(|_| msg.body_html(i)).map(|c| c.into_owned())
+        });
         let attachments = msg
             .attachments()
             .map(|part| {

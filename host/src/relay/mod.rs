@@ -117,6 +117,10 @@ impl Relay {
             move |e| RelayError::Io(what, e)
         };
         std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+        #[cfg(feature = "unenforced-baseline")]
+        tracing::error!(
+            "built with unenforced-baseline: every plugin gets every category in full; for benchmarks only"
+        );
         std::fs::create_dir_all(&config.plugins.dir).map_err(io(&config.plugins.dir))?;
         let policy = match &config.plugins.policy {
             Some(p) => PurposePolicy::load(p)?,
