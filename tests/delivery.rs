@@ -39,6 +39,32 @@ async fn delivers_to_the_next_hop_byte_identical() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_to_the_next_hop_are_reused_and_a_stale_one_is_replaced() {
+    use std::sync::atomic::Ordering;
+    let sink = Sink::start(None).await;
+    let relay = TestRelay::start(&config(sink.addr, "none", None), &[]).await;
+    let mut c = relay.client().await;
+    const MESSAGES: usize = 6;
+    for n in 0..MESSAGES {
+        c.send_message("ann@sender.test", &[&format!("u{n}@acme.test")], MSG).await.assert_code(250, "2.0.0");
+        sink.wait_for(n + 1).await;
+    }
+    assert_eq!(sink.connections.load(Ordering::SeqCst), 1, "one session carried every message");
+    // The next hop now hangs up after each message: a reused session is found closed
+    // before MAIL FROM is answered, and the copy goes over a new one, not deferred.
+    sink.hang_up.store(true, Ordering::SeqCst);
+    for n in MESSAGES..MESSAGES + 3 {
+        c.send_message("ann@sender.test", &[&format!("u{n}@acme.test")], MSG).await.assert_code(250, "2.0.0");
+        sink.wait_for(n + 1).await;
+    }
+    relay.wait_for_delivery();
+    assert_eq!(sink.accepted.lock().unwrap().len(), MESSAGES + 3, "each message exactly once");
+    // The first of the three still went over the long session (the hang-up follows
+    // it); each later one found its session closed and opened a new one.
+    assert_eq!(sink.connections.load(Ordering::SeqCst), 3, "a new session for each message after a hang-up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_4xx_is_retried_and_delivered_later() {
     let sink = Sink::start(None).await;
     let relay = TestRelay::start(&config(sink.addr, "none", None), &[]).await;

@@ -3,6 +3,7 @@
 //! anyone else 250. It offers PIPELINING and no STARTTLS.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -28,6 +29,12 @@ pub struct Sink {
     pub asked: Arc<Mutex<Vec<String>>>,
     /// When true, `defer…` recipients are accepted too.
     pub relent: Arc<Mutex<bool>>,
+    /// Connections accepted so far.
+    pub connections: Arc<AtomicUsize>,
+    /// When true, the sink hangs up right after each message, without a word (as a
+    /// server does whose idle timer ran out), so a client reusing the session finds it
+    /// closed.
+    pub hang_up: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -45,16 +52,20 @@ impl Sink {
         let accepted: Arc<Mutex<Vec<Accepted>>> = Arc::default();
         let asked: Arc<Mutex<Vec<String>>> = Arc::default();
         let relent = Arc::new(Mutex::new(false));
+        let (connections, hang_up) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
         let state = (Arc::clone(&accepted), Arc::clone(&asked), Arc::clone(&relent));
+        let (counter, hang) = (connections.clone(), hang_up.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
                 let (accepted, asked, relent) = (state.0.clone(), state.1.clone(), state.2.clone());
+                let hang = hang.clone();
                 tokio::spawn(async move {
-                    let _ = serve(stream, accepted, asked, relent).await;
+                    let _ = serve(stream, accepted, asked, relent, hang).await;
                 });
             }
         });
-        Sink { addr, accepted, asked, relent, task }
+        Sink { addr, accepted, asked, relent, connections, hang_up, task }
     }
 
     /// Waits (a liveness bound) until `n` messages were accepted; returns them.
@@ -76,6 +87,7 @@ async fn serve(
     accepted: Arc<Mutex<Vec<Accepted>>>,
     asked: Arc<Mutex<Vec<String>>>,
     relent: Arc<Mutex<bool>>,
+    hang_up: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut r = BufReader::new(r);
@@ -122,7 +134,11 @@ async fn serve(
             let data = String::from_utf8_lossy(&body).replace("\r\n..", "\r\n.").into_bytes();
             let data = if data.starts_with(b"..") { data[1..].to_vec() } else { data };
             accepted.lock().unwrap().push(Accepted { from: from.clone(), rcpts: rcpts.clone(), data });
-            b"250 2.0.0 queued\r\n"
+            w.write_all(b"250 2.0.0 queued\r\n").await?;
+            if hang_up.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            continue;
         } else if upper.starts_with("QUIT") {
             w.write_all(b"221 2.0.0 bye\r\n").await?;
             return Ok(());

@@ -77,6 +77,8 @@ impl Queue {
                     roots: Arc::new(roots),
                     helo: config.hostname.clone(),
                     slots: destination_slots(&mut slots, host, *port),
+                    // Per tenant, never shared: another tenant's TLS mode or roots may differ.
+                    pool: smtp_out::ConnectionPool::default(),
                 };
                 routes.insert(t.id.clone(), route);
             }
@@ -95,6 +97,7 @@ impl Queue {
                 roots: Arc::new(smtp_out::web_roots()),
                 helo: config.hostname.clone(),
                 slots: destination_slots(&mut slots, host, *port),
+                pool: smtp_out::ConnectionPool::default(),
             };
             routes.insert(super::bounce::BOUNCE_TENANT.to_owned(), route);
         }
@@ -146,10 +149,12 @@ async fn deliver_forever(
 }
 
 /// Picks up spool files the queue does not know (put there by `mxr quarantine
-/// release`), and turns a flush marker into an immediate retry of everything waiting.
+/// release`), turns a flush marker into an immediate retry of everything waiting, and
+/// closes outbound sessions idle for too long.
 async fn rescan_forever(d: Arc<Deliverer>) {
     loop {
         tokio::time::sleep(RESCAN).await;
+        d.routes.values().for_each(|r| r.pool.close_expired());
         let flush = d.spool.dir().join(FLUSH_MARKER);
         if std::fs::remove_file(&flush).is_ok() {
             tracing::info!("queue flush requested");

@@ -1,12 +1,18 @@
 //! The outbound SMTP client: one delivery attempt of one copy to a tenant's next hop,
 //! with STARTTLS per the tenant's TLS mode, PIPELINING when offered, and a result per
 //! recipient (delivered, deferred on 4xx, failed on 5xx).
+//!
+//! Connections are pooled per destination: after a transaction the session stays open
+//! (no QUIT) and the next copy for the same next hop reuses it, skipping the connect,
+//! greeting, EHLO and TLS handshake. An idle session is closed after [`IDLE_TIME`]. A
+//! reused session the server has meanwhile closed fails before MAIL FROM is answered,
+//! and that copy is sent again over a fresh connection: nothing was accepted yet.
 
 use crate::config::TlsMode;
 use rustls::RootCertStore;
 use rustls_pki_types::ServerName;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -48,6 +54,54 @@ pub struct Route {
     pub helo: String,
     /// Connections to this destination at once.
     pub slots: Arc<tokio::sync::Semaphore>,
+    /// Idle sessions to this destination, for reuse.
+    pub pool: ConnectionPool,
+}
+
+/// How long an idle session to a next hop is kept for reuse.
+pub const IDLE_TIME: Duration = Duration::from_secs(10);
+
+struct Idle {
+    session: Session,
+    pipelining: bool,
+    since: Instant,
+}
+
+/// Open sessions to one destination, waiting for the next copy.
+#[derive(Clone, Default)]
+pub struct ConnectionPool(Arc<Mutex<Vec<Idle>>>);
+
+impl ConnectionPool {
+    fn take(&self) -> Option<Idle> {
+        let mut idle = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        idle.retain(|i| i.since.elapsed() < IDLE_TIME);
+        idle.pop()
+    }
+
+    fn put(&self, session: Session, pipelining: bool) {
+        let mut idle = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < PER_DESTINATION {
+            idle.push(Idle { session, pipelining, since: Instant::now() });
+        }
+    }
+
+    /// Closes sessions idle for longer than [`IDLE_TIME`].
+    pub fn close_expired(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|i| i.since.elapsed() < IDLE_TIME);
+    }
+
+    /// Sessions waiting for reuse.
+    pub fn idle(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// Why a transaction stopped.
+enum TxError {
+    /// Before MAIL FROM was answered: nothing was accepted, a reused session was stale.
+    BeforeMail(String),
+    /// Later: the recipients are deferred.
+    During(String),
 }
 
 /// Connections one destination gets at once.
@@ -110,13 +164,42 @@ impl Session {
 /// wrong before the recipients are answered defers them all.
 pub async fn deliver(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> Vec<RcptResult> {
     let _slot = route.slots.acquire().await;
-    match attempt(route, from, rcpts, message).await {
+    let reused = match route.pool.take() {
+        Some(mut idle) => match transaction(&mut idle.session, idle.pipelining, from, rcpts, message).await {
+            Ok(results) => {
+                route.pool.put(idle.session, idle.pipelining);
+                Some(Ok(results))
+            }
+            Err(TxError::During(why)) => Some(Err(why)),
+            Err(TxError::BeforeMail(_)) => None, // closed while idle: start afresh
+        },
+        None => None,
+    };
+    let outcome = match reused {
+        Some(outcome) => outcome,
+        None => fresh(route, from, rcpts, message).await,
+    };
+    match outcome {
         Ok(results) => results,
         Err(why) => rcpts.iter().map(|_| RcptResult::Deferred(why.clone())).collect(),
     }
 }
 
-async fn attempt(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> Result<Vec<RcptResult>, String> {
+/// A transaction over a new connection, which joins the pool afterwards.
+async fn fresh(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> Result<Vec<RcptResult>, String> {
+    let (mut session, pipelining) = connect(route).await?;
+    match transaction(&mut session, pipelining, from, rcpts, message).await {
+        Ok(results) => {
+            route.pool.put(session, pipelining);
+            Ok(results)
+        }
+        Err(TxError::BeforeMail(why) | TxError::During(why)) => Err(why),
+    }
+}
+
+/// Connects, reads the greeting, says EHLO and does STARTTLS as the route's TLS mode
+/// asks; returns the session and whether it offers PIPELINING.
+async fn connect(route: &Route) -> Result<(Session, bool), String> {
     let tcp = tokio::time::timeout(Duration::from_secs(30), TcpStream::connect((route.host.as_str(), route.port)))
         .await
         .map_err(|_| format!("connecting to {}:{} timed out", route.host, route.port))?
@@ -144,21 +227,34 @@ async fn attempt(route: &Route, from: &str, rcpts: &[String], message: &[u8]) ->
     } else if route.tls == TlsMode::Required {
         return Err(format!("{} does not offer STARTTLS and this tenant requires TLS", route.host));
     }
-    let pipelining = offers(&ehlo, "PIPELINING");
+    Ok((s, offers(&ehlo, "PIPELINING")))
+}
+
+/// One mail transaction on an open session, which is left ready for the next one.
+async fn transaction(
+    s: &mut Session,
+    pipelining: bool,
+    from: &str,
+    rcpts: &[String],
+    message: &[u8],
+) -> Result<Vec<RcptResult>, TxError> {
+    let early = TxError::BeforeMail;
     let mut batch = format!("MAIL FROM:<{from}>\r\n");
     for r in rcpts {
         batch.push_str(&format!("RCPT TO:<{r}>\r\n"));
     }
     batch.push_str("DATA\r\n");
     let mut replies = Vec::new();
+    let late = TxError::During;
     if pipelining {
-        s.send(batch.as_bytes()).await?;
-        for _ in 0..rcpts.len() + 2 {
-            replies.push(s.reply().await?);
+        s.send(batch.as_bytes()).await.map_err(early)?;
+        replies.push(s.reply().await.map_err(early)?);
+        for _ in 0..rcpts.len() + 1 {
+            replies.push(s.reply().await.map_err(late)?);
         }
     } else {
         for line in batch.lines() {
-            let r = s.command(line).await?;
+            let r = s.command(line).await.map_err(if replies.is_empty() { early } else { late })?;
             let stop = replies.is_empty() && r.code >= 400;
             replies.push(r);
             if stop {
@@ -173,15 +269,15 @@ async fn attempt(route: &Route, from: &str, rcpts: &[String], message: &[u8]) ->
     let mut results: Vec<RcptResult> = replies[1..=rcpts.len()].iter().map(classify).collect();
     let data = &replies[rcpts.len() + 1];
     if !results.iter().any(|r| *r == RcptResult::Delivered) {
-        let _ = s.command(if data.code == 354 { "." } else { "RSET" }).await;
+        s.command(if data.code == 354 { "." } else { "RSET" }).await.map_err(late)?;
         return Ok(results);
     }
     if data.code != 354 {
+        s.command("RSET").await.map_err(late)?;
         return Ok(all(rcpts, data));
     }
-    s.send(&crate::smtp::data::dot_stuff(message)).await?;
-    let end = s.reply().await?;
-    let _ = s.command("QUIT").await;
+    s.send(&crate::smtp::data::dot_stuff(message)).await.map_err(late)?;
+    let end = s.reply().await.map_err(late)?;
     if end.code >= 400 {
         for r in results.iter_mut().filter(|r| **r == RcptResult::Delivered) {
             *r = classify(&end);
