@@ -110,6 +110,35 @@ async fn a_5xx_bounces_to_the_sender_with_a_delivery_status_report() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_refused_at_data_beside_an_accepted_one_is_bounced() {
+    let bounces = Sink::start(None).await;
+    let config = server_toml("")
+        + "[plugin.verdicts]\nconfig = \"data = reject\"\n"
+        + &format!("[queue]\nbounce_relay = \"{}\"\n", bounces.addr)
+        + &tenant_toml("strict", "strict.test", &[("verdicts", "spam-filtering")])
+        + &tenant_toml("open", "open.test", &[]);
+    let mut relay = TestRelay::start(&config, &["verdicts"]).await;
+    let mut c = relay.client().await;
+    // One copy accepted, so the client gets 250 and only a report can tell it.
+    c.send_message("ann@sender.test", &["a@strict.test", "b@open.test"], MSG).await.assert_code(250, "2.0.0");
+    assert_eq!(relay.delivered("open").len(), 1);
+    assert!(relay.delivered("strict").is_empty());
+    let dsn = &bounces.wait_for(1).await[0];
+    assert_eq!((dsn.from.as_str(), dsn.rcpts.clone()), ("", vec!["ann@sender.test".to_owned()]));
+    let text = String::from_utf8_lossy(&dsn.data);
+    for want in ["multipart/report", "Final-Recipient: rfc822; a@strict.test", "Status: 5.7.1", "Rejected at data"] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    assert!(!text.contains("b@open.test"), "only the refused copy's recipients are reported");
+    // The null sender gets none.
+    c.send_message("", &["a@strict.test", "b@open.test"], MSG).await.assert_code(250, "2.0.0");
+    // A spooled bounce would hold the spool until delivered to the sink.
+    relay.wait_for_delivery();
+    assert_eq!(bounces.accepted.lock().unwrap().len(), 1, "no bounce to the null sender");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_null_sender_gets_no_bounce() {
     let (next_hop, bounces) = (Sink::start(None).await, Sink::start(None).await);
     let relay = TestRelay::start(&config(next_hop.addr, "none", Some(bounces.addr)), &[]).await;

@@ -117,6 +117,23 @@ impl Queue {
         let _ = d.again.send(env.queue_id.clone());
         Ok(())
     }
+
+    /// Spools and queues the bounce owed to the sender of a copy refused after DATA
+    /// while other copies of the same message were accepted (the client got `250`, so
+    /// only a report can tell it). Nothing for the null sender.
+    pub fn bounce_refused(&self, env: &SpoolEnvelope, message: &[u8], failed: &[(String, String)]) {
+        let d = &self.deliverer;
+        let super::bounce::Bounce::Spool(dsn_env, dsn) = super::bounce::owed(&d.config, env, message, failed) else {
+            return;
+        };
+        if !d.routes.contains_key(super::bounce::BOUNCE_TENANT) {
+            tracing::warn!(queue_id = %env.queue_id, "a bounce is owed but no queue.bounce_relay is configured; it is not sent");
+            return;
+        }
+        if let Err(e) = self.accept(&dsn_env, &[&dsn]) {
+            tracing::error!(queue_id = %env.queue_id, error = %e, "cannot spool a bounce");
+        }
+    }
 }
 
 async fn deliver_forever(

@@ -150,6 +150,7 @@ impl Transaction {
     pub fn finish(self, relay: &Relay, raw: &[u8], tls: bool) -> (Reply, Vec<CopyOutcome>) {
         let message = Arc::new(ParsedMail::parse(raw));
         let mut outcomes = Vec::new();
+        let mut refused_copies = Vec::new();
         for mut copy in self.copies.into_iter().filter(|c| !c.rcpts.is_empty()) {
             let qid = copy.queue_id.clone();
             let _span = tracing::info_span!("copy", tenant = %copy.tenant.id, queue_id = %qid).entered();
@@ -161,9 +162,16 @@ impl Transaction {
             // The kind and code only: a plugin's reply text may carry what it was shown.
             let (kind, code) = outcome.summary();
             tracing::info!(rcpts = copy.rcpts.len(), score = copy.score, outcome = kind, code, "copy done");
+            if let CopyOutcome::Refused(r) = &outcome {
+                refused_copies.push((qid.clone(), copy.rcpts.clone(), r.clone()));
+            }
             outcomes.push(outcome);
         }
-        (reply_for(&outcomes, &self.id), outcomes)
+        let reply = reply_for(&outcomes, &self.id);
+        if reply.code == 250 {
+            bounce_refused(relay, &self.envelope, &refused_copies, raw);
+        }
+        (reply, outcomes)
     }
 }
 
@@ -212,6 +220,26 @@ fn conclude(relay: &Relay, copy: &TenantCopy, env: &Envelope, qid: &str, raw: &[
     }
 }
 
+/// Copies refused while the transaction as a whole got `250`: their senders learn it
+/// from a bounce, since SMTP has no per-recipient answer after DATA.
+fn bounce_refused(relay: &Relay, envelope: &Envelope, refused: &[(String, Vec<String>, Reply)], raw: &[u8]) {
+    let received = SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    for (qid, rcpts, reply) in refused {
+        let env = SpoolEnvelope {
+            tenant: String::new(),
+            queue_id: qid.clone(),
+            mail_from: envelope.mail_from.clone().unwrap_or_default(),
+            rcpts: rcpts.clone(),
+            received,
+            attempts: 0,
+        };
+        let enhanced = reply.enhanced.as_deref().unwrap_or(if reply.code >= 500 { "5.0.0" } else { "4.0.0" });
+        let why = format!("{} {enhanced} {}", reply.code, reply.lines.join(" "));
+        let failed: Vec<(String, String)> = rcpts.iter().map(|r| (r.clone(), why.clone())).collect();
+        relay.queue.bounce_refused(&env, raw, &failed);
+    }
+}
+
 /// The one reply a transaction gets. Any accepted copy makes it 250; otherwise the
 /// first refusal, a temporary one preferred (the sender retries only temporaries).
 fn reply_for(outcomes: &[CopyOutcome], id: &str) -> Reply {
@@ -219,7 +247,7 @@ fn reply_for(outcomes: &[CopyOutcome], id: &str) -> Reply {
         outcomes.iter().filter_map(|o| if let CopyOutcome::Refused(r) = o { Some(r) } else { None }).collect();
     if refused.len() < outcomes.len() {
         if !refused.is_empty() {
-            tracing::warn!(transaction = %id, refused = refused.len(), "some copies refused after others were accepted; those senders are owed a bounce");
+            tracing::warn!(transaction = %id, refused = refused.len(), "some copies refused after others were accepted; their sender gets a bounce");
         }
         return Reply::owned(250, "2.0.0".into(), format!("Ok: queued as {id}"));
     }
