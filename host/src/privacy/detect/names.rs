@@ -38,11 +38,11 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let title = r"(?:(?i:mr|mrs|ms|miss|dr|prof|sir|dhr|mevr|mw)\.?|(?i:heer|mevrouw|meneer|de heer))";
     Patterns {
         greeting: Regex::new(&format!(
-            r"(?m)^[ \t>]*{TAGS}[ \t]*(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)|beste|hallo|hoi|dag|geachte|lieve|goedemorgen|goedemiddag)[ \t]+(?:{title}[ \t]+)?({name})[ \t]*[,!:]?[ \t]*{TAGS}[ \t]*\r?$"
+            r"^[ \t>]*{TAGS}[ \t]*(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)|beste|hallo|hoi|dag|geachte|lieve|goedemorgen|goedemiddag)[ \t]+(?:{title}[ \t]+)?({name})[ \t]*[,!:]?[ \t]*{TAGS}[ \t]*\r?\n?$"
         ))
         .unwrap(),
         closing: Regex::new(&format!(
-            r"(?im)^[ \t>]*{TAGS}[ \t]*(?:kind regards|best regards|warm regards|regards|best wishes|all the best|best|thanks|thank you|many thanks|cheers|sincerely|yours sincerely|yours faithfully|yours truly|met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|hartelijke groet(?:en)?|met hartelijke groet(?:en)?|groet(?:en|jes)?|mvg|m\.vr\.gr\.|alvast bedankt|bedankt|dank je wel|dank u wel)[ \t]*[,.!]?[ \t]*{TAGS}[ \t]*\r?\n(?:[ \t>]*{TAGS}[ \t]*\r?\n)?[ \t>]*{TAGS}[ \t]*([^\r\n<]+)"
+            r"(?i)^[ \t>]*{TAGS}[ \t]*(?:kind regards|best regards|warm regards|regards|best wishes|all the best|best|thanks|thank you|many thanks|cheers|sincerely|yours sincerely|yours faithfully|yours truly|met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|hartelijke groet(?:en)?|met hartelijke groet(?:en)?|groet(?:en|jes)?|mvg|m\.vr\.gr\.|alvast bedankt|bedankt|dank je wel|dank u wel)[ \t]*[,.!]?[ \t]*{TAGS}[ \t]*\r?\n(?:[ \t>]*{TAGS}[ \t]*\r?\n)?[ \t>]*{TAGS}[ \t]*([^\r\n<]+)"
         ))
         .unwrap(),
         name_line: Regex::new(&format!(r"^{name}$")).unwrap(),
@@ -117,17 +117,86 @@ const NOT_NAMES: [&str; 34] = [
     "Team Support",
 ];
 
+/// First words of the greetings the greeting pattern knows, lower-case.
+const GREETING_WORDS: [&str; 13] = [
+    "dear",
+    "hi",
+    "hello",
+    "hey",
+    "good",
+    "beste",
+    "hallo",
+    "hoi",
+    "dag",
+    "geachte",
+    "lieve",
+    "goedemorgen",
+    "goedemiddag",
+];
+
+/// First words of the closings the closing pattern knows, lower-case.
+const CLOSING_WORDS: [&str; 22] = [
+    "kind",
+    "best",
+    "warm",
+    "regards",
+    "all",
+    "thanks",
+    "thank",
+    "many",
+    "cheers",
+    "sincerely",
+    "yours",
+    "met",
+    "vriendelijke",
+    "hartelijke",
+    "groet",
+    "groeten",
+    "groetjes",
+    "mvg",
+    "m.vr.gr.",
+    "alvast",
+    "bedankt",
+    "dank",
+];
+
+/// A line's first word, lower-case, past quote marks and HTML tags.
+fn first_word(line: &str) -> String {
+    let mut rest = line.trim_start_matches([' ', '\t', '>']);
+    while let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')) {
+        rest = rest[tag_end + 2..].trim_start_matches([' ', '\t']);
+    }
+    let word = rest.split(|c: char| c.is_whitespace() || c == ',' || c == '!').next().unwrap_or_default();
+    word.to_lowercase()
+}
+
 /// Adds the name and organisation spans of `text` to `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
-    for c in p.greeting.captures_iter(text) {
-        push_name_range(spans, text, c.get(1).unwrap().range());
-    }
-    for c in p.closing.captures_iter(text) {
-        let line = c.get(1).unwrap();
-        let trimmed = line.as_str().trim_end();
-        if p.name_line.is_match(trimmed) {
-            push_name_range(spans, text, line.range());
+    // Greetings and closings start a line: only lines whose first word could begin one
+    // are tried, each on its own few lines, instead of the patterns over the whole text.
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let first = first_word(line);
+        if GREETING_WORDS.contains(&first.as_str()) {
+            if let Some(c) = p.greeting.captures(line) {
+                let m = c.get(1).unwrap();
+                push_name_range(spans, text, start + m.start()..start + m.end());
+            }
+        }
+        if CLOSING_WORDS.contains(&first.as_str()) {
+            let mut end = (start + 400).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            if let Some(c) = p.closing.captures(&text[start..end]).filter(|c| c.get(0).unwrap().start() == 0) {
+                let m = c.get(1).unwrap();
+                if p.name_line.is_match(m.as_str().trim_end()) {
+                    push_name_range(spans, text, start + m.start()..start + m.end());
+                }
+            }
         }
     }
     let cues = p.cue.captures_iter(text).chain(p.strong_cue.captures_iter(text));
