@@ -9,26 +9,30 @@ use std::sync::LazyLock;
 struct Patterns {
     url: Regex,
     email: Regex,
-    ipv4: Regex,
+    /// IPv4 addresses and IBAN shapes in one pass.
+    ipv4_or_iban: Regex,
     ipv6: Regex,
-    iban: Regex,
     phone: Regex,
     date: Regex,
 }
 
-static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    Patterns {
     url: Regex::new(r"(?i)\bhttps?://[^\s<>\x22']+").unwrap(),
     email: Regex::new(
         r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\b",
     )
     .unwrap(),
-    ipv4: Regex::new(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b").unwrap(),
+    ipv4_or_iban: Regex::new(
+        r"(?P<ipv4>\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)|(?P<iban>\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
+    )
+    .unwrap(),
     // Any run of hex digits, colons and dots with two colons or more; validated by
     // parsing, so the shape here only has to be generous.
     ipv6: Regex::new(r"(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*").unwrap(),
-    iban: Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b").unwrap(),
     phone: Regex::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
     date: Regex::new(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$").unwrap(),
+}
 });
 
 /// Query parameters and paths that mark a link as tracking (conversion data).
@@ -57,7 +61,18 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         }
     }
     spans.extend(p.email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
-    spans.extend(p.ipv4.find_iter(text).map(|m| Span::new(m.range(), Kind::Ip)));
+    let mut ibans = Vec::new();
+    for c in p.ipv4_or_iban.captures_iter(text) {
+        if let Some(m) = c.name("ipv4") {
+            spans.push(Span::new(m.range(), Kind::Ip));
+        } else if let Some(m) = c.name("iban") {
+            // An IBAN-shaped string that fails the check is no IBAN, and no phone number.
+            ibans.push(m.range());
+            if iban_valid(m.as_str()) {
+                spans.push(Span::new(m.range(), Kind::Iban));
+            }
+        }
+    }
     for m in p.ipv6.find_iter(text) {
         let preceded_by_word = text[..m.start()].chars().next_back().is_some_and(|c| c.is_alphanumeric());
         // A sentence's full stop or colon may follow; "::1" must keep its colons.
@@ -67,14 +82,6 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             .unwrap_or_default();
         if !preceded_by_word && !candidate.is_empty() {
             spans.push(Span::new(m.start()..m.start() + candidate.len(), Kind::Ip));
-        }
-    }
-    let mut ibans = Vec::new();
-    for m in p.iban.find_iter(text) {
-        // An IBAN-shaped string that fails the check is no IBAN, and no phone number.
-        ibans.push(m.range());
-        if iban_valid(m.as_str()) {
-            spans.push(Span::new(m.range(), Kind::Iban));
         }
     }
     for m in p.phone.find_iter(text) {
