@@ -265,13 +265,8 @@ impl AuditLog {
     }
 
     /// How many records the log holds.
-    pub fn len(&self) -> u64 {
+    pub fn record_count(&self) -> u64 {
         self.lock().seq
-    }
-
-    /// True when the log holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -268,7 +268,7 @@ async fn transaction(
     }
     let mut results: Vec<RcptResult> = replies[1..=rcpts.len()].iter().map(classify).collect();
     let data = &replies[rcpts.len() + 1];
-    if !results.iter().any(|r| *r == RcptResult::Delivered) {
+    if !results.contains(&RcptResult::Delivered) {
         s.command(if data.code == 354 { "." } else { "RSET" }).await.map_err(late)?;
         return Ok(results);
     }

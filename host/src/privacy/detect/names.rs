@@ -185,11 +185,9 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let start = at;
         at += line.len();
         let first = first_word(line);
-        if GREETING_WORDS.contains(&first.as_str()) {
-            if let Some(c) = p.greeting.captures(line) {
-                let m = c.get(1).unwrap();
-                push_name_range(spans, text, start + m.start()..start + m.end());
-            }
+        if let Some(c) = GREETING_WORDS.contains(&first.as_str()).then(|| p.greeting.captures(line)).flatten() {
+            let m = c.get(1).unwrap();
+            push_name_range(spans, text, start + m.start()..start + m.end());
         }
         if CLOSING_WORDS.contains(&first.as_str()) {
             let mut end = (start + 400).min(text.len());
