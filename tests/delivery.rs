@@ -45,9 +45,12 @@ async fn sessions_to_the_next_hop_are_reused_and_a_stale_one_is_replaced() {
     let relay = TestRelay::start(&config(sink.addr, "none", None), &[]).await;
     let mut c = relay.client().await;
     const MESSAGES: usize = 6;
+    // Each copy leaves the spool only after its session is back in the pool, so waiting
+    // for an empty spool makes the next copy find it there.
     for n in 0..MESSAGES {
         c.send_message("ann@sender.test", &[&format!("u{n}@acme.test")], MSG).await.assert_code(250, "2.0.0");
-        sink.wait_for(n + 1).await;
+        relay.wait_for_delivery();
+        assert_eq!(sink.accepted.lock().unwrap().len(), n + 1);
     }
     assert_eq!(sink.connections.load(Ordering::SeqCst), 1, "one session carried every message");
     // The next hop now hangs up after each message: a reused session is found closed
@@ -55,9 +58,8 @@ async fn sessions_to_the_next_hop_are_reused_and_a_stale_one_is_replaced() {
     sink.hang_up.store(true, Ordering::SeqCst);
     for n in MESSAGES..MESSAGES + 3 {
         c.send_message("ann@sender.test", &[&format!("u{n}@acme.test")], MSG).await.assert_code(250, "2.0.0");
-        sink.wait_for(n + 1).await;
+        relay.wait_for_delivery();
     }
-    relay.wait_for_delivery();
     assert_eq!(sink.accepted.lock().unwrap().len(), MESSAGES + 3, "each message exactly once");
     // The first of the three still went over the long session (the hang-up follows
     // it); each later one found its session closed and opened a new one.
