@@ -99,7 +99,7 @@ fn detector_meets_the_corpus_targets() {
             let hit = if structured(g.kind) {
                 found.iter().any(|f| f.range == g.range && f.kind == g.kind)
             } else {
-                let same: Vec<&Span> = found.iter().filter(|f| f.category == g.category).collect();
+                let same: Vec<&Span> = found.iter().filter(|f| f.category() == g.category()).collect();
                 covered(&g.range, &same)
             };
             if hit {
@@ -114,7 +114,7 @@ fn detector_meets_the_corpus_targets() {
             let right = if structured(f.kind) {
                 m.gold.iter().any(|g| g.range == f.range && g.kind == f.kind)
             } else {
-                m.gold.iter().any(|g| g.category == f.category && overlaps(&g.range, &f.range))
+                m.gold.iter().any(|g| g.category() == f.category() && overlaps(&g.range, &f.range))
             };
             if right {
                 score.correct += 1;

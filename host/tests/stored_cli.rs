@@ -34,6 +34,8 @@ async fn queue_and_quarantine_commands_read_a_live_relays_data() {
             && out.contains("Subject: Quarterly figures"),
         "{out}"
     );
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "stuck", "--queue-id", &qid, "--data-dir", dir]);
+    assert!(ok && out.contains("queue-show"), "showing a waiting copy is audited: {out}");
 
     let (ok, out) = mxr(&["quarantine", "list", "--tenant", "held", "--data-dir", dir]);
     assert!(

@@ -34,6 +34,7 @@ use mxr_host::privacy::detect::PatternDetector;
 use mxr_host::privacy::render::{Renderer, Shown};
 use mxr_host::privacy::{Category, Form, Pseudonymizer};
 use mxr_tests::component;
+use mxr_tests::timing::percentiles;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,10 +57,10 @@ fn main() {
             let plugin = LoadedPlugin::load_file(&runtime, &component(name)).unwrap();
             let input = call_input(&plugin, &raw);
             let stage = if name == "sender-policy" { StageCall::MailFrom } else { StageCall::Data };
-            let sandbox = measure(iterations, || {
+            let sandbox = percentiles(iterations, || {
                 black_box(plugin.call(&stage, &input).unwrap());
             });
-            let native = measure(iterations, || native_call(name, &plugin, &input));
+            let native = percentiles(iterations, || native_call(name, &plugin, &input));
             println!(
                 "{:<18} {:>4}KB {:>10.1}µs {:>10.1}µs {:>10.1}µs {:>7.1}x",
                 name,
@@ -77,22 +78,6 @@ fn main() {
 }
 
 /// (median, p99) in microseconds.
-fn measure(iterations: usize, mut f: impl FnMut()) -> (f64, f64) {
-    for _ in 0..iterations / 10 {
-        f();
-    }
-    let mut times: Vec<Duration> = (0..iterations)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1e6;
-    (at(0.5), at(0.99))
-}
-
 fn call_input(p: &LoadedPlugin, raw: &[u8]) -> CallInput {
     let envelope = Envelope {
         client_ip: Some("198.51.100.7".parse().unwrap()),

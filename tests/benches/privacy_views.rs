@@ -11,7 +11,6 @@ use mxr_host::privacy::detect::{Detector, PatternDetector};
 use mxr_host::privacy::render::{Renderer, Shown};
 use mxr_host::privacy::{Category, Grant, Pseudonymizer, PurposePolicy, view};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 /// Prose with personal data in it, about 600 bytes, varied by `n`.
 fn paragraph(n: usize) -> String {
@@ -66,16 +65,9 @@ fn render_view(r: &Renderer, msg: &ParsedMail) -> usize {
     bytes
 }
 
-fn median(iterations: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..iterations)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+/// The median in microseconds.
+fn p50(iterations: usize, f: impl FnMut()) -> f64 {
+    mxr_tests::timing::percentiles(iterations, f).0
 }
 
 fn main() {
@@ -99,28 +91,28 @@ fn main() {
             _ => 2000,
         };
         let raw = message(size);
-        let parse = median(iterations, || {
+        let parse = p50(iterations, || {
             black_box(ParsedMail::parse(&raw));
         });
         let parsed = ParsedMail::parse(&raw);
-        let view = median(iterations, || {
+        let view = p50(iterations, || {
             black_box(render_view(&r, &parsed));
         });
         let text = parsed.text().unwrap_or_default().to_owned();
-        let detect = median(iterations, || {
+        let detect = p50(iterations, || {
             black_box(detector.detect(&text));
         });
         let spans = detector.detect(&text).len();
-        let mbps = size as f64 / view.as_secs_f64() / 1e6;
+        let mbps = size as f64 / view;
         println!(
             "{:>6} {:>12.1} {:>12.1} {:>10.1} {:>12.1} {:>10} {:>7.1}x",
             format!("{}KB", size >> 10),
-            parse.as_secs_f64() * 1e6,
-            view.as_secs_f64() * 1e6,
+            parse,
+            view,
             mbps,
-            detect.as_secs_f64() * 1e6,
+            detect,
             spans,
-            view.as_secs_f64() / parse.as_secs_f64()
+            view / parse
         );
     }
 }

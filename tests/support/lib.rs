@@ -6,6 +6,7 @@ pub mod fixtures;
 pub mod sink;
 pub mod smtp_client;
 pub mod test_relay;
+pub mod timing;
 
 use mxr_host::mail::{Envelope, ParsedMail};
 use mxr_host::plugin::{CallInput, PluginRuntime, RuntimeConfig, SandboxLimits};

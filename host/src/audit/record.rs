@@ -67,6 +67,9 @@ pub enum OperatorVerb {
     QuarantineRelease,
     /// `mxr quarantine delete`.
     QuarantineDelete,
+    /// `mxr queue show`: a waiting copy's envelope and headers were displayed.
+    /// (Last, so that logs written before it still decode.)
+    QueueShow,
 }
 
 impl OperatorVerb {
@@ -76,6 +79,7 @@ impl OperatorVerb {
             OperatorVerb::QuarantineShow => "quarantine-show",
             OperatorVerb::QuarantineRelease => "quarantine-release",
             OperatorVerb::QuarantineDelete => "quarantine-delete",
+            OperatorVerb::QueueShow => "queue-show",
         }
     }
 }

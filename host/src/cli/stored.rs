@@ -1,6 +1,7 @@
 //! `mxr queue list|show` and `mxr quarantine list|show`: reading a relay's stored mail,
-//! opened with its keys, whether or not the relay is running. Showing, releasing or
-//! deleting a quarantined message is recorded in the audit log first.
+//! opened with its keys, whether or not the relay is running. Showing a waiting copy,
+//! and showing, releasing or deleting a quarantined message, is recorded in the audit
+//! log first.
 
 use super::relay_args::RelayArgs;
 use anyhow::{Context, bail};
@@ -94,7 +95,8 @@ pub fn queue(cmd: QueueCommand, explicit_data_dir: bool) -> anyhow::Result<ExitC
         QueueCommand::List(r) | QueueCommand::Show { relay: r, .. } | QueueCommand::Flush(r) => r,
     };
     let config = relay.load(explicit_data_dir)?;
-    let spool = Spool::open(&config.data_dir, keys(&config)?)?;
+    let keys = keys(&config)?;
+    let spool = Spool::open(&config.data_dir, keys.clone())?;
     match cmd {
         QueueCommand::List(_) => {
             let entries = spool.entries();
@@ -112,6 +114,10 @@ pub fn queue(cmd: QueueCommand, explicit_data_dir: bool) -> anyhow::Result<ExitC
         }
         QueueCommand::Show { id, .. } => {
             let (env, message) = spool.read(&spool.path(&id)).with_context(|| format!("queue id {id}"))?;
+            let mut subjects = vec![env.mail_from.as_str()];
+            subjects.extend(env.rcpts.iter().map(String::as_str));
+            let verb = OperatorVerb::QueueShow;
+            super::audit::record_operator_action(&config, &keys, verb, &env.tenant, &env.queue_id, &subjects)?;
             println!(
                 "queue id  {}\ntenant    {}\nreceived  {} ago\nfrom      <{}>",
                 env.queue_id,

@@ -112,8 +112,8 @@ impl Renderer<'_> {
         for span in spans.iter() {
             out.push_str(&text[at..span.range.start]);
             let piece = &text[span.range.clone()];
-            let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category) };
-            let rendered = self.span(span.category, form, piece);
+            let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category()) };
+            let rendered = self.span(span.category(), form, piece);
             changed |= rendered != piece;
             out.push_str(&rendered);
             at = span.range.end;

@@ -34,8 +34,13 @@ fn data_only(r: &Renderer, c: Category, value: &str) -> Shown {
     if form == Form::Withheld {
         return Shown::Withheld;
     }
-    let parts: Vec<String> =
-        r.detector.detect(value).into_iter().filter(|s| s.category == c).map(|s| r.piece(c, &value[s.range])).collect();
+    let parts: Vec<String> = r
+        .detector
+        .detect(value)
+        .into_iter()
+        .filter(|s| s.category() == c)
+        .map(|s| r.piece(c, &value[s.range]))
+        .collect();
     let joined = parts.join(", ");
     match form {
         Form::Pseudonym => Shown::Pseudonym(joined),
@@ -58,7 +63,7 @@ fn address_header(r: &Renderer, value: &str) -> Shown {
         .detector
         .detect(value)
         .into_iter()
-        .filter(|s| s.category == Category::EmailAddress)
+        .filter(|s| s.category() == Category::EmailAddress)
         .filter_map(|s| match r.address(&value[s.range]) {
             Shown::Withheld => None,
             Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),

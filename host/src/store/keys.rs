@@ -35,13 +35,17 @@ pub enum KeyError {
 pub struct TenantKey {
     sealer: Sealer,
     pseudonym_root: [u8; 32],
+    /// The audit key, derived once (see [`TenantKey::audit_subject`]).
+    audit: Pseudonymizer,
 }
 
 impl TenantKey {
     fn from_data_key(key: &[u8; 32]) -> Self {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
         mac.update(b"mxr/pseudonym-root/v1");
-        TenantKey { sealer: Sealer::new(key), pseudonym_root: mac.finalize().into_bytes().into() }
+        let pseudonym_root: [u8; 32] = mac.finalize().into_bytes().into();
+        let audit = Pseudonymizer::derive(&pseudonym_root, "\0audit");
+        TenantKey { sealer: Sealer::new(key), pseudonym_root, audit }
     }
 
     /// Seals and opens the tenant's files.
@@ -60,7 +64,7 @@ impl TenantKey {
     /// no plugin's pseudonyms join with the audit log; destroying the tenant key makes
     /// the log's subjects unlinkable for good.
     pub fn audit_subject(&self, address: &str) -> String {
-        Pseudonymizer::derive(&self.pseudonym_root, "\0audit").token("email", &address.trim().to_lowercase())
+        self.audit.token("email", &address.trim().to_lowercase())
     }
 }
 

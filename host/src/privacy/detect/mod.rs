@@ -96,14 +96,17 @@ pub struct Span {
     pub range: Range<usize>,
     /// What it is.
     pub kind: Kind,
-    /// Its category (from the kind).
-    pub category: Category,
 }
 
 impl Span {
     /// A span of `kind`.
     pub fn new(range: Range<usize>, kind: Kind) -> Span {
-        Span { range, kind, category: kind.category() }
+        Span { range, kind }
+    }
+
+    /// Its category.
+    pub fn category(&self) -> Category {
+        self.kind.category()
     }
 }
 
