@@ -20,7 +20,7 @@ trap 'cleanup' EXIT
 
 command -v smtp-source >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
-cargo build --release --locked -q -p mxr-host
+cargo build --release --locked -q -p mxr
 cargo build --release --locked -q --target wasm32-wasip2 -p spam-score -p attachment-guard -p sender-policy
 
 cleanup() {
@@ -141,9 +141,9 @@ done
 # every category in full (feature unenforced-baseline: nothing detected or redacted),
 # started fresh and measured in the same order as the enforcing mxr above.
 kill "$MXR_PID"; wait "$MXR_PID" 2>/dev/null || true
-cargo build --release --locked -q -p mxr-host --features unenforced-baseline
+cargo build --release --locked -q -p mxr --features unenforced-baseline
 cp target/release/mxr "$W/mxr-baseline"
-cargo build --release --locked -q -p mxr-host
+cargo build --release --locked -q -p mxr
 MXR_BIN="$W/mxr-baseline" start_mxr
 echo "purpose limitation: enforced vs every grant full (msg/s):"
 printf '%-6s %10s %10s %10s\n' size enforced all-full cost

@@ -1,9 +1,9 @@
 //! The audit log: every kind of tampering is caught and located, and a relay's log
 //! holds what happened to a message without holding the message's personal data.
 
-use mxr_host::audit::log::{Entry, RawFrame, encode_frame, frames};
-use mxr_host::audit::{AuditLog, AuditRecord, Disclosure, Event, NodeSigner, verify};
-use mxr_host::privacy::{Category, Form};
+use mxr_audit::log::{Entry, RawFrame, encode_frame, frames};
+use mxr_audit::{AuditLog, AuditRecord, Disclosure, Event, NodeSigner, verify};
+use mxr_privacy::{Category, Form};
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 
 const RECORDS: usize = 60;
@@ -148,11 +148,11 @@ fn verify_catches_every_mutation_and_says_where() {
 }
 
 fn postcard_entry(body: &[u8]) -> Entry {
-    mxr_host::audit::log::decode_entry(body).unwrap()
+    mxr_audit::log::decode_entry(body).unwrap()
 }
 
-fn postcard_checkpoint(cp: &mxr_host::audit::Checkpoint) -> Vec<u8> {
-    mxr_host::audit::checkpoint::encode(cp).unwrap()
+fn postcard_checkpoint(cp: &mxr_audit::Checkpoint) -> Vec<u8> {
+    mxr_audit::checkpoint::encode(cp).unwrap()
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! The example plugins, as real components, on real messages: golden fixtures of ours
 //! with expected verdicts, and every `.eml` shipped inside the mail-parser crate.
 
-use mxr_host::mail::{Envelope, ParsedMail};
-use mxr_host::plugin::{Action, CallInput, FilterVerdict, LoadedPlugin, PluginRuntime, StageCall};
-use mxr_host::privacy::Pseudonymizer;
+use mxr_mail::{Envelope, ParsedMail};
+use mxr_privacy::Pseudonymizer;
+use mxr_sandbox::{Action, CallInput, FilterVerdict, LoadedPlugin, PluginRuntime, StageCall};
 use mxr_tests::{component, fixtures, runtime};
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ fn load_examples(rt: &Arc<PluginRuntime>) -> Vec<LoadedPlugin> {
 
 /// Runs the stage the plugin hooks (each example hooks one) on a message.
 fn run(p: &LoadedPlugin, raw: &[u8], mail_from: &str, config: &str) -> FilterVerdict {
-    let msg = Arc::new(ParsedMail::parse(raw));
+    let msg = Arc::new(mxr_privacy::ScannedMail::parse(raw));
     let envelope = Envelope {
         client_ip: Some("198.51.100.7".parse().unwrap()),
         helo: Some("mx.sender.test".into()),

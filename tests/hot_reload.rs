@@ -2,8 +2,8 @@
 //! broken file keeps the old version; a half-written file is loaded once complete;
 //! transactions keep the set they started with.
 
-use mxr_host::plugin::registry::PluginRegistry;
-use mxr_host::plugin::{StageCall, watch};
+use mxr_sandbox::registry::PluginRegistry;
+use mxr_sandbox::{StageCall, watch};
 use mxr_tests::{CLEAN, component, input, runtime};
 use std::path::Path;
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 //! `cargo test -p mxr-tests --test privacy_corpus -- --nocapture` shows the table and
 //! the misses.
 
-use mxr_host::privacy::detect::{Detector, Kind, PatternDetector, Span};
+use mxr_privacy::detect::{Detector, Kind, PatternDetector, Span};
 use std::collections::BTreeMap;
 use std::ops::Range;
 

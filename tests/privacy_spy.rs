@@ -5,9 +5,9 @@
 //! the grant allows arrives, in exactly its granted form. Then the same through the
 //! SMTP path, with a tenant that tightens the grant.
 
-use mxr_host::mail::{Envelope, ParsedMail};
-use mxr_host::plugin::{CallInput, LoadedPlugin, OutputCaps, SandboxLimits, StageCall};
-use mxr_host::privacy::{Category, Form, Grant, Pseudonymizer, PurposePolicy};
+use mxr_mail::Envelope;
+use mxr_privacy::{Category, Form, Grant, Pseudonymizer, PurposePolicy};
+use mxr_sandbox::{CallInput, LoadedPlugin, OutputCaps, SandboxLimits, StageCall};
 use mxr_tests::canary::{self, CanaryMessage, Place, leaked};
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 use mxr_tests::{component, runtime_with};
@@ -136,7 +136,7 @@ fn no_plugin_receives_more_than_its_purpose_allows() {
                     let pseudonyms = Arc::new(Pseudonymizer::derive(&[5; 32], purpose));
                     let mut wrong = Vec::new();
                     for (n, m) in messages.iter().enumerate() {
-                        let parsed = Arc::new(ParsedMail::parse(&m.raw));
+                        let parsed = Arc::new(mxr_privacy::ScannedMail::parse(&m.raw));
                         let mut headers = Vec::new();
                         for (stage, env, data) in calls(m, &format!("{}@acme.test", m.rcpt_local)) {
                             let input = CallInput {
@@ -171,8 +171,8 @@ async fn through_smtp_a_tenant_tightened_grant_is_what_the_spy_gets() {
         c.plugins.sandbox.output = big_output();
     })
     .await;
-    let key = relay.relay.chains.keys.tenant("acme").unwrap();
-    let pseudonyms = key.pseudonymizer("spam-filtering");
+    let key = relay.relay.chain.keys.tenant("acme").unwrap();
+    let pseudonyms = mxr_privacy::TenantPseudonyms::new(key.pseudonym_root()).purpose("spam-filtering");
     let policy = PurposePolicy::default_policy();
     let all = Category::ALL.into_iter().collect();
     let tightened = relay.relay.config.tenants[0].tighten["spy"].clone();

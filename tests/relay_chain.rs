@@ -159,7 +159,7 @@ async fn hot_reload_while_sessions_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mail_parser_fixture_through_the_ready_default() {
     let examples = ["spam-score", "attachment-guard", "sender-policy", "delivery-stats"];
-    let mut relay = TestRelay::start(mxr_host::config::READY_DEFAULT_TOML, &examples).await;
+    let mut relay = TestRelay::start(mxr_config::READY_DEFAULT_TOML, &examples).await;
     let emls = fixtures::mail_parser_emls();
     assert!(emls.len() > 50);
     let (mut delivered, mut refused, mut quarantined) = (0, 0, 0);
@@ -219,6 +219,6 @@ async fn a_plugins_own_limits_apply_below_the_global_ones() {
     let got = String::from_utf8_lossy(&relay.delivered("t1")[0]).into_owned();
     assert!(!got.contains("count.1"), "{got}");
     let p = relay.relay.registry.snapshot().get("counter").unwrap().clone();
-    assert_eq!(p.stats.snapshot().failures_of(mxr_host::plugin::FailureClass::OutOfMemory), 1);
+    assert_eq!(p.stats.snapshot().failures_of(mxr_sandbox::FailureClass::OutOfMemory), 1);
     relay.stop().await;
 }

@@ -2,24 +2,26 @@
 //! and the host keeps serving; each message gets a fresh instance; WASI offers nothing
 //! but clocks and random numbers; untrusted output is refused.
 
-use mxr_host::plugin::{Action, FailureClass, FailurePolicy, LoadError, LoadedPlugin, PluginFailure, StageCall};
-use mxr_host::privacy::Grant;
+use mxr_privacy::Grant;
+use mxr_sandbox::{
+    Action, FailureClass, FailurePolicy, FailureVerdict, LoadError, LoadedPlugin, PluginFailure, StageCall,
+};
 use mxr_tests::{CLEAN, component, input, runtime};
 use std::sync::Arc;
 use std::sync::mpsc::channel;
 
-fn load(name: &str) -> (Arc<mxr_host::plugin::PluginRuntime>, LoadedPlugin) {
+fn load(name: &str) -> (Arc<mxr_sandbox::PluginRuntime>, LoadedPlugin) {
     let rt = runtime();
     let p = LoadedPlugin::load_file(&rt, &component(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     (rt, p)
 }
 
-fn call_data(p: &LoadedPlugin, config: &str) -> Result<mxr_host::plugin::CallOutcome, PluginFailure> {
+fn call_data(p: &LoadedPlugin, config: &str) -> Result<mxr_sandbox::CallOutcome, PluginFailure> {
     p.call(&StageCall::Data, &input(p.grant, &p.manifest.purpose, CLEAN, config))
 }
 
 /// After a failure, the same runtime still runs a well-behaved plugin.
-fn assert_host_still_serves(rt: &Arc<mxr_host::plugin::PluginRuntime>) {
+fn assert_host_still_serves(rt: &Arc<mxr_sandbox::PluginRuntime>) {
     let good = LoadedPlugin::load_file(rt, &component("counter")).unwrap();
     let out = call_data(&good, "").expect("a good plugin still runs");
     assert_eq!(out.verdict.tags, vec!["count.1"]);
@@ -77,7 +79,7 @@ fn invalid_outputs_are_refused() {
 fn log_lines_are_capped_per_call() {
     let (_rt, p) = load("bad-output");
     let out = call_data(&p, "log-flood").expect("log flooding is not a failure");
-    assert_eq!(out.logs.len(), mxr_host::plugin::host_api::MAX_LOG_LINES);
+    assert_eq!(out.logs.len(), mxr_sandbox::host_api::MAX_LOG_LINES);
 }
 
 #[test]
@@ -119,7 +121,7 @@ fn wasi_offers_no_files_network_environment_or_args() {
 
 #[test]
 fn a_stuck_plugin_does_not_hold_up_other_calls() {
-    let rt = mxr_tests::runtime_with(mxr_host::plugin::SandboxLimits {
+    let rt = mxr_tests::runtime_with(mxr_sandbox::SandboxLimits {
         deadline: std::time::Duration::from_secs(3),
         ..Default::default()
     });
@@ -186,7 +188,7 @@ fn stages_a_plugin_does_not_hook_cost_nothing() {
 
 #[test]
 fn a_plugins_own_limits_are_the_ones_in_force() {
-    use mxr_host::plugin::PluginLimits;
+    use mxr_sandbox::PluginLimits;
     use std::time::Duration;
     let (_rt, looping) = load("loop-forever");
     let mut inp = input(looping.grant, "spam-filtering", CLEAN, "");
@@ -200,7 +202,7 @@ fn a_plugins_own_limits_are_the_ones_in_force() {
 
 #[test]
 fn compiled_artifacts_are_cached_and_a_bad_entry_is_recompiled_never_trusted() {
-    use mxr_host::plugin::{PluginRuntime, RuntimeConfig};
+    use mxr_sandbox::{PluginRuntime, RuntimeConfig};
     let cache = tempfile::tempdir().unwrap();
     let rt = PluginRuntime::new(RuntimeConfig {
         max_instances: 4,

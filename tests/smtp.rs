@@ -225,8 +225,12 @@ async fn the_session_runs_over_an_in_memory_stream() {
     let relay = TestRelay::start(&stats_only(""), &["delivery-stats"]).await;
     let (client, server) = tokio::io::duplex(64 * 1024);
     let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let session =
-        mxr_host::smtp::session::Session::new(relay.relay.clone(), server, "192.0.2.9:4000".parse().unwrap(), stop_rx);
+    let session = mxr_smtp::session::Session::new(
+        relay.relay.inbound.clone(),
+        server,
+        "192.0.2.9:4000".parse().unwrap(),
+        stop_rx,
+    );
     let task = tokio::spawn(session.run());
     let mut c = Client::over(client);
     c.read_reply().await.assert_code(220, "");

@@ -2,8 +2,8 @@
 //! Maildir that stands in for the customer's server; a wrong master key is refused
 //! by name; what was spooled before a restart is delivered after it.
 
-use mxr_host::config::validate;
-use mxr_host::relay::Relay;
+use mxr::Relay;
+use mxr_config::validate;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 
 const CANARY: &str = "CANARY-91b7e2d4";

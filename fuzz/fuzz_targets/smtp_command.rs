@@ -3,7 +3,7 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|line: &[u8]| {
-    if let Err(reply) = mxr_host::smtp::command::parse(line) {
+    if let Err(reply) = mxr_smtp::command::parse(line) {
         assert!((500..600).contains(&reply.code), "{reply}");
         assert!(reply.to_wire().ends_with("\r\n"));
     }

@@ -2,7 +2,7 @@
 //! size, and the body never holds more than was sent.
 #![no_main]
 
-use mxr_host::smtp::data::DataReader;
+use mxr_smtp::data::DataReader;
 
 libfuzzer_sys::fuzz_target!(|input: (u8, &[u8])| {
     let (chunk, bytes) = input;

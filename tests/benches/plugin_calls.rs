@@ -27,12 +27,12 @@ mod sender_domains;
 #[path = "../../plugins/delivery-stats/src/stats_tags.rs"]
 mod stats_tags;
 
-use mxr_host::mail::{Envelope, ParsedMail};
-use mxr_host::plugin::registry::PluginRegistry;
-use mxr_host::plugin::{CallInput, LoadedPlugin, PluginRuntime, RuntimeConfig, StageCall, watch};
-use mxr_host::privacy::detect::PatternDetector;
-use mxr_host::privacy::render::{Renderer, Shown};
-use mxr_host::privacy::{Category, Form, Pseudonymizer};
+use mxr_mail::{Envelope, ParsedMail};
+use mxr_privacy::detect::PatternDetector;
+use mxr_privacy::render::{Renderer, Shown};
+use mxr_privacy::{Category, Form, Pseudonymizer};
+use mxr_sandbox::registry::PluginRegistry;
+use mxr_sandbox::{CallInput, LoadedPlugin, PluginRuntime, RuntimeConfig, StageCall, watch};
 use mxr_tests::component;
 use mxr_tests::timing::percentiles;
 use std::hint::black_box;
@@ -87,7 +87,7 @@ fn call_input(p: &LoadedPlugin, raw: &[u8]) -> CallInput {
     };
     CallInput {
         envelope: Arc::new(envelope),
-        message: Some(Arc::new(ParsedMail::parse(raw))),
+        message: Some(Arc::new(mxr_privacy::ScannedMail::parse(raw))),
         grant: p.grant,
         pseudonyms: Arc::new(Pseudonymizer::derive(&[1; 32], &p.manifest.purpose)),
         config: Arc::from("block = spam.example\nallow = partner.example\n"),

@@ -6,10 +6,10 @@
 //!
 //! Run: `cargo bench -p mxr-tests --bench privacy_views` (`-- --quick` for a short run).
 
-use mxr_host::mail::ParsedMail;
-use mxr_host::privacy::detect::{Detector, PatternDetector};
-use mxr_host::privacy::render::{Renderer, Shown};
-use mxr_host::privacy::{Category, Grant, Pseudonymizer, PurposePolicy, view};
+use mxr_mail::ParsedMail;
+use mxr_privacy::detect::{Detector, PatternDetector};
+use mxr_privacy::render::{Renderer, Shown};
+use mxr_privacy::{Category, Grant, Pseudonymizer, PurposePolicy, view};
 use std::hint::black_box;
 
 /// Prose with personal data in it, about 600 bytes, varied by `n`.

@@ -5,7 +5,7 @@
 //! folded headers. For the spy test: a canary the grant does not allow must never
 //! reach a plugin.
 
-use mxr_host::privacy::Category;
+use mxr_privacy::Category;
 use std::net::IpAddr;
 
 /// Where a canary sits: in the envelope or a header (always offered to a plugin), or

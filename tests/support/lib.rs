@@ -8,9 +8,9 @@ pub mod smtp_client;
 pub mod test_relay;
 pub mod timing;
 
-use mxr_host::mail::{Envelope, ParsedMail};
-use mxr_host::plugin::{CallInput, PluginRuntime, RuntimeConfig, SandboxLimits};
-use mxr_host::privacy::Pseudonymizer;
+use mxr_mail::Envelope;
+use mxr_privacy::Pseudonymizer;
+use mxr_sandbox::{CallInput, PluginRuntime, RuntimeConfig, SandboxLimits};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +37,7 @@ pub fn runtime_with(limits: SandboxLimits) -> Arc<PluginRuntime> {
 }
 
 /// A call input for a message, under `grant`, with a fixed test key.
-pub fn input(grant: mxr_host::privacy::Grant, purpose: &str, raw: &[u8], config: &str) -> CallInput {
+pub fn input(grant: mxr_privacy::Grant, purpose: &str, raw: &[u8], config: &str) -> CallInput {
     let envelope = Envelope {
         client_ip: Some("192.0.2.44".parse().unwrap()),
         helo: Some("mx.sender.test".into()),
@@ -46,7 +46,7 @@ pub fn input(grant: mxr_host::privacy::Grant, purpose: &str, raw: &[u8], config:
     };
     CallInput {
         envelope: Arc::new(envelope),
-        message: Some(Arc::new(ParsedMail::parse(raw))),
+        message: Some(Arc::new(mxr_privacy::ScannedMail::parse(raw))),
         grant,
         pseudonyms: Arc::new(Pseudonymizer::derive(&[3; 32], purpose)),
         config: Arc::from(config),

@@ -115,7 +115,7 @@ impl Client {
             return go;
         }
         // The relay's own stuffing; its unstuffing (the DATA reader) is separate code.
-        self.write(&mxr_host::smtp::data::dot_stuff(message)).await;
+        self.write(&mxr_smtp::data::dot_stuff(message)).await;
         self.read_reply().await
     }
 

@@ -3,9 +3,9 @@
 
 use crate::component;
 use crate::smtp_client::{Client, Reply};
-use mxr_host::config::validate;
-use mxr_host::relay::Relay;
-use mxr_host::store::quarantine::QuarantineRecord;
+use mxr::Relay;
+use mxr_config::validate;
+use mxr_store::quarantine::QuarantineRecord;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,7 +62,7 @@ impl TestRelay {
         dir: tempfile::TempDir,
         config: &str,
         plugins: &[&str],
-        tune: impl FnOnce(&mut mxr_host::config::Config),
+        tune: impl FnOnce(&mut mxr_config::Config),
     ) -> TestRelay {
         let (mut config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
         tune(&mut config);
@@ -74,7 +74,7 @@ impl TestRelay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(mxr_host::smtp::server::run(listener, relay.clone(), async move {
+        let task = tokio::spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), async move {
             let _ = stopped.await;
         }));
         let generation = relay.registry.snapshot().generation;
@@ -153,25 +153,23 @@ impl TestRelay {
     }
 
     /// Every audit record so far, in order.
-    pub fn audit_records(&self) -> Vec<mxr_host::audit::AuditRecord> {
-        let path = mxr_host::audit::dir(&self.data_dir()).join("log");
-        mxr_host::audit::log::read_records(&path).unwrap().into_iter().map(|e| e.record).collect()
+    pub fn audit_records(&self) -> Vec<mxr_audit::AuditRecord> {
+        let path = mxr_audit::dir(&self.data_dir()).join("log");
+        mxr_audit::log::read_records(&path).unwrap().into_iter().map(|e| e.record).collect()
     }
 
     fn check_audit(&self) {
-        let keys = &self.relay.chains.keys;
-        let key = mxr_host::audit::NodeSigner::from_seed(&keys.node_signing_seed().unwrap()).public();
-        let report = mxr_host::audit::verify_dir(&self.data_dir(), &key).unwrap();
+        let keys = &self.relay.chain.keys;
+        let key = mxr_audit::NodeSigner::from_seed(&keys.node_signing_seed().unwrap()).public();
+        let report = mxr_audit::verify_dir(&self.data_dir(), &key).unwrap();
         assert!(report.intact(), "audit log: {:?}", report.findings);
         assert_eq!(report.unsigned, 0, "the stop signs a checkpoint over every record");
         let set = self.relay.registry.snapshot();
         if set.generation == self.generation {
             let calls: u64 = set.iter().map(|p| p.stats.snapshot().calls).sum();
-            let disclosures = self
-                .audit_records()
-                .iter()
-                .filter(|r| matches!(r.event, mxr_host::audit::Event::Disclosure(_)))
-                .count() as u64;
+            let disclosures =
+                self.audit_records().iter().filter(|r| matches!(r.event, mxr_audit::Event::Disclosure(_))).count()
+                    as u64;
             assert_eq!(disclosures, calls, "one audit record per plugin invocation");
         }
     }

@@ -1,0 +1,102 @@
+//! The audit log: a tamper-evident record of every disclosure of personal data to a
+//! plugin and of every operator action on stored mail (agreement articles 6.2 and 12.3).
+//!
+//! Records ([`record`]) are postcard-encoded and hash-chained in one append-only file
+//! ([`log`]); periodically a checkpoint (record count, head hash) is signed with the
+//! node's ed25519 key ([`checkpoint`]). [`verify`] finds any changed, removed, inserted
+//! or reordered record and any truncation behind a checkpoint. Records carry
+//! pseudonyms under a per-tenant audit key, never raw personal data. The audit log
+//! runs no plugins and knows no protocol: it is told what was disclosed.
+
+#![deny(missing_docs)]
+
+pub mod checkpoint;
+pub mod log;
+pub mod record;
+pub mod verify;
+
+pub use checkpoint::{Checkpoint, NodeSigner};
+pub use log::AuditLog;
+pub use record::{AuditRecord, Disclosure, Event, OperatorAction, OperatorVerb};
+pub use verify::{VerifyReport, verify};
+
+use std::path::{Path, PathBuf};
+
+/// Why the audit log cannot be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The file could not be read or written.
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// A record does not encode (never expected) or the log's tail is not ours.
+    #[error("{0}: {1}")]
+    Corrupt(PathBuf, String),
+    /// The node signing key is unusable.
+    #[error("audit signing key: {0}")]
+    Key(String),
+}
+
+/// Verifies `<data_dir>/audit/` against the node key `key` (from the key store, never
+/// from the data dir's own `node.pub`, which is only a copy for outside checkers; a
+/// `node.pub` that differs is itself a finding).
+pub fn verify_dir(data_dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<VerifyReport, AuditError> {
+    let dir = dir(data_dir);
+    let read = |name: &str| match std::fs::read(dir.join(name)) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+        Err(e) => Err(AuditError::Io(dir.join(name), e)),
+    };
+    let mut report = verify(&read("log")?, &read("checkpoints")?, key);
+    let published = read("node.pub")?;
+    let expected = format!("{}\n", hex::encode(key.as_bytes()));
+    if !published.is_empty() && published != expected.as_bytes() {
+        report.findings.push("node.pub is not the node's signing key (replaced)".into());
+    }
+    Ok(report)
+}
+
+/// `<data_dir>/audit/`.
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("audit")
+}
+
+/// A record's time, RFC 3339 in UTC.
+pub fn record_time(secs: u64) -> String {
+    mxr_mail::date::rfc3339(secs)
+}
+
+/// The seconds since the Unix epoch now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Who runs an operator command: the OS user (`$USER`, `$LOGNAME`, else `uid N`).
+pub fn os_operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| format!("uid {}", rustix::process::getuid().as_raw()))
+}
+
+impl AuditLog {
+    /// Records an operator's action on stored mail of `tenant` and makes it durable
+    /// (a signed checkpoint) before returning: an action whose record fails must not
+    /// be carried out. `subjects` are the audit pseudonyms of the persons concerned.
+    pub fn record_operator_action(
+        &self,
+        tenant: &str,
+        queue_id: &str,
+        subjects: Vec<String>,
+        action: OperatorVerb,
+    ) -> Result<(), AuditError> {
+        let record = AuditRecord {
+            time: now(),
+            region: self.region().to_owned(),
+            tenant: tenant.to_owned(),
+            queue_id: queue_id.to_owned(),
+            subjects,
+            event: Event::Operator(OperatorAction { action, operator: os_operator() }),
+        };
+        self.append(&record)?;
+        self.checkpoint()
+    }
+}

@@ -1,0 +1,95 @@
+//! What one audit record says. No raw personal data: data subjects appear as
+//! pseudonyms under the tenant's audit key, and values never appear at all.
+
+use mxr_privacy::{Category, Form};
+use serde::{Deserialize, Serialize};
+
+/// One audited event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Seconds since the Unix epoch.
+    pub time: u64,
+    /// The region of the node that processed the data (agreement art. 3.1).
+    pub region: String,
+    /// The tenant (controller) whose data it was.
+    pub tenant: String,
+    /// The queue id of the tenant's copy.
+    pub queue_id: String,
+    /// Audit pseudonyms of the data subjects: the sender and the recipients.
+    pub subjects: Vec<String>,
+    /// What happened.
+    pub event: Event,
+}
+
+/// What happened to the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A plugin was given a view of the data.
+    Disclosure(Disclosure),
+    /// An operator acted on stored mail.
+    Operator(OperatorAction),
+}
+
+/// One plugin invocation and what it was shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Disclosure {
+    /// Plugin name.
+    pub plugin: String,
+    /// Plugin version.
+    pub version: String,
+    /// SHA-256 of the component file, hex.
+    pub sha256: String,
+    /// The purpose it ran for.
+    pub purpose: String,
+    /// The SMTP stage.
+    pub stage: String,
+    /// Each category the plugin read, with the form it was disclosed in.
+    pub forms: Vec<(Category, Form)>,
+    /// How the call ended: `ok` or a failure class.
+    pub outcome: String,
+}
+
+/// An operator's action on a stored message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperatorAction {
+    /// What was done.
+    pub action: OperatorVerb,
+    /// Who did it: the operating-system user running the command.
+    pub operator: String,
+}
+
+/// The operator actions that touch personal data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OperatorVerb {
+    /// `mxr quarantine show`: headers and text were displayed.
+    QuarantineShow,
+    /// `mxr quarantine release`: the message was sent on.
+    QuarantineRelease,
+    /// `mxr quarantine delete`.
+    QuarantineDelete,
+    /// `mxr queue show`: a waiting copy's envelope and headers were displayed.
+    /// (Last, so that logs written before it still decode.)
+    QueueShow,
+}
+
+impl OperatorVerb {
+    /// The command's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OperatorVerb::QuarantineShow => "quarantine-show",
+            OperatorVerb::QuarantineRelease => "quarantine-release",
+            OperatorVerb::QuarantineDelete => "quarantine-delete",
+            OperatorVerb::QueueShow => "queue-show",
+        }
+    }
+}
+
+impl Event {
+    /// A one-word summary: the stage of a disclosure, or the operator action.
+    pub fn kind(&self) -> &str {
+        match self {
+            Event::Disclosure(d) => &d.stage,
+            Event::Operator(o) => o.action.name(),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The filter chain: what happens to a transaction between the SMTP session and the
+//! spool. Each tenant's copy runs through the tenant's plugins at every stage
+//! ([`stage`]), their verdicts combine by one rule ([`decision`]), and at the end of
+//! DATA each copy is spooled (then handed to delivery), quarantined, discarded or
+//! refused ([`transaction`]).
+//!
+//! The chain answers in its own terms ([`Verdict`], [`RcptError`]); the session turns
+//! them into SMTP replies. It never delivers: it writes the spool and hands off.
+
+#![deny(missing_docs)]
+
+pub mod decision;
+pub mod stage;
+pub mod transaction;
+
+pub use decision::{Decision, Outcome};
+pub use transaction::{CopyOutcome, RcptError, Transaction, Verdict};
+
+use mxr_audit::AuditLog;
+use mxr_config::Config;
+use mxr_sandbox::PluginRegistry;
+use mxr_store::keys::KeyStore;
+use mxr_store::quarantine::Quarantine;
+use mxr_store::spool::{Handoff, Spool};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// What running chains needs: the config, the active plugins, the tenant keys, the
+/// audit log, and where accepted copies go. Shared by every transaction.
+pub struct Chain {
+    /// The config in force (tenants, plugin settings, hostname).
+    pub config: Arc<Config>,
+    /// The active plugin set; a transaction keeps the set it began with.
+    pub plugins: Arc<PluginRegistry>,
+    /// Tenant keys (pseudonym roots).
+    pub keys: Arc<KeyStore>,
+    /// Where every disclosure is recorded.
+    pub audit: Arc<AuditLog>,
+    /// Where accepted copies are written, durably, before the `250`.
+    pub spool: Arc<Spool>,
+    /// Where quarantined copies are kept.
+    pub quarantine: Quarantine,
+    /// Told of each spooled copy, and of bounces owed.
+    pub handoff: Arc<dyn Handoff>,
+    /// Warnings already logged once (a missing or unauthorised plugin).
+    logged_once: Mutex<HashSet<String>>,
+}
+
+impl Chain {
+    /// A chain over these parts.
+    pub fn new(
+        config: Arc<Config>,
+        plugins: Arc<PluginRegistry>,
+        keys: Arc<KeyStore>,
+        audit: Arc<AuditLog>,
+        store: (Arc<Spool>, Quarantine),
+        handoff: Arc<dyn Handoff>,
+    ) -> Self {
+        let (spool, quarantine) = store;
+        Chain { config, plugins, keys, audit, spool, quarantine, handoff, logged_once: Mutex::new(HashSet::new()) }
+    }
+
+    /// True the first time `key` is seen: for warnings logged once, not per message.
+    fn once(&self, key: String) -> bool {
+        self.logged_once.lock().unwrap_or_else(|p| p.into_inner()).insert(key)
+    }
+}

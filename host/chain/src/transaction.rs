@@ -1,0 +1,360 @@
+//! One SMTP transaction, split into one copy per tenant: each tenant's chain sees only
+//! its own recipients and its own copy. Earlier stages run for a tenant when its first
+//! recipient arrives (the tenant is unknown before RCPT). At the end of DATA each copy
+//! is concluded: spooled and handed to delivery, quarantined, discarded or refused.
+
+use crate::Chain;
+use crate::decision::{Decision, Outcome};
+use crate::stage::StageRun;
+use mxr_config::Tenant;
+use mxr_mail::{Envelope, date};
+use mxr_privacy::ScannedMail;
+use mxr_sandbox::{PluginSet, SmtpReply, StageCall};
+use mxr_store::quarantine::QuarantineRecord;
+use mxr_store::spool::SpoolEnvelope;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// One tenant's share of a transaction.
+struct TenantCopy {
+    tenant: Arc<Tenant>,
+    /// `<transaction id>.<n>`, fixed when the tenant's first recipient arrives, so
+    /// that audit records of earlier stages name the same copy as the spool.
+    queue_id: String,
+    rcpts: Vec<String>,
+    /// Set when its connect or mail-from stage refused: every recipient gets it.
+    refused: Option<SmtpReply>,
+    outcome: Outcome,
+}
+
+/// What became of one tenant's copy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyOutcome {
+    /// Spooled durably for delivery to the next hop, with its queue id.
+    Queued(String),
+    /// Kept in the tenant's quarantine.
+    Quarantined(String),
+    /// Dropped on a plugin's word.
+    Discarded(String),
+    /// Refused.
+    Refused(SmtpReply),
+}
+
+impl CopyOutcome {
+    /// What happened, and the reply code for a refusal, for logs.
+    pub fn summary(&self) -> (&'static str, u16) {
+        match self {
+            CopyOutcome::Queued(_) => ("queued", 250),
+            CopyOutcome::Quarantined(_) => ("quarantined", 250),
+            CopyOutcome::Discarded(_) => ("discarded", 250),
+            CopyOutcome::Refused(r) => ("refused", r.code),
+        }
+    }
+}
+
+/// Why a recipient was not accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RcptError {
+    /// No tenant serves the domain: the relay is no open relay.
+    NotServed,
+    /// The tenant's chain refused it.
+    Refused(SmtpReply),
+}
+
+/// The transaction's one answer at the end of DATA.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// At least one copy was accepted (queued, quarantined or discarded).
+    Accepted,
+    /// Every copy was refused: the first temporary refusal, else the first one.
+    Refused(SmtpReply),
+    /// No copy had a recipient.
+    NoRecipients,
+}
+
+/// A transaction from MAIL FROM to the end of DATA.
+pub struct Transaction {
+    chain: Arc<Chain>,
+    /// Transaction id; copies are `<id>.<n>`.
+    pub id: String,
+    /// Envelope (all accepted recipients).
+    pub envelope: Envelope,
+    set: Arc<PluginSet>,
+    copies: Vec<TenantCopy>,
+}
+
+impl Transaction {
+    /// Starts a transaction on the plugin set active now; it keeps that set to the end.
+    pub fn begin(chain: Arc<Chain>, id: String, envelope: Envelope) -> Self {
+        let set = chain.plugins.snapshot();
+        Transaction { chain, id, envelope, set, copies: vec![] }
+    }
+
+    /// Accepted recipients so far.
+    pub fn recipient_count(&self) -> usize {
+        self.copies.iter().map(|c| c.rcpts.len()).sum()
+    }
+
+    fn copy_envelope(&self, rcpts: &[String], with_sender: bool) -> Arc<Envelope> {
+        Arc::new(Envelope {
+            client_ip: self.envelope.client_ip,
+            helo: self.envelope.helo.clone(),
+            mail_from: if with_sender { self.envelope.mail_from.clone() } else { None },
+            rcpts: rcpts.to_vec(),
+        })
+    }
+
+    fn stage(
+        &self,
+        copy: &TenantCopy,
+        stage: &StageCall,
+        env: &Arc<Envelope>,
+        msg: Option<&Arc<ScannedMail>>,
+    ) -> Outcome {
+        let run = StageRun {
+            set: &self.set,
+            tenant: &copy.tenant,
+            stage,
+            queue_id: &copy.queue_id,
+            envelope: env,
+            message: msg,
+        };
+        self.chain.run_stage(&run)
+    }
+
+    /// The tenant's copy, created (with its connect and mail-from stages run) on the
+    /// tenant's first recipient.
+    fn copy_for(&mut self, tenant: Arc<Tenant>) -> usize {
+        if let Some(i) = self.copies.iter().position(|c| c.tenant.id == tenant.id) {
+            return i;
+        }
+        let queue_id = format!("{}.{}", self.id, self.copies.len() + 1);
+        let mut copy = TenantCopy { tenant, queue_id, rcpts: vec![], refused: None, outcome: Outcome::default() };
+        for (stage, with_sender) in [(StageCall::Connect, false), (StageCall::MailFrom, true)] {
+            let env = self.copy_envelope(&[], with_sender);
+            let out = self.stage(&copy, &stage, &env, None);
+            copy.outcome = std::mem::take(&mut copy.outcome).with_stage(out);
+            if let Decision::Refuse(r) = &copy.outcome.decision {
+                copy.refused = Some(r.clone());
+                break;
+            }
+        }
+        self.copies.push(copy);
+        self.copies.len() - 1
+    }
+
+    /// RCPT: finds the recipient's tenant, runs its earlier stages on its first
+    /// recipient, then the rcpt stage. A refusal's disclosure records are made durable
+    /// before the refusal is returned.
+    pub fn rcpt(&mut self, rcpt: &str) -> Result<(), RcptError> {
+        let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
+        let Some(tenant) = self.chain.config.tenant_for_domain(domain).cloned() else {
+            return Err(RcptError::NotServed);
+        };
+        let at = self.copy_for(tenant);
+        if let Some(r) = &self.copies[at].refused {
+            return Err(RcptError::Refused(r.clone()));
+        }
+        let env = self.copy_envelope(&self.copies[at].rcpts, true);
+        let out = self.stage(&self.copies[at], &StageCall::Rcpt(rcpt.to_owned()), &env, None);
+        if let Decision::Refuse(r) = out.decision {
+            return Err(RcptError::Refused(self.durable(r)));
+        }
+        let copy = &mut self.copies[at];
+        copy.outcome = std::mem::take(&mut copy.outcome).with_stage(out);
+        copy.rcpts.push(rcpt.to_owned());
+        self.envelope.rcpts.push(rcpt.to_owned());
+        Ok(())
+    }
+
+    /// `reply`, once the audit log is on disk; a `451` if it cannot be made so.
+    fn durable(&self, reply: SmtpReply) -> SmtpReply {
+        if self.audit_synced() { reply } else { SmtpReply::local_failure() }
+    }
+
+    /// Syncs the audit log; false (logged) when it cannot be made durable.
+    fn audit_synced(&self) -> bool {
+        match self.chain.audit.sync() {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot make the audit log durable");
+                false
+            }
+        }
+    }
+
+    /// The end of DATA: each copy's data stage, then spool, quarantine, discard or
+    /// refusal; returns the transaction's verdict and each copy's outcome.
+    pub fn finish(mut self, raw: &[u8], tls: bool) -> (Verdict, Vec<CopyOutcome>) {
+        let message = Arc::new(ScannedMail::parse(raw));
+        let mut copies = Vec::new();
+        for mut copy in std::mem::take(&mut self.copies).into_iter().filter(|c| !c.rcpts.is_empty()) {
+            let env = Arc::new(Envelope { rcpts: copy.rcpts.clone(), ..self.envelope.clone() });
+            let out = self.stage(&copy, &StageCall::Data, &env, Some(&message));
+            copy.outcome = std::mem::take(&mut copy.outcome).with_stage(out);
+            copies.push((copy, env));
+        }
+        // Spooled copies reach the disk with the audit records before them (the spool's
+        // group commit syncs the file system); quarantined and discarded ones do not
+        // pass the spool, so the audit log is synced for them here, before any `250`.
+        let unspooled = |c: &TenantCopy| matches!(c.outcome.decision, Decision::Discard | Decision::Quarantine(..));
+        let audit_ok = !copies.iter().any(|(c, _)| unspooled(c)) || self.audit_synced();
+        let mut outcomes = Vec::new();
+        let mut refused = Vec::new();
+        for (copy, env) in &copies {
+            let _span = tracing::info_span!("copy", tenant = %copy.tenant.id, queue_id = %copy.queue_id).entered();
+            let outcome = if audit_ok {
+                self.conclude(copy, env, raw, tls)
+            } else {
+                CopyOutcome::Refused(SmtpReply::local_failure())
+            };
+            // The kind and code only: a plugin's reply text may carry what it was shown.
+            let (kind, code) = outcome.summary();
+            tracing::info!(rcpts = copy.rcpts.len(), score = copy.outcome.score, outcome = kind, code, "copy done");
+            if let CopyOutcome::Refused(r) = &outcome {
+                refused.push((copy, r.clone()));
+            }
+            outcomes.push(outcome);
+        }
+        let verdict = verdict_for(&outcomes);
+        if verdict == Verdict::Accepted {
+            if !refused.is_empty() {
+                tracing::warn!(transaction = %self.id, refused = refused.len(), "some copies refused after others were accepted; their sender gets a bounce");
+            }
+            for (copy, reply) in refused {
+                self.owe_bounce(copy, reply, raw);
+            }
+        }
+        (verdict, outcomes)
+    }
+}
+
+impl Transaction {
+    /// Carries out a copy's decision.
+    fn conclude(&self, copy: &TenantCopy, env: &Envelope, raw: &[u8], tls: bool) -> CopyOutcome {
+        let qid = copy.queue_id.clone();
+        let local_failure = |what: &str, e: &dyn std::fmt::Display| {
+            tracing::error!(error = %e, "cannot write to the {what}");
+            CopyOutcome::Refused(SmtpReply::local_failure())
+        };
+        let headers = || self.trace_headers(copy, env, tls);
+        match &copy.outcome.decision {
+            Decision::Refuse(r) => CopyOutcome::Refused(r.clone()),
+            Decision::Discard => CopyOutcome::Discarded(qid),
+            Decision::Quarantine(plugin, reason) => {
+                let record = QuarantineRecord {
+                    queue_id: qid.clone(),
+                    tenant: copy.tenant.id.clone(),
+                    plugin: plugin.clone(),
+                    reason: reason.clone(),
+                    score: copy.outcome.score,
+                    time: now(),
+                    mail_from: env.mail_from.clone().unwrap_or_default(),
+                    rcpts: copy.rcpts.clone(),
+                };
+                match self.chain.quarantine.put(&record, &[headers().as_bytes(), raw]) {
+                    Ok(()) => CopyOutcome::Quarantined(qid),
+                    Err(e) => local_failure("quarantine", &e),
+                }
+            }
+            Decision::Continue => {
+                let spooled = spool_envelope(copy.tenant.id.clone(), qid.clone(), env, &copy.rcpts);
+                match self.chain.spool.write(&spooled, &[headers().as_bytes(), raw]) {
+                    Ok(_) => {
+                        self.chain.handoff.spooled(&qid);
+                        CopyOutcome::Queued(qid)
+                    }
+                    Err(e) => local_failure("spool", &e),
+                }
+            }
+        }
+    }
+
+    /// A copy refused while the transaction as a whole got `250`: its sender learns it
+    /// from a bounce, since SMTP has no per-recipient answer after DATA.
+    fn owe_bounce(&self, copy: &TenantCopy, reply: SmtpReply, raw: &[u8]) {
+        let env = spool_envelope(String::new(), copy.queue_id.clone(), &self.envelope, &copy.rcpts);
+        let why = format!("{} {} {}", reply.code, reply.enhanced, reply.text);
+        let failed: Vec<(String, String)> = copy.rcpts.iter().map(|r| (r.clone(), why.clone())).collect();
+        self.chain.handoff.owe_bounce(&env, raw, &failed);
+    }
+
+    /// `Received:` (RFC 5321 §4.4), then the score and tag summary and the plugins'
+    /// headers, all to be prepended to the unchanged message.
+    fn trace_headers(&self, copy: &TenantCopy, env: &Envelope, tls: bool) -> String {
+        let helo = env.helo.as_deref().unwrap_or("unknown");
+        let ip = env.client_ip.map_or("unknown".to_owned(), |ip| ip.to_string());
+        let with = if tls { "ESMTPS" } else { "ESMTP" };
+        let rcpt = if copy.rcpts.len() == 1 { format!("\r\n\tfor <{}>", copy.rcpts[0]) } else { String::new() };
+        let mut h = format!(
+            "Received: from {helo} ([{ip}])\r\n\tby {} (mxr) with {with} id {}{rcpt};\r\n\t{}\r\n",
+            self.chain.config.hostname,
+            copy.queue_id,
+            date::rfc5322(SystemTime::now())
+        );
+        h.push_str(&format!("X-Mxr-Score: {:.1}\r\n", copy.outcome.score));
+        let mut tags = copy.outcome.tags.clone();
+        tags.sort();
+        tags.dedup();
+        if !tags.is_empty() {
+            h.push_str(&format!("X-Mxr-Tags: {}\r\n", tags.join(" ")));
+        }
+        for (name, value) in &copy.outcome.headers {
+            h.push_str(&format!("{name}: {value}\r\n"));
+        }
+        h
+    }
+}
+
+fn spool_envelope(tenant: String, queue_id: String, env: &Envelope, rcpts: &[String]) -> SpoolEnvelope {
+    SpoolEnvelope {
+        tenant,
+        queue_id,
+        mail_from: env.mail_from.clone().unwrap_or_default(),
+        rcpts: rcpts.to_vec(),
+        received: now(),
+        attempts: 0,
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The one answer a transaction gets. Any accepted copy makes it accepted; otherwise
+/// the first refusal, a temporary one preferred (the sender retries only temporaries).
+fn verdict_for(outcomes: &[CopyOutcome]) -> Verdict {
+    let refused: Vec<&SmtpReply> =
+        outcomes.iter().filter_map(|o| if let CopyOutcome::Refused(r) = o { Some(r) } else { None }).collect();
+    if refused.len() < outcomes.len() {
+        return Verdict::Accepted;
+    }
+    match refused.iter().find(|r| r.code / 100 == 4).or(refused.first()) {
+        Some(r) => Verdict::Refused((*r).clone()),
+        None => Verdict::NoRecipients,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(code: u16) -> SmtpReply {
+        SmtpReply { code, enhanced: format!("{}.7.1", code / 100), text: "no".into() }
+    }
+
+    #[test]
+    fn one_accepted_copy_accepts_the_transaction_and_a_temporary_refusal_is_preferred() {
+        use CopyOutcome::*;
+        let table = [
+            (vec![Queued("a".into()), Refused(reply(550))], Verdict::Accepted),
+            (vec![Discarded("a".into())], Verdict::Accepted),
+            (vec![Refused(reply(550)), Refused(reply(451))], Verdict::Refused(reply(451))),
+            (vec![Refused(reply(550)), Refused(reply(554))], Verdict::Refused(reply(550))),
+            (vec![], Verdict::NoRecipients),
+        ];
+        for (outcomes, expected) in table {
+            assert_eq!(verdict_for(&outcomes), expected, "{outcomes:?}");
+        }
+    }
+}

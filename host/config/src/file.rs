@@ -1,0 +1,178 @@
+//! The config file as written: TOML with `deny_unknown_fields` everywhere, so a typo
+//! is an error naming the key, never a silently ignored setting.
+
+use crate::limits::FailurePolicy;
+use mxr_privacy::{Category, Form};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Format version; this mxr reads 1.
+    pub version: u32,
+    /// The listener and the node.
+    #[serde(default)]
+    pub server: ServerFile,
+    /// The plugins folder and runtime limits.
+    #[serde(default)]
+    pub plugins: PluginsFile,
+    /// Delivery retries.
+    #[serde(default)]
+    pub queue: QueueFile,
+    /// Per-plugin settings, by plugin name.
+    #[serde(default)]
+    pub plugin: BTreeMap<String, PluginSettingsFile>,
+    /// The tenants.
+    #[serde(default)]
+    pub tenant: Vec<TenantFile>,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerFile {
+    /// Addresses to listen on.
+    pub listen: Option<Vec<String>>,
+    /// The name this node gives in its greeting and Received headers.
+    pub hostname: Option<String>,
+    /// Where spool, quarantine, keys, plugins and maildirs live.
+    pub data_dir: Option<PathBuf>,
+    /// ISO 3166 code of the country this node runs in.
+    pub region: Option<String>,
+    /// The master key file (32 bytes); default `<data_dir>/keys/master.key`, generated
+    /// on first start.
+    pub master_key: Option<PathBuf>,
+    /// Bound on waiting for running transactions at shutdown, in seconds.
+    pub drain_secs: Option<u64>,
+    /// STARTTLS.
+    pub tls: Option<TlsFile>,
+    /// Protocol limits.
+    #[serde(default)]
+    pub limits: LimitsFile,
+}
+
+/// `[server.tls]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// PEM certificate chain.
+    pub cert: Option<PathBuf>,
+    /// PEM private key.
+    pub key: Option<PathBuf>,
+    /// Generate (once) and use a self-signed certificate in the data dir.
+    #[serde(default)]
+    pub self_signed: bool,
+}
+
+/// `[server.limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Concurrent connections; more get `421 4.3.2`.
+    pub max_connections: Option<usize>,
+    /// Largest message in bytes (advertised as SIZE).
+    pub max_message_bytes: Option<usize>,
+    /// Recipients per transaction.
+    pub max_recipients: Option<usize>,
+    /// Client errors per session before it is closed.
+    pub max_errors: Option<u32>,
+    /// Longest DATA line, CRLF included.
+    pub max_line_bytes: Option<usize>,
+    /// Waiting for a command, in seconds (RFC 5321 §4.5.3.2.7: 5 minutes).
+    pub command_timeout_secs: Option<u64>,
+    /// Waiting for more DATA, in seconds (§4.5.3.2.5: 3 minutes).
+    pub data_timeout_secs: Option<u64>,
+}
+
+/// `[plugins]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsFile {
+    /// The plugins folder (relative paths are under the data dir).
+    pub dir: Option<PathBuf>,
+    /// A purpose policy file instead of the shipped one.
+    pub policy: Option<PathBuf>,
+    /// Per-call deadline in milliseconds.
+    pub deadline_ms: Option<u64>,
+    /// Per-instance memory cap in MiB.
+    pub memory_mb: Option<usize>,
+    /// Plugin instances alive at once.
+    pub max_instances: Option<u32>,
+}
+
+/// `[plugin.<name>]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginSettingsFile {
+    /// Config text handed to the plugin.
+    pub config: Option<String>,
+    /// Or a file holding it.
+    pub config_file: Option<PathBuf>,
+    /// What a failure of this plugin does.
+    pub failure_policy: Option<FailurePolicy>,
+    /// A per-call deadline below `plugins.deadline_ms`.
+    pub deadline_ms: Option<u64>,
+    /// A memory cap below `plugins.memory_mb`.
+    pub memory_mb: Option<usize>,
+}
+
+/// `[[tenant]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantFile {
+    /// A short id, `[a-z0-9-]`.
+    pub id: String,
+    /// The domains it receives mail for.
+    pub domains: Vec<String>,
+    /// Its plugins, in the order they run.
+    #[serde(default)]
+    pub plugins: Vec<String>,
+    /// Plugin name → the purpose the tenant authorises it for.
+    #[serde(default)]
+    pub authorise: BTreeMap<String, String>,
+    /// Plugin name → categories whose form the tenant tightens.
+    #[serde(default)]
+    pub tighten: BTreeMap<String, BTreeMap<Category, Form>>,
+    /// Where its mail goes.
+    pub next_hop: NextHopFile,
+    /// The tenant's recorded consent to transfer outside the EU (agreement art. 3.1),
+    /// e.g. a reference to the signed document; needed for a non-EU next hop.
+    pub transfer_consent: Option<String>,
+}
+
+/// `[tenant.next_hop]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextHopFile {
+    /// `smtp` (the customer's server) or `maildir` (a local folder).
+    pub kind: String,
+    /// SMTP: host name or address.
+    pub host: Option<String>,
+    /// SMTP: port (25).
+    pub port: Option<u16>,
+    /// SMTP: `required`, `opportunistic` or `none`.
+    pub tls: Option<String>,
+    /// SMTP: a PEM file of CA certificates to trust besides the public ones.
+    pub ca_file: Option<PathBuf>,
+    /// Maildir: the folder (default `<data_dir>/maildir/<tenant>`).
+    pub path: Option<PathBuf>,
+    /// ISO 3166 code of the country the next hop is in.
+    pub region: Option<String>,
+}
+
+/// `[queue]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueFile {
+    /// First retry delay in seconds; each retry doubles it (with jitter), up to an hour.
+    pub retry_base_secs: Option<u64>,
+    /// Give up and bounce after this many hours (default 120: five days).
+    pub max_age_hours: Option<u64>,
+    /// `host:port` of the relay that carries bounces to senders.
+    pub bounce_relay: Option<String>,
+    /// Days a quarantined message is kept before it is purged (default 30).
+    pub quarantine_retention_days: Option<u64>,
+}

@@ -1,0 +1,68 @@
+//! Delivery status notifications (RFC 3464): when recipients fail for good, the sender
+//! gets a `multipart/report` bounce. Never for the null sender, and always sent from
+//! the null sender, so bounces cannot loop. A bounce is spooled like any copy, for the
+//! reserved tenant [`BOUNCE_TENANT`], and delivered through the configured bounce relay.
+
+use mxr_config::Config;
+use mxr_mail::date;
+use mxr_store::spool::SpoolEnvelope;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The spool's tenant id for bounces (not a valid configured tenant id).
+pub const BOUNCE_TENANT: &str = "_bounce";
+
+/// What [`owed`] decided.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bounce {
+    /// No bounce: the original had the null sender.
+    NullSender,
+    /// This envelope and message are to be spooled.
+    Spool(SpoolEnvelope, Vec<u8>),
+}
+
+/// The bounce for `failed` recipients `(address, reason)` of a spooled copy.
+pub fn owed(config: &Config, env: &SpoolEnvelope, message: &[u8], failed: &[(String, String)]) -> Bounce {
+    if env.mail_from.is_empty() {
+        tracing::info!(queue_id = %env.queue_id, failed = failed.len(), "recipients failed; no bounce to the null sender");
+        return Bounce::NullSender;
+    }
+    let now = SystemTime::now();
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let host = &config.hostname;
+    let boundary = format!("{}/{host}", env.queue_id);
+    let headers_end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2);
+    let original_headers = String::from_utf8_lossy(&message[..headers_end]);
+    let mut per_rcpt = String::new();
+    let mut lines = String::new();
+    for (rcpt, why) in failed {
+        let status =
+            why.split_whitespace().nth(1).filter(|s| s.starts_with("5.") || s.starts_with("4.")).unwrap_or("5.0.0");
+        let status = if status.starts_with('4') { "4.4.7" } else { status };
+        let why = why.replace(['\r', '\n'], " ");
+        lines.push_str(&format!("<{rcpt}>: {why}\r\n"));
+        per_rcpt.push_str(&format!("\r\nFinal-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {why}\r\n"));
+    }
+    let dsn = format!(
+        "From: Mail Delivery System <MAILER-DAEMON@{host}>\r\nTo: <{from}>\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+Date: {date}\r\nMessage-ID: <{qid}.dsn@{host}>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"{boundary}\"\r\n\r\n\
+--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\
+This is the mail system at {host}.\r\n\r\nYour message could not be delivered to these recipients:\r\n\r\n{lines}\r\n\
+--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; {host}\r\nX-Mxr-Queue-ID: {qid}\r\nArrival-Date: {arrived}\r\n{per_rcpt}\r\n\
+--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n{original_headers}\r\n--{boundary}--\r\n",
+        from = env.mail_from,
+        date = date::rfc5322(now),
+        qid = env.queue_id,
+        arrived = date::rfc5322(UNIX_EPOCH + std::time::Duration::from_secs(env.received)),
+    );
+    let bounce_env = SpoolEnvelope {
+        tenant: BOUNCE_TENANT.into(),
+        queue_id: format!("{}.dsn", env.queue_id),
+        mail_from: String::new(),
+        rcpts: vec![env.mail_from.clone()],
+        received: secs,
+        attempts: 0,
+    };
+    Bounce::Spool(bounce_env, dsn.into_bytes())
+}

@@ -1,0 +1,251 @@
+//! The mail a transaction carries: its envelope, and its message parsed once at DATA
+//! with mail-parser and shared (read-only) by every plugin's view. What the message
+//! holds of personal data is the privacy crate's business, not this one's.
+
+#![deny(missing_docs)]
+
+pub mod date;
+
+use mail_parser::{MessageParser, MimeHeaders};
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+
+/// The SMTP envelope of one transaction, as the relay received it.
+#[derive(Clone, Debug, Default)]
+pub struct Envelope {
+    /// The client's IP address.
+    pub client_ip: Option<IpAddr>,
+    /// The EHLO/HELO name.
+    pub helo: Option<String>,
+    /// The MAIL FROM address; `Some("")` is the null sender, `None` not given yet.
+    pub mail_from: Option<String>,
+    /// The accepted recipients.
+    pub rcpts: Vec<String>,
+}
+
+/// A display name and address from an address header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressEntry {
+    /// The display name.
+    pub name: Option<String>,
+    /// The address.
+    pub address: Option<String>,
+}
+
+/// What the host knows of one attachment, computed once per message.
+#[derive(Clone, Debug)]
+pub struct AttachmentEntry {
+    /// The sender's file name.
+    pub name: Option<String>,
+    /// `type/subtype`, lower-case.
+    pub content_type: String,
+    /// The decoded bytes.
+    pub bytes: Vec<u8>,
+    /// Hex SHA-256 of `bytes`.
+    pub sha256: String,
+}
+
+/// A message parsed once; plugins' views read from it.
+#[derive(Debug)]
+pub struct ParsedMail {
+    size: u64,
+    headers: Vec<(String, String)>,
+    from: Vec<AddressEntry>,
+    to: Vec<AddressEntry>,
+    cc: Vec<AddressEntry>,
+    reply_to: Vec<AddressEntry>,
+    subject: Option<String>,
+    text: Option<String>,
+    html: Option<String>,
+    attachments: Vec<AttachmentEntry>,
+}
+
+impl ParsedMail {
+    /// Parses raw RFC 5322 bytes. Never fails: what cannot be parsed is absent.
+    pub fn parse(raw: &[u8]) -> ParsedMail {
+        let Some(msg) = MessageParser::default().parse(raw) else {
+            return ParsedMail::empty(raw.len());
+        };
+        let headers = msg
+            .headers()
+            .iter()
+            .map(|h| {
+                let value = raw.get(h.offset_start() as usize..h.offset_end() as usize).unwrap_or(&[]);
+                (h.name().to_owned(), unfold(value))
+            })
+            .collect();
+        let addresses = |a: Option<&mail_parser::Address>| -> Vec<AddressEntry> {
+            a.map(|a| {
+                a.iter()
+                    .map(|x| AddressEntry {
+                        name: x.name().map(str::to_owned),
+                        address: x.address().map(str::to_owned),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let joined = |n: usize, get: &dyn Fn(usize) -> Option<String>| -> Option<String> {
+            let parts: Vec<String> = (0..n).filter_map(get).collect();
+            (!parts.is_empty()).then(|| parts.join("\n"))
+        };
+        let text = joined(msg.text_body_count(), &|i| msg.body_text(i).map(|c| c.into_owned()));
+        // Only real HTML parts: mail-parser would otherwise render plain text as HTML,
+        // and every filter reading both bodies would get (and scan) the text twice.
+        let html = joined(msg.html_body_count(), &|i| {
+            msg.html_part(i as u32).filter(|p| p.is_text_html()).and_then(|_| msg.body_html(i)).map(|c| c.into_owned())
+        });
+        let attachments = msg
+            .attachments()
+            .map(|part| {
+                let bytes = part.contents().to_vec();
+                let content_type = part.content_type().map_or("application/octet-stream".into(), |ct| {
+                    match ct.subtype() {
+                        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                        None => ct.ctype().to_owned(),
+                    }
+                    .to_ascii_lowercase()
+                });
+                AttachmentEntry {
+                    name: part.attachment_name().map(str::to_owned),
+                    content_type,
+                    sha256: hex::encode(Sha256::digest(&bytes)),
+                    bytes,
+                }
+            })
+            .collect();
+        ParsedMail {
+            size: raw.len() as u64,
+            headers,
+            from: addresses(msg.from()),
+            to: addresses(msg.to()),
+            cc: addresses(msg.cc()),
+            reply_to: addresses(msg.reply_to()),
+            subject: msg.subject().map(str::to_owned),
+            text,
+            html,
+            attachments,
+        }
+    }
+
+    fn empty(size: usize) -> ParsedMail {
+        ParsedMail {
+            size: size as u64,
+            headers: vec![],
+            from: vec![],
+            to: vec![],
+            cc: vec![],
+            reply_to: vec![],
+            subject: None,
+            text: None,
+            html: None,
+            attachments: vec![],
+        }
+    }
+
+    /// Size of the raw message in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+    /// Header fields in order: name as written, value unfolded.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+    /// Values of one header, case-insensitive.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// From addresses.
+    pub fn from(&self) -> &[AddressEntry] {
+        &self.from
+    }
+    /// To addresses.
+    pub fn to(&self) -> &[AddressEntry] {
+        &self.to
+    }
+    /// Cc addresses.
+    pub fn cc(&self) -> &[AddressEntry] {
+        &self.cc
+    }
+    /// Reply-To addresses.
+    pub fn reply_to(&self) -> &[AddressEntry] {
+        &self.reply_to
+    }
+    /// Decoded subject.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+    /// Text bodies, joined.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+    /// HTML bodies, joined.
+    pub fn html(&self) -> Option<&str> {
+        self.html.as_deref()
+    }
+    /// Attachments.
+    pub fn attachments(&self) -> &[AttachmentEntry] {
+        &self.attachments
+    }
+}
+
+/// Dot-stuffs a message for the SMTP wire (RFC 5321 §4.5.2: a line starting with `.`
+/// gets another) and ends it with `CRLF . CRLF` (a missing final CRLF is added). The
+/// inbound reader undoes it; the outbound client applies it.
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 5);
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// A raw header value as one line: folding removed, line ends and edges trimmed.
+fn unfold(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.trim_end_matches('\r');
+        if i > 0 && !line.is_empty() {
+            out.push(' ');
+            out.push_str(line.trim_start());
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_headers_addresses_bodies_and_attachments() {
+        let raw = b"From: Jan <jan@example.nl>\r\nTo: a@b.test, \"C\" <c@d.test>\r\nSubject: Hi\r\n\
+X-Long: one\r\n two\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nHello\r\n--b\r\nContent-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename=\"x.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+JVBERi0=\r\n--b--\r\n";
+        let m = ParsedMail::parse(raw);
+        assert_eq!(m.from()[0].address.as_deref(), Some("jan@example.nl"));
+        assert_eq!(m.to().len(), 2);
+        assert_eq!(m.subject(), Some("Hi"));
+        assert_eq!(m.header_values("x-long").collect::<Vec<_>>(), vec!["one two"]);
+        assert_eq!(m.text().map(str::trim), Some("Hello"));
+        let a = &m.attachments()[0];
+        assert_eq!(
+            (a.name.as_deref(), a.content_type.as_str(), a.bytes.as_slice()),
+            (Some("x.pdf"), "application/pdf", &b"%PDF-"[..])
+        );
+    }
+}

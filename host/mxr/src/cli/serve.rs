@@ -1,0 +1,65 @@
+//! `mxr serve`: run the relay until SIGTERM or ctrl-c, then drain.
+
+use super::relay_args::RelayArgs;
+use anyhow::Context;
+use mxr::relay::Relay;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+/// Arguments of `mxr serve`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    relay: RelayArgs,
+    /// Listen here instead of the config's addresses.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+}
+
+/// Starts the relay on every listen address and serves until told to stop.
+pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
+    let mut config = args.relay.load(explicit_data_dir)?;
+    if let Some(addr) = args.listen {
+        config.listen = vec![addr];
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("mxr").build()?;
+    runtime.block_on(async move {
+        let relay = Relay::start(config)?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut servers = tokio::task::JoinSet::new();
+        for addr in relay.config.listen.clone() {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+            let mut stop = stop_rx.clone();
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            let bound = listener.local_addr()?;
+            println!("mxr: listening on {bound} (data dir {})", relay.config.data_dir.display());
+            tracing::info!(addr = %bound, plugins = relay.registry.snapshot().len(), "listening");
+            servers.spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), shutdown));
+        }
+        wait_for_signal().await;
+        tracing::info!("stop requested");
+        let _ = stop_tx.send(true);
+        while let Some(done) = servers.join_next().await {
+            done??;
+        }
+        relay.stop();
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

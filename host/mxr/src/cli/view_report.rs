@@ -1,0 +1,165 @@
+//! What the plugin commands print: a plugin's data label (purpose → categories →
+//! form) and the exact view of a message that its grant yields.
+
+use mxr_mail::{Envelope, ParsedMail};
+use mxr_privacy::render::{Renderer, Shown};
+use mxr_privacy::{Category, Form, Grant, view};
+use mxr_sandbox::LoadedPlugin;
+use serde::Serialize;
+use std::fmt;
+
+/// A plugin's identity and its grant.
+#[derive(Serialize)]
+pub struct DataLabel {
+    name: String,
+    version: String,
+    sha256: String,
+    purpose: String,
+    stages: Vec<&'static str>,
+    requested: Vec<Category>,
+    grant: Vec<(Category, Form)>,
+}
+
+impl DataLabel {
+    /// The label of a loaded plugin under the runtime's policy.
+    pub fn of(p: &LoadedPlugin) -> Self {
+        DataLabel {
+            name: p.identity.name.clone(),
+            version: p.identity.version.clone(),
+            sha256: p.identity.sha256.clone(),
+            purpose: p.manifest.purpose.clone(),
+            stages: p.manifest.stage_names(),
+            requested: p.manifest.categories.iter().collect(),
+            grant: p.grant.entries().collect(),
+        }
+    }
+}
+
+impl fmt::Display for DataLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "plugin   {} {}", self.name, self.version)?;
+        writeln!(f, "sha256   {}", self.sha256)?;
+        writeln!(f, "purpose  {}", self.purpose)?;
+        writeln!(f, "stages   {}", self.stages.join(", "))?;
+        let asked: Vec<&str> = self.requested.iter().map(|c| c.name()).collect();
+        writeln!(f, "asks for {}", if asked.is_empty() { "nothing".into() } else { asked.join(", ") })?;
+        writeln!(f, "grant (category → form):")?;
+        for (c, form) in &self.grant {
+            let note = if self.requested.contains(c) { "" } else { "  (not asked for)" };
+            writeln!(f, "  {:<20} {}{note}", c.name(), form.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// Every value of a transaction as one grant renders it.
+#[derive(Serialize)]
+pub struct ViewReport {
+    client_ip: Shown,
+    helo: Shown,
+    mail_from: Shown,
+    recipients: Vec<Shown>,
+    size: u64,
+    subject: Shown,
+    from: Vec<(Shown, Shown)>,
+    to: Vec<(Shown, Shown)>,
+    cc: Vec<(Shown, Shown)>,
+    reply_to: Vec<(Shown, Shown)>,
+    headers: Vec<(String, Shown)>,
+    text_body: Shown,
+    html_body: Shown,
+    attachments: Vec<String>,
+}
+
+impl ViewReport {
+    /// Renders everything a plugin with grant `r.grant` could read.
+    pub fn build(r: &Renderer, env: &Envelope, msg: &ParsedMail) -> Self {
+        let body = |t: Option<&str>| t.map_or(Shown::Withheld, |t| r.text(Category::Content, t));
+        let addrs = |l: &[mxr_mail::AddressEntry]| l.iter().map(|a| view::address(r, a)).collect();
+        let attachments = if r.grant.form(Category::AttachmentMeta) == Form::Full {
+            let content = r.grant.form(Category::AttachmentContent) == Form::Full;
+            msg.attachments()
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} ({}, {} bytes, sha256 {}){}",
+                        a.name.as_deref().unwrap_or("(no name)"),
+                        a.content_type,
+                        a.bytes.len(),
+                        &a.sha256[..16],
+                        if content { ", content readable" } else { "" }
+                    )
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        ViewReport {
+            client_ip: env.client_ip.map_or(Shown::Withheld, |ip| r.ip(ip)),
+            helo: env.helo.as_deref().map_or(Shown::Withheld, |h| r.value(Category::Network, h)),
+            mail_from: env.mail_from.as_deref().map_or(Shown::Withheld, |a| r.address(a)),
+            recipients: env.rcpts.iter().map(|a| r.address(a)).collect(),
+            size: msg.size(),
+            subject: msg.subject().map_or(Shown::Withheld, |s| r.text(Category::Content, s)),
+            from: addrs(msg.from()),
+            to: addrs(msg.to()),
+            cc: addrs(msg.cc()),
+            reply_to: addrs(msg.reply_to()),
+            headers: msg.headers().iter().map(|(n, v)| (n.clone(), view::header(r, n, v).1)).collect(),
+            text_body: body(msg.text()),
+            html_body: body(msg.html()),
+            attachments,
+        }
+    }
+}
+
+fn show(s: &Shown) -> String {
+    let clip = |t: &str| {
+        let one: String = t.chars().map(|c| if c == '\n' || c == '\r' { '⏎' } else { c }).take(100).collect();
+        if t.chars().count() > 100 { format!("{one}…") } else { one }
+    };
+    match s {
+        Shown::Full(v) => format!("full      {}", clip(v)),
+        Shown::Pseudonym(v) => format!("pseudonym {}", clip(v)),
+        Shown::Domain(v) => format!("domain    {}", clip(v)),
+        Shown::Redacted(v) => format!("redacted  {}", clip(v)),
+        Shown::Withheld => "withheld".into(),
+    }
+}
+
+impl fmt::Display for ViewReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "  client-ip   {}", show(&self.client_ip))?;
+        writeln!(f, "  helo        {}", show(&self.helo))?;
+        writeln!(f, "  mail-from   {}", show(&self.mail_from))?;
+        for r in &self.recipients {
+            writeln!(f, "  rcpt        {}", show(r))?;
+        }
+        writeln!(f, "  size        {} bytes", self.size)?;
+        writeln!(f, "  subject     {}", show(&self.subject))?;
+        for (label, list) in [("from", &self.from), ("to", &self.to), ("cc", &self.cc), ("reply-to", &self.reply_to)] {
+            for (name, addr) in list {
+                writeln!(f, "  {label:<11} name {} | address {}", show(name), show(addr))?;
+            }
+        }
+        writeln!(f, "  text-body   {}", show(&self.text_body))?;
+        writeln!(f, "  html-body   {}", show(&self.html_body))?;
+        for a in &self.attachments {
+            writeln!(f, "  attachment  {a}")?;
+        }
+        writeln!(f, "  headers:")?;
+        for (n, v) in &self.headers {
+            writeln!(f, "    {n}: {}", show(v))?;
+        }
+        Ok(())
+    }
+}
+
+/// The grant a renderer is built on, for callers that only have a plugin.
+pub fn renderer<'a>(
+    grant: &'a Grant,
+    p: &'a mxr_privacy::Pseudonymizer,
+    d: &'a dyn mxr_privacy::detect::Detector,
+) -> Renderer<'a> {
+    Renderer { grant, pseudonyms: p, detector: d }
+}

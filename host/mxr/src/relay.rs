@@ -1,0 +1,156 @@
+//! The composition root: builds every part from a validated config and wires them
+//! (plugins → chain → spool → delivery, and the SMTP sessions' handle on the chain).
+
+use crate::inbound::{RelayInbound, session_limits};
+use mxr_audit::{AuditLog, NodeSigner};
+use mxr_chain::Chain;
+use mxr_config::{Config, TlsSource};
+use mxr_delivery::Queue;
+use mxr_privacy::PurposePolicy;
+use mxr_sandbox::watch::PluginWatcher;
+use mxr_sandbox::{PluginRegistry, PluginRuntime, RuntimeConfig};
+use mxr_store::keys::KeyStore;
+use mxr_store::quarantine::Quarantine;
+use mxr_store::spool::Spool;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Why the relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The plugin runtime.
+    #[error(transparent)]
+    Runtime(#[from] mxr_sandbox::runtime::RuntimeError),
+    /// A file or folder.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// TLS setup.
+    #[error(transparent)]
+    Tls(#[from] mxr_smtp::tls::TlsError),
+    /// The policy file.
+    #[error(transparent)]
+    Policy(#[from] mxr_privacy::PolicyError),
+    /// The key store.
+    #[error("keys: {0}")]
+    Keys(#[from] mxr_store::keys::KeyError),
+    /// The spool.
+    #[error("spool: {0}")]
+    Spool(#[from] mxr_store::spool::SpoolError),
+    /// Delivery.
+    #[error(transparent)]
+    Delivery(#[from] mxr_delivery::DeliveryError),
+    /// The audit log.
+    #[error(transparent)]
+    Audit(#[from] mxr_audit::AuditError),
+    /// The plugins folder could not be watched.
+    #[error("watching {0}: {1}")]
+    Watch(String, notify::Error),
+}
+
+/// The running relay: every part, built once from the config.
+pub struct Relay {
+    /// The config.
+    pub config: Arc<Config>,
+    /// Active plugins.
+    pub registry: Arc<PluginRegistry>,
+    /// The filter chain.
+    pub chain: Arc<Chain>,
+    /// What the SMTP sessions talk to.
+    pub inbound: Arc<RelayInbound>,
+    /// Delivery from the spool.
+    pub queue: Arc<Queue>,
+    /// The quarantine.
+    pub quarantine: Quarantine,
+    _watch: PluginWatcher,
+}
+
+/// Purges quarantined mail past its retention, at start and then hourly.
+async fn purge_forever(quarantine: Quarantine, retention: std::time::Duration) {
+    loop {
+        let q = quarantine.clone();
+        let _ = tokio::task::spawn_blocking(move || q.purge(retention)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
+/// Signs an audit checkpoint every minute that records were written (and
+/// [`Relay::stop`] signs the last one).
+async fn checkpoint_forever(audit: Arc<AuditLog>) {
+    loop {
+        tokio::time::sleep(mxr_audit::log::CHECKPOINT_AFTER).await;
+        let a = audit.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.checkpoint()).await {
+            tracing::error!(error = %e, "cannot sign an audit checkpoint");
+        }
+    }
+}
+
+impl Relay {
+    /// What a stopping relay does after its listeners drained: sign the audit log's
+    /// last checkpoint, so that nothing it wrote is left outside one.
+    pub fn stop(&self) {
+        if let Err(e) = self.chain.audit.checkpoint() {
+            tracing::error!(error = %e, "cannot sign the final audit checkpoint");
+        }
+    }
+
+    /// Creates the data dir, loads and watches the plugins, sets up TLS and keys.
+    pub fn start(config: Config) -> Result<Arc<Relay>, RelayError> {
+        let io = |what: &std::path::Path| {
+            let what = what.display().to_string();
+            move |e| RelayError::Io(what, e)
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+        #[cfg(feature = "unenforced-baseline")]
+        tracing::error!(
+            "built with unenforced-baseline: every plugin gets every category in full; for benchmarks only"
+        );
+        std::fs::create_dir_all(&config.plugins.dir).map_err(io(&config.plugins.dir))?;
+        let policy = match &config.plugins.policy {
+            Some(p) => PurposePolicy::load(p)?,
+            None => PurposePolicy::default_policy(),
+        };
+        let runtime = PluginRuntime::new(RuntimeConfig {
+            limits: config.plugins.sandbox.clone(),
+            max_instances: config.plugins.max_instances,
+            cache_dir: Some(config.data_dir.join("cache").join("plugins")),
+            policy: Arc::new(policy),
+            ..RuntimeConfig::default()
+        })?;
+        let registry = PluginRegistry::open(runtime, &config.plugins.dir);
+        let watch = mxr_sandbox::watch::watch(registry.clone())
+            .map_err(|e| RelayError::Watch(config.plugins.dir.display().to_string(), e))?;
+        let (master, named) = &config.master_key;
+        let keys = Arc::new(KeyStore::open(&config.data_dir, master, !named)?);
+        let spool = Arc::new(Spool::open(&config.data_dir, keys.clone())?);
+        let tls = match &config.tls {
+            Some(TlsSource::Files { cert, key }) => {
+                Some(mxr_smtp::tls::acceptor(Some((cert, key)), &config.data_dir, &config.hostname)?)
+            }
+            Some(TlsSource::SelfSigned) => Some(mxr_smtp::tls::acceptor(None, &config.data_dir, &config.hostname)?),
+            None => None,
+        };
+        let config = Arc::new(config);
+        for t in &config.tenants {
+            let set = registry.snapshot();
+            for name in t.plugins.iter().filter(|n| set.get(n).is_none()) {
+                tracing::warn!(tenant = %t.id, plugin = %name, dir = %config.plugins.dir.display(), "plugin not loaded yet; its failure policy applies until it is");
+            }
+        }
+        let queue = Arc::new(Queue::start(spool.clone(), config.clone())?);
+        let quarantine = Quarantine::new(&config.data_dir, keys.clone());
+        tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
+        let seed = keys.node_signing_seed()?;
+        let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
+        tokio::spawn(checkpoint_forever(audit.clone()));
+        let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
+        let chain = Arc::new(Chain::new(config.clone(), registry.clone(), keys, audit, store, queue.clone()));
+        let inbound = Arc::new(RelayInbound {
+            chain: chain.clone(),
+            tls,
+            connections: Arc::new(Semaphore::new(config.limits.max_connections)),
+            limits: session_limits(&config.limits),
+        });
+        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, _watch: watch }))
+    }
+}

@@ -1,0 +1,112 @@
+//! Config validation: every invalid fixture gives its expected error text (naming the
+//! key), the ready default is valid, and `mxr check-config` and `mxr serve` behave as an
+//! operator expects.
+
+use mxr_config::{Config, READY_DEFAULT_TOML, validate};
+use mxr_tests::fixtures;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+#[test]
+fn invalid_configs_name_the_key() {
+    let dir = fixtures::ours("config");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 20, "config fixtures missing: {}", cases.len());
+    for toml in cases {
+        let want = std::fs::read_to_string(toml.with_extension("error"))
+            .unwrap_or_else(|_| panic!("{} has no .error file", toml.display()));
+        let text = std::fs::read_to_string(&toml).unwrap();
+        match validate(&text, Path::new("/tmp")) {
+            Ok(_) => panic!("{} was accepted", toml.display()),
+            Err(e) => assert!(
+                e.to_string().contains(want.trim()),
+                "{}:\n  got:  {e}\n  want: {}",
+                toml.display(),
+                want.trim()
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_ready_default_is_valid_and_complete() {
+    let (config, warnings) = validate(READY_DEFAULT_TOML, Path::new("/srv")).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let tenant = config.tenant_for_domain("EXAMPLE.test").expect("example.test is served");
+    assert_eq!(tenant.plugins, ["sender-policy", "attachment-guard", "spam-score", "delivery-stats"]);
+    assert_eq!(tenant.plugins.len(), tenant.authorise.len(), "every plugin has an authorised purpose");
+    let rebased = Config::ready_default(Some(Path::new("/data")), Some("127.0.0.1:2600".parse().unwrap()));
+    assert_eq!(rebased.plugins.dir, Path::new("/data/plugins"));
+    assert_eq!(rebased.listen, ["127.0.0.1:2600".parse().unwrap()]);
+}
+
+#[test]
+fn check_config_reports_errors_and_warnings() {
+    let mxr = env!("CARGO_BIN_EXE_mxr");
+    let bad = fixtures::ours("config/domain-twice.toml");
+    let out = Command::new(mxr).args(["check-config", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tenant[1].domains[0]"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("mxr.toml");
+    std::fs::write(&good, READY_DEFAULT_TOML).unwrap();
+    let out = Command::new(mxr).args(["check-config", good.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // No plugins in the folder yet: each plugin of the chain is warned about.
+    assert_eq!(stdout.matches("no loaded plugin is named").count(), 4, "{stdout}");
+    assert!(stdout.contains("ok (1 tenants, 0 plugins loaded, 4 warnings)"), "{stdout}");
+}
+
+#[test]
+fn serve_runs_the_ready_default_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mxr"))
+        .args(["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line.split_whitespace().nth(3).unwrap_or_else(|| panic!("no address in {line:?}")).to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    let mut buf = [0u8; 512];
+    let n = conn.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"220 mxr.localhost ESMTP"), "{}", String::from_utf8_lossy(&buf[..n]));
+    conn.write_all(b"QUIT\r\n").unwrap();
+    let n = conn.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"221 2.0.0"));
+    assert!(
+        dir.path().join("tls/cert.pem").is_file() && dir.path().join("plugins").is_dir(),
+        "the ready default set up its data dir"
+    );
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+}
+
+#[test]
+fn a_non_eu_next_hop_needs_recorded_consent() {
+    let hop = |region: &str, consent: &str| {
+        format!(
+            "version = 1\n[[tenant]]\nid = \"t1\"\ndomains = [\"a.test\"]\n{consent}[tenant.next_hop]\nkind = \"smtp\"\nhost = \"mx.a.test\"\nregion = \"{region}\"\n"
+        )
+    };
+    assert!(validate(&hop("de", ""), Path::new("/tmp")).is_ok(), "inside the EU");
+    assert!(validate(&hop("us", ""), Path::new("/tmp")).is_err(), "outside, no consent");
+    assert!(validate(&hop("us", "transfer_consent = \"DPA addendum 2026-03, art. 3.1\"\n"), Path::new("/tmp")).is_ok());
+    assert!(
+        validate(&hop("ch", "transfer_consent = \"  \"\n"), Path::new("/tmp")).is_err(),
+        "an empty record is no consent"
+    );
+}

@@ -1,0 +1,28 @@
+//! Purpose limitation: the data categories, the forms a value may take, the purpose
+//! policy that maps one to the other, and the transforms that produce each form.
+//!
+//! A plugin's [`Grant`] is computed once when it is loaded (and again when a tenant
+//! tightens it); the transforms run lazily inside the data accessors, so a value the
+//! grant does not allow is never computed in a revealing form, let alone copied into a
+//! plugin's memory.
+//!
+//! This crate knows no protocol and no wasmtime: it turns values into forms, and the
+//! sandbox and the command line both render through it.
+
+#![deny(missing_docs)]
+
+pub mod category;
+pub mod detect;
+pub mod grant;
+pub mod header_kind;
+pub mod policy;
+pub mod pseudonym;
+pub mod render;
+pub mod scan;
+pub mod view;
+
+pub use category::{Category, CategorySet, Form};
+pub use grant::Grant;
+pub use policy::{PolicyError, PurposePolicy};
+pub use pseudonym::{Pseudonymizer, TenantPseudonyms};
+pub use scan::ScannedMail;

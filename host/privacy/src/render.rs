@@ -1,0 +1,203 @@
+//! Applying a grant to values: each function returns a value in exactly its granted form.
+
+use super::detect::{Detector, Span};
+use super::pseudonym::{domain_of, network_of};
+use super::{Category, Form, Grant, Pseudonymizer};
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// The categories a detector finds inside text.
+const SPAN_CATEGORIES: [Category; 6] = [
+    Category::NameAddress,
+    Category::EmailAddress,
+    Category::PhoneNumber,
+    Category::Organisation,
+    Category::Conversion,
+    Category::Network,
+];
+
+/// One value as a plugin may see it (the host's side of WIT `shown`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "form", content = "value", rename_all = "kebab-case")]
+pub enum Shown {
+    /// As it is.
+    Full(String),
+    /// A pseudonym.
+    Pseudonym(String),
+    /// A domain or network.
+    Domain(String),
+    /// Text with personal data replaced by placeholders, or a lone placeholder.
+    Redacted(String),
+    /// Not given.
+    Withheld,
+}
+
+/// Renders values under one grant, with the tenant-and-purpose pseudonym key.
+pub struct Renderer<'a> {
+    /// The grant.
+    pub grant: &'a Grant,
+    /// The pseudonym key.
+    pub pseudonyms: &'a Pseudonymizer,
+    /// The detector for personal data inside text.
+    pub detector: &'a dyn Detector,
+}
+
+impl Renderer<'_> {
+    /// An e-mail address (category email-address).
+    pub fn address(&self, address: &str) -> Shown {
+        match self.grant.form(Category::EmailAddress) {
+            Form::Full => Shown::Full(address.to_owned()),
+            Form::Pseudonym => Shown::Pseudonym(self.pseudonyms.address(address)),
+            Form::Domain => domain_of(address).map_or(Shown::Withheld, Shown::Domain),
+            Form::Redacted => Shown::Redacted(Category::EmailAddress.placeholder().into()),
+            Form::Withheld => Shown::Withheld,
+        }
+    }
+
+    /// An IP address (category network).
+    pub fn ip(&self, ip: IpAddr) -> Shown {
+        match self.grant.form(Category::Network) {
+            Form::Full => Shown::Full(ip.to_string()),
+            Form::Pseudonym => Shown::Pseudonym(self.pseudonyms.token("ip", &ip.to_string())),
+            Form::Domain => Shown::Domain(network_of(ip)),
+            Form::Redacted => Shown::Redacted(Category::Network.placeholder().into()),
+            Form::Withheld => Shown::Withheld,
+        }
+    }
+
+    /// A single value of a category that is one datum as a whole (a display name, an
+    /// X-Mailer value, a HELO name).
+    pub fn value(&self, category: Category, value: &str) -> Shown {
+        match self.grant.form(category) {
+            Form::Full => Shown::Full(value.to_owned()),
+            Form::Pseudonym => Shown::Pseudonym(self.pseudonyms.token(category.name(), &value.trim().to_lowercase())),
+            Form::Domain => match category {
+                Category::EmailAddress => self.address(value),
+                _ => match value.trim().parse::<IpAddr>() {
+                    Ok(ip) => Shown::Domain(network_of(ip)),
+                    Err(_) => Shown::Domain(registrable_tail(value)),
+                },
+            },
+            Form::Redacted => Shown::Redacted(category.placeholder().into()),
+            Form::Withheld => Shown::Withheld,
+        }
+    }
+
+    /// Free text whose own category is `base` (content for bodies and subject, network
+    /// for Received). Withheld when `base` is; otherwise the personal data found
+    /// inside is rendered span by span: each in its own category's form, or, when
+    /// `base` itself is only redacted, every span as a placeholder.
+    pub fn text(&self, base: Category, text: &str) -> Shown {
+        self.text_spanned(base, text, || std::borrow::Cow::Owned(self.detector.detect(text)))
+    }
+
+    /// As [`text`](Self::text), with the spans of `text` from `spans` (a cache), asked
+    /// for only when the grant needs them.
+    pub fn text_spanned<'s>(&self, base: Category, text: &str, spans: impl FnOnce() -> Cow<'s, [Span]>) -> Shown {
+        let base_form = self.grant.form(base);
+        if base_form == Form::Withheld {
+            return Shown::Withheld;
+        }
+        // Nothing a detector could find would change form: no need to look.
+        if base_form == Form::Full && SPAN_CATEGORIES.iter().all(|c| self.grant.form(*c) == Form::Full) {
+            return Shown::Full(text.to_owned());
+        }
+        let spans = spans();
+        if spans.is_empty() {
+            return Shown::Full(text.to_owned());
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        let mut changed = false;
+        for span in spans.iter() {
+            out.push_str(&text[at..span.range.start]);
+            let piece = &text[span.range.clone()];
+            let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category()) };
+            let rendered = self.span(span.category(), form, piece);
+            changed |= rendered != piece;
+            out.push_str(&rendered);
+            at = span.range.end;
+        }
+        out.push_str(&text[at..]);
+        if changed { Shown::Redacted(out) } else { Shown::Full(out) }
+    }
+
+    /// One piece of data a detector found, in its category's granted form.
+    pub fn piece(&self, category: Category, piece: &str) -> String {
+        self.span(category, self.grant.form(category), piece)
+    }
+
+    fn span(&self, category: Category, form: Form, piece: &str) -> String {
+        match (category, form) {
+            (_, Form::Full) => piece.to_owned(),
+            (_, Form::Redacted | Form::Withheld) => category.placeholder().to_owned(),
+            (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),
+            (Category::PhoneNumber, Form::Pseudonym) => self.pseudonyms.phone(piece),
+            (_, Form::Pseudonym) => self.pseudonyms.token(category.name(), &piece.to_lowercase()),
+            (Category::EmailAddress, Form::Domain) => domain_of(piece).unwrap_or_default(),
+            (Category::Network, Form::Domain) => match piece.parse::<IpAddr>() {
+                Ok(ip) => network_of(ip),
+                Err(_) => category.placeholder().to_owned(),
+            },
+            (Category::Conversion, Form::Domain) => {
+                url_host(piece).map_or_else(|| category.placeholder().to_owned(), |h| format!("<tracking:{h}>"))
+            }
+            (_, Form::Domain) => category.placeholder().to_owned(),
+        }
+    }
+}
+
+/// The last two labels of a host name (`mail.example.com` → `example.com`).
+fn registrable_tail(host: &str) -> String {
+    let labels: Vec<&str> = host.trim().trim_end_matches('.').rsplit('.').take(2).collect();
+    labels.into_iter().rev().collect::<Vec<_>>().join(".").to_lowercase()
+}
+
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::PatternDetector;
+    use crate::{CategorySet, PurposePolicy};
+
+    fn with<T>(purpose: &str, f: impl FnOnce(&Renderer) -> T) -> T {
+        let policy = PurposePolicy::default_policy();
+        let all: CategorySet = Category::ALL.into_iter().collect();
+        let grant = Grant::for_purpose(&policy, purpose, all).unwrap();
+        let p = Pseudonymizer::derive(&[9; 32], purpose);
+        f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
+    }
+
+    #[test]
+    fn spam_filtering_text_redacts_personal_data_in_place() {
+        let text = "Call 06-12345678 or mail jan@example.nl from 192.0.2.1";
+        let Shown::Redacted(out) = with("spam-filtering", |r| r.text(Category::Content, text)) else {
+            panic!("expected redacted text")
+        };
+        assert!(out.starts_with("Call <phone> or mail p."), "{out}");
+        assert!(out.contains("@example.nl from 192.0.2.1"), "network is full: {out}");
+        assert!(!out.contains("jan@") && !out.contains("12345678"));
+    }
+
+    #[test]
+    fn malware_scanning_sees_no_addresses() {
+        with("malware-scanning", |r| {
+            assert_eq!(r.address("a@b.test"), Shown::Withheld);
+            let Shown::Redacted(t) = r.text(Category::Content, "mail a@b.test") else { panic!() };
+            assert_eq!(t, "mail <email>");
+        });
+    }
+
+    #[test]
+    fn statistics_gets_domains_and_pseudonyms() {
+        with("statistics", |r| {
+            assert_eq!(r.ip("192.0.2.9".parse().unwrap()), Shown::Domain("192.0.2.0/24".into()));
+            assert!(matches!(r.address("a@b.test"), Shown::Pseudonym(p) if p.ends_with("@b.test")));
+            assert_eq!(r.text(Category::Content, "hello"), Shown::Withheld);
+        });
+    }
+}

@@ -1,0 +1,305 @@
+//! A loaded plugin: compiled once, checked once, then instantiated fresh for every call.
+
+use super::bindings::{FilterPre, types as wit};
+use super::data_api::{EnvelopeView, MessageView};
+use super::failure::PluginFailure;
+use super::identity::PluginIdentity;
+use super::manifest::{PluginManifest, check_interface_version};
+use super::runtime::PluginRuntime;
+use super::state::{CallContext, StoreState};
+use super::stats::PluginStats;
+use super::verdict::{self, Action, FilterVerdict};
+use mxr_config::limits::PluginLimits;
+use mxr_mail::Envelope;
+use mxr_privacy::ScannedMail;
+use mxr_privacy::{CategorySet, Grant, Pseudonymizer};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wasmtime::{Store, Trap};
+
+/// Why a plugin file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    /// Not a valid component (or not complete yet).
+    #[error("not a valid wasm component: {0}")]
+    Compile(String),
+    /// Built against another interface version, or lacking the interface.
+    #[error("incompatible interface: {0}")]
+    Incompatible(String),
+    /// The manifest is invalid or names a purpose the policy does not know.
+    #[error("invalid manifest: {0}")]
+    Manifest(String),
+}
+
+/// The SMTP stage to call, with its stage-specific input.
+#[derive(Clone, Debug)]
+pub enum StageCall {
+    /// After connect.
+    Connect,
+    /// After MAIL FROM.
+    MailFrom,
+    /// For one candidate recipient (the raw address; rendered through the grant).
+    Rcpt(String),
+    /// After DATA.
+    Data,
+}
+
+impl StageCall {
+    /// The stage's name as WIT spells it.
+    pub fn stage_name(&self) -> &'static str {
+        match self {
+            StageCall::Connect => "connect",
+            StageCall::MailFrom => "mail-from",
+            StageCall::Rcpt(_) => "rcpt",
+            StageCall::Data => "data",
+        }
+    }
+
+    /// The WIT stage.
+    pub fn stage(&self) -> wit::Stage {
+        match self {
+            StageCall::Connect => wit::Stage::Connect,
+            StageCall::MailFrom => wit::Stage::MailFrom,
+            StageCall::Rcpt(_) => wit::Stage::Rcpt,
+            StageCall::Data => wit::Stage::Data,
+        }
+    }
+}
+
+/// What one call reads: the transaction's data and the tenant's grant and key.
+#[derive(Clone)]
+pub struct CallInput {
+    /// The envelope so far.
+    pub envelope: Arc<Envelope>,
+    /// The message, at data.
+    pub message: Option<Arc<ScannedMail>>,
+    /// The grant (the plugin's default grant, tightened by the tenant).
+    pub grant: Grant,
+    /// Pseudonym key for this tenant and the plugin's purpose.
+    pub pseudonyms: Arc<Pseudonymizer>,
+    /// The operator's config text for the plugin.
+    pub config: Arc<str>,
+    /// The operator's limits for this plugin, within the runtime's.
+    pub limits: PluginLimits,
+}
+
+/// A successful call.
+#[derive(Clone, Debug)]
+pub struct CallOutcome {
+    /// The checked verdict.
+    pub verdict: FilterVerdict,
+    /// The categories the plugin actually read (non-withheld values).
+    pub disclosed: CategorySet,
+    /// Scrubbed log lines (level, text).
+    pub logs: Vec<(String, String)>,
+    /// Time the call took, instantiation included.
+    pub elapsed: Duration,
+}
+
+/// A compiled, checked plugin.
+pub struct LoadedPlugin {
+    /// Name, version, hash.
+    pub identity: Arc<PluginIdentity>,
+    /// What it declared.
+    pub manifest: PluginManifest,
+    /// Its grant under the runtime's purpose policy, before tenant tightening.
+    pub grant: Grant,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Its counters.
+    pub stats: PluginStats,
+    pre: FilterPre<StoreState>,
+    runtime: Arc<PluginRuntime>,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoadedPlugin({} from {})", self.identity, self.path.display())
+    }
+}
+
+impl LoadedPlugin {
+    /// Reads, compiles and checks a plugin file.
+    pub fn load_file(runtime: &Arc<PluginRuntime>, path: &Path) -> Result<LoadedPlugin, LoadError> {
+        let bytes = std::fs::read(path)?;
+        Self::load_bytes(runtime, path, &bytes)
+    }
+
+    /// Compiles and checks a plugin from bytes; `path` names it in logs.
+    pub fn load_bytes(runtime: &Arc<PluginRuntime>, path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let component = runtime.compile(bytes, &sha256).map_err(LoadError::Compile)?;
+        check_interface_version(&runtime.engine, &component).map_err(LoadError::Incompatible)?;
+        let pre = runtime.linker.instantiate_pre(&component).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let pre = FilterPre::new(pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
+        let raw = call_manifest(runtime, &pre, provisional).map_err(|e| LoadError::Manifest(e.to_string()))?;
+        let manifest = PluginManifest::check(raw)?;
+        let grant = Grant::for_purpose(&runtime.config.policy, &manifest.purpose, manifest.categories)
+            .map_err(|e| LoadError::Manifest(e.to_string()))?;
+        #[cfg(feature = "unenforced-baseline")]
+        let grant = {
+            let _policy_grant = grant;
+            Grant::EVERYTHING
+        };
+        let identity =
+            Arc::new(PluginIdentity { name: manifest.name.clone(), version: manifest.version.clone(), sha256 });
+        Ok(LoadedPlugin {
+            identity,
+            manifest,
+            grant,
+            path: path.to_owned(),
+            stats: PluginStats::default(),
+            pre,
+            runtime: runtime.clone(),
+        })
+    }
+
+    /// True when the plugin hooks this stage.
+    pub fn hooks(&self, stage: wit::Stage) -> bool {
+        self.manifest.stages.contains(&stage)
+    }
+
+    /// Calls one hook in a fresh sandbox. A stage the plugin does not hook answers
+    /// "continue" without instantiating anything.
+    pub fn call(&self, stage: &StageCall, input: &CallInput) -> Result<CallOutcome, PluginFailure> {
+        self.call_disclosing(stage, input).0
+    }
+
+    /// As [`call`](Self::call), and also the categories the plugin read, which a
+    /// failed call has disclosed as much as a successful one (for the audit record).
+    pub fn call_disclosing(
+        &self,
+        stage: &StageCall,
+        input: &CallInput,
+    ) -> (Result<CallOutcome, PluginFailure>, CategorySet) {
+        let started = Instant::now();
+        if !self.hooks(stage.stage()) {
+            let nothing = Ok(CallOutcome {
+                verdict: FilterVerdict::of(Action::Continue),
+                disclosed: CategorySet::default(),
+                logs: vec![],
+                elapsed: started.elapsed(),
+            });
+            return (nothing, CategorySet::default());
+        }
+        let limits = &self.runtime.config.limits;
+        let ctx = CallContext {
+            plugin: self.identity.clone(),
+            config: input.config.clone(),
+            grant: input.grant,
+            pseudonyms: input.pseudonyms.clone(),
+            detector: self.runtime.config.detector.clone(),
+            envelope: input.envelope.clone(),
+            message: input.message.clone(),
+            caps: limits.output,
+            max_input_bytes: limits.max_input_bytes,
+            disclosed: CategorySet::default(),
+            logs: vec![],
+            logs_dropped: 0,
+        };
+        let deadline = input.limits.deadline.map_or(limits.deadline, |d| d.min(limits.deadline));
+        let memory = input.limits.memory_bytes.map_or(limits.memory_bytes, |m| m.min(limits.memory_bytes));
+        let mut store = new_store(&self.runtime, ctx, deadline, memory);
+        let result = invoke(&self.pre, &mut store, stage);
+        let state = store.data();
+        let outcome = match result {
+            // The refusal quotes the plugin's output, which may hold what it was shown.
+            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output)
+                .map_err(|why| PluginFailure::InvalidOutput(super::host_api::scrub(state, &why))),
+            Err(e) => Err(classify(e, state, deadline)),
+        };
+        let elapsed = started.elapsed();
+        self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
+        if state.call.logs_dropped > 0 {
+            tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
+        }
+        let disclosed = state.call.disclosed;
+        let outcome = outcome.map(|verdict| CallOutcome { verdict, disclosed, logs: state.call.logs.clone(), elapsed });
+        (outcome, disclosed)
+    }
+}
+
+fn new_store(runtime: &PluginRuntime, ctx: CallContext, deadline: Duration, memory: usize) -> Store<StoreState> {
+    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory));
+    store.limiter(|s| &mut s.memory);
+    store.set_epoch_deadline(runtime.ticks(deadline));
+    store
+}
+
+fn invoke(
+    pre: &FilterPre<StoreState>,
+    store: &mut Store<StoreState>,
+    stage: &StageCall,
+) -> wasmtime::Result<wit::Verdict> {
+    let instance = pre.instantiate(&mut *store)?;
+    let hooks = instance.mxr_filter_hooks();
+    let env = store.data_mut().table().push(EnvelopeView)?;
+    match stage {
+        StageCall::Connect => hooks.call_on_connect(&mut *store, env),
+        StageCall::MailFrom => hooks.call_on_mail_from(&mut *store, env),
+        StageCall::Rcpt(rcpt) => {
+            let shown = store.data().call.renderer().address(rcpt);
+            let shown = store.data_mut().disclose_rcpt(shown);
+            hooks.call_on_rcpt(&mut *store, env, &shown)
+        }
+        StageCall::Data => {
+            let msg = store.data_mut().table().push(MessageView)?;
+            hooks.call_on_data(&mut *store, env, msg)
+        }
+    }
+}
+
+fn call_manifest(
+    runtime: &PluginRuntime,
+    pre: &FilterPre<StoreState>,
+    plugin: Arc<PluginIdentity>,
+) -> Result<wit::Manifest, PluginFailure> {
+    let limits = &runtime.config.limits;
+    let ctx = CallContext {
+        plugin,
+        config: Arc::from(""),
+        grant: Grant::NOTHING,
+        pseudonyms: Arc::new(Pseudonymizer::derive(&[0; 32], "manifest")),
+        detector: runtime.config.detector.clone(),
+        envelope: Arc::new(Envelope::default()),
+        message: None,
+        caps: limits.output,
+        max_input_bytes: 0,
+        disclosed: CategorySet::default(),
+        logs: vec![],
+        logs_dropped: 0,
+    };
+    let mut store = new_store(runtime, ctx, limits.deadline, limits.memory_bytes);
+    let result = pre.instantiate(&mut store).and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
+    result.map_err(|e| classify(e, store.data(), limits.deadline))
+}
+
+/// Turns a wasmtime error from a call into its failure class.
+fn classify(err: wasmtime::Error, state: &StoreState, deadline: Duration) -> PluginFailure {
+    if state.memory.hit {
+        return PluginFailure::OutOfMemory(state.memory.bytes);
+    }
+    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return PluginFailure::Capacity(format!("{err:#}"));
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => PluginFailure::Timeout(deadline),
+        Some(Trap::StackOverflow) => PluginFailure::Trap("stack overflow".into()),
+        Some(trap) => {
+            let stderr = state.stderr_text();
+            if stderr.is_empty() {
+                PluginFailure::Trap(trap.to_string())
+            } else {
+                let said = super::host_api::scrub(state, &stderr);
+                PluginFailure::Trap(format!("{trap}; the plugin said: {said}"))
+            }
+        }
+        None => PluginFailure::Trap(format!("{err:#}")),
+    }
+}

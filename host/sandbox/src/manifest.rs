@@ -1,0 +1,140 @@
+//! A plugin's manifest, checked at load time, and the interface-version check.
+
+use super::bindings::types as wit;
+use super::loaded::LoadError;
+use super::types_api::stage_name;
+use mxr_privacy::{Category, CategorySet};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+use wasmtime::component::types::ComponentItem;
+
+/// The interface version this host speaks.
+pub const INTERFACE_VERSION: (u64, u64, u64) = (0, 1, 0);
+
+/// A checked manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginManifest {
+    /// `[a-z][a-z0-9-]{0,63}`.
+    pub name: String,
+    /// `MAJOR.MINOR.PATCH[-pre]`.
+    pub version: String,
+    /// The declared purpose.
+    pub purpose: String,
+    /// The categories it asked for.
+    pub categories: CategorySet,
+    /// The stages it hooks.
+    pub stages: Vec<wit::Stage>,
+}
+
+impl PluginManifest {
+    /// Checks what a plugin declared.
+    pub fn check(m: wit::Manifest) -> Result<Self, LoadError> {
+        let bad = |s: String| Err(LoadError::Manifest(s));
+        let name_ok = (1..=64).contains(&m.name.len())
+            && m.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && m.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !name_ok {
+            return bad(format!("name {:?} is not 1-64 characters of [a-z0-9-] starting with a letter", clip(&m.name)));
+        }
+        if !is_semver(&m.version) {
+            return bad(format!("version {:?} is not a semantic version like 1.2.3", clip(&m.version)));
+        }
+        if mxr_privacy::policy::PurposeId::parse(&m.purpose).is_err() {
+            return bad(format!("purpose {:?} is not a purpose id", clip(&m.purpose)));
+        }
+        if m.stages.is_empty() {
+            return bad("it hooks no stage".into());
+        }
+        let mut stages = Vec::new();
+        for s in m.stages {
+            if !stages.contains(&s) {
+                stages.push(s);
+            }
+        }
+        let categories = m.categories.into_iter().map(Category::from).collect();
+        Ok(PluginManifest { name: m.name, version: m.version, purpose: m.purpose, categories, stages })
+    }
+
+    /// The stage names, for display.
+    pub fn stage_names(&self) -> Vec<&'static str> {
+        self.stages.iter().map(|s| stage_name(*s)).collect()
+    }
+}
+
+fn is_semver(v: &str) -> bool {
+    let (core, pre) = v.split_once('-').map_or((v, None), |(c, p)| (c, Some(p)));
+    let nums: Vec<&str> = core.split('.').collect();
+    nums.len() == 3
+        && nums.iter().all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+        && pre.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// Refuses a component built against an `mxr:filter` version this host does not speak,
+/// with a message naming both; and one that does not export the hooks at all.
+pub fn check_interface_version(engine: &Engine, component: &Component) -> Result<(), String> {
+    let ty = component.component_type();
+    let mut seen = Vec::new();
+    for (name, item) in ty.exports(engine) {
+        if let Some(rest) = name.strip_prefix("mxr:filter/hooks") {
+            if matches!(item.ty, ComponentItem::ComponentInstance(_)) {
+                seen.push(rest.trim_start_matches('@').to_owned());
+            }
+        }
+    }
+    let (major, minor, patch) = INTERFACE_VERSION;
+    let ours = format!("{major}.{minor}.{patch}");
+    let Some(theirs) = seen.first() else {
+        return Err(format!("it does not export mxr:filter/hooks; build it with mxr-sdk against mxr:filter@{ours}"));
+    };
+    let parts: Vec<u64> = theirs.split(['.', '-']).take(3).filter_map(|p| p.parse().ok()).collect();
+    let compatible = match parts.as_slice() {
+        [0, m, _] => major == 0 && *m == minor,
+        [m, _, _] => *m == major && major != 0,
+        _ => false,
+    };
+    if compatible {
+        Ok(())
+    } else {
+        Err(format!(
+            "it was built against mxr:filter@{theirs}; this mxr speaks mxr:filter@{ours} (compatible: {major}.{minor}.x)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(name: &str, version: &str, stages: Vec<wit::Stage>) -> wit::Manifest {
+        wit::Manifest {
+            name: name.into(),
+            version: version.into(),
+            purpose: "spam-filtering".into(),
+            categories: vec![],
+            stages,
+        }
+    }
+
+    #[test]
+    fn manifests_table() {
+        use wit::Stage::*;
+        let cases = [
+            (manifest("spam-score", "0.1.0", vec![Data]), None),
+            (manifest("Spam", "0.1.0", vec![Data]), Some("name")),
+            (manifest("spam", "1.0", vec![Data]), Some("version")),
+            (manifest("spam", "1.0.0-rc.1", vec![Data]), None),
+            (manifest("spam", "1.0.0", vec![]), Some("no stage")),
+        ];
+        for (m, want) in cases {
+            match (PluginManifest::check(m.clone()), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(w)) => assert!(e.to_string().contains(w), "{m:?}: {e}"),
+                (got, want) => panic!("{m:?}: got {got:?}, wanted {want:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The plugin runtime: one wasmtime `Engine` (pooling allocator, copy-on-write memory
+//! images, epoch interruption), one `Linker` with an empty WASI and the mxr host
+//! interfaces, and an epoch ticker thread. Plugins are compiled here, once per file.
+
+use super::artifact_cache::ArtifactCache;
+use super::bindings::Filter;
+use super::state::StoreState;
+use mxr_config::limits::SandboxLimits;
+use mxr_privacy::PurposePolicy;
+use mxr_privacy::detect::{Detector, PatternDetector};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// Bytes of each memory and table slot kept resident between instances.
+const KEEP_RESIDENT: usize = 2 << 20;
+
+/// How the runtime is set up.
+#[derive(Clone)]
+pub struct RuntimeConfig {
+    /// Default limits for every call; a plugin's settings may lower them.
+    pub limits: SandboxLimits,
+    /// Most plugin instances alive at once (sizes the pooling allocator).
+    pub max_instances: u32,
+    /// Where compiled plugins are cached; `None` compiles on every load.
+    pub cache_dir: Option<PathBuf>,
+    /// The epoch tick: deadline granularity.
+    pub tick: Duration,
+    /// The purpose policy that turns a declared purpose into a grant.
+    pub policy: Arc<PurposePolicy>,
+    /// The detector of personal data in text.
+    pub detector: Arc<dyn Detector>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            limits: SandboxLimits::default(),
+            max_instances: 128,
+            cache_dir: None,
+            tick: Duration::from_millis(1),
+            policy: Arc::new(PurposePolicy::default_policy()),
+            detector: Arc::new(PatternDetector),
+        }
+    }
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// wasmtime refused the configuration.
+    #[error("cannot configure the wasm engine: {0}")]
+    Engine(String),
+    /// The cache folder is unusable.
+    #[error("cannot use the plugin cache folder {0}: {1}")]
+    Cache(PathBuf, std::io::Error),
+}
+
+/// The engine, linker and settings shared by every plugin.
+pub struct PluginRuntime {
+    pub(super) engine: Engine,
+    pub(super) linker: Linker<StoreState>,
+    pub(super) config: RuntimeConfig,
+    pub(super) cache: Option<ArtifactCache>,
+    stop_ticker: Arc<AtomicBool>,
+}
+
+impl PluginRuntime {
+    /// Builds the engine and linker and starts the epoch ticker.
+    pub fn new(config: RuntimeConfig) -> Result<Arc<Self>, RuntimeError> {
+        let engine_err = |e: wasmtime::Error| RuntimeError::Engine(format!("{e:#}"));
+        let n = config.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(n)
+            .total_core_instances(n * 8)
+            .total_memories(n * 2)
+            .total_tables(n * 8)
+            .max_memory_size(config.limits.memory_bytes)
+            // A fresh instance per message makes teardown as hot as setup. Keep a
+            // slot's pages resident and reset only the dirty ones (PAGEMAP_SCAN, Linux
+            // 6.7+, else memset of the low bytes) instead of madvise, which would make
+            // the next message fault every page back in.
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT)
+            .pagemap_scan(Enabled::Auto);
+        let mut wasm = Config::new();
+        wasm.wasm_component_model(true)
+            .epoch_interruption(true)
+            .memory_init_cow(true)
+            .max_wasm_stack(512 << 10)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&wasm).map_err(engine_err)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_err)?;
+        Filter::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s).map_err(engine_err)?;
+        let cache = match &config.cache_dir {
+            Some(dir) => Some(ArtifactCache::open(dir).map_err(|e| RuntimeError::Cache(dir.clone(), e))?),
+            None => None,
+        };
+        let stop_ticker = Arc::new(AtomicBool::new(false));
+        spawn_ticker(&engine, config.tick, stop_ticker.clone());
+        Ok(Arc::new(PluginRuntime { engine, linker, config, cache, stop_ticker }))
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Compiles a component, or takes it from the cache.
+    pub(super) fn compile(&self, bytes: &[u8], sha256: &str) -> Result<Component, String> {
+        if let Some(c) = self.cache.as_ref().and_then(|c| c.get(&self.engine, sha256)) {
+            return Ok(c);
+        }
+        let precompiled = self.engine.precompile_component(bytes).map_err(|e| format!("{e:#}"))?;
+        if let Some(cache) = &self.cache {
+            cache.put(&self.engine, sha256, &precompiled);
+        }
+        // SAFETY: the bytes were produced by `precompile_component` on this engine just now.
+        unsafe { Component::deserialize(&self.engine, &precompiled) }.map_err(|e| format!("{e:#}"))
+    }
+
+    /// The number of epoch ticks that make up `deadline`.
+    pub(super) fn ticks(&self, deadline: Duration) -> u64 {
+        (deadline.as_nanos() / self.config.tick.as_nanos().max(1)).max(1) as u64
+    }
+}
+
+impl Drop for PluginRuntime {
+    fn drop(&mut self) {
+        self.stop_ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Advances the engine's epoch every `tick` until stopped or the engine is gone.
+fn spawn_ticker(engine: &Engine, tick: Duration, stop: Arc<AtomicBool>) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("mxr-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .expect("spawn epoch ticker");
+}

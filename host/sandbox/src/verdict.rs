@@ -1,0 +1,210 @@
+//! A plugin's verdict on the host side, checked before the relay acts on it.
+//!
+//! Everything a plugin returns is untrusted: reply codes must be in the right class,
+//! texts printable and short, tags in a small alphabet, headers inside the plugin's own
+//! `X-<name>` namespace, and the whole within the output cap.
+
+use super::bindings::types as wit;
+use mxr_config::limits::OutputCaps;
+use serde::Serialize;
+
+/// A checked SMTP reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SmtpReply {
+    /// Three-digit code.
+    pub code: u16,
+    /// RFC 3463 enhanced code, e.g. `5.7.1`.
+    pub enhanced: String,
+    /// Printable ASCII text.
+    pub text: String,
+}
+
+impl SmtpReply {
+    /// The reply for a plugin that failed under the `tempfail` policy.
+    pub fn local_failure() -> Self {
+        SmtpReply {
+            code: 451,
+            enhanced: "4.3.0".into(),
+            text: "Temporary local problem, please try again later".into(),
+        }
+    }
+}
+
+/// What a checked verdict asks for.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "action", content = "detail", rename_all = "kebab-case")]
+pub enum Action {
+    /// No opinion.
+    Continue,
+    /// Accept; skip the rest of the stage.
+    Accept,
+    /// Refuse permanently.
+    Reject(SmtpReply),
+    /// Refuse temporarily.
+    Tempfail(SmtpReply),
+    /// Accept and drop.
+    Discard,
+    /// Accept into quarantine, with the reason.
+    Quarantine(String),
+}
+
+/// A checked verdict.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FilterVerdict {
+    /// What to do.
+    pub action: Action,
+    /// Score contribution.
+    pub score: f64,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Headers to add, each in the plugin's namespace.
+    pub headers: Vec<(String, String)>,
+}
+
+impl FilterVerdict {
+    /// A verdict with only an action.
+    pub fn of(action: Action) -> Self {
+        FilterVerdict { action, score: 0.0, tags: vec![], headers: vec![] }
+    }
+}
+
+const MAX_TEXT: usize = 200;
+const MAX_TAG: usize = 64;
+const MAX_HEADER_LINE: usize = 998;
+
+/// Checks a verdict from plugin `plugin_name` against the rules and caps.
+pub fn check(v: wit::Verdict, plugin_name: &str, caps: &OutputCaps) -> Result<FilterVerdict, String> {
+    let mut total = 0usize;
+    let action = match v.action {
+        wit::Action::Continue => Action::Continue,
+        wit::Action::Accept => Action::Accept,
+        wit::Action::Discard => Action::Discard,
+        wit::Action::Reject(r) => Action::Reject(check_reply(r, 5, &mut total)?),
+        wit::Action::Tempfail(r) => Action::Tempfail(check_reply(r, 4, &mut total)?),
+        wit::Action::Quarantine(reason) => {
+            check_text("quarantine reason", &reason, &mut total)?;
+            Action::Quarantine(reason)
+        }
+    };
+    if !v.score.is_finite() || v.score.abs() > 1000.0 {
+        return Err(format!("score {} is not a finite number within ±1000", v.score));
+    }
+    if v.tags.len() > caps.tags {
+        return Err(format!("{} tags, more than the cap of {}", v.tags.len(), caps.tags));
+    }
+    for tag in &v.tags {
+        total += tag.len();
+        let ok = !tag.is_empty()
+            && tag.len() <= MAX_TAG
+            && tag.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'));
+        if !ok {
+            return Err(format!("tag {:?} is not 1-{MAX_TAG} characters of [a-z0-9._-]", clip(tag)));
+        }
+    }
+    if v.headers.len() > caps.headers {
+        return Err(format!("{} headers, more than the cap of {}", v.headers.len(), caps.headers));
+    }
+    let prefix = format!("x-{plugin_name}");
+    let mut headers = Vec::with_capacity(v.headers.len());
+    for h in v.headers {
+        total += h.name.len() + h.value.len();
+        let lname = h.name.to_ascii_lowercase();
+        let in_namespace =
+            lname == prefix || (lname.starts_with(&prefix) && lname.as_bytes().get(prefix.len()) == Some(&b'-'));
+        let name_ok = h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !in_namespace || !name_ok {
+            return Err(format!("header {:?} is outside the plugin's namespace X-{plugin_name}[-...]", clip(&h.name)));
+        }
+        let value_ok = h.value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+        if !value_ok || h.name.len() + 2 + h.value.len() > MAX_HEADER_LINE {
+            return Err(format!(
+                "header {} has a value that is not one printable ASCII line of at most {MAX_HEADER_LINE} bytes",
+                h.name
+            ));
+        }
+        headers.push((h.name, h.value));
+    }
+    if total > caps.total_bytes {
+        return Err(format!("{total} bytes of output, more than the cap of {}", caps.total_bytes));
+    }
+    Ok(FilterVerdict { action, score: v.score, tags: v.tags, headers })
+}
+
+fn check_reply(r: wit::Reply, class: u16, total: &mut usize) -> Result<SmtpReply, String> {
+    if r.code / 100 != class {
+        return Err(format!("reply code {} is not {class}xx", r.code));
+    }
+    let parts: Vec<&str> = r.enhanced.split('.').collect();
+    let enhanced_ok = parts.len() == 3
+        && parts[0] == class.to_string()
+        && parts[1..].iter().all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    if !enhanced_ok {
+        return Err(format!("enhanced code {:?} is not {class}.x.y", clip(&r.enhanced)));
+    }
+    check_text("reply text", &r.text, total)?;
+    Ok(SmtpReply { code: r.code, enhanced: r.enhanced, text: r.text })
+}
+
+fn check_text(what: &str, text: &str, total: &mut usize) -> Result<(), String> {
+    *total += text.len();
+    let ok = !text.is_empty() && text.len() <= MAX_TEXT && text.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if ok { Ok(()) } else { Err(format!("{what} {:?} is not 1-{MAX_TEXT} printable ASCII characters", clip(text))) }
+}
+
+/// The start of a long untrusted string, for error messages.
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(action: wit::Action) -> wit::Verdict {
+        wit::Verdict { action, score: 0.0, tags: vec![], headers: vec![] }
+    }
+    fn reply(code: u16, enhanced: &str, text: &str) -> wit::Reply {
+        wit::Reply { code, enhanced: enhanced.into(), text: text.into() }
+    }
+
+    #[test]
+    fn table() {
+        let caps = OutputCaps::default();
+        let header = |n: &str, v: &str| wit::Header { name: n.into(), value: v.into() };
+        let cases: Vec<(wit::Verdict, Option<&str>)> = vec![
+            (verdict(wit::Action::Reject(reply(550, "5.7.1", "spam"))), None),
+            (verdict(wit::Action::Reject(reply(450, "5.7.1", "spam"))), Some("not 5xx")),
+            (verdict(wit::Action::Reject(reply(550, "4.7.1", "spam"))), Some("not 5.x.y")),
+            (verdict(wit::Action::Tempfail(reply(451, "4.7.1", "later\r\nX: y"))), Some("printable")),
+            (verdict(wit::Action::Quarantine("".into())), Some("quarantine reason")),
+            (wit::Verdict { score: f64::NAN, ..verdict(wit::Action::Continue) }, Some("finite")),
+            (wit::Verdict { tags: vec!["Bad Tag".into()], ..verdict(wit::Action::Continue) }, Some("tag")),
+            (wit::Verdict { tags: vec!["t".into(); 33], ..verdict(wit::Action::Continue) }, Some("cap of 32")),
+            (
+                wit::Verdict { headers: vec![header("X-Spam-Score-Detail", "1")], ..verdict(wit::Action::Continue) },
+                None,
+            ),
+            (
+                wit::Verdict { headers: vec![header("X-Spam-Scoreboard", "1")], ..verdict(wit::Action::Continue) },
+                Some("namespace"),
+            ),
+            (
+                wit::Verdict { headers: vec![header("Received", "x")], ..verdict(wit::Action::Continue) },
+                Some("namespace"),
+            ),
+            (
+                wit::Verdict { headers: vec![header("X-Spam-Score", "a\nb")], ..verdict(wit::Action::Continue) },
+                Some("printable"),
+            ),
+        ];
+        assert!(!cases.is_empty());
+        for (v, want) in cases {
+            let got = check(v.clone(), "spam-score", &caps);
+            match (want, got) {
+                (None, Ok(_)) => {}
+                (Some(w), Err(e)) => assert!(e.contains(w), "{v:?}: {e} lacks {w}"),
+                (w, g) => panic!("{v:?}: wanted {w:?}, got {g:?}"),
+            }
+        }
+    }
+}

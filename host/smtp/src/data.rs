@@ -1,0 +1,209 @@
+//! Reading a DATA body (RFC 5321 §4.1.1.4, §4.5.2): dot-unstuffing and the end marker,
+//! as a byte-level state machine with no I/O, so any chunking gives the same result.
+//!
+//! Line-end policy: lines must end in CRLF. Only `CRLF . CRLF` ends the data, and only
+//! a CRLF starts a new line, so a bare LF or CR can never smuggle an end-of-data
+//! marker past us (the "SMTP smuggling" desync). A message holding a bare LF or CR is
+//! read to its end and then refused.
+
+/// Where the reader is within the current line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// At the start of a line (after CRLF, or at the very beginning).
+    LineStart,
+    /// A `.` began the line.
+    Dot,
+    /// `.` then CR began the line.
+    DotCr,
+    /// Inside a line.
+    InLine,
+    /// A CR inside a line.
+    Cr,
+}
+
+/// What was wrong with a complete message, if anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DataFlaws {
+    /// More bytes than the size limit.
+    pub too_big: bool,
+    /// A bare LF or CR somewhere.
+    pub bare_line_end: bool,
+    /// A line longer than the line limit (CRLF included).
+    pub long_line: bool,
+}
+
+/// Accumulates one message body.
+#[derive(Debug)]
+pub struct DataReader {
+    state: State,
+    body: Vec<u8>,
+    max_size: usize,
+    max_line: usize,
+    line_len: usize,
+    flaws: DataFlaws,
+}
+
+impl DataReader {
+    /// A reader with a size limit and a line limit (both in bytes).
+    pub fn new(max_size: usize, max_line: usize) -> Self {
+        DataReader {
+            state: State::LineStart,
+            body: Vec::new(),
+            max_size,
+            max_line,
+            line_len: 0,
+            flaws: DataFlaws::default(),
+        }
+    }
+
+    fn out(&mut self, bytes: &[u8]) {
+        self.line_len += bytes.len();
+        if self.line_len > self.max_line {
+            self.flaws.long_line = true;
+        }
+        if self.body.len() + bytes.len() > self.max_size {
+            self.flaws.too_big = true;
+        }
+        if !self.flaws.too_big {
+            self.body.extend_from_slice(bytes);
+        }
+    }
+
+    fn in_line(&mut self, b: u8) {
+        match b {
+            b'\r' => self.state = State::Cr,
+            b'\n' => {
+                self.flaws.bare_line_end = true;
+                self.out(b"\n");
+                self.state = State::InLine;
+            }
+            _ => {
+                self.out(&[b]);
+                self.state = State::InLine;
+            }
+        }
+    }
+
+    /// Feeds bytes; returns how many were consumed when the end marker was reached
+    /// (the rest belongs to the next command), or `None` if more are needed.
+    pub fn feed(&mut self, chunk: &[u8]) -> Option<usize> {
+        for (i, &b) in chunk.iter().enumerate() {
+            match self.state {
+                State::LineStart if b == b'.' => self.state = State::Dot,
+                State::LineStart | State::InLine => self.in_line(b),
+                State::Dot if b == b'\r' => self.state = State::DotCr,
+                State::Dot => self.in_line(b), // a stuffed dot: dropped
+                State::DotCr if b == b'\n' => return Some(i + 1),
+                State::DotCr => {
+                    // ".\r" then something else: the dot was stuffing, the CR is bare.
+                    self.flaws.bare_line_end = true;
+                    self.out(b"\r");
+                    self.in_line(b);
+                }
+                State::Cr if b == b'\n' => {
+                    self.out(b"\r\n");
+                    self.line_len = 0;
+                    self.state = State::LineStart;
+                }
+                State::Cr => {
+                    self.flaws.bare_line_end = true;
+                    self.out(b"\r");
+                    self.in_line(b);
+                }
+            }
+        }
+        None
+    }
+
+    /// The body read (complete only after `feed` returned `Some`), and its flaws.
+    pub fn finish(self) -> (Vec<u8>, DataFlaws) {
+        (self.body, self.flaws)
+    }
+}
+
+pub use mxr_mail::dot_stuff;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stuffing_round_trips_through_the_reader() {
+        for m in [&b"a\r\n.b\r\n..\r\n"[..], b".\r\n", b"no final line end"] {
+            let mut r = DataReader::new(1 << 20, 1000);
+            let wire = dot_stuff(m);
+            assert_eq!(r.feed(&wire), Some(wire.len()));
+            let body = r.finish().0;
+            assert!(body.starts_with(m) && body.len() <= m.len() + 2, "{:?}", String::from_utf8_lossy(m));
+        }
+    }
+
+    /// Feeds `input` in chunks of `chunk` bytes; returns body, flaws and bytes consumed.
+    fn read(input: &[u8], chunk: usize) -> Option<(Vec<u8>, DataFlaws, usize)> {
+        let mut r = DataReader::new(1 << 20, 1000);
+        let mut at = 0;
+        for piece in input.chunks(chunk) {
+            if let Some(n) = r.feed(piece) {
+                let (body, flaws) = r.finish();
+                return Some((body, flaws, at + n));
+            }
+            at += piece.len();
+        }
+        None
+    }
+
+    #[test]
+    fn table_with_every_chunk_size() {
+        let clean = DataFlaws::default();
+        let bare = DataFlaws { bare_line_end: true, ..DataFlaws::default() };
+        let cases: &[(&[u8], Option<(&[u8], &DataFlaws)>)] = &[
+            (b"Hi\r\n.\r\n", Some((b"Hi\r\n", &clean))),
+            (b".\r\n", Some((b"", &clean))),
+            (b"..dot\r\n.\r\n", Some((b".dot\r\n", &clean))),
+            (b"a\r\n..\r\n.\r\n", Some((b"a\r\n.\r\n", &clean))),
+            (b"a.b\r\n.x\r\n.\r\n", Some((b"a.b\r\nx\r\n", &clean))),
+            (b"a\n.\nb\r\n.\r\n", Some((b"a\n.\nb\r\n", &bare))),
+            (b"a\n.\r\nb\r\n.\r\n", Some((b"a\n.\r\nb\r\n", &bare))),
+            (b"a\r.\r\nb\r\n.\r\n", Some((b"a\r.\r\nb\r\n", &bare))),
+            (b"a\r\n.\rX\r\n.\r\n", Some((b"a\r\n\rX\r\n", &bare))),
+            (b"no end\r\n", None),
+            (b"a\r\n.\n", None),
+        ];
+        assert!(!cases.is_empty());
+        for (input, want) in cases {
+            for chunk in 1..=input.len() {
+                let got = read(input, chunk);
+                match (want, &got) {
+                    (None, None) => {}
+                    (Some((body, flaws)), Some((b, f, n))) => {
+                        assert_eq!(
+                            (b.as_slice(), f),
+                            (*body, *flaws),
+                            "{:?} in chunks of {chunk}",
+                            String::from_utf8_lossy(input)
+                        );
+                        assert_eq!(*n, input.len());
+                    }
+                    _ => panic!("{:?} in chunks of {chunk}: got {got:?}", String::from_utf8_lossy(input)),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_end_are_left_for_the_next_command() {
+        let mut r = DataReader::new(100, 1000);
+        assert_eq!(r.feed(b"x\r\n.\r\nQUIT\r\n"), Some(6));
+    }
+
+    #[test]
+    fn limits_are_flagged_but_the_data_is_read_to_its_end() {
+        let mut r = DataReader::new(10, 1000);
+        assert!(r.feed(b"0123456789abcdef\r\n").is_none());
+        assert_eq!(r.feed(b".\r\n"), Some(3));
+        assert!(r.finish().1.too_big);
+        let mut r = DataReader::new(1 << 20, 10);
+        r.feed(b"0123456789abcdef\r\n.\r\n");
+        assert!(r.finish().1.long_line);
+    }
+}

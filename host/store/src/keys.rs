@@ -1,0 +1,202 @@
+//! The key store: a master key from a file, and per-tenant data keys wrapped by it.
+//!
+//! A tenant's data key encrypts its spooled and quarantined mail, and a pseudonym root
+//! derives from it (the privacy crate turns that root into purpose and audit keys; this
+//! crate knows no purposes). Destroying the wrapped key file makes all of the tenant's
+//! stored mail unreadable (crypto-shredding, for offboarding). A wrong master key is
+//! caught by a check value and named as such, never read as garbage.
+
+use super::sealed::{Sealer, random_key};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Why keys are unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// A key file could not be read or written.
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// The master key file is not 32 bytes.
+    #[error("{0}: a master key file holds exactly 32 bytes")]
+    BadMaster(PathBuf),
+    /// The master key does not open this data dir's keys.
+    #[error("the master key in {0} is not the one this data dir's keys were made with")]
+    WrongMaster(PathBuf),
+    /// A wrapped tenant key does not open.
+    #[error("tenant {0}: its wrapped data key does not open with this master key")]
+    Unwrap(String),
+}
+
+/// One tenant's keys.
+pub struct TenantKey {
+    sealer: Sealer,
+    pseudonym_root: [u8; 32],
+}
+
+impl TenantKey {
+    fn from_data_key(key: &[u8; 32]) -> Self {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+        mac.update(b"mxr/pseudonym-root/v1");
+        let pseudonym_root: [u8; 32] = mac.finalize().into_bytes().into();
+        TenantKey { sealer: Sealer::new(key), pseudonym_root }
+    }
+
+    /// Seals and opens the tenant's files.
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// The secret every pseudonym key of this tenant derives from (HMAC of the data
+    /// key, so that the key that seals mail never leaves this crate). Destroying the
+    /// tenant key makes every pseudonym derived from it unlinkable for good.
+    pub fn pseudonym_root(&self) -> &[u8; 32] {
+        &self.pseudonym_root
+    }
+}
+
+/// The master key and the tenant keys it wraps, in `<data_dir>/keys/`.
+pub struct KeyStore {
+    dir: PathBuf,
+    master: Sealer,
+    tenants: Mutex<HashMap<String, Arc<TenantKey>>>,
+}
+
+const CHECK_AAD: &[u8] = b"mxr/master-check/v1";
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+    mxr_durable::write_via(&path.with_extension("tmp"), path, &[bytes], Some(0o600))
+        .map_err(|e| KeyError::Io(path.to_owned(), e))
+}
+
+impl KeyStore {
+    /// Opens the store in `<data_dir>/keys/` with the master key at `master_path`,
+    /// generating the master key (mode 0600) if `create_master` and it is missing.
+    pub fn open(data_dir: &Path, master_path: &Path, create_master: bool) -> Result<Self, KeyError> {
+        let dir = data_dir.join("keys");
+        std::fs::create_dir_all(dir.join("tenants")).map_err(|e| KeyError::Io(dir.clone(), e))?;
+        let master = match std::fs::read(master_path) {
+            Ok(bytes) => bytes.try_into().map_err(|_| KeyError::BadMaster(master_path.to_owned()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create_master => {
+                let key = random_key();
+                if let Some(parent) = master_path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| KeyError::Io(parent.to_owned(), e))?;
+                }
+                write_private(master_path, &key)?;
+                tracing::info!(path = %master_path.display(), "generated a master key");
+                key
+            }
+            Err(e) => return Err(KeyError::Io(master_path.to_owned(), e)),
+        };
+        let master = Sealer::new(&master);
+        let check = dir.join("master.check");
+        match std::fs::read(&check) {
+            Ok(sealed) => {
+                master.open(CHECK_AAD, &sealed).map_err(|_| KeyError::WrongMaster(master_path.to_owned()))?;
+            }
+            Err(_) => write_private(&check, &master.seal(CHECK_AAD, b"mxr"))?,
+        }
+        Ok(KeyStore { dir, master, tenants: Mutex::new(HashMap::new()) })
+    }
+
+    fn tenant_path(&self, tenant: &str) -> PathBuf {
+        self.dir.join("tenants").join(format!("{tenant}.key"))
+    }
+
+    /// True when the tenant has a data key here (it has stored or processed mail).
+    pub fn has_tenant(&self, tenant: &str) -> bool {
+        self.tenant_path(tenant).is_file()
+    }
+
+    /// The tenant's keys, creating and wrapping a data key on first use.
+    pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
+        let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = cache.get(tenant) {
+            return Ok(k.clone());
+        }
+        let path = self.tenant_path(tenant);
+        let aad = format!("mxr/tenant-key/v1/{tenant}");
+        let key: [u8; 32] = match std::fs::read(&path) {
+            Ok(sealed) => {
+                let plain =
+                    self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
+                plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = random_key();
+                write_private(&path, &self.master.seal(aad.as_bytes(), &key))?;
+                key
+            }
+            Err(e) => return Err(KeyError::Io(path, e)),
+        };
+        let k = Arc::new(TenantKey::from_data_key(&key));
+        cache.insert(tenant.to_owned(), k.clone());
+        Ok(k)
+    }
+
+    /// The node's audit signing key (an ed25519 seed), sealed by the master key in
+    /// `keys/node-signing.key` and made on first use.
+    pub fn node_signing_seed(&self) -> Result<[u8; 32], KeyError> {
+        let path = self.dir.join("node-signing.key");
+        const AAD: &[u8] = b"mxr/node-signing-key/v1";
+        match std::fs::read(&path) {
+            Ok(sealed) => self
+                .master
+                .open(AAD, &sealed)
+                .ok()
+                .and_then(|p| p.try_into().ok())
+                .ok_or_else(|| KeyError::Unwrap("(node signing key)".into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let seed = random_key();
+                write_private(&path, &self.master.seal(AAD, &seed))?;
+                Ok(seed)
+            }
+            Err(e) => Err(KeyError::Io(path, e)),
+        }
+    }
+
+    /// Destroys a tenant's data key: everything sealed with it becomes unreadable.
+    pub fn destroy(&self, tenant: &str) -> Result<(), KeyError> {
+        self.tenants.lock().unwrap_or_else(|p| p.into_inner()).remove(tenant);
+        let path = self.tenant_path(tenant);
+        match std::fs::remove_file(&path) {
+            Ok(()) => mxr_durable::sync_dir(&self.dir.join("tenants")).map_err(|e| KeyError::Io(path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(KeyError::Io(path, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_persist_a_wrong_master_is_named_and_destroy_shreds() {
+        let dir = tempfile::tempdir().unwrap();
+        let master = dir.path().join("master.key");
+        let store = KeyStore::open(dir.path(), &master, true).unwrap();
+        let sealed = store.tenant("acme").unwrap().sealer().seal(b"x", b"mail");
+        drop(store);
+        let again = KeyStore::open(dir.path(), &master, false).unwrap();
+        assert_eq!(again.tenant("acme").unwrap().sealer().open(b"x", &sealed).unwrap(), b"mail");
+        let p = *again.tenant("acme").unwrap().pseudonym_root();
+        assert_eq!(p, *again.tenant("acme").unwrap().pseudonym_root());
+        assert_ne!(p, *again.tenant("globex").unwrap().pseudonym_root());
+
+        let other = dir.path().join("other.key");
+        std::fs::write(&other, [9u8; 32]).unwrap();
+        let err = KeyStore::open(dir.path(), &other, false).err().expect("wrong master refused").to_string();
+        assert!(err.contains("is not the one this data dir's keys were made with"), "{err}");
+
+        again.destroy("acme").unwrap();
+        assert!(again.tenant("acme").unwrap().sealer().open(b"x", &sealed).is_err(), "shredded");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&master).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}
