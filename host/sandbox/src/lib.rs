@@ -36,4 +36,5 @@ pub use loaded::{CallInput, CallOutcome, LoadError, LoadedPlugin, StageCall};
 pub use mxr_config::limits::{OutputCaps, PluginLimits, SandboxLimits};
 pub use registry::{PluginRegistry, PluginSet};
 pub use runtime::{PluginRuntime, RuntimeConfig};
-pub use verdict::{Action, FilterVerdict, SmtpReply};
+pub use manifest::IncompatibleInterface;
+pub use verdict::{Action, FilterVerdict, InvalidOutput, SmtpReply};

@@ -4,7 +4,7 @@ use super::bindings::{FilterPre, types as wit};
 use super::data_api::{EnvelopeView, MessageView};
 use super::failure::PluginFailure;
 use super::identity::PluginIdentity;
-use super::manifest::{PluginManifest, check_interface_version};
+use super::manifest::{IncompatibleInterface, PluginManifest, check_interface_version};
 use super::runtime::PluginRuntime;
 use super::state::{CallContext, StoreState};
 use super::stats::PluginStats;
@@ -26,11 +26,11 @@ pub enum LoadError {
     #[error("cannot read: {0}")]
     Read(#[from] std::io::Error),
     /// Not a valid component (or not complete yet).
-    #[error("not a valid wasm component: {0}")]
-    Compile(String),
+    #[error("not a valid wasm component: {0:#}")]
+    Compile(wasmtime::Error),
     /// Built against another interface version, or lacking the interface.
     #[error("incompatible interface: {0}")]
-    Incompatible(String),
+    Incompatible(#[from] IncompatibleInterface),
     /// The manifest is invalid or names a purpose the policy does not know.
     #[error("invalid manifest: {0}")]
     Manifest(String),
@@ -52,12 +52,7 @@ pub enum StageCall {
 impl StageCall {
     /// The stage's name as WIT spells it.
     pub fn stage_name(&self) -> &'static str {
-        match self {
-            StageCall::Connect => "connect",
-            StageCall::MailFrom => "mail-from",
-            StageCall::Rcpt(_) => "rcpt",
-            StageCall::Data => "data",
-        }
+        super::types_api::stage_name(self.stage())
     }
 
     /// The WIT stage.
@@ -134,9 +129,9 @@ impl LoadedPlugin {
     pub fn load_bytes(runtime: &Arc<PluginRuntime>, path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let component = runtime.compile(bytes, &sha256).map_err(LoadError::Compile)?;
-        check_interface_version(&runtime.engine, &component).map_err(LoadError::Incompatible)?;
-        let pre = runtime.linker.instantiate_pre(&component).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
-        let pre = FilterPre::new(pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        check_interface_version(&runtime.engine, &component)?;
+        let pre = runtime.linker.instantiate_pre(&component).map_err(IncompatibleInterface::Link)?;
+        let pre = FilterPre::new(pre).map_err(IncompatibleInterface::Link)?;
         let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
         let raw = call_manifest(runtime, &pre, provisional).map_err(|e| LoadError::Manifest(e.to_string()))?;
         let manifest = PluginManifest::check(raw)?;
@@ -211,7 +206,7 @@ impl LoadedPlugin {
         let outcome = match result {
             // The refusal quotes the plugin's output, which may hold what it was shown.
             Ok(v) => verdict::check(v, &self.manifest.name, &limits.output)
-                .map_err(|why| PluginFailure::InvalidOutput(super::host_api::scrub(state, &why))),
+                .map_err(|why| PluginFailure::InvalidOutput(super::host_api::scrub(state, &why.to_string()))),
             Err(e) => Err(classify(e, state, deadline)),
         };
         let elapsed = started.elapsed();

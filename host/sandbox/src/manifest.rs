@@ -73,9 +73,33 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
+/// Why a component cannot be linked against the interface this host speaks.
+#[derive(Debug, thiserror::Error)]
+pub enum IncompatibleInterface {
+    /// It exports no `mxr:filter/hooks` at all.
+    #[error("it does not export mxr:filter/hooks; build it with mxr-sdk against mxr:filter@{ours}")]
+    NoHooks {
+        /// This host's interface version.
+        ours: String,
+    },
+    /// It was built against an interface version this host does not speak.
+    #[error("it was built against mxr:filter@{theirs}; this mxr speaks mxr:filter@{ours} (compatible: {compatible})")]
+    Version {
+        /// The version it was built against.
+        theirs: String,
+        /// This host's interface version.
+        ours: String,
+        /// The versions this host accepts, e.g. `0.1.x`.
+        compatible: String,
+    },
+    /// Its imports or exports do not match the host's linker.
+    #[error("{0:#}")]
+    Link(wasmtime::Error),
+}
+
 /// Refuses a component built against an `mxr:filter` version this host does not speak,
 /// with a message naming both; and one that does not export the hooks at all.
-pub fn check_interface_version(engine: &Engine, component: &Component) -> Result<(), String> {
+pub fn check_interface_version(engine: &Engine, component: &Component) -> Result<(), IncompatibleInterface> {
     let ty = component.component_type();
     let mut seen = Vec::new();
     for (name, item) in ty.exports(engine) {
@@ -88,7 +112,7 @@ pub fn check_interface_version(engine: &Engine, component: &Component) -> Result
     let (major, minor, patch) = INTERFACE_VERSION;
     let ours = format!("{major}.{minor}.{patch}");
     let Some(theirs) = seen.first() else {
-        return Err(format!("it does not export mxr:filter/hooks; build it with mxr-sdk against mxr:filter@{ours}"));
+        return Err(IncompatibleInterface::NoHooks { ours });
     };
     let parts: Vec<u64> = theirs.split(['.', '-']).take(3).filter_map(|p| p.parse().ok()).collect();
     let compatible = match parts.as_slice() {
@@ -99,9 +123,7 @@ pub fn check_interface_version(engine: &Engine, component: &Component) -> Result
     if compatible {
         Ok(())
     } else {
-        Err(format!(
-            "it was built against mxr:filter@{theirs}; this mxr speaks mxr:filter@{ours} (compatible: {major}.{minor}.x)"
-        ))
+        Err(IncompatibleInterface::Version { theirs: theirs.clone(), ours, compatible: format!("{major}.{minor}.x") })
     }
 }
 

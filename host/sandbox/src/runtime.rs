@@ -111,16 +111,16 @@ impl PluginRuntime {
     }
 
     /// Compiles a component, or takes it from the cache.
-    pub(super) fn compile(&self, bytes: &[u8], sha256: &str) -> Result<Component, String> {
+    pub(super) fn compile(&self, bytes: &[u8], sha256: &str) -> wasmtime::Result<Component> {
         if let Some(c) = self.cache.as_ref().and_then(|c| c.get(&self.engine, sha256)) {
             return Ok(c);
         }
-        let precompiled = self.engine.precompile_component(bytes).map_err(|e| format!("{e:#}"))?;
+        let precompiled = self.engine.precompile_component(bytes)?;
         if let Some(cache) = &self.cache {
             cache.put(&self.engine, sha256, &precompiled);
         }
         // SAFETY: the bytes were produced by `precompile_component` on this engine just now.
-        unsafe { Component::deserialize(&self.engine, &precompiled) }.map_err(|e| format!("{e:#}"))
+        unsafe { Component::deserialize(&self.engine, &precompiled) }
     }
 
     /// The number of epoch ticks that make up `deadline`.

@@ -72,8 +72,79 @@ const MAX_TEXT: usize = 200;
 const MAX_TAG: usize = 64;
 const MAX_HEADER_LINE: usize = 998;
 
+/// Why a plugin's output was refused. The texts quote the start of the offending value,
+/// which may hold what the plugin was shown: scrub them before they leave the call.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum InvalidOutput {
+    /// The score is NaN, infinite or beyond ±1000.
+    #[error("score {0} is not a finite number within ±1000")]
+    Score(f64),
+    /// More tags than the cap.
+    #[error("{count} tags, more than the cap of {cap}")]
+    TooManyTags {
+        /// Tags returned.
+        count: usize,
+        /// The cap in force.
+        cap: usize,
+    },
+    /// A tag outside the alphabet or too long (its start).
+    #[error("tag {0:?} is not 1-{max} characters of [a-z0-9._-]", max = MAX_TAG)]
+    Tag(String),
+    /// More headers than the cap.
+    #[error("{count} headers, more than the cap of {cap}")]
+    TooManyHeaders {
+        /// Headers returned.
+        count: usize,
+        /// The cap in force.
+        cap: usize,
+    },
+    /// A header name outside `X-<plugin>[-...]` (the name's start).
+    #[error("header {name:?} is outside the plugin's namespace X-{plugin}[-...]")]
+    HeaderName {
+        /// The start of the name.
+        name: String,
+        /// The plugin's name.
+        plugin: String,
+    },
+    /// A header value that is not one printable line (the header's name).
+    #[error("header {0} has a value that is not one printable ASCII line of at most {max} bytes", max = MAX_HEADER_LINE)]
+    HeaderValue(String),
+    /// Output bytes over the total cap.
+    #[error("{total} bytes of output, more than the cap of {cap}")]
+    TooLarge {
+        /// Bytes returned.
+        total: usize,
+        /// The cap in force.
+        cap: usize,
+    },
+    /// A reply code outside the action's class (`class` is 4 or 5).
+    #[error("reply code {code} is not {class}xx")]
+    ReplyCode {
+        /// The code returned.
+        code: u16,
+        /// The class the action needs.
+        class: u16,
+    },
+    /// An enhanced code that is not `class.x.y` (its start).
+    #[error("enhanced code {enhanced:?} is not {class}.x.y")]
+    EnhancedCode {
+        /// The start of the code returned.
+        enhanced: String,
+        /// The class the action needs.
+        class: u16,
+    },
+    /// A reply text or quarantine reason that is empty, too long or not printable.
+    #[error("{what} {text:?} is not 1-{max} printable ASCII characters", max = MAX_TEXT)]
+    Text {
+        /// Which text: `reply text` or `quarantine reason`.
+        what: &'static str,
+        /// Its start.
+        text: String,
+    },
+}
+
 /// Checks a verdict from plugin `plugin_name` against the rules and caps.
-pub fn check(v: wit::Verdict, plugin_name: &str, caps: &OutputCaps) -> Result<FilterVerdict, String> {
+pub fn check(v: wit::Verdict, plugin_name: &str, caps: &OutputCaps) -> Result<FilterVerdict, InvalidOutput> {
     let mut total = 0usize;
     let action = match v.action {
         wit::Action::Continue => Action::Continue,
@@ -87,68 +158,78 @@ pub fn check(v: wit::Verdict, plugin_name: &str, caps: &OutputCaps) -> Result<Fi
         }
     };
     if !v.score.is_finite() || v.score.abs() > 1000.0 {
-        return Err(format!("score {} is not a finite number within ±1000", v.score));
+        return Err(InvalidOutput::Score(v.score));
     }
-    if v.tags.len() > caps.tags {
-        return Err(format!("{} tags, more than the cap of {}", v.tags.len(), caps.tags));
+    total += check_tags(&v.tags, caps)?;
+    total += check_headers(&v.headers, plugin_name, caps)?;
+    if total > caps.total_bytes {
+        return Err(InvalidOutput::TooLarge { total, cap: caps.total_bytes });
     }
-    for tag in &v.tags {
+    let headers = v.headers.into_iter().map(|h| (h.name, h.value)).collect();
+    Ok(FilterVerdict { action, score: v.score, tags: v.tags, headers })
+}
+
+/// Checks the tags' number and alphabet; returns their bytes.
+fn check_tags(tags: &[String], caps: &OutputCaps) -> Result<usize, InvalidOutput> {
+    if tags.len() > caps.tags {
+        return Err(InvalidOutput::TooManyTags { count: tags.len(), cap: caps.tags });
+    }
+    let mut total = 0;
+    for tag in tags {
         total += tag.len();
         let ok = !tag.is_empty()
             && tag.len() <= MAX_TAG
             && tag.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'));
         if !ok {
-            return Err(format!("tag {:?} is not 1-{MAX_TAG} characters of [a-z0-9._-]", clip(tag)));
+            return Err(InvalidOutput::Tag(clip(tag)));
         }
     }
-    if v.headers.len() > caps.headers {
-        return Err(format!("{} headers, more than the cap of {}", v.headers.len(), caps.headers));
+    Ok(total)
+}
+
+/// Checks the headers' number, namespace and values; returns their bytes.
+fn check_headers(headers: &[wit::Header], plugin_name: &str, caps: &OutputCaps) -> Result<usize, InvalidOutput> {
+    if headers.len() > caps.headers {
+        return Err(InvalidOutput::TooManyHeaders { count: headers.len(), cap: caps.headers });
     }
     let prefix = format!("x-{plugin_name}");
-    let mut headers = Vec::with_capacity(v.headers.len());
-    for h in v.headers {
+    let mut total = 0;
+    for h in headers {
         total += h.name.len() + h.value.len();
         let lname = h.name.to_ascii_lowercase();
         let in_namespace =
             lname == prefix || (lname.starts_with(&prefix) && lname.as_bytes().get(prefix.len()) == Some(&b'-'));
         let name_ok = h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !in_namespace || !name_ok {
-            return Err(format!("header {:?} is outside the plugin's namespace X-{plugin_name}[-...]", clip(&h.name)));
+            return Err(InvalidOutput::HeaderName { name: clip(&h.name), plugin: plugin_name.to_owned() });
         }
         let value_ok = h.value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
         if !value_ok || h.name.len() + 2 + h.value.len() > MAX_HEADER_LINE {
-            return Err(format!(
-                "header {} has a value that is not one printable ASCII line of at most {MAX_HEADER_LINE} bytes",
-                h.name
-            ));
+            return Err(InvalidOutput::HeaderValue(h.name.clone()));
         }
-        headers.push((h.name, h.value));
     }
-    if total > caps.total_bytes {
-        return Err(format!("{total} bytes of output, more than the cap of {}", caps.total_bytes));
-    }
-    Ok(FilterVerdict { action, score: v.score, tags: v.tags, headers })
+    Ok(total)
 }
 
-fn check_reply(r: wit::Reply, class: u16, total: &mut usize) -> Result<SmtpReply, String> {
+fn check_reply(r: wit::Reply, class: u16, total: &mut usize) -> Result<SmtpReply, InvalidOutput> {
     if r.code / 100 != class {
-        return Err(format!("reply code {} is not {class}xx", r.code));
+        return Err(InvalidOutput::ReplyCode { code: r.code, class });
     }
     let parts: Vec<&str> = r.enhanced.split('.').collect();
     let enhanced_ok = parts.len() == 3
         && parts[0] == class.to_string()
         && parts[1..].iter().all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
     if !enhanced_ok {
-        return Err(format!("enhanced code {:?} is not {class}.x.y", clip(&r.enhanced)));
+        return Err(InvalidOutput::EnhancedCode { enhanced: clip(&r.enhanced), class });
     }
     check_text("reply text", &r.text, total)?;
     Ok(SmtpReply { code: r.code, enhanced: r.enhanced, text: r.text })
 }
 
-fn check_text(what: &str, text: &str, total: &mut usize) -> Result<(), String> {
+fn check_text(what: &'static str, text: &str, total: &mut usize) -> Result<(), InvalidOutput> {
     *total += text.len();
     let ok = !text.is_empty() && text.len() <= MAX_TEXT && text.bytes().all(|b| (0x20..0x7f).contains(&b));
-    if ok { Ok(()) } else { Err(format!("{what} {:?} is not 1-{MAX_TEXT} printable ASCII characters", clip(text))) }
+    if ok { Ok(()) } else { Err(InvalidOutput::Text { what, text: clip(text) }) }
 }
 
 /// The start of a long untrusted string, for error messages.
@@ -202,7 +283,7 @@ mod tests {
             let got = check(v.clone(), "spam-score", &caps);
             match (want, got) {
                 (None, Ok(_)) => {}
-                (Some(w), Err(e)) => assert!(e.contains(w), "{v:?}: {e} lacks {w}"),
+                (Some(w), Err(e)) => assert!(e.to_string().contains(w), "{v:?}: {e} lacks {w}"),
                 (w, g) => panic!("{v:?}: wanted {w:?}, got {g:?}"),
             }
         }
