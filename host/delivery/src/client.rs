@@ -91,12 +91,72 @@ impl ConnectionPool {
     }
 }
 
+/// Why a step of the outbound session failed; the text becomes the deferral reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A step took longer than its timeout.
+    #[error("timed out")]
+    Timeout,
+    /// Reading or writing the connection failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The next hop closed the connection.
+    #[error("connection closed")]
+    Closed,
+    /// A reply line without a three-digit code (its start).
+    #[error("bad reply line {0:?}")]
+    BadReply(String),
+    /// The TCP connect took longer than 30 s.
+    #[error("connecting to {host}:{port} timed out")]
+    ConnectTimeout {
+        /// The next hop.
+        host: String,
+        /// Its port.
+        port: u16,
+    },
+    /// The TCP connect failed.
+    #[error("connecting to {host}:{port}: {source}")]
+    Connect {
+        /// The next hop.
+        host: String,
+        /// Its port.
+        port: u16,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TLS client could not be configured.
+    #[error("{0}")]
+    TlsConfig(#[from] rustls::Error),
+    /// The next hop's name is not one a certificate can be checked against.
+    #[error("{0}")]
+    ServerName(#[from] rustls_pki_types::InvalidDnsNameError),
+    /// The TLS handshake failed.
+    #[error("TLS with {host}: {source}")]
+    Tls {
+        /// The next hop.
+        host: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The tenant requires TLS and the next hop does not offer STARTTLS.
+    #[error("{0} does not offer STARTTLS and this tenant requires TLS")]
+    TlsRequired(String),
+    /// A step before the transaction got a reply outside the class it needs.
+    #[error("{step}: {} {}", reply.code, reply.text)]
+    Refused {
+        /// The step: `greeting`, `EHLO`, `STARTTLS`, `EHLO after STARTTLS`.
+        step: &'static str,
+        /// The reply.
+        reply: RemoteReply,
+    },
+}
+
 /// Why a transaction stopped.
 enum TxError {
     /// Before MAIL FROM was answered: nothing was accepted, a reused session was stale.
-    BeforeMail(String),
+    BeforeMail(ClientError),
     /// Later: the recipients are deferred.
-    During(String),
+    During(ClientError),
 }
 
 /// Connections one destination gets at once.
@@ -115,22 +175,21 @@ struct Session {
 }
 
 impl Session {
-    async fn reply(&mut self) -> Result<RemoteReply, String> {
+    async fn reply(&mut self) -> Result<RemoteReply, ClientError> {
         let mut text = Vec::new();
         loop {
             let mut line = String::new();
             let n = tokio::time::timeout(STEP_TIMEOUT, self.io.read_line(&mut line))
                 .await
-                .map_err(|_| "timed out".to_owned())?
-                .map_err(|e| e.to_string())?;
+                .map_err(|_| ClientError::Timeout)??;
             if n == 0 {
-                return Err("connection closed".into());
+                return Err(ClientError::Closed);
             }
             let line = line.trim_end();
             let code: u16 = line
                 .get(..3)
                 .and_then(|c| c.parse().ok())
-                .ok_or_else(|| format!("bad reply line {:?}", line.chars().take(80).collect::<String>()))?;
+                .ok_or_else(|| ClientError::BadReply(line.chars().take(80).collect()))?;
             text.push(line.get(4..).unwrap_or("").to_owned());
             if line.as_bytes().get(3) != Some(&b'-') {
                 return Ok(RemoteReply { code, text: text.join(" ") });
@@ -138,18 +197,18 @@ impl Session {
         }
     }
 
-    async fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
         let w = self.io.get_mut();
         tokio::time::timeout(STEP_TIMEOUT, async {
             w.write_all(bytes).await?;
             w.flush().await
         })
         .await
-        .map_err(|_| "timed out".to_owned())?
-        .map_err(|e| e.to_string())
+        .map_err(|_| ClientError::Timeout)??;
+        Ok(())
     }
 
-    async fn command(&mut self, line: &str) -> Result<RemoteReply, String> {
+    async fn command(&mut self, line: &str) -> Result<RemoteReply, ClientError> {
         self.send(format!("{line}\r\n").as_bytes()).await?;
         self.reply().await
     }
@@ -176,12 +235,12 @@ pub async fn deliver(route: &Route, from: &str, rcpts: &[String], message: &[u8]
     };
     match outcome {
         Ok(results) => results,
-        Err(why) => rcpts.iter().map(|_| RcptResult::Deferred(why.clone())).collect(),
+        Err(why) => rcpts.iter().map(|_| RcptResult::Deferred(why.to_string())).collect(),
     }
 }
 
 /// A transaction over a new connection, which joins the pool afterwards.
-async fn fresh(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> Result<Vec<RcptResult>, String> {
+async fn fresh(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> Result<Vec<RcptResult>, ClientError> {
     let (mut session, pipelining) = connect(route).await?;
     match transaction(&mut session, pipelining, from, rcpts, message).await {
         Ok(results) => {
@@ -194,11 +253,12 @@ async fn fresh(route: &Route, from: &str, rcpts: &[String], message: &[u8]) -> R
 
 /// Connects, reads the greeting, says EHLO and does STARTTLS as the route's TLS mode
 /// asks; returns the session and whether it offers PIPELINING.
-async fn connect(route: &Route) -> Result<(Session, bool), String> {
+async fn connect(route: &Route) -> Result<(Session, bool), ClientError> {
+    let (host, port) = (route.host.clone(), route.port);
     let tcp = tokio::time::timeout(Duration::from_secs(30), TcpStream::connect((route.host.as_str(), route.port)))
         .await
-        .map_err(|_| format!("connecting to {}:{} timed out", route.host, route.port))?
-        .map_err(|e| format!("connecting to {}:{}: {e}", route.host, route.port))?;
+        .map_err(|_| ClientError::ConnectTimeout { host: host.clone(), port })?
+        .map_err(|source| ClientError::Connect { host, port, source })?;
     let mut s = Session { io: BufReader::new(Box::new(tcp)) };
     expect(s.reply().await?, 2, "greeting")?;
     let mut ehlo = expect(s.command(&format!("EHLO {}", route.helo)).await?, 2, "EHLO")?;
@@ -207,20 +267,19 @@ async fn connect(route: &Route) -> Result<(Session, bool), String> {
     if want_tls && offers(&ehlo, "STARTTLS") {
         expect(s.command("STARTTLS").await?, 2, "STARTTLS")?;
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .with_safe_default_protocol_versions()?
             .with_root_certificates(route.roots.clone())
             .with_no_client_auth();
-        let name = ServerName::try_from(route.host.clone()).map_err(|e| e.to_string())?;
+        let name = ServerName::try_from(route.host.clone())?;
         let inner = s.io.into_inner();
         let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(name, inner)
             .await
-            .map_err(|e| format!("TLS with {}: {e}", route.host))?;
+            .map_err(|source| ClientError::Tls { host: route.host.clone(), source })?;
         s = Session { io: BufReader::new(Box::new(tls)) };
         ehlo = expect(s.command(&format!("EHLO {}", route.helo)).await?, 2, "EHLO after STARTTLS")?;
     } else if route.tls == TlsMode::Required {
-        return Err(format!("{} does not offer STARTTLS and this tenant requires TLS", route.host));
+        return Err(ClientError::TlsRequired(route.host.clone()));
     }
     Ok((s, offers(&ehlo, "PIPELINING")))
 }
@@ -281,8 +340,8 @@ async fn transaction(
     Ok(results)
 }
 
-fn expect(r: RemoteReply, class: u16, step: &str) -> Result<RemoteReply, String> {
-    if r.code / 100 == class { Ok(r) } else { Err(format!("{step}: {} {}", r.code, r.text)) }
+fn expect(r: RemoteReply, class: u16, step: &'static str) -> Result<RemoteReply, ClientError> {
+    if r.code / 100 == class { Ok(r) } else { Err(ClientError::Refused { step, reply: r }) }
 }
 
 fn classify(r: &RemoteReply) -> RcptResult {

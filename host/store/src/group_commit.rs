@@ -11,7 +11,7 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::mpsc;
 
-type Waiter = mpsc::SyncSender<Result<(), String>>;
+type Waiter = mpsc::SyncSender<rustix::io::Result<()>>;
 
 /// The committer thread's mailbox.
 pub struct GroupCommit {
@@ -27,9 +27,9 @@ impl GroupCommit {
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
-                let result = rustix::fs::syncfs(&fd).map_err(|e| e.to_string());
+                let result = rustix::fs::syncfs(&fd);
                 for waiter in batch {
-                    let _ = waiter.send(result.clone());
+                    let _ = waiter.send(result);
                 }
             }
         })?;
@@ -40,7 +40,7 @@ impl GroupCommit {
     pub fn commit(&self) -> std::io::Result<()> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.requests.send(tx).map_err(|_| std::io::Error::other("group commit thread is gone"))?;
-        rx.recv().map_err(|_| std::io::Error::other("group commit thread is gone"))?.map_err(std::io::Error::other)
+        rx.recv().map_err(|_| std::io::Error::other("group commit thread is gone"))?.map_err(std::io::Error::from)
     }
 }
 
