@@ -134,7 +134,7 @@ impl Chain {
         AuditRecord {
             time: mxr_audit::now(),
             region: self.audit.region().to_owned(),
-            tenant: run.tenant.id.clone(),
+            tenant: run.tenant.id.to_string(),
             queue_id: run.queue_id.to_owned(),
             subjects,
             event: Event::Disclosure(Disclosure {

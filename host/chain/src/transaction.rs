@@ -244,7 +244,7 @@ impl Transaction {
             Decision::Quarantine(plugin, reason) => {
                 let record = QuarantineRecord {
                     queue_id: qid.clone(),
-                    tenant: copy.tenant.id.clone(),
+                    tenant: copy.tenant.id.to_string(),
                     plugin: plugin.clone(),
                     reason: reason.clone(),
                     score: copy.outcome.score,
@@ -258,7 +258,7 @@ impl Transaction {
                 }
             }
             Decision::Continue => {
-                let spooled = spool_envelope(copy.tenant.id.clone(), qid.clone(), env, &copy.rcpts);
+                let spooled = spool_envelope(copy.tenant.id.to_string(), qid.clone(), env, &copy.rcpts);
                 match self.chain.spool.write(&spooled, &[headers().as_bytes(), raw]) {
                     Ok(_) => {
                         self.chain.handoff.spooled(&qid);

@@ -1,7 +1,10 @@
 //! The config file as written: TOML with `deny_unknown_fields` everywhere, so a typo
-//! is an error naming the key, never a silently ignored setting.
+//! is an error naming the key, never a silently ignored setting. Names and closed sets
+//! are checked here, as they are deserialised ([`crate::names`]); what depends on other
+//! values is checked by [`crate::validate`].
 
 use crate::limits::FailurePolicy;
+use crate::names::{NextHopKind, PluginName, Region, TenantId, TlsMode};
 use mxr_privacy::{Category, Form};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -24,7 +27,7 @@ pub struct ConfigFile {
     pub queue: QueueFile,
     /// Per-plugin settings, by plugin name.
     #[serde(default)]
-    pub plugin: BTreeMap<String, PluginSettingsFile>,
+    pub plugin: BTreeMap<PluginName, PluginSettingsFile>,
     /// The tenants.
     #[serde(default)]
     pub tenant: Vec<TenantFile>,
@@ -40,8 +43,8 @@ pub struct ServerFile {
     pub hostname: Option<String>,
     /// Where spool, quarantine, keys, plugins and maildirs live.
     pub data_dir: Option<PathBuf>,
-    /// ISO 3166 code of the country this node runs in.
-    pub region: Option<String>,
+    /// ISO 3166 code of the country this node runs in (default `nl`).
+    pub region: Option<Region>,
     /// The master key file (32 bytes); default `<data_dir>/keys/master.key`, generated
     /// on first start.
     pub master_key: Option<PathBuf>,
@@ -124,18 +127,18 @@ pub struct PluginSettingsFile {
 #[serde(deny_unknown_fields)]
 pub struct TenantFile {
     /// A short id, `[a-z0-9-]`.
-    pub id: String,
+    pub id: TenantId,
     /// The domains it receives mail for.
     pub domains: Vec<String>,
     /// Its plugins, in the order they run.
     #[serde(default)]
-    pub plugins: Vec<String>,
-    /// Plugin name → the purpose the tenant authorises it for.
+    pub plugins: Vec<PluginName>,
+    /// Plugin name → the purpose the tenant authorises it for (a purpose of the policy).
     #[serde(default)]
-    pub authorise: BTreeMap<String, String>,
+    pub authorise: BTreeMap<PluginName, String>,
     /// Plugin name → categories whose form the tenant tightens.
     #[serde(default)]
-    pub tighten: BTreeMap<String, BTreeMap<Category, Form>>,
+    pub tighten: BTreeMap<PluginName, BTreeMap<Category, Form>>,
     /// Where its mail goes.
     pub next_hop: NextHopFile,
     /// The tenant's recorded consent to transfer outside the EU (agreement art. 3.1),
@@ -148,19 +151,19 @@ pub struct TenantFile {
 #[serde(deny_unknown_fields)]
 pub struct NextHopFile {
     /// `smtp` (the customer's server) or `maildir` (a local folder).
-    pub kind: String,
+    pub kind: NextHopKind,
     /// SMTP: host name or address.
     pub host: Option<String>,
     /// SMTP: port (25).
     pub port: Option<u16>,
-    /// SMTP: `required`, `opportunistic` or `none`.
-    pub tls: Option<String>,
+    /// SMTP: `required` (the default), `opportunistic` or `none`.
+    pub tls: Option<TlsMode>,
     /// SMTP: a PEM file of CA certificates to trust besides the public ones.
     pub ca_file: Option<PathBuf>,
     /// Maildir: the folder (default `<data_dir>/maildir/<tenant>`).
     pub path: Option<PathBuf>,
-    /// ISO 3166 code of the country the next hop is in.
-    pub region: Option<String>,
+    /// SMTP: ISO 3166 code of the country the next hop is in (required).
+    pub region: Option<Region>,
 }
 
 /// `[queue]`.

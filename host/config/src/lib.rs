@@ -6,12 +6,16 @@
 
 pub mod file;
 pub mod limits;
+pub mod names;
+mod tenant;
 mod validate;
 
+pub use names::{NextHopKind, PluginName, Region, TenantId, TlsMode};
+pub use tenant::{NextHop, NotRun, Tenant};
 pub use validate::validate;
 
 use limits::{FailurePolicy, PluginLimits, SandboxLimits};
-use mxr_privacy::{Category, Form, Grant};
+use mxr_privacy::PurposePolicy;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,19 +52,20 @@ pub enum ConfigError {
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where to listen.
+    /// Where to listen (default `127.0.0.1:2525`).
     pub listen: Vec<SocketAddr>,
-    /// This node's name.
+    /// This node's host name, in its greeting and Received headers (default `mxr.localhost`).
     pub hostname: String,
-    /// The data directory.
+    /// The data directory: spool, quarantine, keys, plugins, maildirs (default `mxr-data`
+    /// beside the config file).
     pub data_dir: PathBuf,
-    /// This node's country (ISO 3166, lower-case).
-    pub region: String,
-    /// How long shutdown waits for running transactions.
+    /// This node's country (default `nl`); recorded in every audit record.
+    pub region: Region,
+    /// How long shutdown waits for running transactions (default 30 s).
     pub drain: Duration,
     /// The master key file, and whether it was named in the config (then it must exist).
     pub master_key: (PathBuf, bool),
-    /// STARTTLS, if offered.
+    /// STARTTLS, if offered (not offered without `[server.tls]`).
     pub tls: Option<TlsSource>,
     /// Protocol limits.
     pub limits: Limits,
@@ -68,9 +73,10 @@ pub struct Config {
     pub queue: QueueConfig,
     /// Plugin runtime settings.
     pub plugins: PluginsConfig,
-    /// Per-plugin settings by name.
-    pub plugin_settings: BTreeMap<String, PluginSettings>,
-    /// The tenants.
+    /// Per-plugin settings by name; a plugin not named here gets the defaults
+    /// ([`Config::settings_for`]).
+    pub plugin_settings: BTreeMap<PluginName, PluginSettings>,
+    /// The tenants; ids and domains are unique across them.
     pub tenants: Vec<Arc<Tenant>>,
 }
 
@@ -88,22 +94,22 @@ pub enum TlsSource {
     SelfSigned,
 }
 
-/// Protocol limits.
+/// Protocol limits; every one is greater than zero.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Concurrent connections.
+    /// Concurrent connections (default 500); more get `421 4.3.2`.
     pub max_connections: usize,
-    /// Largest message.
+    /// Largest message in bytes, advertised as SIZE (default 25 MiB); more get `552 5.3.4`.
     pub max_message_bytes: usize,
-    /// Recipients per transaction.
+    /// Recipients per transaction (default 100); more get `452 4.5.3`.
     pub max_recipients: usize,
-    /// Client errors per session.
+    /// Client errors per session before it is closed with `421 4.7.0` (default 10).
     pub max_errors: u32,
-    /// Longest DATA line.
+    /// Longest DATA line in bytes, CRLF included (default 1000, RFC 5321 §4.5.3.1.6).
     pub max_line_bytes: usize,
-    /// Waiting for a command.
+    /// Waiting for a command (default 5 minutes).
     pub command_timeout: Duration,
-    /// Waiting for DATA bytes.
+    /// Waiting for more DATA bytes (default 3 minutes).
     pub data_timeout: Duration,
 }
 
@@ -124,117 +130,41 @@ impl Default for Limits {
 /// Delivery retries.
 #[derive(Debug, Clone)]
 pub struct QueueConfig {
-    /// First retry delay.
+    /// First retry delay (default 60 s); each retry doubles it, with jitter, up to an hour.
     pub retry_base: Duration,
-    /// Age at which a copy is given up and bounced.
+    /// Age at which a copy is given up and bounced (default 120 hours).
     pub max_age: Duration,
-    /// Where bounces go: host and port.
+    /// Where bounces go: host and port; without one, an owed bounce is logged, not sent.
     pub bounce_relay: Option<(String, u16)>,
-    /// How long quarantined mail is kept.
+    /// How long quarantined mail is kept before it is purged (default 30 days).
     pub quarantine_retention: Duration,
 }
 
 /// Plugin runtime settings.
 #[derive(Debug, Clone)]
 pub struct PluginsConfig {
-    /// The watched folder.
+    /// The watched, hot-reloaded folder (default `<data_dir>/plugins`).
     pub dir: PathBuf,
-    /// A purpose policy file, or the shipped default.
-    pub policy: Option<PathBuf>,
-    /// Per-call limits.
+    /// The purpose policy, loaded once at validation (`plugins.policy`, or the shipped
+    /// default); the relay and every command use this one.
+    pub policy: Arc<PurposePolicy>,
+    /// The file it came from; `None` for the shipped default.
+    pub policy_file: Option<PathBuf>,
+    /// Per-call limits (`plugins.deadline_ms`, default 200; `plugins.memory_mb`, default 64).
     pub sandbox: SandboxLimits,
-    /// Instances alive at once.
+    /// Plugin instances alive at once (default 256).
     pub max_instances: u32,
 }
 
 /// One plugin's operator settings.
 #[derive(Debug, Clone, Default)]
 pub struct PluginSettings {
-    /// Text the plugin reads through `config()`.
+    /// Text the plugin reads through `config()` (empty by default).
     pub config: Arc<str>,
-    /// What its failure does.
+    /// What its failure does (default: tempfail).
     pub failure_policy: FailurePolicy,
-    /// Its own (lower) limits.
+    /// Its own limits, each at most the runtime's.
     pub limits: PluginLimits,
-}
-
-/// A customer.
-#[derive(Debug, Clone)]
-pub struct Tenant {
-    /// Its id.
-    pub id: String,
-    /// Its domains, lower-case.
-    pub domains: Vec<String>,
-    /// Its plugins in order.
-    pub plugins: Vec<String>,
-    /// Plugin → authorised purpose.
-    pub authorise: BTreeMap<String, String>,
-    /// Plugin → tightened forms.
-    pub tighten: BTreeMap<String, BTreeMap<Category, Form>>,
-    /// Where its mail goes.
-    pub next_hop: NextHop,
-}
-
-/// Why a plugin does not run for a tenant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotRun {
-    /// The tenant's chain does not name the plugin.
-    NotInChain,
-    /// The tenant authorises no purpose for the plugin.
-    NotAuthorised,
-    /// The tenant authorises another purpose than the one the plugin declares.
-    OtherPurpose {
-        /// What the tenant authorised.
-        authorised: String,
-    },
-}
-
-impl Tenant {
-    /// The one place that decides whether plugin `name`, which declares `purpose` and
-    /// whose policy grant is `policy_grant`, runs for this tenant, and with what grant:
-    /// only if the tenant's chain names it and the tenant authorises exactly that
-    /// purpose; then with the policy grant tightened by the tenant (never widened).
-    pub fn grant_for(&self, name: &str, purpose: &str, policy_grant: Grant) -> Result<Grant, NotRun> {
-        if !self.plugins.iter().any(|p| p == name) {
-            return Err(NotRun::NotInChain);
-        }
-        match self.authorise.get(name) {
-            None => Err(NotRun::NotAuthorised),
-            Some(a) if a != purpose => Err(NotRun::OtherPurpose { authorised: a.clone() }),
-            Some(_) => Ok(self.tighten.get(name).map_or(policy_grant, |t| policy_grant.tighten(t))),
-        }
-    }
-}
-
-/// TLS towards a next hop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    /// Refuse to deliver without TLS.
-    Required,
-    /// TLS when offered.
-    Opportunistic,
-    /// Never TLS.
-    None,
-}
-
-/// Where a tenant's accepted mail goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NextHop {
-    /// A local Maildir (the ready default's stand-in for the customer's server).
-    Maildir(PathBuf),
-    /// The customer's SMTP server.
-    Smtp {
-        /// Host.
-        host: String,
-        /// Port.
-        port: u16,
-        /// TLS mode.
-        tls: TlsMode,
-        /// Its country.
-        region: String,
-        /// Extra trusted CA certificates (PEM).
-        ca_file: Option<PathBuf>,
-    },
 }
 
 impl Config {

@@ -90,8 +90,11 @@ impl Queue {
                 let mut roots = client::web_roots();
                 if let Some(file) = ca_file {
                     use rustls_pki_types::pem::PemObject;
-                    let bad =
-                        |problem: String| DeliveryError::CaFile { tenant: t.id.clone(), file: file.clone(), problem };
+                    let bad = |problem: String| DeliveryError::CaFile {
+                        tenant: t.id.to_string(),
+                        file: file.clone(),
+                        problem,
+                    };
                     let certs =
                         rustls_pki_types::CertificateDer::pem_file_iter(file).map_err(|e| bad(e.to_string()))?;
                     for c in certs {
@@ -108,7 +111,7 @@ impl Queue {
                     // Per tenant, never shared: another tenant's TLS mode or roots may differ.
                     pool: client::ConnectionPool::default(),
                 };
-                routes.insert(t.id.clone(), route);
+                routes.insert(t.id.to_string(), route);
             }
         }
         let (tx, rx) = mpsc::unbounded_channel();
@@ -253,7 +256,7 @@ impl Deliverer {
                 }
             }
             NextHop::Smtp { .. } => {
-                client::deliver(&self.routes[&tenant.id], &env.mail_from, &env.rcpts, &message).await
+                client::deliver(&self.routes[tenant.id.as_str()], &env.mail_from, &env.rcpts, &message).await
             }
         };
         self.settle(env, message, results).await

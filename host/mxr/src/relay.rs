@@ -6,7 +6,6 @@ use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
 use mxr_config::{Config, TlsSource};
 use mxr_delivery::Queue;
-use mxr_privacy::PurposePolicy;
 use mxr_sandbox::watch::PluginWatcher;
 use mxr_sandbox::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use mxr_store::keys::KeyStore;
@@ -27,9 +26,6 @@ pub enum RelayError {
     /// TLS setup.
     #[error(transparent)]
     Tls(#[from] mxr_smtp::tls::TlsError),
-    /// The policy file.
-    #[error(transparent)]
-    Policy(#[from] mxr_privacy::PolicyError),
     /// The key store.
     #[error("keys: {0}")]
     Keys(#[from] mxr_store::keys::KeyError),
@@ -106,15 +102,11 @@ impl Relay {
             "built with unenforced-baseline: every plugin gets every category in full; for benchmarks only"
         );
         std::fs::create_dir_all(&config.plugins.dir).map_err(io(&config.plugins.dir))?;
-        let policy = match &config.plugins.policy {
-            Some(p) => PurposePolicy::load(p)?,
-            None => PurposePolicy::default_policy(),
-        };
         let runtime = PluginRuntime::new(RuntimeConfig {
             limits: config.plugins.sandbox.clone(),
             max_instances: config.plugins.max_instances,
             cache_dir: Some(config.data_dir.join("cache").join("plugins")),
-            policy: Arc::new(policy),
+            policy: config.plugins.policy.clone(),
             ..RuntimeConfig::default()
         })?;
         let registry = PluginRegistry::open(runtime, &config.plugins.dir);

@@ -3,11 +3,9 @@
 
 use anyhow::Context;
 use mxr_config::{Config, NotRun};
-use mxr_privacy::PurposePolicy;
 use mxr_sandbox::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Arguments of `mxr check-config`.
 #[derive(clap::Args, Debug)]
@@ -25,13 +23,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let policy = match &config.plugins.policy {
-        Some(p) => PurposePolicy::load(p)?,
-        None => PurposePolicy::default_policy(),
-    };
-    let runtime =
-        PluginRuntime::new(RuntimeConfig { policy: Arc::new(policy), max_instances: 4, ..RuntimeConfig::default() })
-            .context("plugin runtime")?;
+    let policy = config.plugins.policy.clone();
+    let runtime = PluginRuntime::new(RuntimeConfig { policy, max_instances: 4, ..RuntimeConfig::default() })
+        .context("plugin runtime")?;
     let registry = PluginRegistry::open(runtime, &config.plugins.dir);
     let set = registry.snapshot();
     for (path, why) in registry.refused_files() {

@@ -97,20 +97,16 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A runtime for one-off local use: the given policy (or the default), no cache.
-fn local_runtime(policy: Option<&Path>) -> anyhow::Result<Arc<PluginRuntime>> {
-    let policy = match policy {
-        Some(p) => PurposePolicy::load(p)?,
-        None => PurposePolicy::default_policy(),
-    };
-    let config = RuntimeConfig { policy: Arc::new(policy), max_instances: 4, ..RuntimeConfig::default() };
+/// A runtime for one-off local use: the given policy, no cache.
+fn local_runtime(policy: Arc<PurposePolicy>) -> anyhow::Result<Arc<PluginRuntime>> {
+    let config = RuntimeConfig { policy, max_instances: 4, ..RuntimeConfig::default() };
     Ok(PluginRuntime::new(config)?)
 }
 
-/// Loads a plugin exactly as the relay would. A refusal is printed with the file and
-/// the reason, and gives `None`.
-fn load_plugin(policy: &PolicyArg, file: &Path) -> anyhow::Result<Option<(Arc<PluginRuntime>, LoadedPlugin)>> {
-    let runtime = local_runtime(policy.policy.as_deref())?;
+/// Loads a plugin exactly as the relay would, under `policy`. A refusal is printed
+/// with the file and the reason, and gives `None`.
+fn load_plugin(policy: Arc<PurposePolicy>, file: &Path) -> anyhow::Result<Option<(Arc<PluginRuntime>, LoadedPlugin)>> {
+    let runtime = local_runtime(policy)?;
     match LoadedPlugin::load_file(&runtime, file) {
         Ok(p) => Ok(Some((runtime, p))),
         Err(e) => {
@@ -126,4 +122,18 @@ struct PolicyArg {
     /// A purpose policy file instead of the shipped default.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+}
+
+impl PolicyArg {
+    /// The `--policy` file, read and validated; without one, `otherwise` (a config's
+    /// policy) or else the shipped default.
+    fn load(&self, otherwise: Option<Arc<PurposePolicy>>) -> anyhow::Result<Arc<PurposePolicy>> {
+        Ok(match (&self.policy, otherwise) {
+            (Some(path), _) => {
+                Arc::new(PurposePolicy::load(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+            }
+            (None, Some(policy)) => policy,
+            (None, None) => Arc::new(PurposePolicy::default_policy()),
+        })
+    }
 }

@@ -40,15 +40,13 @@ struct TenantGrant {
 }
 
 /// Loads the plugin exactly as the relay would; a refusal exits 1 with the reason.
-pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = match &args.config {
         Some(path) => Some(Config::load(path).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?.0),
         None => None,
     };
-    if args.policy.policy.is_none() {
-        args.policy.policy = config.as_ref().and_then(|c| c.plugins.policy.clone());
-    }
-    let Some((_runtime, plugin)) = load_plugin(&args.policy, &args.file)? else {
+    let policy = args.policy.load(config.as_ref().map(|c| c.plugins.policy.clone()))?;
+    let Some((_runtime, plugin)) = load_plugin(policy, &args.file)? else {
         return Ok(ExitCode::FAILURE);
     };
     let label = super::view_report::DataLabel::of(&plugin);
@@ -57,7 +55,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
             let Some(t) = config.tenants.iter().find(|t| &t.id == id) else {
                 anyhow::bail!("no tenant {id:?} in the config");
             };
-            let name = &plugin.manifest.name;
+            let name = plugin.manifest.name.as_str();
             let decided = t.grant_for(name, &plugin.manifest.purpose, plugin.grant);
             // Shown even when it does not run: what it would get once it does.
             let tightened = t.tighten.get(name).map_or(plugin.grant, |o| plugin.grant.tighten(o));

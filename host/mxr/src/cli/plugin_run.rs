@@ -66,7 +66,7 @@ struct RunReport {
 
 /// Runs connect, mail-from, each rcpt, and data in turn.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Some((runtime, plugin)) = load_plugin(&args.policy, &args.file)? else {
+    let Some((runtime, plugin)) = load_plugin(args.policy.load(None)?, &args.file)? else {
         return Ok(ExitCode::FAILURE);
     };
     let raw = std::fs::read(&args.eml).with_context(|| format!("reading {}", args.eml.display()))?;

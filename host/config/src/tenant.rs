@@ -1,0 +1,78 @@
+//! A customer as the relay serves it, and the one rule deciding which of its plugins
+//! run with what grant.
+
+use crate::names::{PluginName, Region, TenantId, TlsMode};
+use mxr_privacy::{Category, Form, Grant};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A customer.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Its id, unique in the config.
+    pub id: TenantId,
+    /// Its domains: lower-case, without a trailing dot, each owned by this tenant only.
+    pub domains: Vec<String>,
+    /// Its plugins, in the order they run.
+    pub plugins: Vec<PluginName>,
+    /// Plugin → the purpose the tenant authorises it for; every key is in `plugins`
+    /// and every purpose is in the loaded purpose policy.
+    pub authorise: BTreeMap<PluginName, String>,
+    /// Plugin → categories whose form the tenant tightens; each form applies to its
+    /// category. Applied by [`Tenant::grant_for`], which never widens.
+    pub tighten: BTreeMap<PluginName, BTreeMap<Category, Form>>,
+    /// Where its mail goes.
+    pub next_hop: NextHop,
+}
+
+/// Why a plugin does not run for a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRun {
+    /// The tenant's chain does not name the plugin.
+    NotInChain,
+    /// The tenant authorises no purpose for the plugin.
+    NotAuthorised,
+    /// The tenant authorises another purpose than the one the plugin declares.
+    OtherPurpose {
+        /// What the tenant authorised.
+        authorised: String,
+    },
+}
+
+impl Tenant {
+    /// The one place that decides whether plugin `name`, which declares `purpose` and
+    /// whose policy grant is `policy_grant`, runs for this tenant, and with what grant:
+    /// only if the tenant's chain names it and the tenant authorises exactly that
+    /// purpose; then with the policy grant tightened by the tenant (never widened).
+    pub fn grant_for(&self, name: &str, purpose: &str, policy_grant: Grant) -> Result<Grant, NotRun> {
+        if !self.plugins.iter().any(|p| p == name) {
+            return Err(NotRun::NotInChain);
+        }
+        match self.authorise.get(name) {
+            None => Err(NotRun::NotAuthorised),
+            Some(a) if a != purpose => Err(NotRun::OtherPurpose { authorised: a.clone() }),
+            Some(_) => Ok(self.tighten.get(name).map_or(policy_grant, |t| policy_grant.tighten(t))),
+        }
+    }
+}
+
+/// Where a tenant's accepted mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextHop {
+    /// A local Maildir (the ready default's stand-in for the customer's server);
+    /// default `<data_dir>/maildir/<tenant>`.
+    Maildir(PathBuf),
+    /// The customer's SMTP server.
+    Smtp {
+        /// A host name or an IP address.
+        host: String,
+        /// Port (default 25).
+        port: u16,
+        /// TLS mode (default required).
+        tls: TlsMode,
+        /// Its country; outside the EU only with the tenant's recorded transfer consent.
+        region: Region,
+        /// Extra trusted CA certificates (PEM), besides the public roots.
+        ca_file: Option<PathBuf>,
+    },
+}

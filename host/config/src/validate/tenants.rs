@@ -1,0 +1,146 @@
+//! `[[tenant]]`: ids and domains unique across tenants, a chain whose purposes are in
+//! the loaded policy, tightening that applies, and a next hop the tenant may send to.
+
+use super::invalid;
+use crate::file::{NextHopFile, TenantFile};
+use crate::names::{NextHopKind, is_domain};
+use crate::{ConfigError, NextHop, Tenant};
+use mxr_privacy::PurposePolicy;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The SMTP port without `next_hop.port`.
+const SMTP_PORT: u16 = 25;
+
+/// Every tenant, in file order; warnings for plugins that will not run.
+pub(super) fn tenants(
+    files: &[TenantFile],
+    data_dir: &Path,
+    policy: &PurposePolicy,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Arc<Tenant>>, ConfigError> {
+    let mut owner = HashMap::new();
+    let mut tenants: Vec<Arc<Tenant>> = Vec::new();
+    for (i, t) in files.iter().enumerate() {
+        let key = format!("tenant[{i}]");
+        if tenants.iter().any(|seen| seen.id == t.id) {
+            return Err(invalid(format!("{key}.id"), format!("tenant id {} is used twice", t.id)));
+        }
+        let domains = domains(&key, t, &mut owner)?;
+        chain(&key, t, policy, warnings)?;
+        tighten(&key, t)?;
+        let next_hop = next_hop(&format!("{key}.next_hop"), &t.next_hop, data_dir, &t.id)?;
+        transfer(&key, t, &next_hop)?;
+        tenants.push(Arc::new(Tenant {
+            id: t.id.clone(),
+            domains,
+            plugins: t.plugins.clone(),
+            authorise: t.authorise.clone(),
+            tighten: t.tighten.clone(),
+            next_hop,
+        }));
+    }
+    if tenants.is_empty() {
+        warnings.push("tenant: no tenants: every recipient will be refused".into());
+    }
+    Ok(tenants)
+}
+
+/// At least one domain, each a domain name, lower-cased, and not another tenant's.
+/// `owner` maps each domain seen so far to its tenant.
+fn domains(key: &str, t: &TenantFile, owner: &mut HashMap<String, String>) -> Result<Vec<String>, ConfigError> {
+    if t.domains.is_empty() {
+        return Err(invalid(format!("{key}.domains"), "a tenant needs at least one domain"));
+    }
+    let mut domains = Vec::new();
+    for (j, d) in t.domains.iter().enumerate() {
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        if !is_domain(&d) {
+            return Err(invalid(format!("{key}.domains[{j}]"), format!("{d:?} is not a domain name")));
+        }
+        if let Some(other) = owner.insert(d.clone(), t.id.to_string()) {
+            return Err(invalid(format!("{key}.domains[{j}]"), format!("{d} already belongs to tenant {other}")));
+        }
+        domains.push(d);
+    }
+    Ok(domains)
+}
+
+/// The chain and its authorisations: every authorised plugin is in the chain, and
+/// every purpose is in the policy. A plugin without a purpose is only warned about:
+/// it stays in the chain, and does not run.
+fn chain(key: &str, t: &TenantFile, policy: &PurposePolicy, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+    for (j, p) in t.plugins.iter().enumerate() {
+        if !t.authorise.contains_key(p) {
+            warnings
+                .push(format!("{key}.plugins[{j}]: tenant {} authorises no purpose for {p}; it will not run", t.id));
+        }
+    }
+    for (plugin, purpose) in &t.authorise {
+        let key = format!("{key}.authorise.{plugin}");
+        if !t.plugins.contains(plugin) {
+            return Err(invalid(key, format!("{plugin} is not in this tenant's plugins")));
+        }
+        if policy.purpose(purpose).is_none() {
+            return Err(invalid(key, format!("purpose {purpose:?} is not in the purpose policy")));
+        }
+    }
+    Ok(())
+}
+
+/// Every tightened form applies to its category.
+fn tighten(key: &str, t: &TenantFile) -> Result<(), ConfigError> {
+    for (plugin, forms) in &t.tighten {
+        if let Some((c, f)) = forms.iter().find(|(c, f)| !c.allowed_forms().contains(f)) {
+            return Err(invalid(format!("{key}.tighten.{plugin}.{c}"), format!("form {f} does not apply to {c}")));
+        }
+    }
+    Ok(())
+}
+
+/// Outside the EU only with the tenant's recorded consent (agreement art. 3.1).
+fn transfer(key: &str, t: &TenantFile, next_hop: &NextHop) -> Result<(), ConfigError> {
+    let NextHop::Smtp { region, .. } = next_hop else { return Ok(()) };
+    let consent = t.transfer_consent.as_deref().is_some_and(|c| !c.trim().is_empty());
+    if region.is_eu() || consent {
+        return Ok(());
+    }
+    Err(invalid(
+        format!("{key}.next_hop.region"),
+        format!(
+            "{region} is outside the EU; record the tenant's consent in {key}.transfer_consent first (agreement art. 3.1)"
+        ),
+    ))
+}
+
+/// `[tenant.next_hop]`: a Maildir under the data dir, or an SMTP server with a host
+/// and the country it is in.
+fn next_hop(key: &str, n: &NextHopFile, data_dir: &Path, tenant: &str) -> Result<NextHop, ConfigError> {
+    match n.kind {
+        NextHopKind::Maildir => {
+            if n.host.is_some() || n.port.is_some() || n.tls.is_some() {
+                return Err(invalid(key, "host, port and tls belong to kind = \"smtp\""));
+            }
+            let path = n.path.clone().unwrap_or_else(|| PathBuf::from("maildir").join(tenant));
+            Ok(NextHop::Maildir(data_dir.join(path)))
+        }
+        NextHopKind::Smtp => {
+            let host = n.host.clone().ok_or_else(|| invalid(format!("{key}.host"), "an smtp next hop needs a host"))?;
+            if !is_domain(&host) && host.parse::<std::net::IpAddr>().is_err() {
+                return Err(invalid(format!("{key}.host"), format!("{host:?} is not a host name or address")));
+            }
+            let region = n.region.clone().ok_or_else(|| {
+                invalid(format!("{key}.region"), "an smtp next hop must say where it is (agreement art. 3.1)")
+            })?;
+            let ca_file = n.ca_file.as_ref().map(|f| data_dir.join(f));
+            Ok(NextHop::Smtp {
+                host,
+                port: n.port.unwrap_or(SMTP_PORT),
+                tls: n.tls.unwrap_or_default(),
+                region,
+                ca_file,
+            })
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! What the fixtures under `tests/fixtures/config/` do not show: names and closed sets
+//! are refused under their key, the policy is loaded once and named when bad, and no
+//! text makes validation panic.
+
+use crate::{ConfigError, NextHop, READY_DEFAULT_TOML, TlsMode, validate};
+use std::path::Path;
+
+fn error(text: &str) -> String {
+    match validate(text, Path::new("/nonexistent")) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn tenant(body: &str) -> String {
+    format!("version = 1\n[[tenant]]\n{body}")
+}
+
+const HOP: &str = "[tenant.next_hop]\nkind = \"maildir\"\n";
+
+#[test]
+fn names_are_refused_under_their_key_with_the_line() {
+    let e = error(&tenant(&format!("id = \"Acme\"\ndomains = [\"a.test\"]\n{HOP}")));
+    assert_eq!(e, "config: tenant[0].id: \"Acme\" is not an id of [a-z0-9-] (1 to 64 characters) (line 3)");
+    let e = error(&tenant(&format!("id = \"a\"\ndomains = [\"a.test\"]\nplugins = [\"ok\", \"No\"]\n{HOP}")));
+    assert!(e.starts_with("config: tenant[0].plugins[1]: \"No\" is not a plugin name"), "{e}");
+    let e = error("version = 1\n[plugin.\"Spam Score\"]\nconfig = \"\"\n");
+    assert!(e.starts_with("config: plugin.Spam Score: \"Spam Score\" is not a plugin name"), "{e}");
+}
+
+#[test]
+fn next_hops_are_typed() {
+    let smtp = "[tenant.next_hop]\nkind = \"smtp\"\nhost = \"mx.a.test\"\nregion = \"de\"\ntls = \"opportunistic\"\n";
+    let (config, _) =
+        validate(&tenant(&format!("id = \"a\"\ndomains = [\"a.test\"]\n{smtp}")), Path::new("/")).unwrap();
+    match &config.tenants[0].next_hop {
+        NextHop::Smtp { port, tls, region, .. } => {
+            assert_eq!((*port, *tls, region.as_str()), (25, TlsMode::Opportunistic, "de"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let e =
+        error(&tenant("id = \"a\"\ndomains = [\"a.test\"]\n[tenant.next_hop]\nkind = \"maildir\"\ntls = \"none\"\n"));
+    assert_eq!(e, "config: tenant[0].next_hop: host, port and tls belong to kind = \"smtp\"");
+}
+
+#[test]
+fn the_policy_is_loaded_at_validation_and_named_when_bad() {
+    let (config, _) = validate(READY_DEFAULT_TOML, Path::new("/")).unwrap();
+    assert!(config.plugins.policy.purpose("spam-filtering").is_some());
+    assert_eq!(config.plugins.policy_file, None);
+    match validate("version = 1\n[plugins]\npolicy = \"missing.toml\"\n", Path::new("/nonexistent")) {
+        Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "plugins.policy"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn numbers_too_large_are_refused_or_saturate_never_panic() {
+    let e = error("version = 1\n[plugins]\nmemory_mb = 18446744073709551615\n");
+    assert!(e.starts_with("config: plugins.memory_mb: "), "{e}");
+    let (config, _) = validate("version = 1\n[queue]\nmax_age_hours = 18446744073709551615\n", Path::new("/")).unwrap();
+    assert_eq!(config.queue.max_age.as_secs(), u64::MAX);
+}
+
+#[test]
+fn no_prefix_of_the_ready_default_panics() {
+    let text = READY_DEFAULT_TOML;
+    for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+        if let Err(e) = validate(&text[..end], Path::new("/nonexistent")) {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}
