@@ -5,7 +5,7 @@
 //! threads. STARTTLS drops any plaintext the client pipelined after it.
 
 use super::command::{self, Command, MAX_COMMAND_LINE};
-use super::data::DataReader;
+use super::data::{DataFlaws, DataReader};
 use super::reply::Reply;
 use super::stream::MaybeTls;
 use crate::inbound::{Inbound, InboundTransaction, SessionLimits};
@@ -289,53 +289,13 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.flush().await?;
         let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
         let mut reader = DataReader::new(max, line);
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            if let Some(used) = reader.feed(&self.rbuf) {
-                self.rbuf.drain(..used);
-                break;
-            }
-            self.rbuf.clear();
-            match timeout(self.limits().data_timeout, self.conn.read(&mut chunk)).await {
-                Err(_) => {
-                    self.tx = None;
-                    let host = self.inbound.hostname().to_owned();
-                    self.reply(Reply::new(
-                        421,
-                        "4.4.2",
-                        format!("{host} Timeout exceeded during DATA, closing connection"),
-                    ));
-                    return Ok(false);
-                }
-                Ok(Ok(0)) => {
-                    tracing::info!(peer = %self.peer, "client vanished during DATA; nothing was accepted");
-                    self.tx = None;
-                    return Ok(false);
-                }
-                Ok(Ok(n)) => self.rbuf.extend_from_slice(&chunk[..n]),
-                Ok(Err(e)) if is_disconnect(&e) => {
-                    self.tx = None;
-                    return Ok(false);
-                }
-                Ok(Err(e)) => return Err(e),
-            }
+        if !self.read_data(&mut reader).await? {
+            self.tx = None;
+            return Ok(false);
         }
         let tx = self.tx.take().expect("checked above");
         let (raw, flaws) = reader.finish();
-        let refusal = if flaws.too_big {
-            Some(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"))
-        } else if flaws.bare_line_end {
-            Some(Reply::new(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"))
-        } else if flaws.long_line {
-            Some(Reply::owned(
-                554,
-                "5.6.0".into(),
-                format!("Message has a line longer than {line} bytes (RFC 5321 4.5.3.1.6)"),
-            ))
-        } else {
-            None
-        };
-        if let Some(r) = refusal {
+        if let Some(r) = refusal(&flaws, line) {
             self.reply(r);
             return Ok(true);
         }
@@ -346,6 +306,37 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             .map_err(std::io::Error::other)?;
         self.reply(reply);
         Ok(true)
+    }
+
+    /// Feeds the message through `reader` up to the final dot; false when the client
+    /// vanished or timed out (a timeout is answered `421`), which ends the session.
+    async fn read_data(&mut self, reader: &mut DataReader) -> std::io::Result<bool> {
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            if let Some(used) = reader.feed(&self.rbuf) {
+                self.rbuf.drain(..used);
+                return Ok(true);
+            }
+            self.rbuf.clear();
+            match timeout(self.limits().data_timeout, self.conn.read(&mut chunk)).await {
+                Err(_) => {
+                    let host = self.inbound.hostname().to_owned();
+                    self.reply(Reply::new(
+                        421,
+                        "4.4.2",
+                        format!("{host} Timeout exceeded during DATA, closing connection"),
+                    ));
+                    return Ok(false);
+                }
+                Ok(Ok(0)) => {
+                    tracing::info!(peer = %self.peer, "client vanished during DATA; nothing was accepted");
+                    return Ok(false);
+                }
+                Ok(Ok(n)) => self.rbuf.extend_from_slice(&chunk[..n]),
+                Ok(Err(e)) if is_disconnect(&e) => return Ok(false),
+                Ok(Err(e)) => return Err(e),
+            }
+        }
     }
 
     async fn starttls(&mut self) -> std::io::Result<bool> {
@@ -377,6 +368,23 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             }
             Err(_) => Ok(false),
         }
+    }
+}
+
+/// The refusal a message's flaws earn, if any; `line` is the line-length limit.
+fn refusal(flaws: &DataFlaws, line: usize) -> Option<Reply> {
+    if flaws.too_big {
+        Some(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"))
+    } else if flaws.bare_line_end {
+        Some(Reply::new(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"))
+    } else if flaws.long_line {
+        Some(Reply::owned(
+            554,
+            "5.6.0".into(),
+            format!("Message has a line longer than {line} bytes (RFC 5321 4.5.3.1.6)"),
+        ))
+    } else {
+        None
     }
 }
 
