@@ -103,10 +103,10 @@ pub fn check_interface_version(engine: &Engine, component: &Component) -> Result
     let ty = component.component_type();
     let mut seen = Vec::new();
     for (name, item) in ty.exports(engine) {
-        if let Some(rest) = name.strip_prefix("mxr:filter/hooks") {
-            if matches!(item.ty, ComponentItem::ComponentInstance(_)) {
-                seen.push(rest.trim_start_matches('@').to_owned());
-            }
+        if let Some(rest) = name.strip_prefix("mxr:filter/hooks")
+            && matches!(item.ty, ComponentItem::ComponentInstance(_))
+        {
+            seen.push(rest.trim_start_matches('@').to_owned());
         }
     }
     let (major, minor, patch) = INTERFACE_VERSION;

@@ -264,7 +264,7 @@ mod tests {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    if x % 4 == 0 { (x >> 8) as u8 } else { alphabet[(x >> 8) as usize % alphabet.len()] }
+                    if x.is_multiple_of(4) { (x >> 8) as u8 } else { alphabet[(x >> 8) as usize % alphabet.len()] }
                 })
                 .collect();
             if let Err(r) = parse(&line) {

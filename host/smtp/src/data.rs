@@ -156,7 +156,8 @@ mod tests {
     fn table_with_every_chunk_size() {
         let clean = DataFlaws::default();
         let bare = DataFlaws { bare_line_end: true, ..DataFlaws::default() };
-        let cases: &[(&[u8], Option<(&[u8], &DataFlaws)>)] = &[
+        type Case<'a> = (&'a [u8], Option<(&'a [u8], &'a DataFlaws)>);
+        let cases: &[Case] = &[
             (b"Hi\r\n.\r\n", Some((b"Hi\r\n", &clean))),
             (b".\r\n", Some((b"", &clean))),
             (b"..dot\r\n.\r\n", Some((b".dot\r\n", &clean))),
