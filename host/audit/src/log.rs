@@ -30,7 +30,7 @@ pub struct Entry {
     pub seq: u64,
     /// The hash of the record before it (zeros for the first).
     pub prev: [u8; 32],
-    /// The record.
+    /// What was audited.
     pub record: AuditRecord,
 }
 

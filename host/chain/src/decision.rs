@@ -42,7 +42,7 @@ impl Decision {
 /// The combined result of verdicts so far.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    /// The decision.
+    /// What the verdicts so far decide: the highest-ranked, the first among equals.
     pub decision: Decision,
     /// True when a plugin accepted (the rest of its stage is skipped).
     pub accepted: bool,

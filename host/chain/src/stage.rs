@@ -20,7 +20,7 @@ pub struct StageRun<'a> {
     pub set: &'a PluginSet,
     /// The tenant whose chain runs.
     pub tenant: &'a Tenant,
-    /// The stage.
+    /// The stage to run, with its input (the recipient, at rcpt).
     pub stage: &'a StageCall,
     /// The queue id the copy has (or will have, once spooled).
     pub queue_id: &'a str,

@@ -36,7 +36,7 @@ pub enum CopyOutcome {
     Quarantined(String),
     /// Dropped on a plugin's word.
     Discarded(String),
-    /// Refused.
+    /// Refused with this reply.
     Refused(SmtpReply),
 }
 

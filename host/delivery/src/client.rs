@@ -22,7 +22,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(300);
 /// A reply from the next hop.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemoteReply {
-    /// Its code.
+    /// Its three-digit code (of the last line, for a multi-line reply).
     pub code: u16,
     /// Its text, lines joined.
     pub text: String,
@@ -44,9 +44,9 @@ pub enum RcptResult {
 pub struct Route {
     /// Host name or address.
     pub host: String,
-    /// Port.
+    /// TCP port (the tenant's `next_hop.port`).
     pub port: u16,
-    /// TLS mode.
+    /// Whether STARTTLS is required, used when offered, or never tried.
     pub tls: TlsMode,
     /// Trusted roots for the next hop's certificate.
     pub roots: Arc<RootCertStore>,

@@ -49,7 +49,7 @@ pub enum DeliveryError {
     CaFile {
         /// The tenant whose next hop names the file.
         tenant: String,
-        /// The file.
+        /// The `ca_file` path as configured.
         file: PathBuf,
         /// What is wrong with it.
         problem: String,

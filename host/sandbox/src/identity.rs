@@ -5,9 +5,9 @@ use std::fmt;
 /// Name, version and content hash of one loaded plugin file.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct PluginIdentity {
-    /// Manifest name.
+    /// The manifest's name, `[a-z][a-z0-9-]{0,63}`.
     pub name: String,
-    /// Manifest version.
+    /// The manifest's version, `MAJOR.MINOR.PATCH[-pre]`.
     pub version: String,
     /// Hex SHA-256 of the `.wasm` file.
     pub sha256: String,

@@ -101,7 +101,7 @@ impl PluginRegistry {
         &self.dir
     }
 
-    /// The runtime.
+    /// The runtime every plugin in the folder is compiled and run on.
     pub fn runtime(&self) -> &Arc<PluginRuntime> {
         &self.runtime
     }

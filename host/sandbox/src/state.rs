@@ -29,11 +29,11 @@ pub struct CallContext {
     pub pseudonyms: Arc<Pseudonymizer>,
     /// The personal-data detector.
     pub detector: Arc<dyn Detector>,
-    /// The envelope.
+    /// The envelope so far, raw: accessors render it through `grant`.
     pub envelope: Arc<Envelope>,
     /// The message, at the data stage.
     pub message: Option<Arc<ScannedMail>>,
-    /// Output caps.
+    /// Caps on what one call may return (tags, headers, bytes, log lines).
     pub caps: OutputCaps,
     /// Most bytes of input (attachment content) one accessor call may hand over.
     pub max_input_bytes: usize,
@@ -79,7 +79,7 @@ impl ResourceLimiter for MemoryCap {
 pub struct StoreState {
     wasi: WasiCtx,
     table: ResourceTable,
-    /// Memory limiter.
+    /// The linear-memory cap for this call, and whether the plugin hit it.
     pub memory: MemoryCap,
     /// The call's context.
     pub call: CallContext,

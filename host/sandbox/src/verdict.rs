@@ -11,7 +11,7 @@ use serde::Serialize;
 /// A checked SMTP reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SmtpReply {
-    /// Three-digit code.
+    /// Three-digit code, in the class of the action (4xx tempfail, 5xx reject).
     pub code: u16,
     /// RFC 3463 enhanced code, e.g. `5.7.1`.
     pub enhanced: String,
@@ -53,9 +53,9 @@ pub enum Action {
 pub struct FilterVerdict {
     /// What to do.
     pub action: Action,
-    /// Score contribution.
+    /// Added to the copy's total score; finite, within ±1000.
     pub score: f64,
-    /// Tags.
+    /// Tags for `X-Mxr-Tags`, each 1-64 characters of `[a-z0-9._-]`, at most the tag cap.
     pub tags: Vec<String>,
     /// Headers to add, each in the plugin's namespace.
     pub headers: Vec<(String, String)>,

@@ -33,7 +33,7 @@ pub trait Inbound: Send + Sync + 'static {
 
     /// This node's name, in the greeting and replies.
     fn hostname(&self) -> &str;
-    /// The session limits.
+    /// The limits every session of this server keeps.
     fn limits(&self) -> &SessionLimits;
     /// The STARTTLS acceptor, when TLS is offered.
     fn tls(&self) -> Option<&TlsAcceptor>;

@@ -12,17 +12,17 @@ use std::sync::Arc;
 pub struct QuarantineRecord {
     /// The copy's queue id.
     pub queue_id: String,
-    /// The tenant.
+    /// The id of the tenant whose quarantine holds it.
     pub tenant: String,
     /// The plugin that asked for it.
     pub plugin: String,
-    /// Its reason.
+    /// The reason the plugin gave.
     pub reason: String,
-    /// The total score.
+    /// The copy's total score, summed over the plugins that ran.
     pub score: f64,
-    /// Unix seconds.
+    /// When it was quarantined (Unix seconds).
     pub time: u64,
-    /// MAIL FROM.
+    /// MAIL FROM (empty for the null sender).
     pub mail_from: String,
     /// The copy's recipients.
     pub rcpts: Vec<String>,

@@ -17,7 +17,7 @@ const MAGIC: &[u8; 8] = b"MXRSPL01";
 /// The envelope of a spooled copy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolEnvelope {
-    /// The tenant.
+    /// The id of the tenant the copy belongs to, whose keys seal it.
     pub tenant: String,
     /// The copy's queue id.
     pub queue_id: String,
@@ -34,10 +34,10 @@ pub struct SpoolEnvelope {
 /// Why a spool file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
-    /// Reading or writing.
+    /// Reading or writing the file at the path failed.
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
-    /// The keys.
+    /// The tenant's keys could not be loaded or made.
     #[error(transparent)]
     Key(#[from] KeyError),
     /// Not a complete, authentic spool file.
