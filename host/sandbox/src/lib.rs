@@ -36,5 +36,5 @@ pub use loaded::{CallInput, CallOutcome, LoadError, LoadedPlugin, StageCall};
 pub use mxr_config::limits::{OutputCaps, PluginLimits, SandboxLimits};
 pub use registry::{PluginRegistry, PluginSet};
 pub use runtime::{PluginRuntime, RuntimeConfig};
-pub use manifest::IncompatibleInterface;
+pub use manifest::{IncompatibleInterface, InvalidManifest};
 pub use verdict::{Action, FilterVerdict, InvalidOutput, SmtpReply};

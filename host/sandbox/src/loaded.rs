@@ -4,7 +4,7 @@ use super::bindings::{FilterPre, types as wit};
 use super::data_api::{EnvelopeView, MessageView};
 use super::failure::PluginFailure;
 use super::identity::PluginIdentity;
-use super::manifest::{IncompatibleInterface, PluginManifest, check_interface_version};
+use super::manifest::{IncompatibleInterface, InvalidManifest, PluginManifest, check_interface_version};
 use super::runtime::PluginRuntime;
 use super::state::{CallContext, StoreState};
 use super::stats::PluginStats;
@@ -33,7 +33,7 @@ pub enum LoadError {
     Incompatible(#[from] IncompatibleInterface),
     /// The manifest is invalid or names a purpose the policy does not know.
     #[error("invalid manifest: {0}")]
-    Manifest(String),
+    Manifest(#[from] InvalidManifest),
 }
 
 /// The SMTP stage to call, with its stage-specific input.
@@ -133,10 +133,10 @@ impl LoadedPlugin {
         let pre = runtime.linker.instantiate_pre(&component).map_err(IncompatibleInterface::Link)?;
         let pre = FilterPre::new(pre).map_err(IncompatibleInterface::Link)?;
         let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
-        let raw = call_manifest(runtime, &pre, provisional).map_err(|e| LoadError::Manifest(e.to_string()))?;
+        let raw = call_manifest(runtime, &pre, provisional).map_err(InvalidManifest::Call)?;
         let manifest = PluginManifest::check(raw)?;
         let grant = Grant::for_purpose(&runtime.config.policy, &manifest.purpose, manifest.categories)
-            .map_err(|e| LoadError::Manifest(e.to_string()))?;
+            .map_err(InvalidManifest::Policy)?;
         #[cfg(feature = "unenforced-baseline")]
         let grant = {
             let _policy_grant = grant;

@@ -1,8 +1,9 @@
 //! A plugin's manifest, checked at load time, and the interface-version check.
 
 use super::bindings::types as wit;
-use super::loaded::LoadError;
+use super::failure::PluginFailure;
 use super::types_api::stage_name;
+use mxr_privacy::grant::GrantError;
 use mxr_privacy::{Category, CategorySet};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -10,6 +11,29 @@ use wasmtime::component::types::ComponentItem;
 
 /// The interface version this host speaks.
 pub const INTERFACE_VERSION: (u64, u64, u64) = (0, 1, 0);
+
+/// Why a plugin's manifest was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidManifest {
+    /// The name is not `[a-z][a-z0-9-]{0,63}` (its start).
+    #[error("name {0:?} is not 1-64 characters of [a-z0-9-] starting with a letter")]
+    Name(String),
+    /// The version is not `MAJOR.MINOR.PATCH[-pre]` (its start).
+    #[error("version {0:?} is not a semantic version like 1.2.3")]
+    Version(String),
+    /// The purpose is not shaped like a purpose id (its start).
+    #[error("purpose {0:?} is not a purpose id")]
+    Purpose(String),
+    /// The stage list is empty.
+    #[error("it hooks no stage")]
+    NoStage,
+    /// The `manifest` call itself failed.
+    #[error("{0}")]
+    Call(#[from] PluginFailure),
+    /// The purpose policy refuses the purpose or the categories.
+    #[error("{0}")]
+    Policy(#[from] GrantError),
+}
 
 /// A checked manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,22 +52,21 @@ pub struct PluginManifest {
 
 impl PluginManifest {
     /// Checks what a plugin declared.
-    pub fn check(m: wit::Manifest) -> Result<Self, LoadError> {
-        let bad = |s: String| Err(LoadError::Manifest(s));
+    pub fn check(m: wit::Manifest) -> Result<Self, InvalidManifest> {
         let name_ok = (1..=64).contains(&m.name.len())
             && m.name.starts_with(|c: char| c.is_ascii_lowercase())
             && m.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !name_ok {
-            return bad(format!("name {:?} is not 1-64 characters of [a-z0-9-] starting with a letter", clip(&m.name)));
+            return Err(InvalidManifest::Name(clip(&m.name)));
         }
         if !is_semver(&m.version) {
-            return bad(format!("version {:?} is not a semantic version like 1.2.3", clip(&m.version)));
+            return Err(InvalidManifest::Version(clip(&m.version)));
         }
         if mxr_privacy::policy::PurposeId::parse(&m.purpose).is_err() {
-            return bad(format!("purpose {:?} is not a purpose id", clip(&m.purpose)));
+            return Err(InvalidManifest::Purpose(clip(&m.purpose)));
         }
         if m.stages.is_empty() {
-            return bad("it hooks no stage".into());
+            return Err(InvalidManifest::NoStage);
         }
         let mut stages = Vec::new();
         for s in m.stages {
