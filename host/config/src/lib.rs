@@ -1,6 +1,8 @@
 //! The relay's configuration: one TOML file (`version = 1`), validated into typed
-//! values; every error names the key at fault. [`ready_default`] is what `mxr serve`
-//! runs without a file.
+//! values; every error names the key at fault. Names and closed sets ([`names`]) are
+//! decided as the file is deserialised; [`validate`] then checks what depends on other
+//! values, and loads the purpose policy once. [`Config::ready_default`] is what
+//! `mxr serve` runs without a file.
 
 #![deny(missing_docs)]
 
@@ -36,10 +38,11 @@ pub enum ConfigError {
         /// The cause.
         source: std::io::Error,
     },
-    /// TOML syntax, an unknown key, or a value of the wrong type (the message names it).
+    /// TOML syntax, or a missing top-level key (toml's message, with the line).
     #[error("config: {0}")]
     Syntax(String),
-    /// A value that is not allowed.
+    /// A value that is not allowed: an unknown key, a value of the wrong type or shape,
+    /// or one that contradicts another.
     #[error("config: {key}: {problem}")]
     Invalid {
         /// The dotted key, e.g. `tenant[0].domains[1]`.
@@ -63,8 +66,8 @@ pub struct Config {
     pub region: Region,
     /// How long shutdown waits for running transactions (default 30 s).
     pub drain: Duration,
-    /// The master key file, and whether it was named in the config (then it must exist).
-    pub master_key: (PathBuf, bool),
+    /// The master key file.
+    pub master_key: MasterKey,
     /// STARTTLS, if offered (not offered without `[server.tls]`).
     pub tls: Option<TlsSource>,
     /// Protocol limits.
@@ -78,6 +81,16 @@ pub struct Config {
     pub plugin_settings: BTreeMap<PluginName, PluginSettings>,
     /// The tenants; ids and domains are unique across them.
     pub tenants: Vec<Arc<Tenant>>,
+}
+
+/// Where the master key (32 bytes, wrapping every tenant key) is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasterKey {
+    /// `server.master_key`, or `<data_dir>/keys/master.key`.
+    pub path: PathBuf,
+    /// True when the config names the file: then it must exist. The default one is
+    /// generated (mode 0600) on first start.
+    pub named: bool,
 }
 
 /// Where the TLS certificate comes from.
@@ -193,7 +206,7 @@ impl Config {
         let old = self.data_dir.clone();
         let rebase = |p: &Path| p.strip_prefix(&old).map_or_else(|_| p.to_owned(), |rest| dir.join(rest));
         self.plugins.dir = rebase(&self.plugins.dir);
-        self.master_key.0 = rebase(&self.master_key.0);
+        self.master_key.path = rebase(&self.master_key.path);
         for t in &mut self.tenants {
             if let NextHop::Maildir(p) = &t.next_hop {
                 let moved = rebase(p);

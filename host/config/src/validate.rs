@@ -7,7 +7,7 @@ mod tenants;
 mod tests;
 
 use super::file::{ConfigFile, LimitsFile, QueueFile, ServerFile, TlsFile};
-use super::{Config, ConfigError, Limits, QueueConfig, TlsSource};
+use super::{Config, ConfigError, Limits, MasterKey, QueueConfig, TlsSource};
 use crate::names::{Region, is_domain};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -138,11 +138,11 @@ fn limits(l: &LimitsFile) -> Result<Limits, ConfigError> {
     })
 }
 
-/// `server.master_key`, and whether it was named (then it must exist at start).
-fn master_key(s: &ServerFile, base: &Path, data_dir: &Path) -> (PathBuf, bool) {
+/// `server.master_key`, or the default under the data dir.
+fn master_key(s: &ServerFile, base: &Path, data_dir: &Path) -> MasterKey {
     match &s.master_key {
-        Some(path) => (base.join(path), true),
-        None => (data_dir.join("keys").join("master.key"), false),
+        Some(path) => MasterKey { path: base.join(path), named: true },
+        None => MasterKey { path: data_dir.join("keys").join("master.key"), named: false },
     }
 }
 

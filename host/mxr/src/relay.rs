@@ -112,8 +112,8 @@ impl Relay {
         let registry = PluginRegistry::open(runtime, &config.plugins.dir);
         let watch = mxr_sandbox::watch::watch(registry.clone())
             .map_err(|e| RelayError::Watch(config.plugins.dir.display().to_string(), e))?;
-        let (master, named) = &config.master_key;
-        let keys = Arc::new(KeyStore::open(&config.data_dir, master, !named)?);
+        let master = &config.master_key;
+        let keys = Arc::new(KeyStore::open(&config.data_dir, &master.path, !master.named)?);
         let spool = Arc::new(Spool::open(&config.data_dir, keys.clone())?);
         let tls = match &config.tls {
             Some(TlsSource::Files { cert, key }) => {

@@ -66,7 +66,7 @@ pub enum QuarantineCommand {
 }
 
 pub(super) fn keys(config: &Config) -> anyhow::Result<Arc<KeyStore>> {
-    let (master, _) = &config.master_key;
+    let master = &config.master_key.path;
     if !master.is_file() {
         bail!("no master key at {}: is this the relay's data dir?", master.display());
     }
