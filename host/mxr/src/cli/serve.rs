@@ -24,6 +24,8 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("mxr").build()?;
     runtime.block_on(async move {
+        // Before the listen line: a stop signal sent once it is printed is never lost.
+        let stop_signal = stop_signal();
         let relay = Relay::start(config)?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut servers = tokio::task::JoinSet::new();
@@ -38,7 +40,7 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
             tracing::info!(addr = %bound, plugins = relay.registry.snapshot().len(), "listening");
             servers.spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), shutdown));
         }
-        wait_for_signal().await;
+        stop_signal.await;
         tracing::info!("stop requested");
         let _ = stop_tx.send(true);
         while let Some(done) = servers.join_next().await {
@@ -50,16 +52,24 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+/// Installs the SIGTERM and SIGINT handlers now, and returns what waits for either.
+#[cfg(unix)]
+fn stop_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = int.recv() => {}
             _ = term.recv() => {}
         }
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Waits for Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> impl Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
