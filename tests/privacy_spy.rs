@@ -59,6 +59,23 @@ fn carrier(c: Category) -> bool {
     matches!(c, Category::Content | Category::AttachmentMeta | Category::AttachmentContent)
 }
 
+/// The categories the detector finds in free text (mirrors the host's renderer).
+const PERSONAL: [Category; 6] = [
+    Category::NameAddress,
+    Category::EmailAddress,
+    Category::PhoneNumber,
+    Category::Organisation,
+    Category::Conversion,
+    Category::Network,
+];
+
+/// True when free text of category `c` fails closed under `grant`: some personal
+/// category is less than full, so only vocabulary passes and every other word
+/// (every canary) arrives as its pseudonym.
+fn fails_closed(grant: &Grant, c: Category) -> bool {
+    matches!(c, Category::Content | Category::AttachmentMeta) && !PERSONAL.iter().all(|p| grant.form(*p) == Form::Full)
+}
+
 /// Every way the dump disagrees with the grant, for one message.
 fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymizer, what: &str) -> Vec<String> {
     let mut wrong = Vec::new();
@@ -67,7 +84,15 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
         let form = grant.form(c.category);
         let visible =
             c.place == Place::Structure || content == Form::Full || (carrier(c.category) && content != Form::Withheld);
-        let allowed = visible && if carrier(c.category) { form != Form::Withheld } else { form == Form::Full };
+        let mut allowed = visible && if carrier(c.category) { form != Form::Withheld } else { form == Form::Full };
+        if allowed && fails_closed(grant, c.category) {
+            // Free text fails closed: the canary is no word, so only its pseudonym may come.
+            let token = pseudonyms.token("word", &c.value.to_lowercase());
+            if !dump.contains(&token) {
+                wrong.push(format!("{what}: {} {:?} should arrive as its word pseudonym", c.category.name(), c.value));
+            }
+            allowed = false;
+        }
         match (allowed, leaked(dump, &c.value)) {
             (false, true) => {
                 wrong.push(format!("{what}: {} {:?} leaked (form {})", c.category.name(), c.value, form.name()))

@@ -189,6 +189,19 @@ impl ParsedMail {
     }
 }
 
+/// A header value with its RFC 2047 encoded words (`=?UTF-8?B?...?=`) decoded, as
+/// mail-parser decodes unstructured fields. Values without `=?` come back as they are.
+pub fn decode_encoded_words(value: &str) -> String {
+    if !value.contains("=?") {
+        return value.to_owned();
+    }
+    let line = format!("{value}\n");
+    match mail_parser::parsers::MessageStream::new(line.as_bytes()).parse_unstructured() {
+        mail_parser::HeaderValue::Text(t) => t.trim().to_owned(),
+        _ => value.to_owned(),
+    }
+}
+
 /// Dot-stuffs a message for the SMTP wire (RFC 5321 §4.5.2: a line starting with `.`
 /// gets another) and ends it with `CRLF . CRLF` (a missing final CRLF is added). The
 /// inbound reader undoes it; the outbound client applies it.
@@ -241,6 +254,10 @@ JVBERi0=\r\n--b--\r\n";
         assert_eq!(m.to().len(), 2);
         assert_eq!(m.subject(), Some("Hi"));
         assert_eq!(m.header_values("x-long").collect::<Vec<_>>(), vec!["one two"]);
+        assert_eq!(
+            decode_encoded_words("Afspraak met =?UTF-8?B?TG90dGU=?= =?UTF-8?Q?_de_Graaf?="),
+            "Afspraak met Lotte de Graaf"
+        );
         assert_eq!(m.text().map(str::trim), Some("Hello"));
         let a = &m.attachments()[0];
         assert_eq!(

@@ -11,6 +11,12 @@ pub enum HeaderKind {
     Text(Category),
     /// One datum of a category as a whole (X-Mailer, Organization).
     Value(Category),
+    /// A technical field holding no personal data (Date, MIME-Version): shown as it
+    /// is to a purpose that may read content.
+    Technical,
+    /// A MIME field with parameters (Content-Type, Content-Disposition): the type and
+    /// parameter names pass, file names render as file names, other values as text.
+    Mime,
 }
 
 /// The table: header name (lower-case) → kind. Anything not listed is content text.
@@ -49,8 +55,69 @@ const TABLE: &[(&str, HeaderKind)] = {
         ("organization", Value(Organisation)),
         ("organisation", Value(Organisation)),
         ("list-unsubscribe", Text(Conversion)),
+        ("date", Technical),
+        ("mime-version", Technical),
+        ("content-transfer-encoding", Technical),
+        ("x-priority", Technical),
+        ("importance", Technical),
+        ("precedence", Technical),
+        ("auto-submitted", Technical),
+        ("content-type", Mime),
+        ("content-disposition", Mime),
     ]
 };
+
+/// Field names that pass in clear in `header-names()`: the table above and the
+/// registered fields every mail carries. Any other name is rendered like content.
+const COMMON: &[&str] = &[
+    "subject",
+    "date",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-disposition",
+    "content-id",
+    "content-language",
+    "content-description",
+    "thread-topic",
+    "thread-index",
+    "comments",
+    "keywords",
+    "list-id",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-owner",
+    "list-archive",
+    "precedence",
+    "auto-submitted",
+    "importance",
+    "priority",
+    "x-priority",
+    "x-msmail-priority",
+    "sensitivity",
+    "return-receipt-to",
+    "errors-to",
+    "feedback-id",
+    "x-spam-status",
+    "x-spam-flag",
+    "x-spam-score",
+    "x-mailer",
+    "x-auto-response-suppress",
+    "x-ms-has-attach",
+    "x-ms-tnef-correlator",
+    "resent-date",
+    "resent-message-id",
+    "archived-at",
+    "autocrypt",
+    "openpgp",
+    "require-recipient-valid-since",
+];
+
+/// True for a registered or common field name (case-insensitive).
+pub fn is_common(name: &str) -> bool {
+    COMMON.iter().chain(TABLE.iter().map(|(n, _)| n)).any(|n| n.eq_ignore_ascii_case(name))
+}
 
 /// The kind of a header by name, case-insensitive.
 pub fn header_kind(name: &str) -> HeaderKind {

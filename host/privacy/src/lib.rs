@@ -15,11 +15,13 @@ pub mod category;
 pub mod detect;
 pub mod grant;
 pub mod header_kind;
+pub mod markup;
 pub mod policy;
 pub mod pseudonym;
 pub mod render;
 pub mod scan;
 pub mod view;
+pub mod vocabulary;
 
 pub use category::{Category, CategorySet, Form};
 pub use grant::Grant;

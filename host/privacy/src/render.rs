@@ -1,6 +1,7 @@
 //! Applying a grant to values: each function returns a value in exactly its granted form.
 
 use super::detect::{Detector, Span};
+use super::markup::Markup;
 use super::pseudonym::{domain_of, network_of};
 use super::{Category, Form, Grant, Pseudonymizer};
 use std::borrow::Cow;
@@ -15,6 +16,11 @@ const SPAN_CATEGORIES: [Category; 6] = [
     Category::Conversion,
     Category::Network,
 ];
+
+/// The categories of free text: what a sender writes, where personal data may stand
+/// anywhere. Views of them fail closed (only vocabulary passes between the spans)
+/// unless every personal category is granted in full.
+const FREE_TEXT: [Category; 2] = [Category::Content, Category::AttachmentMeta];
 
 /// One value as a plugin may see it (the host's side of WIT `shown`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -94,32 +100,55 @@ impl Renderer<'_> {
     /// As [`text`](Self::text), with the spans of `text` from `spans` (a cache), asked
     /// for only when the grant needs them.
     pub fn text_spanned<'s>(&self, base: Category, text: &str, spans: impl FnOnce() -> Cow<'s, [Span]>) -> Shown {
+        self.spanned(base, text, spans, None)
+    }
+
+    /// An HTML body (category content): as [`text_spanned`](Self::text_spanned), but
+    /// markup passes as markup and only what the sender wrote fails closed.
+    pub fn html_spanned<'s>(&self, html: &str, spans: impl FnOnce() -> Cow<'s, [Span]>) -> Shown {
+        self.spanned(Category::Content, html, spans, Some(&mut Markup::default()))
+    }
+
+    fn spanned<'s>(
+        &self,
+        base: Category,
+        text: &str,
+        spans: impl FnOnce() -> Cow<'s, [Span]>,
+        mut markup: Option<&mut Markup>,
+    ) -> Shown {
         let base_form = self.grant.form(base);
         if base_form == Form::Withheld {
             return Shown::Withheld;
         }
+        let personal_full = SPAN_CATEGORIES.iter().all(|c| self.grant.form(*c) == Form::Full);
         // Nothing a detector could find would change form: no need to look.
-        if base_form == Form::Full && SPAN_CATEGORIES.iter().all(|c| self.grant.form(*c) == Form::Full) {
+        if base_form == Form::Full && personal_full {
             return Shown::Full(text.to_owned());
         }
+        // Free text that may hold personal data the detector misses fails closed: only
+        // vocabulary passes between the spans (see `vocabulary`).
+        let fail_closed = FREE_TEXT.contains(&base);
+        let hosts_clear = self.grant.form(Category::Network) == Form::Full;
         let spans = spans();
-        if spans.is_empty() {
+        if spans.is_empty() && !fail_closed {
             return Shown::Full(text.to_owned());
         }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
-        let mut changed = false;
+        let mut gap = |out: &mut String, piece: &str| match (fail_closed, markup.as_deref_mut()) {
+            (true, Some(m)) => m.render_into(piece, self.pseudonyms, hosts_clear, out),
+            (true, None) => crate::vocabulary::render_into(piece, self.pseudonyms, hosts_clear, out),
+            (false, _) => out.push_str(piece),
+        };
         for span in spans.iter() {
-            out.push_str(&text[at..span.range.start]);
+            gap(&mut out, &text[at..span.range.start]);
             let piece = &text[span.range.clone()];
             let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category()) };
-            let rendered = self.span(span.category(), form, piece);
-            changed |= rendered != piece;
-            out.push_str(&rendered);
+            out.push_str(&self.span(span.category(), form, piece));
             at = span.range.end;
         }
-        out.push_str(&text[at..]);
-        if changed { Shown::Redacted(out) } else { Shown::Full(out) }
+        gap(&mut out, &text[at..]);
+        if out != text { Shown::Redacted(out) } else { Shown::Full(out) }
     }
 
     /// One piece of data a detector found, in its category's granted form.
@@ -128,6 +157,17 @@ impl Renderer<'_> {
     }
 
     fn span(&self, category: Category, form: Form, piece: &str) -> String {
+        // A link that carries an address (`?email=jan%40x.nl`) takes the stricter form:
+        // only its host, unless addresses too are granted in full.
+        let form = match (category, form) {
+            (Category::Conversion, Form::Full) if carries_address(piece) => {
+                match self.grant.form(Category::EmailAddress) {
+                    Form::Full => Form::Full,
+                    stricter => stricter.stricter(Form::Domain),
+                }
+            }
+            _ => form,
+        };
         match (category, form) {
             (_, Form::Full) => piece.to_owned(),
             (_, Form::Redacted | Form::Withheld) => category.placeholder().to_owned(),
@@ -145,6 +185,11 @@ impl Renderer<'_> {
             (_, Form::Domain) => category.placeholder().to_owned(),
         }
     }
+}
+
+/// True when a URL holds an address, plainly or %-encoded.
+fn carries_address(url: &str) -> bool {
+    url.contains('@') || url.to_ascii_lowercase().contains("%40")
 }
 
 /// The last two labels of a host name (`mail.example.com` → `example.com`).
@@ -181,6 +226,16 @@ mod tests {
         assert!(out.starts_with("Call <phone> or mail p."), "{out}");
         assert!(out.contains("@example.nl from 192.0.2.1"), "network is full: {out}");
         assert!(!out.contains("jan@") && !out.contains("12345678"));
+    }
+
+    #[test]
+    fn an_address_inside_a_tracking_link_takes_the_stricter_form() {
+        with("conversion-tracking", |r| {
+            let url = "https://t.example.test/c/track?id=9&u=jan%40example.nl";
+            assert_eq!(r.piece(Category::Conversion, url), "<tracking:t.example.test>");
+            let plain = "https://t.example.test/c/track?id=9";
+            assert_eq!(r.piece(Category::Conversion, plain), plain);
+        });
     }
 
     #[test]

@@ -17,12 +17,61 @@ pub fn address(r: &Renderer, a: &AddressEntry) -> (Shown, Shown) {
 
 /// A header field's value in its granted form, and the category that governs it.
 pub fn header(r: &Renderer, name: &str, value: &str) -> (Category, Shown) {
+    // Detection and rendering see the decoded text, never `=?UTF-8?B?...?=`.
+    let decoded = mxr_mail::decode_encoded_words(value);
+    let value = decoded.as_str();
     match header_kind(name) {
         HeaderKind::Text(c) if c == Category::Content || r.grant.form(c) == Form::Full => (c, r.text(c, value)),
         HeaderKind::Text(c) => (c, data_only(r, c, value)),
+        // A value granted in full still hides what it holds of stricter categories (an
+        // address or phone number inside an X-Mailer): the stricter form wins.
+        HeaderKind::Value(c) if r.grant.form(c) == Form::Full => (c, r.text(c, value)),
         HeaderKind::Value(c) => (c, r.value(c, value)),
         HeaderKind::Addresses => (Category::EmailAddress, address_header(r, value)),
+        HeaderKind::Technical if r.grant.form(Category::Content) == Form::Withheld => {
+            (Category::Content, Shown::Withheld)
+        }
+        HeaderKind::Technical => (Category::Content, Shown::Full(value.to_owned())),
+        HeaderKind::Mime => (Category::Content, mime_field(r, value)),
     }
+}
+
+/// Parameters whose values are protocol tokens, shown as they are.
+const PLAIN_PARAMETERS: &[&str] =
+    &["charset", "format", "delsp", "method", "protocol", "micalg", "report-type", "type"];
+
+/// `type/subtype; name=value; …` with the type and names as they are, file names as
+/// file names and other values as content text; `<withheld>` parts are dropped.
+fn mime_field(r: &Renderer, value: &str) -> Shown {
+    if r.grant.form(Category::Content) == Form::Withheld {
+        return Shown::Withheld;
+    }
+    let mut parts = value.split(';');
+    let kind = parts.next().unwrap_or_default().trim();
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-.+*_".contains(&b));
+    let mut out = if token(kind) { kind.to_owned() } else { String::new() };
+    for p in parts {
+        let Some((name, v)) = p.split_once('=') else { continue };
+        let (name, v) = (name.trim(), v.trim().trim_matches('"'));
+        let key = name.trim_end_matches('*').to_ascii_lowercase();
+        let key = key.split('*').next().unwrap_or_default();
+        let shown = if PLAIN_PARAMETERS.contains(&key) && token(v) {
+            Some(v.to_owned())
+        } else if key == "name" || key == "filename" {
+            file_name(r, v)
+        } else {
+            match r.text(Category::Content, v) {
+                Shown::Withheld => None,
+                Shown::Full(x) | Shown::Pseudonym(x) | Shown::Domain(x) | Shown::Redacted(x) => Some(x),
+            }
+        };
+        if token(name)
+            && let Some(x) = shown
+        {
+            out.push_str(&format!("; {name}=\"{x}\""));
+        }
+    }
+    if out == value { Shown::Full(out) } else { Shown::Redacted(out) }
 }
 
 /// A header of a technical category (Received, X-Originating-IP, List-Unsubscribe)
@@ -75,5 +124,186 @@ fn address_header(r: &Renderer, value: &str) -> Shown {
         Form::Pseudonym => Shown::Pseudonym(joined),
         Form::Domain => Shown::Domain(joined),
         Form::Redacted | Form::Withheld => Shown::Redacted(joined),
+    }
+}
+
+/// An attachment that is really text or mail (a forwarded `message/rfc822`, a vCard,
+/// an invitation, a text part with a file name): its bytes are rendered as content text,
+/// like the outer message's, never handed over byte for byte. `None` for a binary
+/// part (its bytes are attachment content); `Some(None)` when content is withheld.
+pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Option<Vec<u8>>> {
+    let ct = content_type.to_ascii_lowercase();
+    let textual = ct.starts_with("text/")
+        || ct.starts_with("message/")
+        || matches!(ct.as_str(), "application/ics" | "application/vcard" | "application/json" | "application/xml");
+    if !textual {
+        return None;
+    }
+    Some(match r.text(Category::Content, &String::from_utf8_lossy(bytes)) {
+        Shown::Withheld => None,
+        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v.into_bytes()),
+    })
+}
+
+/// Longest file-name extension passed in clear (`.docx`, `.jpeg`), ASCII letters and
+/// digits only: filters judge extensions; anything longer is text.
+const MAX_EXTENSION: usize = 5;
+
+/// An attachment's file name: text of category attachment-meta, so the stem fails
+/// closed like any free text (a name in `cv_lotte_de_graaf.pdf` becomes pseudonyms),
+/// while short extensions, every one of them (`.pdf.exe`), stay readable. `None` when
+/// withheld.
+pub fn file_name(r: &Renderer, name: &str) -> Option<String> {
+    let mut parts = name.split('.');
+    let stem = parts.next().unwrap_or_default();
+    let mut out = match r.text(Category::AttachmentMeta, stem) {
+        Shown::Withheld => return None,
+        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => v,
+    };
+    for ext in parts {
+        out.push('.');
+        if ext.len() <= MAX_EXTENSION && ext.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            out.push_str(ext);
+        } else {
+            match r.text(Category::AttachmentMeta, ext) {
+                Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => out.push_str(&v),
+                Shown::Withheld => return None,
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A header field name: registered and common names pass; any other (`X-Phone-06…`)
+/// is rendered as content text, so personal data in a field name fails closed like
+/// any free text. `None` when content is withheld.
+pub fn header_name(r: &Renderer, name: &str) -> Option<String> {
+    if crate::header_kind::is_common(name) {
+        return Some(name.to_owned());
+    }
+    match r.text(Category::Content, name) {
+        Shown::Withheld => None,
+        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),
+    }
+}
+
+/// A HELO/EHLO name as a network value: for `domain`, the network of an address
+/// literal (`[192.0.2.7]`, `[IPv6:2001:db8::1]`) or the registrable domain of a host
+/// name; a value that is neither is withheld (unknown means stricter).
+pub fn helo(r: &Renderer, helo: &str) -> Shown {
+    let literal = helo.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    let literal = literal.map(|l| l.strip_prefix("IPv6:").or_else(|| l.strip_prefix("ipv6:")).unwrap_or(l));
+    if let Some(ip) = literal.and_then(|l| l.parse::<std::net::IpAddr>().ok()) {
+        return r.ip(ip);
+    }
+    let is_host = !helo.is_empty()
+        && helo.len() <= 253
+        && helo
+            .trim_end_matches('.')
+            .split('.')
+            .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    match (is_host, r.grant.form(Category::Network)) {
+        (true, _) | (false, Form::Full) => r.value(Category::Network, helo),
+        (false, _) => Shown::Withheld,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::PatternDetector;
+    use crate::{CategorySet, Grant, Pseudonymizer, PurposePolicy};
+
+    fn with<T>(purpose: &str, f: impl FnOnce(&Renderer) -> T) -> T {
+        let all: CategorySet = Category::ALL.into_iter().collect();
+        let grant = Grant::for_purpose(&PurposePolicy::default_policy(), purpose, all).unwrap();
+        let p = Pseudonymizer::derive(&[7; 32], purpose);
+        f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
+    }
+
+    fn text(s: Shown) -> String {
+        match s {
+            Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => v,
+            Shown::Withheld => "<withheld>".into(),
+        }
+    }
+
+    #[test]
+    fn encoded_words_are_decoded_before_rendering() {
+        // "Afspraak met Lotte Zwanenburg", base64 and Q encoded.
+        for raw in ["=?UTF-8?B?QWZzcHJhYWsgbWV0IExvdHRlIFp3YW5lbmJ1cmc=?=", "=?utf-8?q?Afspraak_met_Lotte_Zwanenburg?="]
+        {
+            let out = with("spam-filtering", |r| text(header(r, "Subject", raw).1));
+            assert!(out.starts_with("Afspraak met "), "{out}");
+            assert!(!out.contains("Lotte") && !out.contains("Zwanenburg") && !out.contains("=?"), "{out}");
+        }
+    }
+
+    #[test]
+    fn uncommon_field_names_are_rendered_and_common_ones_pass() {
+        with("spam-filtering", |r| {
+            assert_eq!(header_name(r, "Content-Type").as_deref(), Some("Content-Type"));
+            let out = header_name(r, "X-Phone-0612345678").unwrap();
+            assert!(!out.contains("0612345678"), "{out}");
+        });
+        with("statistics", |r| assert_eq!(header_name(r, "X-Lotte-Zwanenburg"), None));
+    }
+
+    #[test]
+    fn helo_under_domain_is_a_network_or_a_domain_never_the_literal() {
+        with("statistics", |r| {
+            assert_eq!(helo(r, "[198.51.100.7]"), Shown::Domain("198.51.100.0/24".into()));
+            assert!(!text(helo(r, "[IPv6:2001:db8::1]")).contains("2001:db8::1"));
+            assert_eq!(helo(r, "mail.example.com"), Shown::Domain("example.com".into()));
+            assert_eq!(helo(r, "jan's laptop"), Shown::Withheld);
+        });
+    }
+
+    #[test]
+    fn mime_fields_keep_types_and_lose_names_in_file_names() {
+        with("spam-filtering", |r| {
+            let raw = "application/pdf; name=\"cv Lotte Zwanenburg.pdf\"; charset=utf-8";
+            let out = text(header(r, "Content-Type", raw).1);
+            assert!(
+                out.starts_with("application/pdf; name=\"cv ") && out.ends_with(".pdf\"; charset=\"utf-8\""),
+                "{out}"
+            );
+            assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
+            let date = "Mon, 23 Nov 2026 10:00:00 +0100";
+            assert_eq!(header(r, "Date", date).1, Shown::Full(date.into()));
+        });
+        with("statistics", |r| assert_eq!(header(r, "Content-Type", "text/plain").1, Shown::Withheld));
+    }
+
+    #[test]
+    fn a_value_inside_a_value_gets_the_stricter_form() {
+        with("conversion-tracking", |r| {
+            let out = text(header(r, "X-Mailer", "KzMailer 2.1 (jan.jansen@example.nl, +31 6 12345678)").1);
+            assert!(out.starts_with("KzMailer 2.1"), "device is full: {out}");
+            assert!(!out.contains("jan.jansen@") && !out.contains("12345678"), "{out}");
+        });
+    }
+
+    #[test]
+    fn nested_mail_and_cards_are_rendered_as_text_not_bytes() {
+        with("malware-scanning", |r| {
+            let card =
+                b"BEGIN:VCARD\r\nFN:Lotte Zwanenburg\r\nTEL:+31 6 16809762\r\nEMAIL:lotte@example.nl\r\nEND:VCARD\r\n";
+            let out = String::from_utf8(textual_part(r, "text/vcard", card).unwrap().unwrap()).unwrap();
+            for secret in ["Zwanenburg", "16809762", "lotte@"] {
+                assert!(!out.contains(secret), "{secret}: {out}");
+            }
+            assert_eq!(textual_part(r, "application/pdf", b"%PDF-"), None, "binary stays attachment content");
+        });
+        with("statistics", |r| assert_eq!(textual_part(r, "message/rfc822", b"From: a@b.test\r\n\r\nhi"), Some(None)));
+    }
+
+    #[test]
+    fn file_names_keep_extensions_and_lose_names() {
+        with("spam-filtering", |r| {
+            let out = file_name(r, "Motivatiebrief - Lotte Zwanenburg.pdf.exe").unwrap();
+            assert!(out.ends_with(".pdf.exe"), "{out}");
+            assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
+        });
     }
 }

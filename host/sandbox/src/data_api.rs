@@ -71,7 +71,7 @@ impl HostEnvelope for StoreState {
 
     fn helo(&mut self, _: Resource<EnvelopeView>) -> wasmtime::Result<wit::Shown> {
         let env = self.call.envelope.clone();
-        let shown = env.helo.as_deref().map_or(Shown::Withheld, |h| self.call.renderer().value(Category::Network, h));
+        let shown = env.helo.as_deref().map_or(Shown::Withheld, |h| view::helo(&self.call.renderer(), h));
         Ok(self.shown(Category::Network, shown))
     }
 
@@ -109,7 +109,13 @@ impl HostMessage for StoreState {
     }
 
     fn header_names(&mut self, _: Resource<MessageView>) -> wasmtime::Result<Vec<String>> {
-        Ok(self.message()?.headers().iter().map(|(n, _)| n.clone()).collect())
+        let msg = self.message()?;
+        let r = self.call.renderer();
+        let names: Vec<String> = msg.headers().iter().filter_map(|(n, _)| view::header_name(&r, n)).collect();
+        if names.len() < msg.headers().len() || names.iter().zip(msg.headers()).any(|(a, (b, _))| a != b) {
+            self.call.disclosed.insert(Category::Content);
+        }
+        Ok(names)
     }
 
     fn header(&mut self, _: Resource<MessageView>, name: String) -> wasmtime::Result<Vec<wit::Shown>> {
@@ -161,7 +167,7 @@ impl HostMessage for StoreState {
         let msg = self.message()?;
         let r = self.call.renderer();
         let spans = || Cow::Borrowed(msg.html_spans(&*self.call.detector));
-        let shown = msg.html().map_or(Shown::Withheld, |s| r.text_spanned(Category::Content, s, spans));
+        let shown = msg.html().map_or(Shown::Withheld, |s| r.html_spanned(s, spans));
         Ok(self.shown(Category::Content, shown))
     }
 
@@ -171,13 +177,14 @@ impl HostMessage for StoreState {
         }
         let msg = self.message()?;
         self.call.disclosed.insert(Category::AttachmentMeta);
+        let r = self.call.renderer();
         Ok(msg
             .attachments()
             .iter()
             .enumerate()
             .map(|(i, a)| wit::Attachment {
                 index: i as u32,
-                name: a.name.clone(),
+                name: a.name.as_deref().and_then(|n| view::file_name(&r, n)),
                 content_type: a.content_type.clone(),
                 size: a.bytes.len() as u64,
                 sha256: a.sha256.clone(),
@@ -200,8 +207,17 @@ impl HostMessage for StoreState {
         if a.bytes.len() > self.call.max_input_bytes {
             return Ok(Err(AccessError::TooLarge));
         }
-        self.call.disclosed.insert(Category::AttachmentContent);
-        Ok(Ok(a.bytes.clone()))
+        match view::textual_part(&self.call.renderer(), &a.content_type, &a.bytes) {
+            None => {
+                self.call.disclosed.insert(Category::AttachmentContent);
+                Ok(Ok(a.bytes.clone()))
+            }
+            Some(None) => Ok(Err(AccessError::NotGranted)),
+            Some(Some(rendered)) => {
+                self.call.disclosed.insert(Category::Content);
+                Ok(Ok(rendered))
+            }
+        }
     }
 
     fn drop(&mut self, rep: Resource<MessageView>) -> wasmtime::Result<()> {

@@ -205,8 +205,9 @@ impl LoadedPlugin {
         let state = store.data();
         let outcome = match result {
             // The refusal quotes the plugin's output, which may hold what it was shown.
-            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output)
-                .map_err(|why| PluginFailure::InvalidOutput(super::host_api::scrub(state, &why.to_string()))),
+            Ok(v) => verdict::check(v, &self.manifest.name, &limits.output).map_err(|why| {
+                PluginFailure::InvalidOutput(why.scrubbed(|t| super::host_api::scrub(state, t)).to_string())
+            }),
             Err(e) => Err(classify(e, state, deadline)),
         };
         let elapsed = started.elapsed();

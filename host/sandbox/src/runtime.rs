@@ -102,6 +102,7 @@ impl PluginRuntime {
         };
         let stop_ticker = Arc::new(AtomicBool::new(false));
         spawn_ticker(&engine, config.tick, stop_ticker.clone());
+        warm(&*config.detector);
         Ok(Arc::new(PluginRuntime { engine, linker, config, cache, stop_ticker }))
     }
 
@@ -133,6 +134,14 @@ impl Drop for PluginRuntime {
     fn drop(&mut self) {
         self.stop_ticker.store(true, Ordering::Relaxed);
     }
+}
+
+/// Loads the vocabulary and compiles the detector's automata now, when plugins load,
+/// so that the first message does not pay for them inside a plugin's deadline.
+fn warm(detector: &dyn Detector) {
+    mxr_privacy::vocabulary::warm();
+    let _ =
+        detector.detect("Beste Jan Jansen, bel 06-12345678 of mail jan@example.nl, Dorpsstraat 1, 1234 AB Utrecht.");
 }
 
 /// Advances the engine's epoch every `tick` until stopped or the engine is gone.

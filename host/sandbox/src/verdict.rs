@@ -143,6 +143,23 @@ pub enum InvalidOutput {
     },
 }
 
+impl InvalidOutput {
+    /// The same finding with every piece the plugin wrote passed through `scrub`, and
+    /// the host's own words left as they are (the message goes to the operator's log).
+    pub fn scrubbed(self, scrub: impl Fn(&str) -> String) -> InvalidOutput {
+        match self {
+            InvalidOutput::Tag(t) => InvalidOutput::Tag(scrub(&t)),
+            InvalidOutput::HeaderName { name, plugin } => InvalidOutput::HeaderName { name: scrub(&name), plugin },
+            InvalidOutput::HeaderValue(name) => InvalidOutput::HeaderValue(scrub(&name)),
+            InvalidOutput::EnhancedCode { enhanced, class } => {
+                InvalidOutput::EnhancedCode { enhanced: scrub(&enhanced), class }
+            }
+            InvalidOutput::Text { what, text } => InvalidOutput::Text { what, text: scrub(&text) },
+            other => other,
+        }
+    }
+}
+
 /// Checks a verdict from plugin `plugin_name` against the rules and caps.
 pub fn check(v: wit::Verdict, plugin_name: &str, caps: &OutputCaps) -> Result<FilterVerdict, InvalidOutput> {
     let mut total = 0usize;

@@ -3,8 +3,10 @@
 //! Rules: spam phrases (English and Dutch) in subject and body, shouting capitals,
 //! runs of exclamation marks, link-heavy HTML, link text naming another host than its
 //! href, suspicious top-level domains, and a missing Date or Message-ID. Its purpose,
-//! `spam-filtering`, shows the text with personal data redacted and sender domains in
-//! full, which is what these rules read.
+//! `spam-filtering`, shows the text failing closed (words of the public vocabulary in
+//! clear, personal data in its form, any other word a pseudonym) and sender domains in
+//! full. It asks for `network` too: host names in links and text are network data,
+//! and the link rules judge them.
 //!
 //! Config (`key = value` lines; defaults shown):
 //! ```text
@@ -61,6 +63,6 @@ impl Filter for SpamScore {
 mxr_sdk::export_filter!(
     SpamScore,
     purpose = "spam-filtering",
-    categories = [Content, EmailAddress, Conversion],
+    categories = [Content, EmailAddress, Conversion, Network],
     stages = [Data]
 );

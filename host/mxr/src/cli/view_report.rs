@@ -83,7 +83,7 @@ impl ViewReport {
                 .map(|a| {
                     format!(
                         "{} ({}, {} bytes, sha256 {}){}",
-                        a.name.as_deref().unwrap_or("(no name)"),
+                        a.name.as_deref().and_then(|n| view::file_name(r, n)).unwrap_or_else(|| "(no name)".into()),
                         a.content_type,
                         a.bytes.len(),
                         &a.sha256[..16],
@@ -96,7 +96,7 @@ impl ViewReport {
         };
         ViewReport {
             client_ip: env.client_ip.map_or(Shown::Withheld, |ip| r.ip(ip)),
-            helo: env.helo.as_deref().map_or(Shown::Withheld, |h| r.value(Category::Network, h)),
+            helo: env.helo.as_deref().map_or(Shown::Withheld, |h| view::helo(r, h)),
             mail_from: env.mail_from.as_deref().map_or(Shown::Withheld, |a| r.address(a)),
             recipients: env.rcpts.iter().map(|a| r.address(a)).collect(),
             size: msg.size(),
@@ -107,7 +107,7 @@ impl ViewReport {
             reply_to: addrs(msg.reply_to()),
             headers: msg.headers().iter().map(|(n, v)| (n.clone(), view::header(r, n, v).1)).collect(),
             text_body: body(msg.text()),
-            html_body: body(msg.html()),
+            html_body: msg.html().map_or(Shown::Withheld, |h| r.html_spanned(h, || r.detector.detect(h).into())),
             attachments,
         }
     }

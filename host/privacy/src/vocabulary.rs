@@ -1,0 +1,197 @@
+//! The public vocabulary of fail-closed text views: a token passes in clear only if it
+//! is known to be harmless. Words of the English and Dutch word lists (lower-case
+//! entries only, so no proper nouns), short numbers, punctuation and layout pass;
+//! every other token becomes a keyed pseudonym, stable per tenant and purpose, so a
+//! statistical filter can still count and learn it but cannot read it.
+//!
+//! A name that is also a word ("Bakker", "Visser") is left to the detector's cues; a
+//! name that is not a word is caught here. A leak then needs both to miss.
+
+use crate::Pseudonymizer;
+use std::sync::OnceLock;
+
+/// The word list, sorted, one word per line (built by `build.rs`).
+const WORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.txt"));
+
+/// Longest run of digits that passes in clear: years, quantities, house numbers.
+/// Longer runs may be phone, account or customer numbers.
+pub const MAX_CLEAR_DIGITS: usize = 4;
+
+fn words() -> &'static [&'static str] {
+    static WORDS_SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS_SORTED.get_or_init(|| WORDS.split('\n').collect())
+}
+
+/// Loads the vocabulary now (it is otherwise loaded on first use, which would count
+/// against the first plugin call's deadline).
+pub fn warm() {
+    let _ = words().len();
+}
+
+/// True when `word` (any case) is in the vocabulary.
+pub fn is_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    words().binary_search(&lower.as_str()).is_ok()
+}
+
+/// Appends `text` to `out` with every token outside the vocabulary replaced by its
+/// pseudonym under `p`. A token is a run of letters and digits; everything else
+/// (spaces, punctuation, symbols) passes as it is. With `hosts_clear` (the network
+/// category is granted in full), host names (`www.shop-deals.click`) pass whole:
+/// filters judge links by their hosts.
+pub fn render_into(text: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut String) {
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_alphanumeric()) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
+        // caught as a word) count as one number: a long one is one pseudonym.
+        if let Some(len) = long_number(rest) {
+            let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
+            out.push_str(&p.token("number", &digits));
+            rest = &rest[len..];
+            continue;
+        }
+        // The longest run of letters, digits, dots and hyphens, minus a final dot.
+        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(rest.len());
+        let run = rest[..len].trim_end_matches(['.', '-']);
+        if hosts_clear && is_host(run) {
+            out.push_str(run);
+        } else {
+            let word_len = run.find(|c: char| !c.is_alphanumeric()).unwrap_or(run.len());
+            token(&run[..word_len], p, out);
+            rest = &rest[word_len..];
+            continue;
+        }
+        rest = &rest[run.len()..];
+    }
+    out.push_str(rest);
+}
+
+/// Separators inside a written number: spaces (also no-break and narrow no-break),
+/// dashes, dots, slashes and brackets.
+fn number_separator(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '-' | '\u{2010}'..='\u{2015}' | '.' | '/' | '(' | ')')
+}
+
+/// The byte length of a number of more than [`MAX_CLEAR_DIGITS`] + 2 digits starting
+/// at the head of `s` (groups joined by separators), or `None`.
+fn long_number(s: &str) -> Option<usize> {
+    let mut digits = 0;
+    let mut end = 0;
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            end = i + 1;
+        } else if number_separator(c) && digits > 0 {
+            // A separator belongs to the number only if more digits follow it.
+            let rest = &s[i..];
+            let next = rest.find(|x: char| !number_separator(x)).map(|k| &rest[k..]);
+            if !next.is_some_and(|n| n.starts_with(|x: char| x.is_ascii_digit())) {
+                break;
+            }
+        } else {
+            break;
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+    }
+    // A digit run glued to letters is a word-like token, left to the tokenizer.
+    let glued = s[end..].starts_with(char::is_alphanumeric);
+    (digits > MAX_CLEAR_DIGITS + 2 && !glued && s.starts_with(|c: char| c.is_ascii_digit())).then_some(end)
+}
+
+/// A DNS host name of two or more labels ending in an alphabetic top-level label.
+fn is_host(run: &str) -> bool {
+    let labels: Vec<&str> = run.split('.').collect();
+    let tld = labels.last().copied().unwrap_or_default();
+    labels.len() >= 2
+        && (2..=24).contains(&tld.len())
+        && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn token(t: &str, p: &Pseudonymizer, out: &mut String) {
+    let clear = if t.chars().all(|c| c.is_ascii_digit()) {
+        t.len() <= MAX_CLEAR_DIGITS
+    } else {
+        t.chars().all(char::is_alphabetic) && (t.chars().count() == 1 || is_word(t))
+    };
+    if clear {
+        out.push_str(t);
+    } else {
+        // The coarse shape survives: an all-caps token stays all caps (`P.3F…`).
+        let pseudonym = p.token("word", &t.to_lowercase());
+        let shouting = t.chars().count() > 1 && t.chars().all(|c| !c.is_lowercase());
+        out.push_str(&if shouting { pseudonym.to_uppercase() } else { pseudonym });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(t: &str) -> String {
+        let mut out = String::new();
+        render_into(t, &Pseudonymizer::derive(&[1; 32], "spam-filtering"), true, &mut out);
+        out
+    }
+
+    #[test]
+    fn words_and_short_numbers_pass_everything_else_is_a_pseudonym() {
+        assert_eq!(
+            render("Dear customer, your order of 12 items ships in 2026."),
+            "Dear customer, your order of 12 items ships in 2026."
+        );
+        assert_eq!(render("Beste klant, uw bestelling is verzonden!"), "Beste klant, uw bestelling is verzonden!");
+        let out = render("Groeten, Harriet McAllister 0612345678 X7Q9");
+        assert!(out.starts_with("Groeten, p."), "{out}");
+        for secret in ["Harriet", "McAllister", "0612345678", "X7Q9", "harriet"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+    }
+
+    #[test]
+    fn host_names_pass_whole_when_the_network_is_granted() {
+        assert_eq!(render("Visit www.shop-deals.click/c?id=9 now."), "Visit www.shop-deals.click/c?id=9 now.");
+        let mut out = String::new();
+        render_into("Visit www.zwanenburg.nl", &Pseudonymizer::derive(&[1; 32], "x"), false, &mut out);
+        assert!(!out.contains("zwanenburg"), "{out}");
+        assert!(!is_host("1.2.3.4") && !is_host("end.") && is_host("mail.example.com"));
+    }
+
+    #[test]
+    fn numbers_written_in_groups_are_one_number() {
+        for phone in ["06 - 1680 9762", "06\u{a0}16\u{a0}80\u{a0}97\u{a0}62", "020-123.45.67", "(020) 123 4567"] {
+            let out = render(&format!("Bel {phone} graag"));
+            assert!(out.starts_with("Bel ") && out.ends_with(" graag"), "{out}");
+            assert!(!out.contains("9762") && !out.contains("4567") && !out.contains("62 "), "{phone}: {out}");
+        }
+        assert_eq!(render("In 2026 komen 12 - 14 mensen."), "In 2026 komen 12 - 14 mensen.");
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_per_key_and_case_insensitive() {
+        assert_eq!(render("Zyxwvut"), render("zyxwvut"));
+        let mut other = String::new();
+        render_into("zyxwvut", &Pseudonymizer::derive(&[2; 32], "spam-filtering"), true, &mut other);
+        assert_ne!(render("zyxwvut"), other);
+    }
+
+    #[test]
+    fn proper_nouns_of_the_word_lists_are_not_vocabulary() {
+        for name in ["Aaron", "Amsterdam", "Jansen", "Lotte", "Harriet"] {
+            assert!(!is_word(name), "{name} is a proper noun");
+        }
+        // A name that is also a word is the detector's to find, by its cues.
+        assert!(is_word("smith") && is_word("bakker"));
+        assert!(is_word("house") && is_word("huis") && is_word("colour") && is_word("color"));
+    }
+}
