@@ -96,7 +96,8 @@ pub struct LimitsFile {
 pub struct PluginsFile {
     /// The plugins folder (relative paths are under the data dir).
     pub dir: Option<PathBuf>,
-    /// A purpose policy file instead of the shipped one.
+    /// A purpose policy file instead of the shipped one (relative to the config file);
+    /// read and validated once, by [`crate::validate`].
     pub policy: Option<PathBuf>,
     /// Per-call deadline in milliseconds.
     pub deadline_ms: Option<u64>,
