@@ -52,8 +52,19 @@ pub enum DeliveryError {
         /// The `ca_file` path as configured.
         file: PathBuf,
         /// What is wrong with it.
-        problem: String,
+        problem: CaFileProblem,
     },
+}
+
+/// What is wrong with a next hop's `ca_file`.
+#[derive(Debug, thiserror::Error)]
+pub enum CaFileProblem {
+    /// It cannot be read, or is not PEM.
+    #[error("{0}")]
+    Pem(#[from] rustls_pki_types::pem::Error),
+    /// A certificate in it is not one a root store takes.
+    #[error("{0}")]
+    Certificate(#[from] rustls::Error),
 }
 
 /// Delivers what the spool holds, and what the chain hands off.
@@ -89,17 +100,11 @@ impl Queue {
             if let NextHop::Smtp { host, port, tls, ca_file, .. } = &t.next_hop {
                 let mut roots = client::web_roots();
                 if let Some(file) = ca_file {
-                    use rustls_pki_types::pem::PemObject;
-                    let bad = |problem: String| DeliveryError::CaFile {
+                    add_ca_file(&mut roots, file).map_err(|problem| DeliveryError::CaFile {
                         tenant: t.id.to_string(),
                         file: file.clone(),
                         problem,
-                    };
-                    let certs =
-                        rustls_pki_types::CertificateDer::pem_file_iter(file).map_err(|e| bad(e.to_string()))?;
-                    for c in certs {
-                        roots.add(c.map_err(|e| bad(e.to_string()))?).map_err(|e| bad(e.to_string()))?;
-                    }
+                    })?;
                 }
                 let route = Route {
                     host: host.clone(),
@@ -325,6 +330,15 @@ impl Deliverer {
         }
         Next::RetryAfter(delay)
     }
+}
+
+/// Adds the certificates in PEM file `file` to `roots`.
+fn add_ca_file(roots: &mut rustls::RootCertStore, file: &std::path::Path) -> Result<(), CaFileProblem> {
+    use rustls_pki_types::pem::PemObject;
+    for c in rustls_pki_types::CertificateDer::pem_file_iter(file)? {
+        roots.add(c?)?;
+    }
+    Ok(())
 }
 
 fn destination_slots(slots: &mut HashMap<(String, u16), Arc<Semaphore>>, host: &str, port: u16) -> Arc<Semaphore> {
