@@ -2,7 +2,7 @@
 //! signed with the node's ed25519 key. They anchor the chain, so that a rewritten or
 //! truncated log no longer matches what the node signed.
 
-use super::AuditError;
+use super::{AuditError, Corruption};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -74,7 +74,7 @@ pub fn encode(cp: &Checkpoint) -> Result<Vec<u8>, postcard::Error> {
 /// Appends a checkpoint to the checkpoint file, durably.
 pub fn append(path: &Path, cp: &Checkpoint) -> Result<(), AuditError> {
     let io = |e| AuditError::Io(path.to_owned(), e);
-    let body = encode(cp).map_err(|e| AuditError::Corrupt(path.to_owned(), e.to_string()))?;
+    let body = encode(cp).map_err(|e| AuditError::Corrupt(path.to_owned(), Corruption::Encode(e)))?;
     let mut frame = (body.len() as u32).to_le_bytes().to_vec();
     frame.extend_from_slice(&body);
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;

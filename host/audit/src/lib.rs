@@ -30,10 +30,37 @@ pub enum AuditError {
     Io(PathBuf, std::io::Error),
     /// A record does not encode (never expected) or the log's tail is not ours.
     #[error("{0}: {1}")]
-    Corrupt(PathBuf, String),
-    /// The node signing key is unusable.
-    #[error("audit signing key: {0}")]
-    Key(String),
+    Corrupt(PathBuf, Corruption),
+}
+
+/// What is wrong with an audit file another writer appended to, or a record to write.
+#[derive(Debug, thiserror::Error)]
+pub enum Corruption {
+    /// The file is shorter than when this process last read it.
+    #[error("shrank from {from} to {to} bytes")]
+    Shrank {
+        /// Its length then, in bytes.
+        from: u64,
+        /// Its length now, in bytes.
+        to: u64,
+    },
+    /// A whole frame whose body does not decode.
+    #[error("record at byte {at}: {source}")]
+    Undecodable {
+        /// The frame's offset in the file.
+        at: u64,
+        /// The decoder's complaint.
+        source: postcard::Error,
+    },
+    /// A record whose sequence number, predecessor hash or own hash is not the next link.
+    #[error("record at byte {at} does not chain; run `mxr audit verify`")]
+    Unchained {
+        /// The frame's offset in the file.
+        at: u64,
+    },
+    /// A record or checkpoint does not encode (never expected).
+    #[error("{0}")]
+    Encode(postcard::Error),
 }
 
 /// Verifies `<data_dir>/audit/` against the node key `key` (from the key store, never

@@ -9,7 +9,7 @@
 //! is cut off when the log is next opened, with a warning.
 
 use super::checkpoint::{self, NodeSigner};
-use super::{AuditError, AuditRecord};
+use super::{AuditError, AuditRecord, Corruption};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -186,7 +186,7 @@ impl AuditLog {
             return Ok(());
         }
         if len < t.len {
-            return Err(AuditError::Corrupt(self.path.clone(), format!("shrank from {} to {len} bytes", t.len)));
+            return Err(AuditError::Corrupt(self.path.clone(), Corruption::Shrank { from: t.len, to: len }));
         }
         let mut bytes = Vec::with_capacity((len - t.len) as usize);
         t.file.seek(SeekFrom::Start(t.len)).map_err(io)?;
@@ -194,15 +194,12 @@ impl AuditLog {
         for frame in frames(&bytes) {
             match frame {
                 RawFrame::Whole { body, stored, offset } => {
-                    let entry: Entry = postcard::from_bytes(body).map_err(|e| {
-                        AuditError::Corrupt(self.path.clone(), format!("record at byte {}: {e}", t.len + offset as u64))
+                    let at = t.len + offset as u64;
+                    let entry: Entry = postcard::from_bytes(body).map_err(|source| {
+                        AuditError::Corrupt(self.path.clone(), Corruption::Undecodable { at, source })
                     })?;
                     if entry.seq != t.seq || entry.prev != t.head || hash(body) != stored {
-                        let at = t.len + offset as u64;
-                        return Err(AuditError::Corrupt(
-                            self.path.clone(),
-                            format!("record at byte {at} does not chain; run `mxr audit verify`"),
-                        ));
+                        return Err(AuditError::Corrupt(self.path.clone(), Corruption::Unchained { at }));
                     }
                     t.seq += 1;
                     t.head = stored;
@@ -227,7 +224,8 @@ impl AuditLog {
         let _flock = Locked::new(&self.lock_file, &self.path)?;
         self.catch_up(t)?;
         let entry = Entry { seq: t.seq, prev: t.head, record: record.clone() };
-        let (frame, h) = encode_frame(&entry).map_err(|e| AuditError::Corrupt(self.path.clone(), e.to_string()))?;
+        let (frame, h) =
+            encode_frame(&entry).map_err(|e| AuditError::Corrupt(self.path.clone(), Corruption::Encode(e)))?;
         (&t.file).write_all(&frame).map_err(|e| AuditError::Io(self.path.clone(), e))?;
         t.len += frame.len() as u64;
         t.seq += 1;
