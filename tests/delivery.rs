@@ -4,23 +4,18 @@
 //! falling back to plaintext.
 
 use mxr_tests::sink::Sink;
-use mxr_tests::test_relay::{TestRelay, original_part, server_toml, tenant_toml};
+use mxr_tests::test_relay::{NextHop, TestRelay, original_part, server_toml, tenant_toml, tenant_toml_via};
 use std::net::SocketAddr;
 
 const MSG: &[u8] =
     b"From: ann@sender.test\r\nSubject: delivery\r\nMessage-ID: <d@sender.test>\r\n\r\nHello over SMTP.\r\n";
 
 fn config(next_hop: SocketAddr, tls: &str, bounce_relay: Option<SocketAddr>) -> String {
-    let hop = format!(
-        "kind = \"smtp\"\nhost = \"{}\"\nport = {}\ntls = \"{tls}\"\nregion = \"nl\"\n",
-        next_hop.ip(),
-        next_hop.port()
-    );
     let mut queue = "[queue]\nretry_base_secs = 1\n".to_owned();
     if let Some(b) = bounce_relay {
         queue.push_str(&format!("bounce_relay = \"{b}\"\n"));
     }
-    server_toml("") + &queue + &tenant_toml("acme", "acme.test", &[]).replace("kind = \"maildir\"\n", &hop)
+    server_toml("") + &queue + &tenant_toml_via("acme", "acme.test", &[], NextHop::Smtp(next_hop, tls))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,18 +4,15 @@
 
 use mxr_sandbox::registry::PluginRegistry;
 use mxr_sandbox::{StageCall, watch};
-use mxr_tests::{CLEAN, component, input, runtime};
+use mxr_tests::{CLEAN, component, input, runtime, wait_until};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// Waits (a liveness bound, not a speed check) until `cond` holds on the registry.
+#[track_caller]
 fn eventually(reg: &PluginRegistry, what: &str, cond: impl Fn(&PluginRegistry) -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(20);
-    while !cond(reg) {
-        assert!(Instant::now() < give_up, "gave up waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(Duration::from_secs(20), what, || cond(reg));
 }
 
 fn names(reg: &PluginRegistry) -> Vec<String> {

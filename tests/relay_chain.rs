@@ -5,7 +5,7 @@
 
 use mxr_tests::smtp_client::to_crlf;
 use mxr_tests::test_relay::{TestRelay, original_part, server_toml, tenant_toml};
-use mxr_tests::{component, fixtures};
+use mxr_tests::{component, fixtures, wait_until_async};
 use std::time::Duration;
 
 const MSG: &[u8] =
@@ -133,21 +133,15 @@ async fn hot_reload_while_sessions_run() {
 
     let file = relay.relay.config.plugins.dir.join("verdicts.wasm");
     std::fs::remove_file(&file).unwrap();
-    let give_up = std::time::Instant::now() + Duration::from_secs(20);
-    while relay.relay.registry.snapshot().get("verdicts").is_some() {
-        assert!(std::time::Instant::now() < give_up, "reload never happened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let registry = relay.relay.registry.clone();
+    wait_until_async(Duration::from_secs(20), "the reload", || registry.snapshot().get("verdicts").is_none()).await;
     let mut after = relay.client().await;
     after.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
     // The transaction that began before the swap finishes on its own set.
     before.data(MSG).await.assert_code(550, "5.7.1 Rejected at data");
 
     std::fs::copy(component("verdicts"), &file).unwrap();
-    while relay.relay.registry.snapshot().get("verdicts").is_none() {
-        assert!(std::time::Instant::now() < give_up, "re-add never happened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_async(Duration::from_secs(20), "the re-add", || registry.snapshot().get("verdicts").is_some()).await;
     let mut again = relay.client().await;
     again.mail("a@sender.test").await.assert_code(250, "2.1.0");
     again.rcpt("b@example.test").await.assert_code(250, "2.1.5");

@@ -4,6 +4,8 @@
 
 use mxr_tests::smtp_client::{Client, to_crlf};
 use mxr_tests::test_relay::{TestRelay, original_part, server_toml, tenant_toml};
+use mxr_tests::wait_for;
+use std::time::Duration;
 
 const MSG: &[u8] = b"From: a@sender.test\r\nTo: b@example.test\r\nSubject: hi\r\nMessage-ID: <1@sender.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n\r\nHello.\r\n";
 
@@ -96,16 +98,13 @@ async fn connection_limit_gives_421_and_others_keep_working() {
     first.cmd("QUIT").await.assert_code(221, "2.0.0");
     drop(first);
     // The permit comes back once the first session has ended.
-    let mut third = None;
-    for _ in 0..100 {
-        let (c, g) = Client::connect(relay.addr).await;
-        if g.code == 220 {
-            third = Some(c);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    third.expect("a new session after the first ended").ehlo("x.test").await.assert_code(250, "");
+    let addr = relay.addr;
+    let mut third = wait_for(Duration::from_secs(2), "a new session after the first ended", || async move {
+        let (c, g) = Client::connect(addr).await;
+        (g.code == 220).then_some(c)
+    })
+    .await;
+    third.ehlo("x.test").await.assert_code(250, "");
     relay.stop().await;
 }
 

@@ -4,14 +4,19 @@
 
 use mxr::Relay;
 use mxr_config::validate;
-use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
+use mxr_tests::test_relay::{NextHop, TestRelay, server_toml_with, tenant_toml, tenant_toml_via};
 
 const CANARY: &str = "CANARY-91b7e2d4";
 
 fn config(stuck_path: &str) -> String {
-    let stuck = tenant_toml("stuck", "stuck.test", &[("delivery-stats", "statistics")])
-        .replace("kind = \"maildir\"\n", &format!("kind = \"maildir\"\npath = {stuck_path:?}\n"));
-    server_toml("")
+    config_with_server(stuck_path, "")
+}
+
+/// [`config`] with `server` lines added under `[server]`.
+fn config_with_server(stuck_path: &str, server: &str) -> String {
+    let stuck =
+        tenant_toml_via("stuck", "stuck.test", &[("delivery-stats", "statistics")], NextHop::Maildir(Some(stuck_path)));
+    server_toml_with(server, "")
         + "[plugin.verdicts]\nconfig = \"data = quarantine\"\n"
         + &stuck
         + &tenant_toml("held", "held.test", &[("verdicts", "spam-filtering")])
@@ -59,8 +64,7 @@ async fn a_wrong_master_key_is_refused_by_name() {
     let dir = relay.into_dir().await;
     let wrong = dir.path().join("wrong.key");
     std::fs::write(&wrong, [7u8; 32]).unwrap();
-    let text = config("maildir/stuck")
-        .replace("drain_secs = 10\n", &format!("drain_secs = 10\nmaster_key = {:?}\n", wrong.display().to_string()));
+    let text = config_with_server("maildir/stuck", &format!("master_key = {:?}\n", wrong.display().to_string()));
     let (cfg, _) = validate(&text, dir.path()).unwrap();
     let err = Relay::start(cfg).err().expect("refused").to_string();
     assert!(err.contains("is not the one this data dir's keys were made with") && err.contains("wrong.key"), "{err}");

@@ -1,17 +1,25 @@
 //! Shared test support: the built plugin components, a runtime sized for tests, and
-//! message fixtures (ours and the ones shipped inside the mail-parser crate).
+//! message fixtures (ours and the ones shipped inside the mail-parser crate). Every test
+//! talks SMTP through [`smtp_client::Client`], delivers to a [`sink::Sink`], runs the
+//! relay in process with [`test_relay::TestRelay`] or as the `mxr serve` binary with
+//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, and waits
+//! with [`wait`].
 
 pub mod canary;
 pub mod fixtures;
+pub mod serve;
 pub mod sink;
 pub mod smtp_client;
 pub mod test_relay;
 pub mod timing;
+pub mod wait;
+
+pub use wait::{LIVENESS, wait_for, wait_until, wait_until_async};
 
 use mxr_mail::Envelope;
 use mxr_privacy::Pseudonymizer;
 use mxr_sandbox::{CallInput, PluginRuntime, RuntimeConfig, SandboxLimits};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +28,14 @@ pub fn component(crate_name: &str) -> PathBuf {
     let path = PathBuf::from(env!("MXR_COMPONENTS_DIR")).join(format!("{}.wasm", crate_name.replace('-', "_")));
     assert!(path.is_file(), "{} was not built", path.display());
     path
+}
+
+/// Copies the named plugin crates' components into a relay's plugins folder.
+pub fn install_plugins(dir: &Path, plugins: &[&str]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for p in plugins {
+        std::fs::copy(component(p), dir.join(format!("{}.wasm", p.replace('-', "_")))).unwrap();
+    }
 }
 
 /// A runtime with a small pool and test-friendly limits.

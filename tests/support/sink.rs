@@ -70,15 +70,11 @@ impl Sink {
 
     /// Waits (a liveness bound) until `n` messages were accepted; returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<Accepted> {
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
+        crate::wait_for(crate::LIVENESS, &format!("the sink to get {n} messages"), || {
             let got = self.accepted.lock().unwrap().clone();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(std::time::Instant::now() < give_up, "sink got {} of {n} messages", got.len());
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+            std::future::ready((got.len() >= n).then_some(got))
+        })
+        .await
     }
 }
 

@@ -44,10 +44,16 @@ const REPLY_WAIT: Duration = Duration::from_secs(30);
 impl Client {
     /// Connects and reads the greeting.
     pub async fn connect(addr: SocketAddr) -> (Client, Reply) {
-        let tcp = TcpStream::connect(addr).await.expect("connect");
+        Client::try_connect(addr).await.expect("connect")
+    }
+
+    /// Like [`Client::connect`], with a refused connection as an error, for a server
+    /// that may be gone (killed, restarting).
+    pub async fn try_connect(addr: SocketAddr) -> std::io::Result<(Client, Reply)> {
+        let tcp = TcpStream::connect(addr).await?;
         let mut c = Client { io: BufReader::new(Box::new(tcp)) };
         let greeting = c.read_reply().await;
-        (c, greeting)
+        Ok((c, greeting))
     }
 
     /// A client over any stream (the session's in-memory twin in tests).

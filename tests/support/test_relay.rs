@@ -1,7 +1,6 @@
 //! A real relay for tests: its own data dir, the chosen plugin components, a listener
 //! on `127.0.0.1:0`, and a stop switch.
 
-use crate::component;
 use crate::smtp_client::{Client, Reply};
 use mxr::Relay;
 use mxr_config::validate;
@@ -12,22 +11,53 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// A tenant block for a test config: `(plugin, purpose)` pairs in chain order.
+/// Where a test tenant's mail goes.
+#[derive(Clone, Copy, Debug)]
+pub enum NextHop<'a> {
+    /// The Maildir under the data dir (`maildir/<tenant>`), or at this path.
+    Maildir(Option<&'a str>),
+    /// SMTP to this address (a [`crate::sink::Sink`]), with `tls` = "none",
+    /// "opportunistic" or "required"; region "nl".
+    Smtp(SocketAddr, &'a str),
+}
+
+/// A tenant block for a test config: `(plugin, purpose)` pairs in chain order,
+/// delivering into its Maildir under the data dir.
 pub fn tenant_toml(id: &str, domain: &str, plugins: &[(&str, &str)]) -> String {
+    tenant_toml_via(id, domain, plugins, NextHop::Maildir(None))
+}
+
+/// Like [`tenant_toml`], delivering to `next_hop`.
+pub fn tenant_toml_via(id: &str, domain: &str, plugins: &[(&str, &str)], next_hop: NextHop) -> String {
     let names: Vec<String> = plugins.iter().map(|(p, _)| format!("{p:?}")).collect();
     let mut t = format!("[[tenant]]\nid = {id:?}\ndomains = [{domain:?}]\nplugins = [{}]\n", names.join(", "));
     t.push_str("[tenant.authorise]\n");
     for (p, purpose) in plugins {
         t.push_str(&format!("{p} = {purpose:?}\n"));
     }
-    t.push_str("[tenant.next_hop]\nkind = \"maildir\"\n");
+    t.push_str("[tenant.next_hop]\n");
+    match next_hop {
+        NextHop::Maildir(None) => t.push_str("kind = \"maildir\"\n"),
+        NextHop::Maildir(Some(path)) => t.push_str(&format!("kind = \"maildir\"\npath = {path:?}\n")),
+        NextHop::Smtp(addr, tls) => t.push_str(&format!(
+            "kind = \"smtp\"\nhost = \"{}\"\nport = {}\ntls = \"{tls}\"\nregion = \"nl\"\n",
+            addr.ip(),
+            addr.port()
+        )),
+    }
     t
 }
 
 /// The server part of a test config, with `limits` lines added under `[server.limits]`.
 pub fn server_toml(limits: &str) -> String {
+    server_toml_with("", limits)
+}
+
+/// Like [`server_toml`], with `server` lines (such as `master_key = ...`) added under
+/// `[server]`.
+pub fn server_toml_with(server: &str, limits: &str) -> String {
     format!(
-        "version = 1\n[server]\nhostname = \"mx.test\"\nregion = \"nl\"\ndrain_secs = 10\n[server.tls]\nself_signed = true\n[server.limits]\n{limits}\n"
+        "version = 1\n[server]\nhostname = \"mx.test\"\nregion = \"nl\"\ndrain_secs = 10\n{server}[server.tls]\nself_signed = true\n[server.limits]\n{limits}\n"
     )
 }
 
@@ -66,10 +96,7 @@ impl TestRelay {
     ) -> TestRelay {
         let (mut config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
         tune(&mut config);
-        std::fs::create_dir_all(&config.plugins.dir).unwrap();
-        for p in plugins {
-            std::fs::copy(component(p), config.plugins.dir.join(format!("{}.wasm", p.replace('-', "_")))).unwrap();
-        }
+        crate::install_plugins(&config.plugins.dir, plugins);
         let relay = Relay::start(config).unwrap_or_else(|e| panic!("relay: {e}"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -98,20 +125,7 @@ impl TestRelay {
     /// accepted copy has been delivered.
     pub fn wait_for_delivery(&self) {
         let spool = self.data_dir().join("spool");
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let pending = std::fs::read_dir(&spool)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".msg"))
-                .count();
-            if pending == 0 {
-                return;
-            }
-            assert!(std::time::Instant::now() < give_up, "{pending} copies never left the spool");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        crate::wait_until(crate::LIVENESS, "every copy to leave the spool", || spooled(&spool) == 0);
     }
 
     /// The messages delivered to a tenant's Maildir, oldest first (after the spool drained).
@@ -173,6 +187,16 @@ impl TestRelay {
             assert_eq!(disclosures, calls, "one audit record per plugin invocation");
         }
     }
+}
+
+/// How many copies wait in a spool folder.
+pub fn spooled(spool: &std::path::Path) -> usize {
+    std::fs::read_dir(spool)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".msg"))
+        .count()
 }
 
 /// The part of a delivered message after the headers mxr prepended: everything from

@@ -4,9 +4,10 @@
 
 use mxr_config::{Config, READY_DEFAULT_TOML, validate};
 use mxr_tests::fixtures;
-use std::io::{BufRead, BufReader, Read, Write};
+use mxr_tests::serve::Served;
+use mxr_tests::smtp_client::Client;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 #[test]
 fn invalid_configs_name_the_key() {
@@ -66,32 +67,18 @@ fn check_config_reports_errors_and_warnings() {
     assert!(stdout.contains("ok (1 tenants, 0 plugins loaded, 4 warnings)"), "{stdout}");
 }
 
-#[test]
-fn serve_runs_the_ready_default_and_stops_cleanly_on_sigterm() {
+#[tokio::test]
+async fn serve_runs_the_ready_default_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mxr"))
-        .args(["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line.split_whitespace().nth(3).unwrap_or_else(|| panic!("no address in {line:?}")).to_owned();
-    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
-    let mut buf = [0u8; 512];
-    let n = conn.read(&mut buf).unwrap();
-    assert!(buf[..n].starts_with(b"220 mxr.localhost ESMTP"), "{}", String::from_utf8_lossy(&buf[..n]));
-    conn.write_all(b"QUIT\r\n").unwrap();
-    let n = conn.read(&mut buf).unwrap();
-    assert!(buf[..n].starts_with(b"221 2.0.0"));
+    let mut served = Served::start(env!("CARGO_BIN_EXE_mxr"), dir.path());
+    let (mut conn, greeting) = Client::connect(served.addr).await;
+    greeting.assert_code(220, "mxr.localhost ESMTP");
+    conn.cmd("QUIT").await.assert_code(221, "2.0.0");
     assert!(
         dir.path().join("tls/cert.pem").is_file() && dir.path().join("plugins").is_dir(),
         "the ready default set up its data dir"
     );
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
+    let status = served.terminate();
     assert!(status.success(), "exit after SIGTERM: {status:?}");
 }
 

@@ -3,92 +3,51 @@
 //! reaches the Maildir exactly once (rarely twice, never zero times), and none arrives
 //! truncated.
 
+use mxr_tests::serve::Served;
+use mxr_tests::smtp_client::Client;
+use mxr_tests::test_relay::spooled;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn start(data_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mxr"))
-        .args(["serve", "--data-dir", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split_whitespace().nth(3).unwrap_or_else(|| panic!("no address in {line:?}")).to_owned();
-    (child, addr)
-}
+const PLUGINS: [&str; 4] = ["spam-score", "attachment-guard", "sender-policy", "delivery-stats"];
 
-/// One message over plain SMTP; true only if the final reply was 250.
-fn send(addr: &str, id: u32) -> bool {
-    let attempt = || -> std::io::Result<bool> {
-        let s = TcpStream::connect(addr)?;
-        s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        let mut r = BufReader::new(s.try_clone()?);
-        let mut w = s;
-        let mut reply = || -> std::io::Result<u16> {
-            loop {
-                let mut l = String::new();
-                if r.read_line(&mut l)? == 0 {
-                    return Ok(0);
-                }
-                if l.as_bytes().get(3) != Some(&b'-') {
-                    return Ok(l.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0));
-                }
-            }
-        };
-        let padding = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwx\r\n".repeat(60);
-        let steps = [
-            ("", 220),
-            ("EHLO crash.test\r\n", 250),
-            ("MAIL FROM:<load@sender.test>\r\n", 250),
-            ("RCPT TO:<bob@example.test>\r\n", 250),
-            ("DATA\r\n", 354),
-        ];
-        for (cmd, want) in steps {
-            w.write_all(cmd.as_bytes())?;
-            if reply()? != want {
-                return Ok(false);
-            }
-        }
-        w.write_all(
-            format!(
-                "Subject: load {id}\r\nMessage-ID: <{id}@sender.test>\r\n\r\nBEGIN-{id}\r\n{padding}END-{id}\r\n.\r\n"
-            )
-            .as_bytes(),
-        )?;
-        Ok(reply()? == 250)
-    };
-    attempt().unwrap_or(false)
+/// One message over plain SMTP; true only if the final reply was 250 (a relay that is
+/// gone or going answers nothing, or not 250).
+async fn send(addr: SocketAddr, id: u32) -> bool {
+    let Ok((mut c, greeting)) = Client::try_connect(addr).await else { return false };
+    if greeting.code != 220
+        || c.ehlo("crash.test").await.code != 250
+        || c.mail("load@sender.test").await.code != 250
+        || c.rcpt("bob@example.test").await.code != 250
+    {
+        return false;
+    }
+    let padding = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwx\r\n".repeat(60);
+    let message =
+        format!("Subject: load {id}\r\nMessage-ID: <{id}@sender.test>\r\n\r\nBEGIN-{id}\r\n{padding}END-{id}\r\n");
+    c.data(message.as_bytes()).await.code == 250
 }
 
 #[test]
 fn sigkill_under_load_loses_and_truncates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    for p in ["spam-score", "attachment-guard", "sender-policy", "delivery-stats"] {
-        std::fs::copy(mxr_tests::component(p), plugins.join(format!("{}.wasm", p.replace('-', "_")))).unwrap();
-    }
-    let (mut child, addr) = start(dir.path());
-    let addr = Arc::new(Mutex::new(addr));
+    mxr_tests::install_plugins(&dir.path().join("plugins"), &PLUGINS);
+    let mut served = Served::start(env!("CARGO_BIN_EXE_mxr"), dir.path());
+    let addr = Arc::new(Mutex::new(served.addr));
     let accepted = Arc::new(Mutex::new(Vec::new()));
     let (next, stop) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicBool::new(false)));
     let senders: Vec<_> = (0..4)
         .map(|_| {
             let (addr, accepted, next, stop) = (addr.clone(), accepted.clone(), next.clone(), stop.clone());
             std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 while !stop.load(Ordering::Relaxed) {
                     let id = next.fetch_add(1, Ordering::Relaxed);
-                    let to = addr.lock().unwrap().clone();
-                    if send(&to, id) {
+                    let to = *addr.lock().unwrap();
+                    if rt.block_on(send(to, id)) {
                         accepted.lock().unwrap().push(id);
                     } else {
                         std::thread::sleep(Duration::from_millis(20));
@@ -100,11 +59,9 @@ fn sigkill_under_load_loses_and_truncates_nothing() {
     // Kill at varying moments (a fixed sequence: repeatable), restart each time.
     for delay_ms in [400, 150, 650, 275, 500] {
         std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let (c, a) = start(dir.path());
-        child = c;
-        *addr.lock().unwrap() = a;
+        served.kill(); // SIGKILL
+        served = Served::start(env!("CARGO_BIN_EXE_mxr"), dir.path());
+        *addr.lock().unwrap() = served.addr;
     }
     std::thread::sleep(Duration::from_millis(300));
     stop.store(true, Ordering::Relaxed);
@@ -113,13 +70,8 @@ fn sigkill_under_load_loses_and_truncates_nothing() {
     }
     // Let the last instance drain its spool.
     let spool = dir.path().join("spool");
-    let give_up = Instant::now() + Duration::from_secs(60);
-    while std::fs::read_dir(&spool).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".msg")) {
-        assert!(Instant::now() < give_up, "spool never drained");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    mxr_tests::wait_until(Duration::from_secs(60), "the spool to drain", || spooled(&spool) == 0);
+    served.kill();
 
     let accepted = accepted.lock().unwrap().clone();
     assert!(accepted.len() > 20, "the load ran: {} accepted", accepted.len());

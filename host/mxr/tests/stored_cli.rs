@@ -1,7 +1,9 @@
 //! `mxr queue` and `mxr quarantine` on a running relay's data dir.
 
-use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
+use mxr_tests::test_relay::{NextHop, TestRelay, server_toml, tenant_toml, tenant_toml_via};
+use mxr_tests::wait_until_async;
 use std::process::Command;
+use std::time::Duration;
 
 fn mxr(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mxr")).args(args).output().unwrap();
@@ -10,8 +12,7 @@ fn mxr(args: &[&str]) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_and_quarantine_commands_read_a_live_relays_data() {
-    let stuck = tenant_toml("stuck", "stuck.test", &[])
-        .replace("kind = \"maildir\"\n", "kind = \"maildir\"\npath = \"/proc/mxr-no-route\"\n");
+    let stuck = tenant_toml_via("stuck", "stuck.test", &[], NextHop::Maildir(Some("/proc/mxr-no-route")));
     let config = server_toml("")
         + "[plugin.verdicts]\nconfig = \"data = quarantine\"\n"
         + &stuck
@@ -79,11 +80,10 @@ async fn quarantine_release_and_delete_end_to_end() {
     assert!(ok && out.contains(&format!("deleted {bin}")), "{out}");
     assert!(relay.quarantined("held").is_empty());
     // The running relay finds the released copy in its spool and delivers it.
-    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while relay.delivered("held").is_empty() {
-        assert!(std::time::Instant::now() < give_up, "released copy never delivered");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until_async(Duration::from_secs(20), "the released copy to be delivered", || {
+        !relay.delivered("held").is_empty()
+    })
+    .await;
     let got = relay.delivered("held");
     assert_eq!(got.len(), 1);
     assert!(String::from_utf8_lossy(&got[0]).contains("Subject: keep me"));
@@ -113,22 +113,14 @@ async fn quarantine_release_and_delete_end_to_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_flush_retries_at_once() {
     let sink = mxr_tests::sink::Sink::start(None).await;
-    let hop = format!(
-        "kind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nregion = \"nl\"\n",
-        sink.addr.port()
-    );
     // An hour's backoff: only a flush can make the retry happen within the test.
     let config = server_toml("")
         + "[queue]\nretry_base_secs = 3600\n"
-        + &tenant_toml("acme", "acme.test", &[]).replace("kind = \"maildir\"\n", &hop);
+        + &tenant_toml_via("acme", "acme.test", &[], NextHop::Smtp(sink.addr, "none"));
     let relay = TestRelay::start(&config, &[]).await;
     let mut c = relay.client().await;
     c.send_message("ann@sender.test", &["defer@acme.test"], b"Subject: f\r\n\r\nf\r\n").await.assert_code(250, "2.0.0");
-    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while sink.asked.lock().unwrap().is_empty() {
-        assert!(std::time::Instant::now() < give_up, "first attempt never made");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_until_async(Duration::from_secs(20), "the first attempt", || !sink.asked.lock().unwrap().is_empty()).await;
     *sink.relent.lock().unwrap() = true;
     let (ok, out) = mxr(&["queue", "flush", "--data-dir", relay.data_dir().to_str().unwrap()]);
     assert!(ok, "{out}");
