@@ -52,8 +52,8 @@ impl Default for RuntimeConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     /// wasmtime refused the configuration.
-    #[error("cannot configure the wasm engine: {0}")]
-    Engine(String),
+    #[error("cannot configure the wasm engine: {0:#}")]
+    Engine(wasmtime::Error),
     /// The cache folder is unusable.
     #[error("cannot use the plugin cache folder {0}: {1}")]
     Cache(PathBuf, std::io::Error),
@@ -71,7 +71,7 @@ pub struct PluginRuntime {
 impl PluginRuntime {
     /// Builds the engine and linker and starts the epoch ticker.
     pub fn new(config: RuntimeConfig) -> Result<Arc<Self>, RuntimeError> {
-        let engine_err = |e: wasmtime::Error| RuntimeError::Engine(format!("{e:#}"));
+        let engine_err = RuntimeError::Engine;
         let n = config.max_instances.max(1);
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n)

@@ -11,18 +11,27 @@ use tokio_rustls::TlsAcceptor;
 /// Why STARTTLS cannot be set up; each names the config key at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    /// The certificate file is unreadable or holds no certificate.
+    /// The certificate file is unreadable or not PEM.
     #[error("server.tls.cert: {0}: {1}")]
-    Cert(PathBuf, String),
+    Cert(PathBuf, rustls_pki_types::pem::Error),
+    /// The certificate file holds no certificate.
+    #[error("server.tls.cert: {0}: holds no certificate")]
+    NoCert(PathBuf),
     /// The key file is unreadable.
     #[error("server.tls.key: {0}: {1}")]
-    Key(PathBuf, String),
-    /// Certificate and key do not belong together, or rustls refused them.
+    Key(PathBuf, rustls_pki_types::pem::Error),
+    /// rustls refused the protocol versions.
     #[error("server.tls: {0}")]
-    Config(String),
-    /// The self-signed pair could not be generated or written.
+    Config(rustls::Error),
+    /// Certificate and key do not belong together.
+    #[error("server.tls: certificate and key do not match: {0}")]
+    Mismatch(rustls::Error),
+    /// The self-signed pair could not be generated.
     #[error("server.tls (self-signed in {0}): {1}")]
-    SelfSigned(PathBuf, String),
+    Generate(PathBuf, rcgen::Error),
+    /// The self-signed pair could not be written.
+    #[error("server.tls (self-signed in {0}): {1}")]
+    SelfSigned(PathBuf, std::io::Error),
 }
 
 /// Builds the acceptor from PEM files `(cert, key)`, or, when `files` is `None`, from
@@ -32,20 +41,19 @@ pub fn acceptor(files: Option<(&Path, &Path)>, data_dir: &Path, hostname: &str) 
         Some((cert, key)) => (cert.to_owned(), key.to_owned()),
         None => self_signed(data_dir, hostname)?,
     };
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert)
-        .and_then(|i| i.collect())
-        .map_err(|e| TlsError::Cert(cert.clone(), e.to_string()))?;
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(&cert).and_then(|i| i.collect()).map_err(|e| TlsError::Cert(cert.clone(), e))?;
     if chain.is_empty() {
-        return Err(TlsError::Cert(cert, "holds no certificate".into()));
+        return Err(TlsError::NoCert(cert));
     }
-    let key = PrivateKeyDer::from_pem_file(&key).map_err(|e| TlsError::Key(key.clone(), e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_file(&key).map_err(|e| TlsError::Key(key.clone(), e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::Config(e.to_string()))?
+        .map_err(TlsError::Config)?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| TlsError::Config(format!("certificate and key do not match: {e}")))?;
+        .map_err(TlsError::Mismatch)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
@@ -57,8 +65,8 @@ fn self_signed(data_dir: &Path, hostname: &str) -> Result<(PathBuf, PathBuf), Tl
         return Ok((cert, key));
     }
     let generated = rcgen::generate_simple_self_signed(vec![hostname.to_owned(), "localhost".to_owned()])
-        .map_err(|e| TlsError::SelfSigned(dir.clone(), e.to_string()))?;
-    let io = |e: std::io::Error| TlsError::SelfSigned(dir.clone(), e.to_string());
+        .map_err(|e| TlsError::Generate(dir.clone(), e))?;
+    let io = |e: std::io::Error| TlsError::SelfSigned(dir.clone(), e);
     std::fs::create_dir_all(&dir).map_err(io)?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
