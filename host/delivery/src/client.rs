@@ -44,7 +44,7 @@ pub enum RcptResult {
 pub struct Route {
     /// Host name or address.
     pub host: String,
-    /// TCP port (the tenant's `next_hop.port`).
+    /// TCP port (a tenant's `next_hop.port`, or the bounce relay's).
     pub port: u16,
     /// Whether STARTTLS is required, used when offered, or never tried.
     pub tls: TlsMode,
