@@ -1,5 +1,5 @@
-//! The one way tests run the real binary as a server: `mxr serve --data-dir DIR
-//! --listen 127.0.0.1:0`, the address read from the line it prints, its log in
+//! The one way tests run the real binary as a server: `mxr serve [--config FILE]
+//! --data-dir DIR --listen 127.0.0.1:0`, the address read from the line it prints, its log in
 //! `DIR/serve.log`. The binary's path comes from the test (`env!("CARGO_BIN_EXE_mxr")`,
 //! which only the mxr crate's tests have). A server still running when its handle
 //! drops is killed, so a failing test leaves no process behind.
@@ -17,12 +17,24 @@ pub struct Served {
 }
 
 impl Served {
-    /// Starts `bin serve` on `data_dir` and waits until it listens.
+    /// Starts `bin serve` on `data_dir` (the ready default) and waits until it listens.
     pub fn start(bin: &str, data_dir: &Path) -> Served {
+        Served::launch(bin, data_dir, &[])
+    }
+
+    /// Like [`Served::start`], with the config file `config` (its data dir replaced by
+    /// `data_dir`).
+    pub fn start_configured(bin: &str, data_dir: &Path, config: &Path) -> Served {
+        Served::launch(bin, data_dir, &["--config", config.to_str().unwrap()])
+    }
+
+    fn launch(bin: &str, data_dir: &Path, args: &[&str]) -> Served {
         std::fs::create_dir_all(data_dir).unwrap();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("serve.log")).unwrap();
         let mut child = Command::new(bin)
-            .args(["serve", "--data-dir", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(args)
+            .args(["--data-dir", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(log)

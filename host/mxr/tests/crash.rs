@@ -98,3 +98,66 @@ fn sigkill_under_load_loses_and_truncates_nothing() {
     let dup = seen.values().filter(|n| **n == 2).count();
     eprintln!("crash test: {} accepted, {} delivered, {dup} duplicates, 5 kills", accepted.len(), seen.len());
 }
+
+/// A quarantined copy never passes the spool: its disclosure records must be in the
+/// audit log before the `250`, not after. A SIGKILL right after that `250` leaves them
+/// in an intact log, and a restart signs them. (What a SIGKILL cannot show is the
+/// fdatasync the chain adds for such copies: the kernel keeps the written pages of a
+/// killed process, so only a power cut would lose records that were never synced.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_right_after_a_quarantine_keeps_its_audit_records() {
+    use mxr_audit::{Event, NodeSigner};
+    use mxr_store::keys::KeyStore;
+    use mxr_tests::test_relay::{server_toml, tenant_toml};
+
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let config = root.path().join("mxr.toml");
+    let text = server_toml("")
+        + "[plugin.verdicts]\nconfig = \"data = quarantine\"\n"
+        + &tenant_toml("held", "held.test", &[("verdicts", "spam-filtering")]);
+    std::fs::write(&config, text).unwrap();
+    mxr_tests::install_plugins(&data.join("plugins"), &["verdicts"]);
+    let mut served = Served::start_configured(env!("CARGO_BIN_EXE_mxr"), &data, &config);
+
+    let (mut c, greeting) = Client::connect(served.addr).await;
+    greeting.assert_code(220, "");
+    c.ehlo("crash.test").await.assert_code(250, "");
+    let reply =
+        c.send_message("ann@sender.test", &["bob@held.test"], b"Subject: hold me\r\n\r\nheld, not spooled\r\n").await;
+    reply.assert_code(250, "2.0.0 Ok: queued as ");
+    served.kill(); // SIGKILL, right after the 250
+    let txid = reply.lines[0].rsplit(' ').next().unwrap().to_owned();
+
+    let node_key = || {
+        let keys = KeyStore::open(&data, &data.join("keys").join("master.key"), false).unwrap();
+        NodeSigner::from_seed(&keys.node_signing_seed().unwrap()).public()
+    };
+    let disclosures = || -> Vec<(String, String)> {
+        let log = mxr_audit::dir(&data).join("log");
+        mxr_audit::log::read_records(&log)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.record.queue_id == format!("{txid}.1"))
+            .filter_map(|e| match e.record.event {
+                Event::Disclosure(d) => Some((d.plugin, d.stage)),
+                _ => None,
+            })
+            .collect()
+    };
+    let report = mxr_audit::verify_dir(&data, &node_key()).unwrap();
+    assert!(report.intact(), "audit log after SIGKILL: {:?}", report.findings);
+    let found = disclosures();
+    assert!(
+        found.iter().any(|(plugin, stage)| plugin == "verdicts" && stage == "data"),
+        "the quarantining disclosure of {txid}.1 is in the log: {found:?}"
+    );
+    assert_eq!(std::fs::read_dir(data.join("quarantine").join("held")).unwrap().count(), 2, "message and record");
+
+    // A restart signs what the killed process left unsigned; the records stay.
+    let mut served = Served::start_configured(env!("CARGO_BIN_EXE_mxr"), &data, &config);
+    assert!(served.terminate().success());
+    let report = mxr_audit::verify_dir(&data, &node_key()).unwrap();
+    assert!(report.intact() && report.unsigned == 0, "audit log after a restart: {report:?}");
+    assert_eq!(disclosures(), found);
+}
