@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod accessors;
 pub mod category;
 pub mod detect;
 pub mod grant;

@@ -1,18 +1,17 @@
 //! `mxr:filter/data`: the envelope and message resources.
 //!
 //! Every accessor renders its value through the call's grant at the moment it is
-//! called, records the category as disclosed, and returns only the rendered form: the
-//! raw value is never copied into the plugin's memory.
+//! called (by `mxr_privacy::accessors`, the one view builder, which `mxr plugin run`
+//! shares), records the category as disclosed, and returns only the rendered form:
+//! the raw value is never copied into the plugin's memory.
 
 use super::bindings::data::{AccessError, Host, HostEnvelope, HostMessage};
 use super::bindings::types as wit;
 use super::state::StoreState;
 use mxr_mail::AddressEntry;
-use mxr_privacy::ScannedMail;
+use mxr_privacy::accessors::{self, ContentRefusal};
 use mxr_privacy::render::Shown;
-use mxr_privacy::view;
-use mxr_privacy::{Category, Form};
-use std::borrow::Cow;
+use mxr_privacy::{Category, ScannedMail};
 use std::sync::Arc;
 use wasmtime::component::Resource;
 
@@ -40,13 +39,12 @@ impl StoreState {
     }
 
     fn addresses(&mut self, list: &[AddressEntry]) -> Vec<wit::MailAddress> {
-        list.iter()
-            .map(|a| {
-                let (name, address) = view::address(&self.call.renderer(), a);
-                wit::MailAddress {
-                    name: self.shown(Category::NameAddress, name),
-                    address: self.shown(Category::EmailAddress, address),
-                }
+        let shown = accessors::addresses(&self.call.renderer(), list);
+        shown
+            .into_iter()
+            .map(|(name, address)| wit::MailAddress {
+                name: self.shown(Category::NameAddress, name),
+                address: self.shown(Category::EmailAddress, address),
             })
             .collect()
     }
@@ -64,37 +62,23 @@ impl Host for StoreState {
 
 impl HostEnvelope for StoreState {
     fn client_ip(&mut self, _: Resource<EnvelopeView>) -> wasmtime::Result<wit::Shown> {
-        let ip = self.call.envelope.client_ip;
-        let shown = ip.map_or(Shown::Withheld, |ip| self.call.renderer().ip(ip));
+        let shown = accessors::client_ip(&self.call.renderer(), &self.call.envelope);
         Ok(self.shown(Category::Network, shown))
     }
 
     fn helo(&mut self, _: Resource<EnvelopeView>) -> wasmtime::Result<wit::Shown> {
-        let env = self.call.envelope.clone();
-        let shown = env.helo.as_deref().map_or(Shown::Withheld, |h| view::helo(&self.call.renderer(), h));
+        let shown = accessors::helo(&self.call.renderer(), &self.call.envelope);
         Ok(self.shown(Category::Network, shown))
     }
 
     fn mail_from(&mut self, _: Resource<EnvelopeView>) -> wasmtime::Result<wit::Shown> {
-        let env = self.call.envelope.clone();
-        let shown = match env.mail_from.as_deref() {
-            None => Shown::Withheld,
-            Some("") if self.call.grant.form(Category::EmailAddress) != Form::Withheld => Shown::Full(String::new()),
-            Some(a) => self.call.renderer().address(a),
-        };
+        let shown = accessors::mail_from(&self.call.renderer(), &self.call.envelope);
         Ok(self.shown(Category::EmailAddress, shown))
     }
 
     fn recipients(&mut self, _: Resource<EnvelopeView>) -> wasmtime::Result<Vec<wit::Shown>> {
-        let env = self.call.envelope.clone();
-        Ok(env
-            .rcpts
-            .iter()
-            .map(|a| {
-                let s = self.call.renderer().address(a);
-                self.shown(Category::EmailAddress, s)
-            })
-            .collect())
+        let shown = accessors::recipients(&self.call.renderer(), &self.call.envelope);
+        Ok(shown.into_iter().map(|s| self.shown(Category::EmailAddress, s)).collect())
     }
 
     fn drop(&mut self, rep: Resource<EnvelopeView>) -> wasmtime::Result<()> {
@@ -110,9 +94,8 @@ impl HostMessage for StoreState {
 
     fn header_names(&mut self, _: Resource<MessageView>) -> wasmtime::Result<Vec<String>> {
         let msg = self.message()?;
-        let r = self.call.renderer();
-        let names: Vec<String> = msg.headers().iter().filter_map(|(n, _)| view::header_name(&r, n)).collect();
-        if names.len() < msg.headers().len() || names.iter().zip(msg.headers()).any(|(a, (b, _))| a != b) {
+        let names = accessors::header_names(&self.call.renderer(), &msg);
+        if names.iter().ne(msg.headers().iter().map(|(n, _)| n)) {
             self.call.disclosed.insert(Category::Content);
         }
         Ok(names)
@@ -120,13 +103,8 @@ impl HostMessage for StoreState {
 
     fn header(&mut self, _: Resource<MessageView>, name: String) -> wasmtime::Result<Vec<wit::Shown>> {
         let msg = self.message()?;
-        Ok(msg
-            .header_values(&name)
-            .map(|v| {
-                let (category, shown) = view::header(&self.call.renderer(), &name, v);
-                self.shown(category, shown)
-            })
-            .collect())
+        let values = accessors::header(&self.call.renderer(), &msg, &name);
+        Ok(values.into_iter().map(|(category, shown)| self.shown(category, shown)).collect())
     }
 
     fn from(&mut self, _: Resource<MessageView>) -> wasmtime::Result<Vec<wit::MailAddress>> {
@@ -150,44 +128,33 @@ impl HostMessage for StoreState {
     }
 
     fn subject(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
-        let msg = self.message()?;
-        let shown = msg.subject().map_or(Shown::Withheld, |s| self.call.renderer().text(Category::Content, s));
+        let shown = accessors::subject(&self.call.renderer(), &*self.message()?);
         Ok(self.shown(Category::Content, shown))
     }
 
     fn text_body(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
-        let msg = self.message()?;
-        let r = self.call.renderer();
-        let spans = || Cow::Borrowed(msg.text_spans(&*self.call.detector));
-        let shown = msg.text().map_or(Shown::Withheld, |s| r.text_spanned(Category::Content, s, spans));
+        let shown = accessors::text_body(&self.call.renderer(), &*self.message()?);
         Ok(self.shown(Category::Content, shown))
     }
 
     fn html_body(&mut self, _: Resource<MessageView>) -> wasmtime::Result<wit::Shown> {
-        let msg = self.message()?;
-        let r = self.call.renderer();
-        let spans = || Cow::Borrowed(msg.html_spans(&*self.call.detector));
-        let shown = msg.html().map_or(Shown::Withheld, |s| r.html_spanned(s, spans));
+        let shown = accessors::html_body(&self.call.renderer(), &*self.message()?);
         Ok(self.shown(Category::Content, shown))
     }
 
     fn attachments(&mut self, _: Resource<MessageView>) -> wasmtime::Result<Vec<wit::Attachment>> {
-        if self.call.grant.form(Category::AttachmentMeta) != Form::Full {
-            return Ok(vec![]);
+        let list = accessors::attachments(&self.call.renderer(), &*self.message()?);
+        if !list.is_empty() {
+            self.call.disclosed.insert(Category::AttachmentMeta);
         }
-        let msg = self.message()?;
-        self.call.disclosed.insert(Category::AttachmentMeta);
-        let r = self.call.renderer();
-        Ok(msg
-            .attachments()
-            .iter()
-            .enumerate()
-            .map(|(i, a)| wit::Attachment {
-                index: i as u32,
-                name: a.name.as_deref().and_then(|n| view::file_name(&r, n)),
-                content_type: a.content_type.clone(),
-                size: a.bytes.len() as u64,
-                sha256: a.sha256.clone(),
+        Ok(list
+            .into_iter()
+            .map(|a| wit::Attachment {
+                index: a.index,
+                name: a.name,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: a.sha256,
             })
             .collect())
     }
@@ -197,26 +164,16 @@ impl HostMessage for StoreState {
         _: Resource<MessageView>,
         index: u32,
     ) -> wasmtime::Result<Result<Vec<u8>, AccessError>> {
-        if self.call.grant.form(Category::AttachmentContent) != Form::Full {
-            return Ok(Err(AccessError::NotGranted));
-        }
         let msg = self.message()?;
-        let Some(a) = msg.attachments().get(index as usize) else {
-            return Ok(Err(AccessError::NotFound));
-        };
-        if a.bytes.len() > self.call.max_input_bytes {
-            return Ok(Err(AccessError::TooLarge));
-        }
-        match view::textual_part(&self.call.renderer(), &a.content_type, &a.bytes) {
-            None => {
-                self.call.disclosed.insert(Category::AttachmentContent);
-                Ok(Ok(a.bytes.clone()))
+        let max = self.call.max_input_bytes;
+        match accessors::attachment_content(&self.call.renderer(), &msg, index, max) {
+            Ok((category, bytes)) => {
+                self.call.disclosed.insert(category);
+                Ok(Ok(bytes))
             }
-            Some(None) => Ok(Err(AccessError::NotGranted)),
-            Some(Some(rendered)) => {
-                self.call.disclosed.insert(Category::Content);
-                Ok(Ok(rendered))
-            }
+            Err(ContentRefusal::NotGranted) => Ok(Err(AccessError::NotGranted)),
+            Err(ContentRefusal::NotFound) => Ok(Err(AccessError::NotFound)),
+            Err(ContentRefusal::TooLarge) => Ok(Err(AccessError::TooLarge)),
         }
     }
 

@@ -1,9 +1,9 @@
 //! What the plugin commands print: a plugin's data label (purpose → categories →
 //! form) and the exact view of a message that its grant yields.
 
-use mxr_mail::{Envelope, ParsedMail};
+use mxr_mail::Envelope;
 use mxr_privacy::render::{Renderer, Shown};
-use mxr_privacy::{Category, Form, Grant, view};
+use mxr_privacy::{Category, Form, Grant, ScannedMail, accessors};
 use mxr_sandbox::LoadedPlugin;
 use serde::Serialize;
 use std::fmt;
@@ -72,42 +72,41 @@ pub struct ViewReport {
 }
 
 impl ViewReport {
-    /// Renders everything a plugin with grant `r.grant` could read.
-    pub fn build(r: &Renderer, env: &Envelope, msg: &ParsedMail) -> Self {
-        let body = |t: Option<&str>| t.map_or(Shown::Withheld, |t| r.text(Category::Content, t));
-        let addrs = |l: &[mxr_mail::AddressEntry]| l.iter().map(|a| view::address(r, a)).collect();
-        let attachments = if r.grant.form(Category::AttachmentMeta) == Form::Full {
-            let content = r.grant.form(Category::AttachmentContent) == Form::Full;
-            msg.attachments()
-                .iter()
-                .map(|a| {
-                    format!(
-                        "{} ({}, {} bytes, sha256 {}){}",
-                        a.name.as_deref().and_then(|n| view::file_name(r, n)).unwrap_or_else(|| "(no name)".into()),
-                        a.content_type,
-                        a.bytes.len(),
-                        &a.sha256[..16],
-                        if content { ", content readable" } else { "" }
-                    )
-                })
-                .collect()
-        } else {
-            vec![]
-        };
+    /// Renders everything a plugin with grant `r.grant` could read, through the same
+    /// functions its accessors call (`mxr_privacy::accessors`).
+    pub fn build(r: &Renderer, env: &Envelope, msg: &ScannedMail) -> Self {
+        let content = r.grant.form(Category::AttachmentContent) == Form::Full;
+        let attachments = accessors::attachments(r, msg)
+            .into_iter()
+            .map(|a| {
+                format!(
+                    "{} ({}, {} bytes, sha256 {}){}",
+                    a.name.unwrap_or_else(|| "(no name)".into()),
+                    a.content_type,
+                    a.size,
+                    &a.sha256[..16],
+                    if content { ", content readable" } else { "" }
+                )
+            })
+            .collect();
         ViewReport {
-            client_ip: env.client_ip.map_or(Shown::Withheld, |ip| r.ip(ip)),
-            helo: env.helo.as_deref().map_or(Shown::Withheld, |h| view::helo(r, h)),
-            mail_from: env.mail_from.as_deref().map_or(Shown::Withheld, |a| r.address(a)),
-            recipients: env.rcpts.iter().map(|a| r.address(a)).collect(),
+            client_ip: accessors::client_ip(r, env),
+            helo: accessors::helo(r, env),
+            mail_from: accessors::mail_from(r, env),
+            recipients: accessors::recipients(r, env),
             size: msg.size(),
-            subject: msg.subject().map_or(Shown::Withheld, |s| r.text(Category::Content, s)),
-            from: addrs(msg.from()),
-            to: addrs(msg.to()),
-            cc: addrs(msg.cc()),
-            reply_to: addrs(msg.reply_to()),
-            headers: msg.headers().iter().map(|(n, v)| (n.clone(), view::header(r, n, v).1)).collect(),
-            text_body: body(msg.text()),
-            html_body: msg.html().map_or(Shown::Withheld, |h| r.html_spanned(h, || r.detector.detect(h).into())),
+            subject: accessors::subject(r, msg),
+            from: accessors::addresses(r, msg.from()),
+            to: accessors::addresses(r, msg.to()),
+            cc: accessors::addresses(r, msg.cc()),
+            reply_to: accessors::addresses(r, msg.reply_to()),
+            headers: (msg.headers().iter())
+                .filter_map(|(n, v)| {
+                    Some((mxr_privacy::view::header_name(r, n)?, mxr_privacy::view::header(r, n, v).1))
+                })
+                .collect(),
+            text_body: accessors::text_body(r, msg),
+            html_body: accessors::html_body(r, msg),
             attachments,
         }
     }
