@@ -8,6 +8,8 @@
 //! name that is not a word is caught here. A leak then needs both to miss.
 
 use crate::Pseudonymizer;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 /// The word list, sorted, one word per line (built by `build.rs`).
@@ -17,9 +19,29 @@ const WORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.txt"));
 /// Longer runs may be phone, account or customer numbers.
 pub const MAX_CLEAR_DIGITS: usize = 4;
 
-fn words() -> &'static [&'static str] {
-    static WORDS_SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
-    WORDS_SORTED.get_or_init(|| WORDS.split('\n').collect())
+/// FNV-1a: a fast hash for short words (the set is fixed and public, so no
+/// flooding concern).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+
+fn words() -> &'static WordSet {
+    static SET: OnceLock<WordSet> = OnceLock::new();
+    SET.get_or_init(|| WORDS.split('\n').collect())
 }
 
 /// Loads the vocabulary now (it is otherwise loaded on first use, which would count
@@ -30,8 +52,10 @@ pub fn warm() {
 
 /// True when `word` (any case) is in the vocabulary.
 pub fn is_word(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    words().binary_search(&lower.as_str()).is_ok()
+    if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return words().contains(word);
+    }
+    words().contains(word.to_lowercase().as_str())
 }
 
 /// Appends `text` to `out` with every token outside the vocabulary replaced by its
