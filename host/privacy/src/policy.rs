@@ -16,13 +16,18 @@ pub const DEFAULT_POLICY_TOML: &str = include_str!("../policy/default-policy.tom
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PurposeId(String);
 
+/// A purpose id that is not `[a-z0-9-]{1,64}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid purpose id {0:?}")]
+pub struct InvalidPurposeId(pub String);
+
 impl PurposeId {
     /// Validates a purpose id.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, InvalidPurposeId> {
         let ok = !s.is_empty()
             && s.len() <= 64
             && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok { Ok(PurposeId(s.to_owned())) } else { Err(format!("invalid purpose id {s:?}")) }
+        if ok { Ok(PurposeId(s.to_owned())) } else { Err(InvalidPurposeId(s.to_owned())) }
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {
@@ -120,7 +125,7 @@ impl PurposePolicy {
         let mut purposes = BTreeMap::new();
         for (name, p) in file.purposes {
             let id = PurposeId::parse(&name)
-                .map_err(|problem| PolicyError::Invalid { key: format!("purposes.{name}"), problem })?;
+                .map_err(|e| PolicyError::Invalid { key: format!("purposes.{name}"), problem: e.to_string() })?;
             for (c, f) in &p.forms {
                 if !c.allowed_forms().contains(f) {
                     return Err(PolicyError::Invalid {
