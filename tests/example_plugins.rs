@@ -2,7 +2,7 @@
 //! with expected verdicts, and every `.eml` shipped inside the mail-parser crate.
 
 use mxr_mail::{Envelope, ParsedMail};
-use mxr_privacy::Pseudonymizer;
+use mxr_privacy::{Grant, Pseudonymizer};
 use mxr_sandbox::{Action, CallInput, FilterVerdict, LoadedPlugin, PluginRuntime, StageCall};
 use mxr_tests::{component, fixtures, runtime};
 use std::sync::Arc;
@@ -15,6 +15,11 @@ fn load_examples(rt: &Arc<PluginRuntime>) -> Vec<LoadedPlugin> {
 
 /// Runs the stage the plugin hooks (each example hooks one) on a message.
 fn run(p: &LoadedPlugin, raw: &[u8], mail_from: &str, config: &str) -> FilterVerdict {
+    run_with(p, p.grant, raw, mail_from, config)
+}
+
+/// As [`run`], under another grant than the plugin's own.
+fn run_with(p: &LoadedPlugin, grant: Grant, raw: &[u8], mail_from: &str, config: &str) -> FilterVerdict {
     let msg = Arc::new(mxr_privacy::ScannedMail::parse(raw));
     let envelope = Envelope {
         client_ip: Some("198.51.100.7".parse().unwrap()),
@@ -25,7 +30,7 @@ fn run(p: &LoadedPlugin, raw: &[u8], mail_from: &str, config: &str) -> FilterVer
     let input = CallInput {
         envelope: Arc::new(envelope),
         message: Some(msg),
-        grant: p.grant,
+        grant,
         pseudonyms: Arc::new(Pseudonymizer::derive(&[5; 32], &p.manifest.purpose)),
         config: Arc::from(config),
         limits: Default::default(),
@@ -165,4 +170,55 @@ fn spam_score_thresholds_come_from_config() {
     }
     let clean = run(&p, mxr_tests::CLEAN, "alice@sender.test", "phrases = noon\ntag = 1\n");
     assert!(clean.tags.contains(&"spam.phrases".to_owned()), "extra phrase from config: {:?}", clean.tags);
+}
+
+/// The verdict class a spam filter's user sees: the action, and whether it tagged spam.
+fn class(v: &FilterVerdict) -> String {
+    let action = serde_json::to_value(&v.action).unwrap()["action"].as_str().unwrap().to_owned();
+    if v.tags.iter().any(|t| t == "spam") { format!("{action}+spam") } else { action }
+}
+
+/// Fail-closed views keep spam filtering useful: spam-score's verdict under its own
+/// (fail-closed) grant against its verdict seeing everything in full, on real-world
+/// mail (mail-parser's fixtures, CPython's email test data where this Python has it,
+/// and our own), as a confusion matrix. The bar is 95 % agreement.
+#[test]
+fn spam_score_agrees_under_fail_closed_views() {
+    let rt = runtime();
+    let p = LoadedPlugin::load_file(&rt, &component("spam-score")).unwrap();
+    let mut files = fixtures::mail_parser_emls();
+    let cpython = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import test.test_email, os; print(os.path.join(os.path.dirname(test.test_email.__file__), 'data'))",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let from_cpython = cpython.as_ref().map_or(0, |dir| {
+        let before = files.len();
+        let mut found: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+        found.retain(|f| f.extension().is_some_and(|x| x == "txt"));
+        files.extend(found);
+        files.len() - before
+    });
+    let ours: Vec<_> = std::fs::read_dir(fixtures::ours("plugins")).unwrap().flatten().map(|e| e.path()).collect();
+    files.extend(ours.into_iter().filter(|f| f.extension().is_some_and(|x| x == "eml")));
+    let mut matrix: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for f in &files {
+        let raw = std::fs::read(f).unwrap();
+        let full = class(&run_with(&p, Grant::EVERYTHING, &raw, "sender@example.test", ""));
+        let closed = class(&run(&p, &raw, "sender@example.test", ""));
+        *matrix.entry((full, closed)).or_default() += 1;
+    }
+    let agree: usize = matrix.iter().filter(|((a, b), _)| a == b).map(|(_, n)| n).sum();
+    let share = 100.0 * agree as f64 / files.len() as f64;
+    println!("spam-score on {} messages ({from_cpython} from CPython): all-full → fail-closed", files.len());
+    for ((a, b), n) in &matrix {
+        println!("  {a:>18} → {b:<18} {n}");
+    }
+    println!("agreement {agree}/{} ({share:.1} %)", files.len());
+    assert!(files.len() >= 100, "too few messages: {}", files.len());
+    assert!(share >= 95.0, "agreement {share:.1} % is under 95 %");
 }
