@@ -299,6 +299,17 @@ mod tests {
     }
 
     #[test]
+    fn device_strings_in_text_do_not_pass_where_device_is_not_granted() {
+        with("spam-filtering", |r| {
+            let body = "Thanks!\n\nSent from my iPhone\nVerzonden vanaf mijn Samsung Galaxy S23 (SM-S911B)";
+            let out = text(r.text(Category::Content, body));
+            for device in ["iPhone", "Samsung", "S23", "SM-S911B", "S911B"] {
+                assert!(!out.contains(device), "{device}: {out}");
+            }
+        });
+    }
+
+    #[test]
     fn file_names_keep_extensions_and_lose_names() {
         with("spam-filtering", |r| {
             let out = file_name(r, "Motivatiebrief - Lotte Zwanenburg.pdf.exe").unwrap();
