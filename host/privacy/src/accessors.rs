@@ -87,12 +87,18 @@ pub fn attachments(r: &Renderer, msg: &ScannedMail) -> Vec<AttachmentMeta> {
         return vec![];
     }
     let list = msg.attachments().iter().enumerate();
+    let content = r.grant.form(Category::AttachmentContent) == Form::Full;
     list.map(|(i, a)| AttachmentMeta {
         index: i as u32,
         name: a.name.as_deref().and_then(|n| view::file_name(r, n)),
-        content_type: a.content_type.clone(),
+        content_type: view::media_type(r, &a.content_type),
         size: a.bytes.len() as u64,
-        sha256: a.sha256.clone(),
+        // The hash of a small text part (a vCard, an invitation) could be reversed by
+        // guessing: keyed unless the content itself is granted.
+        sha256: match content || view::textual_part(r, &a.content_type, b"").is_none() {
+            true => a.sha256.clone(),
+            false => r.pseudonyms.token("sha256", &a.sha256),
+        },
     })
     .collect()
 }

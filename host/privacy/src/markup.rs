@@ -37,7 +37,9 @@ impl Markup {
         let mut text_from = None::<usize>;
         let flush = |from: &mut Option<usize>, to: usize, out: &mut String| {
             if let Some(s) = from.take() {
-                render_into(&gap[s..to], p, hosts_clear, out);
+                // Character references decoded first: `06&nbsp;1680&nbsp;9762` is one
+                // number, `Zwanen&shy;burg` one word.
+                render_into(&decode_entities(&gap[s..to]), p, hosts_clear, out);
             }
         };
         let mut chars = gap.char_indices().peekable();
@@ -110,6 +112,63 @@ impl Markup {
     }
 }
 
+/// HTML character references decoded (`&nbsp;`, `&#160;`, `&#xA0;`, `&shy;`, `&amp;`
+/// and the other common names); an unknown name stays as written.
+fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest[1..].find(';').map(|i| i + 1).filter(|&i| i <= 10);
+        let decoded = end.and_then(|e| entity(&rest[1..e]));
+        match (end, decoded) {
+            (Some(e), Some(c)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+fn entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code);
+    }
+    Some(match name {
+        "nbsp" => '\u{a0}',
+        "shy" => '\u{ad}',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "thinsp" => '\u{2009}',
+        "ensp" => '\u{2002}',
+        "emsp" => '\u{2003}',
+        "ndash" => '–',
+        "mdash" => '—',
+        "minus" => '\u{2212}',
+        "zwsp" | "ZeroWidthSpace" => '\u{200b}',
+        "zwnj" => '\u{200c}',
+        "zwj" => '\u{200d}',
+        _ => return None,
+    })
+}
+
 fn opens_tag(next: Option<char>) -> bool {
     next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!')
 }
@@ -140,6 +199,12 @@ mod tests {
         for secret in ["zwanenburg", "Zwanenburg", "Lotte"] {
             assert!(!out.contains(secret), "{secret}: {out}");
         }
+    }
+
+    #[test]
+    fn character_references_join_what_they_split() {
+        let out = render(&["<p>Bel 06&nbsp;1680&nbsp;9762 of Zwanen&shy;burg &#64; thuis</p>"]);
+        assert!(!out.contains("9762") && !out.contains("burg") && !out.contains("Zwanen"), "{out}");
     }
 
     #[test]

@@ -18,9 +18,9 @@ const SPAN_CATEGORIES: [Category; 6] = [
 ];
 
 /// The categories of free text: what a sender writes, where personal data may stand
-/// anywhere. Views of them fail closed (only vocabulary passes between the spans)
+/// anywhere (network text too: a Received line names laptops and login names). Views of them fail closed (only vocabulary passes between the spans)
 /// unless every personal category is granted in full.
-const FREE_TEXT: [Category; 2] = [Category::Content, Category::AttachmentMeta];
+const FREE_TEXT: [Category; 3] = [Category::Content, Category::AttachmentMeta, Category::Network];
 
 /// One value as a plugin may see it (the host's side of WIT `shown`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -31,14 +31,119 @@ pub fn header(r: &Renderer, name: &str, value: &str) -> (Category, Shown) {
         HeaderKind::Technical if r.grant.form(Category::Content) == Form::Withheld => {
             (Category::Content, Shown::Withheld)
         }
-        HeaderKind::Technical => (Category::Content, Shown::Full(value.to_owned())),
+        HeaderKind::Technical if technical_shape(value) => (Category::Content, Shown::Full(value.to_owned())),
+        // A comment or any unexpected word in a technical field is free text.
+        HeaderKind::Technical => (Category::Content, r.text(Category::Content, value)),
         HeaderKind::Mime => (Category::Content, mime_field(r, value)),
     }
+}
+
+/// The words a technical field (Date, MIME-Version, Content-Transfer-Encoding,
+/// X-Priority, Importance, Precedence, Auto-Submitted) may hold to pass as it is.
+const TECHNICAL_WORDS: &[&str] = &[
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "gmt",
+    "ut",
+    "utc",
+    "est",
+    "edt",
+    "cst",
+    "cdt",
+    "mst",
+    "mdt",
+    "pst",
+    "pdt",
+    "z",
+    "normal",
+    "high",
+    "low",
+    "highest",
+    "lowest",
+    "urgent",
+    "non-urgent",
+    "bulk",
+    "list",
+    "junk",
+    "no",
+    "auto-generated",
+    "auto-replied",
+    "auto-notified",
+    "base64",
+    "quoted-printable",
+    "7bit",
+    "8bit",
+    "binary",
+];
+
+/// True when a technical field's value is only digits, separators and the words above
+/// (no comment, no name): `Mon, 23 Nov 2026 10:00:00 +0100`, `1.0`, `3 (Normal)`.
+fn technical_shape(value: &str) -> bool {
+    value.len() <= 100
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b" ,:+-.()".contains(&b))
+        && value
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.bytes().any(|b| b.is_ascii_alphabetic()))
+            .all(|w| TECHNICAL_WORDS.contains(&w.to_ascii_lowercase().as_str()))
 }
 
 /// Parameters whose values are protocol tokens, shown as they are.
 const PLAIN_PARAMETERS: &[&str] =
     &["charset", "format", "delsp", "method", "protocol", "micalg", "report-type", "type"];
+
+/// Parameter names of MIME fields that pass as they are; others are words.
+const PARAMETERS: &[&str] = &[
+    "name",
+    "filename",
+    "charset",
+    "format",
+    "delsp",
+    "method",
+    "protocol",
+    "micalg",
+    "report-type",
+    "type",
+    "boundary",
+    "size",
+    "creation-date",
+    "modification-date",
+    "read-date",
+    "reply-type",
+    "id",
+    "access-type",
+];
+
+/// Free text through the vocabulary only (no detector, no hosts): for tokens that
+/// should be protocol words, such as a media type or a parameter name.
+fn words_only(r: &Renderer, text: &str) -> String {
+    let mut out = String::new();
+    crate::vocabulary::render_into(text, r.pseudonyms, false, &mut out);
+    out
+}
+
+/// A media type (`application/pdf`): its words as vocabulary, so a made-up subtype
+/// (`application/lotte-zwanenburg.0616809762`) fails closed. The caller checks the
+/// grant of the category it shows it under (attachment-meta, or content in a header).
+pub fn media_type(r: &Renderer, kind: &str) -> String {
+    words_only(r, kind)
+}
 
 /// `type/subtype; name=value; …` with the type and names as they are, file names as
 /// file names and other values as content text; `<withheld>` parts are dropped.
@@ -49,7 +154,7 @@ fn mime_field(r: &Renderer, value: &str) -> Shown {
     let mut parts = value.split(';');
     let kind = parts.next().unwrap_or_default().trim();
     let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-.+*_".contains(&b));
-    let mut out = if token(kind) { kind.to_owned() } else { String::new() };
+    let mut out = media_type(r, kind);
     for p in parts {
         let Some((name, v)) = p.split_once('=') else { continue };
         let (name, v) = (name.trim(), v.trim().trim_matches('"'));
@@ -68,6 +173,7 @@ fn mime_field(r: &Renderer, value: &str) -> Shown {
         if token(name)
             && let Some(x) = shown
         {
+            let name = if PARAMETERS.contains(&key) { name.to_owned() } else { words_only(r, name) };
             out.push_str(&format!("; {name}=\"{x}\""));
         }
     }
@@ -145,31 +251,40 @@ pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Op
     })
 }
 
-/// Longest file-name extension passed in clear (`.docx`, `.jpeg`), ASCII letters and
-/// digits only: filters judge extensions; anything longer is text.
-const MAX_EXTENSION: usize = 5;
+/// File-name extensions that pass in clear: filters judge them, and none is anyone's
+/// data. Any other dot-segment is part of the name.
+const EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "docm", "dot", "dotm", "xls", "xlsx", "xlsm", "xlsb", "ppt", "pptx", "pptm", "odt", "ods",
+    "odp", "rtf", "txt", "csv", "xml", "json", "html", "htm", "eml", "msg", "ics", "vcf", "zip", "rar", "7z", "gz",
+    "tgz", "tar", "bz2", "xz", "cab", "iso", "img", "exe", "scr", "com", "bat", "cmd", "ps1", "vbs", "vbe", "js",
+    "jse", "wsf", "wsh", "hta", "lnk", "msi", "dll", "jar", "apk", "dmg", "pkg", "sh", "py", "jpg", "jpeg", "png",
+    "gif", "bmp", "tif", "tiff", "svg", "heic", "webp", "mp3", "mp4", "wav", "mov", "avi", "bin", "dat", "p7s", "asc",
+    "sig",
+];
 
-/// An attachment's file name: text of category attachment-meta, so the stem fails
+/// True for a known extension (any case).
+fn known_extension(ext: &str) -> bool {
+    EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// An attachment's file name: text of category attachment-meta, so the name fails
 /// closed like any free text (a name in `cv_lotte_de_graaf.pdf` becomes pseudonyms),
-/// while short extensions, every one of them (`.pdf.exe`), stay readable. `None` when
-/// withheld.
+/// while its last two extensions, when known ones (`.pdf.exe`), stay readable. `None`
+/// when withheld.
 pub fn file_name(r: &Renderer, name: &str) -> Option<String> {
-    let mut parts = name.split('.');
-    let stem = parts.next().unwrap_or_default();
-    let mut out = match r.text(Category::AttachmentMeta, stem) {
+    let parts: Vec<&str> = name.split('.').collect();
+    let mut cut = parts.len();
+    while cut > 1 && parts.len() - cut < 2 && known_extension(parts[cut - 1]) {
+        cut -= 1;
+    }
+    let stem = parts[..cut].join(".");
+    let mut out = match r.text(Category::AttachmentMeta, &stem) {
         Shown::Withheld => return None,
         Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => v,
     };
-    for ext in parts {
+    for ext in &parts[cut..] {
         out.push('.');
-        if ext.len() <= MAX_EXTENSION && ext.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            out.push_str(ext);
-        } else {
-            match r.text(Category::AttachmentMeta, ext) {
-                Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => out.push_str(&v),
-                Shown::Withheld => return None,
-            }
-        }
+        out.push_str(ext);
     }
     Some(out)
 }
@@ -202,9 +317,12 @@ pub fn helo(r: &Renderer, helo: &str) -> Shown {
             .trim_end_matches('.')
             .split('.')
             .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
-    match (is_host, r.grant.form(Category::Network)) {
-        (true, _) | (false, Form::Full) => r.value(Category::Network, helo),
-        (false, _) => Shown::Withheld,
+    match r.grant.form(Category::Network) {
+        Form::Full => r.value(Category::Network, helo),
+        // A domain needs a real one: two labels or more under a known top-level domain
+        // (`LOTTE-PC`, `lotte.zwanenburg` are names, not domains).
+        _ if is_host && crate::vocabulary::is_host(helo.trim_end_matches('.')) => r.value(Category::Network, helo),
+        _ => Shown::Withheld,
     }
 }
 
@@ -256,6 +374,8 @@ mod tests {
             assert!(!text(helo(r, "[IPv6:2001:db8::1]")).contains("2001:db8::1"));
             assert_eq!(helo(r, "mail.example.com"), Shown::Domain("example.com".into()));
             assert_eq!(helo(r, "jan's laptop"), Shown::Withheld);
+            assert_eq!(helo(r, "LOTTE-ZWANENBURG-PC"), Shown::Withheld);
+            assert_eq!(helo(r, "lotte.zwanenburg"), Shown::Withheld);
         });
     }
 
@@ -271,6 +391,13 @@ mod tests {
             assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
             let date = "Mon, 23 Nov 2026 10:00:00 +0100";
             assert_eq!(header(r, "Date", date).1, Shown::Full(date.into()));
+            let commented = text(header(r, "Date", "Mon, 23 Nov 2026 10:00 +0100 (Lotte Zwanenburg 06-16809762)").1);
+            assert!(!commented.contains("Lotte") && !commented.contains("16809762"), "{commented}");
+            let made_up = text(header(r, "Content-Type", "application/lotte-zwanenburg.0616809762; Lotte-x=y").1);
+            assert!(
+                !made_up.contains("lotte") && !made_up.contains("Lotte") && !made_up.contains("0616809762"),
+                "{made_up}"
+            );
         });
         with("statistics", |r| assert_eq!(header(r, "Content-Type", "text/plain").1, Shown::Withheld));
     }
@@ -315,6 +442,13 @@ mod tests {
             let out = file_name(r, "Motivatiebrief - Lotte Zwanenburg.pdf.exe").unwrap();
             assert!(out.ends_with(".pdf.exe"), "{out}");
             assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
+            for hidden in ["cv.lotte.de.vries.pdf", "06.1680.9762.pdf", "NL91.ABNA.0417.1643.00.pdf"] {
+                let out = file_name(r, hidden).unwrap();
+                assert!(out.ends_with(".pdf"), "{out}");
+                for secret in ["lotte", "vries", "9762", "ABNA", "1643"] {
+                    assert!(!out.contains(secret), "{secret}: {out}");
+                }
+            }
         });
     }
 }

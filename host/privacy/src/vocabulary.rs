@@ -65,6 +65,14 @@ pub fn is_word(word: &str) -> bool {
 /// category is granted in full), host names (`www.shop-deals.click`) pass whole:
 /// filters judge links by their hosts.
 pub fn render_into(text: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut String) {
+    // Invisible characters would split a name into words (`Lot\u{200b}te`): gone first.
+    let cleaned;
+    let text = if text.chars().any(invisible) {
+        cleaned = text.chars().filter(|c| !invisible(*c)).collect::<String>();
+        cleaned.as_str()
+    } else {
+        text
+    };
     let mut rest = text;
     while let Some(start) = rest.find(|c: char| c.is_alphanumeric()) {
         out.push_str(&rest[..start]);
@@ -93,10 +101,21 @@ pub fn render_into(text: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut S
     out.push_str(rest);
 }
 
-/// Separators inside a written number: spaces (also no-break and narrow no-break),
-/// dashes, dots, slashes and brackets.
+/// Characters that show nothing but split tokens: soft hyphen, zero-width spaces and
+/// joiners, word joiner, BOM, NUL (UTF-16 read as UTF-8), and combining marks' host
+/// breakers are kept (they are alphanumeric-adjacent and join the token).
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{0}' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}')
+}
+
+/// Separators inside a written number: spaces of every width, tabs, dashes and minus,
+/// dots, slashes and brackets.
 fn number_separator(c: char) -> bool {
-    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '-' | '\u{2010}'..='\u{2015}' | '.' | '/' | '(' | ')')
+    matches!(
+        c,
+        ' ' | '\t' | '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '-'
+            | '\u{2010}'..='\u{2015}' | '\u{2212}' | '.' | '/' | '(' | ')'
+    )
 }
 
 /// The byte length of a number of more than [`MAX_CLEAR_DIGITS`] + 2 digits starting
@@ -128,13 +147,56 @@ fn long_number(s: &str) -> Option<usize> {
     (digits > MAX_CLEAR_DIGITS + 2 && !glued && s.starts_with(|c: char| c.is_ascii_digit())).then_some(end)
 }
 
-/// A DNS host name of two or more labels ending in an alphabetic top-level label.
-fn is_host(run: &str) -> bool {
+/// Generic top-level domains that pass as hosts (every two-letter country code does
+/// too). A dotted run ending in anything else (`lotte.zwanenburg`) is words.
+const GENERIC_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "info",
+    "biz",
+    "edu",
+    "gov",
+    "int",
+    "mil",
+    "io",
+    "app",
+    "dev",
+    "xyz",
+    "top",
+    "click",
+    "online",
+    "site",
+    "shop",
+    "store",
+    "club",
+    "link",
+    "email",
+    "live",
+    "icu",
+    "vip",
+    "work",
+    "buzz",
+    "cloud",
+    "tech",
+    "amsterdam",
+    "frl",
+    "brussels",
+    "london",
+    "test",
+    "example",
+    "invalid",
+    "localhost",
+    "arpa",
+    "local",
+];
+
+/// A DNS host name of two or more labels under a known top-level domain.
+pub fn is_host(run: &str) -> bool {
     let labels: Vec<&str> = run.split('.').collect();
-    let tld = labels.last().copied().unwrap_or_default();
+    let tld = labels.last().copied().unwrap_or_default().to_ascii_lowercase();
     labels.len() >= 2
-        && (2..=24).contains(&tld.len())
-        && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        && ((tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())) || GENERIC_TLDS.contains(&tld.as_str()))
         && labels.iter().all(|l| {
             !l.is_empty()
                 && l.len() <= 63
@@ -147,7 +209,8 @@ fn token(t: &str, p: &Pseudonymizer, out: &mut String) {
     let clear = if t.chars().all(|c| c.is_ascii_digit()) {
         t.len() <= MAX_CLEAR_DIGITS
     } else {
-        t.chars().all(char::is_alphabetic) && (t.chars().count() == 1 || is_word(t))
+        let single_ascii = t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic();
+        t.chars().all(char::is_alphabetic) && (single_ascii || is_word(t))
     };
     if clear {
         out.push_str(t);
@@ -200,6 +263,21 @@ mod tests {
             assert!(!out.contains("9762") && !out.contains("4567") && !out.contains("62 "), "{phone}: {out}");
         }
         assert_eq!(render("In 2026 zijn er 12 - 14 mensen."), "In 2026 zijn er 12 - 14 mensen.");
+    }
+
+    #[test]
+    fn invisible_characters_and_odd_spaces_split_nothing() {
+        for hidden in ["Lot\u{200b}te Zwanen\u{ad}burg", "L\0o\0t\0t\0e"] {
+            let out = render(hidden);
+            assert!(!out.contains("Lot") && !out.contains("burg") && !out.contains('L'), "{out}");
+        }
+        for phone in ["06\u{2009}1680\u{2009}9762", "06\t1680\t9762", "+31\u{2212}6\u{2212}1680\u{2212}9762"] {
+            assert!(!render(phone).contains("9762"), "{phone}");
+        }
+        assert!(!render("\u{674e}").contains('\u{674e}'), "a single CJK character is no ASCII letter");
+        let mut out = String::new();
+        render_into("mail lotte.zwanenburg%40gmail.com", &Pseudonymizer::derive(&[1; 32], "x"), true, &mut out);
+        assert!(!out.contains("lotte") && !out.contains("zwanenburg"), "{out}");
     }
 
     #[test]
