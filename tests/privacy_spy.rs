@@ -59,21 +59,11 @@ fn carrier(c: Category) -> bool {
     matches!(c, Category::Content | Category::AttachmentMeta | Category::AttachmentContent)
 }
 
-/// The categories the detector finds in free text (mirrors the host's renderer).
-const PERSONAL: [Category; 6] = [
-    Category::NameAddress,
-    Category::EmailAddress,
-    Category::PhoneNumber,
-    Category::Organisation,
-    Category::Conversion,
-    Category::Network,
-];
-
 /// True when free text of category `c` fails closed under `grant`: some personal
 /// category is less than full, so only vocabulary passes and every other word
 /// (every canary) arrives as its pseudonym.
 fn fails_closed(grant: &Grant, c: Category) -> bool {
-    matches!(c, Category::Content | Category::AttachmentMeta) && !PERSONAL.iter().all(|p| grant.form(*p) == Form::Full)
+    matches!(c, Category::Content | Category::AttachmentMeta) && !mxr_privacy::render::IN_FREE_TEXT.iter().all(|p| grant.form(*p) == Form::Full)
 }
 
 /// Every way the dump disagrees with the grant, for one message.

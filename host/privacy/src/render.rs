@@ -7,14 +7,17 @@ use super::{Category, Form, Grant, Pseudonymizer};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// The categories a detector finds inside text.
-const SPAN_CATEGORIES: [Category; 6] = [
+/// The personal categories free text may hold: what the detector finds, and device
+/// strings (which it does not find, so only the vocabulary keeps them out). Free text
+/// passes raw only when every one of them is granted in full.
+pub const IN_FREE_TEXT: [Category; 7] = [
     Category::NameAddress,
     Category::EmailAddress,
     Category::PhoneNumber,
     Category::Organisation,
     Category::Conversion,
     Category::Network,
+    Category::Device,
 ];
 
 /// The categories of free text: what a sender writes, where personal data may stand
@@ -120,7 +123,7 @@ impl Renderer<'_> {
         if base_form == Form::Withheld {
             return Shown::Withheld;
         }
-        let personal_full = SPAN_CATEGORIES.iter().all(|c| self.grant.form(*c) == Form::Full);
+        let personal_full = IN_FREE_TEXT.iter().all(|c| self.grant.form(*c) == Form::Full);
         // Nothing a detector could find would change form: no need to look.
         if base_form == Form::Full && personal_full {
             return Shown::Full(text.to_owned());
