@@ -63,7 +63,8 @@ fn carrier(c: Category) -> bool {
 /// category is less than full, so only vocabulary passes and every other word
 /// (every canary) arrives as its pseudonym.
 fn fails_closed(grant: &Grant, c: Category) -> bool {
-    matches!(c, Category::Content | Category::AttachmentMeta) && !mxr_privacy::render::IN_FREE_TEXT.iter().all(|p| grant.form(*p) == Form::Full)
+    matches!(c, Category::Content | Category::AttachmentMeta)
+        && !mxr_privacy::render::IN_FREE_TEXT.iter().all(|p| grant.form(*p) == Form::Full)
 }
 
 /// Every way the dump disagrees with the grant, for one message.

@@ -152,8 +152,9 @@ impl Transaction {
             return Err(RcptError::NotServed);
         };
         let at = self.copy_for(tenant);
-        if let Some(r) = &self.copies[at].refused {
-            return Err(RcptError::Refused(r.clone()));
+        if let Some(r) = self.copies[at].refused.clone() {
+            // The connect or mail-from stage refused: its records too are on disk first.
+            return Err(RcptError::Refused(self.durable(r)));
         }
         let env = self.copy_envelope(&self.copies[at].rcpts, true);
         let out = self.stage(&self.copies[at], &StageCall::Rcpt(rcpt.to_owned()), &env, None);
