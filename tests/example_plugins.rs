@@ -26,6 +26,7 @@ fn run_with(p: &LoadedPlugin, grant: Grant, raw: &[u8], mail_from: &str, config:
         helo: Some("mx.sender.test".into()),
         mail_from: Some(mail_from.into()),
         rcpts: vec!["bob@example.test".into()],
+        ..Envelope::default()
     };
     let input = CallInput {
         envelope: Arc::new(envelope),

@@ -114,7 +114,7 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
 }
 
 fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
-    let base = Envelope { client_ip: Some(m.client_ip), helo: Some(m.helo.clone()), mail_from: None, rcpts: vec![] };
+    let base = Envelope { client_ip: Some(m.client_ip), helo: Some(m.helo.clone()), mail_from: None, rcpts: vec![], ..Envelope::default() };
     let with_from = Envelope { mail_from: Some(m.mail_from.clone()), ..base.clone() };
     let full = Envelope { rcpts: vec![rcpt.to_owned()], ..with_from.clone() };
     vec![

@@ -16,6 +16,7 @@ fuzz_target!(|raw: &[u8]| {
         helo: Some(String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned()),
         mail_from: msg.from().first().and_then(|a| a.address.clone()),
         rcpts: msg.to().iter().filter_map(|a| a.address.clone()).collect(),
+        ..Envelope::default()
     };
     for purpose in policy.purpose_ids() {
         let grant = Grant::for_purpose(&policy, purpose, Category::ALL.into_iter().collect()).unwrap();

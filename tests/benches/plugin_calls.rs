@@ -84,6 +84,7 @@ fn call_input(p: &LoadedPlugin, raw: &[u8]) -> CallInput {
         helo: Some("mx.sender.test".into()),
         mail_from: Some("newsletter@shop.test".into()),
         rcpts: vec!["bob@example.test".into(), "carol@example.test".into()],
+        ..Envelope::default()
     };
     CallInput {
         envelope: Arc::new(envelope),

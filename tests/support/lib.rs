@@ -59,6 +59,7 @@ pub fn input(grant: mxr_privacy::Grant, purpose: &str, raw: &[u8], config: &str)
         helo: Some("mx.sender.test".into()),
         mail_from: Some("alice@sender.test".into()),
         rcpts: vec!["bob@example.test".into()],
+        ..Envelope::default()
     };
     CallInput {
         envelope: Arc::new(envelope),

@@ -101,6 +101,8 @@ impl Transaction {
             helo: self.envelope.helo.clone(),
             mail_from: if with_sender { self.envelope.mail_from.clone() } else { None },
             rcpts: rcpts.to_vec(),
+            smtputf8: self.envelope.smtputf8,
+            eight_bit: self.envelope.eight_bit,
         })
     }
 

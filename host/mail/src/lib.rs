@@ -21,6 +21,11 @@ pub struct Envelope {
     pub mail_from: Option<String>,
     /// The accepted recipients.
     pub rcpts: Vec<String>,
+    /// The client declared `SMTPUTF8` (RFC 6531): addresses and headers may be UTF-8,
+    /// and the next hop must support it too.
+    pub smtputf8: bool,
+    /// The client declared `BODY=8BITMIME` (RFC 6152).
+    pub eight_bit: bool,
 }
 
 /// A display name and address from an address header.

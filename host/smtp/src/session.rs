@@ -189,7 +189,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
                 let host = self.inbound.hostname().to_owned();
                 self.reply(Reply::plain(250, vec![host.into()]));
             }
-            Command::Mail { from, size, .. } => self.mail(from, size),
+            Command::Mail { from, size, eight_bit, smtputf8 } => self.mail(from, size, eight_bit, smtputf8),
             Command::Rcpt { to } => self.rcpt(to).await?,
             Command::Data => return self.data().await,
             Command::Rset => {
@@ -227,7 +227,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         Reply::plain(250, lines)
     }
 
-    fn mail(&mut self, from: String, size: Option<u64>) {
+    fn mail(&mut self, from: String, size: Option<u64>, eight_bit: bool, smtputf8: bool) {
         if self.helo.is_none() {
             return self.reply(Reply::new(503, "5.5.1", "Send EHLO or HELO first"));
         }
@@ -238,7 +238,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             return self.reply(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"));
         }
         let envelope =
-            Envelope { client_ip: Some(self.peer.ip()), helo: self.helo.clone(), mail_from: Some(from), rcpts: vec![] };
+            Envelope { client_ip: Some(self.peer.ip()), helo: self.helo.clone(), mail_from: Some(from), rcpts: vec![], smtputf8, eight_bit };
         let tx = self.inbound.begin(envelope);
         self.tx_span = tracing::info_span!("transaction", id = %tx.id());
         self.tx_span.in_scope(|| tracing::debug!(peer = %self.peer, "transaction started"));
