@@ -35,6 +35,7 @@ fn run_with(p: &LoadedPlugin, grant: Grant, raw: &[u8], mail_from: &str, config:
         pseudonyms: Arc::new(Pseudonymizer::derive(&[5; 32], &p.manifest.purpose)),
         config: Arc::from(config),
         limits: Default::default(),
+        party: Arc::from("test"),
     };
     let stage = if p.manifest.name == "sender-policy" { StageCall::MailFrom } else { StageCall::Data };
     p.call(&stage, &input).unwrap_or_else(|e| panic!("{} failed: {e}", p.identity)).verdict

@@ -162,6 +162,7 @@ fn no_plugin_receives_more_than_its_purpose_allows() {
                                 pseudonyms: pseudonyms.clone(),
                                 config: Arc::from(""),
                                 limits: Default::default(),
+                                party: Arc::from("test"),
                             };
                             let out = spy.call(&stage, &input).unwrap_or_else(|e| panic!("{purpose} #{n}: {e}"));
                             headers.extend(out.verdict.headers);

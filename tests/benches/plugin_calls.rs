@@ -93,6 +93,7 @@ fn call_input(p: &LoadedPlugin, raw: &[u8]) -> CallInput {
         pseudonyms: Arc::new(Pseudonymizer::derive(&[1; 32], &p.manifest.purpose)),
         config: Arc::from("block = spam.example\nallow = partner.example\n"),
         limits: Default::default(),
+        party: Arc::from("test"),
     }
 }
 

@@ -47,9 +47,15 @@ pub fn runtime() -> Arc<PluginRuntime> {
     })
 }
 
-/// A runtime with the given limits.
+/// A runtime with the given limits and four plugin workers, whatever the machine.
 pub fn runtime_with(limits: SandboxLimits) -> Arc<PluginRuntime> {
-    PluginRuntime::new(RuntimeConfig { limits, max_instances: 16, ..RuntimeConfig::default() }).expect("runtime")
+    runtime_with_workers(limits, 4)
+}
+
+/// A runtime with the given limits and number of plugin workers.
+pub fn runtime_with_workers(limits: SandboxLimits, workers: usize) -> Arc<PluginRuntime> {
+    let config = RuntimeConfig { limits, max_instances: 16, workers, ..RuntimeConfig::default() };
+    PluginRuntime::new(config).expect("runtime")
 }
 
 /// A call input for a message, under `grant`, with a fixed test key.
@@ -68,6 +74,7 @@ pub fn input(grant: mxr_privacy::Grant, purpose: &str, raw: &[u8], config: &str)
         pseudonyms: Arc::new(Pseudonymizer::derive(&[3; 32], purpose)),
         config: Arc::from(config),
         limits: Default::default(),
+        party: Arc::from("test"),
     }
 }
 

@@ -98,6 +98,7 @@ impl Chain {
             pseudonyms: Arc::new(pseudonyms.purpose(purpose)),
             config: settings.config.clone(),
             limits: settings.limits,
+            party: Arc::from(tenant.id.as_str()),
         };
         let (result, categories) = plugin.call_disclosing(run.stage, &input);
         let outcome = result.as_ref().map_or_else(|f| f.class().name(), |_| "ok");

@@ -105,6 +105,8 @@ pub struct PluginsFile {
     pub memory_mb: Option<usize>,
     /// Plugin instances alive at once.
     pub max_instances: Option<u32>,
+    /// Plugin calls running at once, shared fairly between tenants.
+    pub workers: Option<usize>,
 }
 
 /// `[plugin.<name>]`.

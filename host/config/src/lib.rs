@@ -167,6 +167,9 @@ pub struct PluginsConfig {
     pub sandbox: SandboxLimits,
     /// Plugin instances alive at once (default 256).
     pub max_instances: u32,
+    /// Plugin calls running at once (`plugins.workers`, default the number of cores);
+    /// calls beyond wait, fairly between tenants, before their clock starts.
+    pub workers: usize,
 }
 
 /// One plugin's operator settings.

@@ -26,6 +26,10 @@ pub enum PluginFailure {
     /// No sandbox slot was free (the host is at its instance limit).
     #[error("no sandbox capacity: {0}")]
     Capacity(String),
+    /// Not run: it failed too often for this tenant and is cooling down
+    /// (see [`crate::fair_share`]).
+    #[error("not run: {0}")]
+    Isolated(#[from] crate::fair_share::Refused),
 }
 
 /// The class of a failure, for counters and logs.
@@ -44,17 +48,20 @@ pub enum FailureClass {
     Incompatible,
     /// See [`PluginFailure::Capacity`].
     Capacity,
+    /// See [`PluginFailure::Isolated`].
+    Isolated,
 }
 
 impl FailureClass {
     /// Every class, in counter order.
-    pub const ALL: [FailureClass; 6] = [
+    pub const ALL: [FailureClass; 7] = [
         FailureClass::Timeout,
         FailureClass::OutOfMemory,
         FailureClass::Trap,
         FailureClass::InvalidOutput,
         FailureClass::Incompatible,
         FailureClass::Capacity,
+        FailureClass::Isolated,
     ];
 
     /// The kebab-case name.
@@ -66,7 +73,15 @@ impl FailureClass {
             FailureClass::InvalidOutput => "invalid-output",
             FailureClass::Incompatible => "incompatible",
             FailureClass::Capacity => "capacity",
+            FailureClass::Isolated => "isolated",
         }
+    }
+}
+
+impl FailureClass {
+    /// True for the failures that are the plugin's own doing, which earn it strikes.
+    pub fn is_misbehaviour(self) -> bool {
+        matches!(self, FailureClass::Timeout | FailureClass::OutOfMemory | FailureClass::Trap | FailureClass::InvalidOutput)
     }
 }
 
@@ -80,6 +95,7 @@ impl PluginFailure {
             PluginFailure::InvalidOutput(_) => FailureClass::InvalidOutput,
             PluginFailure::Incompatible(_) => FailureClass::Incompatible,
             PluginFailure::Capacity(_) => FailureClass::Capacity,
+            PluginFailure::Isolated(_) => FailureClass::Isolated,
         }
     }
 }

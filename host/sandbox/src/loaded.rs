@@ -1,8 +1,10 @@
 //! A loaded plugin: compiled once, checked once, then instantiated fresh for every call.
 
 use super::bindings::{FilterPre, types as wit};
+use super::clock::Overrun;
 use super::data_api::{EnvelopeView, MessageView};
-use super::failure::PluginFailure;
+use super::failure::{FailureClass, PluginFailure};
+use super::fair_share::Conduct;
 use super::identity::PluginIdentity;
 use super::manifest::{IncompatibleInterface, InvalidManifest, PluginManifest, check_interface_version};
 use super::runtime::PluginRuntime;
@@ -17,7 +19,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmtime::{Store, Trap};
+use wasmtime::{CallHook, Store, Trap, UpdateDeadline};
 
 /// Why a plugin file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +83,8 @@ pub struct CallInput {
     pub config: Arc<str>,
     /// The operator's limits for this plugin, within the runtime's.
     pub limits: PluginLimits,
+    /// Who the call is charged to in the fair share of workers: the tenant.
+    pub party: Arc<str>,
 }
 
 /// A successful call.
@@ -183,6 +187,15 @@ impl LoadedPlugin {
             });
             return (nothing, CategorySet::default());
         }
+        let name: Arc<str> = Arc::from(self.identity.name.as_str());
+        let mut worker = match self.runtime.share.enter(&input.party, &name) {
+            Ok(w) => w,
+            Err(refused) => {
+                self.stats.record(Err(FailureClass::Isolated), Duration::ZERO);
+                return (Err(refused.into()), CategorySet::default());
+            }
+        };
+        let started = Instant::now(); // the wait for a worker is not the call's time
         let limits = &self.runtime.config.limits;
         let ctx = CallContext {
             plugin: self.identity.clone(),
@@ -211,6 +224,9 @@ impl LoadedPlugin {
             Err(e) => Err(classify(e, state, deadline)),
         };
         let elapsed = started.elapsed();
+        if outcome.as_ref().is_err_and(|f| f.class().is_misbehaviour()) {
+            worker.record(Conduct::Misbehaved);
+        }
         self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
         if state.call.logs_dropped > 0 {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
@@ -221,11 +237,32 @@ impl LoadedPlugin {
     }
 }
 
+/// A store for one call. The epoch only wakes the deadline check; what counts is
+/// the plugin's own time ([`PluginClock`](super::clock::PluginClock)), and host
+/// functions stop that clock while they run.
 fn new_store(runtime: &PluginRuntime, ctx: CallContext, deadline: Duration, memory: usize) -> Store<StoreState> {
-    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory));
+    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory, deadline));
     store.limiter(|s| &mut s.memory);
-    store.set_epoch_deadline(runtime.ticks(deadline));
+    let tick = runtime.config.tick;
+    store.set_epoch_deadline(ticks_in(deadline, tick));
+    store.epoch_deadline_callback(move |ctx| match ctx.data().clock.remaining() {
+        Ok(left) => Ok(UpdateDeadline::Continue(ticks_in(left, tick))),
+        Err(overrun) => Err(wasmtime::Error::new(overrun)),
+    });
+    store.call_hook(|mut ctx, hook| {
+        match hook {
+            CallHook::CallingHost => ctx.data_mut().clock.enter_host(),
+            CallHook::ReturningFromHost => ctx.data_mut().clock.leave_host().map_err(wasmtime::Error::new)?,
+            CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
+        }
+        Ok(())
+    });
     store
+}
+
+/// Whole epoch ticks in `d`, at least one.
+fn ticks_in(d: Duration, tick: Duration) -> u64 {
+    (d.as_nanos() / tick.as_nanos().max(1)).max(1) as u64
 }
 
 fn invoke(
@@ -280,6 +317,10 @@ fn call_manifest(
 fn classify(err: wasmtime::Error, state: &StoreState, deadline: Duration) -> PluginFailure {
     if state.memory.hit {
         return PluginFailure::OutOfMemory(state.memory.bytes);
+    }
+    if let Some(overrun) = err.downcast_ref::<Overrun>() {
+        tracing::debug!(plugin = %state.call.plugin, %overrun, "plugin call stopped");
+        return PluginFailure::Timeout(overrun.budget());
     }
     if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
         return PluginFailure::Capacity(format!("{err:#}"));

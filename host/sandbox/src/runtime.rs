@@ -4,6 +4,7 @@
 
 use super::artifact_cache::ArtifactCache;
 use super::bindings::Filter;
+use super::fair_share::FairShare;
 use super::state::StoreState;
 use mxr_config::limits::SandboxLimits;
 use mxr_privacy::PurposePolicy;
@@ -33,6 +34,9 @@ pub struct RuntimeConfig {
     pub policy: Arc<PurposePolicy>,
     /// The detector of personal data in text.
     pub detector: Arc<dyn Detector>,
+    /// Plugin calls running at once, shared fairly between tenants. Default: the
+    /// number of cores.
+    pub workers: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -44,6 +48,7 @@ impl Default for RuntimeConfig {
             tick: Duration::from_millis(1),
             policy: Arc::new(PurposePolicy::default_policy()),
             detector: Arc::new(PatternDetector),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -65,6 +70,7 @@ pub struct PluginRuntime {
     pub(super) linker: Linker<StoreState>,
     pub(super) config: RuntimeConfig,
     pub(super) cache: Option<ArtifactCache>,
+    pub(super) share: FairShare,
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -103,7 +109,13 @@ impl PluginRuntime {
         let stop_ticker = Arc::new(AtomicBool::new(false));
         spawn_ticker(&engine, config.tick, stop_ticker.clone());
         warm(&*config.detector);
-        Ok(Arc::new(PluginRuntime { engine, linker, config, cache, stop_ticker }))
+        let share = FairShare::new(config.workers.min(n as usize));
+        Ok(Arc::new(PluginRuntime { engine, linker, config, cache, share, stop_ticker }))
+    }
+
+    /// The plugin workers and their fair share between tenants.
+    pub fn share(&self) -> &FairShare {
+        &self.share
     }
 
     /// The settings in force.
@@ -124,10 +136,6 @@ impl PluginRuntime {
         unsafe { Component::deserialize(&self.engine, &precompiled) }
     }
 
-    /// The number of epoch ticks that make up `deadline`.
-    pub(super) fn ticks(&self, deadline: Duration) -> u64 {
-        (deadline.as_nanos() / self.config.tick.as_nanos().max(1)).max(1) as u64
-    }
 }
 
 impl Drop for PluginRuntime {

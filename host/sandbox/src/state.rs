@@ -1,6 +1,7 @@
 //! The state of one sandbox: an empty WASI context, the memory limiter, and the context
 //! of the one call it exists for. A store lives for exactly one hook call.
 
+use super::clock::PluginClock;
 use super::identity::PluginIdentity;
 use mxr_config::limits::OutputCaps;
 use mxr_mail::Envelope;
@@ -83,13 +84,16 @@ pub struct StoreState {
     pub memory: MemoryCap,
     /// The call's context.
     pub call: CallContext,
+    /// The plugin's own time, for the deadline.
+    pub clock: PluginClock,
     stderr: MemoryOutputPipe,
 }
 
 impl StoreState {
     /// A sandbox with no files, network, environment or arguments: only clocks and
     /// random numbers, and a small captured stderr for panic messages.
-    pub fn new(call: CallContext, memory_cap: usize) -> Self {
+    /// The clock starts now, with `deadline` of the plugin's own time.
+    pub fn new(call: CallContext, memory_cap: usize, deadline: std::time::Duration) -> Self {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
         let wasi = WasiCtxBuilder::new()
             .stderr(stderr.clone())
@@ -102,6 +106,7 @@ impl StoreState {
             table: ResourceTable::new(),
             memory: MemoryCap { bytes: memory_cap, hit: false },
             call,
+            clock: PluginClock::start(deadline),
             stderr,
         }
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 pub struct PluginStats {
     calls: AtomicU64,
     verdicts: [AtomicU64; 6],
-    failures: [AtomicU64; 6],
+    failures: [AtomicU64; FailureClass::ALL.len()],
     nanos: AtomicU64,
 }
 
@@ -23,7 +23,7 @@ pub struct StatsSnapshot {
     /// Verdicts by action: continue, accept, reject, tempfail, discard, quarantine.
     pub verdicts: [u64; 6],
     /// Failures by class, in [`FailureClass::ALL`] order.
-    pub failures: [u64; 6],
+    pub failures: [u64; FailureClass::ALL.len()],
     /// Total time in calls, in microseconds.
     pub micros: u64,
 }

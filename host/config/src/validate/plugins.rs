@@ -36,7 +36,13 @@ pub(super) fn runtime(p: &PluginsFile, base: &Path, data_dir: &Path) -> Result<P
         policy_file,
         sandbox,
         max_instances: positive("plugins.max_instances", p.max_instances, DEFAULT_MAX_INSTANCES)?,
+        workers: positive("plugins.workers", p.workers, cores())?,
     })
+}
+
+/// The number of cores this process may use (2 when that cannot be told).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// `mb` MiB in bytes, refused when that does not fit in memory at all.

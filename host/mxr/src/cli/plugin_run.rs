@@ -94,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             pseudonyms: pseudonyms.clone(),
             config: config.clone(),
             limits: Default::default(),
+            party: Arc::from("plugin-run"),
         };
         stages.push(report(&plugin, &stage, &input));
     };

@@ -1,0 +1,219 @@
+//! Plugin workers shared fairly between tenants.
+//!
+//! A call first waits for a worker; its clock starts only once it has one. There are
+//! as many workers as cores by default, so a running plugin never waits for a core
+//! behind other plugins, and at most that many sandboxes hold memory at once.
+//!
+//! A free worker goes to the party (the tenant) with the fewest calls running; among
+//! equals, to the one that has used the workers least (time held, counted from when
+//! it last became active, so a newcomer gets no credit for the past), then its oldest
+//! call. A tenant with hundreds of calls queued delays another tenant's call by at
+//! most one call's time. A party whose calls keep
+//! failing (timeouts, traps, memory caps, invalid output) earns strikes: from
+//! [`THROTTLE_AT`] it runs one call at a time, and a plugin of it that reaches
+//! [`ISOLATE_AT`] is not run at all for a cool-down, after which one trial call
+//! decides. A success takes a strike away.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Strikes from which a party runs one call at a time.
+pub const THROTTLE_AT: u32 = 3;
+/// Strikes from which one of a party's plugins is isolated.
+pub const ISOLATE_AT: u32 = 8;
+/// The first isolation; each one that follows a failed trial doubles, up to
+/// [`MAX_COOL_DOWN`].
+pub const COOL_DOWN: Duration = Duration::from_secs(10);
+/// The longest isolation.
+pub const MAX_COOL_DOWN: Duration = Duration::from_secs(300);
+
+/// Why a call was not given a worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The party's plugin failed too often; it is not run until the cool-down ends.
+    #[error("isolated after repeated failures, for {0:?} more")]
+    Isolated(Duration),
+}
+
+/// How a finished call went, for the strike count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conduct {
+    /// A verdict, or a failure that is not the plugin's doing.
+    Good,
+    /// A timeout, trap, memory cap or invalid output.
+    Misbehaved,
+}
+
+/// The workers and the parties' queues and strikes.
+pub struct FairShare {
+    workers: usize,
+    state: Mutex<Shares>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct Shares {
+    running: usize,
+    next_ticket: u64,
+    parties: HashMap<Arc<str>, Party>,
+    plugins: HashMap<(Arc<str>, Arc<str>), Isolation>,
+}
+
+#[derive(Default)]
+struct Party {
+    running: usize,
+    /// Worker time used since the party became active.
+    used: Duration,
+    waiting: VecDeque<u64>,
+    strikes: u32,
+}
+
+#[derive(Default)]
+struct Isolation {
+    strikes: u32,
+    until: Option<Instant>,
+    cool_down: Duration,
+}
+
+/// A worker held by one call; dropping it frees the worker.
+pub struct Worker<'a> {
+    share: &'a FairShare,
+    party: Arc<str>,
+    plugin: Arc<str>,
+    conduct: Conduct,
+    since: Instant,
+}
+
+impl FairShare {
+    /// `workers` calls run at once (at least one).
+    pub fn new(workers: usize) -> FairShare {
+        FairShare { workers: workers.max(1), state: Mutex::default(), freed: Condvar::new() }
+    }
+
+    /// The number of workers.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Calls holding a worker now.
+    pub fn running(&self) -> usize {
+        self.lock().running
+    }
+
+    /// Calls waiting for a worker, over all parties.
+    pub fn waiting(&self) -> usize {
+        self.lock().parties.values().map(|p| p.waiting.len()).sum()
+    }
+
+    /// Waits for a worker for `party`'s call of `plugin`; refused at once while that
+    /// plugin is isolated for that party.
+    pub fn enter(&self, party: &Arc<str>, plugin: &Arc<str>) -> Result<Worker<'_>, Refused> {
+        let mut s = self.lock();
+        s.check_isolation(party, plugin)?;
+        let ticket = s.next_ticket;
+        s.next_ticket += 1;
+        if !s.parties.contains_key(party) {
+            let used = s.parties.values().map(|p| p.used).min().unwrap_or_default();
+            s.parties.insert(party.clone(), Party { used, ..Party::default() });
+        }
+        s.parties.get_mut(party).expect("inserted above").waiting.push_back(ticket);
+        while s.running >= self.workers || s.next_in_line() != Some(ticket) {
+            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        s.running += 1;
+        let p = s.parties.get_mut(party).expect("the party waits");
+        p.waiting.pop_front();
+        p.running += 1;
+        drop(s);
+        // Another waiter may be next now (a worker was free for two).
+        self.freed.notify_all();
+        let (party, plugin) = (party.clone(), plugin.clone());
+        Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now() })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shares> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn leave(&self, w: &Worker) {
+        let mut s = self.lock();
+        s.running -= 1;
+        let misbehaved = w.conduct == Conduct::Misbehaved;
+        if let Some(p) = s.parties.get_mut(&w.party) {
+            p.running -= 1;
+            p.used += w.since.elapsed();
+            p.strikes = if misbehaved { p.strikes + 1 } else { p.strikes.saturating_sub(1) };
+            if p.running == 0 && p.waiting.is_empty() && p.strikes == 0 {
+                s.parties.remove(&w.party);
+            }
+        }
+        s.record(&w.party, &w.plugin, misbehaved);
+        drop(s);
+        self.freed.notify_all();
+    }
+}
+
+impl Worker<'_> {
+    /// Records how the call went; a call never recorded counts as good.
+    pub fn record(&mut self, conduct: Conduct) {
+        self.conduct = conduct;
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        self.share.leave(self);
+    }
+}
+
+impl Shares {
+    /// The ticket a free worker goes to: of the parties with a call waiting and room
+    /// under their cap, the one with the fewest running, then the least used, then
+    /// the oldest call.
+    fn next_in_line(&self) -> Option<u64> {
+        self.parties
+            .values()
+            .filter(|p| p.running < if p.strikes >= THROTTLE_AT { 1 } else { usize::MAX })
+            .filter_map(|p| p.waiting.front().map(|t| (p.running, p.used, *t)))
+            .min()
+            .map(|(_, _, t)| t)
+    }
+
+    fn check_isolation(&mut self, party: &Arc<str>, plugin: &Arc<str>) -> Result<(), Refused> {
+        let Some(iso) = self.plugins.get_mut(&(party.clone(), plugin.clone())) else { return Ok(()) };
+        match iso.until {
+            Some(until) if until > Instant::now() => Err(Refused::Isolated(until - Instant::now())),
+            Some(_) => {
+                // The cool-down is over: this call is the trial; the next ones wait
+                // for its result under a fresh (short) isolation.
+                iso.until = Some(Instant::now() + iso.cool_down);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn record(&mut self, party: &Arc<str>, plugin: &Arc<str>, misbehaved: bool) {
+        let key = (party.clone(), plugin.clone());
+        if !misbehaved {
+            if let Some(iso) = self.plugins.get_mut(&key) {
+                iso.strikes = iso.strikes.saturating_sub(1);
+                if iso.until.is_some() || iso.strikes == 0 {
+                    self.plugins.remove(&key); // a good trial ends the isolation
+                }
+            }
+            return;
+        }
+        let iso = self.plugins.entry(key).or_default();
+        iso.strikes += 1;
+        if iso.until.is_some() {
+            iso.cool_down = (iso.cool_down * 2).min(MAX_COOL_DOWN);
+            iso.until = Some(Instant::now() + iso.cool_down);
+        } else if iso.strikes >= ISOLATE_AT {
+            iso.cool_down = COOL_DOWN;
+            iso.until = Some(Instant::now() + COOL_DOWN);
+            tracing::warn!(tenant = %party, %plugin, cool_down = ?COOL_DOWN, "plugin isolated for this tenant after repeated failures");
+        }
+    }
+}

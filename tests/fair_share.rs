@@ -1,0 +1,105 @@
+//! The fair share of plugin workers: a free worker goes to the tenant with the fewest
+//! calls running; a tenant that keeps misbehaving runs one call at a time, then has the
+//! failing plugin isolated; the clock of a call starts only once it has a worker.
+
+use mxr_sandbox::fair_share::{Conduct, FairShare, ISOLATE_AT, Refused, THROTTLE_AT};
+use mxr_sandbox::{FailureClass, LoadedPlugin, PluginFailure, SandboxLimits, StageCall};
+use mxr_tests::{CLEAN, LIVENESS, component, input, wait_until};
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+fn name(s: &str) -> Arc<str> {
+    Arc::from(s)
+}
+
+/// Queues a call for `party` on its own thread; it reports its party once it has a
+/// worker, and holds the worker until `release` lets it go.
+fn queue_call(
+    share: &Arc<FairShare>,
+    party: &'static str,
+    got: &std::sync::mpsc::Sender<&'static str>,
+    release: &Arc<Barrier>,
+) -> std::thread::JoinHandle<()> {
+    let (share, got, release) = (share.clone(), got.clone(), release.clone());
+    std::thread::spawn(move || {
+        let _worker = share.enter(&name(party), &name("p")).unwrap();
+        got.send(party).unwrap();
+        release.wait();
+    })
+}
+
+#[test]
+fn a_free_worker_goes_to_the_tenant_with_the_fewest_calls_running() {
+    let share = Arc::new(FairShare::new(1));
+    let (got, order) = channel();
+    let holder = share.enter(&name("a"), &name("p")).unwrap();
+    // Each queued call holds its worker until the test has seen who got it.
+    let release = Arc::new(Barrier::new(2));
+    let mut threads: Vec<_> = (0..3).map(|_| queue_call(&share, "a", &got, &release)).collect();
+    wait_until(LIVENESS, "three calls of tenant a queued", || share.waiting() == 3);
+    threads.push(queue_call(&share, "b", &got, &release));
+    wait_until(LIVENESS, "tenant b's call queued behind them", || share.waiting() == 4);
+    drop(holder);
+    let mut seen = vec![];
+    for _ in 0..4 {
+        seen.push(order.recv_timeout(LIVENESS).unwrap());
+        release.wait();
+    }
+    assert_eq!(seen, ["b", "a", "a", "a"], "b waited behind a's queue (a had used the worker, b not)");
+    threads.into_iter().for_each(|t| t.join().unwrap());
+}
+
+#[test]
+fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
+    let share = FairShare::new(2);
+    let (a, b, p) = (name("a"), name("b"), name("p"));
+    for _ in 0..THROTTLE_AT {
+        share.enter(&a, &p).unwrap().record(Conduct::Misbehaved);
+    }
+    let first = share.enter(&a, &p).unwrap();
+    let second = std::thread::scope(|s| {
+        let waiter = s.spawn(|| share.enter(&a, &p).map(drop));
+        wait_until(LIVENESS, "a's second call to queue", || share.waiting() == 1);
+        // A worker is free, but not for a throttled tenant: b gets it at once.
+        let other = share.enter(&b, &p).expect("b is served while a is throttled");
+        assert_eq!(share.waiting(), 1, "a's second call ran beside its first");
+        drop(other);
+        drop(first);
+        waiter.join().unwrap()
+    });
+    assert!(second.is_ok());
+    let mut failures = 0;
+    while let Ok(mut worker) = share.enter(&a, &p) {
+        worker.record(Conduct::Misbehaved);
+        failures += 1;
+        assert!(failures <= ISOLATE_AT, "not isolated after {failures} failures in a row");
+    }
+    assert!(matches!(share.enter(&a, &p).map(drop), Err(Refused::Isolated(_))));
+    assert!(share.enter(&a, &name("other-plugin")).is_ok(), "only the failing plugin is isolated");
+    assert!(share.enter(&b, &p).is_ok(), "another tenant's use of the plugin is not isolated");
+}
+
+/// A call that waits for a worker is not charged for the wait: with one worker held
+/// by a stuck call for longer than the deadline, a good call queued behind it still
+/// gets its whole deadline once it runs.
+#[test]
+fn waiting_for_a_worker_does_not_count_against_the_deadline() {
+    let rt = mxr_tests::runtime_with_workers(
+        SandboxLimits { deadline: Duration::from_millis(150), ..SandboxLimits::default() },
+        1,
+    );
+    let stuck = LoadedPlugin::load_file(&rt, &component("loop-forever")).unwrap();
+    let good = LoadedPlugin::load_file(&rt, &component("counter")).unwrap();
+    let call = |p: &LoadedPlugin| p.call(&StageCall::Data, &input(p.grant, &p.manifest.purpose, CLEAN, ""));
+    std::thread::scope(|s| {
+        let looping = s.spawn(|| call(&stuck));
+        wait_until(LIVENESS, "the looping call to hold the worker", || rt.share().running() == 1);
+        let waiting = s.spawn(|| call(&good));
+        wait_until(LIVENESS, "the good call to queue", || rt.share().waiting() == 1);
+        let failed: Result<_, PluginFailure> = looping.join().unwrap();
+        assert_eq!(failed.unwrap_err().class(), FailureClass::Timeout);
+        let out = waiting.join().unwrap().expect("the queued call kept its deadline");
+        assert_eq!(out.verdict.tags, vec!["count.1"]);
+    });
+}
