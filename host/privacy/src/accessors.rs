@@ -43,16 +43,17 @@ pub fn subject(r: &Renderer, msg: &ScannedMail) -> Shown {
     msg.subject().map_or(Shown::Withheld, |s| r.text(Category::Content, s))
 }
 
-/// The text bodies (content), with detection cached per message.
+/// The text bodies (content), at most [`crate::scan::BODY_VIEW_BYTES`], with
+/// detection cached per message.
 pub fn text_body(r: &Renderer, msg: &ScannedMail) -> Shown {
     let spans = || Cow::Borrowed(msg.text_spans(r.detector));
-    msg.text().map_or(Shown::Withheld, |t| r.text_spanned(Category::Content, t, spans))
+    msg.text_view().map_or(Shown::Withheld, |t| r.text_spanned(Category::Content, t, spans))
 }
 
 /// The HTML bodies (content): markup as markup, the rest failing closed.
 pub fn html_body(r: &Renderer, msg: &ScannedMail) -> Shown {
     let spans = || Cow::Borrowed(msg.html_spans(r.detector));
-    msg.html().map_or(Shown::Withheld, |h| r.html_spanned(h, spans))
+    msg.html_view().map_or(Shown::Withheld, |h| r.html_spanned(h, spans))
 }
 
 /// The field names in order, see [`view::header_name`]; names content may not show

@@ -142,6 +142,10 @@ impl HostMessage for StoreState {
         Ok(self.shown(Category::Content, shown))
     }
 
+    fn body_truncated(&mut self, _: Resource<MessageView>) -> wasmtime::Result<bool> {
+        Ok(self.message()?.body_truncated())
+    }
+
     fn attachments(&mut self, _: Resource<MessageView>) -> wasmtime::Result<Vec<wit::Attachment>> {
         let list = accessors::attachments(&self.call.renderer(), &*self.message()?);
         if !list.is_empty() {

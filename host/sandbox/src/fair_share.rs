@@ -110,7 +110,7 @@ impl FairShare {
     /// plugin is isolated for that party.
     pub fn enter(&self, party: &Arc<str>, plugin: &Arc<str>) -> Result<Worker<'_>, Refused> {
         let mut s = self.lock();
-        s.check_isolation(party, plugin)?;
+        s.check_isolation(party, plugin, false)?;
         let ticket = s.next_ticket;
         s.next_ticket += 1;
         if !s.parties.contains_key(party) {
@@ -121,13 +121,18 @@ impl FairShare {
         while s.running >= self.workers || s.next_in_line() != Some(ticket) {
             s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
         }
-        s.running += 1;
         let p = s.parties.get_mut(party).expect("the party waits");
         p.waiting.pop_front();
-        p.running += 1;
+        // The plugin may have been isolated while this call waited.
+        let isolated = s.check_isolation(party, plugin, true);
+        if isolated.is_ok() {
+            s.running += 1;
+            s.parties.get_mut(party).expect("the party waits").running += 1;
+        }
         drop(s);
         // Another waiter may be next now (a worker was free for two).
         self.freed.notify_all();
+        isolated?;
         let (party, plugin) = (party.clone(), plugin.clone());
         Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now() })
     }
@@ -180,17 +185,18 @@ impl Shares {
             .map(|(_, _, t)| t)
     }
 
-    fn check_isolation(&mut self, party: &Arc<str>, plugin: &Arc<str>) -> Result<(), Refused> {
+    /// `Err` while the plugin is isolated for the party. Once the cool-down is over,
+    /// the first call that gets a worker (`running`) is the trial, and the isolation
+    /// is renewed until its result is known.
+    fn check_isolation(&mut self, party: &Arc<str>, plugin: &Arc<str>, running: bool) -> Result<(), Refused> {
         let Some(iso) = self.plugins.get_mut(&(party.clone(), plugin.clone())) else { return Ok(()) };
         match iso.until {
             Some(until) if until > Instant::now() => Err(Refused::Isolated(until - Instant::now())),
-            Some(_) => {
-                // The cool-down is over: this call is the trial; the next ones wait
-                // for its result under a fresh (short) isolation.
+            Some(_) if running => {
                 iso.until = Some(Instant::now() + iso.cool_down);
                 Ok(())
             }
-            None => Ok(()),
+            Some(_) | None => Ok(()),
         }
     }
 

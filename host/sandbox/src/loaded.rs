@@ -319,7 +319,7 @@ fn classify(err: wasmtime::Error, state: &StoreState, deadline: Duration) -> Plu
         return PluginFailure::OutOfMemory(state.memory.bytes);
     }
     if let Some(overrun) = err.downcast_ref::<Overrun>() {
-        tracing::debug!(plugin = %state.call.plugin, %overrun, "plugin call stopped");
+        tracing::debug!(plugin = %state.call.plugin, %overrun, clock = ?state.clock, own = ?state.clock.own_time(), "plugin call stopped");
         return PluginFailure::Timeout(overrun.budget());
     }
     if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {

@@ -3,6 +3,7 @@
 
 use mxr_mail::Envelope;
 use mxr_privacy::render::{Renderer, Shown};
+use mxr_privacy::scan::BODY_VIEW_BYTES;
 use mxr_privacy::{Category, Form, Grant, ScannedMail, accessors};
 use mxr_sandbox::LoadedPlugin;
 use serde::Serialize;
@@ -60,6 +61,7 @@ pub struct ViewReport {
     mail_from: Shown,
     recipients: Vec<Shown>,
     size: u64,
+    body_truncated: bool,
     subject: Shown,
     from: Vec<(Shown, Shown)>,
     to: Vec<(Shown, Shown)>,
@@ -95,6 +97,7 @@ impl ViewReport {
             mail_from: accessors::mail_from(r, env),
             recipients: accessors::recipients(r, env),
             size: msg.size(),
+            body_truncated: msg.body_truncated(),
             subject: accessors::subject(r, msg),
             from: accessors::addresses(r, msg.from()),
             to: accessors::addresses(r, msg.to()),
@@ -135,6 +138,9 @@ impl fmt::Display for ViewReport {
             writeln!(f, "  rcpt        {}", show(r))?;
         }
         writeln!(f, "  size        {} bytes", self.size)?;
+        if self.body_truncated {
+            writeln!(f, "  body-truncated: only the first {} bytes of each body are shown", BODY_VIEW_BYTES)?;
+        }
         writeln!(f, "  subject     {}", show(&self.subject))?;
         for (label, list) in [("from", &self.from), ("to", &self.to), ("cc", &self.cc), ("reply-to", &self.reply_to)] {
             for (name, addr) in list {

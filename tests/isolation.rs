@@ -1,0 +1,93 @@
+//! One tenant's plugins cannot take the service from another: a deadline-burning
+//! plugin and a memory bomb in tenant A, sent to from many connections at once, leave
+//! tenant B's mail accepted without a single temporary failure; and messages up to the
+//! advertised SIZE are handled, with plugins shown a bounded view of their bodies.
+
+use mxr_tests::smtp_client::{Client, to_crlf};
+use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
+use mxr_sandbox::FailureClass;
+use std::net::SocketAddr;
+
+const A_SENDERS: usize = 30;
+const B_MESSAGES: usize = 12;
+
+fn two_tenants() -> String {
+    server_toml("")
+        + "[plugins]\nworkers = 2\n"
+        + &tenant_toml("tenant-a", "a.test", &[("loop-forever", "spam-filtering"), ("memory-bomb", "spam-filtering")])
+        + &tenant_toml("tenant-b", "b.test", &[("spam-score", "spam-filtering")])
+}
+
+fn message(n: usize) -> Vec<u8> {
+    to_crlf(
+        format!(
+            "From: Alice <alice@sender.test>\nTo: shop@b.test\nSubject: Order {n}\nMessage-ID: <{n}@sender.test>\n\
+             Date: Mon, 23 Nov 2026 10:00:00 +0100\n\nHello, I would like to order the blue one.\n"
+        )
+        .as_bytes(),
+    )
+}
+
+/// Sends one message on a fresh connection; the reply code to DATA (or the refusal
+/// before it).
+async fn send(addr: SocketAddr, to: &str, body: Vec<u8>) -> u16 {
+    let (mut c, greeting) = Client::connect(addr).await;
+    greeting.assert_code(220, "");
+    c.ehlo("client.test").await.assert_code(250, "");
+    c.mail("alice@sender.test").await.assert_code(250, "2.1.0");
+    let rcpt = c.rcpt(to).await;
+    if rcpt.code != 250 {
+        return rcpt.code;
+    }
+    c.data(&body).await.code
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_with_burning_and_bloating_plugins_does_not_cost_another_tenant_a_message() {
+    let mut relay = TestRelay::start(&two_tenants(), &["loop-forever", "memory-bomb", "spam-score"]).await;
+    let addr = relay.addr;
+    let hostile: Vec<_> = (0..A_SENDERS)
+        .map(|n| tokio::spawn(async move { (send(addr, "victim@a.test", message(n)).await, n) }))
+        .collect();
+    let mut b_codes = vec![];
+    for n in 0..B_MESSAGES {
+        b_codes.push(send(addr, "shop@b.test", message(1000 + n)).await);
+    }
+    let mut a_codes = vec![];
+    for h in hostile {
+        a_codes.push(h.await.unwrap().0);
+    }
+    assert_eq!(b_codes, vec![250; B_MESSAGES], "tenant B got a refusal while tenant A misbehaved");
+    assert!(a_codes.iter().all(|c| *c == 451), "A's failing chain tempfails under its policy: {a_codes:?}");
+    assert_eq!(relay.delivered("tenant-b").len(), B_MESSAGES);
+    let stats = relay.relay.registry.snapshot();
+    let burner = stats.get("loop-forever").expect("loaded").stats.snapshot();
+    assert_eq!(burner.calls, A_SENDERS as u64, "one burner call per message to A: {burner:?}");
+    assert_eq!(burner.failures.iter().sum::<u64>(), burner.calls, "a burner call succeeded: {burner:?}");
+    assert!(burner.failures_of(FailureClass::Isolated) > 0, "the burner was never isolated: {burner:?}");
+    relay.stop().await;
+}
+
+/// A plain-text message of `bytes` bytes, in lines of 76 characters.
+fn large_text(bytes: usize) -> Vec<u8> {
+    let mut m = b"From: alice@sender.test\r\nTo: shop@b.test\r\nSubject: The manual\r\n\r\n".to_vec();
+    let line = b"The quick brown fox jumps over the lazy dog and keeps running far away now\r\n";
+    while m.len() + line.len() < bytes {
+        m.extend_from_slice(line);
+    }
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_messages_of_4_and_25_megabytes_are_relayed() {
+    let config = server_toml("") + &tenant_toml("tenant-b", "b.test", &[("spam-score", "spam-filtering")]);
+    let mut relay = TestRelay::start(&config, &["spam-score"]).await;
+    for size in [4_000_000, 25_000_000] {
+        let code = send(relay.addr, "shop@b.test", large_text(size)).await;
+        assert_eq!(code, 250, "a {size}-byte message under the advertised SIZE was refused");
+    }
+    let delivered = relay.delivered("tenant-b");
+    assert_eq!(delivered.len(), 2);
+    assert!(delivered[1].len() >= 25_000_000, "the large message was cut: {} bytes", delivered[1].len());
+    relay.stop().await;
+}
