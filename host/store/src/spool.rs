@@ -79,7 +79,7 @@ impl Spool {
     /// The spool in `<data_dir>/spool/`.
     pub fn open(data_dir: &Path, keys: Arc<KeyStore>) -> Result<Self, SpoolError> {
         let dir = data_dir.join("spool");
-        std::fs::create_dir_all(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
+        mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
         let commit = super::group_commit::GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
         Ok(Spool { dir, keys, commit })
     }
@@ -107,7 +107,7 @@ impl Spool {
         let path = self.path(&env.queue_id);
         let tmp = self.dir.join(format!(".{}.tmp", env.queue_id));
         let io = |e| SpoolError::Io(path.clone(), e);
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        let mut f = mxr_durable::open_private(&tmp, false).map_err(io)?;
         f.write_all(&head).map_err(io)?;
         f.write_all(&sealed).map_err(io)?;
         drop(f);
