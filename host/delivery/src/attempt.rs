@@ -16,10 +16,7 @@ fn now() -> u64 {
 
 impl Deliverer {
     /// Runs `f` on the spool off the async workers; `None` if it panicked.
-    pub(crate) async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Spool) -> T + Send + 'static,
-    ) -> Option<T> {
+    pub(crate) async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Spool) -> T + Send + 'static) -> Option<T> {
         let spool = self.spool.clone();
         tokio::task::spawn_blocking(move || f(&spool)).await.ok()
     }

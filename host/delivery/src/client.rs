@@ -10,8 +10,8 @@
 
 use crate::extensions;
 pub use crate::pool::{ConnectionPool, IDLE_TIME};
-use crate::session::{self, ClientError, Offers, RemoteReply, Session};
 pub use crate::session::web_roots;
+use crate::session::{self, ClientError, Offers, RemoteReply, Session};
 use mxr_config::TlsMode;
 use mxr_config::delivery::Timeouts;
 use rustls::RootCertStore;

@@ -76,7 +76,10 @@ mod tests {
         let header = "Subject: Grüße\r\n\r\nhi\r\n".as_bytes();
         let body = "Subject: x\r\n\r\ncafé\r\n".as_bytes();
         let plain = b"Subject: x\r\n\r\nhi\r\n";
-        assert_eq!(mail_from(&out(&ascii, body, true, true), all), "MAIL FROM:<ann@sender.test> BODY=8BITMIME SMTPUTF8");
+        assert_eq!(
+            mail_from(&out(&ascii, body, true, true), all),
+            "MAIL FROM:<ann@sender.test> BODY=8BITMIME SMTPUTF8"
+        );
         assert_eq!(mail_from(&out(&ascii, body, true, true), none), "MAIL FROM:<ann@sender.test>");
         assert_eq!(mail_from(&out(&utf8, plain, false, false), all), "MAIL FROM:<ann@sender.test> SMTPUTF8");
         assert_eq!(refusal(&out(&ascii, body, true, true), all, "h"), None);

@@ -13,7 +13,9 @@ pub(super) fn delivery(f: &DeliveryFile) -> Result<DeliveryConfig, ConfigError> 
     let below = |key: &str, v: Option<usize>, default: usize| {
         let v = positive(key, v, default)?;
         if v >= max_parallel {
-            let why = format!("{v} must be below delivery.max_parallel ({max_parallel}), so that one stuck next hop or tenant cannot hold every delivery");
+            let why = format!(
+                "{v} must be below delivery.max_parallel ({max_parallel}), so that one stuck next hop or tenant cannot hold every delivery"
+            );
             return Err(invalid(key, why));
         }
         Ok(v)
