@@ -15,7 +15,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["privacy"]),
     ("sandbox", &["mail", "privacy", "config", "durable"]),
     ("store", &["durable"]),
-    ("audit", &["mail", "privacy"]),
+    // durable: the one definition of a private file and folder (0600/0700).
+    ("audit", &["mail", "privacy", "durable"]),
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit"]),
     ("delivery", &["mail", "config", "store", "durable"]),
     ("smtp", &["mail"]),

@@ -1,11 +1,16 @@
 //! Delivery to a tenant's SMTP next hop (a test sink): per-recipient results, 4xx
 //! retried with backoff, 5xx and expiry bounced with an RFC 3464 report (never to the
-//! null sender), an outage survived across a restart, and `tls = "required"` never
-//! falling back to plaintext.
+//! null sender), an outage survived across a restart, `tls = "required"` never
+//! falling back to plaintext, a hanging next hop delaying only its own tenant, a slow
+//! one getting the message once, and SMTPUTF8 and 8BITMIME carried or bounced.
 
-use mxr_tests::sink::Sink;
-use mxr_tests::test_relay::{NextHop, TestRelay, original_part, server_toml, tenant_toml, tenant_toml_via};
+use mxr_tests::sink::{DotReply, Sink};
+use mxr_tests::smtp_client::Client;
+use mxr_tests::test_relay::{NextHop, TestRelay, original_part, server_toml, spooled, tenant_toml, tenant_toml_via};
+use mxr_tests::{LIVENESS, wait_until_async};
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering::SeqCst;
+use std::time::Duration;
 
 const MSG: &[u8] =
     b"From: ann@sender.test\r\nSubject: delivery\r\nMessage-ID: <d@sender.test>\r\n\r\nHello over SMTP.\r\n";
@@ -187,4 +192,112 @@ async fn tls_required_never_falls_back_to_plaintext() {
     assert!(sink.asked.lock().unwrap().is_empty(), "no recipient was given to a server without TLS");
     let spooled = std::fs::read_dir(relay.data_dir().join("spool")).unwrap().count();
     assert_eq!(spooled, 1, "the copy waits for a TLS-capable next hop");
+}
+
+/// A config with `delivery` lines under `[delivery]`, before `tenants`.
+fn with_delivery(delivery: &str, tenants: &str) -> String {
+    server_toml("") + "[queue]\nretry_base_secs = 1\n[delivery]\n" + delivery + tenants
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_hop_that_never_answers_the_final_dot_delays_only_its_own_tenant() {
+    let (hanging, prompt) = (Sink::start(None).await, Sink::start(None).await);
+    *hanging.dot.lock().unwrap() = DotReply::Never;
+    // More copies for the hanging next hop than there are global permits: had they
+    // held permits while waiting for its slots, none would be left for anyone else.
+    const FINAL_DOT: Duration = Duration::from_secs(120);
+    let delivery = format!(
+        "max_parallel = 3\nmax_per_destination = 2\nmax_per_tenant = 2\nfinal_dot_timeout_secs = {}\n",
+        FINAL_DOT.as_secs()
+    );
+    let tenants = tenant_toml_via("stuck", "stuck.test", &[], NextHop::Smtp(hanging.addr, "none"))
+        + &tenant_toml_via("fine", "fine.test", &[], NextHop::Smtp(prompt.addr, "none"));
+    let relay = TestRelay::start(&with_delivery(&delivery, &tenants), &[]).await;
+    let mut c = relay.client().await;
+    for n in 0..6 {
+        c.send_message("ann@sender.test", &[&format!("u{n}@stuck.test")], MSG).await.assert_code(250, "2.0.0");
+    }
+    let holding = || hanging.holding.load(SeqCst) == 2;
+    wait_until_async(LIVENESS, "the hanging next hop to hold its two sessions", holding).await;
+    for n in 0..3 {
+        c.send_message("ann@sender.test", &[&format!("u{n}@fine.test")], MSG).await.assert_code(250, "2.0.0");
+    }
+    // Bounded well below the final-dot timeout, which the stuck copies are waiting out.
+    let got = prompt.wait_for_within(FINAL_DOT / 4, 3).await;
+    assert_eq!(got.len(), 3, "the other tenant's mail all arrived");
+    let spool = relay.data_dir().join("spool");
+    assert_eq!(spooled(&spool), 6, "every stuck copy still waits: no final-dot timeout has fired");
+    assert_eq!(hanging.connections.load(SeqCst), 2, "never more sessions than its per-destination cap");
+    assert!(hanging.accepted.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_next_hop_that_answers_the_final_dot_in_time_gets_the_message_once() {
+    let slow = Sink::start(None).await;
+    *slow.dot.lock().unwrap() = DotReply::After(Duration::from_secs(2));
+    // Every other step gives up after 1 s: the final dot must have its own, longer wait.
+    let delivery = "mail_timeout_secs = 1\nrcpt_timeout_secs = 1\ndata_timeout_secs = 1\nblock_timeout_secs = 1\n\
+final_dot_timeout_secs = 30\n";
+    let tenant = tenant_toml_via("acme", "acme.test", &[], NextHop::Smtp(slow.addr, "none"));
+    let relay = TestRelay::start(&with_delivery(delivery, &tenant), &[]).await;
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["bob@acme.test"], MSG).await.assert_code(250, "2.0.0");
+    relay.wait_for_delivery();
+    assert_eq!(slow.accepted.lock().unwrap().len(), 1, "delivered exactly once");
+    assert_eq!(slow.asked.lock().unwrap().len(), 1, "in one attempt");
+}
+
+const UTF8_MSG: &str = "From: J\u{f6}rg <jorg@sender.test>\r\nSubject: Gr\u{fc}\u{df}e\r\n\r\nCaf\u{e9} at noon.\r\n";
+
+/// One transaction with `params` on MAIL FROM, accepted.
+async fn send_with(c: &mut Client, params: &str, rcpt: &str, message: &[u8]) {
+    c.cmd(&format!("MAIL FROM:<ann@sender.test> {params}")).await.assert_code(250, "2.1.0");
+    c.rcpt(rcpt).await.assert_code(250, "2.1.5");
+    c.data(message).await.assert_code(250, "2.0.0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtputf8_and_8bitmime_are_carried_when_the_next_hop_offers_them() {
+    let sink = Sink::start(None).await;
+    sink.smtputf8.store(true, SeqCst);
+    let relay = TestRelay::start(&config(sink.addr, "none", None), &[]).await;
+    let mut c = relay.client().await;
+    send_with(&mut c, "SMTPUTF8 BODY=8BITMIME", "bj\u{f6}rn@acme.test", UTF8_MSG.as_bytes()).await;
+    send_with(&mut c, "", "bob@acme.test", MSG).await;
+    let got = sink.wait_for(2).await;
+    let utf8 = got.iter().find(|a| a.rcpts == ["bj\u{f6}rn@acme.test"]).expect("the UTF-8 recipient");
+    assert_eq!(utf8.params, "BODY=8BITMIME SMTPUTF8");
+    assert_eq!(original_part(&utf8.data, &[]), UTF8_MSG.as_bytes(), "byte-identical, 8-bit bytes and all");
+    let plain = got.iter().find(|a| a.rcpts == ["bob@acme.test"]).expect("the plain one");
+    assert_eq!(plain.params, "", "a copy that declared neither asks for neither");
+    relay.wait_for_delivery();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_hop_without_the_extension_a_copy_needs_gets_none_and_the_sender_a_bounce() {
+    let (sink, bounces) = (Sink::start(None).await, Sink::start(None).await);
+    sink.eight_bit_mime.store(false, SeqCst); // and no SMTPUTF8
+    let relay = TestRelay::start(&config(sink.addr, "none", Some(bounces.addr)), &[]).await;
+    let mut c = relay.client().await;
+    send_with(&mut c, "SMTPUTF8", "bob@acme.test", UTF8_MSG.as_bytes()).await;
+    send_with(&mut c, "BODY=8BITMIME", "eve@acme.test", b"Subject: latin-1\r\n\r\nCaf\xe9\r\n").await;
+    send_with(&mut c, "BODY=8BITMIME", "amy@acme.test", MSG).await; // declared, but 7-bit
+    let got = sink.wait_for(1).await;
+    assert_eq!((got[0].rcpts.as_slice(), got[0].params.as_str()), (["amy@acme.test".to_owned()].as_slice(), ""));
+    let dsns = bounces.wait_for(2).await;
+    let report = |rcpt: &str| {
+        let dsn = dsns.iter().find(|d| String::from_utf8_lossy(&d.data).contains(&format!("rfc822; {rcpt}")));
+        String::from_utf8_lossy(&dsn.unwrap_or_else(|| panic!("no report on {rcpt}")).data).into_owned()
+    };
+    let utf8 = report("bob@acme.test");
+    for want in ["Status: 5.6.7", "SMTPUTF8", "Content-Type: message/global-delivery-status", "message/global-headers"]
+    {
+        assert!(utf8.contains(want), "{want} missing:\n{utf8}");
+    }
+    let eight = report("eve@acme.test");
+    for want in ["Status: 5.6.3", "8BITMIME", "Content-Type: message/delivery-status"] {
+        assert!(eight.contains(want), "{want} missing:\n{eight}");
+    }
+    relay.wait_for_delivery();
+    assert_eq!(sink.asked.lock().unwrap().as_slice(), ["amy@acme.test"], "the others never reached RCPT");
 }

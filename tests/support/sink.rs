@@ -1,10 +1,12 @@
 //! A next hop for tests: a small SMTP server on 127.0.0.1 that records what it
 //! accepts and answers each recipient by its name: `defer…` gets 451, `reject…` 550,
-//! anyone else 250. It offers PIPELINING and no STARTTLS.
+//! anyone else 250. It offers PIPELINING and 8BITMIME (and SMTPUTF8 when asked to),
+//! and no STARTTLS. It can answer the final dot late, or never (a hanging next hop).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -13,10 +15,38 @@ use tokio::net::TcpListener;
 pub struct Accepted {
     /// MAIL FROM.
     pub from: String,
+    /// What followed the address on the MAIL FROM line (`BODY=8BITMIME SMTPUTF8`).
+    pub params: String,
     /// Accepted recipients.
     pub rcpts: Vec<String>,
-    /// The message, unstuffed.
+    /// The message, unstuffed, byte for byte.
     pub data: Vec<u8>,
+}
+
+/// How the sink answers the final dot of a message it has read whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DotReply {
+    /// At once.
+    Prompt,
+    /// After this delay (a slow next hop). The message counts as accepted before the
+    /// wait, as on a server that queues it and then answers: a client that gives up
+    /// and sends it again delivers it twice.
+    After(Duration),
+    /// Never: the session stays open, silent (a hanging next hop). Not accepted.
+    Never,
+}
+
+/// What every connection of a sink shares.
+#[derive(Clone)]
+struct Shared {
+    accepted: Arc<Mutex<Vec<Accepted>>>,
+    asked: Arc<Mutex<Vec<String>>>,
+    relent: Arc<Mutex<bool>>,
+    hang_up: Arc<AtomicBool>,
+    dot: Arc<Mutex<DotReply>>,
+    holding: Arc<AtomicUsize>,
+    smtputf8: Arc<AtomicBool>,
+    eight_bit_mime: Arc<AtomicBool>,
 }
 
 /// A running sink.
@@ -35,6 +65,14 @@ pub struct Sink {
     /// server does whose idle timer ran out), so a client reusing the session finds it
     /// closed.
     pub hang_up: Arc<AtomicBool>,
+    /// How it answers the final dot (default [`DotReply::Prompt`]).
+    pub dot: Arc<Mutex<DotReply>>,
+    /// Messages read whole whose final-dot reply is being held back right now.
+    pub holding: Arc<AtomicUsize>,
+    /// When true, EHLO offers SMTPUTF8 (default false).
+    pub smtputf8: Arc<AtomicBool>,
+    /// When true, EHLO offers 8BITMIME (default true).
+    pub eight_bit_mime: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -49,28 +87,39 @@ impl Sink {
     pub async fn start(addr: Option<SocketAddr>) -> Sink {
         let listener = TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let accepted: Arc<Mutex<Vec<Accepted>>> = Arc::default();
-        let asked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let relent = Arc::new(Mutex::new(false));
-        let (connections, hang_up) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
-        let state = (Arc::clone(&accepted), Arc::clone(&asked), Arc::clone(&relent));
-        let (counter, hang) = (connections.clone(), hang_up.clone());
+        let shared = Shared {
+            accepted: Arc::default(),
+            asked: Arc::default(),
+            relent: Arc::default(),
+            hang_up: Arc::default(),
+            dot: Arc::new(Mutex::new(DotReply::Prompt)),
+            holding: Arc::default(),
+            smtputf8: Arc::default(),
+            eight_bit_mime: Arc::new(AtomicBool::new(true)),
+        };
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (s, counter) = (shared.clone(), connections.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::SeqCst);
-                let (accepted, asked, relent) = (state.0.clone(), state.1.clone(), state.2.clone());
-                let hang = hang.clone();
+                let s = s.clone();
                 tokio::spawn(async move {
-                    let _ = serve(stream, accepted, asked, relent, hang).await;
+                    let _ = serve(stream, s).await;
                 });
             }
         });
-        Sink { addr, accepted, asked, relent, connections, hang_up, task }
+        let Shared { accepted, asked, relent, hang_up, dot, holding, smtputf8, eight_bit_mime } = shared;
+        Sink { addr, accepted, asked, relent, connections, hang_up, dot, holding, smtputf8, eight_bit_mime, task }
     }
 
     /// Waits (a liveness bound) until `n` messages were accepted; returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<Accepted> {
-        crate::wait_for(crate::LIVENESS, &format!("the sink to get {n} messages"), || {
+        self.wait_for_within(crate::LIVENESS, n).await
+    }
+
+    /// Like [`Sink::wait_for`], giving up after `bound`.
+    pub async fn wait_for_within(&self, bound: Duration, n: usize) -> Vec<Accepted> {
+        crate::wait_for(bound, &format!("the sink to get {n} messages"), || {
             let got = self.accepted.lock().unwrap().clone();
             std::future::ready((got.len() >= n).then_some(got))
         })
@@ -78,60 +127,90 @@ impl Sink {
     }
 }
 
-async fn serve(
-    stream: tokio::net::TcpStream,
-    accepted: Arc<Mutex<Vec<Accepted>>>,
-    asked: Arc<Mutex<Vec<String>>>,
-    relent: Arc<Mutex<bool>>,
-    hang_up: Arc<AtomicBool>,
-) -> std::io::Result<()> {
+fn ehlo(s: &Shared) -> Vec<u8> {
+    let mut offers = vec!["sink.test", "PIPELINING"];
+    if s.eight_bit_mime.load(Ordering::SeqCst) {
+        offers.push("8BITMIME");
+    }
+    if s.smtputf8.load(Ordering::SeqCst) {
+        offers.push("SMTPUTF8");
+    }
+    let last = offers.len() - 1;
+    offers
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("250{}{o}\r\n", if i == last { ' ' } else { '-' }))
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// Reads the message after `354` up to the final dot; `None` if the client went away.
+async fn read_data(r: &mut (impl AsyncReadExt + Unpin)) -> Option<Vec<u8>> {
+    let mut raw = Vec::new();
+    while !raw.ends_with(b"\r\n.\r\n") && raw != b".\r\n" {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b).await.ok()?;
+        raw.push(b[0]);
+    }
+    let body = &raw[..raw.len() - 3];
+    let mut data = Vec::with_capacity(body.len());
+    for line in body.split_inclusive(|b| *b == b'\n') {
+        data.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+    }
+    Some(data)
+}
+
+async fn serve(stream: tokio::net::TcpStream, s: Shared) -> std::io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut r = BufReader::new(r);
     w.write_all(b"220 sink.test ESMTP\r\n").await?;
-    let (mut from, mut rcpts) = (String::new(), Vec::new());
+    let (mut from, mut params, mut rcpts) = (String::new(), String::new(), Vec::new());
     loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).await? == 0 {
+        let mut raw = Vec::new();
+        if r.read_until(b'\n', &mut raw).await? == 0 {
             return Ok(());
         }
+        let line = String::from_utf8_lossy(&raw).into_owned();
         let upper = line.to_ascii_uppercase();
         let arg =
             || line.split_once('<').and_then(|(_, a)| a.split_once('>')).map(|(a, _)| a.to_owned()).unwrap_or_default();
-        let reply: &[u8] = if upper.starts_with("EHLO") {
-            b"250-sink.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+        let reply: Vec<u8> = if upper.starts_with("EHLO") {
+            ehlo(&s)
         } else if upper.starts_with("MAIL") {
-            from = arg();
-            rcpts.clear();
-            b"250 2.1.0 ok\r\n"
+            (from, rcpts) = (arg(), Vec::new());
+            params = line.rsplit_once('>').map_or("", |(_, p)| p).trim().to_owned();
+            b"250 2.1.0 ok\r\n".to_vec()
         } else if upper.starts_with("RCPT") {
             let to = arg();
-            asked.lock().unwrap().push(to.clone());
+            s.asked.lock().unwrap().push(to.clone());
             if to.starts_with("reject") {
-                b"550 5.1.1 No such user here\r\n"
-            } else if to.starts_with("defer") && !*relent.lock().unwrap() {
-                b"451 4.2.0 Mailbox busy, try later\r\n"
+                b"550 5.1.1 No such user here\r\n".to_vec()
+            } else if to.starts_with("defer") && !*s.relent.lock().unwrap() {
+                b"451 4.2.0 Mailbox busy, try later\r\n".to_vec()
             } else {
                 rcpts.push(to);
-                b"250 2.1.5 ok\r\n"
+                b"250 2.1.5 ok\r\n".to_vec()
             }
         } else if upper.starts_with("DATA") && rcpts.is_empty() {
-            b"554 5.5.1 No valid recipients\r\n"
+            b"554 5.5.1 No valid recipients\r\n".to_vec()
         } else if upper.starts_with("DATA") {
             w.write_all(b"354 go\r\n").await?;
-            let mut raw = Vec::new();
-            while !raw.ends_with(b"\r\n.\r\n") && !(raw == b".\r\n") {
-                let mut b = [0u8; 1];
-                if r.read_exact(&mut b).await.is_err() {
-                    return Ok(());
-                }
-                raw.push(b[0]);
+            let Some(data) = read_data(&mut r).await else { return Ok(()) };
+            let accepted = Accepted { from: from.clone(), params: params.clone(), rcpts: rcpts.clone(), data };
+            let dot = *s.dot.lock().unwrap();
+            if dot != DotReply::Never {
+                s.accepted.lock().unwrap().push(accepted);
             }
-            let body = raw[..raw.len() - 3].to_vec();
-            let data = String::from_utf8_lossy(&body).replace("\r\n..", "\r\n.").into_bytes();
-            let data = if data.starts_with(b"..") { data[1..].to_vec() } else { data };
-            accepted.lock().unwrap().push(Accepted { from: from.clone(), rcpts: rcpts.clone(), data });
+            if dot != DotReply::Prompt {
+                s.holding.fetch_add(1, Ordering::SeqCst);
+                match dot {
+                    DotReply::After(delay) => tokio::time::sleep(delay).await,
+                    _ => std::future::pending().await,
+                }
+                s.holding.fetch_sub(1, Ordering::SeqCst);
+            }
             w.write_all(b"250 2.0.0 queued\r\n").await?;
-            if hang_up.load(Ordering::SeqCst) {
+            if s.hang_up.load(Ordering::SeqCst) {
                 return Ok(());
             }
             continue;
@@ -139,8 +218,8 @@ async fn serve(
             w.write_all(b"221 2.0.0 bye\r\n").await?;
             return Ok(());
         } else {
-            b"250 2.0.0 ok\r\n"
+            b"250 2.0.0 ok\r\n".to_vec()
         };
-        w.write_all(reply).await?;
+        w.write_all(&reply).await?;
     }
 }

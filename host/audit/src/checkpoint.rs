@@ -77,7 +77,7 @@ pub fn append(path: &Path, cp: &Checkpoint) -> Result<(), AuditError> {
     let body = encode(cp).map_err(|e| AuditError::Corrupt(path.to_owned(), Corruption::Encode(e)))?;
     let mut frame = (body.len() as u32).to_le_bytes().to_vec();
     frame.extend_from_slice(&body);
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+    let mut f = mxr_durable::open_private(path, true).map_err(io)?;
     f.write_all(&frame).map_err(io)?;
     f.sync_data().map_err(io)
 }

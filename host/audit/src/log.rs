@@ -144,13 +144,9 @@ impl AuditLog {
     /// signing checkpoints with `signer`.
     pub fn open(data_dir: &Path, region: &str, signer: NodeSigner) -> Result<Self, AuditError> {
         let dir = super::dir(data_dir);
-        std::fs::create_dir_all(&dir).map_err(|e| AuditError::Io(dir.clone(), e))?;
+        mxr_durable::private_dir(&dir).map_err(|e| AuditError::Io(dir.clone(), e))?;
         let path = dir.join("log");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.read(true).append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts.open(&path).map_err(|e| AuditError::Io(path.clone(), e))?;
+        let file = mxr_durable::open_private(&path, true).map_err(|e| AuditError::Io(path.clone(), e))?;
         let public = dir.join("node.pub");
         std::fs::write(&public, format!("{}\n", hex::encode(signer.public().as_bytes())))
             .map_err(|e| AuditError::Io(public, e))?;

@@ -317,6 +317,8 @@ fn spool_envelope(tenant: String, queue_id: String, env: &Envelope, rcpts: &[Str
         rcpts: rcpts.to_vec(),
         received: now(),
         attempts: 0,
+        smtputf8: env.smtputf8,
+        eight_bit: env.eight_bit,
     }
 }
 

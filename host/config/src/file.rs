@@ -25,6 +25,9 @@ pub struct ConfigFile {
     /// Delivery retries.
     #[serde(default)]
     pub queue: QueueFile,
+    /// Delivery concurrency and timeouts.
+    #[serde(default)]
+    pub delivery: crate::delivery::DeliveryFile,
     /// Per-plugin settings, by plugin name.
     #[serde(default)]
     pub plugin: BTreeMap<PluginName, PluginSettingsFile>,

@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+pub mod delivery;
 pub mod file;
 pub mod limits;
 pub mod names;
@@ -74,6 +75,8 @@ pub struct Config {
     pub limits: Limits,
     /// Delivery retries.
     pub queue: QueueConfig,
+    /// How deliveries are shared out, and how long they wait (`[delivery]`).
+    pub delivery: delivery::DeliveryConfig,
     /// Plugin runtime settings.
     pub plugins: PluginsConfig,
     /// Per-plugin settings by name; a plugin not named here gets the defaults

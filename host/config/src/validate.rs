@@ -1,6 +1,7 @@
 //! Turning the file into a [`Config`]: each section by its own short check, in the
 //! order the file reads. Every error names the key at fault.
 
+mod delivery;
 mod plugins;
 mod tenants;
 #[cfg(test)]
@@ -66,6 +67,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         tls,
         limits,
         queue: queue(&file.queue)?,
+        delivery: delivery::delivery(&file.delivery)?,
         plugins,
         plugin_settings,
         tenants,

@@ -32,25 +32,24 @@ pub fn owed(config: &Config, env: &SpoolEnvelope, message: &[u8], failed: &[(Str
     let boundary = format!("{}/{host}", env.queue_id);
     let headers_end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2);
     let original_headers = String::from_utf8_lossy(&message[..headers_end]);
-    let mut per_rcpt = String::new();
-    let mut lines = String::new();
-    for (rcpt, why) in failed {
-        let status =
-            why.split_whitespace().nth(1).filter(|s| s.starts_with("5.") || s.starts_with("4.")).unwrap_or("5.0.0");
-        let status = if status.starts_with('4') { "4.4.7" } else { status };
-        let why = why.replace(['\r', '\n'], " ");
-        lines.push_str(&format!("<{rcpt}>: {why}\r\n"));
-        per_rcpt.push_str(&format!("\r\nFinal-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {why}\r\n"));
-    }
+    let (lines, per_rcpt) = per_recipient(failed);
+    // An internationalised original (RFC 6531) gets an internationalised report
+    // (RFC 6533): its addresses and headers may be UTF-8, which only the `global`
+    // types may carry, and the bounce itself travels with SMTPUTF8.
+    let (charset, status_type, headers_type) = if env.smtputf8 {
+        ("utf-8", "message/global-delivery-status", "message/global-headers")
+    } else {
+        ("us-ascii", "message/delivery-status", "text/rfc822-headers")
+    };
     let dsn = format!(
         "From: Mail Delivery System <MAILER-DAEMON@{host}>\r\nTo: <{from}>\r\nSubject: Undelivered Mail Returned to Sender\r\n\
 Date: {date}\r\nMessage-ID: <{qid}.dsn@{host}>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
 Content-Type: multipart/report; report-type=delivery-status; boundary=\"{boundary}\"\r\n\r\n\
---{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\
+--{boundary}\r\nContent-Type: text/plain; charset={charset}\r\n\r\n\
 This is the mail system at {host}.\r\n\r\nYour message could not be delivered to these recipients:\r\n\r\n{lines}\r\n\
---{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n\
+--{boundary}\r\nContent-Type: {status_type}\r\n\r\n\
 Reporting-MTA: dns; {host}\r\nX-Mxr-Queue-ID: {qid}\r\nArrival-Date: {arrived}\r\n{per_rcpt}\r\n\
---{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n{original_headers}\r\n--{boundary}--\r\n",
+--{boundary}\r\nContent-Type: {headers_type}\r\n\r\n{original_headers}\r\n--{boundary}--\r\n",
         from = env.mail_from,
         date = date::rfc5322(now),
         qid = env.queue_id,
@@ -63,6 +62,27 @@ Reporting-MTA: dns; {host}\r\nX-Mxr-Queue-ID: {qid}\r\nArrival-Date: {arrived}\r
         rcpts: vec![env.mail_from.clone()],
         received: secs,
         attempts: 0,
+        smtputf8: env.smtputf8,
+        eight_bit: env.smtputf8 || env.eight_bit,
     };
     Bounce::Spool(bounce_env, dsn.into_bytes())
+}
+
+/// The text lines and the per-recipient fields of a report on `failed` recipients
+/// `(address, reason)`. The status is the reason's enhanced code (a 4.x.x one, given
+/// up on, is 4.4.7); a UTF-8 address is of type `utf-8` (RFC 6533), others `rfc822`.
+fn per_recipient(failed: &[(String, String)]) -> (String, String) {
+    let (mut lines, mut fields) = (String::new(), String::new());
+    for (rcpt, why) in failed {
+        let status =
+            why.split_whitespace().nth(1).filter(|s| s.starts_with("5.") || s.starts_with("4.")).unwrap_or("5.0.0");
+        let status = if status.starts_with('4') { "4.4.7" } else { status };
+        let why = why.replace(['\r', '\n'], " ");
+        let kind = if rcpt.is_ascii() { "rfc822" } else { "utf-8" };
+        lines.push_str(&format!("<{rcpt}>: {why}\r\n"));
+        fields.push_str(&format!(
+            "\r\nFinal-Recipient: {kind}; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {why}\r\n"
+        ));
+    }
+    (lines, fields)
 }

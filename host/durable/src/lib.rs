@@ -1,32 +1,66 @@
 //! The one durable file write every store of mxr uses: write a temporary file, fsync
 //! it, rename it into place, and fsync the folder, so that after a crash the file is
 //! either absent or whole, and present once this returns.
+//!
+//! It is also the one place that says what "private" means on disk: files holding
+//! mail or keys are [`PRIVATE_FILE`] (`0600`) and their folders [`PRIVATE_DIR`]
+//! (`0700`), set where they are created, whatever the process umask.
 
 #![deny(missing_docs)]
 
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Writes `parts` (concatenated) as the file `name` in `dir` (created if missing),
-/// durably: the data and the folder entry are both on disk when this returns. The
-/// temporary file is `.<name>.tmp` in the same folder, so the rename is atomic.
+/// The permission bits of a file holding mail or keys: read and write for the owner.
+pub const PRIVATE_FILE: u32 = 0o600;
+/// The permission bits of a folder holding mail or keys: the owner only.
+pub const PRIVATE_DIR: u32 = 0o700;
+
+/// Creates `dir` and any missing parents with mode [`PRIVATE_DIR`], then sets `dir`
+/// itself to exactly that mode (so a folder an older version made `0755`, or one the
+/// umask widened or narrowed, ends up `0700`). Parents that already exist are left
+/// as they are: they may be the operator's.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().recursive(true).mode(PRIVATE_DIR).create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(PRIVATE_DIR))
+}
+
+/// Opens `path` for writing (created, or truncated) with mode [`PRIVATE_FILE`] if it
+/// is created; `append` opens it for appending instead of truncating.
+pub fn open_private(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).mode(PRIVATE_FILE);
+    if append {
+        opts.read(true).append(true);
+    } else {
+        opts.write(true).truncate(true);
+    }
+    opts.open(path)
+}
+
+/// Writes `parts` (concatenated) as the file `name` in `dir` (created as a
+/// [`private_dir`] if missing), durably and with mode [`PRIVATE_FILE`]: the data and
+/// the folder entry are both on disk when this returns. The temporary file is
+/// `.<name>.tmp` in the same folder, so the rename is atomic.
 pub fn write_durably(dir: &Path, name: &str, parts: &[&[u8]]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    private_dir(dir)?;
     let path = dir.join(name);
-    write_via(&dir.join(format!(".{name}.tmp")), &path, parts, None)?;
+    write_via(&dir.join(format!(".{name}.tmp")), &path, parts, Some(PRIVATE_FILE))?;
     Ok(path)
 }
 
 /// Writes `parts` to `tmp`, fsyncs it, renames it to `path` and fsyncs `path`'s
 /// folder. `tmp` must be on the same filesystem as `path` (a Maildir's `tmp/`, or a
-/// sibling). `mode` sets the permission bits of a new file (e.g. `0o600` for keys);
-/// `None` keeps the process umask. A failed write removes `tmp`.
+/// sibling). `mode` sets the permission bits of a new file ([`PRIVATE_FILE`] for
+/// anything holding mail or keys); `None` keeps the process umask, for files that hold
+/// neither (compiled plugins). A failed write removes `tmp`.
 pub fn write_via(tmp: &Path, path: &Path, parts: &[&[u8]], mode: Option<u32>) -> std::io::Result<()> {
     let write = || -> std::io::Result<()> {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
         if let Some(mode) = mode {
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
+            opts.mode(mode);
         }
         let mut f = opts.open(tmp)?;
         for p in parts {
@@ -52,13 +86,29 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
     #[test]
-    fn writes_whole_file_and_leaves_no_temporary() {
-        let dir = std::env::temp_dir().join(format!("mxr-durable-{}", std::process::id()));
+    fn writes_whole_private_file_and_leaves_no_temporary() {
+        // Permissive: what the modes come to must not depend on it. The umask is the
+        // process's, so this is the only test in this crate that creates files.
+        let old = rustix::process::umask(rustix::fs::Mode::empty());
+        let root = std::env::temp_dir().join(format!("mxr-durable-{}", std::process::id()));
+        let dir = root.join("deeper");
         let path = write_durably(&dir, "a.txt", &[b"one ", b"two"]).unwrap();
+        let opened = open_private(&dir.join("log"), true).unwrap();
+        drop(opened);
+        rustix::process::umask(old);
         assert_eq!(std::fs::read(&path).unwrap(), b"one two");
-        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
-        std::fs::remove_dir_all(&dir).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, ["a.txt", "log"]);
+        assert_eq!((mode(&root), mode(&dir), mode(&path), mode(&dir.join("log"))), (0o700, 0o700, 0o600, 0o600));
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700, "an existing folder is made private too");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -67,7 +67,7 @@ pub struct KeyStore {
 const CHECK_AAD: &[u8] = b"mxr/master-check/v1";
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
-    mxr_durable::write_via(&path.with_extension("tmp"), path, &[bytes], Some(0o600))
+    mxr_durable::write_via(&path.with_extension("tmp"), path, &[bytes], Some(mxr_durable::PRIVATE_FILE))
         .map_err(|e| KeyError::Io(path.to_owned(), e))
 }
 
@@ -76,7 +76,9 @@ impl KeyStore {
     /// generating the master key (mode 0600) if `create_master` and it is missing.
     pub fn open(data_dir: &Path, master_path: &Path, create_master: bool) -> Result<Self, KeyError> {
         let dir = data_dir.join("keys");
-        std::fs::create_dir_all(dir.join("tenants")).map_err(|e| KeyError::Io(dir.clone(), e))?;
+        for d in [dir.clone(), dir.join("tenants")] {
+            mxr_durable::private_dir(&d).map_err(|e| KeyError::Io(d.clone(), e))?;
+        }
         let master = match std::fs::read(master_path) {
             Ok(bytes) => bytes.try_into().map_err(|_| KeyError::BadMaster(master_path.to_owned()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create_master => {

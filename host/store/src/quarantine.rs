@@ -103,6 +103,10 @@ impl Quarantine {
             .ok_or_else(|| SpoolError::Broken(self.dir.join(queue_id), "no record"))?;
         let message = self.message(&tenant, queue_id)?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        // The record keeps no SMTPUTF8 or 8BITMIME flag: each is set wherever the bytes
+        // could need it, and delivery asks the next hop only for what they do need.
+        let eight_bit = !message.is_ascii();
+        let utf8_addresses = !record.mail_from.is_ascii() || record.rcpts.iter().any(|r| !r.is_ascii());
         let env = super::spool::SpoolEnvelope {
             tenant: tenant.clone(),
             queue_id: format!("{queue_id}.r"),
@@ -110,6 +114,8 @@ impl Quarantine {
             rcpts: record.rcpts,
             received: now,
             attempts: 0,
+            smtputf8: eight_bit || utf8_addresses,
+            eight_bit,
         };
         spool.write(&env, &[&message])?;
         self.delete(queue_id)?;

@@ -1,7 +1,10 @@
 //! The spool: each accepted copy as one sealed file, durable before the `250`.
 //!
-//! File: `MXRSPL01`, the tenant id and queue id (length-prefixed, in clear: they name
+//! File: `MXRSPL02`, the tenant id and queue id (length-prefixed, in clear: they name
 //! the key and the file), then the sealed postcard of the envelope and the message.
+//! Files of the first version (`MXRSPL01`, whose envelope has no SMTPUTF8 and
+//! 8BITMIME flags) still open, with both flags false: postcard has no field names, so
+//! the version in the magic is what says which envelope follows.
 //! The clear part is the associated data, so a file cannot be swapped between tenants
 //! or ids. Written to a temporary name, fsynced, renamed, and the folder fsynced; at
 //! start, temporaries and files that do not open (torn, cut short, foreign) are removed.
@@ -12,7 +15,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const MAGIC: &[u8; 8] = b"MXRSPL01";
+/// The magic of the files this version writes.
+const MAGIC: &[u8; 8] = b"MXRSPL02";
+/// The magic of the first version's files, read still.
+const MAGIC_V1: &[u8; 8] = b"MXRSPL01";
 
 /// The envelope of a spooled copy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +35,29 @@ pub struct SpoolEnvelope {
     pub received: u64,
     /// Delivery attempts made so far.
     pub attempts: u32,
+    /// The client declared `SMTPUTF8` (RFC 6531): addresses and headers may be UTF-8,
+    /// so the next hop must offer it too. False in first-version files.
+    pub smtputf8: bool,
+    /// The client declared `BODY=8BITMIME` (RFC 6152). False in first-version files.
+    pub eight_bit: bool,
+}
+
+/// The envelope as the first version (`MXRSPL01`) wrote it.
+#[derive(Serialize, Deserialize)]
+struct EnvelopeV1 {
+    tenant: String,
+    queue_id: String,
+    mail_from: String,
+    rcpts: Vec<String>,
+    received: u64,
+    attempts: u32,
+}
+
+impl From<EnvelopeV1> for SpoolEnvelope {
+    fn from(v: EnvelopeV1) -> Self {
+        let EnvelopeV1 { tenant, queue_id, mail_from, rcpts, received, attempts } = v;
+        SpoolEnvelope { tenant, queue_id, mail_from, rcpts, received, attempts, smtputf8: false, eight_bit: false }
+    }
 }
 
 /// Why a spool file could not be used.
@@ -61,9 +90,22 @@ fn header(tenant: &str, queue_id: &str) -> Vec<u8> {
     h
 }
 
-/// Splits a file into (tenant, queue id, header bytes, sealed body).
-fn parse_header(bytes: &[u8]) -> Option<(String, String, usize)> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+/// A file's clear header: who it belongs to, and how long the header is.
+struct Header {
+    /// The tenant whose key seals it.
+    tenant: String,
+    /// Bytes of header before the sealed part.
+    len: usize,
+    /// Written by the first version (its envelope is an [`EnvelopeV1`]).
+    v1: bool,
+}
+
+/// Parses a file's clear header.
+fn parse_header(bytes: &[u8]) -> Option<Header> {
+    let (rest, v1) = match bytes.strip_prefix(MAGIC.as_slice()) {
+        Some(rest) => (rest, false),
+        None => (bytes.strip_prefix(MAGIC_V1.as_slice())?, true),
+    };
     let mut at = 0;
     let mut parts = Vec::new();
     for _ in 0..2 {
@@ -71,15 +113,15 @@ fn parse_header(bytes: &[u8]) -> Option<(String, String, usize)> {
         parts.push(String::from_utf8(rest.get(at + 2..at + 2 + len)?.to_vec()).ok()?);
         at += 2 + len;
     }
-    let queue_id = parts.pop()?;
-    Some((parts.pop()?, queue_id, MAGIC.len() + at))
+    parts.pop()?; // the queue id: bound as associated data, named by the file
+    Some(Header { tenant: parts.pop()?, len: MAGIC.len() + at, v1 })
 }
 
 impl Spool {
     /// The spool in `<data_dir>/spool/`.
     pub fn open(data_dir: &Path, keys: Arc<KeyStore>) -> Result<Self, SpoolError> {
         let dir = data_dir.join("spool");
-        std::fs::create_dir_all(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
+        mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
         let commit = super::group_commit::GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
         Ok(Spool { dir, keys, commit })
     }
@@ -107,7 +149,7 @@ impl Spool {
         let path = self.path(&env.queue_id);
         let tmp = self.dir.join(format!(".{}.tmp", env.queue_id));
         let io = |e| SpoolError::Io(path.clone(), e);
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        let mut f = mxr_durable::open_private(&tmp, false).map_err(io)?;
         f.write_all(&head).map_err(io)?;
         f.write_all(&sealed).map_err(io)?;
         drop(f);
@@ -120,18 +162,38 @@ impl Spool {
     pub fn read(&self, path: &Path) -> Result<(SpoolEnvelope, Vec<u8>), SpoolError> {
         let bytes = std::fs::read(path).map_err(|e| SpoolError::Io(path.to_owned(), e))?;
         let broken = |why| SpoolError::Broken(path.to_owned(), why);
-        let (tenant, _qid, head_len) = parse_header(&bytes).ok_or_else(|| broken("bad header"))?;
-        let key = self.keys.tenant(&tenant)?;
+        let head = parse_header(&bytes).ok_or_else(|| broken("bad header"))?;
+        let key = self.keys.tenant(&head.tenant)?;
         let plain =
-            key.sealer().open(&bytes[..head_len], &bytes[head_len..]).map_err(|_| broken("does not authenticate"))?;
-        let (env, rest): (SpoolEnvelope, &[u8]) =
-            postcard::take_from_bytes(&plain).map_err(|_| broken("bad envelope"))?;
+            key.sealer().open(&bytes[..head.len], &bytes[head.len..]).map_err(|_| broken("does not authenticate"))?;
+        let (env, rest): (SpoolEnvelope, &[u8]) = if head.v1 {
+            postcard::take_from_bytes::<EnvelopeV1>(&plain).map(|(e, rest)| (e.into(), rest))
+        } else {
+            postcard::take_from_bytes(&plain)
+        }
+        .map_err(|_| broken("bad envelope"))?;
         let len = rest
             .get(..8)
             .map(|l| u64::from_be_bytes(l.try_into().unwrap()) as usize)
             .ok_or_else(|| broken("no length"))?;
         let body = rest.get(8..8 + len).ok_or_else(|| broken("cut short"))?.to_vec();
         Ok((env, body))
+    }
+
+    /// The tenant a spooled copy belongs to, from its clear header alone (for the
+    /// queue, which picks the copy's slots before reading it whole); `None` when the
+    /// file is gone (delivered).
+    pub fn tenant_of(&self, queue_id: &str) -> Result<Option<String>, SpoolError> {
+        use std::io::Read;
+        let path = self.path(queue_id);
+        let mut head = Vec::new();
+        match std::fs::File::open(&path) {
+            // Magic, two length prefixes, a tenant id (≤ 64 bytes) and a queue id.
+            Ok(f) => f.take(1024).read_to_end(&mut head).map_err(|e| SpoolError::Io(path.clone(), e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(SpoolError::Io(path, e)),
+        };
+        parse_header(&head).map(|h| Some(h.tenant)).ok_or(SpoolError::Broken(path, "bad header"))
     }
 
     /// Removes a delivered copy. Not flushed: should a crash undo the removal, the copy
@@ -213,7 +275,41 @@ mod tests {
             rcpts: vec!["c@d.test".into()],
             received: 1,
             attempts: 0,
+            smtputf8: false,
+            eight_bit: false,
         }
+    }
+
+    #[test]
+    fn the_extension_flags_are_kept_and_first_version_files_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = spool(dir.path());
+        let flagged = SpoolEnvelope { smtputf8: true, eight_bit: true, ..env("Q1") };
+        let path = s.write(&flagged, &[b"Subject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nx\r\n"]).unwrap();
+        assert_eq!(s.read(&path).unwrap().0, flagged);
+        assert_eq!(s.tenant_of("Q1").unwrap().as_deref(), Some("t1"));
+        assert_eq!(s.tenant_of("gone").unwrap(), None);
+
+        // A file as the first version wrote it: its envelope has no flags.
+        let e = env("Q0");
+        let old = EnvelopeV1 {
+            tenant: e.tenant.clone(),
+            queue_id: e.queue_id.clone(),
+            mail_from: e.mail_from.clone(),
+            rcpts: e.rcpts.clone(),
+            received: e.received,
+            attempts: 3,
+        };
+        let mut plain = postcard::to_allocvec(&old).unwrap();
+        plain.extend_from_slice(&4u64.to_be_bytes());
+        plain.extend_from_slice(b"body");
+        let mut head = header("t1", "Q0");
+        head[..8].copy_from_slice(MAGIC_V1);
+        let mut file = head.clone();
+        file.extend_from_slice(&s.keys.tenant("t1").unwrap().sealer().seal(&head, &plain));
+        std::fs::write(s.path("Q0"), file).unwrap();
+        let (read, body) = s.read(&s.path("Q0")).unwrap();
+        assert_eq!((read, body.as_slice()), (SpoolEnvelope { attempts: 3, ..e }, &b"body"[..]));
     }
 
     #[test]

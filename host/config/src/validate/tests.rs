@@ -72,3 +72,20 @@ fn no_prefix_of_the_ready_default_panics() {
         }
     }
 }
+
+#[test]
+fn delivery_has_rfc_5321_waits_by_default_and_caps_below_the_global_one() {
+    use crate::delivery::{DeliveryConfig, Timeouts};
+    use std::time::Duration;
+    let (config, _) = validate("version = 1\n", Path::new("/")).unwrap();
+    assert_eq!(config.delivery, DeliveryConfig::default());
+    assert_eq!(config.delivery.timeouts.final_dot, Duration::from_secs(600), "RFC 5321 §4.5.3.2.6");
+    let text = "version = 1\n[delivery]\nmax_parallel = 4\nmax_per_tenant = 3\nmax_per_destination = 2\nfinal_dot_timeout_secs = 7\n";
+    let (config, _) = validate(text, Path::new("/")).unwrap();
+    let d = config.delivery;
+    assert_eq!((d.max_parallel, d.max_per_tenant, d.max_per_destination), (4, 3, 2));
+    assert_eq!(d.timeouts, Timeouts { final_dot: Duration::from_secs(7), ..Timeouts::default() });
+    let e = error("version = 1\n[delivery]\nmax_per_destination = 1\nmax_per_tenant = 2\nmax_parallel = 2\n");
+    assert!(e.starts_with("config: delivery.max_per_tenant: 2 must be below delivery.max_parallel (2)"), "{e}");
+    assert!(error("version = 1\n[delivery]\nfinal_dot_secs = 7\n").starts_with("config: delivery.final_dot_secs"));
+}

@@ -1,0 +1,91 @@
+//! `[delivery]`: how the queue shares out its deliveries, and how long it waits for a
+//! next hop at each step. A section of its own, as written ([`DeliveryFile`]) and as
+//! validated ([`DeliveryConfig`]), so that a stuck or slow next hop's reach can be set
+//! (and tests can make the waits short).
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// `[delivery]` as written; every key is optional and greater than zero.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryFile {
+    /// Deliveries running at once, over all next hops.
+    pub max_parallel: Option<usize>,
+    /// Connections to one next hop (host and port) at once; below `max_parallel`.
+    pub max_per_destination: Option<usize>,
+    /// Deliveries of one tenant at once; below `max_parallel`.
+    pub max_per_tenant: Option<usize>,
+    /// TCP connect, in seconds.
+    pub connect_timeout_secs: Option<u64>,
+    /// The greeting, in seconds (RFC 5321 §4.5.3.2.1).
+    pub greeting_timeout_secs: Option<u64>,
+    /// MAIL, and EHLO, STARTTLS and RSET, in seconds (§4.5.3.2.2).
+    pub mail_timeout_secs: Option<u64>,
+    /// Each RCPT, in seconds (§4.5.3.2.3).
+    pub rcpt_timeout_secs: Option<u64>,
+    /// The `354` to DATA, in seconds (§4.5.3.2.4).
+    pub data_timeout_secs: Option<u64>,
+    /// Each block of the message sent, in seconds (§4.5.3.2.5).
+    pub block_timeout_secs: Option<u64>,
+    /// The reply to the final dot, in seconds (§4.5.3.2.6).
+    pub final_dot_timeout_secs: Option<u64>,
+}
+
+/// How the queue shares out deliveries, and its waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryConfig {
+    /// Deliveries running at once over all next hops (default 100). A delivery holds
+    /// one of these only while it runs, never while it waits for a next hop's slot.
+    pub max_parallel: usize,
+    /// Connections to one next hop at once (default 10), shared by the tenants that
+    /// deliver there; always below `max_parallel`, so one stuck next hop cannot hold
+    /// every delivery.
+    pub max_per_destination: usize,
+    /// Deliveries of one tenant at once (default 10); always below `max_parallel`.
+    pub max_per_tenant: usize,
+    /// How long each step of a delivery waits for the next hop.
+    pub timeouts: Timeouts,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig { max_parallel: 100, max_per_destination: 10, max_per_tenant: 10, timeouts: Timeouts::default() }
+    }
+}
+
+/// How long each step of an outbound SMTP session may take; the defaults are RFC 5321
+/// §4.5.3.2's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The TCP connect (default 30 s).
+    pub connect: Duration,
+    /// The greeting (default 5 minutes).
+    pub greeting: Duration,
+    /// The reply to MAIL, and to EHLO, STARTTLS and RSET (default 5 minutes).
+    pub mail: Duration,
+    /// The reply to each RCPT (default 5 minutes).
+    pub rcpt: Duration,
+    /// The reply to DATA (default 2 minutes).
+    pub data: Duration,
+    /// Sending each block of the message (default 3 minutes).
+    pub block: Duration,
+    /// The reply to the final dot (default 10 minutes). Long, because a next hop that
+    /// times out here has likely accepted the message already: giving up sends it twice.
+    pub final_dot: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        let min = |m: u64| Duration::from_secs(m * 60);
+        Timeouts {
+            connect: Duration::from_secs(30),
+            greeting: min(5),
+            mail: min(5),
+            rcpt: min(5),
+            data: min(2),
+            block: min(3),
+            final_dot: min(10),
+        }
+    }
+}

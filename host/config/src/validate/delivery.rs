@@ -1,0 +1,43 @@
+//! `[delivery]`: each number greater than zero, and the per-destination and per-tenant
+//! caps below the global one.
+
+use super::{duration, invalid, positive};
+use crate::ConfigError;
+use crate::delivery::{DeliveryConfig, DeliveryFile, Timeouts};
+use std::time::Duration;
+
+/// `[delivery]` validated; an error names the key.
+pub(super) fn delivery(f: &DeliveryFile) -> Result<DeliveryConfig, ConfigError> {
+    let d = DeliveryConfig::default();
+    let max_parallel = positive("delivery.max_parallel", f.max_parallel, d.max_parallel)?;
+    let below = |key: &str, v: Option<usize>, default: usize| {
+        let v = positive(key, v, default)?;
+        if v >= max_parallel {
+            let why = format!(
+                "{v} must be below delivery.max_parallel ({max_parallel}), so that one stuck next hop or tenant cannot hold every delivery"
+            );
+            return Err(invalid(key, why));
+        }
+        Ok(v)
+    };
+    Ok(DeliveryConfig {
+        max_parallel,
+        max_per_destination: below("delivery.max_per_destination", f.max_per_destination, d.max_per_destination)?,
+        max_per_tenant: below("delivery.max_per_tenant", f.max_per_tenant, d.max_per_tenant)?,
+        timeouts: timeouts(f)?,
+    })
+}
+
+fn timeouts(f: &DeliveryFile) -> Result<Timeouts, ConfigError> {
+    let d = Timeouts::default();
+    let secs = |key: &str, v, default: Duration| duration(&format!("delivery.{key}"), v, default.as_secs(), 1);
+    Ok(Timeouts {
+        connect: secs("connect_timeout_secs", f.connect_timeout_secs, d.connect)?,
+        greeting: secs("greeting_timeout_secs", f.greeting_timeout_secs, d.greeting)?,
+        mail: secs("mail_timeout_secs", f.mail_timeout_secs, d.mail)?,
+        rcpt: secs("rcpt_timeout_secs", f.rcpt_timeout_secs, d.rcpt)?,
+        data: secs("data_timeout_secs", f.data_timeout_secs, d.data)?,
+        block: secs("block_timeout_secs", f.block_timeout_secs, d.block)?,
+        final_dot: secs("final_dot_timeout_secs", f.final_dot_timeout_secs, d.final_dot)?,
+    })
+}

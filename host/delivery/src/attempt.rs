@@ -1,0 +1,125 @@
+//! One delivery attempt of one spooled copy, and what its per-recipient results
+//! lead to: delivered ones are done; deferred ones (4xx, connection trouble) stay in
+//! the re-sealed spool file for a retry with backoff; failed ones (5xx), and deferred
+//! ones past the maximum age, are owed a bounce to the sender.
+
+use crate::client::{self, Outbound, RcptResult};
+use crate::destination::{Destination, Target};
+use crate::scheduler::{Deliverer, Next, backoff};
+use crate::{dsn, maildir};
+use mxr_store::spool::{Spool, SpoolEnvelope};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl Deliverer {
+    /// Runs `f` on the spool off the async workers; `None` if it panicked.
+    pub(crate) async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Spool) -> T + Send + 'static) -> Option<T> {
+        let spool = self.spool.clone();
+        tokio::task::spawn_blocking(move || f(&spool)).await.ok()
+    }
+
+    /// One attempt for one spooled copy, to its destination; the caller holds the slots.
+    pub(crate) async fn attempt(&self, qid: &str, dest: &Destination) -> Next {
+        let q = qid.to_owned();
+        let read = self.blocking(move |s| {
+            let p = s.path(&q);
+            if p.exists() { s.read(&p).map(Some) } else { Ok(None) }
+        });
+        let (env, message) = match read.await {
+            Some(Ok(Some(found))) => found,
+            Some(Ok(None)) => return Next::Done, // queued twice: already delivered
+            other => {
+                tracing::error!(queue_id = %qid, error = ?other.map(|r| r.err()), "cannot read a spooled copy");
+                return Next::RetryAfter(self.config.queue.retry_base);
+            }
+        };
+        let results = match &dest.target {
+            Target::Maildir(root) => {
+                let (root, host, body) = (root.clone(), self.config.hostname.clone(), message.clone());
+                let n = env.rcpts.len();
+                match tokio::task::spawn_blocking(move || maildir::deliver(&root, &host, &[&body])).await {
+                    Ok(Ok(_)) => vec![RcptResult::Delivered; n],
+                    other => vec![RcptResult::Deferred(format!("maildir: {:?}", other.map(|r| r.err()))); n],
+                }
+            }
+            Target::Smtp(route) => {
+                let out = Outbound {
+                    from: &env.mail_from, // empty for a bounce
+                    rcpts: &env.rcpts,
+                    message: &message,
+                    smtputf8: env.smtputf8,
+                    eight_bit: env.eight_bit,
+                };
+                client::deliver(route, &out).await
+            }
+        };
+        self.settle(env, message, results).await
+    }
+
+    /// Queues a spooled copy unless it is queued already (idempotent).
+    pub(crate) fn spooled(&self, queue_id: &str) {
+        if self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(queue_id.to_owned()) {
+            let _ = self.again.send(queue_id.to_owned());
+        }
+    }
+
+    /// Spools the bounce for `failed` and queues it: the one place bounces are made.
+    pub(crate) fn spool_bounce(&self, env: &SpoolEnvelope, message: &[u8], failed: &[(String, String)]) {
+        let dsn::Bounce::Spool(dsn_env, dsn) = dsn::owed(&self.config, env, message, failed) else {
+            return;
+        };
+        if self.destinations.get(dsn::BOUNCE_TENANT).is_none() {
+            tracing::warn!(queue_id = %env.queue_id, "a bounce is owed but no queue.bounce_relay is configured; it is not sent");
+            return;
+        }
+        match self.spool.write(&dsn_env, &[&dsn]) {
+            Ok(_) => self.spooled(&dsn_env.queue_id),
+            Err(e) => tracing::error!(queue_id = %env.queue_id, error = %e, "cannot spool a bounce"),
+        }
+    }
+
+    /// Removes what is done, keeps what is deferred, and says when to try again.
+    async fn settle(&self, mut env: SpoolEnvelope, message: Vec<u8>, results: Vec<RcptResult>) -> Next {
+        let (mut deferred, mut failed) = (Vec::new(), Vec::new());
+        for (rcpt, r) in env.rcpts.iter().zip(results) {
+            match r {
+                RcptResult::Delivered => {}
+                RcptResult::Deferred(why) => deferred.push((rcpt.clone(), why)),
+                RcptResult::Failed(why) => failed.push((rcpt.clone(), why)),
+            }
+        }
+        let delivered = env.rcpts.len() - deferred.len() - failed.len();
+        if now().saturating_sub(env.received) >= self.config.queue.max_age.as_secs() {
+            let hours = self.config.queue.max_age.as_secs() / 3600;
+            failed.extend(deferred.drain(..).map(|(r, why)| (r, format!("gave up after {hours} hours; last: {why}"))));
+        }
+        let qid = env.queue_id.clone();
+        tracing::info!(queue_id = %qid, tenant = %env.tenant, delivered, deferred = deferred.len(), failed = failed.len(), attempt = env.attempts + 1, "delivery attempt");
+        if !failed.is_empty() {
+            self.spool_bounce(&env, &message, &failed);
+        }
+        if deferred.is_empty() {
+            return match self.blocking(move |s| s.remove(&qid)).await {
+                Some(Ok(())) => Next::Done,
+                other => {
+                    tracing::error!(queue_id = %env.queue_id, error = ?other, "delivered but cannot remove from the spool; it may be delivered again");
+                    Next::Done
+                }
+            };
+        }
+        env.rcpts = deferred.into_iter().map(|(r, _)| r).collect();
+        env.attempts += 1;
+        let delay = backoff(self.config.queue.retry_base, env.attempts);
+        let keep = env.clone();
+        match self.blocking(move |s| s.write(&keep, &[&message])).await {
+            Some(Ok(_)) => {}
+            other => {
+                tracing::error!(queue_id = %env.queue_id, error = ?other, "cannot record the deferred recipients; retrying all")
+            }
+        }
+        Next::RetryAfter(delay)
+    }
+}

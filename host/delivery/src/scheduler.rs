@@ -1,0 +1,147 @@
+//! When each spooled copy gets its turn, and what it holds while it waits.
+//!
+//! Every queued copy waits in a task of its own, holding nothing. It takes its
+//! tenant's slot, then its next hop's, and only then one of the queue's global permits
+//! (`delivery.max_parallel`), and gives all three back when its attempt ends. So a copy
+//! waiting for a stuck next hop holds no permit another next hop needs: a next hop that
+//! never answers holds at most `max_per_destination` permits, always fewer than there
+//! are, and delays only the mail going there. A retry waits out its backoff (or a
+//! flush), then queues again.
+
+use crate::destination::Destinations;
+use mxr_config::Config;
+use mxr_store::spool::Spool;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// How often the spool is looked at for copies put there by an operator command
+/// (`mxr quarantine release`) and for a flush request (`mxr queue flush`).
+const RESCAN: Duration = Duration::from_secs(1);
+/// The file `mxr queue flush` creates in the spool folder.
+pub const FLUSH_MARKER: &str = ".flush";
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// What the queue's tasks share.
+pub(crate) struct Deliverer {
+    /// Where the copies are.
+    pub(crate) spool: Arc<Spool>,
+    /// The configuration the queue started with.
+    pub(crate) config: Arc<Config>,
+    /// Each tenant's way out, and its slots.
+    pub(crate) destinations: Destinations,
+    /// Deliveries running at once (`delivery.max_parallel`).
+    pub(crate) global: Semaphore,
+    /// Queues a copy.
+    pub(crate) again: mpsc::UnboundedSender<String>,
+    /// Queue ids queued, in flight, waiting for a retry, or kept (see [`Next::Keep`]).
+    pub(crate) known: Mutex<HashSet<String>>,
+    /// Bumped by a flush: waiting retries start at once.
+    pub(crate) flushed: watch::Sender<u64>,
+}
+
+/// What follows an attempt.
+pub(crate) enum Next {
+    /// Nothing: the copy has left the spool.
+    Done,
+    /// Another attempt after this delay.
+    RetryAfter(Duration),
+    /// The copy stays in the spool untried until the next start (its tenant is gone
+    /// from the config, or a bounce has no relay); it is not queued again meanwhile.
+    Keep,
+}
+
+/// Gives every queued copy its own waiting task.
+pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<String>) {
+    while let Some(qid) = rx.recv().await {
+        tokio::spawn(turn(d.clone(), qid));
+    }
+}
+
+/// One copy's turn: its slots in order, one attempt, and what follows.
+async fn turn(d: Arc<Deliverer>, qid: String) {
+    let q = qid.clone();
+    let next = match d.blocking(move |s| s.tenant_of(&q)).await {
+        Some(Ok(Some(tenant))) => match d.destinations.get(&tenant) {
+            Some(dest) => {
+                let slots = (dest.tenant_slots.acquire().await, dest.next_hop_slots.acquire().await);
+                let global = d.global.acquire().await;
+                let next = d.attempt(&qid, dest).await;
+                drop((global, slots));
+                next
+            }
+            None => {
+                tracing::error!(queue_id = %qid, tenant = %tenant, "spooled for a tenant the config no longer has (or a bounce with no queue.bounce_relay); kept in the spool");
+                Next::Keep
+            }
+        },
+        Some(Ok(None)) => Next::Done, // queued twice: already delivered
+        other => {
+            tracing::error!(queue_id = %qid, error = ?other.map(|r| r.err()), "cannot read a spooled copy");
+            Next::RetryAfter(d.config.queue.retry_base)
+        }
+    };
+    match next {
+        Next::Done => {
+            d.known.lock().unwrap_or_else(|p| p.into_inner()).remove(&qid);
+        }
+        Next::Keep => {}
+        Next::RetryAfter(delay) => {
+            let mut flushed = d.flushed.subscribe();
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                _ = flushed.changed() => {}
+            }
+            let _ = d.again.send(qid);
+        }
+    }
+}
+
+/// Picks up spool files the queue does not know (put there by `mxr quarantine
+/// release`), turns a flush marker into an immediate retry of everything waiting, and
+/// closes outbound sessions idle for too long.
+pub(crate) async fn rescan_forever(d: Arc<Deliverer>) {
+    loop {
+        tokio::time::sleep(RESCAN).await;
+        d.destinations.close_expired();
+        let flush = d.spool.dir().join(FLUSH_MARKER);
+        if std::fs::remove_file(&flush).is_ok() {
+            tracing::info!("queue flush requested");
+            d.flushed.send_modify(|n| *n += 1);
+        }
+        let Ok(entries) = std::fs::read_dir(d.spool.dir()) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(qid) = name.strip_suffix(".msg").filter(|_| !name.starts_with('.')) else { continue };
+            if d.known.lock().unwrap_or_else(|p| p.into_inner()).insert(qid.to_owned()) {
+                tracing::info!(queue_id = %qid, "found in the spool; queued");
+                let _ = d.again.send(qid.to_owned());
+            }
+        }
+    }
+}
+
+/// `base × 2^(attempts−1)`, at most an hour, then ±25 % jitter so retries spread out.
+pub fn backoff(base: Duration, attempts: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempts.saturating_sub(1).min(16)).min(MAX_BACKOFF);
+    let mut r = [0u8; 2];
+    let _ = getrandom::fill(&mut r);
+    let jitter = 0.75 + f64::from(u16::from_be_bytes(r)) / f64::from(u16::MAX) * 0.5;
+    exp.mul_f64(jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jittered() {
+        let base = Duration::from_secs(60);
+        for (attempts, nominal) in [(1, 60), (2, 120), (3, 240), (7, 3600), (30, 3600)] {
+            let d = backoff(base, attempts).as_secs_f64();
+            assert!(d >= nominal as f64 * 0.75 && d <= nominal as f64 * 1.25, "attempt {attempts}: {d}");
+        }
+    }
+}
