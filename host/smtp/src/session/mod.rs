@@ -1,30 +1,28 @@
-//! One SMTP conversation, generic over its stream so tests can run it in memory.
+//! One SMTP conversation, generic over its stream so tests can run it in memory:
+//! the command loop and its error budget here; reading a command under its deadline
+//! in [`command_phase`], the envelope commands in [`envelope`], DATA in
+//! [`data_phase`], STARTTLS in [`starttls`].
 //!
 //! Replies are buffered and flushed only when no further complete command is waiting
 //! (RFC 2920 pipelining). Plugin work runs on the blocking pool, never on the I/O
 //! threads. STARTTLS drops any plaintext the client pipelined after it.
 
-use super::command::{self, Command, MAX_COMMAND_LINE};
-use super::data::{DataFlaws, DataReader};
+mod command_phase;
+mod data_phase;
+mod envelope;
+mod starttls;
+
+use super::command::{self, Command};
 use super::reply::Reply;
 use super::stream::MaybeTls;
-use crate::inbound::{Inbound, InboundTransaction, SessionLimits};
-use mxr_mail::Envelope;
-use std::borrow::Cow;
+use crate::admission::Refusal;
+use crate::inbound::{Inbound, SessionLimits};
+use command_phase::Input;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
-use tokio::time::timeout;
-
-/// What reading the next command produced.
-enum Input {
-    Line(Vec<u8>),
-    TooLong,
-    Closed,
-    TimedOut,
-    ShuttingDown,
-}
 
 /// The state of one connection.
 pub struct Session<I: Inbound, S> {
@@ -35,9 +33,14 @@ pub struct Session<I: Inbound, S> {
     wbuf: Vec<u8>,
     helo: Option<String>,
     tx: Option<I::Transaction>,
+    /// The open transaction was begun with SMTPUTF8.
+    smtputf8: bool,
     /// The span of the open transaction.
     tx_span: tracing::Span,
+    /// 5xx replies in this session.
     errors: u32,
+    /// The client's address went over its error rate (all its sessions count).
+    address_errors: bool,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -52,8 +55,10 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             wbuf: Vec::new(),
             helo: None,
             tx: None,
+            smtputf8: false,
             tx_span: tracing::Span::none(),
             errors: 0,
+            address_errors: false,
             shutdown,
         }
     }
@@ -62,9 +67,13 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.inbound.limits()
     }
 
+    /// Queues a reply; a 5xx counts against the session's and the address's errors.
     fn reply(&mut self, r: Reply) {
         if r.code >= 500 {
             self.errors += 1;
+            if !self.inbound.intake().peers.note_error(self.peer.ip(), Instant::now()) {
+                self.address_errors = true;
+            }
         }
         self.wbuf.extend_from_slice(r.to_wire().as_bytes());
     }
@@ -128,7 +137,15 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         Ok(())
     }
 
+    /// True (with the `421 4.7.0` queued) when the session or its address is over
+    /// its error budget.
     fn too_many_errors(&mut self) -> bool {
+        if self.address_errors {
+            let r = Refusal::ErrorRate.reply(self.inbound.hostname());
+            self.wbuf.extend_from_slice(r.to_wire().as_bytes());
+            tracing::info!(peer = %self.peer, "closing a session over its address's error rate");
+            return true;
+        }
         if self.errors >= self.limits().max_errors {
             let host = self.inbound.hostname();
             let r = Reply::new(421, "4.7.0", format!("{host} Too many errors, closing connection"));
@@ -137,41 +154,6 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             return true;
         }
         false
-    }
-
-    /// The next command line, flushing replies first if none is already buffered.
-    async fn next_line(&mut self) -> std::io::Result<Input> {
-        let mut discarding = false;
-        loop {
-            if let Some(pos) = self.rbuf.iter().position(|b| *b == b'\n') {
-                let mut line: Vec<u8> = self.rbuf.drain(..=pos).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                return Ok(if discarding { Input::TooLong } else { Input::Line(line) });
-            }
-            if self.rbuf.len() > MAX_COMMAND_LINE * 2 {
-                discarding = true;
-                self.rbuf.clear();
-            }
-            self.flush().await?;
-            let wait = self.limits().command_timeout;
-            let mut shutdown = self.shutdown.clone();
-            let idle = self.tx.is_none();
-            let mut chunk = [0u8; 4096];
-            let read = tokio::select! {
-                r = timeout(wait, self.conn.read(&mut chunk)) => r,
-                _ = shutdown.wait_for(|s| *s), if idle => return Ok(Input::ShuttingDown),
-            };
-            match read {
-                Err(_) => return Ok(Input::TimedOut),
-                Ok(Ok(0)) => return Ok(Input::Closed),
-                Ok(Ok(n)) => self.rbuf.extend_from_slice(&chunk[..n]),
-                Ok(Err(e)) if is_disconnect(&e) => return Ok(Input::Closed),
-                Ok(Err(e)) => return Err(e),
-            }
-        }
     }
 
     /// Handles one command; false ends the session.
@@ -213,181 +195,9 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         }
         Ok(true)
     }
-
-    fn ehlo_reply(&self) -> Reply {
-        let mut lines: Vec<Cow<'static, str>> = vec![self.inbound.hostname().to_owned().into()];
-        lines.push("PIPELINING".into());
-        lines.push(format!("SIZE {}", self.limits().max_message_bytes).into());
-        lines.push("8BITMIME".into());
-        lines.push("SMTPUTF8".into());
-        lines.push("ENHANCEDSTATUSCODES".into());
-        if self.inbound.tls().is_some() && !self.conn.is_tls() {
-            lines.push("STARTTLS".into());
-        }
-        Reply::plain(250, lines)
-    }
-
-    fn mail(&mut self, from: String, size: Option<u64>, eight_bit: bool, smtputf8: bool) {
-        if self.helo.is_none() {
-            return self.reply(Reply::new(503, "5.5.1", "Send EHLO or HELO first"));
-        }
-        if self.tx.is_some() {
-            return self.reply(Reply::new(503, "5.5.1", "Nested MAIL command"));
-        }
-        if size.is_some_and(|s| s > self.limits().max_message_bytes as u64) {
-            return self.reply(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"));
-        }
-        let envelope =
-            Envelope { client_ip: Some(self.peer.ip()), helo: self.helo.clone(), mail_from: Some(from), rcpts: vec![], smtputf8, eight_bit };
-        let tx = self.inbound.begin(envelope);
-        self.tx_span = tracing::info_span!("transaction", id = %tx.id());
-        self.tx_span.in_scope(|| tracing::debug!(peer = %self.peer, "transaction started"));
-        self.tx = Some(tx);
-        self.reply(Reply::new(250, "2.1.0", "Ok"));
-    }
-
-    async fn rcpt(&mut self, to: String) -> std::io::Result<()> {
-        let Some(tx) = self.tx.take() else {
-            self.reply(Reply::new(503, "5.5.1", "Need MAIL before RCPT"));
-            return Ok(());
-        };
-        if tx.recipient_count() >= self.limits().max_recipients {
-            self.tx = Some(tx);
-            self.reply(Reply::new(452, "4.5.3", "Too many recipients"));
-            return Ok(());
-        }
-        let span = self.tx_span.clone();
-        let (tx, result) = tokio::task::spawn_blocking(move || {
-            let _in = span.enter();
-            let mut tx = tx;
-            let r = tx.rcpt(&to);
-            (tx, r)
-        })
-        .await
-        .map_err(std::io::Error::other)?;
-        self.tx = Some(tx);
-        match result {
-            Ok(()) => self.reply(Reply::new(250, "2.1.5", "Ok")),
-            Err(r) => self.reply(r),
-        }
-        Ok(())
-    }
-
-    async fn data(&mut self) -> std::io::Result<bool> {
-        match &self.tx {
-            None => {
-                self.reply(Reply::new(503, "5.5.1", "Need MAIL before DATA"));
-                return Ok(true);
-            }
-            Some(tx) if tx.recipient_count() == 0 => {
-                self.reply(Reply::new(554, "5.5.1", "No valid recipients"));
-                return Ok(true);
-            }
-            Some(_) => {}
-        }
-        self.reply(Reply::plain(354, vec!["End data with <CR><LF>.<CR><LF>".into()]));
-        self.flush().await?;
-        let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
-        let mut reader = DataReader::new(max, line);
-        if !self.read_data(&mut reader).await? {
-            self.tx = None;
-            return Ok(false);
-        }
-        let tx = self.tx.take().expect("checked above");
-        let (raw, flaws) = reader.finish();
-        if let Some(r) = refusal(&flaws, line) {
-            self.reply(r);
-            return Ok(true);
-        }
-        let tls = self.conn.is_tls();
-        let span = self.tx_span.clone();
-        let reply = tokio::task::spawn_blocking(move || span.in_scope(|| tx.finish(&raw, tls)))
-            .await
-            .map_err(std::io::Error::other)?;
-        self.reply(reply);
-        Ok(true)
-    }
-
-    /// Feeds the message through `reader` up to the final dot; false when the client
-    /// vanished or timed out (a timeout is answered `421`), which ends the session.
-    async fn read_data(&mut self, reader: &mut DataReader) -> std::io::Result<bool> {
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            if let Some(used) = reader.feed(&self.rbuf) {
-                self.rbuf.drain(..used);
-                return Ok(true);
-            }
-            self.rbuf.clear();
-            match timeout(self.limits().data_timeout, self.conn.read(&mut chunk)).await {
-                Err(_) => {
-                    let host = self.inbound.hostname().to_owned();
-                    self.reply(Reply::new(
-                        421,
-                        "4.4.2",
-                        format!("{host} Timeout exceeded during DATA, closing connection"),
-                    ));
-                    return Ok(false);
-                }
-                Ok(Ok(0)) => {
-                    tracing::info!(peer = %self.peer, "client vanished during DATA; nothing was accepted");
-                    return Ok(false);
-                }
-                Ok(Ok(n)) => self.rbuf.extend_from_slice(&chunk[..n]),
-                Ok(Err(e)) if is_disconnect(&e) => return Ok(false),
-                Ok(Err(e)) => return Err(e),
-            }
-        }
-    }
-
-    async fn starttls(&mut self) -> std::io::Result<bool> {
-        let Some(acceptor) = self.inbound.tls().cloned() else {
-            self.reply(Reply::new(502, "5.5.1", "STARTTLS not available"));
-            return Ok(true);
-        };
-        if self.conn.is_tls() {
-            self.reply(Reply::new(503, "5.5.1", "Already in TLS"));
-            return Ok(true);
-        }
-        self.reply(Reply::new(220, "2.0.0", "Ready to start TLS"));
-        self.flush().await?;
-        // Anything pipelined after STARTTLS arrived in plaintext: never act on it.
-        self.rbuf.clear();
-        let MaybeTls::Plain(plain) = std::mem::replace(&mut self.conn, MaybeTls::Switching) else {
-            unreachable!("checked above")
-        };
-        match timeout(self.limits().command_timeout, acceptor.accept(plain)).await {
-            Ok(Ok(tls)) => {
-                self.conn = MaybeTls::Tls(Box::new(tls));
-                self.helo = None;
-                self.tx = None;
-                Ok(true)
-            }
-            Ok(Err(e)) => {
-                tracing::info!(peer = %self.peer, error = %e, "TLS handshake failed");
-                Ok(false)
-            }
-            Err(_) => Ok(false),
-        }
-    }
 }
 
-/// The refusal a message's flaws earn, if any; `line` is the line-length limit.
-fn refusal(flaws: &DataFlaws, line: usize) -> Option<Reply> {
-    if flaws.too_big {
-        Some(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"))
-    } else if flaws.bare_line_end {
-        Some(Reply::new(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"))
-    } else if flaws.long_line {
-        Some(Reply::owned(
-            554,
-            "5.6.0".into(),
-            format!("Message has a line longer than {line} bytes (RFC 5321 4.5.3.1.6)"),
-        ))
-    } else {
-        None
-    }
-}
-
+/// True for the errors that mean the client is gone.
 fn is_disconnect(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(e.kind(), ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof)
