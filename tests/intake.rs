@@ -109,3 +109,20 @@ async fn data_beyond_the_global_budget_gets_452_and_the_rest_is_accepted() {
     assert_eq!(relay.delivered("t1").len(), 3, "A's, the small one and B's retry");
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_over_its_connection_or_message_rate_is_refused_and_others_are_not() {
+    let limits = "connections_per_ip_per_minute = 2\nmessages_per_ip_per_minute = 1\n";
+    let mut relay = TestRelay::start(&config(limits), &["delivery-stats"]).await;
+    let mut first = relay.client().await;
+    first.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+    first.mail("a@sender.test").await.assert_code(450, "4.7.1");
+    first.cmd("QUIT").await.assert_code(221, "2.0.0");
+    let second = relay.client().await;
+    let (_third, greeting) = Client::connect(relay.addr).await;
+    greeting.assert_code(421, "4.7.0");
+    let mut other = relay.client_from("127.0.0.2").await;
+    other.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+    drop(second);
+    relay.stop().await;
+}

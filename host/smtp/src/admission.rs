@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 /// after it ends).
 pub const WINDOW: Duration = Duration::from_secs(60);
 
-/// Entries the table may hold before it sweeps; it then doubles, so a sweep costs
-/// O(1) per admission on average.
+/// Entries the table may hold before its first sweep; later sweeps come when it has
+/// doubled, and at least this many admissions apart, so sweeping costs O(1) per
+/// admission on average.
 const FIRST_SWEEP_AT: usize = 4096;
 
 /// Idle entries (no open session) kept at most: beyond it they are dropped, and the
@@ -196,14 +197,17 @@ impl PeerTable {
     }
 }
 
-/// Drops idle entries whose window is over, and every idle entry when too many
-/// remain; the next sweep comes when the table has doubled.
+/// Drops idle entries whose window is over, and every idle entry when more than
+/// [`MAX_IDLE_ENTRIES`] remain.
 fn sweep(t: &mut Table, now: Instant) {
     t.entries.retain(|_, e| !e.idle(now));
     if t.entries.values().filter(|e| e.active == 0).count() > MAX_IDLE_ENTRIES {
         t.entries.retain(|_, e| e.active > 0);
     }
-    t.sweep_at = (t.entries.len() * 2).max(FIRST_SWEEP_AT);
+    // Doubling keeps sweeps rare; past the idle cap the next sweep comes soon enough
+    // to drop them, and never sooner than FIRST_SWEEP_AT admissions away.
+    let len = t.entries.len();
+    t.sweep_at = (len * 2).min(MAX_IDLE_ENTRIES + 1).max(len + FIRST_SWEEP_AT);
 }
 
 #[cfg(test)]
@@ -275,6 +279,19 @@ mod tests {
         assert_eq!(t.tracked(), FIRST_SWEEP_AT, "inside their minute, entries are kept for the rates");
         drop(t.admit(B, now + WINDOW));
         assert_eq!(t.tracked(), 2, "after the minute only the open session and the newcomer remain");
+        drop(busy);
+    }
+
+    #[test]
+    fn too_many_idle_entries_are_dropped_even_inside_their_minute() {
+        let t = table(PeerLimits::default());
+        let now = Instant::now();
+        let busy = t.admit(A, now).unwrap();
+        for i in 0..(MAX_IDLE_ENTRIES as u32 + 2 * FIRST_SWEEP_AT as u32) {
+            drop(t.admit(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), now));
+        }
+        assert!(t.tracked() < MAX_IDLE_ENTRIES, "idle entries past the cap were dropped: {}", t.tracked());
+        assert!(t.admit(A, now).is_ok() && t.tracked() >= 1, "open sessions are never forgotten");
         drop(busy);
     }
 }
