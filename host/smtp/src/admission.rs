@@ -71,7 +71,7 @@ impl Refusal {
 
 /// What one address did in the current window.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+struct Tally {
     /// Sessions open now.
     active: u32,
     /// When the current window began.
@@ -81,15 +81,15 @@ struct Entry {
     errors: u32,
 }
 
-impl Entry {
+impl Tally {
     fn new(now: Instant) -> Self {
-        Entry { active: 0, window: now, connections: 0, messages: 0, errors: 0 }
+        Tally { active: 0, window: now, connections: 0, messages: 0, errors: 0 }
     }
 
     /// Starts a new window when the current one is over.
     fn roll(&mut self, now: Instant) {
         if now.saturating_duration_since(self.window) >= WINDOW {
-            *self = Entry { active: self.active, ..Entry::new(now) };
+            *self = Tally { active: self.active, ..Tally::new(now) };
         }
     }
 
@@ -99,7 +99,7 @@ impl Entry {
 }
 
 struct Table {
-    entries: HashMap<IpAddr, Entry>,
+    entries: HashMap<IpAddr, Tally>,
     sweep_at: usize,
 }
 
@@ -156,7 +156,7 @@ impl PeerTable {
         if t.entries.len() >= t.sweep_at {
             sweep(&mut t, now);
         }
-        let e = t.entries.entry(key(ip)).or_insert_with(|| Entry::new(now));
+        let e = t.entries.entry(key(ip)).or_insert_with(|| Tally::new(now));
         e.roll(now);
         e.connections = e.connections.saturating_add(1);
         if e.active >= self.limits.max_connections {
@@ -182,9 +182,9 @@ impl PeerTable {
         self.count(ip, now, |e| &mut e.errors) <= self.limits.errors_per_minute
     }
 
-    fn count(&self, ip: IpAddr, now: Instant, field: impl FnOnce(&mut Entry) -> &mut u32) -> u32 {
+    fn count(&self, ip: IpAddr, now: Instant, field: impl FnOnce(&mut Tally) -> &mut u32) -> u32 {
         let mut t = self.lock();
-        let e = t.entries.entry(key(ip)).or_insert_with(|| Entry::new(now));
+        let e = t.entries.entry(key(ip)).or_insert_with(|| Tally::new(now));
         e.roll(now);
         let n = field(e);
         *n = n.saturating_add(1);
