@@ -47,7 +47,8 @@ async fn drip_clients_are_cut_off_while_a_legitimate_client_is_served() {
     for (what, drip) in [("command", command_drip), ("DATA", data_drip)] {
         let (reply, took) = drip.await.unwrap();
         reply.assert_code(421, "4.4.2");
-        assert!(took >= Duration::from_secs(1), "{what} drip cut off before its deadline: {took:?}");
+        // The deadline started a moment before the drip did: allow for that moment.
+        assert!(took >= Duration::from_millis(800), "{what} drip cut off before its deadline: {took:?}");
     }
     assert_eq!(relay.delivered("t1").len(), 1, "only the legitimate message arrived");
     relay.stop().await;
