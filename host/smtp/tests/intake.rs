@@ -100,6 +100,9 @@ async fn a_message_beyond_the_data_budget_gets_452_and_the_session_stays_in_step
         expect(&mut c, code, "").await;
     }
     assert_eq!(c.finished().len(), 1);
+    // A declared size beyond what the budget has left is refused before any DATA.
+    c.send(b"MAIL FROM:<a@sender.test> SIZE=200000\r\n").await;
+    expect(&mut c, 452, "4.3.1").await;
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! The envelope commands: the EHLO reply, MAIL FROM (with the per-address message
-//! rate) and RCPT TO (with the transaction's SMTPUTF8 rule). The client's name goes
+//! rate, and a declared SIZE checked against the DATA budget left) and RCPT TO (with the transaction's SMTPUTF8 rule). The client's name goes
 //! into the envelope in its A-label form unless the transaction is SMTPUTF8, so a raw
 //! UTF-8 name never reaches a `Received:` line of a non-SMTPUTF8 message.
 
@@ -35,6 +35,11 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         }
         if size.is_some_and(|s| s > self.limits().max_message_bytes as u64) {
             return self.reply(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"));
+        }
+        let room = self.inbound.intake().data_budget.available_bytes() as u64;
+        if size.is_some_and(|s| s > room) {
+            // RFC 1870 §6.1: the declared size does not fit in memory now; later it may.
+            return self.reply(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"));
         }
         if !self.inbound.intake().peers.note_message(self.peer.ip(), Instant::now()) {
             tracing::info!(peer = %self.peer, "message rate of this address exceeded");
