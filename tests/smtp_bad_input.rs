@@ -13,7 +13,11 @@ const MSG: &[u8] = b"Subject: ok\r\n\r\nfine\r\n";
 
 /// After whatever happened, the relay still serves a clean message.
 async fn still_serves(relay: &TestRelay) {
-    let mut c = relay.client().await;
+    serves(relay.client().await).await;
+}
+
+/// `c` gets a clean message accepted.
+async fn serves(mut c: Client) {
     c.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
 }
 
@@ -97,7 +101,9 @@ async fn many_connections_that_do_nothing_useful_do_not_stop_service() {
         c.write(&[i, 0xff, b'\r', b'\n', b'\n', b'Z', b'\r', b'\n']).await;
         junk.push(c);
     }
-    still_serves(&relay).await;
+    // All that junk came from one address, which is now over its error rate; a client
+    // from another address is served (the per-address limits are in tests/intake.rs).
+    serves(relay.client_from("127.0.0.2").await).await;
     drop(junk);
     relay.stop().await;
 }

@@ -56,6 +56,19 @@ impl Client {
         Ok((c, greeting))
     }
 
+    /// Like [`Client::connect`], from the local address `from` (another loopback
+    /// address such as 127.0.0.2 stands for another client: Linux routes all of
+    /// 127/8 to lo).
+    pub async fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> (Client, Reply) {
+        let socket = if from.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() };
+        let socket = socket.expect("socket");
+        socket.bind(SocketAddr::new(from, 0)).expect("bind the source address");
+        let tcp = socket.connect(addr).await.expect("connect");
+        let mut c = Client { io: BufReader::new(Box::new(tcp)) };
+        let greeting = c.read_reply().await;
+        (c, greeting)
+    }
+
     /// A client over any stream (the session's in-memory twin in tests).
     pub fn over(stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static) -> Client {
         Client { io: BufReader::new(Box::new(stream)) }
@@ -91,6 +104,27 @@ impl Client {
     pub async fn write(&mut self, bytes: &[u8]) {
         let _ = self.io.get_mut().write_all(bytes).await;
         let _ = self.io.get_mut().flush().await;
+    }
+
+    /// Sends `bytes` one at a time (over and over), `every` apart, until the server
+    /// answers or hangs up; then that reply (code 0 when it closed without one) and
+    /// how long the drip lasted. Fails the test if the server still listens after
+    /// `bound` (a liveness bound).
+    pub async fn drip(&mut self, bytes: &[u8], every: Duration, bound: Duration) -> (Reply, Duration) {
+        assert!(!bytes.is_empty(), "nothing to drip");
+        let started = std::time::Instant::now();
+        for b in bytes.iter().cycle() {
+            assert!(started.elapsed() < bound, "a dripping client still connected after {bound:?}");
+            if self.io.get_mut().write_all(&[*b]).await.is_err() || self.io.get_mut().flush().await.is_err() {
+                break;
+            }
+            // fill_buf is cancel-safe: nothing read is lost when the wait ends first.
+            if tokio::time::timeout(every, self.io.fill_buf()).await.is_ok() {
+                break;
+            }
+        }
+        let took = started.elapsed();
+        (self.read_reply().await, took)
     }
 
     /// Sends one command line and reads the reply.

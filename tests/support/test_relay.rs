@@ -116,6 +116,15 @@ impl TestRelay {
         c
     }
 
+    /// Like [`TestRelay::client`], from another local address (another client as
+    /// far as per-address limits go).
+    pub async fn client_from(&self, from: &str) -> Client {
+        let (mut c, greeting) = Client::connect_from(self.addr, from.parse().expect("an IP address")).await;
+        greeting.assert_code(220, "");
+        c.ehlo("client.test").await.assert_code(250, "");
+        c
+    }
+
     /// The data dir.
     pub fn data_dir(&self) -> PathBuf {
         self.relay.config.data_dir.clone()

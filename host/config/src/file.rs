@@ -58,6 +58,8 @@ pub struct ServerFile {
     /// Protocol limits.
     #[serde(default)]
     pub limits: LimitsFile,
+    /// Where `RCPT TO:<postmaster>` goes: an address at a served domain.
+    pub postmaster: Option<String>,
 }
 
 /// `[server.tls]`.
@@ -87,10 +89,28 @@ pub struct LimitsFile {
     pub max_errors: Option<u32>,
     /// Longest DATA line, CRLF included.
     pub max_line_bytes: Option<usize>,
-    /// Waiting for a command, in seconds (RFC 5321 §4.5.3.2.7: 5 minutes).
+    /// Time for a whole command line, in seconds (RFC 5321 §4.5.3.2.7: 5 minutes).
     pub command_timeout_secs: Option<u64>,
     /// Waiting for more DATA, in seconds (§4.5.3.2.5: 3 minutes).
     pub data_timeout_secs: Option<u64>,
+    /// A whole DATA phase, in seconds (default 1800).
+    pub data_total_secs: Option<u64>,
+    /// Lowest average DATA rate after the grace period, in bytes per second (default 1024).
+    pub data_min_bytes_per_sec: Option<u64>,
+    /// Seconds at the start of DATA before its rate is checked (default 30).
+    pub data_rate_grace_secs: Option<u64>,
+    /// DATA bytes all sessions together may hold in memory (default 512 MiB).
+    pub max_buffered_data_bytes: Option<usize>,
+    /// How long a message waits for its share of that budget, in milliseconds (default 5000).
+    pub data_budget_wait_ms: Option<u64>,
+    /// Sessions one client address may hold at once (default 20).
+    pub max_connections_per_ip: Option<u32>,
+    /// Connections one client address may open in a minute (default 60).
+    pub connections_per_ip_per_minute: Option<u32>,
+    /// MAIL commands one client address may give in a minute (default 120).
+    pub messages_per_ip_per_minute: Option<u32>,
+    /// 5xx replies one client address may earn in a minute (default 30).
+    pub errors_per_ip_per_minute: Option<u32>,
 }
 
 /// `[plugins]`.
@@ -147,6 +167,10 @@ pub struct TenantFile {
     pub tighten: BTreeMap<PluginName, BTreeMap<Category, Form>>,
     /// Where its mail goes.
     pub next_hop: NextHopFile,
+    /// Accept sender-routed recipients (`user%other@`, `other!user@`,
+    /// `"user@other"@`) for this tenant's domains; default false (`550 5.7.1`).
+    #[serde(default)]
+    pub allow_sender_routing: bool,
     /// The tenant's recorded consent to transfer outside the EU (agreement art. 3.1),
     /// e.g. a reference to the signed document; needed for a non-EU next hop.
     pub transfer_consent: Option<String>,

@@ -84,6 +84,10 @@ pub struct Config {
     pub plugin_settings: BTreeMap<PluginName, PluginSettings>,
     /// The tenants; ids and domains are unique across them.
     pub tenants: Vec<Arc<Tenant>>,
+    /// Where `RCPT TO:<postmaster>` (no domain, RFC 5321 §4.5.1) goes: an address at a
+    /// served domain, from `server.postmaster`; without it `postmaster@` the first
+    /// tenant's first domain. `None` only when there are no tenants.
+    pub postmaster: Option<String>,
 }
 
 /// Where the master key (32 bytes, wrapping every tenant key) is.
@@ -123,10 +127,34 @@ pub struct Limits {
     pub max_errors: u32,
     /// Longest DATA line in bytes, CRLF included (default 1000, RFC 5321 §4.5.3.1.6).
     pub max_line_bytes: usize,
-    /// Waiting for a command (default 5 minutes).
+    /// Time for a whole command line, not per read (default 5 minutes); then `421 4.4.2`.
     pub command_timeout: Duration,
-    /// Waiting for more DATA bytes (default 3 minutes).
+    /// Longest wait for more DATA bytes (default 3 minutes); then `421 4.4.2`.
     pub data_timeout: Duration,
+    /// Longest a whole DATA phase may take (default 30 minutes); then `421 4.4.2`.
+    pub data_total_timeout: Duration,
+    /// Lowest average DATA rate in bytes per second after `data_rate_grace` (default
+    /// 1024); slower gets `421 4.4.2`.
+    pub data_min_bytes_per_sec: u64,
+    /// Time at the start of DATA before its rate is checked (default 30 s).
+    pub data_rate_grace: Duration,
+    /// Bytes of DATA all sessions together may hold in memory (default 512 MiB; at
+    /// least `max_message_bytes`); a message that cannot get its share gets `452 4.3.1`.
+    pub max_buffered_data_bytes: usize,
+    /// How long a growing message waits for its share of that budget (default 5 s).
+    pub data_budget_wait: Duration,
+    /// Sessions one client address (an IPv6 /64) may hold at once (default 20); more
+    /// get `421 4.7.0`.
+    pub max_connections_per_ip: u32,
+    /// Connections one client address may open in a minute (default 60); more get
+    /// `421 4.7.0`.
+    pub connections_per_ip_per_minute: u32,
+    /// MAIL commands one client address may give in a minute (default 120); more get
+    /// `450 4.7.1`.
+    pub messages_per_ip_per_minute: u32,
+    /// 5xx replies one client address may earn in a minute (default 30); then
+    /// `421 4.7.0` until the minute is over.
+    pub errors_per_ip_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -139,6 +167,15 @@ impl Default for Limits {
             max_line_bytes: 1000,
             command_timeout: Duration::from_secs(300),
             data_timeout: Duration::from_secs(180),
+            data_total_timeout: Duration::from_secs(1800),
+            data_min_bytes_per_sec: 1024,
+            data_rate_grace: Duration::from_secs(30),
+            max_buffered_data_bytes: 512 << 20,
+            data_budget_wait: Duration::from_secs(5),
+            max_connections_per_ip: 20,
+            connections_per_ip_per_minute: 60,
+            messages_per_ip_per_minute: 120,
+            errors_per_ip_per_minute: 30,
         }
     }
 }

@@ -23,6 +23,10 @@ pub struct Tenant {
     pub tighten: BTreeMap<PluginName, BTreeMap<Category, Form>>,
     /// Where its mail goes.
     pub next_hop: NextHop,
+    /// Whether sender-routed recipients (`user%other@`, `other!user@`, a quoted local
+    /// part holding `@`, `%` or `!`) are accepted for its domains (default false: they
+    /// get `550 5.7.1`, as Postfix's `allow_untrusted_routing = no`).
+    pub allow_sender_routing: bool,
 }
 
 /// Why a plugin does not run for a tenant.

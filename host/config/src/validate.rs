@@ -2,16 +2,18 @@
 //! order the file reads. Every error names the key at fault.
 
 mod delivery;
+mod limits;
 mod plugins;
 mod tenants;
 #[cfg(test)]
 mod tests;
 
-use super::file::{ConfigFile, LimitsFile, QueueFile, ServerFile, TlsFile};
-use super::{Config, ConfigError, Limits, MasterKey, QueueConfig, TlsSource};
+use super::file::{ConfigFile, QueueFile, ServerFile, TlsFile};
+use super::{Config, ConfigError, MasterKey, QueueConfig, Tenant, TlsSource};
 use crate::names::{Region, is_domain};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The listen address without `server.listen`.
@@ -52,12 +54,13 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
     let listen = listen(s.listen.as_deref())?;
     let hostname = hostname(s.hostname.as_deref())?;
     let tls = tls(s.tls.as_ref(), base)?;
-    let limits = limits(&s.limits)?;
+    let limits = limits::limits(&s.limits)?;
     let plugins = plugins::runtime(&file.plugins, base, &data_dir)?;
     let plugin_settings = plugins::settings(&file.plugin, &plugins.sandbox, base)?;
     let mut warnings = Vec::new();
     let tenants = tenants::tenants(&file.tenant, &data_dir, &plugins.policy, &mut warnings)?;
     warnings.extend(plugins::unused(&plugin_settings, &tenants));
+    let postmaster = postmaster(s.postmaster.as_deref(), &tenants, &mut warnings)?;
     let config = Config {
         listen,
         hostname,
@@ -71,6 +74,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         plugins,
         plugin_settings,
         tenants,
+        postmaster,
         data_dir,
     };
     Ok((config, warnings))
@@ -125,19 +129,28 @@ fn tls(tls: Option<&TlsFile>, base: &Path) -> Result<Option<TlsSource>, ConfigEr
     }
 }
 
-/// `[server.limits]`: each greater than zero.
-fn limits(l: &LimitsFile) -> Result<Limits, ConfigError> {
-    let d = Limits::default();
-    let secs = |key: &str, v, default: Duration| duration(key, v, default.as_secs(), 1);
-    Ok(Limits {
-        max_connections: positive("server.limits.max_connections", l.max_connections, d.max_connections)?,
-        max_message_bytes: positive("server.limits.max_message_bytes", l.max_message_bytes, d.max_message_bytes)?,
-        max_recipients: positive("server.limits.max_recipients", l.max_recipients, d.max_recipients)?,
-        max_errors: positive("server.limits.max_errors", l.max_errors, d.max_errors)?,
-        max_line_bytes: positive("server.limits.max_line_bytes", l.max_line_bytes, d.max_line_bytes)?,
-        command_timeout: secs("server.limits.command_timeout_secs", l.command_timeout_secs, d.command_timeout)?,
-        data_timeout: secs("server.limits.data_timeout_secs", l.data_timeout_secs, d.data_timeout)?,
-    })
+/// `server.postmaster`: an address at a served domain; without it, `postmaster@`
+/// the first tenant's first domain (with a warning saying so).
+fn postmaster(
+    given: Option<&str>,
+    tenants: &[Arc<Tenant>],
+    warnings: &mut Vec<String>,
+) -> Result<Option<String>, ConfigError> {
+    let Some(address) = given else {
+        let first = tenants.first().and_then(|t| t.domains.first());
+        let fallback = first.map(|d| format!("postmaster@{d}"));
+        if let Some(f) = &fallback {
+            warnings.push(format!("server.postmaster: not set; RCPT TO:<postmaster> goes to {f}"));
+        }
+        return Ok(fallback);
+    };
+    let served = address.rsplit_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && tenants.iter().any(|t| t.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
+    });
+    if !served || !address.is_ascii() {
+        return Err(invalid("server.postmaster", format!("{address:?} is not an address at a served domain")));
+    }
+    Ok(Some(address.to_owned()))
 }
 
 /// `server.master_key`, or the default under the data dir.

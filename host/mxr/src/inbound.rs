@@ -1,14 +1,22 @@
 //! The SMTP session's handle on the relay: [`mxr_smtp::Inbound`] over the filter
 //! chain, and the chain's answers turned into SMTP replies (the one place that does).
+//!
+//! Two recipient rules live here because they need the tenants: `<postmaster>`
+//! without a domain (RFC 5321 §4.5.1) is taken as the configured `server.postmaster`
+//! address, and sender-routed forms (`user%other@`, `other!user@`, `"user@other"@`)
+//! are refused with `550 5.7.1` unless the domain's tenant sets
+//! `allow_sender_routing`.
 
 use mxr_chain::{Chain, RcptError, Transaction, Verdict};
+use mxr_config::Config;
 use mxr_mail::Envelope;
 use mxr_sandbox::SmtpReply;
-use mxr_smtp::{Inbound, InboundTransaction, Reply, SessionLimits};
+use mxr_smtp::admission::PeerLimits;
+use mxr_smtp::command::routes_onward;
+use mxr_smtp::{Inbound, InboundTransaction, Intake, Reply, SessionLimits};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 /// What the sessions share: the chain, and the server settings from the config.
@@ -17,10 +25,29 @@ pub struct RelayInbound {
     pub chain: Arc<Chain>,
     /// STARTTLS, when configured.
     pub tls: Option<TlsAcceptor>,
-    /// Permits for concurrent sessions, shared by every listener.
-    pub connections: Arc<Semaphore>,
     /// The session limits, from `[limits]`.
     pub limits: SessionLimits,
+    /// Sessions in all, per client address, and buffered DATA, from `[limits]`.
+    pub intake: Intake,
+}
+
+impl RelayInbound {
+    /// The handle over `chain`, with the limits and budgets of its config.
+    pub fn new(chain: Arc<Chain>, tls: Option<TlsAcceptor>) -> RelayInbound {
+        let l = &chain.config.limits;
+        let peers = PeerLimits {
+            max_connections: l.max_connections_per_ip,
+            connections_per_minute: l.connections_per_ip_per_minute,
+            messages_per_minute: l.messages_per_ip_per_minute,
+            errors_per_minute: l.errors_per_ip_per_minute,
+        };
+        RelayInbound {
+            tls,
+            limits: session_limits(l),
+            intake: Intake::new(l.max_connections, peers, l.max_buffered_data_bytes, l.data_budget_wait),
+            chain,
+        }
+    }
 }
 
 impl Inbound for RelayInbound {
@@ -35,29 +62,56 @@ impl Inbound for RelayInbound {
     fn tls(&self) -> Option<&TlsAcceptor> {
         self.tls.as_ref()
     }
-    fn connections(&self) -> &Arc<Semaphore> {
-        &self.connections
+    fn intake(&self) -> &Intake {
+        &self.intake
     }
     fn drain(&self) -> Duration {
         self.chain.config.drain
     }
     fn begin(&self, envelope: Envelope) -> ChainTransaction {
-        ChainTransaction(Transaction::begin(self.chain.clone(), new_id(), envelope))
+        ChainTransaction {
+            config: self.chain.config.clone(),
+            tx: Transaction::begin(self.chain.clone(), new_id(), envelope),
+        }
     }
 }
 
 /// A chain transaction as the session drives it.
-pub struct ChainTransaction(Transaction);
+pub struct ChainTransaction {
+    /// The config the transaction began on (tenants, postmaster).
+    config: Arc<Config>,
+    tx: Transaction,
+}
+
+impl ChainTransaction {
+    /// The address a recipient stands for (`<postmaster>` is the configured one), or
+    /// the refusal of a sender-routed form the domain's tenant does not allow.
+    fn resolve<'a>(&'a self, rcpt: &'a str) -> Result<&'a str, Reply> {
+        let rcpt = match (rcpt, &self.config.postmaster) {
+            ("postmaster", Some(postmaster)) => postmaster.as_str(),
+            _ => rcpt,
+        };
+        let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
+        let allowed = self.config.tenant_for_domain(domain).is_none_or(|t| t.allow_sender_routing);
+        if !allowed && routes_onward(rcpt) {
+            tracing::info!(rcpt_domain = domain, "sender-routed recipient refused");
+            return Err(Reply::new(550, "5.7.1", "Sender-routed addresses are not accepted here"));
+        }
+        Ok(rcpt)
+    }
+}
 
 impl InboundTransaction for ChainTransaction {
     fn id(&self) -> &str {
-        &self.0.id
+        &self.tx.id
     }
     fn recipient_count(&self) -> usize {
-        self.0.recipient_count()
+        self.tx.recipient_count()
     }
     fn rcpt(&mut self, rcpt: &str) -> Result<(), Reply> {
-        self.0.rcpt(rcpt).map_err(|e| match e {
+        let rcpt = self.resolve(rcpt)?.to_owned();
+        let rcpt = rcpt.as_str();
+        self.tx.rcpt(rcpt).map_err(|e| match e {
             RcptError::NotServed => {
                 tracing::info!(rcpt_domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d), "relay attempt refused");
                 Reply::new(550, "5.7.1", "Relay access denied: this domain is not served here")
@@ -66,8 +120,8 @@ impl InboundTransaction for ChainTransaction {
         })
     }
     fn finish(self, raw: &[u8], tls: bool) -> Reply {
-        let id = self.0.id.clone();
-        match self.0.finish(raw, tls).0 {
+        let id = self.tx.id.clone();
+        match self.tx.finish(raw, tls).0 {
             Verdict::Accepted => Reply::owned(250, "2.0.0".into(), format!("Ok: queued as {id}")),
             Verdict::Refused(r) => reply(r),
             Verdict::NoRecipients => Reply::new(554, "5.5.1", "No valid recipients"),
@@ -89,6 +143,9 @@ pub fn session_limits(l: &mxr_config::Limits) -> SessionLimits {
         max_line_bytes: l.max_line_bytes,
         command_timeout: l.command_timeout,
         data_timeout: l.data_timeout,
+        data_total_timeout: l.data_total_timeout,
+        data_min_bytes_per_sec: l.data_min_bytes_per_sec,
+        data_rate_grace: l.data_rate_grace,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The composition root: builds every part from a validated config and wires them
 //! (plugins → chain → spool → delivery, and the SMTP sessions' handle on the chain).
 
-use crate::inbound::{RelayInbound, session_limits};
+use crate::inbound::RelayInbound;
 use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
 use mxr_config::{Config, TlsSource};
@@ -12,7 +12,6 @@ use mxr_store::keys::KeyStore;
 use mxr_store::quarantine::Quarantine;
 use mxr_store::spool::Spool;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// Why the relay could not start.
 #[derive(Debug, thiserror::Error)]
@@ -138,12 +137,7 @@ impl Relay {
         tokio::spawn(checkpoint_forever(audit.clone()));
         let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
         let chain = Arc::new(Chain::new(config.clone(), registry.clone(), keys, audit, store, queue.clone()));
-        let inbound = Arc::new(RelayInbound {
-            chain: chain.clone(),
-            tls,
-            connections: Arc::new(Semaphore::new(config.limits.max_connections)),
-            limits: session_limits(&config.limits),
-        });
+        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls));
         Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, _watch: watch }))
     }
 }

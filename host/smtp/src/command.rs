@@ -69,8 +69,8 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         if rest.is_empty() { Ok(cmd) } else { Err(bad(501, "5.5.4", "Syntax error, no parameters allowed")) }
     };
     match verb.to_ascii_uppercase().as_str() {
-        "EHLO" => domain_arg(rest).map(Command::Ehlo),
-        "HELO" => domain_arg(rest).map(Command::Helo),
+        "EHLO" => helo_arg(rest).map(Command::Ehlo),
+        "HELO" => helo_arg(rest).map(Command::Helo),
         "MAIL" => mail(rest),
         "RCPT" => rcpt(rest),
         "DATA" => no_args(Command::Data),
@@ -97,6 +97,42 @@ fn domain_arg(rest: &str) -> Result<String, Reply> {
         Ok(name.to_owned())
     } else {
         Err(bad(501, "5.5.4", "Syntax error, a domain name or address literal is required"))
+    }
+}
+
+/// The client's name after EHLO or HELO: a domain, in U-label or A-label form, or an
+/// address literal (RFC 5321 §4.1.1.1); anything else gets `501 5.5.2`.
+fn helo_arg(rest: &str) -> Result<String, Reply> {
+    let name = rest.split_whitespace().next().unwrap_or("");
+    match helo_ascii(name) {
+        Some(_) => Ok(name.to_owned()),
+        None => Err(bad(501, "5.5.2", "Syntax error, a domain name or address literal is required")),
+    }
+}
+
+/// A client name as it may appear outside an SMTPUTF8 transaction: an address
+/// literal as it is, an ASCII name as it is, an internationalised name as its
+/// A-label (punycode) form; `None` when it is neither a domain nor a literal.
+pub fn helo_ascii(name: &str) -> Option<String> {
+    if is_address_literal(name) {
+        return Some(name.to_owned());
+    }
+    let ascii = if name.is_ascii() { name.to_owned() } else { idna::domain_to_ascii(name).ok()? };
+    let label_ok = |l: &str| {
+        !l.is_empty() && l.len() <= 63 && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    };
+    (ascii.len() <= 255 && ascii.split('.').all(label_ok)).then_some(ascii)
+}
+
+/// True when an address's local part routes onward: `user%other`, `other!user`, or
+/// a quoted local part holding `@`, `%` or `!` (the sender-routing forms a server
+/// that honours them turns into an open relay; Postfix `allow_untrusted_routing`).
+pub fn routes_onward(address: &str) -> bool {
+    let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
+    let quoted = local.strip_prefix('"').and_then(|l| l.strip_suffix('"'));
+    match quoted {
+        Some(q) => q.contains(['@', '%', '!']),
+        None => local.contains(['%', '!']),
     }
 }
 
@@ -230,8 +266,11 @@ mod tests {
             (long.as_bytes(), "500 5.5.6 Line too long"),
             (b"EHLO \xff\xfe", "500 5.5.2"),
             (b"EHLO a\x00b", "500 5.5.2"),
-            (b"EHLO", "501 5.5.4"),
-            (b"EHLO bad..name", "501 5.5.4"),
+            (b"EHLO", "501 5.5.2"),
+            (b"EHLO bad..name", "501 5.5.2"),
+            (b"EHLO a/b.test", "501 5.5.2"),
+            ("EHLO caf\u{e9}\u{2603}!.test".as_bytes(), "501 5.5.2"),
+            (b"EHLO [192.0.2.300]", "501 5.5.2"),
             (b"MAIL TO:<a@b.test>", "501 5.5.4 Syntax: MAIL FROM"),
             (b"MAIL FROM:a@b.test", "501 5.5.4"),
             (b"MAIL FROM:<a@>", "501 5.1.7"),
@@ -248,6 +287,28 @@ mod tests {
         for (line, want) in cases {
             let got = err(line);
             assert!(got.starts_with(want), "{:?}: got {got}, want {want}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn client_names_outside_smtputf8_are_ascii() {
+        assert_eq!(ok("EHLO bücher.example"), Command::Ehlo("bücher.example".into()), "a U-label name is a domain");
+        assert_eq!(helo_ascii("bücher.example").as_deref(), Some("xn--bcher-kva.example"));
+        assert_eq!(helo_ascii("xn--bcher-kva.example").as_deref(), Some("xn--bcher-kva.example"));
+        assert_eq!(helo_ascii("Mail.Example").as_deref(), Some("Mail.Example"), "ASCII names stay as they are");
+        assert_eq!(helo_ascii("[IPv6:2001:db8::1]").as_deref(), Some("[IPv6:2001:db8::1]"));
+        assert_eq!(helo_ascii("a b"), None);
+    }
+
+    #[test]
+    fn sender_routing_forms_are_recognised() {
+        for routed in
+            ["user%other@served.test", "other!user@served.test", "\"user@other\"@served.test", "\"a%b\"@s.test"]
+        {
+            assert!(routes_onward(routed), "{routed}");
+        }
+        for plain in ["user@served.test", "first.last+tag@served.test", "\"odd name\"@served.test", "postmaster"] {
+            assert!(!routes_onward(plain), "{plain}");
         }
     }
 

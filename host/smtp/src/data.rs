@@ -30,7 +30,14 @@ pub struct DataFlaws {
     pub bare_line_end: bool,
     /// A line longer than the line limit (CRLF included).
     pub long_line: bool,
+    /// The body stopped being kept (the shared DATA budget ran out): what was read is
+    /// incomplete, and the message must be refused.
+    pub not_kept: bool,
 }
+
+/// The first allocation for a body; it then doubles, never past the size limit, so
+/// a `SIZE=` the client declares reserves nothing up front.
+const FIRST_CHUNK: usize = 64 * 1024;
 
 /// Accumulates one message body.
 #[derive(Debug)]
@@ -64,9 +71,46 @@ impl DataReader {
         if self.body.len() + bytes.len() > self.max_size {
             self.flaws.too_big = true;
         }
-        if !self.flaws.too_big {
+        if !self.flaws.too_big && !self.flaws.not_kept {
+            let need = self.body.len() + bytes.len();
+            if need > self.body.capacity() {
+                let target = self.grown(self.body.capacity()).max(need);
+                self.body.reserve_exact(target - self.body.len());
+            }
             self.body.extend_from_slice(bytes);
         }
+    }
+
+    /// The capacity after `cap` when the body outgrows it: doubled, at least by
+    /// [`FIRST_CHUNK`], never past the size limit.
+    fn grown(&self, cap: usize) -> usize {
+        (cap + cap.max(FIRST_CHUNK)).min(self.max_size)
+    }
+
+    /// Bytes the body holds in memory now (its allocation, not only its length).
+    pub fn held_bytes(&self) -> usize {
+        self.body.capacity()
+    }
+
+    /// At most the bytes the body will hold after `extra` more input bytes (input
+    /// only shrinks by unstuffing): what to reserve before feeding them.
+    pub fn held_after(&self, extra: usize) -> usize {
+        if self.flaws.too_big || self.flaws.not_kept {
+            return self.body.capacity();
+        }
+        let need = (self.body.len() + extra).min(self.max_size);
+        let mut cap = self.body.capacity();
+        while cap < need {
+            cap = self.grown(cap).max(need.min(cap + 1));
+        }
+        cap
+    }
+
+    /// Stops keeping the body and frees it; the rest is still read to the final dot
+    /// (so the session stays in step), and the message is flagged [`DataFlaws::not_kept`].
+    pub fn stop_keeping(&mut self) {
+        self.flaws.not_kept = true;
+        self.body = Vec::new();
     }
 
     fn in_line(&mut self, b: u8) {
@@ -206,5 +250,37 @@ mod tests {
         let mut r = DataReader::new(1 << 20, 10);
         r.feed(b"0123456789abcdef\r\n.\r\n");
         assert!(r.finish().1.long_line);
+    }
+
+    #[test]
+    fn memory_grows_with_the_body_and_never_past_the_limit() {
+        let mut r = DataReader::new(100_000, 1000);
+        r.feed(b"short line\r\n");
+        assert!(r.held_bytes() <= FIRST_CHUNK, "no reservation for the whole size limit up front");
+        let line = [b'x'; 998];
+        for _ in 0..200 {
+            r.feed(&line);
+            r.feed(b"\r\n");
+        }
+        assert!(r.held_bytes() <= 100_000, "held {}", r.held_bytes());
+        assert_eq!(r.held_after(1 << 30), r.held_bytes(), "a body past its limit grows no more");
+        let fresh = DataReader::new(100_000, 1000);
+        assert_eq!(fresh.held_after(10), FIRST_CHUNK);
+        assert_eq!(fresh.held_after(FIRST_CHUNK + 1), 100_000, "doubling stops at the size limit");
+        let roomy = DataReader::new(1 << 20, 1000);
+        assert_eq!(roomy.held_after(FIRST_CHUNK + 1), 2 * FIRST_CHUNK);
+        assert_eq!(r.feed(b".\r\n"), Some(3));
+        assert!(r.finish().1.too_big);
+    }
+
+    #[test]
+    fn a_body_no_longer_kept_is_still_read_to_its_end() {
+        let mut r = DataReader::new(1 << 20, 1000);
+        assert!(r.feed(b"part one\r\n").is_none());
+        r.stop_keeping();
+        assert_eq!(r.held_bytes(), 0);
+        assert_eq!(r.feed(b"part two\r\n.\r\nQUIT\r\n"), Some(13));
+        let (body, flaws) = r.finish();
+        assert!(body.is_empty() && flaws.not_kept);
     }
 }

@@ -1,7 +1,10 @@
 //! The narrow handle a session has on the rest of the relay: who we are, the limits,
-//! STARTTLS, and transactions to begin. The composition root implements it over the
+//! the shared intake accounting (per-address table, DATA budget), STARTTLS, and
+//! transactions to begin. The composition root implements it over the
 //! filter chain; tests implement it in memory, with no plugins, keys or disk.
 
+use crate::admission::{PeerLimits, PeerTable};
+use crate::budget::DataBudget;
 use crate::reply::Reply;
 use mxr_mail::Envelope;
 use std::sync::Arc;
@@ -20,10 +23,43 @@ pub struct SessionLimits {
     pub max_errors: u32,
     /// Longest DATA line in bytes, CRLF included (RFC 5321: 1000).
     pub max_line_bytes: usize,
-    /// Wait for a command before `421 4.4.2`. Default 300 s (RFC 5321 §4.5.3.2).
+    /// Time for a whole command line to arrive, counted from when the session starts
+    /// waiting for it (not per read), before `421 4.4.2`. Default 300 s (RFC 5321
+    /// §4.5.3.2.7).
     pub command_timeout: Duration,
-    /// Wait for DATA bytes before `421 4.4.2`. Default 180 s.
+    /// Longest wait for more DATA bytes before `421 4.4.2`. Default 180 s (§4.5.3.2.5).
     pub data_timeout: Duration,
+    /// Longest a whole DATA phase may take, before `421 4.4.2`. Default 1800 s.
+    pub data_total_timeout: Duration,
+    /// Lowest average DATA rate in bytes per second once `data_rate_grace` has passed;
+    /// slower gets `421 4.4.2`. Default 1024.
+    pub data_min_bytes_per_sec: u64,
+    /// Time at the start of DATA before the rate is checked. Default 30 s.
+    pub data_rate_grace: Duration,
+}
+
+/// The shared limits on intake: sessions in all, each client address's share, and
+/// the memory all messages being received may hold.
+pub struct Intake {
+    /// Permits for concurrent sessions; a full house gets `421 4.3.2`.
+    pub connections: Arc<Semaphore>,
+    /// Per-client-address accounting (concurrent sessions; connection, message and
+    /// error rates).
+    pub peers: Arc<PeerTable>,
+    /// The byte budget for buffered DATA.
+    pub data_budget: DataBudget,
+}
+
+impl Intake {
+    /// `max_connections` sessions in all, `peers` per address, and a DATA budget of
+    /// `data_bytes` that a growing message waits for at most `data_wait`.
+    pub fn new(max_connections: usize, peers: PeerLimits, data_bytes: usize, data_wait: Duration) -> Intake {
+        Intake {
+            connections: Arc::new(Semaphore::new(max_connections)),
+            peers: PeerTable::new(peers),
+            data_budget: DataBudget::new(data_bytes, data_wait),
+        }
+    }
 }
 
 /// What the sessions of a server share.
@@ -37,9 +73,8 @@ pub trait Inbound: Send + Sync + 'static {
     fn limits(&self) -> &SessionLimits;
     /// The STARTTLS acceptor, when TLS is offered.
     fn tls(&self) -> Option<&TlsAcceptor>;
-    /// Permits for concurrent sessions, shared by every listener; a full house gets
-    /// `421 4.3.2`.
-    fn connections(&self) -> &Arc<Semaphore>;
+    /// What every listener and session of this server share to keep intake fair.
+    fn intake(&self) -> &Intake;
     /// How long a stopping server waits for running transactions.
     fn drain(&self) -> Duration;
     /// Begins a transaction for an accepted MAIL FROM; the envelope has no recipients.

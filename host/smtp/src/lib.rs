@@ -1,4 +1,6 @@
 //! The inbound SMTP server: parsing (no I/O) in [`command`], [`data`] and [`reply`];
+//! fair intake as pure bookkeeping in [`admission`] (per client address), [`budget`]
+//! (buffered DATA bytes) and [`pace`] (DATA deadlines);
 //! the conversation in [`session`], generic over its stream and over the [`Inbound`]
 //! handle it talks to; the listener in [`server`]; the STARTTLS acceptor in [`tls`].
 //!
@@ -7,14 +9,17 @@
 
 #![deny(missing_docs)]
 
+pub mod admission;
+pub mod budget;
 pub mod command;
 pub mod data;
 pub mod inbound;
+pub mod pace;
 pub mod reply;
 pub mod server;
 pub mod session;
 pub mod stream;
 pub mod tls;
 
-pub use inbound::{Inbound, InboundTransaction, SessionLimits};
+pub use inbound::{Inbound, InboundTransaction, Intake, SessionLimits};
 pub use reply::Reply;

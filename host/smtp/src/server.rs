@@ -1,12 +1,15 @@
-//! The listener: accept, limit concurrent sessions (a full house gets `421 4.3.2`),
-//! and on shutdown stop accepting, tell every session, and wait for running
+//! The listener: accept, admit each connection by its address's share (over it:
+//! `421 4.7.0`, see [`crate::admission`]), limit concurrent sessions (a full house
+//! gets `421 4.3.2`), and on shutdown stop accepting, tell every session, and wait for running
 //! transactions to finish, bounded by the drain time.
 
 use super::session::Session;
 use crate::inbound::Inbound;
+use crate::reply::Reply;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -35,22 +38,7 @@ pub async fn run<I: Inbound>(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                match relay.connections().clone().try_acquire_owned() {
-                    Ok(permit) => {
-                        let session = Session::new(relay.clone(), stream, peer, stop_rx.clone());
-                        let span = tracing::info_span!("session", %peer);
-                        sessions.spawn(async move {
-                            let _permit = permit;
-                            if let Err(e) = session.run().await {
-                                tracing::debug!(error = %e, "session ended with an I/O error");
-                            }
-                        }.instrument(span));
-                    }
-                    Err(_) => {
-                        tracing::warn!(%peer, "connection limit reached; refusing");
-                        sessions.spawn(refuse_busy(stream, relay.hostname().to_owned()));
-                    }
-                }
+                admit(&relay, stream, peer, &stop_rx, &mut sessions);
             }
             () = &mut shutdown => break,
         }
@@ -68,8 +56,47 @@ pub async fn run<I: Inbound>(
     Ok(())
 }
 
-async fn refuse_busy(mut stream: TcpStream, hostname: String) {
-    let reply = format!("421 4.3.2 {hostname} Too many connections, try again later\r\n");
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.write_all(reply.as_bytes())).await;
+/// Starts a session on a new connection, or refuses it when its address is over
+/// its share or the house is full.
+fn admit<I: Inbound>(
+    relay: &Arc<I>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    stop: &watch::Receiver<bool>,
+    sessions: &mut JoinSet<()>,
+) {
+    let slot = match relay.intake().peers.admit(peer.ip(), Instant::now()) {
+        Ok(slot) => slot,
+        Err(why) => {
+            tracing::warn!(%peer, ?why, "over this address's share; refusing");
+            sessions.spawn(refuse(stream, why.reply(relay.hostname())));
+            return;
+        }
+    };
+    let Ok(permit) = relay.intake().connections.clone().try_acquire_owned() else {
+        tracing::warn!(%peer, "connection limit reached; refusing");
+        let host = relay.hostname();
+        sessions.spawn(refuse(
+            stream,
+            Reply::owned(421, "4.3.2".into(), format!("{host} Too many connections, try again later")),
+        ));
+        return;
+    };
+    let session = Session::new(relay.clone(), stream, peer, stop.clone());
+    let span = tracing::info_span!("session", %peer);
+    sessions.spawn(
+        async move {
+            let _held = (permit, slot);
+            if let Err(e) = session.run().await {
+                tracing::debug!(error = %e, "session ended with an I/O error");
+            }
+        }
+        .instrument(span),
+    );
+}
+
+/// Answers a connection that is not admitted with `reply`, and closes it.
+async fn refuse(mut stream: TcpStream, reply: Reply) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.write_all(reply.to_wire().as_bytes())).await;
     let _ = stream.shutdown().await;
 }

@@ -2,175 +2,10 @@
 //! disk) and a `tokio::io::duplex` pipe in place of TCP. Each case sends bytes and
 //! expects replies in order; what reaches the fake's `finish()` is checked too.
 
-use mxr_mail::Envelope;
-use mxr_smtp::session::Session;
-use mxr_smtp::{Inbound, InboundTransaction, Reply, SessionLimits};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::sync::{Semaphore, watch};
-use tokio_rustls::TlsAcceptor;
+mod fake;
 
-/// The refusal the fake gives a recipient outside `example.test`, with a text no
-/// session code contains, so seeing it proves the reply passed through unchanged.
-const FAKE_REFUSAL: &str = "Fake says: relay access denied";
-
-/// What reached `finish()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Finished {
-    /// The envelope's client IP, HELO, MAIL FROM and recipients.
-    envelope: (Option<std::net::IpAddr>, Option<String>, Option<String>, Vec<String>),
-    raw: Vec<u8>,
-    tls: bool,
-}
-
-struct Fake {
-    limits: SessionLimits,
-    tls: Option<TlsAcceptor>,
-    connections: Arc<Semaphore>,
-    finished: Arc<Mutex<Vec<Finished>>>,
-}
-
-struct FakeTx {
-    envelope: Envelope,
-    finished: Arc<Mutex<Vec<Finished>>>,
-}
-
-impl Inbound for Fake {
-    type Transaction = FakeTx;
-    fn hostname(&self) -> &str {
-        "mx.fake.test"
-    }
-    fn limits(&self) -> &SessionLimits {
-        &self.limits
-    }
-    fn tls(&self) -> Option<&TlsAcceptor> {
-        self.tls.as_ref()
-    }
-    fn connections(&self) -> &Arc<Semaphore> {
-        &self.connections
-    }
-    fn drain(&self) -> Duration {
-        Duration::from_secs(1)
-    }
-    fn begin(&self, envelope: Envelope) -> FakeTx {
-        FakeTx { envelope, finished: self.finished.clone() }
-    }
-}
-
-impl InboundTransaction for FakeTx {
-    fn id(&self) -> &str {
-        "FAKE1"
-    }
-    fn recipient_count(&self) -> usize {
-        self.envelope.rcpts.len()
-    }
-    fn rcpt(&mut self, rcpt: &str) -> Result<(), Reply> {
-        if rcpt.to_ascii_lowercase().ends_with("@example.test") {
-            self.envelope.rcpts.push(rcpt.to_owned());
-            Ok(())
-        } else {
-            Err(Reply::new(550, "5.7.1", FAKE_REFUSAL))
-        }
-    }
-    fn finish(self, raw: &[u8], tls: bool) -> Reply {
-        self.finished.lock().unwrap().push(Finished {
-            envelope: (self.envelope.client_ip, self.envelope.helo, self.envelope.mail_from, self.envelope.rcpts),
-            raw: raw.to_vec(),
-            tls,
-        });
-        Reply::new(250, "2.0.0", "Ok: queued as FAKE1")
-    }
-}
-
-fn limits() -> SessionLimits {
-    SessionLimits {
-        max_message_bytes: 10_000,
-        max_recipients: 3,
-        max_errors: 5,
-        max_line_bytes: 1000,
-        command_timeout: Duration::from_secs(30),
-        data_timeout: Duration::from_secs(30),
-    }
-}
-
-/// An acceptor over a certificate made in memory (nothing on disk).
-fn tls_acceptor() -> TlsAcceptor {
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let made = rcgen::generate_simple_self_signed(vec!["mx.fake.test".to_owned()]).unwrap();
-    let cert = CertificateDer::from(made.cert.der().to_vec());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-    TlsAcceptor::from(Arc::new(config))
-}
-
-/// One reply as the client reads it: the code and its lines (code and separator cut).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Got {
-    code: u16,
-    lines: Vec<String>,
-}
-
-/// The client end of a session running on the other end of a pipe.
-struct Conn {
-    io: BufReader<DuplexStream>,
-    finished: Arc<Mutex<Vec<Finished>>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Conn {
-    fn start(fake: Fake) -> Conn {
-        let finished = fake.finished.clone();
-        let (client, server) = tokio::io::duplex(64 * 1024);
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let session = Session::new(Arc::new(fake), server, "192.0.2.7:4000".parse().unwrap(), stop_rx);
-        let task = tokio::spawn(async move {
-            let _keep = stop_tx;
-            session.run().await
-        });
-        Conn { io: BufReader::new(client), finished, task }
-    }
-
-    fn with(limits: SessionLimits, tls: Option<TlsAcceptor>) -> Conn {
-        Conn::start(Fake { limits, tls, connections: Arc::new(Semaphore::new(1)), finished: Arc::default() })
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.io.get_mut().write_all(bytes).await.unwrap();
-    }
-
-    /// The next reply; `None` when the session closed the connection.
-    async fn reply(&mut self) -> Option<Got> {
-        let mut lines = Vec::new();
-        loop {
-            let mut line = String::new();
-            let n = tokio::time::timeout(Duration::from_secs(10), self.io.read_line(&mut line))
-                .await
-                .expect("a reply in time")
-                .unwrap();
-            if n == 0 {
-                assert!(lines.is_empty(), "closed in the middle of a reply: {lines:?}");
-                return None;
-            }
-            assert!(line.ends_with("\r\n"), "reply line without CRLF: {line:?}");
-            let code = line[..3].parse().unwrap();
-            lines.push(line[4..].trim_end().to_owned());
-            if line.as_bytes()[3] == b' ' {
-                return Some(Got { code, lines });
-            }
-            assert_eq!(line.as_bytes()[3], b'-', "{line:?}");
-        }
-    }
-
-    fn finished(&self) -> Vec<Finished> {
-        self.finished.lock().unwrap().clone()
-    }
-}
+use fake::{Conn, Finished, Got, limits, tls_acceptor};
+use mxr_smtp::SessionLimits;
 
 /// An expected reply: its code and the start of its first line ("" for any), or the
 /// connection closing.
@@ -362,4 +197,38 @@ async fn a_full_transaction_hands_finish_the_unstuffed_body_and_the_envelope() {
             tls: false,
         }]
     );
+}
+
+/// EHLO, MAIL and RCPT as the transaction's SMTPUTF8 makes them: a non-ASCII
+/// recipient needs it (`553 5.6.7`, like MAIL), and the client's name reaches the
+/// envelope (hence `Received:`) as its A-label unless the transaction is SMTPUTF8.
+#[tokio::test]
+async fn smtputf8_rules_for_recipients_and_the_client_name() {
+    for smtputf8 in [false, true] {
+        let mut c = Conn::with(limits(), None);
+        assert_eq!(c.reply().await.unwrap().code, 220);
+        let param = if smtputf8 { " SMTPUTF8" } else { "" };
+        let wire = format!(
+            "EHLO a/b\r\nEHLO bücher.example\r\nMAIL FROM:<a@sender.test>{param}\r\nRCPT TO:<jöran@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"
+        );
+        c.send(wire.as_bytes()).await;
+        let codes: Vec<(u16, String)> = {
+            let mut v = Vec::new();
+            for _ in 0..6 {
+                let g = c.reply().await.unwrap();
+                v.push((g.code, g.lines[0].chars().take(5).collect()));
+            }
+            v
+        };
+        let rcpt = if smtputf8 { (250, "2.1.5".to_owned()) } else { (553, "5.6.7".to_owned()) };
+        let want =
+            [(501, "5.5.2"), (250, "mx.fa"), (250, "2.1.0"), (rcpt.0, rcpt.1.as_str()), (250, "2.1.5"), (354, "End d")];
+        let got: Vec<(u16, &str)> = codes.iter().map(|(c, s)| (*c, s.as_str())).collect();
+        assert_eq!(got, want, "smtputf8: {smtputf8}");
+        c.send(b"Subject: x\r\n\r\ny\r\n.\r\n").await;
+        assert_eq!(c.reply().await.unwrap().code, 250);
+        let helo = c.finished()[0].envelope.1.clone();
+        let want = if smtputf8 { "bücher.example" } else { "xn--bcher-kva.example" };
+        assert_eq!(helo.as_deref(), Some(want), "smtputf8: {smtputf8}");
+    }
 }

@@ -39,6 +39,7 @@ pub(super) fn tenants(
             authorise: t.authorise.clone(),
             tighten: t.tighten.clone(),
             next_hop,
+            allow_sender_routing: t.allow_sender_routing,
         }));
     }
     if tenants.is_empty() {

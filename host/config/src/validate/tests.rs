@@ -89,3 +89,44 @@ fn delivery_has_rfc_5321_waits_by_default_and_caps_below_the_global_one() {
     assert!(e.starts_with("config: delivery.max_per_tenant: 2 must be below delivery.max_parallel (2)"), "{e}");
     assert!(error("version = 1\n[delivery]\nfinal_dot_secs = 7\n").starts_with("config: delivery.final_dot_secs"));
 }
+
+#[test]
+fn intake_limits_are_named_when_bad() {
+    let limits = |line: &str| error(&format!("version = 1\n[server.limits]\n{line}\n"));
+    for key in [
+        "data_total_secs",
+        "data_min_bytes_per_sec",
+        "data_rate_grace_secs",
+        "max_buffered_data_bytes",
+        "data_budget_wait_ms",
+        "max_connections_per_ip",
+        "connections_per_ip_per_minute",
+        "messages_per_ip_per_minute",
+        "errors_per_ip_per_minute",
+    ] {
+        let e = limits(&format!("{key} = 0"));
+        assert_eq!(e, format!("config: server.limits.{key}: must be greater than zero"), "{key}");
+    }
+    let e = limits("max_message_bytes = 2000\nmax_buffered_data_bytes = 1000");
+    assert!(e.starts_with("config: server.limits.max_buffered_data_bytes: must be at least"), "{e}");
+    let e = limits("max_connections_per_ip = -1");
+    assert!(e.starts_with("config: server.limits.max_connections_per_ip:"), "{e}");
+}
+
+#[test]
+fn postmaster_and_sender_routing_are_checked() {
+    let one = format!("id = \"a\"\ndomains = [\"a.test\"]\n{HOP}");
+    let (config, warnings) = validate(&tenant(&one), Path::new("/")).unwrap();
+    assert_eq!(config.postmaster.as_deref(), Some("postmaster@a.test"));
+    assert!(warnings.iter().any(|w| w.starts_with("server.postmaster:")), "{warnings:?}");
+    assert!(!config.tenants[0].allow_sender_routing, "refused unless the tenant allows it");
+    let with = |server: &str| format!("version = 1\n[server]\n{server}\n[[tenant]]\n{one}");
+    let (config, _) = validate(&with("postmaster = \"abuse@a.test\""), Path::new("/")).unwrap();
+    assert_eq!(config.postmaster.as_deref(), Some("abuse@a.test"));
+    let e = error(&with("postmaster = \"root@elsewhere.test\""));
+    assert!(e.starts_with("config: server.postmaster: \"root@elsewhere.test\" is not an address at a served"), "{e}");
+    let e = error(&tenant(&format!("id = \"a\"\ndomains = [\"a.test\"]\nallow_sender_routing = \"yes\"\n{HOP}")));
+    assert!(e.starts_with("config: tenant[0].allow_sender_routing:"), "{e}");
+    let allowed = format!("id = \"a\"\ndomains = [\"a.test\"]\nallow_sender_routing = true\n{HOP}");
+    assert!(validate(&tenant(&allowed), Path::new("/")).unwrap().0.tenants[0].allow_sender_routing);
+}

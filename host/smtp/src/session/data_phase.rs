@@ -1,0 +1,127 @@
+//! The DATA phase: the body read to its final dot under the [`DataPace`] deadlines
+//! (idle, total, minimum rate; each cut-off is `421 4.4.2`), its memory taken from
+//! the shared [`crate::budget::DataBudget`] before it is allocated. A message the
+//! budget cannot hold within its short wait is still read to the final dot, so the
+//! session stays in step, and refused with `452 4.3.1`.
+
+use super::{Session, is_disconnect};
+use crate::budget::Reservation;
+use crate::data::{DataFlaws, DataReader};
+use crate::inbound::{Inbound, InboundTransaction};
+use crate::pace::DataPace;
+use crate::reply::Reply;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::time::{Instant, timeout_at};
+
+/// Bytes asked of the stream at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, S> {
+    /// DATA: false ends the session (the client vanished or was cut off).
+    pub(super) async fn data(&mut self) -> std::io::Result<bool> {
+        match &self.tx {
+            None => {
+                self.reply(Reply::new(503, "5.5.1", "Need MAIL before DATA"));
+                return Ok(true);
+            }
+            Some(tx) if tx.recipient_count() == 0 => {
+                self.reply(Reply::new(554, "5.5.1", "No valid recipients"));
+                return Ok(true);
+            }
+            Some(_) => {}
+        }
+        self.reply(Reply::plain(354, vec!["End data with <CR><LF>.<CR><LF>".into()]));
+        self.flush().await?;
+        let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
+        let mut reader = DataReader::new(max, line);
+        let Some(reservation) = self.read_data(&mut reader).await? else {
+            self.tx = None;
+            return Ok(false);
+        };
+        let tx = self.tx.take().expect("checked above");
+        let (raw, flaws) = reader.finish();
+        if let Some(r) = refusal(&flaws, line) {
+            self.reply(r);
+            return Ok(true);
+        }
+        let tls = self.conn.is_tls();
+        let span = self.tx_span.clone();
+        let reply = tokio::task::spawn_blocking(move || span.in_scope(|| tx.finish(&raw, tls)))
+            .await
+            .map_err(std::io::Error::other)?;
+        drop(reservation);
+        self.reply(reply);
+        Ok(true)
+    }
+
+    /// The deadlines of a DATA phase starting now.
+    fn pace(&self) -> DataPace {
+        let l = self.limits();
+        DataPace {
+            started: Instant::now().into_std(),
+            idle: l.data_timeout,
+            total: l.data_total_timeout,
+            grace: l.data_rate_grace,
+            min_bytes_per_sec: l.data_min_bytes_per_sec,
+        }
+    }
+
+    /// Feeds the message through `reader` up to the final dot, and hands back the
+    /// budget its body holds; `None` when the client vanished or was cut off (a
+    /// cut-off is answered `421`), which ends the session.
+    async fn read_data(&mut self, reader: &mut DataReader) -> std::io::Result<Option<Reservation>> {
+        let pace = self.pace();
+        let mut budget = self.inbound.intake().data_budget.reservation();
+        let mut received = 0u64;
+        let mut chunk = vec![0u8; READ_CHUNK];
+        loop {
+            if !budget.cover(reader.held_after(self.rbuf.len())).await {
+                tracing::warn!(peer = %self.peer, "DATA budget exhausted; this message will be refused");
+                reader.stop_keeping();
+            }
+            if let Some(used) = reader.feed(&self.rbuf) {
+                self.rbuf.drain(..used);
+                return Ok(Some(budget));
+            }
+            self.rbuf.clear();
+            let (deadline, cutoff) = pace.deadline(received, std::time::Instant::now());
+            match timeout_at(deadline.into(), self.conn.read(&mut chunk)).await {
+                Err(_) => {
+                    tracing::info!(peer = %self.peer, ?cutoff, received, "DATA cut off");
+                    let host = self.inbound.hostname().to_owned();
+                    self.reply(Reply::owned(421, "4.4.2".into(), format!("{host} {}", cutoff.text())));
+                    return Ok(None);
+                }
+                Ok(Ok(0)) => {
+                    tracing::info!(peer = %self.peer, "client vanished during DATA; nothing was accepted");
+                    return Ok(None);
+                }
+                Ok(Ok(n)) => {
+                    received += n as u64;
+                    self.rbuf.extend_from_slice(&chunk[..n]);
+                }
+                Ok(Err(e)) if is_disconnect(&e) => return Ok(None),
+                Ok(Err(e)) => return Err(e),
+            }
+        }
+    }
+}
+
+/// The refusal a message's flaws earn, if any; `line` is the line-length limit.
+fn refusal(flaws: &DataFlaws, line: usize) -> Option<Reply> {
+    if flaws.too_big {
+        Some(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"))
+    } else if flaws.not_kept {
+        Some(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"))
+    } else if flaws.bare_line_end {
+        Some(Reply::new(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"))
+    } else if flaws.long_line {
+        Some(Reply::owned(
+            554,
+            "5.6.0".into(),
+            format!("Message has a line longer than {line} bytes (RFC 5321 4.5.3.1.6)"),
+        ))
+    } else {
+        None
+    }
+}

@@ -1,0 +1,204 @@
+//! One SMTP conversation, generic over its stream so tests can run it in memory:
+//! the command loop and its error budget here; reading a command under its deadline
+//! in [`command_phase`], the envelope commands in [`envelope`], DATA in
+//! [`data_phase`], STARTTLS in [`starttls`].
+//!
+//! Replies are buffered and flushed only when no further complete command is waiting
+//! (RFC 2920 pipelining). Plugin work runs on the blocking pool, never on the I/O
+//! threads. STARTTLS drops any plaintext the client pipelined after it.
+
+mod command_phase;
+mod data_phase;
+mod envelope;
+mod starttls;
+
+use super::command::{self, Command};
+use super::reply::Reply;
+use super::stream::MaybeTls;
+use crate::admission::Refusal;
+use crate::inbound::{Inbound, SessionLimits};
+use command_phase::Input;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+
+/// The state of one connection.
+pub struct Session<I: Inbound, S> {
+    inbound: Arc<I>,
+    conn: MaybeTls<S>,
+    peer: SocketAddr,
+    rbuf: Vec<u8>,
+    wbuf: Vec<u8>,
+    helo: Option<String>,
+    tx: Option<I::Transaction>,
+    /// The open transaction was begun with SMTPUTF8.
+    smtputf8: bool,
+    /// The span of the open transaction.
+    tx_span: tracing::Span,
+    /// 5xx replies in this session.
+    errors: u32,
+    /// The client's address went over its error rate (all its sessions count).
+    address_errors: bool,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, S> {
+    /// A session on a fresh connection; `shutdown` turns true when the server stops.
+    pub fn new(inbound: Arc<I>, stream: S, peer: SocketAddr, shutdown: watch::Receiver<bool>) -> Self {
+        Session {
+            inbound,
+            conn: MaybeTls::Plain(stream),
+            peer,
+            rbuf: Vec::new(),
+            wbuf: Vec::new(),
+            helo: None,
+            tx: None,
+            smtputf8: false,
+            tx_span: tracing::Span::none(),
+            errors: 0,
+            address_errors: false,
+            shutdown,
+        }
+    }
+
+    fn limits(&self) -> &SessionLimits {
+        self.inbound.limits()
+    }
+
+    /// Queues a reply; a 5xx counts against the session's and the address's errors.
+    fn reply(&mut self, r: Reply) {
+        if r.code >= 500 {
+            self.errors += 1;
+            if !self.inbound.intake().peers.note_error(self.peer.ip(), Instant::now()) {
+                self.address_errors = true;
+            }
+        }
+        self.wbuf.extend_from_slice(r.to_wire().as_bytes());
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if !self.wbuf.is_empty() {
+            self.conn.write_all(&self.wbuf).await?;
+            self.conn.flush().await?;
+            self.wbuf.clear();
+        }
+        Ok(())
+    }
+
+    /// Runs the conversation to its end.
+    pub async fn run(mut self) -> std::io::Result<()> {
+        let host = self.inbound.hostname().to_owned();
+        self.reply(Reply::plain(220, vec![format!("{host} ESMTP mxr").into()]));
+        loop {
+            let line = match self.next_line().await? {
+                Input::Line(l) => l,
+                Input::TooLong => {
+                    self.reply(Reply::new(500, "5.5.6", "Line too long"));
+                    if self.too_many_errors() {
+                        break;
+                    }
+                    continue;
+                }
+                Input::Closed => {
+                    tracing::debug!(peer = %self.peer, in_transaction = self.tx.is_some(), "client went away");
+                    return Ok(());
+                }
+                Input::TimedOut => {
+                    self.reply(Reply::new(421, "4.4.2", format!("{host} Timeout exceeded, closing connection")));
+                    break;
+                }
+                Input::ShuttingDown => {
+                    self.reply(Reply::new(421, "4.3.2", format!("{host} Service shutting down, try again later")));
+                    break;
+                }
+            };
+            let keep_going = match command::parse(&line) {
+                Ok(cmd) => self.dispatch(cmd).await?,
+                Err(reply) => {
+                    self.reply(reply);
+                    true
+                }
+            };
+            if !keep_going || self.too_many_errors() {
+                break;
+            }
+            if *self.shutdown.borrow() && self.tx.is_none() {
+                self.reply(Reply::new(421, "4.3.2", format!("{host} Service shutting down, try again later")));
+                break;
+            }
+        }
+        if matches!(self.conn, MaybeTls::Switching) {
+            return Ok(()); // the TLS handshake failed: nothing can be said any more
+        }
+        self.flush().await?;
+        let _ = self.conn.shutdown().await;
+        Ok(())
+    }
+
+    /// True (with the `421 4.7.0` queued) when the session or its address is over
+    /// its error budget.
+    fn too_many_errors(&mut self) -> bool {
+        if self.address_errors {
+            let r = Refusal::ErrorRate.reply(self.inbound.hostname());
+            self.wbuf.extend_from_slice(r.to_wire().as_bytes());
+            tracing::info!(peer = %self.peer, "closing a session over its address's error rate");
+            return true;
+        }
+        if self.errors >= self.limits().max_errors {
+            let host = self.inbound.hostname();
+            let r = Reply::new(421, "4.7.0", format!("{host} Too many errors, closing connection"));
+            self.wbuf.extend_from_slice(r.to_wire().as_bytes());
+            tracing::info!(peer = %self.peer, errors = self.errors, "closing a session over its error budget");
+            return true;
+        }
+        false
+    }
+
+    /// Handles one command; false ends the session.
+    async fn dispatch(&mut self, cmd: Command) -> std::io::Result<bool> {
+        match cmd {
+            Command::Ehlo(name) => {
+                self.helo = Some(name);
+                self.tx = None;
+                let reply = self.ehlo_reply();
+                self.reply(reply);
+            }
+            Command::Helo(name) => {
+                self.helo = Some(name);
+                self.tx = None;
+                let host = self.inbound.hostname().to_owned();
+                self.reply(Reply::plain(250, vec![host.into()]));
+            }
+            Command::Mail { from, size, eight_bit, smtputf8 } => self.mail(from, size, eight_bit, smtputf8),
+            Command::Rcpt { to } => self.rcpt(to).await?,
+            Command::Data => return self.data().await,
+            Command::Rset => {
+                self.tx = None;
+                self.reply(Reply::new(250, "2.0.0", "Ok"));
+            }
+            Command::Noop => self.reply(Reply::new(250, "2.0.0", "Ok")),
+            Command::Vrfy => {
+                self.reply(Reply::new(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"))
+            }
+            Command::Help => self.reply(Reply::new(
+                214,
+                "2.0.0",
+                "mxr: see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
+            )),
+            Command::Quit => {
+                self.reply(Reply::new(221, "2.0.0", "Bye"));
+                return Ok(false);
+            }
+            Command::StartTls => return self.starttls().await,
+        }
+        Ok(true)
+    }
+}
+
+/// True for the errors that mean the client is gone.
+fn is_disconnect(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof)
+}

@@ -1,0 +1,129 @@
+//! Fair intake against a real relay over TCP: clients that drip bytes are cut off by
+//! the whole-command and DATA-rate deadlines, one address holding too many sessions
+//! gets `421 4.7.0` while another address is served, and messages beyond the global
+//! DATA budget get `452 4.3.1` while the others are accepted. Timeouts are short in
+//! `[limits]`; every time bound here is a liveness bound.
+
+use mxr_tests::smtp_client::Client;
+use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
+use mxr_tests::{LIVENESS, wait_for, wait_until_async};
+use std::time::Duration;
+
+fn config(limits: &str) -> String {
+    server_toml(limits) + &tenant_toml("t1", "example.test", &[("delivery-stats", "statistics")])
+}
+
+const MSG: &[u8] = b"Subject: ok\r\n\r\nfine\r\n";
+
+/// A message of about `kb` kilobytes in 100-byte lines.
+fn large(kb: usize) -> Vec<u8> {
+    let mut m = b"Subject: large\r\n\r\n".to_vec();
+    let line = [b"x".repeat(98), b"\r\n".to_vec()].concat();
+    for _ in 0..kb * 10 {
+        m.extend_from_slice(&line);
+    }
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drip_clients_are_cut_off_while_a_legitimate_client_is_served() {
+    let limits =
+        "command_timeout_secs = 1\ndata_rate_grace_secs = 1\ndata_min_bytes_per_sec = 100\ndata_timeout_secs = 30\n";
+    let mut relay = TestRelay::start(&config(limits), &["delivery-stats"]).await;
+    let every = Duration::from_millis(100);
+    let bound = Duration::from_secs(20);
+    // A byte every 100 ms is far inside every per-read wait: only whole deadlines end these.
+    let mut in_command = relay.client().await;
+    let command_drip = tokio::spawn(async move { in_command.drip(b"NOOP ", every, bound).await });
+    let mut in_data = relay.client().await;
+    in_data.mail("a@sender.test").await.assert_code(250, "2.1.0");
+    in_data.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    in_data.cmd("DATA").await.assert_code(354, "");
+    let data_drip = tokio::spawn(async move { in_data.drip(b"x", every, bound).await });
+
+    let mut legit = relay.client_from("127.0.0.2").await;
+    legit.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+
+    for (what, drip) in [("command", command_drip), ("DATA", data_drip)] {
+        let (reply, took) = drip.await.unwrap();
+        reply.assert_code(421, "4.4.2");
+        // The deadline started a moment before the drip did: allow for that moment.
+        assert!(took >= Duration::from_millis(800), "{what} drip cut off before its deadline: {took:?}");
+    }
+    assert_eq!(relay.delivered("t1").len(), 1, "only the legitimate message arrived");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slot_hog_gets_421_and_a_client_from_another_address_is_served() {
+    let mut relay = TestRelay::start(&config("max_connections_per_ip = 3\n"), &["delivery-stats"]).await;
+    let mut hogs = Vec::new();
+    for _ in 0..3 {
+        hogs.push(relay.client().await);
+    }
+    let (mut over, greeting) = Client::connect(relay.addr).await;
+    greeting.assert_code(421, "4.7.0");
+    assert!(greeting.text().contains("Too many connections from your address"), "{greeting:?}");
+    assert_eq!(over.read_reply().await.code, 0, "closed after the 421");
+
+    let mut other = relay.client_from("127.0.0.2").await;
+    other.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+
+    hogs.pop().unwrap().cmd("QUIT").await.assert_code(221, "2.0.0");
+    let addr = relay.addr;
+    wait_for(LIVENESS, "the hog's freed slot to admit a new session", || async move {
+        let (_c, g) = Client::connect(addr).await;
+        (g.code == 220).then_some(())
+    })
+    .await;
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_beyond_the_global_budget_gets_452_and_the_rest_is_accepted() {
+    const BUDGET: usize = 1536 * 1024;
+    let limits =
+        format!("max_message_bytes = 1048576\nmax_buffered_data_bytes = {BUDGET}\ndata_budget_wait_ms = 200\n");
+    let mut relay = TestRelay::start(&config(&limits), &["delivery-stats"]).await;
+    let budget = relay.relay.inbound.intake.data_budget.clone();
+    let big = large(700);
+
+    // A holds most of a 700 kB message (its body takes 1 MiB of the 1.5 MiB budget).
+    let mut a = relay.client().await;
+    a.mail("a@sender.test").await.assert_code(250, "2.1.0");
+    a.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    a.cmd("DATA").await.assert_code(354, "");
+    a.write(&big).await;
+    wait_until_async(LIVENESS, "A's body to hold its budget", || budget.available_bytes() <= 512 * 1024).await;
+
+    // B's message of the same size does not fit beside it: refused, session in step.
+    let mut b = relay.client().await;
+    b.send_message("a@sender.test", &["b@example.test"], &big).await.assert_code(452, "4.3.1");
+    b.cmd("NOOP").await.assert_code(250, "2.0.0");
+    // A small message fits in what is left.
+    b.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+
+    a.write(b"\r\n.\r\n").await;
+    a.read_reply().await.assert_code(250, "2.0.0");
+    wait_until_async(LIVENESS, "the budget to come back", || budget.available_bytes() == BUDGET).await;
+    b.send_message("a@sender.test", &["b@example.test"], &big).await.assert_code(250, "2.0.0");
+    assert_eq!(relay.delivered("t1").len(), 3, "A's, the small one and B's retry");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_over_its_connection_or_message_rate_is_refused_and_others_are_not() {
+    let limits = "connections_per_ip_per_minute = 2\nmessages_per_ip_per_minute = 1\n";
+    let mut relay = TestRelay::start(&config(limits), &["delivery-stats"]).await;
+    let mut first = relay.client().await;
+    first.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+    first.mail("a@sender.test").await.assert_code(450, "4.7.1");
+    first.cmd("QUIT").await.assert_code(221, "2.0.0");
+    let second = relay.client().await;
+    let (_third, greeting) = Client::connect(relay.addr).await;
+    greeting.assert_code(421, "4.7.0");
+    let mut other = relay.client_from("127.0.0.2").await;
+    other.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
+    drop(second);
+    relay.stop().await;
+}
