@@ -8,7 +8,8 @@
 use mxr_mail::Envelope;
 use mxr_privacy::{Category, Form, Grant, Pseudonymizer, PurposePolicy};
 use mxr_sandbox::{CallInput, LoadedPlugin, OutputCaps, SandboxLimits, StageCall};
-use mxr_tests::canary::{self, CanaryMessage, Place, leaked};
+use mxr_tests::canary::{self, CanaryMessage, Place, unbase64};
+use mxr_tests::leak::Decoded;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 use mxr_tests::{component, runtime_with};
 use std::sync::Arc;
@@ -19,25 +20,6 @@ const PURPOSES: [&str; 5] = ["delivery", "spam-filtering", "malware-scanning", "
 
 fn big_output() -> OutputCaps {
     OutputCaps { total_bytes: 4 << 20, tags: 32, headers: 4096 }
-}
-
-fn unbase64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let mut out = Vec::new();
-    for q in clean.chunks(4) {
-        let n = q.iter().take_while(|&&c| c != b'=').fold(0u32, |n, &c| n << 6 | val(c) as u32);
-        let have = q.iter().take_while(|&&c| c != b'=').count();
-        let n = n << (6 * (4 - have));
-        out.extend_from_slice(&n.to_be_bytes()[1..have]);
-    }
-    out
 }
 
 /// The spy's report from the headers it returned, in order.
@@ -71,6 +53,7 @@ fn fails_closed(grant: &Grant, c: Category) -> bool {
 fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymizer, what: &str) -> Vec<String> {
     let mut wrong = Vec::new();
     let content = grant.form(Category::Content);
+    let decoded = Decoded::of(dump);
     for c in &m.canaries {
         let form = grant.form(c.category);
         let visible =
@@ -84,7 +67,7 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
             }
             allowed = false;
         }
-        match (allowed, leaked(dump, &c.value)) {
+        match (allowed, decoded.contains_token(&c.value)) {
             (false, true) => {
                 wrong.push(format!("{what}: {} {:?} leaked (form {})", c.category.name(), c.value, form.name()))
             }
@@ -114,7 +97,13 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
 }
 
 fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
-    let base = Envelope { client_ip: Some(m.client_ip), helo: Some(m.helo.clone()), mail_from: None, rcpts: vec![], ..Envelope::default() };
+    let base = Envelope {
+        client_ip: Some(m.client_ip),
+        helo: Some(m.helo.clone()),
+        mail_from: None,
+        rcpts: vec![],
+        ..Envelope::default()
+    };
     let with_from = Envelope { mail_from: Some(m.mail_from.clone()), ..base.clone() };
     let full = Envelope { rcpts: vec![rcpt.to_owned()], ..with_from.clone() };
     vec![
