@@ -16,6 +16,12 @@ pub enum Place {
     Structure,
     /// Text or HTML body.
     Body,
+    /// Inside another value or a nested part (a field name, an encoded word, a file
+    /// name, a forwarded message, a vCard, a link, a HELO literal): it must not
+    /// arrive unless its own category is granted in full; whether it arrives then
+    /// depends on its container's form too (the stricter wins). See
+    /// [`crate::canary_places`].
+    Inside,
 }
 
 /// One planted value.
@@ -46,7 +52,7 @@ pub struct CanaryMessage {
 }
 
 /// Four letters unique per `n` (below 26⁴).
-fn letters(mut n: usize) -> String {
+pub fn letters(mut n: usize) -> String {
     (0..4)
         .map(|_| {
             let c = (b'a' + (n % 26) as u8) as char;
@@ -78,13 +84,13 @@ pub fn b64(bytes: &[u8]) -> String {
 }
 
 /// Base64 text in lines of 76.
-fn b64_lines(bytes: &[u8]) -> String {
+pub fn b64_lines(bytes: &[u8]) -> String {
     let s = b64(bytes);
     s.as_bytes().chunks(76).map(|l| std::str::from_utf8(l).unwrap()).collect::<Vec<_>>().join("\r\n")
 }
 
 /// Quoted-printable with soft breaks every `width` characters, inside words too.
-fn qp(text: &str, width: usize) -> String {
+pub fn qp(text: &str, width: usize) -> String {
     let mut out = String::new();
     for line in text.split('\n') {
         let mut col = 0;

@@ -8,8 +8,8 @@
 //! - as words: every run of non-alphanumerics is one separator, and the value's words
 //!   must stand as whole words (so `Bos` is not found in `Bosma`);
 //! - compact: all separators removed (`06 - 1680 9762` = `0616809762`), for values
-//!   with a digit or of eight letters and more, with no digit on either side of a
-//!   numeric end (so `2000` is not found in `120004`).
+//!   with a digit or of eight letters and more; a value that is only digits must
+//!   have no digit on either side (so `2000` is not found in `120004`).
 
 /// What a plugin got, decoded every trivial way and normalised, ready to be searched.
 pub struct Decoded {
@@ -22,14 +22,20 @@ impl Decoded {
     /// Decodes `dump` (what one accessor, or all of them, returned).
     pub fn of(dump: &str) -> Decoded {
         let html_glued = html(dump, "");
-        let all = html(&percent(&qp(&encoded_words(dump))), "");
+        let all = html(&percent(&qp(&encoded_words(&continuations_joined(dump)))), "");
         let variants =
             [dump.to_owned(), html(dump, " "), html_glued, percent(dump), qp(dump), encoded_words(dump), all];
+        let joined = dump.replace("=\r\n", "").replace("=\n", "");
+        let decoded64 = base64_runs(&joined);
+        let variants =
+            [variants.as_slice(), &[html(&qp(&decoded64), " "), html(&qp(&decoded64), ""), decoded64.clone()]].concat();
         let norm: Vec<String> = variants.iter().map(|v| normalise(v)).collect();
         Decoded {
             words: norm.iter().map(|v| format!(" {} ", words(v))).collect(),
             compact: norm.iter().map(|v| compact(v)).collect(),
-            raw_flat: dump.split_whitespace().collect(),
+            // Base64 in the text as given, with QP soft breaks joined, and inside
+            // what a base64 run decodes to (a link parameter in an encoded body).
+            raw_flat: [joined.as_str(), "\u{0}", decoded64.as_str()].concat().split_whitespace().collect(),
         }
     }
 
@@ -54,8 +60,9 @@ impl Decoded {
         if c.is_empty() {
             return false;
         }
-        let digit_start = c.starts_with(|ch: char| ch.is_ascii_digit());
-        let digit_end = c.ends_with(|ch: char| ch.is_ascii_digit());
+        // Only a number is made another number by a digit beside it.
+        let number = c.bytes().all(|b| b.is_ascii_digit());
+        let (digit_start, digit_end) = (number, number);
         self.compact.iter().any(|d| {
             d.match_indices(c).any(|(i, _)| {
                 !(digit_start && d[..i].ends_with(|ch: char| ch.is_ascii_digit()))
@@ -97,7 +104,8 @@ fn html(s: &str, tag: &str) -> String {
     while let Some(i) = rest.find(['<', '&']) {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = if rest.starts_with('<') { rest.find('>') } else { rest[..rest.len().min(12)].find(';') };
+        let entity_end = || rest.char_indices().take(12).find(|(_, c)| *c == ';').map(|(i, _)| i);
+        let end = if rest.starts_with('<') { rest.find('>') } else { entity_end() };
         match end {
             Some(e) if rest.starts_with('<') => {
                 out.push_str(tag);
@@ -198,17 +206,62 @@ fn encoded_words(s: &str) -> String {
     out.replace('\u{1}', "")
 }
 
+/// RFC 2231 continuations joined: `; name*1*=` (and `"` around a piece) removed, so
+/// `filename*0*=UTF-8''cv_Lot; filename*1*=te.pdf` reads `…cv_Lotte.pdf`.
+fn continuations_joined(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(';') {
+        out.push_str(rest[..i].trim_end_matches('"'));
+        let after = rest[i + 1..].trim_start();
+        let name_end =
+            after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(after.len());
+        let tail = &after[name_end..];
+        let digits = tail.strip_prefix('*').map(|t| t.trim_start_matches(|c: char| c.is_ascii_digit()));
+        match digits.map(|t| t.strip_prefix('*').unwrap_or(t)).and_then(|t| t.strip_prefix('=')) {
+            Some(value) if name_end > 0 && digits.is_some_and(|d| d.len() < tail.len() - 1) => {
+                rest = value.trim_start_matches('"');
+            }
+            _ => {
+                out.push(';');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out + rest
+}
+
 /// Whether `value` stands base64-encoded in `flat` (whitespace removed) at any of the
-/// three alignments: the characters fully determined by the value alone, six or more.
+/// three alignments: the characters whose six bits all come from the value, six or
+/// more of them.
 fn in_base64(flat: &str, value: &str) -> bool {
     (0..3).any(|pad| {
         let mut bytes = vec![b'.'; pad];
         bytes.extend_from_slice(value.as_bytes());
         let enc = super::canary::b64(&bytes);
-        let from = (pad * 4).div_ceil(3) + 1;
-        let to = enc.len().saturating_sub(4);
-        from < to && to - from >= 6 && flat.contains(&enc[from..to])
+        let (from, to) = ((8 * pad).div_ceil(6), 8 * (pad + value.len()) / 6);
+        to >= from + 6 && flat.contains(&enc[from..to])
     })
+}
+
+/// Every run of base64 text (line breaks allowed inside, 16 characters or more)
+/// decoded at each alignment, one per line: a body or parameter a plugin was handed still encoded.
+fn base64_runs(s: &str) -> String {
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_' | '\r' | '\n');
+    let mut out = String::new();
+    for run in s.split(|c: char| !is_b64(c)) {
+        let clean: String = run.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        if clean.len() >= 16 {
+            let standard = clean.replace('-', "+").replace('_', "/");
+            // The run may begin with a word that is not part of it (`base64` above a
+            // body): each of the four alignments.
+            for skip in 0..4 {
+                out.push_str(&String::from_utf8_lossy(&super::canary::unbase64(&standard[skip..])));
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -226,6 +279,9 @@ mod tests {
         assert!(d("Lot=\r\nte de Gr=61af").contains("Lotte de Graaf"));
         assert!(d("bel ０６-１２３４５６７８").contains("06 - 12345678"));
         assert!(d("x TG90dGUgZGUgR3JhYWY= y").contains("Lotte de Graaf"));
+        assert!(d("PHA+THVjJiMxMTU7PGI+eTwvYj48L3A+").contains_token("Lucsy"));
+        assert!(d("filename*0*=UTF-8''cv_Lot;\r\n filename*1*=te.pdf").contains_token("cv_Lotte"));
+        assert!(d("name*0=\"Lot\"; name*1=\"te\"").contains_token("Lotte"));
         assert!(!d("Bosma en Bosch").contains("Bos"));
         assert!(!d("order 120004").contains("2000"));
         assert!(!d("p.3f9a@example.nl").contains("jan@example.nl"));
