@@ -186,12 +186,17 @@ fn no_plugin_receives_more_than_its_purpose_allows() {
     assert!(problems.is_empty(), "{} problems, first: {:#?}", problems.len(), &problems[..problems.len().min(20)]);
 }
 
-/// Canaries hidden inside other values (see `canary_places`): none of a category
-/// the purpose does not get in full arrives, in clear or trivially encoded.
-#[test]
-fn no_canary_hidden_inside_another_value_reaches_a_purpose_without_its_category() {
-    let messages: Vec<CanaryMessage> = (0..LOCATED).map(canary_places::located).collect();
-    let problems = run_spies(&messages, |dump, m, grant, _, what| {
+/// The problems with `messages`' [`Place::Inside`] canaries: not found in their own
+/// source (the check could not see them), or arrived at a purpose without their
+/// category in full.
+fn hidden_canaries_leak(messages: &[CanaryMessage]) -> Vec<String> {
+    for (n, m) in messages.iter().enumerate() {
+        let source = Decoded::of(&format!("{}\n{}", m.helo, String::from_utf8_lossy(&m.raw)));
+        let unseen: Vec<&str> =
+            m.canaries.iter().filter(|c| !source.contains_token(&c.value)).map(|c| c.value.as_str()).collect();
+        assert!(unseen.is_empty(), "#{n}: canaries not found in the source: {unseen:?}");
+    }
+    run_spies(messages, |dump, m, grant, _, what| {
         let decoded = Decoded::of(dump);
         let hidden = m.canaries.iter().filter(|c| c.place == Place::Inside && grant.form(c.category) != Form::Full);
         hidden
@@ -200,15 +205,29 @@ fn no_canary_hidden_inside_another_value_reaches_a_purpose_without_its_category(
                 format!("{what}: {} {:?} leaked (form {})", c.category.name(), c.value, grant.form(c.category).name())
             })
             .collect()
-    });
-    // The check can see every canary where it was planted: in the raw message (the
-    // HELO's in the envelope), through the same decodings.
-    for (n, m) in messages.iter().enumerate() {
-        let source = Decoded::of(&format!("{}\n{}", m.helo, String::from_utf8_lossy(&m.raw)));
-        let unseen: Vec<&str> =
-            m.canaries.iter().filter(|c| !source.contains_token(&c.value)).map(|c| c.value.as_str()).collect();
-        assert!(unseen.is_empty() && m.canaries.len() >= 30, "#{n}: canaries not found in the source: {unseen:?}");
-    }
+    })
+}
+
+/// Canaries hidden inside other values (see `canary_places`): none of a category
+/// the purpose does not get in full arrives, in clear or trivially encoded.
+#[test]
+fn no_canary_hidden_inside_another_value_reaches_a_purpose_without_its_category() {
+    let messages: Vec<CanaryMessage> = (0..LOCATED).map(canary_places::located).collect();
+    assert!(messages.iter().all(|m| m.canaries.len() >= 30), "every location is planted in every message");
+    let problems = hidden_canaries_leak(&messages);
+    assert!(problems.is_empty(), "{} leaks, first: {:#?}", problems.len(), &problems[..problems.len().min(40)]);
+}
+
+/// HTML whose pieces between tags and entities are each harmless (a word, a host, a
+/// short number) but whose whole is an address or a phone number.
+#[test]
+#[ignore = "leaks (measured 2026-11-30): spam-filtering gets info&#64;kqw….test (email-address, form pseudonym) \
+            in 100/100 messages and <b>06-41</b>123 456 (phone-number, form redacted) in 100/100; malware-scanning \
+            gets the phone in 100/100 (form withheld): html-body keeps entities and tags, and each piece passes \
+            the vocabulary (word, host name, short number)"]
+fn html_split_into_harmless_pieces_reaches_no_purpose_without_its_category() {
+    let messages: Vec<CanaryMessage> = (0..100).map(canary_places::split_into_harmless_pieces).collect();
+    let problems = hidden_canaries_leak(&messages);
     assert!(problems.is_empty(), "{} leaks, first: {:#?}", problems.len(), &problems[..problems.len().min(40)]);
 }
 

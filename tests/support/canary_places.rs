@@ -145,3 +145,31 @@ pub fn located(n: usize) -> CanaryMessage {
         canaries,
     }
 }
+
+/// Message `n` whose HTML writes an address and a phone number so that every piece
+/// between tags and entities is harmless on its own: `info&#64;kqw….test` (a word and
+/// a host name) and `<b>06-41</b>123 456` (short digit groups). Only a view that reads
+/// the HTML as a person would (entities decoded, tags joined) sees the whole value.
+pub fn split_into_harmless_pieces(n: usize) -> CanaryMessage {
+    let l = letters(n);
+    let (hi, lo) = (n / 1000, n % 1000);
+    let html =
+        format!("<html><body><p>Mail info&#64;kqw{l}.test of bel <b>06-41</b>{hi:03} {lo:03}.</p></body></html>\r\n");
+    let raw = format!(
+        "From: Kqn{l} <sp{n}q{l}@kqf.test>\r\nTo: to{n}q{l}@acme.test\r\nSubject: Hallo\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n{html}"
+    );
+    let canaries =
+        [(Category::EmailAddress, format!("info@kqw{l}.test")), (Category::PhoneNumber, format!("0641{n:06}"))];
+    CanaryMessage {
+        raw: raw.into_bytes(),
+        mail_from: format!("sp{n}q{l}@kqf.test"),
+        rcpt_local: format!("to{n}q{l}"),
+        client_ip: format!("10.{}.{}.9", n / 250 % 250 + 1, n % 250 + 1).parse().unwrap(),
+        helo: "mx.kqf.test".into(),
+        canaries: canaries
+            .into_iter()
+            .map(|(category, value)| Canary { category, value, place: Place::Inside })
+            .collect(),
+    }
+}
