@@ -2,42 +2,30 @@
 //! per purpose of the default policy, run over 1,000 generated messages with a unique
 //! canary for every category at every place a category occurs. No canary of a
 //! category its grant does not give in full reaches it, in any encoding; every value
-//! the grant allows arrives, in exactly its granted form. Then the same through the
-//! SMTP path, with a tenant that tightens the grant.
+//! the grant allows arrives, in exactly its granted form. Then 300 messages with
+//! canaries hidden inside other values (`canary_places`): field names, encoded words
+//! and file names, forwarded messages, vCards, invitations, HTML entities and tags,
+//! link parameters, DKIM `z=`, X-Mailer and User-Agent, HELO literals. Then the same
+//! through the SMTP path, with a tenant that tightens the grant.
 
 use mxr_mail::Envelope;
 use mxr_privacy::{Category, Form, Grant, Pseudonymizer, PurposePolicy};
 use mxr_sandbox::{CallInput, LoadedPlugin, OutputCaps, SandboxLimits, StageCall};
-use mxr_tests::canary::{self, CanaryMessage, Place, leaked};
+use mxr_tests::canary::{self, CanaryMessage, Place, unbase64};
+use mxr_tests::canary_places;
+use mxr_tests::leak::Decoded;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 use mxr_tests::{component, runtime_with};
 use std::sync::Arc;
 use std::time::Duration;
 
 const MESSAGES: usize = 1000;
+/// Messages with canaries hidden inside other values, three HELO forms in turn.
+const LOCATED: usize = 300;
 const PURPOSES: [&str; 5] = ["delivery", "spam-filtering", "malware-scanning", "statistics", "conversion-tracking"];
 
 fn big_output() -> OutputCaps {
     OutputCaps { total_bytes: 4 << 20, tags: 32, headers: 4096 }
-}
-
-fn unbase64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let mut out = Vec::new();
-    for q in clean.chunks(4) {
-        let n = q.iter().take_while(|&&c| c != b'=').fold(0u32, |n, &c| n << 6 | val(c) as u32);
-        let have = q.iter().take_while(|&&c| c != b'=').count();
-        let n = n << (6 * (4 - have));
-        out.extend_from_slice(&n.to_be_bytes()[1..have]);
-    }
-    out
 }
 
 /// The spy's report from the headers it returned, in order.
@@ -71,6 +59,7 @@ fn fails_closed(grant: &Grant, c: Category) -> bool {
 fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymizer, what: &str) -> Vec<String> {
     let mut wrong = Vec::new();
     let content = grant.form(Category::Content);
+    let decoded = Decoded::of(dump);
     for c in &m.canaries {
         let form = grant.form(c.category);
         let visible =
@@ -84,7 +73,7 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
             }
             allowed = false;
         }
-        match (allowed, leaked(dump, &c.value)) {
+        match (allowed, decoded.contains_token(&c.value)) {
             (false, true) => {
                 wrong.push(format!("{what}: {} {:?} leaked (form {})", c.category.name(), c.value, form.name()))
             }
@@ -114,7 +103,13 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
 }
 
 fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
-    let base = Envelope { client_ip: Some(m.client_ip), helo: Some(m.helo.clone()), mail_from: None, rcpts: vec![], ..Envelope::default() };
+    let base = Envelope {
+        client_ip: Some(m.client_ip),
+        helo: Some(m.helo.clone()),
+        mail_from: None,
+        rcpts: vec![],
+        ..Envelope::default()
+    };
     let with_from = Envelope { mail_from: Some(m.mail_from.clone()), ..base.clone() };
     let full = Envelope { rcpts: vec![rcpt.to_owned()], ..with_from.clone() };
     vec![
@@ -125,8 +120,12 @@ fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
     ]
 }
 
-#[test]
-fn no_plugin_receives_more_than_its_purpose_allows() {
+/// Each message through the spy of every purpose (all four stages), checked by
+/// `check(dump, message, grant, pseudonyms, label)`; every problem found.
+fn run_spies(
+    messages: &[CanaryMessage],
+    check: impl Fn(&str, &CanaryMessage, &Grant, &Pseudonymizer, &str) -> Vec<String> + Sync,
+) -> Vec<String> {
     let policy = PurposePolicy::default_policy();
     let mut known: Vec<&str> = policy.purpose_ids().collect();
     known.sort();
@@ -139,43 +138,98 @@ fn no_plugin_receives_more_than_its_purpose_allows() {
         output: big_output(),
         ..SandboxLimits::default()
     });
-    let messages: Vec<CanaryMessage> = (0..MESSAGES).map(canary::message).collect();
-    let problems: Vec<String> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let runs: Vec<_> = PURPOSES
             .iter()
             .map(|purpose| {
-                let (runtime, messages) = (&runtime, &messages);
+                let (runtime, check) = (&runtime, &check);
                 s.spawn(move || {
-                    let file = component(&format!("spy-{purpose}"));
-                    let spy = LoadedPlugin::load_file(runtime, &file).unwrap();
+                    let spy = LoadedPlugin::load_file(runtime, &component(&format!("spy-{purpose}"))).unwrap();
                     assert_eq!(spy.manifest.purpose, *purpose);
                     let pseudonyms = Arc::new(Pseudonymizer::derive(&[5; 32], purpose));
                     let mut wrong = Vec::new();
                     for (n, m) in messages.iter().enumerate() {
-                        let parsed = Arc::new(mxr_privacy::ScannedMail::parse(&m.raw));
-                        let mut headers = Vec::new();
-                        for (stage, env, data) in calls(m, &format!("{}@acme.test", m.rcpt_local)) {
-                            let input = CallInput {
-                                envelope: Arc::new(env),
-                                message: data.then(|| parsed.clone()),
-                                grant: spy.grant,
-                                pseudonyms: pseudonyms.clone(),
-                                config: Arc::from(""),
-                                limits: Default::default(),
-                                party: Arc::from("test"),
-                            };
-                            let out = spy.call(&stage, &input).unwrap_or_else(|e| panic!("{purpose} #{n}: {e}"));
-                            headers.extend(out.verdict.headers);
-                        }
-                        wrong.extend(check(&dump_of(&headers), m, &spy.grant, &pseudonyms, &format!("{purpose} #{n}")));
+                        let dump = spy_dump(&spy, m, &pseudonyms, &format!("{purpose} #{n}"));
+                        wrong.extend(check(&dump, m, &spy.grant, &pseudonyms, &format!("{purpose} #{n}")));
                     }
                     wrong
                 })
             })
             .collect();
         runs.into_iter().flat_map(|r| r.join().unwrap()).collect()
-    });
+    })
+}
+
+/// What the spy reported of one message over all its stages.
+fn spy_dump(spy: &LoadedPlugin, m: &CanaryMessage, pseudonyms: &Arc<Pseudonymizer>, what: &str) -> String {
+    let parsed = Arc::new(mxr_privacy::ScannedMail::parse(&m.raw));
+    let mut headers = Vec::new();
+    for (stage, env, data) in calls(m, &format!("{}@acme.test", m.rcpt_local)) {
+        let input = CallInput {
+            envelope: Arc::new(env),
+            message: data.then(|| parsed.clone()),
+            grant: spy.grant,
+            pseudonyms: pseudonyms.clone(),
+            config: Arc::from(""),
+            limits: Default::default(),
+            party: Arc::from("test"),
+        };
+        let out = spy.call(&stage, &input).unwrap_or_else(|e| panic!("{what}: {e}"));
+        headers.extend(out.verdict.headers);
+    }
+    dump_of(&headers)
+}
+
+#[test]
+fn no_plugin_receives_more_than_its_purpose_allows() {
+    let messages: Vec<CanaryMessage> = (0..MESSAGES).map(canary::message).collect();
+    let problems = run_spies(&messages, check);
     assert!(problems.is_empty(), "{} problems, first: {:#?}", problems.len(), &problems[..problems.len().min(20)]);
+}
+
+/// The problems with `messages`' [`Place::Inside`] canaries: not found in their own
+/// source (the check could not see them), or arrived at a purpose without their
+/// category in full.
+fn hidden_canaries_leak(messages: &[CanaryMessage]) -> Vec<String> {
+    for (n, m) in messages.iter().enumerate() {
+        let source = Decoded::of(&format!("{}\n{}", m.helo, String::from_utf8_lossy(&m.raw)));
+        let unseen: Vec<&str> =
+            m.canaries.iter().filter(|c| !source.contains_token(&c.value)).map(|c| c.value.as_str()).collect();
+        assert!(unseen.is_empty(), "#{n}: canaries not found in the source: {unseen:?}");
+    }
+    run_spies(messages, |dump, m, grant, _, what| {
+        let decoded = Decoded::of(dump);
+        let hidden = m.canaries.iter().filter(|c| c.place == Place::Inside && grant.form(c.category) != Form::Full);
+        hidden
+            .filter(|c| decoded.contains_token(&c.value))
+            .map(|c| {
+                format!("{what}: {} {:?} leaked (form {})", c.category.name(), c.value, grant.form(c.category).name())
+            })
+            .collect()
+    })
+}
+
+/// Canaries hidden inside other values (see `canary_places`): none of a category
+/// the purpose does not get in full arrives, in clear or trivially encoded.
+#[test]
+fn no_canary_hidden_inside_another_value_reaches_a_purpose_without_its_category() {
+    let messages: Vec<CanaryMessage> = (0..LOCATED).map(canary_places::located).collect();
+    assert!(messages.iter().all(|m| m.canaries.len() >= 30), "every location is planted in every message");
+    let problems = hidden_canaries_leak(&messages);
+    assert!(problems.is_empty(), "{} leaks, first: {:#?}", problems.len(), &problems[..problems.len().min(40)]);
+}
+
+/// HTML whose pieces between tags and entities are each harmless (a word, a host, a
+/// short number) but whose whole is an address or a phone number.
+#[test]
+#[ignore = "leaks (measured 2026-11-30): spam-filtering gets info&#64;kqw….test (email-address, form pseudonym) \
+            in 100/100 messages and <b>06-41</b>123 456 (phone-number, form redacted) in 100/100; malware-scanning \
+            gets the phone in 100/100 (form withheld): html-body keeps entities and tags, and each piece passes \
+            the vocabulary (word, host name, short number)"]
+fn html_split_into_harmless_pieces_reaches_no_purpose_without_its_category() {
+    let messages: Vec<CanaryMessage> = (0..100).map(canary_places::split_into_harmless_pieces).collect();
+    let problems = hidden_canaries_leak(&messages);
+    assert!(problems.is_empty(), "{} leaks, first: {:#?}", problems.len(), &problems[..problems.len().min(40)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,12 @@ pub enum Place {
     Structure,
     /// Text or HTML body.
     Body,
+    /// Inside another value or a nested part (a field name, an encoded word, a file
+    /// name, a forwarded message, a vCard, a link, a HELO literal): it must not
+    /// arrive unless its own category is granted in full; whether it arrives then
+    /// depends on its container's form too (the stricter wins). See
+    /// [`crate::canary_places`].
+    Inside,
 }
 
 /// One planted value.
@@ -46,7 +52,7 @@ pub struct CanaryMessage {
 }
 
 /// Four letters unique per `n` (below 26⁴).
-fn letters(mut n: usize) -> String {
+pub fn letters(mut n: usize) -> String {
     (0..4)
         .map(|_| {
             let c = (b'a' + (n % 26) as u8) as char;
@@ -64,7 +70,8 @@ pub fn iban(n: usize) -> String {
     format!("NL{:02}KZQB{account}", 98 - rem)
 }
 
-fn b64(bytes: &[u8]) -> String {
+/// Base64 (standard alphabet, padded).
+pub fn b64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::new();
     for c in bytes.chunks(3) {
@@ -77,13 +84,13 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// Base64 text in lines of 76.
-fn b64_lines(bytes: &[u8]) -> String {
+pub fn b64_lines(bytes: &[u8]) -> String {
     let s = b64(bytes);
     s.as_bytes().chunks(76).map(|l| std::str::from_utf8(l).unwrap()).collect::<Vec<_>>().join("\r\n")
 }
 
 /// Quoted-printable with soft breaks every `width` characters, inside words too.
-fn qp(text: &str, width: usize) -> String {
+pub fn qp(text: &str, width: usize) -> String {
     let mut out = String::new();
     for line in text.split('\n') {
         let mut col = 0;
@@ -215,27 +222,28 @@ pub fn message(n: usize) -> CanaryMessage {
     CanaryMessage { raw: raw.into_bytes(), mail_from, rcpt_local: format!("to{n}x{l}"), client_ip, helo, canaries }
 }
 
-/// Whether `canary` occurs in `dump` in any encoding: as is, split across lines
-/// (whitespace and soft line breaks removed first), or base64 at any alignment;
-/// case-insensitive. A digit next to a numeric canary makes it another number.
+/// Base64 decoded; characters outside the alphabet count as `/`, whitespace is skipped.
+pub fn unbase64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let mut out = Vec::new();
+    for q in clean.chunks(4) {
+        let have = q.iter().take_while(|&&c| c != b'=').count();
+        let n = q.iter().take(have).fold(0u32, |n, &c| n << 6 | val(c) as u32) << (6 * (4 - have));
+        out.extend_from_slice(&n.to_be_bytes()[1..have.max(1)]);
+    }
+    out
+}
+
+/// Whether `canary` occurs in `dump` in clear or after any trivial decoding (see
+/// [`crate::leak`]); case-insensitive, separators ignored. A digit next to a numeric
+/// canary makes it another number.
 pub fn leaked(dump: &str, canary: &str) -> bool {
-    let flat: String =
-        dump.replace("=\r\n", "").replace("=\n", "").split_whitespace().collect::<String>().to_lowercase();
-    let want: String = canary.split_whitespace().collect::<String>().to_lowercase();
-    let numeric = want.starts_with(|c: char| c.is_ascii_digit());
-    let plain = flat.match_indices(&want).any(|(i, _)| {
-        !numeric
-            || (!flat[..i].ends_with(|c: char| c.is_ascii_digit())
-                && !flat[i + want.len()..].starts_with(|c: char| c.is_ascii_digit()))
-    });
-    let raw_flat: String = dump.split_whitespace().collect();
-    plain
-        || (0..3).any(|pad| {
-            let mut bytes = vec![b'.'; pad];
-            bytes.extend_from_slice(canary.as_bytes());
-            let enc = b64(&bytes);
-            // The characters fully determined by the canary alone.
-            let inner = &enc[(pad * 4).div_ceil(3) + 1..enc.len().saturating_sub(4)];
-            inner.len() >= 6 && raw_flat.contains(inner)
-        })
+    crate::leak::Decoded::of(dump).contains_token(canary)
 }

@@ -6,6 +6,10 @@
 //! with [`wait`].
 
 pub mod canary;
+pub mod canary_places;
+pub mod corpus;
+pub mod every_view;
+pub mod leak;
 pub mod fixtures;
 pub mod serve;
 pub mod sink;

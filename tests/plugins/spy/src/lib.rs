@@ -1,8 +1,8 @@
 //! The spy: declares the purpose given at build time (`SPY_PURPOSE`, default
 //! spam-filtering), asks for every category, hooks every stage, reads everything every
-//! accessor will give it, and hands it all back in `X-Spy-NNNN` headers (base64 of
-//! `accessor<TAB>form<TAB>value` lines), so the privacy tests can look for what must
-//! not have reached it.
+//! accessor will give it (`header()` also on guessed field names), and hands it all
+//! back in `X-Spy-NNNN` headers (base64 of `accessor<TAB>form<TAB>value` lines), so the
+//! privacy tests can look for what must not have reached it.
 use mxr_sdk::{Envelope, Filter, MailAddress, Message, Shown, Verdict};
 
 struct Spy;
@@ -39,12 +39,24 @@ fn addresses(out: &mut Vec<u8>, what: &str, list: Vec<MailAddress>) {
     }
 }
 
+/// Field names an attacker would try whether or not `header-names()` lists them, in
+/// several spellings (names are case-insensitive: each must give the same or nothing).
+const GUESSED: &[&str] = &[
+    "subject", "SUBJECT", "from", "FROM", "to", "cc", "reply-to", "Reply-To", "sender", "x-mailer", "X-MAILER",
+    "user-agent", "User-Agent", "organization", "Organisation", "x-originating-ip", "received", "Received",
+    "thread-topic", "Thread-Topic", "comments", "keywords", "dkim-signature", "DKIM-Signature", "content-type",
+    "Content-Disposition", "content-disposition", "list-unsubscribe", "x-phone", "X-Sender", "return-path",
+    "message-id", "references", "x-forwarded-for", "x-envelope-from",
+];
+
 fn message(out: &mut Vec<u8>, msg: &Message) {
-    for name in msg.header_names() {
-        for v in msg.header(&name) {
+    let names = msg.header_names();
+    for name in names.iter().map(String::as_str).chain(GUESSED.iter().copied()) {
+        for v in msg.header(name) {
             put(out, &format!("header.{name}"), &v);
         }
     }
+    put(out, "header-names", &Shown::Full(names.join("\n")));
     addresses(out, "from", msg.from());
     addresses(out, "to", msg.to());
     addresses(out, "cc", msg.cc());
