@@ -114,7 +114,7 @@ impl Markup {
 
 /// HTML character references decoded (`&nbsp;`, `&#160;`, `&#xA0;`, `&shy;`, `&amp;`
 /// and the other common names); an unknown name stays as written.
-fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('&') {
         return text.into();
     }
@@ -165,6 +165,21 @@ fn entity(name: &str) -> Option<char> {
         "zwsp" | "ZeroWidthSpace" => '\u{200b}',
         "zwnj" => '\u{200c}',
         "zwj" => '\u{200d}',
+        // The punctuation of addresses, numbers and links, which obfuscators spell out.
+        "commat" => '@',
+        "period" => '.',
+        "hyphen" | "dash" => '-',
+        "lowbar" | "UnderBar" => '_',
+        "plus" => '+',
+        "colon" => ':',
+        "sol" => '/',
+        "num" => '#',
+        "percnt" => '%',
+        "equals" => '=',
+        "quest" => '?',
+        "lpar" => '(',
+        "rpar" => ')',
+        "comma" => ',',
         _ => return None,
     })
 }

@@ -22,6 +22,8 @@ pub struct ScannedMail {
     mail: ParsedMail,
     text_spans: OnceLock<Vec<Span>>,
     html_spans: OnceLock<Vec<Span>>,
+    /// The HTML view, flattened ([`crate::flatten`]) once.
+    html_view: OnceLock<Option<String>>,
 }
 
 impl ScannedMail {
@@ -35,9 +37,12 @@ impl ScannedMail {
         self.mail.text().map(bounded)
     }
 
-    /// The HTML bodies as plugins see them: at most [`BODY_VIEW_BYTES`].
+    /// The HTML bodies as plugins see them: at most [`BODY_VIEW_BYTES`], flattened
+    /// ([`crate::flatten`]) so that no inline tag or character reference splits a
+    /// value the detector would otherwise find.
     pub fn html_view(&self) -> Option<&str> {
-        self.mail.html().map(bounded)
+        let flat = || self.mail.html().map(|h| crate::flatten::flatten(bounded(h)).into_owned());
+        self.html_view.get_or_init(flat).as_deref()
     }
 
     /// True when a body was longer than its view.
@@ -75,7 +80,7 @@ fn bounded(body: &str) -> &str {
 
 impl From<ParsedMail> for ScannedMail {
     fn from(mail: ParsedMail) -> Self {
-        ScannedMail { mail, text_spans: OnceLock::new(), html_spans: OnceLock::new() }
+        ScannedMail { mail, text_spans: OnceLock::new(), html_spans: OnceLock::new(), html_view: OnceLock::new() }
     }
 }
 

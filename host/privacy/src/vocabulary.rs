@@ -48,7 +48,7 @@ fn words() -> &'static WordSet {
 /// Loads the vocabulary now (it is otherwise loaded on first use, which would count
 /// against the first plugin call's deadline).
 pub fn warm() {
-    let _ = words().len();
+    let _ = words().len() + surnames().len();
 }
 
 /// True when `word` (any case) is in the vocabulary.
@@ -57,6 +57,22 @@ pub fn is_word(word: &str) -> bool {
         return words().contains(word);
     }
     words().contains(word.to_lowercase().as_str())
+}
+
+/// Common surnames that are also words (`surnames.txt`).
+const SURNAMES: &str = include_str!("surnames.txt");
+
+fn surnames() -> &'static WordSet {
+    static SET: OnceLock<WordSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        SURNAMES.lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect()
+    })
+}
+
+/// True for a capitalised token that is a common surname (`Prins`, `Baker`): a name
+/// without a cue, which passes only in lower case (`prins`, `baker`) as the word.
+fn is_capitalised_surname(t: &str) -> bool {
+    t.chars().next().is_some_and(char::is_uppercase) && surnames().contains(t.to_lowercase().as_str())
 }
 
 /// Appends `text` to `out` with every token outside the vocabulary replaced by its
@@ -210,7 +226,7 @@ fn token(t: &str, p: &Pseudonymizer, out: &mut String) {
         t.len() <= MAX_CLEAR_DIGITS
     } else {
         let single_ascii = t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic();
-        t.chars().all(char::is_alphabetic) && (single_ascii || is_word(t))
+        t.chars().all(char::is_alphabetic) && (single_ascii || (is_word(t) && !is_capitalised_surname(t)))
     };
     if clear {
         out.push_str(t);
@@ -300,5 +316,14 @@ mod tests {
         // A twin in another language's list does not count; short twins are kept.
         assert!(is_word("free") && is_word("sale") && is_word("to") && is_word("viagra"));
         assert!(is_word("house") && is_word("huis") && is_word("colour") && is_word("color"));
+    }
+
+    #[test]
+    fn a_capitalised_common_surname_is_a_name_and_the_word_in_lower_case_passes() {
+        for name in ["Prins", "Huisman", "Baker", "Rees", "Baxter"] {
+            let out = render(&format!("Groeten, {name}"));
+            assert!(!out.contains(name), "{name}: {out}");
+        }
+        assert_eq!(render("de prins en de huisman, a baker"), "de prins en de huisman, a baker");
     }
 }

@@ -23,12 +23,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
         // The letters SA, SD and SS are never issued; units and currencies are excluded
         // after matching.
-        nl_postcode: Regex::new(&format!(r"\b([1-9]\d{{3}})[ \t]?([A-Z]{{2}})\b(?:[ \t,]+({WORD}(?:[ \t\-]{WORD})?))?")).unwrap(),
+        nl_postcode: Regex::new(&format!(r"\b([1-9]\d{{3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?([A-Z]{{2}})\b(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+({WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
         postcode_or_street: Regex::new(&format!(
-            r"(?P<uk>\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{{2}}\b)|(?P<street>\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t]+[\p{{L}}'’.\-]+){{1,3}})[ \t]+\d{{1,4}}(?:[ \t]?[a-zA-Z]\b|[ \t]?-[ \t]?\d{{1,3}}\b|\b)|\b\d{{1,5}}[A-Za-z]?[ \t]+(?:{WORD}[ \t]+){{1,3}}(?:{en_suffix})\b\.?)"
+            r"(?P<uk>\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]\d[ABD-HJLNP-UW-Z]{{2}}\b)|(?P<street>\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+[\p{{L}}'’.\-]+){{1,3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+\d{{1,4}}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[a-zA-Z]\b|[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?-[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?\d{{1,3}}\b|\b)|\b\d{{1,5}}[A-Za-z]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+(?:{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+){{1,3}}(?:{en_suffix})\b\.?)"
         ))
         .unwrap(),
-        town_at_end: Regex::new(&format!(r"\b({WORD})[ \t]*,?[ \t]+$")).unwrap(),
+        town_at_end: Regex::new(&format!(r"\b({WORD})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
     }
 });
 

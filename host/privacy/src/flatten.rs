@@ -1,0 +1,111 @@
+//! HTML made plain enough for detection before anyone looks at it. Senders (and their
+//! editors) split values with inline tags and character references:
+//! `<span>Pie</span>ter`, `<b>020-416</b> 9006`, `06.8<i>0.6</i>9.57.55`,
+//! `info&#64;bedrijf.nl`. Each piece alone is harmless vocabulary and no detector
+//! finds the whole, so the value would pass. Flattening drops inline formatting tags
+//! and decodes character references in text (re-escaping `<`, `>` and `&`, so no
+//! markup appears that was not there), and the detector and the fail-closed renderer
+//! then both work on the same flattened source. Links (`<a>`), images and every block
+//! or structural tag stay as they are, since filters read them.
+
+use crate::markup::decode_entities;
+use std::borrow::Cow;
+
+/// Formatting tags that never separate words; they are dropped.
+const INLINE: &[&str] = &[
+    "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd", "mark",
+    "nobr", "o:p", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
+    "wbr",
+];
+
+/// `html` with inline formatting tags dropped and character references in text
+/// decoded; borrowed when there is nothing to change.
+pub fn flatten(html: &str) -> Cow<'_, str> {
+    if !html.contains(['<', '&']) {
+        return html.into();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut text_from = 0;
+    let mut i = 0;
+    let bytes = html.as_bytes();
+    while i < bytes.len() {
+        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/') {
+            i += 1;
+            continue;
+        }
+        push_text(&html[text_from..i], &mut out);
+        let end = tag_end(html, i);
+        let tag = &html[i..end];
+        if !is_inline(tag) {
+            out.push_str(tag);
+        }
+        i = end;
+        text_from = end;
+    }
+    push_text(&html[text_from..], &mut out);
+    out.into()
+}
+
+/// Text between tags, references decoded and the three markup characters escaped.
+fn push_text(text: &str, out: &mut String) {
+    if !text.contains('&') {
+        out.push_str(text);
+        return;
+    }
+    for c in decode_entities(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The end (exclusive) of the tag starting at `start`: after its `>`, skipping quoted
+/// attribute values; the end of the source when it never closes.
+fn tag_end(html: &str, start: usize) -> usize {
+    let mut quote = None;
+    for (i, c) in html[start..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return start + i + 1,
+            _ => {}
+        }
+    }
+    html.len()
+}
+
+/// True for an opening or closing inline formatting tag.
+fn is_inline(tag: &str) -> bool {
+    let name = tag.trim_start_matches('<').trim_start_matches('/');
+    let len = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == ':')).unwrap_or(name.len());
+    INLINE.iter().any(|n| n.eq_ignore_ascii_case(&name[..len]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flatten;
+
+    #[test]
+    fn values_split_by_inline_tags_or_references_are_joined() {
+        let cases = [
+            ("<p><span>Pie</span>ter</p>", "<p>Pieter</p>"),
+            ("bel <b>020-416</b> 9006", "bel 020-416 9006"),
+            ("06.8<i>0.6</i>9.57.55", "06.80.69.57.55"),
+            ("<b>1016</b>&nbsp;GV", "1016\u{a0}GV"),
+            ("info&#64;bedrijf.nl of x&commat;y.nl", "info@bedrijf.nl of x@y.nl"),
+            ("<SPAN style=\"a>b\">Jan</SPAN>", "Jan"),
+            ("<a href=\"https://x.test/\">link</a><br><img src=x>", "<a href=\"https://x.test/\">link</a><br><img src=x>"),
+            ("&lt;script&gt; &amp; 1 < 2", "&lt;script&gt; &amp; 1 &lt; 2"),
+            ("1 < 2", "1 < 2"),
+            ("<o:p>Jan</o:p><wbr>sen", "Jansen"),
+            ("plain text", "plain text"),
+        ];
+        for (html, flat) in cases {
+            assert_eq!(flatten(html), flat, "{html}");
+        }
+    }
+}
