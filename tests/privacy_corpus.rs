@@ -204,22 +204,16 @@ fn detector_is_scored_on_the_held_out_part() {
 }
 
 #[test]
-#[ignore = "over the bar on part 1 (measured 2026-11-30): spam-filtering 254/9559 = 2.66 % (email-address 4.56 %, \
-            name-address 2.66 %, phone-number 1.32 %), malware-scanning 247/9819 = 2.52 % (email-address 4.22 %, \
-            name-address 2.66 %, phone-number 1.32 %); other purposes 0 %. Mostly html-body: addresses written with \
-            &#64;/&#x40;/all-entity, names and postcodes split by tags (<span>Pie</span>ter, <b>1016</b>&nbsp;GV); \
-            also word-like surnames in subjects and file names, obfuscated addresses (x [at] y [dot] nl)"]
 fn part_1_views_leak_under_the_bar() {
     let over = leak_rate::measure(PART_1, &part(PART_1, 500));
     assert!(over.is_empty(), "over the bar: {over:#?}");
 }
 
 #[test]
-#[ignore = "over the bar on the held-out part (measured 2026-11-30): spam-filtering 123/4422 = 2.78 % \
-            (phone-number 8.38 %, device 7.69 %, organisation 5.41 %, name-address 1.96 %), malware-scanning \
-            175/4521 = 3.87 % (organisation 16.24 %, phone-number 8.38 %, device 7.69 %, name-address 2.61 %); other \
-            purposes 0 %. Phones split by tags in html-body (06.8<i>0.6</i>9.57.55), vCard ORG/N in \
-            attachment-content, word-like surnames in field names, subjects and file names, device models"]
+#[ignore = "over the bar on the held-out part (measured 2026-11-30, after flattened HTML, directory parts and \
+            capitalised surnames): spam-filtering and malware-scanning 9/4422 and 9/4521 = 0.20 % overall, but \
+            organisation 9/351 = 2.56 %: an organisation made only of ordinary words and no legal form \
+            (Bramble and Thorn) in text-body; every other category 0 %"]
 fn held_out_views_leak_under_the_bar() {
     let over = leak_rate::measure(HELD_OUT, &part(HELD_OUT, 200));
     assert!(over.is_empty(), "over the bar: {over:#?}");

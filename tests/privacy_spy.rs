@@ -222,10 +222,6 @@ fn no_canary_hidden_inside_another_value_reaches_a_purpose_without_its_category(
 /// HTML whose pieces between tags and entities are each harmless (a word, a host, a
 /// short number) but whose whole is an address or a phone number.
 #[test]
-#[ignore = "leaks (measured 2026-11-30): spam-filtering gets info&#64;kqw….test (email-address, form pseudonym) \
-            in 100/100 messages and <b>06-41</b>123 456 (phone-number, form redacted) in 100/100; malware-scanning \
-            gets the phone in 100/100 (form withheld): html-body keeps entities and tags, and each piece passes \
-            the vocabulary (word, host name, short number)"]
 fn html_split_into_harmless_pieces_reaches_no_purpose_without_its_category() {
     let messages: Vec<CanaryMessage> = (0..100).map(canary_places::split_into_harmless_pieces).collect();
     let problems = hidden_canaries_leak(&messages);

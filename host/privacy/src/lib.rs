@@ -14,6 +14,7 @@
 pub mod accessors;
 pub mod category;
 pub mod detect;
+pub mod directory;
 pub mod flatten;
 pub mod grant;
 pub mod header_kind;

@@ -245,6 +245,9 @@ pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Op
     if !textual {
         return None;
     }
+    if crate::directory::is_directory(&ct) {
+        return Some(crate::directory::render(r, &String::from_utf8_lossy(bytes)).map(String::into_bytes));
+    }
     Some(match r.text(Category::Content, &String::from_utf8_lossy(bytes)) {
         Shown::Withheld => None,
         Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v.into_bytes()),
@@ -414,10 +417,14 @@ mod tests {
     #[test]
     fn nested_mail_and_cards_are_rendered_as_text_not_bytes() {
         with("malware-scanning", |r| {
-            let card =
-                b"BEGIN:VCARD\r\nFN:Lotte Zwanenburg\r\nTEL:+31 6 16809762\r\nEMAIL:lotte@example.nl\r\nEND:VCARD\r\n";
+            let card = b"BEGIN:VCARD\r\nFN:Lotte Zwanenburg\r\nTEL:+31 6 16809762\r\nEMAIL:lotte@example.nl\r\n\
+ORG:Puffin Kayaks\r\nitem1.ADR;TYPE=work;LABEL=\"Kade 1\":;;Dorp\r\n dsweg 2\r\nEND:VCARD\r\n";
             let out = String::from_utf8(textual_part(r, "text/vcard", card).unwrap().unwrap()).unwrap();
-            for secret in ["Zwanenburg", "16809762", "lotte@"] {
+            assert!(out.starts_with("BEGIN:VCARD\r\nFN:p.") && out.contains("ADR;TYPE=work;LABEL=p."), "{out}");
+            let invite = b"BEGIN:VCALENDAR\r\nATTENDEE;CN=Bramble and Thorn;ROLE=CHAIR:mailto:x@y.test\r\nEND:VCALENDAR\r\n";
+            let shown = String::from_utf8(textual_part(r, "text/calendar", invite).unwrap().unwrap()).unwrap();
+            assert!(shown.contains("ROLE=CHAIR") && !shown.contains("Bramble") && !shown.contains("x@y"), "{shown}");
+            for secret in ["Zwanenburg", "16809762", "lotte@", "Puffin", "Kayaks", "Kade", "Dorpsweg", "Dorp"] {
                 assert!(!out.contains(secret), "{secret}: {out}");
             }
             assert_eq!(textual_part(r, "application/pdf", b"%PDF-"), None, "binary stays attachment content");

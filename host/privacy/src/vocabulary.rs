@@ -59,7 +59,7 @@ pub fn is_word(word: &str) -> bool {
     words().contains(word.to_lowercase().as_str())
 }
 
-/// Common surnames that are also words (`surnames.txt`).
+/// Common surnames, and device product lines, that are also words (`surnames.txt`).
 const SURNAMES: &str = include_str!("surnames.txt");
 
 fn surnames() -> &'static WordSet {
