@@ -31,7 +31,7 @@ fn queue_call(
 
 #[test]
 fn a_free_worker_goes_to_the_tenant_with_the_fewest_calls_running() {
-    let share = Arc::new(FairShare::new(1));
+    let share = Arc::new(FairShare::new(1, 100));
     let (got, order) = channel();
     let holder = share.enter(&name("a"), &name("p")).unwrap();
     // Each queued call holds its worker until the test has seen who got it.
@@ -52,7 +52,7 @@ fn a_free_worker_goes_to_the_tenant_with_the_fewest_calls_running() {
 
 #[test]
 fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
-    let share = FairShare::new(2);
+    let share = FairShare::new(2, 100);
     let (a, b, p) = (name("a"), name("b"), name("p"));
     for _ in 0..THROTTLE_AT {
         share.enter(&a, &p).unwrap().record(Conduct::Misbehaved);

@@ -5,6 +5,7 @@
 
 use mxr_tests::smtp_client::{Client, to_crlf};
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
+use mxr_tests::{LIVENESS, wait_until_async};
 use mxr_sandbox::FailureClass;
 use std::net::SocketAddr;
 
@@ -94,5 +95,27 @@ async fn text_messages_of_4_and_25_megabytes_are_relayed() {
     let delivered = relay.delivered("tenant-b");
     assert_eq!(delivered.len(), 2);
     assert!(delivered[1].len() >= 25_000_000, "the large message was cut: {} bytes", delivered[1].len());
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_its_bound_of_queued_plugin_calls_the_relay_turns_new_connections_away() {
+    let config = server_toml(OPEN_LIMITS)
+        + "[plugins]\nworkers = 1\nmax_waiting = 1\ndeadline_ms = 3000\n"
+        + "[plugin.loop-forever]\nfailure_policy = \"skip\"\n"
+        + &tenant_toml("tenant-a", "a.test", &[("loop-forever", "spam-filtering")]);
+    let mut relay = TestRelay::start(&config, &["loop-forever"]).await;
+    let addr = relay.addr;
+    let slow: Vec<_> =
+        (0..3).map(|n| tokio::spawn(send(addr, "127.0.0.1", "victim@a.test", message(n)))).collect();
+    let share = relay.relay.registry.runtime().clone();
+    wait_until_async(LIVENESS, "two calls queued behind the running one", || share.share().waiting() == 2).await;
+    let (_c, greeting) = Client::connect_from(addr, "127.0.0.2".parse().unwrap()).await;
+    greeting.assert_code(421, "4.3.2");
+    for s in slow {
+        assert_eq!(s.await.unwrap(), 250, "a skipped plugin's failure does not refuse the message");
+    }
+    let (_c, greeting) = Client::connect_from(addr, "127.0.0.2".parse().unwrap()).await;
+    greeting.assert_code(220, "");
     relay.stop().await;
 }

@@ -130,6 +130,8 @@ pub struct PluginsFile {
     pub max_instances: Option<u32>,
     /// Plugin calls running at once, shared fairly between tenants.
     pub workers: Option<usize>,
+    /// Plugin calls waiting for a worker past which new connections get 421.
+    pub max_waiting: Option<usize>,
 }
 
 /// `[plugin.<name>]`.

@@ -210,6 +210,9 @@ pub struct PluginsConfig {
     /// Plugin calls running at once (`plugins.workers`, default the number of cores);
     /// calls beyond wait, fairly between tenants, before their clock starts.
     pub workers: usize,
+    /// Plugin calls waiting for a worker past which new connections get `421 4.3.2`
+    /// (`plugins.max_waiting`, default 64 per worker).
+    pub max_waiting: usize,
 }
 
 /// One plugin's operator settings.

@@ -65,6 +65,9 @@ impl Inbound for RelayInbound {
     fn intake(&self) -> &Intake {
         &self.intake
     }
+    fn overloaded(&self) -> bool {
+        self.chain.plugins.runtime().share().overloaded()
+    }
     fn drain(&self) -> Duration {
         self.chain.config.drain
     }

@@ -105,6 +105,7 @@ impl Relay {
             limits: config.plugins.sandbox.clone(),
             max_instances: config.plugins.max_instances,
             workers: config.plugins.workers,
+            max_waiting: config.plugins.max_waiting,
             cache_dir: Some(config.data_dir.join("cache").join("plugins")),
             policy: config.plugins.policy.clone(),
             ..RuntimeConfig::default()

@@ -48,6 +48,7 @@ pub enum Conduct {
 /// The workers and the parties' queues and strikes.
 pub struct FairShare {
     workers: usize,
+    max_waiting: usize,
     state: Mutex<Shares>,
     freed: Condvar,
 }
@@ -86,9 +87,17 @@ pub struct Worker<'a> {
 }
 
 impl FairShare {
-    /// `workers` calls run at once (at least one).
-    pub fn new(workers: usize) -> FairShare {
-        FairShare { workers: workers.max(1), state: Mutex::default(), freed: Condvar::new() }
+    /// `workers` calls run at once (at least one); past `max_waiting` calls waiting,
+    /// [`overloaded`](Self::overloaded) says so.
+    pub fn new(workers: usize, max_waiting: usize) -> FairShare {
+        FairShare { workers: workers.max(1), max_waiting, state: Mutex::default(), freed: Condvar::new() }
+    }
+
+    /// True while more calls wait for a worker than the bound: the relay then turns
+    /// new connections away (`421 4.3.2`) rather than let the queue, and every
+    /// reply, grow without end.
+    pub fn overloaded(&self) -> bool {
+        self.waiting() > self.max_waiting
     }
 
     /// The number of workers.

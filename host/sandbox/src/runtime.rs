@@ -37,6 +37,9 @@ pub struct RuntimeConfig {
     /// Plugin calls running at once, shared fairly between tenants. Default: the
     /// number of cores.
     pub workers: usize,
+    /// Calls waiting for a worker past which the relay is overloaded. Default: 64
+    /// per worker.
+    pub max_waiting: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -49,6 +52,7 @@ impl Default for RuntimeConfig {
             policy: Arc::new(PurposePolicy::default_policy()),
             detector: Arc::new(PatternDetector),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_waiting: 64 * std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -109,7 +113,7 @@ impl PluginRuntime {
         let stop_ticker = Arc::new(AtomicBool::new(false));
         spawn_ticker(&engine, config.tick, stop_ticker.clone());
         warm(&*config.detector);
-        let share = FairShare::new(config.workers.min(n as usize));
+        let share = FairShare::new(config.workers.min(n as usize), config.max_waiting);
         Ok(Arc::new(PluginRuntime { engine, linker, config, cache, share, stop_ticker }))
     }
 

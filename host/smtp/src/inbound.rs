@@ -75,6 +75,11 @@ pub trait Inbound: Send + Sync + 'static {
     fn tls(&self) -> Option<&TlsAcceptor>;
     /// What every listener and session of this server share to keep intake fair.
     fn intake(&self) -> &Intake;
+    /// True while the work behind the sessions (plugin calls waiting for a worker) is
+    /// past its bound: new connections get `421 4.3.2` until it drains.
+    fn overloaded(&self) -> bool {
+        false
+    }
     /// How long a stopping server waits for running transactions.
     fn drain(&self) -> Duration;
     /// Begins a transaction for an accepted MAIL FROM; the envelope has no recipients.

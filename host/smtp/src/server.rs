@@ -73,6 +73,13 @@ fn admit<I: Inbound>(
             return;
         }
     };
+    if relay.overloaded() {
+        tracing::warn!(%peer, "plugin calls are queued past their bound; refusing");
+        let host = relay.hostname();
+        let busy = format!("{host} Too busy, try again later");
+        sessions.spawn(refuse(stream, Reply::owned(421, "4.3.2".into(), busy)));
+        return;
+    }
     let Ok(permit) = relay.intake().connections.clone().try_acquire_owned() else {
         tracing::warn!(%peer, "connection limit reached; refusing");
         let host = relay.hostname();

@@ -37,6 +37,7 @@ pub(super) fn runtime(p: &PluginsFile, base: &Path, data_dir: &Path) -> Result<P
         sandbox,
         max_instances: positive("plugins.max_instances", p.max_instances, DEFAULT_MAX_INSTANCES)?,
         workers: positive("plugins.workers", p.workers, cores())?,
+        max_waiting: positive("plugins.max_waiting", p.max_waiting, 64 * p.workers.unwrap_or_else(cores))?,
     })
 }
 
