@@ -243,9 +243,10 @@ fn a_summary(hostile: Hostile, r: &Running, relay: &Relay) -> String {
     let t = &r.tally;
     match hostile {
         Hostile::Slowloris(n) => format!(
-            "A: {n} drippers, {} held, {} refused (421 or closed), {} closed later; ",
+            "A: {n} drippers, {} held, {} refused (421), {} failed (no greeting), {} closed later; ",
             t.held.load(SeqCst),
             t.refused.load(SeqCst),
+            t.failed.load(SeqCst),
             t.closed.load(SeqCst)
         ),
         Hostile::HangingHop(_) => {

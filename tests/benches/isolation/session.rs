@@ -5,6 +5,7 @@
 use mxr_tests::smtp_client::Client;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use tokio::task::AbortHandle;
 
 /// A message dot-stuffed once, ending in `CRLF . CRLF`.
 pub fn stuffed(message: &[u8]) -> Arc<[u8]> {
@@ -40,9 +41,20 @@ pub async fn send(addr: SocketAddr, source: Option<IpAddr>, to: &str, body: &[u8
 }
 
 /// Like [`send`] in a task of its own, so that a reply that never comes (the client
-/// panics after its liveness bound) is a 0, not the end of the caller.
+/// panics after its liveness bound) is a 0, not the end of the caller. The task is
+/// aborted when the caller is (a hostile load stopped mid-transaction).
 pub async fn send_guarded(addr: SocketAddr, source: Option<IpAddr>, to: &'static str, body: Arc<[u8]>) -> u16 {
-    tokio::spawn(async move { send(addr, source, to, &body).await }).await.unwrap_or(0)
+    let task = tokio::spawn(async move { send(addr, source, to, &body).await });
+    let _abort = AbortOnDrop(task.abort_handle());
+    task.await.unwrap_or(0)
+}
+
+struct AbortOnDrop(AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A plain-text message to `to` of about `size` bytes, with Message-ID `<id>`.

@@ -22,8 +22,10 @@ pub struct Tally {
     pub codes: Mutex<BTreeMap<u16, usize>>,
     /// Slowloris connections greeted with 220 and held.
     pub held: AtomicUsize,
-    /// Slowloris connections refused at the greeting (421) or closed before it.
+    /// Slowloris connections refused at the greeting (421).
     pub refused: AtomicUsize,
+    /// Slowloris connections that failed, or closed or went silent before a greeting.
+    pub failed: AtomicUsize,
     /// Held slowloris connections the relay closed later.
     pub closed: AtomicUsize,
 }
@@ -44,9 +46,9 @@ impl Tally {
         codes.iter().map(|(code, n)| format!("{code}×{n}")).collect::<Vec<_>>().join(" ")
     }
 
-    /// Slowloris connections settled (held or refused).
+    /// Slowloris connections settled (held, refused or failed).
     pub fn settled(&self) -> usize {
-        self.held.load(SeqCst) + self.refused.load(SeqCst)
+        self.held.load(SeqCst) + self.refused.load(SeqCst) + self.failed.load(SeqCst)
     }
 }
 
@@ -111,13 +113,17 @@ pub fn slowloris(addr: SocketAddr, n: usize) -> Running {
 
 async fn drip(addr: SocketAddr, tally: Arc<Tally>) {
     let Ok(mut tcp) = TcpStream::connect(addr).await else {
-        tally.refused.fetch_add(1, SeqCst);
+        tally.failed.fetch_add(1, SeqCst);
         return;
     };
     let mut buf = [0u8; 512];
-    let greeting = tokio::time::timeout(Duration::from_secs(60), tcp.read(&mut buf)).await;
-    if !matches!(greeting, Ok(Ok(n)) if buf[..n].starts_with(b"220")) {
-        tally.refused.fetch_add(1, SeqCst);
+    let greeting = match tokio::time::timeout(Duration::from_secs(60), tcp.read(&mut buf)).await {
+        Ok(Ok(n)) => &buf[..n],
+        _ => b"",
+    };
+    if !greeting.starts_with(b"220") {
+        let counter = if greeting.starts_with(b"421") { &tally.refused } else { &tally.failed };
+        counter.fetch_add(1, SeqCst);
         return;
     }
     tally.held.fetch_add(1, SeqCst);
