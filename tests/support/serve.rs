@@ -51,6 +51,16 @@ impl Served {
         Served { addr, child }
     }
 
+    /// Its process id (to read `/proc/<pid>/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// True while the process has not exited.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// SIGKILL, and the exit reaped.
     pub fn kill(&mut self) {
         self.child.kill().unwrap();

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -21,6 +21,8 @@ pub struct Accepted {
     pub rcpts: Vec<String>,
     /// The message, unstuffed, byte for byte.
     pub data: Vec<u8>,
+    /// When its final dot was read (for delivery latency in the benchmarks).
+    pub received: Instant,
 }
 
 /// How the sink answers the final dot of a message it has read whole.
@@ -196,7 +198,8 @@ async fn serve(stream: tokio::net::TcpStream, s: Shared) -> std::io::Result<()> 
         } else if upper.starts_with("DATA") {
             w.write_all(b"354 go\r\n").await?;
             let Some(data) = read_data(&mut r).await else { return Ok(()) };
-            let accepted = Accepted { from: from.clone(), params: params.clone(), rcpts: rcpts.clone(), data };
+            let (from, params, rcpts, received) = (from.clone(), params.clone(), rcpts.clone(), Instant::now());
+            let accepted = Accepted { from, params, rcpts, data, received };
             let dot = *s.dot.lock().unwrap();
             if dot != DotReply::Never {
                 s.accepted.lock().unwrap().push(accepted);

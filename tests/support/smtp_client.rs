@@ -2,11 +2,11 @@
 //! real TCP (and real TLS after `starttls`).
 
 use rustls_pki_types::ServerName;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
@@ -50,10 +50,21 @@ impl Client {
     /// Like [`Client::connect`], with a refused connection as an error, for a server
     /// that may be gone (killed, restarting).
     pub async fn try_connect(addr: SocketAddr) -> std::io::Result<(Client, Reply)> {
-        let tcp = TcpStream::connect(addr).await?;
+        Ok(Client::greeted(TcpStream::connect(addr).await?).await)
+    }
+
+    /// Like [`Client::try_connect`], from the local address `source` (on Linux any of
+    /// 127/8 reaches a server on 127.0.0.1, so a test can be a second client IP).
+    pub async fn try_connect_from(addr: SocketAddr, source: IpAddr) -> std::io::Result<(Client, Reply)> {
+        let socket = if source.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        socket.bind(SocketAddr::new(source, 0))?;
+        Ok(Client::greeted(socket.connect(addr).await?).await)
+    }
+
+    async fn greeted(tcp: TcpStream) -> (Client, Reply) {
         let mut c = Client { io: BufReader::new(Box::new(tcp)) };
         let greeting = c.read_reply().await;
-        Ok((c, greeting))
+        (c, greeting)
     }
 
     /// Like [`Client::connect`], from the local address `from` (another loopback
