@@ -10,7 +10,8 @@
 //! call. A tenant with hundreds of calls queued delays another tenant's call by at
 //! most one call's time. A party whose calls keep
 //! failing (timeouts, traps, memory caps, invalid output) earns strikes: from
-//! [`THROTTLE_AT`] it runs one call at a time, and a plugin of it that reaches
+//! [`THROTTLE_AT`] it runs one call at a time, on a thread at the lowest CPU priority
+//! (nice 19), and a plugin of it that reaches
 //! [`ISOLATE_AT`] is not run at all for a cool-down, after which one trial call
 //! decides. A success takes a strike away.
 
@@ -18,10 +19,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// Strikes from which a party runs one call at a time.
-pub const THROTTLE_AT: u32 = 3;
+/// Strikes from which a party runs one call at a time, at the lowest CPU priority.
+pub const THROTTLE_AT: u32 = 2;
 /// Strikes from which one of a party's plugins is isolated.
-pub const ISOLATE_AT: u32 = 8;
+pub const ISOLATE_AT: u32 = 5;
 /// The first isolation; each one that follows a failed trial doubles, up to
 /// [`MAX_COOL_DOWN`].
 pub const COOL_DOWN: Duration = Duration::from_secs(10);
@@ -84,6 +85,7 @@ pub struct Worker<'a> {
     plugin: Arc<str>,
     conduct: Conduct,
     since: Instant,
+    throttled: bool,
 }
 
 impl FairShare {
@@ -134,16 +136,18 @@ impl FairShare {
         p.waiting.pop_front();
         // The plugin may have been isolated while this call waited.
         let isolated = s.check_isolation(party, plugin, true);
+        let p = s.parties.get_mut(party).expect("the party waits");
+        let throttled = p.strikes >= THROTTLE_AT;
         if isolated.is_ok() {
+            p.running += 1;
             s.running += 1;
-            s.parties.get_mut(party).expect("the party waits").running += 1;
         }
         drop(s);
         // Another waiter may be next now (a worker was free for two).
         self.freed.notify_all();
         isolated?;
         let (party, plugin) = (party.clone(), plugin.clone());
-        Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now() })
+        Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now(), throttled })
     }
 
     fn lock(&self) -> MutexGuard<'_, Shares> {
@@ -169,6 +173,12 @@ impl FairShare {
 }
 
 impl Worker<'_> {
+    /// True when the party was throttled (one call at a time) as the call began:
+    /// the call should also run at the lowest CPU priority.
+    pub fn throttled(&self) -> bool {
+        self.throttled
+    }
+
     /// Records how the call went; a call never recorded counts as good.
     pub fn record(&mut self, conduct: Conduct) {
         self.conduct = conduct;

@@ -196,6 +196,26 @@ impl LoadedPlugin {
             }
         };
         let started = Instant::now(); // the wait for a worker is not the call's time
+        let run = || self.sandboxed(stage, input);
+        // A tenant that keeps misbehaving runs on a thread of the lowest priority, so
+        // that its burning calls take what other tenants' calls leave of the cores.
+        let (outcome, disclosed, logs) = if worker.throttled() {
+            std::thread::scope(|s| s.spawn(|| lowest_priority(run)).join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        } else {
+            run()
+        };
+        let elapsed = started.elapsed();
+        if outcome.as_ref().is_err_and(|f| f.class().is_misbehaviour()) {
+            worker.record(Conduct::Misbehaved);
+        }
+        self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
+        let outcome = outcome.map(|verdict| CallOutcome { verdict, disclosed, logs, elapsed });
+        (outcome, disclosed)
+    }
+
+    /// One call in a fresh store on this thread: the checked verdict, what it read,
+    /// and its scrubbed log lines.
+    fn sandboxed(&self, stage: &StageCall, input: &CallInput) -> (Result<FilterVerdict, PluginFailure>, CategorySet, Logs) {
         let limits = &self.runtime.config.limits;
         let ctx = CallContext {
             plugin: self.identity.clone(),
@@ -223,18 +243,24 @@ impl LoadedPlugin {
             }),
             Err(e) => Err(classify(e, state, deadline)),
         };
-        let elapsed = started.elapsed();
-        if outcome.as_ref().is_err_and(|f| f.class().is_misbehaviour()) {
-            worker.record(Conduct::Misbehaved);
-        }
-        self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
         if state.call.logs_dropped > 0 {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
         }
-        let disclosed = state.call.disclosed;
-        let outcome = outcome.map(|verdict| CallOutcome { verdict, disclosed, logs: state.call.logs.clone(), elapsed });
-        (outcome, disclosed)
+        (outcome, state.call.disclosed, state.call.logs.clone())
     }
+}
+
+/// Log lines of a call: (level, scrubbed text).
+type Logs = Vec<(String, String)>;
+
+/// Runs `f` on this thread at nice 19 (the thread is the caller's own, fresh, and
+/// ends after `f`, so its priority need never be raised again).
+fn lowest_priority<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: setpriority on this thread's own id with a valid `which`; a failure
+    // (a platform without per-thread priority) leaves the priority as it was.
+    let tid = unsafe { libc::gettid() };
+    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19) };
+    f()
 }
 
 /// A store for one call. The epoch only wakes the deadline check; what counts is
