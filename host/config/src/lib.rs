@@ -138,18 +138,21 @@ pub struct Limits {
     pub data_min_bytes_per_sec: u64,
     /// Time at the start of DATA before its rate is checked (default 30 s).
     pub data_rate_grace: Duration,
-    /// Bytes of DATA all sessions together may hold in memory (default 512 MiB; at
-    /// least `max_message_bytes`); a message that cannot get its share gets `452 4.3.1`.
+    /// Bytes of DATA all sessions together may hold in memory, counting each message
+    /// [`limits::MESSAGE_COPIES`] times while it is checked (default 128 MiB; at least
+    /// that many of the largest message); a message that cannot get its share gets
+    /// `452 4.3.1`.
     pub max_buffered_data_bytes: usize,
     /// How long a growing message waits for its share of that budget (default 5 s).
     pub data_budget_wait: Duration,
-    /// Sessions one client address (an IPv6 /64) may hold at once (default 20); more
+    /// Sessions one client address (an IPv6 /64) may hold at once (default 50, as Postfix's
+    /// `smtpd_client_connection_count_limit`); more
     /// get `421 4.7.0`.
     pub max_connections_per_ip: u32,
-    /// Connections one client address may open in a minute (default 60); more get
+    /// Connections one client address may open in a minute (default 600); more get
     /// `421 4.7.0`.
     pub connections_per_ip_per_minute: u32,
-    /// MAIL commands one client address may give in a minute (default 120); more get
+    /// MAIL commands one client address may give in a minute (default 1200); more get
     /// `450 4.7.1`.
     pub messages_per_ip_per_minute: u32,
     /// 5xx replies one client address may earn in a minute (default 30); then
@@ -170,11 +173,11 @@ impl Default for Limits {
             data_total_timeout: Duration::from_secs(1800),
             data_min_bytes_per_sec: 1024,
             data_rate_grace: Duration::from_secs(30),
-            max_buffered_data_bytes: 512 << 20,
+            max_buffered_data_bytes: 128 << 20,
             data_budget_wait: Duration::from_secs(5),
-            max_connections_per_ip: 20,
-            connections_per_ip_per_minute: 60,
-            messages_per_ip_per_minute: 120,
+            max_connections_per_ip: 50,
+            connections_per_ip_per_minute: 600,
+            messages_per_ip_per_minute: 1200,
             errors_per_ip_per_minute: 30,
         }
     }

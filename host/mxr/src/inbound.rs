@@ -149,6 +149,7 @@ pub fn session_limits(l: &mxr_config::Limits) -> SessionLimits {
         data_total_timeout: l.data_total_timeout,
         data_min_bytes_per_sec: l.data_min_bytes_per_sec,
         data_rate_grace: l.data_rate_grace,
+        data_copies: mxr_config::limits::MESSAGE_COPIES,
     }
 }
 

@@ -29,11 +29,12 @@ pub const MAX_IDLE_ENTRIES: usize = 100_000;
 /// Per-address limits; every one is greater than zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerLimits {
-    /// Sessions one address may hold at once (default 20); more get `421 4.7.0`.
+    /// Sessions one address may hold at once (default 50, as Postfix's
+    /// `smtpd_client_connection_count_limit`); more get `421 4.7.0`.
     pub max_connections: u32,
-    /// Connections one address may open in a minute (default 60); more get `421 4.7.0`.
+    /// Connections one address may open in a minute (default 600); more get `421 4.7.0`.
     pub connections_per_minute: u32,
-    /// MAIL commands one address may give in a minute (default 120); more get `450 4.7.1`.
+    /// MAIL commands one address may give in a minute (default 1200); more get `450 4.7.1`.
     pub messages_per_minute: u32,
     /// 5xx replies one address may earn in a minute (default 30); then its session is
     /// closed, and new ones refused until the minute is over, with `421 4.7.0`.
@@ -42,7 +43,7 @@ pub struct PeerLimits {
 
 impl Default for PeerLimits {
     fn default() -> Self {
-        PeerLimits { max_connections: 20, connections_per_minute: 60, messages_per_minute: 120, errors_per_minute: 30 }
+        PeerLimits { max_connections: 50, connections_per_minute: 600, messages_per_minute: 1200, errors_per_minute: 30 }
     }
 }
 

@@ -36,6 +36,10 @@ pub struct SessionLimits {
     pub data_min_bytes_per_sec: u64,
     /// Time at the start of DATA before the rate is checked. Default 30 s.
     pub data_rate_grace: Duration,
+    /// How many times its size a message takes in memory while it is checked and
+    /// spooled (the body, its parsed parts, sealed copies): the DATA budget covers
+    /// that much before the message is handed on. Default 3.
+    pub data_copies: usize,
 }
 
 /// The shared limits on intake: sessions in all, each client address's share, and

@@ -34,12 +34,14 @@ pub(super) fn limits(l: &LimitsFile) -> Result<Limits, ConfigError> {
         ..d.clone()
     };
     let limits = per_address(l, data(l, session)?)?;
-    if limits.max_buffered_data_bytes < limits.max_message_bytes {
+    let needed = limits.max_message_bytes.saturating_mul(crate::limits::MESSAGE_COPIES);
+    if limits.max_buffered_data_bytes < needed {
         return Err(invalid(
             key("max_buffered_data_bytes"),
             format!(
-                "must be at least max_message_bytes ({}), or no message of that size fits",
-                limits.max_message_bytes
+                "must be at least {} x max_message_bytes ({needed}), the memory one message of that size takes \
+                 while it is checked and spooled",
+                crate::limits::MESSAGE_COPIES
             ),
         ));
     }

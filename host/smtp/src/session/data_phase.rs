@@ -44,6 +44,14 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             self.reply(r);
             return Ok(true);
         }
+        // Checking and spooling copy the message: the budget covers that too, so it
+        // bounds the memory messages really take.
+        let mut reservation = reservation;
+        if !reservation.cover(raw.len().saturating_mul(self.limits().data_copies)).await {
+            tracing::warn!(peer = %self.peer, bytes = raw.len(), "DATA budget exhausted before checking; refused");
+            self.reply(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"));
+            return Ok(true);
+        }
         let tls = self.conn.is_tls();
         let span = self.tx_span.clone();
         let reply = tokio::task::spawn_blocking(move || span.in_scope(|| tx.finish(&raw, tls)))
