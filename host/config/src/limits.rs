@@ -7,7 +7,7 @@ use std::time::Duration;
 /// How many times its size a message takes in memory while it is checked and spooled
 /// (the body, its parsed parts, sealed copies). The DATA budget covers that much for
 /// each message, so it must hold this many of the largest message.
-pub const MESSAGE_COPIES: usize = 3;
+pub const MESSAGE_COPIES: usize = 4;
 
 /// The per-call sandbox limits.
 #[derive(Clone, Debug)]

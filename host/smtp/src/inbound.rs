@@ -38,7 +38,7 @@ pub struct SessionLimits {
     pub data_rate_grace: Duration,
     /// How many times its size a message takes in memory while it is checked and
     /// spooled (the body, its parsed parts, sealed copies): the DATA budget covers
-    /// that much before the message is handed on. Default 3.
+    /// that much before the message is handed on. Default 4.
     pub data_copies: usize,
 }
 

@@ -109,7 +109,7 @@ pub fn limits() -> SessionLimits {
         data_total_timeout: Duration::from_secs(60),
         data_min_bytes_per_sec: 1,
         data_rate_grace: Duration::from_secs(30),
-        data_copies: 3,
+        data_copies: 4,
     }
 }
 
