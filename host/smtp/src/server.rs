@@ -69,7 +69,9 @@ fn admit<I: Inbound>(
         Ok(slot) => slot,
         Err(why) => {
             tracing::warn!(%peer, ?why, "over this address's share; refusing");
-            sessions.spawn(refuse(stream, why.reply(relay.hostname())));
+            // Slowly: an address over its share that reconnects at once is held to
+            // one attempt per connection a second, not as many as it can open.
+            sessions.spawn(refuse_after(TARPIT, stream, why.reply(relay.hostname())));
             return;
         }
     };
@@ -100,6 +102,15 @@ fn admit<I: Inbound>(
         }
         .instrument(span),
     );
+}
+
+/// How long a connection over its address's share waits for its `421`.
+const TARPIT: Duration = Duration::from_secs(1);
+
+/// Like [`refuse`], after `delay`.
+async fn refuse_after(delay: Duration, stream: TcpStream, reply: Reply) {
+    tokio::time::sleep(delay).await;
+    refuse(stream, reply).await;
 }
 
 /// Answers a connection that is not admitted with `reply`, and closes it.
