@@ -11,10 +11,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// The unit budget is counted in.
 const KIB: usize = 1024;
 
-/// The byte budget shared by every session of a server.
+/// The byte budget shared by every session of a server. An eighth of it is kept for
+/// small messages (each at most a 64th of that share), so that mail of a few
+/// kilobytes never queues behind large messages waiting for budget (a semaphore
+/// serves waiters in order: one 25 MB request at its head holds up every other).
 #[derive(Debug, Clone)]
 pub struct DataBudget {
-    permits: Arc<Semaphore>,
+    small: Arc<Semaphore>,
+    large: Arc<Semaphore>,
+    /// The largest reservation, in KiB, that draws on the small share.
+    small_limit: usize,
     wait: Duration,
 }
 
@@ -23,7 +29,13 @@ impl DataBudget {
     /// for more before its message is refused.
     pub fn new(bytes: usize, wait: Duration) -> Self {
         let kib = bytes.div_ceil(KIB).min(Semaphore::MAX_PERMITS);
-        DataBudget { permits: Arc::new(Semaphore::new(kib)), wait }
+        let small = kib / 8;
+        DataBudget {
+            small: Arc::new(Semaphore::new(small)),
+            large: Arc::new(Semaphore::new(kib - small)),
+            small_limit: small / 64,
+            wait,
+        }
     }
 
     /// An empty reservation against this budget, for one message.
@@ -31,44 +43,48 @@ impl DataBudget {
         Reservation { budget: self.clone(), held: None }
     }
 
-    /// Bytes not reserved by anyone now, in whole KiB.
+    /// Bytes not reserved by anyone now, in whole KiB (both shares).
     pub fn available_bytes(&self) -> usize {
-        self.permits.available_permits() * KIB
+        (self.small.available_permits() + self.large.available_permits()) * KIB
     }
 }
 
-/// One message's share of the budget.
+/// One message's share of the budget: permits of the small share while it is small,
+/// of the large share once it is not.
 #[derive(Debug)]
 pub struct Reservation {
     budget: DataBudget,
-    held: Option<OwnedSemaphorePermit>,
+    held: Option<(bool, OwnedSemaphorePermit)>,
 }
 
 impl Reservation {
     /// Bytes held now.
     pub fn held_bytes(&self) -> usize {
-        self.held.as_ref().map_or(0, |p| p.num_permits() * KIB)
+        self.held.as_ref().map_or(0, |(_, p)| p.num_permits() * KIB)
     }
 
     /// Grows the reservation to cover `bytes`, waiting at most the budget's wait;
     /// false (holding what it held) when the budget cannot give that much in time.
     pub async fn cover(&mut self, bytes: usize) -> bool {
-        let want = bytes.div_ceil(KIB).saturating_sub(self.held_bytes() / KIB);
-        if want == 0 {
+        let want = bytes.div_ceil(KIB);
+        let held = self.held_bytes() / KIB;
+        if want <= held {
             return true;
         }
-        let Ok(want) = u32::try_from(want) else { return false };
-        let sem = self.budget.permits.clone();
-        match tokio::time::timeout(self.budget.wait, sem.acquire_many_owned(want)).await {
-            Ok(Ok(more)) => {
-                match &mut self.held {
-                    Some(held) => held.merge(more),
-                    None => self.held = Some(more),
-                }
-                true
-            }
-            _ => false,
+        let small = want <= self.budget.small_limit;
+        let was_small = self.held.as_ref().is_some_and(|(s, _)| *s);
+        // Moving from the small share to the large one takes the whole amount anew.
+        let more = if was_small && !small { want } else { want - held };
+        let Ok(more) = u32::try_from(more) else { return false };
+        let sem = if small { &self.budget.small } else { &self.budget.large }.clone();
+        let Ok(Ok(got)) = tokio::time::timeout(self.budget.wait, sem.acquire_many_owned(more)).await else {
+            return false;
+        };
+        match &mut self.held {
+            Some((s, held)) if *s == small => held.merge(got),
+            _ => self.held = Some((small, got)),
         }
+        true
     }
 }
 
@@ -78,18 +94,19 @@ mod tests {
 
     #[tokio::test]
     async fn reservations_share_the_budget_and_give_it_back_on_drop() {
-        let budget = DataBudget::new(10 * KIB, Duration::from_millis(20));
+        // 80 KiB: 10 KiB kept for small messages (too little for any here), 70 large.
+        let budget = DataBudget::new(80 * KIB, Duration::from_millis(20));
         let mut a = budget.reservation();
-        assert!(a.cover(6 * KIB).await);
-        assert!(a.cover(6 * KIB).await, "covering what is held takes nothing more");
-        assert_eq!(a.held_bytes(), 6 * KIB);
+        assert!(a.cover(40 * KIB).await);
+        assert!(a.cover(40 * KIB).await, "covering what is held takes nothing more");
+        assert_eq!(a.held_bytes(), 40 * KIB);
         let mut b = budget.reservation();
-        assert!(!b.cover(5 * KIB).await, "only 4 KiB are left");
-        assert!(b.cover(4 * KIB).await);
-        assert_eq!(budget.available_bytes(), 0);
+        assert!(!b.cover(31 * KIB).await, "only 30 KiB of the large share are left");
+        assert!(b.cover(30 * KIB).await);
+        assert_eq!(budget.available_bytes(), 10 * KIB, "the small share is untouched");
         drop(a);
-        assert_eq!(budget.available_bytes(), 6 * KIB);
-        assert!(b.cover(10 * KIB).await, "a reservation grows into what was given back");
+        assert_eq!(budget.available_bytes(), 50 * KIB);
+        assert!(b.cover(70 * KIB).await, "a reservation grows into what was given back");
     }
 
     #[tokio::test]
@@ -105,5 +122,21 @@ mod tests {
         assert!(b.cover(KIB + 1).await);
         assert_eq!(b.held_bytes(), 2 * KIB, "bytes are rounded up to whole KiB");
         freed.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn small_messages_do_not_queue_behind_a_large_one() {
+        // 1 MiB: 128 KiB for small messages of up to 2 KiB each.
+        let budget = DataBudget::new(1 << 20, Duration::from_millis(50));
+        let mut big = budget.reservation();
+        assert!(big.cover(896 * KIB).await, "the whole large share");
+        let mut bigger = budget.reservation();
+        let waiting = tokio::spawn(async move { bigger.cover(100 * KIB).await });
+        tokio::task::yield_now().await;
+        let mut small = budget.reservation();
+        assert!(small.cover(2 * KIB).await, "a small message queued behind the large ones");
+        assert!(!small.cover(20 * KIB).await, "grown large, it waits with the others");
+        assert_eq!(small.held_bytes(), 2 * KIB, "and keeps what it held");
+        assert!(!waiting.await.unwrap());
     }
 }
