@@ -71,6 +71,12 @@ async fn a_tenant_with_burning_and_bloating_plugins_does_not_cost_another_tenant
     assert_eq!(burner.calls, A_SENDERS as u64, "one burner call per message to A: {burner:?}");
     assert_eq!(burner.failures.iter().sum::<u64>(), burner.calls, "a burner call succeeded: {burner:?}");
     assert!(burner.failures_of(FailureClass::Isolated) > 0, "the burner was never isolated: {burner:?}");
+    // While it stays isolated, A's mail is refused at RCPT: no DATA uploaded for nothing.
+    assert!(relay.relay.registry.runtime().share().is_isolated("tenant-a", "loop-forever"));
+    let (mut c, _) = Client::connect_from(addr, "127.0.0.1".parse().unwrap()).await;
+    c.ehlo("client.test").await.assert_code(250, "");
+    c.mail("alice@sender.test").await.assert_code(250, "2.1.0");
+    c.rcpt("victim@a.test").await.assert_code(451, "4.3.0");
     relay.stop().await;
 }
 

@@ -9,7 +9,7 @@ use crate::stage::StageRun;
 use mxr_config::Tenant;
 use mxr_mail::{Envelope, date};
 use mxr_privacy::ScannedMail;
-use mxr_sandbox::{PluginSet, SmtpReply, StageCall};
+use mxr_sandbox::{FailurePolicy, PluginSet, SmtpReply, StageCall};
 use mxr_store::quarantine::QuarantineRecord;
 use mxr_store::spool::SpoolEnvelope;
 use std::sync::Arc;
@@ -163,11 +163,27 @@ impl Transaction {
         if let Decision::Refuse(r) = out.decision {
             return Err(RcptError::Refused(self.durable(r)));
         }
+        if self.data_stage_would_tempfail(&self.copies[at].tenant) {
+            // Refused now rather than after the sender uploaded the message for nothing.
+            return Err(RcptError::Refused(self.durable(SmtpReply::local_failure())));
+        }
         let copy = &mut self.copies[at];
         copy.outcome = std::mem::take(&mut copy.outcome).with_stage(out);
         copy.rcpts.push(rcpt.to_owned());
         self.envelope.rcpts.push(rcpt.to_owned());
         Ok(())
+    }
+
+    /// True when a data-stage plugin of the tenant's chain is isolated for it (it kept
+    /// failing) and its failure policy is `tempfail`: the message could only be
+    /// refused after DATA.
+    fn data_stage_would_tempfail(&self, tenant: &Tenant) -> bool {
+        let share = self.chain.plugins.runtime().share();
+        tenant.plugins.iter().any(|name| {
+            self.set.get(name).is_some_and(|p| p.hooks(mxr_sandbox::bindings::types::Stage::Data))
+                && self.chain.config.settings_for(name).failure_policy == FailurePolicy::Tempfail
+                && share.is_isolated(tenant.id.as_str(), name)
+        })
     }
 
     /// `reply`, once the audit log is on disk; a `451` if it cannot be made so.

@@ -107,6 +107,12 @@ impl FairShare {
         self.workers
     }
 
+    /// True while `plugin` is isolated for `party` (its cool-down not over).
+    pub fn is_isolated(&self, party: &str, plugin: &str) -> bool {
+        let key = (Arc::from(party), Arc::from(plugin));
+        self.lock().plugins.get(&key).and_then(|i| i.until).is_some_and(|until| until > Instant::now())
+    }
+
     /// Calls holding a worker now.
     pub fn running(&self) -> usize {
         self.lock().running
