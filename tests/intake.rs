@@ -83,8 +83,7 @@ async fn a_slot_hog_gets_421_and_a_client_from_another_address_is_served() {
 async fn data_beyond_the_global_budget_gets_452_and_the_rest_is_accepted() {
     // A little over four times the largest message (what one takes while checked).
     const BUDGET: usize = 3300 * 1024;
-    let limits =
-        format!("max_message_bytes = 819200\nmax_buffered_data_bytes = {BUDGET}\ndata_budget_wait_ms = 200\n");
+    let limits = format!("max_message_bytes = 819200\nmax_buffered_data_bytes = {BUDGET}\ndata_budget_wait_ms = 200\n");
     let mut relay = TestRelay::start(&config(&limits), &["delivery-stats"]).await;
     let budget = relay.relay.inbound.intake.data_budget.clone();
     let big = large(700);

@@ -3,10 +3,10 @@
 //! tenant B's mail accepted without a single temporary failure; and messages up to the
 //! advertised SIZE are handled, with plugins shown a bounded view of their bodies.
 
+use mxr_sandbox::FailureClass;
 use mxr_tests::smtp_client::{Client, to_crlf};
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 use mxr_tests::{LIVENESS, wait_until_async};
-use mxr_sandbox::FailureClass;
 use std::net::SocketAddr;
 
 const A_SENDERS: usize = 30;
@@ -112,8 +112,7 @@ async fn past_its_bound_of_queued_plugin_calls_the_relay_turns_new_connections_a
         + &tenant_toml("tenant-a", "a.test", &[("loop-forever", "spam-filtering")]);
     let mut relay = TestRelay::start(&config, &["loop-forever"]).await;
     let addr = relay.addr;
-    let slow: Vec<_> =
-        (0..3).map(|n| tokio::spawn(send(addr, "127.0.0.1", "victim@a.test", message(n)))).collect();
+    let slow: Vec<_> = (0..3).map(|n| tokio::spawn(send(addr, "127.0.0.1", "victim@a.test", message(n)))).collect();
     let share = relay.relay.registry.runtime().clone();
     wait_until_async(LIVENESS, "two calls queued behind the running one", || share.share().waiting() == 2).await;
     let (_c, greeting) = Client::connect_from(addr, "127.0.0.2".parse().unwrap()).await;

@@ -15,9 +15,32 @@ pub const TYPES: &[&str] =
 
 /// Properties about the record, not a person: their values pass.
 const STRUCTURAL: &[&str] = &[
-    "BEGIN", "END", "VERSION", "PRODID", "METHOD", "CALSCALE", "DTSTART", "DTEND", "DTSTAMP", "DUE", "DURATION",
-    "CREATED", "LAST-MODIFIED", "SEQUENCE", "STATUS", "TRANSP", "CLASS", "PRIORITY", "TZID", "TZOFFSETFROM",
-    "TZOFFSETTO", "RRULE", "KIND", "REV", "ACTION", "TRIGGER",
+    "BEGIN",
+    "END",
+    "VERSION",
+    "PRODID",
+    "METHOD",
+    "CALSCALE",
+    "DTSTART",
+    "DTEND",
+    "DTSTAMP",
+    "DUE",
+    "DURATION",
+    "CREATED",
+    "LAST-MODIFIED",
+    "SEQUENCE",
+    "STATUS",
+    "TRANSP",
+    "CLASS",
+    "PRIORITY",
+    "TZID",
+    "TZOFFSETFROM",
+    "TZOFFSETTO",
+    "RRULE",
+    "KIND",
+    "REV",
+    "ACTION",
+    "TRIGGER",
 ];
 /// Properties holding free text: rendered as content.
 const FREE_TEXT: &[&str] = &["SUMMARY", "DESCRIPTION", "COMMENT", "NOTE", "CATEGORIES"];

@@ -98,7 +98,10 @@ mod tests {
             ("<b>1016</b>&nbsp;GV", "1016\u{a0}GV"),
             ("info&#64;bedrijf.nl of x&commat;y.nl", "info@bedrijf.nl of x@y.nl"),
             ("<SPAN style=\"a>b\">Jan</SPAN>", "Jan"),
-            ("<a href=\"https://x.test/\">link</a><br><img src=x>", "<a href=\"https://x.test/\">link</a><br><img src=x>"),
+            (
+                "<a href=\"https://x.test/\">link</a><br><img src=x>",
+                "<a href=\"https://x.test/\">link</a><br><img src=x>",
+            ),
             ("&lt;script&gt; &amp; 1 < 2", "&lt;script&gt; &amp; 1 &lt; 2"),
             ("1 < 2", "1 < 2"),
             ("<o:p>Jan</o:p><wbr>sen", "Jansen"),

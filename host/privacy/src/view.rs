@@ -421,7 +421,8 @@ mod tests {
 ORG:Puffin Kayaks\r\nitem1.ADR;TYPE=work;LABEL=\"Kade 1\":;;Dorp\r\n dsweg 2\r\nEND:VCARD\r\n";
             let out = String::from_utf8(textual_part(r, "text/vcard", card).unwrap().unwrap()).unwrap();
             assert!(out.starts_with("BEGIN:VCARD\r\nFN:p.") && out.contains("ADR;TYPE=work;LABEL=p."), "{out}");
-            let invite = b"BEGIN:VCALENDAR\r\nATTENDEE;CN=Bramble and Thorn;ROLE=CHAIR:mailto:x@y.test\r\nEND:VCALENDAR\r\n";
+            let invite =
+                b"BEGIN:VCALENDAR\r\nATTENDEE;CN=Bramble and Thorn;ROLE=CHAIR:mailto:x@y.test\r\nEND:VCALENDAR\r\n";
             let shown = String::from_utf8(textual_part(r, "text/calendar", invite).unwrap().unwrap()).unwrap();
             assert!(shown.contains("ROLE=CHAIR") && !shown.contains("Bramble") && !shown.contains("x@y"), "{shown}");
             for secret in ["Zwanenburg", "16809762", "lotte@", "Puffin", "Kayaks", "Kade", "Dorpsweg", "Dorp"] {

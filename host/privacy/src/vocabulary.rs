@@ -64,9 +64,7 @@ const SURNAMES: &str = include_str!("surnames.txt");
 
 fn surnames() -> &'static WordSet {
     static SET: OnceLock<WordSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        SURNAMES.lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect()
-    })
+    SET.get_or_init(|| SURNAMES.lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect())
 }
 
 /// True for a capitalised token that is a common surname (`Prins`, `Baker`): a name

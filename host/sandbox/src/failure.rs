@@ -81,7 +81,10 @@ impl FailureClass {
 impl FailureClass {
     /// True for the failures that are the plugin's own doing, which earn it strikes.
     pub fn is_misbehaviour(self) -> bool {
-        matches!(self, FailureClass::Timeout | FailureClass::OutOfMemory | FailureClass::Trap | FailureClass::InvalidOutput)
+        matches!(
+            self,
+            FailureClass::Timeout | FailureClass::OutOfMemory | FailureClass::Trap | FailureClass::InvalidOutput
+        )
     }
 }
 

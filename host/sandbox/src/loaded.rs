@@ -200,7 +200,9 @@ impl LoadedPlugin {
         // A tenant that keeps misbehaving runs on a thread of the lowest priority, so
         // that its burning calls take what other tenants' calls leave of the cores.
         let (outcome, disclosed, logs) = if worker.throttled() {
-            std::thread::scope(|s| s.spawn(|| lowest_priority(run)).join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            std::thread::scope(|s| {
+                s.spawn(|| lowest_priority(run)).join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+            })
         } else {
             run()
         };
@@ -215,7 +217,11 @@ impl LoadedPlugin {
 
     /// One call in a fresh store on this thread: the checked verdict, what it read,
     /// and its scrubbed log lines.
-    fn sandboxed(&self, stage: &StageCall, input: &CallInput) -> (Result<FilterVerdict, PluginFailure>, CategorySet, Logs) {
+    fn sandboxed(
+        &self,
+        stage: &StageCall,
+        input: &CallInput,
+    ) -> (Result<FilterVerdict, PluginFailure>, CategorySet, Logs) {
         let limits = &self.runtime.config.limits;
         let ctx = CallContext {
             plugin: self.identity.clone(),

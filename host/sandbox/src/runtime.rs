@@ -139,7 +139,6 @@ impl PluginRuntime {
         // SAFETY: the bytes were produced by `precompile_component` on this engine just now.
         unsafe { Component::deserialize(&self.engine, &precompiled) }
     }
-
 }
 
 impl Drop for PluginRuntime {

@@ -43,7 +43,12 @@ pub struct PeerLimits {
 
 impl Default for PeerLimits {
     fn default() -> Self {
-        PeerLimits { max_connections: 50, connections_per_minute: 600, messages_per_minute: 1200, errors_per_minute: 30 }
+        PeerLimits {
+            max_connections: 50,
+            connections_per_minute: 600,
+            messages_per_minute: 1200,
+            errors_per_minute: 30,
+        }
     }
 }
 

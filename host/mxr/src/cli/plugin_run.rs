@@ -83,8 +83,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.rcpt.clone()
     };
     let pseudonyms = Arc::new(Pseudonymizer::derive(&LOCAL_KEY, &plugin.manifest.purpose));
-    let mut env =
-        Envelope { client_ip: Some(args.client_ip), helo: Some(args.helo.clone()), mail_from: None, rcpts: vec![], ..Envelope::default() };
+    let mut env = Envelope {
+        client_ip: Some(args.client_ip),
+        helo: Some(args.helo.clone()),
+        mail_from: None,
+        rcpts: vec![],
+        ..Envelope::default()
+    };
     let mut stages = Vec::new();
     let mut call = |stage: StageCall, env: &Envelope, message: Option<Arc<ScannedMail>>| {
         let input = CallInput {
