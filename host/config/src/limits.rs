@@ -12,7 +12,9 @@ pub const MESSAGE_COPIES: usize = 4;
 /// The per-call sandbox limits.
 #[derive(Clone, Debug)]
 pub struct SandboxLimits {
-    /// Wall time one call (instantiation included) may take.
+    /// The plugin's own CPU time one call (instantiation included) may take; host
+    /// work and waiting for a core or a worker are not counted (see `mxr-sandbox`'s
+    /// clock).
     pub deadline: Duration,
     /// Most bytes of linear memory a plugin may have.
     pub memory_bytes: usize,

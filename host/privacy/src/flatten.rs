@@ -37,7 +37,7 @@ pub fn flatten(html: &str) -> Cow<'_, str> {
         let end = tag_end(html, i);
         let tag = &html[i..end];
         if !is_inline(tag) {
-            out.push_str(tag);
+            push_tag(tag, &mut out);
         }
         i = end;
         text_from = end;
@@ -60,6 +60,30 @@ fn push_text(text: &str, out: &mut String) {
             c => out.push(c),
         }
     }
+}
+
+/// A kept tag, with references that stand for ordinary characters decoded, so the
+/// detector sees `mailto:jan@x.nl` in `href="mailto:jan&#64;x.nl"`; references to the
+/// characters that make markup (`<`, `>`, `&`, quotes) stay as written.
+fn push_tag(tag: &str, out: &mut String) {
+    let mut rest = tag;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').filter(|&e| e <= 10);
+        let decoded = end.map(|e| decode_entities(&rest[..=e]));
+        match (end, decoded.as_deref()) {
+            (Some(e), Some(d)) if d.chars().count() == 1 && !d.contains(['<', '>', '&', '"', '\'']) => {
+                out.push_str(d);
+                rest = &rest[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
 }
 
 /// The end (exclusive) of the tag starting at `start`: after its `>`, skipping quoted
@@ -106,6 +130,7 @@ mod tests {
             ("1 < 2", "1 < 2"),
             ("<o:p>Jan</o:p><wbr>sen", "Jansen"),
             ("plain text", "plain text"),
+            ("<a href=\"mailto:jan&#64;x.nl?a=1&amp;b=&quot;2\">", "<a href=\"mailto:jan@x.nl?a=1&amp;b=&quot;2\">"),
         ];
         for (html, flat) in cases {
             assert_eq!(flatten(html), flat, "{html}");

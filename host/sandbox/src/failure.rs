@@ -8,7 +8,8 @@ use std::time::Duration;
 /// Why a plugin call produced no verdict. Every variant is counted by class.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PluginFailure {
-    /// The epoch deadline passed (an endless loop, or just too slow).
+    /// Its own CPU time passed the deadline (an endless loop, or just too slow), or a
+    /// backstop on host or wall time was passed; the duration is the budget passed.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
     /// It tried to grow its memory past the cap.

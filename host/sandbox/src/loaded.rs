@@ -112,6 +112,8 @@ pub struct LoadedPlugin {
     pub path: PathBuf,
     /// Its counters.
     pub stats: PluginStats,
+    /// Its name as the fair share keys it (made once, not per call).
+    share_name: Arc<str>,
     pre: FilterPre<StoreState>,
     runtime: Arc<PluginRuntime>,
 }
@@ -149,6 +151,7 @@ impl LoadedPlugin {
         let identity =
             Arc::new(PluginIdentity { name: manifest.name.clone(), version: manifest.version.clone(), sha256 });
         Ok(LoadedPlugin {
+            share_name: Arc::from(manifest.name.as_str()),
             identity,
             manifest,
             grant,
@@ -187,8 +190,7 @@ impl LoadedPlugin {
             });
             return (nothing, CategorySet::default());
         }
-        let name: Arc<str> = Arc::from(self.identity.name.as_str());
-        let mut worker = match self.runtime.share.enter(&input.party, &name) {
+        let mut worker = match self.runtime.share.enter(&input.party, &self.share_name) {
             Ok(w) => w,
             Err(refused) => {
                 self.stats.record(Err(FailureClass::Isolated), Duration::ZERO);
