@@ -8,7 +8,7 @@
 //! then both work on the same flattened source. Links (`<a>`), images and every block
 //! or structural tag stay as they are, since filters read them.
 
-use crate::markup::decode_entities;
+use crate::markup::{decode_entities, decode_entities_except};
 use std::borrow::Cow;
 
 /// Formatting tags that never separate words; they are dropped.
@@ -66,24 +66,7 @@ fn push_text(text: &str, out: &mut String) {
 /// detector sees `mailto:jan@x.nl` in `href="mailto:jan&#64;x.nl"`; references to the
 /// characters that make markup (`<`, `>`, `&`, quotes) stay as written.
 fn push_tag(tag: &str, out: &mut String) {
-    let mut rest = tag;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest.find(';').filter(|&e| e <= 10);
-        let decoded = end.map(|e| decode_entities(&rest[..=e]));
-        match (end, decoded.as_deref()) {
-            (Some(e), Some(d)) if d.chars().count() == 1 && !d.contains(['<', '>', '&', '"', '\'']) => {
-                out.push_str(d);
-                rest = &rest[e + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
+    out.push_str(&decode_entities_except(tag, &['<', '>', '&', '"', '\'']));
 }
 
 /// The end (exclusive) of the tag starting at `start`: after its `>`, skipping quoted

@@ -115,6 +115,12 @@ impl Markup {
 /// HTML character references decoded (`&nbsp;`, `&#160;`, `&#xA0;`, `&shy;`, `&amp;`
 /// and the other common names); an unknown name stays as written.
 pub(crate) fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    decode_entities_except(text, &[])
+}
+
+/// Like [`decode_entities`], leaving references to the characters in `kept` as
+/// written (inside a tag, `&quot;` must not become a quote that ends a value).
+pub(crate) fn decode_entities_except<'t>(text: &'t str, kept: &[char]) -> std::borrow::Cow<'t, str> {
     if !text.contains('&') {
         return text.into();
     }
@@ -124,7 +130,7 @@ pub(crate) fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
         let end = rest[1..].find(';').map(|i| i + 1).filter(|&i| i <= 10);
-        let decoded = end.and_then(|e| entity(&rest[1..e]));
+        let decoded = end.and_then(|e| entity(&rest[1..e])).filter(|c| !kept.contains(c));
         match (end, decoded) {
             (Some(e), Some(c)) => {
                 out.push(c);
