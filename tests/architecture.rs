@@ -20,13 +20,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit"]),
     ("delivery", &["mail", "config", "store", "durable"]),
     ("smtp", &["mail"]),
-    ("mxr", &["mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp"]),
+    // The live tenant state: validated by config's rules, every change audited. The
+    // chain and delivery read it only through config's narrow `TenantSource`.
+    ("tenants", &["privacy", "config", "audit"]),
+    ("mxr", &["mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "tenants"]),
 ];
 
 /// External crates that only some host crates may use: wasmtime only in the sandbox
 /// (and the root), an async runtime never in privacy, storage, audit or the chain.
 const CONFINED: &[(&str, &[&str])] =
-    &[("wasmtime", &["sandbox"]), ("wasmtime-wasi", &["sandbox"]), ("tokio", &["smtp", "delivery", "mxr"])];
+    &[("wasmtime", &["sandbox"]), ("wasmtime-wasi", &["sandbox"]), ("tokio", &["smtp", "delivery", "tenants", "mxr"])];
 
 fn dependencies(krate: &str) -> BTreeSet<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../host").join(krate).join("Cargo.toml");

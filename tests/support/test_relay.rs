@@ -177,6 +177,11 @@ impl TestRelay {
 
     /// Every audit record so far, in order.
     pub fn audit_records(&self) -> Vec<mxr_audit::AuditRecord> {
+        self.all_audit_records().into_iter().filter(|r| !matches!(r.event, mxr_audit::Event::Control(_))).collect()
+    }
+
+    /// Every audit record, the tenant-state changes (seeding the store) included.
+    pub fn all_audit_records(&self) -> Vec<mxr_audit::AuditRecord> {
         let path = mxr_audit::dir(&self.data_dir()).join("log");
         mxr_audit::log::read_records(&path).unwrap().into_iter().map(|e| e.record).collect()
     }

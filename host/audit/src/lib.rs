@@ -17,7 +17,7 @@ pub mod verify;
 
 pub use checkpoint::{Checkpoint, NodeSigner};
 pub use log::AuditLog;
-pub use record::{AuditRecord, Disclosure, Event, OperatorAction, OperatorVerb};
+pub use record::{AuditRecord, ControlChange, Disclosure, Event, OperatorAction, OperatorVerb};
 pub use verify::{VerifyReport, verify};
 
 use std::path::{Path, PathBuf};
@@ -105,6 +105,22 @@ pub fn os_operator() -> String {
 }
 
 impl AuditLog {
+    /// Records a change to the tenant state of `tenant` (empty for node-wide changes)
+    /// and makes it durable (a signed checkpoint) before returning: a change whose
+    /// record fails must not be applied.
+    pub fn record_control_change(&self, tenant: &str, change: ControlChange) -> Result<(), AuditError> {
+        let record = AuditRecord {
+            time: now(),
+            region: self.region().to_owned(),
+            tenant: tenant.to_owned(),
+            queue_id: String::new(),
+            subjects: vec![],
+            event: Event::Control(change),
+        };
+        self.append(&record)?;
+        self.checkpoint()
+    }
+
     /// Records an operator's action on stored mail of `tenant` and makes it durable
     /// (a signed checkpoint) before returning: an action whose record fails must not
     /// be carried out. `subjects` are the audit pseudonyms of the persons concerned.

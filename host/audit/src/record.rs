@@ -28,6 +28,22 @@ pub enum Event {
     Disclosure(Disclosure),
     /// An operator acted on stored mail.
     Operator(OperatorAction),
+    /// The tenant state or its tokens changed (last, so older logs still decode).
+    Control(ControlChange),
+}
+
+/// A change to the live tenant state: who, what, before, after. Holds configuration
+/// (ids, domains, plugin sets, settings), never a token's secret or anyone's mail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlChange {
+    /// Who made it: `os-user <name>`, `token <id> (<scope>)` or `relay`.
+    pub actor: String,
+    /// What was done, e.g. `tenant-put`, `token-create`.
+    pub action: String,
+    /// The state before, as JSON (`null` when there was none).
+    pub before: String,
+    /// The state after, as JSON (`null` when there is none).
+    pub after: String,
 }
 
 /// One plugin invocation and what it was shown.
@@ -90,6 +106,7 @@ impl Event {
         match self {
             Event::Disclosure(d) => &d.stage,
             Event::Operator(o) => o.action.name(),
+            Event::Control(c) => &c.action,
         }
     }
 }

@@ -17,7 +17,7 @@ pub use decision::{Decision, Outcome};
 pub use transaction::{CopyOutcome, RcptError, Transaction, Verdict};
 
 use mxr_audit::AuditLog;
-use mxr_config::Config;
+use mxr_config::{Config, TenantSource};
 use mxr_sandbox::PluginRegistry;
 use mxr_store::keys::KeyStore;
 use mxr_store::quarantine::Quarantine;
@@ -28,8 +28,10 @@ use std::sync::{Arc, Mutex};
 /// What running chains needs: the config, the active plugins, the tenant keys, the
 /// audit log, and where accepted copies go. Shared by every transaction.
 pub struct Chain {
-    /// The config in force (tenants, plugin settings, hostname).
+    /// The config in force (operator plugin settings, hostname).
     pub config: Arc<Config>,
+    /// The tenant state in force; a transaction keeps the state it began with.
+    pub tenants: Arc<dyn TenantSource>,
     /// The active plugin set; a transaction keeps the set it began with.
     pub plugins: Arc<PluginRegistry>,
     /// Tenant keys (pseudonym roots).
@@ -50,6 +52,7 @@ impl Chain {
     /// A chain over these parts.
     pub fn new(
         config: Arc<Config>,
+        tenants: Arc<dyn TenantSource>,
         plugins: Arc<PluginRegistry>,
         keys: Arc<KeyStore>,
         audit: Arc<AuditLog>,
@@ -57,7 +60,17 @@ impl Chain {
         handoff: Arc<dyn Handoff>,
     ) -> Self {
         let (spool, quarantine) = store;
-        Chain { config, plugins, keys, audit, spool, quarantine, handoff, logged_once: Mutex::new(HashSet::new()) }
+        Chain {
+            config,
+            tenants,
+            plugins,
+            keys,
+            audit,
+            spool,
+            quarantine,
+            handoff,
+            logged_once: Mutex::new(HashSet::new()),
+        }
     }
 
     /// True the first time `key` is seen: for warnings logged once, not per message.

@@ -96,7 +96,7 @@ impl Chain {
             message: run.message.cloned(),
             grant,
             pseudonyms: Arc::new(pseudonyms.purpose(purpose)),
-            config: settings.config.clone(),
+            config: tenant.plugin_config(name, &settings.config),
             limits: settings.limits,
             party: Arc::from(tenant.id.as_str()),
         };

@@ -6,7 +6,7 @@
 use crate::Chain;
 use crate::decision::{Decision, Outcome};
 use crate::stage::StageRun;
-use mxr_config::Tenant;
+use mxr_config::{Tenant, TenantSet, TenantStatus};
 use mxr_mail::{Envelope, date};
 use mxr_privacy::ScannedMail;
 use mxr_sandbox::{FailurePolicy, PluginSet, SmtpReply, StageCall};
@@ -57,6 +57,10 @@ impl CopyOutcome {
 pub enum RcptError {
     /// No tenant serves the domain: the relay is no open relay.
     NotServed,
+    /// The domain's tenant is suspended: try again later.
+    Suspended,
+    /// The domain's tenant is offboarded: its mail is no longer taken here.
+    Offboarded,
     /// The tenant's chain refused it.
     Refused(SmtpReply),
 }
@@ -80,14 +84,23 @@ pub struct Transaction {
     /// Envelope (all accepted recipients).
     pub envelope: Envelope,
     set: Arc<PluginSet>,
+    /// The tenant state the transaction began on; it keeps it to the end.
+    tenants: Arc<TenantSet>,
     copies: Vec<TenantCopy>,
 }
 
 impl Transaction {
-    /// Starts a transaction on the plugin set active now; it keeps that set to the end.
+    /// Starts a transaction on the plugin set and tenant state in force now; it keeps
+    /// both to the end.
     pub fn begin(chain: Arc<Chain>, id: String, envelope: Envelope) -> Self {
         let set = chain.plugins.snapshot();
-        Transaction { chain, id, envelope, set, copies: vec![] }
+        let tenants = chain.tenants.current();
+        Transaction { chain, id, envelope, set, tenants, copies: vec![] }
+    }
+
+    /// The tenant state this transaction runs on.
+    pub fn tenants(&self) -> &Arc<TenantSet> {
+        &self.tenants
     }
 
     /// Accepted recipients so far.
@@ -150,9 +163,14 @@ impl Transaction {
     /// before the refusal is returned.
     pub fn rcpt(&mut self, rcpt: &str) -> Result<(), RcptError> {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
-        let Some(tenant) = self.chain.config.tenant_for_domain(domain).cloned() else {
+        let Some(tenant) = self.tenants.for_domain(domain).cloned() else {
             return Err(RcptError::NotServed);
         };
+        match tenant.status {
+            TenantStatus::Active => {}
+            TenantStatus::Suspended => return Err(RcptError::Suspended),
+            TenantStatus::Offboarded => return Err(RcptError::Offboarded),
+        }
         let at = self.copy_for(tenant);
         if let Some(r) = self.copies[at].refused.clone() {
             // The connect or mail-from stage refused: its records too are on disk first.

@@ -4,9 +4,9 @@
 //! values is checked by [`crate::validate`].
 
 use crate::limits::FailurePolicy;
-use crate::names::{NextHopKind, PluginName, Region, TenantId, TlsMode};
+use crate::names::{NextHopKind, PluginName, Region, TenantId, TenantStatus, TlsMode};
 use mxr_privacy::{Category, Form};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -150,8 +150,8 @@ pub struct PluginSettingsFile {
     pub memory_mb: Option<usize>,
 }
 
-/// `[[tenant]]`.
-#[derive(Debug, Deserialize)]
+/// `[[tenant]]`, and a tenant as the live tenant store keeps it and the API takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantFile {
     /// A short id, `[a-z0-9-]`.
@@ -175,26 +175,45 @@ pub struct TenantFile {
     pub allow_sender_routing: bool,
     /// The tenant's recorded consent to transfer outside the EU (agreement art. 3.1),
     /// e.g. a reference to the signed document; needed for a non-EU next hop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_consent: Option<String>,
+    /// Plugin name → the settings text that plugin reads through `config()` for this
+    /// tenant, instead of the operator's `[plugin.<name>].config`; at most
+    /// [`crate::MAX_SETTINGS_BYTES`] each, for plugins in `plugins` only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<PluginName, String>,
+    /// Whether its mail is taken (default `active`).
+    #[serde(default, skip_serializing_if = "is_active")]
+    pub status: TenantStatus,
 }
 
-/// `[tenant.next_hop]`.
-#[derive(Debug, Deserialize)]
+fn is_active(s: &TenantStatus) -> bool {
+    *s == TenantStatus::Active
+}
+
+/// `[tenant.next_hop]`. Unset fields are left out when written back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NextHopFile {
     /// `smtp` (the customer's server) or `maildir` (a local folder).
     pub kind: NextHopKind,
     /// SMTP: host name or address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// SMTP: port (25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// SMTP: `required` (the default), `opportunistic` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsMode>,
     /// SMTP: a PEM file of CA certificates to trust besides the public ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
     /// Maildir: the folder (default `<data_dir>/maildir/<tenant>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// SMTP: ISO 3166 code of the country the next hop is in (required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
 

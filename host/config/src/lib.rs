@@ -11,10 +11,12 @@ pub mod file;
 pub mod limits;
 pub mod names;
 mod tenant;
+pub mod tenant_set;
 mod validate;
 
-pub use names::{NextHopKind, PluginName, Region, TenantId, TlsMode};
+pub use names::{NextHopKind, PluginName, Region, TenantId, TenantStatus, TlsMode};
 pub use tenant::{NextHop, NotRun, Tenant};
+pub use tenant_set::{FixedTenants, TenantSet, TenantSource, validate_tenants};
 pub use validate::validate;
 
 use limits::{FailurePolicy, PluginLimits, SandboxLimits};
@@ -24,6 +26,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Longest settings text a tenant may give one plugin, in bytes (64 KiB).
+pub const MAX_SETTINGS_BYTES: usize = 64 << 10;
 
 /// The ready-to-try default config, as TOML.
 pub const READY_DEFAULT_TOML: &str = include_str!("../ready-default.toml");
@@ -82,8 +87,11 @@ pub struct Config {
     /// Per-plugin settings by name; a plugin not named here gets the defaults
     /// ([`Config::settings_for`]).
     pub plugin_settings: BTreeMap<PluginName, PluginSettings>,
-    /// The tenants; ids and domains are unique across them.
+    /// The file's tenants; ids and domains are unique across them. They seed the live
+    /// tenant store on its first start; the relay serves the store's state, not these.
     pub tenants: Vec<Arc<Tenant>>,
+    /// The same tenants as written in the file, for seeding the live tenant store.
+    pub tenant_files: Vec<file::TenantFile>,
     /// Where `RCPT TO:<postmaster>` (no domain, RFC 5321 §4.5.1) goes: an address at a
     /// served domain, from `server.postmaster`; without it `postmaster@` the first
     /// tenant's first domain. `None` only when there are no tenants.
@@ -263,12 +271,6 @@ impl Config {
             }
         }
         self.data_dir = dir.to_owned();
-    }
-
-    /// The tenant owning a domain (case-insensitive).
-    pub fn tenant_for_domain(&self, domain: &str) -> Option<&Arc<Tenant>> {
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        self.tenants.iter().find(|t| t.domains.contains(&domain))
     }
 
     /// The settings of a plugin (defaults when the config names none).

@@ -2,7 +2,7 @@
 //! deserialised, so a value that is not one of them never reaches [`crate::validate`],
 //! and the error names its key (`tenant[0].next_hop.tls: unknown variant ...`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
@@ -21,8 +21,8 @@ fn is_country(s: &str) -> bool {
 macro_rules! checked_name {
     ($(#[$doc:meta])* $name:ident, $check:path, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-        #[serde(try_from = "String")]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
@@ -136,7 +136,7 @@ impl Region {
 }
 
 /// TLS towards a next hop (`tls = "required"`, the default).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsMode {
     /// Refuse to deliver without TLS; never falls back to plaintext.
@@ -149,13 +149,27 @@ pub enum TlsMode {
 }
 
 /// What kind of next hop a tenant's mail goes to (`next_hop.kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NextHopKind {
     /// The customer's SMTP server.
     Smtp,
     /// A local Maildir folder.
     Maildir,
+}
+
+/// Whether a tenant's mail is taken (`status`, default `active`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    /// Mail is accepted and filtered.
+    #[default]
+    Active,
+    /// Paused by the operator: RCPT gets `450 4.7.1`, so senders retry and nothing is
+    /// lost while the pause lasts.
+    Suspended,
+    /// Being offboarded or gone (agreement art. 11.4): RCPT gets `550 5.1.2`.
+    Offboarded,
 }
 
 /// True for a host name of dot-separated labels of `[A-Za-z0-9-]`, at most 253

@@ -1,10 +1,11 @@
 //! A customer as the relay serves it, and the one rule deciding which of its plugins
 //! run with what grant.
 
-use crate::names::{PluginName, Region, TenantId, TlsMode};
+use crate::names::{PluginName, Region, TenantId, TenantStatus, TlsMode};
 use mxr_privacy::{Category, Form, Grant};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A customer.
 #[derive(Debug, Clone)]
@@ -27,6 +28,11 @@ pub struct Tenant {
     /// part holding `@`, `%` or `!`) are accepted for its domains (default false: they
     /// get `550 5.7.1`, as Postfix's `allow_untrusted_routing = no`).
     pub allow_sender_routing: bool,
+    /// Plugin → the tenant's own settings text for it, which the plugin reads through
+    /// `config()` instead of the operator's default ([`Tenant::plugin_config`]).
+    pub settings: BTreeMap<PluginName, Arc<str>>,
+    /// Whether its mail is taken.
+    pub status: TenantStatus,
 }
 
 /// Why a plugin does not run for a tenant.
@@ -57,6 +63,14 @@ impl Tenant {
             Some(a) if a != purpose => Err(NotRun::OtherPurpose { authorised: a.clone() }),
             Some(_) => Ok(self.tighten.get(name).map_or(policy_grant, |t| policy_grant.tighten(t))),
         }
+    }
+}
+
+impl Tenant {
+    /// The settings text plugin `name` reads for this tenant: the tenant's own, else
+    /// the operator's `default`.
+    pub fn plugin_config(&self, name: &str, default: &Arc<str>) -> Arc<str> {
+        self.settings.get(name).unwrap_or(default).clone()
     }
 }
 

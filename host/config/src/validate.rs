@@ -4,7 +4,7 @@
 mod delivery;
 mod limits;
 mod plugins;
-mod tenants;
+pub(crate) mod tenants;
 #[cfg(test)]
 mod tests;
 
@@ -58,7 +58,8 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
     let plugins = plugins::runtime(&file.plugins, base, &data_dir)?;
     let plugin_settings = plugins::settings(&file.plugin, &plugins.sandbox, base)?;
     let mut warnings = Vec::new();
-    let tenants = tenants::tenants(&file.tenant, &data_dir, &plugins.policy, &mut warnings)?;
+    let tenants =
+        tenants::tenants(&file.tenant, &data_dir, &plugins.policy, &mut warnings, &|i| format!("tenant[{i}]"))?;
     warnings.extend(plugins::unused(&plugin_settings, &tenants));
     let postmaster = postmaster(s.postmaster.as_deref(), &tenants, &mut warnings)?;
     let config = Config {
@@ -74,6 +75,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         plugins,
         plugin_settings,
         tenants,
+        tenant_files: file.tenant,
         postmaster,
         data_dir,
     };

@@ -71,7 +71,7 @@ impl Deliverer {
         let dsn::Bounce::Spool(dsn_env, dsn) = dsn::owed(&self.config, env, message, failed) else {
             return;
         };
-        if self.destinations.get(dsn::BOUNCE_TENANT).is_none() {
+        if !self.destinations.sends_bounces() {
             tracing::warn!(queue_id = %env.queue_id, "a bounce is owed but no queue.bounce_relay is configured; it is not sent");
             return;
         }

@@ -30,7 +30,7 @@ mod session;
 pub use scheduler::{FLUSH_MARKER, backoff};
 pub use session::{ClientError, Offers, RemoteReply};
 
-use mxr_config::Config;
+use mxr_config::{Config, TenantSource};
 use mxr_store::spool::{Handoff, Spool, SpoolEnvelope};
 use scheduler::Deliverer;
 use std::path::PathBuf;
@@ -71,8 +71,12 @@ pub struct Queue {
 impl Queue {
     /// Starts the delivery task (needs a tokio runtime) after queueing what the spool
     /// still holds from before.
-    pub fn start(spool: Arc<Spool>, config: Arc<Config>) -> Result<Queue, DeliveryError> {
-        let destinations = destination::Destinations::new(&config)?;
+    pub fn start(
+        spool: Arc<Spool>,
+        config: Arc<Config>,
+        tenants: Arc<dyn TenantSource>,
+    ) -> Result<Queue, DeliveryError> {
+        let destinations = destination::Destinations::new(config.clone(), tenants)?;
         let (tx, rx) = mpsc::unbounded_channel();
         let recovered = spool.recover();
         for env in &recovered {

@@ -65,16 +65,20 @@ async fn turn(d: Arc<Deliverer>, qid: String) {
     let q = qid.clone();
     let next = match d.blocking(move |s| s.tenant_of(&q)).await {
         Some(Ok(Some(tenant))) => match d.destinations.get(&tenant) {
-            Some(dest) => {
+            Ok(Some(dest)) => {
                 let slots = (dest.tenant_slots.acquire().await, dest.next_hop_slots.acquire().await);
                 let global = d.global.acquire().await;
-                let next = d.attempt(&qid, dest).await;
+                let next = d.attempt(&qid, &dest).await;
                 drop((global, slots));
                 next
             }
-            None => {
-                tracing::error!(queue_id = %qid, tenant = %tenant, "spooled for a tenant the config no longer has (or a bounce with no queue.bounce_relay); kept in the spool");
+            Ok(None) => {
+                tracing::error!(queue_id = %qid, tenant = %tenant, "spooled for a tenant the tenant store no longer has (or a bounce with no queue.bounce_relay); kept in the spool");
                 Next::Keep
+            }
+            Err(e) => {
+                tracing::error!(queue_id = %qid, tenant = %tenant, error = %e, "the tenant's next hop cannot be used; retried later");
+                Next::RetryAfter(d.config.queue.retry_base)
             }
         },
         Some(Ok(None)) => Next::Done, // queued twice: already delivered

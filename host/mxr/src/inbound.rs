@@ -95,7 +95,7 @@ impl ChainTransaction {
             _ => rcpt,
         };
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
-        let allowed = self.config.tenant_for_domain(domain).is_none_or(|t| t.allow_sender_routing);
+        let allowed = self.tx.tenants().for_domain(domain).is_none_or(|t| t.allow_sender_routing);
         if !allowed && routes_onward(rcpt) {
             tracing::info!(rcpt_domain = domain, "sender-routed recipient refused");
             return Err(Reply::new(550, "5.7.1", "Sender-routed addresses are not accepted here"));
@@ -119,6 +119,8 @@ impl InboundTransaction for ChainTransaction {
                 tracing::info!(rcpt_domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d), "relay attempt refused");
                 Reply::new(550, "5.7.1", "Relay access denied: this domain is not served here")
             }
+            RcptError::Suspended => Reply::new(450, "4.7.1", "Mail for this domain is paused here; try again later"),
+            RcptError::Offboarded => Reply::new(550, "5.1.2", "This domain is no longer served here"),
             RcptError::Refused(r) => reply(r),
         })
     }

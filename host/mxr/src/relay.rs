@@ -4,13 +4,14 @@
 use crate::inbound::RelayInbound;
 use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
-use mxr_config::{Config, TlsSource};
+use mxr_config::{Config, TenantSource, TlsSource};
 use mxr_delivery::Queue;
 use mxr_sandbox::watch::PluginWatcher;
 use mxr_sandbox::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use mxr_store::keys::KeyStore;
 use mxr_store::quarantine::Quarantine;
 use mxr_store::spool::Spool;
+use mxr_tenants::{SqliteStore, Tenants};
 use std::sync::Arc;
 
 /// Why the relay could not start.
@@ -37,6 +38,9 @@ pub enum RelayError {
     /// The audit log.
     #[error(transparent)]
     Audit(#[from] mxr_audit::AuditError),
+    /// The tenant store, or a stored tenant state that does not validate.
+    #[error("tenant store: {0}")]
+    Tenants(#[from] mxr_tenants::ApplyError),
     /// The plugins folder could not be watched.
     #[error("watching {0}: {1}")]
     Watch(String, notify::Error),
@@ -56,6 +60,8 @@ pub struct Relay {
     pub queue: Arc<Queue>,
     /// The quarantine.
     pub quarantine: Quarantine,
+    /// The live tenant state.
+    pub tenants: Arc<Tenants>,
     _watch: PluginWatcher,
 }
 
@@ -76,6 +82,16 @@ async fn checkpoint_forever(audit: Arc<AuditLog>) {
         let a = audit.clone();
         if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.checkpoint()).await {
             tracing::error!(error = %e, "cannot sign an audit checkpoint");
+        }
+    }
+}
+
+/// Warns once at start of plugins that tenants name but that are not loaded yet.
+fn warn_missing_plugins(tenants: &Tenants, registry: &PluginRegistry, config: &Config) {
+    let set = registry.snapshot();
+    for t in tenants.current().iter() {
+        for name in t.plugins.iter().filter(|n| set.get(n).is_none()) {
+            tracing::warn!(tenant = %t.id, plugin = %name, dir = %config.plugins.dir.display(), "plugin not loaded yet; its failure policy applies until it is");
         }
     }
 }
@@ -124,21 +140,21 @@ impl Relay {
             None => None,
         };
         let config = Arc::new(config);
-        for t in &config.tenants {
-            let set = registry.snapshot();
-            for name in t.plugins.iter().filter(|n| set.get(n).is_none()) {
-                tracing::warn!(tenant = %t.id, plugin = %name, dir = %config.plugins.dir.display(), "plugin not loaded yet; its failure policy applies until it is");
-            }
-        }
-        let queue = Arc::new(Queue::start(spool.clone(), config.clone())?);
-        let quarantine = Quarantine::new(&config.data_dir, keys.clone());
-        tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
         let seed = keys.node_signing_seed()?;
         let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
         tokio::spawn(checkpoint_forever(audit.clone()));
+        let store =
+            SqliteStore::open(&config.data_dir.join(mxr_tenants::DB_FILE)).map_err(mxr_tenants::ApplyError::from)?;
+        let tenants = Tenants::open(Arc::new(store), audit.clone(), &config)?;
+        tokio::spawn(tenants.clone().follow());
+        warn_missing_plugins(&tenants, &registry, &config);
+        let queue = Arc::new(Queue::start(spool.clone(), config.clone(), tenants.clone())?);
+        let quarantine = Quarantine::new(&config.data_dir, keys.clone());
+        tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
         let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
-        let chain = Arc::new(Chain::new(config.clone(), registry.clone(), keys, audit, store, queue.clone()));
+        let chain =
+            Arc::new(Chain::new(config.clone(), tenants.clone(), registry.clone(), keys, audit, store, queue.clone()));
         let inbound = Arc::new(RelayInbound::new(chain.clone(), tls));
-        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, _watch: watch }))
+        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, tenants, _watch: watch }))
     }
 }

@@ -40,7 +40,8 @@ fn invalid_configs_name_the_key() {
 fn the_ready_default_is_valid_and_complete() {
     let (config, warnings) = validate(READY_DEFAULT_TOML, Path::new("/srv")).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
-    let tenant = config.tenant_for_domain("EXAMPLE.test").expect("example.test is served");
+    let set = mxr_config::TenantSet::new(0, config.tenants.clone());
+    let tenant = set.for_domain("EXAMPLE.test.").expect("example.test is served");
     assert_eq!(tenant.plugins, ["sender-policy", "attachment-guard", "spam-score", "delivery-stats"]);
     assert_eq!(tenant.plugins.len(), tenant.authorise.len(), "every plugin has an authorised purpose");
     let rebased = Config::ready_default(Some(Path::new("/data")), Some("127.0.0.1:2600".parse().unwrap()));

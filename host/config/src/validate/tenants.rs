@@ -3,27 +3,29 @@
 
 use super::invalid;
 use crate::file::{NextHopFile, TenantFile};
-use crate::names::{NextHopKind, is_domain};
-use crate::{ConfigError, NextHop, Tenant};
+use crate::names::{NextHopKind, PluginName, is_domain};
+use crate::{ConfigError, MAX_SETTINGS_BYTES, NextHop, Tenant};
 use mxr_privacy::PurposePolicy;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The SMTP port without `next_hop.port`.
 const SMTP_PORT: u16 = 25;
 
-/// Every tenant, in file order; warnings for plugins that will not run.
-pub(super) fn tenants(
+/// Every tenant, in file order; warnings for plugins that will not run. `key_of(i)`
+/// names the `i`th tenant in errors (`tenant[i]` in the config file).
+pub(crate) fn tenants(
     files: &[TenantFile],
     data_dir: &Path,
     policy: &PurposePolicy,
     warnings: &mut Vec<String>,
+    key_of: &dyn Fn(usize) -> String,
 ) -> Result<Vec<Arc<Tenant>>, ConfigError> {
     let mut owner = HashMap::new();
     let mut tenants: Vec<Arc<Tenant>> = Vec::new();
     for (i, t) in files.iter().enumerate() {
-        let key = format!("tenant[{i}]");
+        let key = key_of(i);
         if tenants.iter().any(|seen| seen.id == t.id) {
             return Err(invalid(format!("{key}.id"), format!("tenant id {} is used twice", t.id)));
         }
@@ -40,6 +42,8 @@ pub(super) fn tenants(
             tighten: t.tighten.clone(),
             next_hop,
             allow_sender_routing: t.allow_sender_routing,
+            settings: settings(&key, t)?,
+            status: t.status,
         }));
     }
     if tenants.is_empty() {
@@ -88,6 +92,22 @@ fn chain(key: &str, t: &TenantFile, policy: &PurposePolicy, warnings: &mut Vec<S
         }
     }
     Ok(())
+}
+
+/// Settings only for plugins in the chain, each at most [`MAX_SETTINGS_BYTES`].
+fn settings(key: &str, t: &TenantFile) -> Result<BTreeMap<PluginName, Arc<str>>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (plugin, text) in &t.settings {
+        let key = format!("{key}.settings.{plugin}");
+        if !t.plugins.contains(plugin) {
+            return Err(invalid(key, format!("{plugin} is not in this tenant's plugins")));
+        }
+        if text.len() > MAX_SETTINGS_BYTES {
+            return Err(invalid(key, format!("{} bytes; at most {MAX_SETTINGS_BYTES}", text.len())));
+        }
+        out.insert(plugin.clone(), Arc::from(text.as_str()));
+    }
+    Ok(out)
 }
 
 /// Every tightened form applies to its category.

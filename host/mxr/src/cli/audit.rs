@@ -134,6 +134,9 @@ fn line_of(r: &AuditRecord) -> String {
         Event::Operator(o) => {
             format!("{when} {} {:<28} {:<9} by {}", r.region, r.queue_id, o.action.name(), o.operator)
         }
+        Event::Control(c) => {
+            format!("{when} {} {:<28} {:<9} by {} after={}", r.region, r.tenant, c.action, c.actor, c.after)
+        }
     }
 }
 
@@ -154,6 +157,12 @@ fn json_of(r: &AuditRecord) -> serde_json::Value {
             });
         }
         Event::Operator(o) => v["operator_action"] = serde_json::json!({"action": o.action.name(), "by": o.operator}),
+        Event::Control(c) => {
+            let parse = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
+            v["control_change"] = serde_json::json!({
+                "action": c.action, "by": c.actor, "before": parse(&c.before), "after": parse(&c.after),
+            });
+        }
     }
     v
 }
