@@ -1,0 +1,1 @@
+/* The console: a static page that calls the JSON API (no build step). */
