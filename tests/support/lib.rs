@@ -10,6 +10,7 @@ pub mod canary_places;
 pub mod corpus;
 pub mod every_view;
 pub mod fixtures;
+pub mod http;
 pub mod leak;
 pub mod serve;
 pub mod sink;

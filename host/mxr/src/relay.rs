@@ -97,6 +97,23 @@ fn warn_missing_plugins(tenants: &Tenants, registry: &PluginRegistry, config: &C
 }
 
 impl Relay {
+    /// The HTTP API, console and `/metrics` over this relay's parts.
+    pub fn api(&self, metrics: Option<mxr_api::MetricsRender>) -> axum::Router {
+        let parts = mxr_api::ApiParts {
+            config: self.config.clone(),
+            tenants: self.tenants.clone(),
+            plugins: self.registry.clone(),
+            keys: self.chain.keys.clone(),
+            audit: self.chain.audit.clone(),
+            spool: self.chain.spool.clone(),
+            quarantine: self.quarantine.clone(),
+            handoff: self.queue.clone(),
+            metrics,
+        };
+        let per_minute = self.config.api.as_ref().map_or(600, |a| a.requests_per_minute);
+        mxr_api::router(parts, per_minute)
+    }
+
     /// What a stopping relay does after its listeners drained: sign the audit log's
     /// last checkpoint, so that nothing it wrote is left outside one.
     pub fn stop(&self) {
