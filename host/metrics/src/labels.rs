@@ -33,9 +33,9 @@ impl IdLabel {
         &self.0
     }
 
-    /// The shared text (for others that key by the same id, without a copy).
-    pub fn shared(&self) -> Arc<str> {
-        self.0.clone()
+    /// The shared text, for others that key by the same id without a copy.
+    pub fn shared(&self) -> &Arc<str> {
+        &self.0
     }
 }
 

@@ -105,7 +105,7 @@ pub struct DisclosureLabels {
 pub struct DeliveryLabels {
     /// Delivered, deferred or failed.
     pub result: DeliveryResult,
-    /// The next hop's enhanced code, else `class.0.0`.
+    /// A refusal's own enhanced code, else `class.0.0`.
     pub status: EnhancedStatus,
 }
 
@@ -217,7 +217,7 @@ pub(crate) fn register(r: &mut Registry) -> (PluginSeries, DeliverySeries, Conne
     let deliveries = DeliverySeries::default();
     r.register(
         "mxr_deliveries",
-        "Recipients per delivery attempt, by result and enhanced status code (the next hop's, else class.0.0; 4.4.7 when given up on)",
+        "Recipients per delivery attempt, by result and enhanced status code (a refusal's own code, else class.0.0; 2.0.0 when delivered, 4.4.7 when given up on)",
         deliveries.clone(),
     );
     let connections =

@@ -1,11 +1,13 @@
 //! The composition root: builds every part from a validated config and wires them
-//! (plugins → chain → spool → delivery, and the SMTP sessions' handle on the chain).
+//! (plugins → chain → spool → delivery, and the SMTP sessions' handle on the chain),
+//! each part that counts with its handle on the relay's own metrics.
 
 use crate::inbound::RelayInbound;
 use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
 use mxr_config::{Config, TlsSource};
 use mxr_delivery::Queue;
+use mxr_metrics::Metrics;
 use mxr_sandbox::watch::PluginWatcher;
 use mxr_sandbox::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use mxr_store::keys::KeyStore;
@@ -56,6 +58,8 @@ pub struct Relay {
     pub queue: Arc<Queue>,
     /// The quarantine.
     pub quarantine: Quarantine,
+    /// This relay's metrics ([`Metrics::render`] is what `/metrics` serves).
+    pub metrics: Arc<Metrics>,
     _watch: PluginWatcher,
 }
 
@@ -130,6 +134,7 @@ impl Relay {
                 tracing::warn!(tenant = %t.id, plugin = %name, dir = %config.plugins.dir.display(), "plugin not loaded yet; its failure policy applies until it is");
             }
         }
+        let metrics = Arc::new(Metrics::new());
         let queue = Arc::new(Queue::start(spool.clone(), config.clone())?);
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
         tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
@@ -137,8 +142,10 @@ impl Relay {
         let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
         tokio::spawn(checkpoint_forever(audit.clone()));
         let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
-        let chain = Arc::new(Chain::new(config.clone(), registry.clone(), keys, audit, store, queue.clone()));
+        let handoff = queue.clone();
+        let chain =
+            Arc::new(Chain::new(config.clone(), registry.clone(), keys, audit, store, handoff, metrics.plugins()));
         let inbound = Arc::new(RelayInbound::new(chain.clone(), tls));
-        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, _watch: watch }))
+        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, metrics, _watch: watch }))
     }
 }
