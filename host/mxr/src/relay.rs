@@ -135,12 +135,15 @@ impl Relay {
             }
         }
         let metrics = Arc::new(Metrics::new());
-        let queue = Arc::new(Queue::start(spool.clone(), config.clone())?);
+        let queue = Arc::new(Queue::start(spool.clone(), config.clone(), metrics.delivery())?);
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
         tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
         let seed = keys.node_signing_seed()?;
         let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
         tokio::spawn(checkpoint_forever(audit.clone()));
+        let (q, a) = (queue.clone(), audit.clone());
+        metrics.observe_queue(move || q.state());
+        metrics.observe_audit(move || a.checkpoint_state());
         let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
         let handoff = queue.clone();
         let chain =
