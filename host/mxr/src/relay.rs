@@ -148,7 +148,7 @@ impl Relay {
         let handoff = queue.clone();
         let chain =
             Arc::new(Chain::new(config.clone(), registry.clone(), keys, audit, store, handoff, metrics.plugins()));
-        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls));
+        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, metrics.connections()));
         Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, metrics, _watch: watch }))
     }
 }
