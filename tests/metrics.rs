@@ -5,7 +5,7 @@
 //! domain.
 
 use mxr_audit::Event;
-use mxr_tests::exposition::{Sample, promtool_check, samples, value};
+use mxr_tests::exposition::{MetricSample, promtool_check, samples, value};
 use mxr_tests::sink::Sink;
 use mxr_tests::smtp_client::Client;
 use mxr_tests::test_relay::{NextHop, TestRelay, server_toml, tenant_toml, tenant_toml_via};
@@ -68,9 +68,9 @@ fn and<'a>(mut labels: Vec<(&'a str, &'a str)>, key: &'a str, v: &'a str) -> Vec
 }
 
 /// Disclosures by (tenant, plugin, stage, purpose, category, form): as counted in `samples`.
-fn counted_disclosures(samples: &[Sample]) -> BTreeMap<Vec<String>, f64> {
+fn counted_disclosures(samples: &[MetricSample]) -> BTreeMap<Vec<String>, f64> {
     let keys = ["tenant", "plugin", "stage", "purpose", "category", "form"];
-    let of = |s: &Sample, k: &str| s.labels.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let of = |s: &MetricSample, k: &str| s.labels.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     (samples.iter().filter(|s| s.name == "mxr_plugin_disclosures_total"))
         .map(|s| (keys.iter().map(|k| of(s, k).unwrap_or_default()).collect(), s.value))
         .collect()

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 /// One sample line: `name{key="value",...} value`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sample {
+pub struct MetricSample {
     /// The series name, suffixes included (`_total`, `_bucket`, ...).
     pub name: String,
     /// The labels in the order written, values unescaped.
@@ -40,28 +40,28 @@ pub fn promtool_check(text: &str) -> Result<String, String> {
 
 /// Every sample in `text`, in order; comment lines (`# HELP`, `# TYPE`) skipped.
 /// Panics on a line it cannot read, naming it.
-pub fn samples(text: &str) -> Vec<Sample> {
+pub fn samples(text: &str) -> Vec<MetricSample> {
     text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(sample).collect()
 }
 
 /// The value of the sample named `name` whose labels are exactly `labels` (in any
 /// order), if there is one.
-pub fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    let same = |s: &Sample| {
+pub fn value(samples: &[MetricSample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let same = |s: &MetricSample| {
         s.labels.len() == labels.len() && labels.iter().all(|(k, v)| s.labels.iter().any(|(sk, sv)| sk == k && sv == v))
     };
     samples.iter().find(|s| s.name == name && same(s)).map(|s| s.value)
 }
 
-fn sample(line: &str) -> Sample {
+fn sample(line: &str) -> MetricSample {
     let bad = |why: &str| -> ! { panic!("cannot read sample line {line:?}: {why}") };
     let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| bad("no value"));
     let value = value.parse().unwrap_or_else(|_| bad("value is not a number"));
     let Some((name, rest)) = series.split_once('{') else {
-        return Sample { name: series.to_owned(), labels: vec![], value };
+        return MetricSample { name: series.to_owned(), labels: vec![], value };
     };
     let body = rest.strip_suffix('}').unwrap_or_else(|| bad("no closing brace"));
-    Sample { name: name.to_owned(), labels: labels(body).unwrap_or_else(|why| bad(why)), value }
+    MetricSample { name: name.to_owned(), labels: labels(body).unwrap_or_else(|why| bad(why)), value }
 }
 
 /// `key="value",key="value"` with `\\`, `\"` and `\n` escapes in values.
