@@ -162,6 +162,10 @@ async fn tenant_settings_reach_the_plugin_and_quarantined_mail_is_released_and_i
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(relay.delivered("acme").len(), 1);
     assert!(relay.quarantined("acme").is_empty());
+    let metrics = relay.api("get", "/metrics", Some(&op), None).await;
+    assert_eq!(metrics.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let calls = r#"mxr_plugin_calls_total{tenant="acme",plugin="spam-score",stage="data",purpose="spam-filtering"} 1"#;
+    assert!(metrics.body.contains(calls), "{}", metrics.body);
     relay.stop().await;
     let audited: Vec<String> = relay
         .audit_records()

@@ -2,13 +2,14 @@
 //! message fixtures (ours and the ones shipped inside the mail-parser crate). Every test
 //! talks SMTP through [`smtp_client::Client`], delivers to a [`sink::Sink`], runs the
 //! relay in process with [`test_relay::TestRelay`] or as the `mxr serve` binary with
-//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, and waits
-//! with [`wait`].
+//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, waits
+//! with [`wait`], and reads metrics with [`exposition`] (and the real promtool).
 
 pub mod canary;
 pub mod canary_places;
 pub mod corpus;
 pub mod every_view;
+pub mod exposition;
 pub mod fixtures;
 pub mod http;
 pub mod leak;

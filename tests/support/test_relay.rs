@@ -115,7 +115,7 @@ impl TestRelay {
             Some(api) => {
                 let listener = tokio::net::TcpListener::bind(api.listen).await.unwrap();
                 let bound = listener.local_addr().unwrap();
-                (Some(bound), Some(tokio::spawn(mxr_api::serve(listener, relay.api(None), std::future::pending()))))
+                (Some(bound), Some(tokio::spawn(mxr_api::serve(listener, relay.api(), std::future::pending()))))
             }
             None => (None, None),
         };
@@ -203,9 +203,11 @@ impl TestRelay {
         }
     }
 
-    /// Every audit record so far, in order.
+    /// The audit records of disclosures and of actions on stored mail, in order
+    /// (without tenant-state changes and copies' history entries).
     pub fn audit_records(&self) -> Vec<mxr_audit::AuditRecord> {
-        self.all_audit_records().into_iter().filter(|r| !matches!(r.event, mxr_audit::Event::Control(_))).collect()
+        let kept = |r: &mxr_audit::AuditRecord| matches!(r.event, mxr_audit::Event::Disclosure(_) | mxr_audit::Event::Operator(_));
+        self.all_audit_records().into_iter().filter(kept).collect()
     }
 
     /// Every audit record, the tenant-state changes (seeding the store) included.

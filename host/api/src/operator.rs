@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The Prometheus text format 0.0.4, which `/metrics` answers in.
+const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// The routes of this module.
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -183,5 +186,5 @@ async fn queue(State(app): State<Arc<App>>, _: OperatorCaller) -> Result<Json<Va
 
 async fn metrics(State(app): State<Arc<App>>, _: OperatorCaller) -> Result<impl IntoResponse, ApiError> {
     let render = app.parts.metrics.as_ref().ok_or_else(|| ApiError::NotFound("this relay keeps no metrics".into()))?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], render()))
+    Ok(([(axum::http::header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], render()))
 }

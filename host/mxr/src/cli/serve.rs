@@ -50,7 +50,7 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            let router = relay.api(None);
+            let router = relay.api();
             tokio::spawn(async move {
                 if let Err(e) = mxr_api::serve(listener, router, shutdown).await {
                     tracing::error!(error = %e, "the API listener stopped");
