@@ -2,7 +2,8 @@
 //! spool. Each tenant's copy runs through the tenant's plugins at every stage
 //! ([`stage`]), their verdicts combine by one rule ([`decision`]), and at the end of
 //! DATA each copy is spooled (then handed to delivery), quarantined, discarded or
-//! refused ([`transaction`]).
+//! refused ([`transaction`]), each stored copy indexed by the addresses it names
+//! ([`indexing`]).
 //!
 //! The chain answers in its own terms ([`Verdict`], [`RcptError`]); the session turns
 //! them into SMTP replies. It never delivers: it writes the spool and hands off.
@@ -10,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod decision;
+pub mod indexing;
 pub mod stage;
 pub mod transaction;
 

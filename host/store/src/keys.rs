@@ -112,6 +112,17 @@ impl KeyStore {
         self.tenant_path(tenant).is_file()
     }
 
+    /// The file holding a tenant's wrapped data key.
+    pub fn tenant_key_file(&self, tenant: &str) -> PathBuf {
+        self.tenant_path(tenant)
+    }
+
+    /// The tenant's keys if it has a data key here; never makes one (for checking that
+    /// a destroyed key stays destroyed).
+    pub fn existing(&self, tenant: &str) -> Result<Option<Arc<TenantKey>>, KeyError> {
+        if self.tenant_path(tenant).is_file() { self.tenant(tenant).map(Some) } else { Ok(None) }
+    }
+
     /// The tenant's keys, creating and wrapping a data key on first use.
     pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
         let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
