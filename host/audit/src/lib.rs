@@ -17,7 +17,7 @@ pub mod verify;
 
 pub use checkpoint::{Checkpoint, NodeSigner};
 pub use log::AuditLog;
-pub use record::{AuditRecord, Disclosure, Event, OperatorAction, OperatorVerb};
+pub use record::{AuditRecord, DeletionCertificate, Disclosure, Event, OperatorAction, OperatorVerb};
 pub use verify::{VerifyReport, verify};
 
 use std::path::{Path, PathBuf};

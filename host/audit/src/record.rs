@@ -28,6 +28,19 @@ pub enum Event {
     Disclosure(Disclosure),
     /// An operator acted on stored mail.
     Operator(OperatorAction),
+    /// A tenant's data was deleted and its key destroyed; the signed deletion
+    /// certificate is this record's evidence. (Last, so older logs still decode.)
+    Deletion(DeletionCertificate),
+}
+
+/// The audit log's copy of a deletion certificate's identity (the certificate itself
+/// is a signed file handed to the controller).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeletionCertificate {
+    /// The certificate's id.
+    pub id: String,
+    /// SHA-256 of the certificate's signed body, hex.
+    pub sha256: String,
 }
 
 /// One plugin invocation and what it was shown.
@@ -70,6 +83,12 @@ pub enum OperatorVerb {
     /// `mxr queue show`: a waiting copy's envelope and headers were displayed.
     /// (Last, so that logs written before it still decode.)
     QueueShow,
+    /// `mxr subject export`: a stored copy was exported for a data-subject request.
+    SubjectExport,
+    /// `mxr subject erase`: a stored copy was erased for a data-subject request.
+    SubjectErase,
+    /// `mxr tenant offboard`: a stored copy was exported and deleted at offboarding.
+    TenantOffboard,
 }
 
 impl OperatorVerb {
@@ -80,6 +99,9 @@ impl OperatorVerb {
             OperatorVerb::QuarantineRelease => "quarantine-release",
             OperatorVerb::QuarantineDelete => "quarantine-delete",
             OperatorVerb::QueueShow => "queue-show",
+            OperatorVerb::SubjectExport => "subject-export",
+            OperatorVerb::SubjectErase => "subject-erase",
+            OperatorVerb::TenantOffboard => "tenant-offboard",
         }
     }
 }
@@ -90,6 +112,7 @@ impl Event {
         match self {
             Event::Disclosure(d) => &d.stage,
             Event::Operator(o) => o.action.name(),
+            Event::Deletion(_) => "deletion-certificate",
         }
     }
 }

@@ -7,6 +7,7 @@ mod plugin_run;
 mod relay_args;
 mod serve;
 mod stored;
+mod subject;
 mod view_report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -57,6 +58,9 @@ enum Command {
     /// The audit log of disclosures and operator actions.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Data-subject requests: find, export or erase a person's data (art. 7, 9).
+    #[command(subcommand)]
+    Subject(subject::SubjectCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +96,7 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         Command::Queue(cmd) => stored::queue(cmd, explicit_data_dir),
         Command::Quarantine(cmd) => stored::quarantine(cmd, explicit_data_dir),
         Command::Audit(cmd) => audit::run(cmd, explicit_data_dir),
+        Command::Subject(cmd) => subject::run(cmd, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

@@ -1,0 +1,138 @@
+//! `mxr subject find|export|erase|requests` against a real relay with real mail in its
+//! spool and quarantine, and what is left under the data dir afterwards.
+
+use mxr_tests::test_relay::{NextHop, TestRelay, server_toml, tenant_toml, tenant_toml_via};
+use std::path::Path;
+use std::process::Command;
+
+fn mxr(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mxr")).args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// Every file under `dir`, with its bytes.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(files_under(&p)) } else { out.push((p.clone(), std::fs::read(&p).unwrap())) }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Two tenants: `stuck` keeps its mail in the spool (its next hop cannot be reached),
+/// `held` quarantines everything.
+async fn relay_with_mail() -> TestRelay {
+    let stuck = tenant_toml_via(
+        "stuck",
+        "stuck.test",
+        &[("counter", "statistics")],
+        NextHop::Maildir(Some("/proc/mxr-no-route")),
+    );
+    let config = server_toml("")
+        + "[plugin.verdicts]\nconfig = \"data = quarantine\"\n"
+        + &stuck
+        + &tenant_toml("held", "held.test", &[("verdicts", "spam-filtering")]);
+    let relay = TestRelay::start(&config, &["counter", "verdicts"]).await;
+    let mut c = relay.client().await;
+    let to_ann = b"Subject: Ann's invoice\r\n\r\nAsk carol@friend.test about canary-ann-7f3a.\r\n";
+    c.send_message("Ann@Sender.test", &["a@stuck.test"], to_ann).await.assert_code(250, "2.0.0");
+    let other = b"Subject: Dave's note\r\n\r\nNothing about anyone else, canary-dave-91b2.\r\n";
+    c.send_message("dave@other.test", &["a@stuck.test"], other).await.assert_code(250, "2.0.0");
+    let cc = b"Cc: Ann <ann@sender.test>\r\nSubject: copied\r\n\r\nheld canary-held-c0de\r\n";
+    c.send_message("bob@sender.test", &["c@held.test"], cc).await.assert_code(250, "2.0.0");
+    relay
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_export_and_erase_a_persons_mail_across_spool_and_quarantine() {
+    let relay = relay_with_mail().await;
+    let data = relay.data_dir();
+    let dir = data.to_str().unwrap();
+    for (_, bytes) in files_under(&data.join("index")) {
+        assert!(!contains(&bytes, "ann@sender.test") && !contains(&bytes, "sender.test"), "index holds no address");
+    }
+
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "stuck", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail held: 1") && out.contains("as sender"), "{out}");
+    assert!(out.contains("Audit records naming the persons: 1"), "the counter's disclosure: {out}");
+    let request = out.lines().find_map(|l| l.strip_prefix("Data-subject request ")).unwrap().to_owned();
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "stuck", "carol@friend.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail held: 1") && out.contains("as text"), "named in the text: {out}");
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "held", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail held: 1") && out.contains("as address-header"), "Cc: {out}");
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let export = out_dir.path().join("export");
+    let ex = export.to_str().unwrap();
+    let args = ["subject", "export", "--tenant", "stuck", "--request", &request, "--out", ex, "ann@sender.test"];
+    let (ok, out) = mxr(&[&args[..], &["--data-dir", dir]].concat());
+    assert!(ok && out.contains("exported 1 stored copies, 1 audit records"), "{out}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("manifest.json")).unwrap()).unwrap();
+    let item = &manifest["items"][0];
+    let zip_bytes = std::fs::read(export.join("mail.zip")).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    let name = item["file"].as_str().unwrap().strip_prefix("mail.zip/").unwrap().to_owned();
+    let mut eml = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(&name).unwrap(), &mut eml).unwrap();
+    assert!(contains(&eml, "canary-ann-7f3a") && !contains(&eml, "canary-dave"), "the person's mail only");
+    assert_eq!(item["sha256"], mxr_ops::sha256_hex(&eml));
+    assert_eq!((item["origin"].as_str(), manifest["request"].as_str()), (Some("spool"), Some(request.as_str())));
+    let audit: serde_json::Value = serde_json::from_slice(&std::fs::read(export.join("audit.json")).unwrap()).unwrap();
+    assert_eq!(audit.as_array().unwrap().len(), 1);
+    assert!(std::fs::read_to_string(export.join("report.txt")).unwrap().contains(&request));
+    let inside = data.join("export");
+    let (ok, out) = mxr(&[
+        "subject",
+        "export",
+        "--tenant",
+        "stuck",
+        "--out",
+        inside.to_str().unwrap(),
+        "ann@sender.test",
+        "--data-dir",
+        dir,
+    ]);
+    assert!(!ok && out.contains("outside the data dir") && !inside.exists(), "{out}");
+
+    let (ok, out) =
+        mxr(&["subject", "erase", "--tenant", "stuck", "--request", &request, "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail erased: 1") && out.contains("art. 12.3"), "{out}");
+    let (ok, out) = mxr(&["subject", "erase", "--tenant", "held", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail erased: 1"), "{out}");
+
+    // Afterwards: only audit records (the disclosure, the export and the erasure).
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "stuck", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail held: 0") && out.contains("Audit records naming the persons: 3"), "{out}");
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "stuck", "dave@other.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail held: 1"), "another person's mail stays: {out}");
+    let (ok, out) = mxr(&["audit", "show", "--tenant", "stuck", "--subject", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("subject-export") && out.contains("subject-erase"), "{out}");
+    let (ok, out) = mxr(&["subject", "requests", "--tenant", "stuck", "--data-dir", dir]);
+    assert!(ok && out.contains(&request) && out.contains("on time") && out.contains("Erase: erased 1"), "{out}");
+
+    // Byte by byte: the erased copies and their index entries are gone, nothing in
+    // clear anywhere, and the rest still opens.
+    let left = files_under(&data);
+    for (path, bytes) in &left {
+        for canary in ["canary-ann-7f3a", "canary-held-c0de", "ann@sender.test", "carol@friend.test"] {
+            assert!(!contains(bytes, canary), "{} holds {canary}", path.display());
+        }
+    }
+    assert_eq!(relay.quarantined("held").len(), 0);
+    assert_eq!(left.iter().filter(|(p, _)| p.starts_with(data.join("index"))).count(), 1, "dave's entry only");
+    let spooled: Vec<_> = left
+        .iter()
+        .filter(|(p, _)| p.starts_with(data.join("spool")) && p.extension().is_some_and(|x| x == "msg"))
+        .collect();
+    assert_eq!(spooled.len(), 1);
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "nobody", "x@y.test", "--data-dir", dir]);
+    assert!(!ok && out.contains("has no key in this data dir"), "{out}");
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "stuck", "not-an-address", "--data-dir", dir]);
+    assert!(!ok && out.contains("ADDRESS: \"not-an-address\" is not an e-mail address"), "{out}");
+}
