@@ -3,7 +3,7 @@
 //! Maildir. Every file written is private (mode 0600) and reported with its SHA-256.
 
 use super::OpsError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -51,7 +51,7 @@ pub struct Item {
 }
 
 /// A file an export wrote.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Written {
     /// Its path, relative to the export folder.
     pub path: String,

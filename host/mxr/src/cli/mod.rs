@@ -8,6 +8,7 @@ mod relay_args;
 mod serve;
 mod stored;
 mod subject;
+mod tenant;
 mod view_report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -61,6 +62,12 @@ enum Command {
     /// Data-subject requests: find, export or erase a person's data (art. 7, 9).
     #[command(subcommand)]
     Subject(subject::SubjectCommand),
+    /// Tenants: offboarding (art. 11.4).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+    /// Deletion certificates.
+    #[command(subcommand)]
+    Certificate(tenant::CertificateCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,6 +104,8 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         Command::Quarantine(cmd) => stored::quarantine(cmd, explicit_data_dir),
         Command::Audit(cmd) => audit::run(cmd, explicit_data_dir),
         Command::Subject(cmd) => subject::run(cmd, explicit_data_dir),
+        Command::Tenant(cmd) => tenant::run(cmd, explicit_data_dir),
+        Command::Certificate(cmd) => tenant::certificate(cmd, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

@@ -1,5 +1,6 @@
-//! `mxr subject find|export|erase|requests` against a real relay with real mail in its
-//! spool and quarantine, and what is left under the data dir afterwards.
+//! The agreement's operations (`mxr subject ...`, `mxr tenant offboard`, `mxr
+//! certificate verify`) against a real relay with real mail in its spool and
+//! quarantine, and what is left under the data dir afterwards, byte by byte.
 
 use mxr_tests::test_relay::{NextHop, TestRelay, server_toml, tenant_toml, tenant_toml_via};
 use std::path::Path;
@@ -26,18 +27,23 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 /// Two tenants: `stuck` keeps its mail in the spool (its next hop cannot be reached),
 /// `held` quarantines everything.
-async fn relay_with_mail() -> TestRelay {
+fn config(with_stuck: bool) -> String {
     let stuck = tenant_toml_via(
         "stuck",
         "stuck.test",
         &[("counter", "statistics")],
         NextHop::Maildir(Some("/proc/mxr-no-route")),
     );
-    let config = server_toml("")
+    server_toml("")
         + "[plugin.verdicts]\nconfig = \"data = quarantine\"\n"
-        + &stuck
-        + &tenant_toml("held", "held.test", &[("verdicts", "spam-filtering")]);
-    let relay = TestRelay::start(&config, &["counter", "verdicts"]).await;
+        + if with_stuck { stuck.as_str() } else { "" }
+        + &tenant_toml("held", "held.test", &[("verdicts", "spam-filtering")])
+}
+
+const PLUGINS: [&str; 2] = ["counter", "verdicts"];
+
+async fn relay_with_mail() -> TestRelay {
+    let relay = TestRelay::start(&config(true), &PLUGINS).await;
     let mut c = relay.client().await;
     let to_ann = b"Subject: Ann's invoice\r\n\r\nAsk carol@friend.test about canary-ann-7f3a.\r\n";
     c.send_message("Ann@Sender.test", &["a@stuck.test"], to_ann).await.assert_code(250, "2.0.0");
@@ -135,4 +141,125 @@ async fn find_export_and_erase_a_persons_mail_across_spool_and_quarantine() {
     assert!(!ok && out.contains("has no key in this data dir"), "{out}");
     let (ok, out) = mxr(&["subject", "find", "--tenant", "stuck", "not-an-address", "--data-dir", dir]);
     assert!(!ok && out.contains("ADDRESS: \"not-an-address\" is not an e-mail address"), "{out}");
+}
+
+/// A certificate as JSON with what differs from run to run masked: ids, keys,
+/// signatures, hashes, sizes (Received lines and tokens vary), times, the operator
+/// and the data dir.
+fn masked_certificate(bytes: &[u8], data_dir: &str) -> String {
+    fn mask(v: &mut serde_json::Value, data_dir: &str) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m.iter_mut() {
+                    let variable =
+                        ["id", "node_key", "public_key", "value", "sha256", "bytes", "completed", "operator"];
+                    if variable.contains(&k.as_str()) {
+                        *v = "<masked>".into();
+                    } else {
+                        mask(v, data_dir);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|v| mask(v, data_dir)),
+            serde_json::Value::String(s) => *s = s.replace(data_dir, "<data_dir>"),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    mask(&mut v, data_dir);
+    serde_json::to_string_pretty(&v).unwrap() + "\n"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offboarding_exports_shreds_and_certifies() {
+    let relay = relay_with_mail().await;
+    let data = relay.data_dir();
+    let dir = data.to_str().unwrap().to_owned();
+    let files = tempfile::tempdir().unwrap();
+    let (with, without) = (files.path().join("with.toml"), files.path().join("without.toml"));
+    std::fs::write(&with, config(true)).unwrap();
+    std::fs::write(&without, config(false)).unwrap();
+    let out = files.path().join("handover");
+    let offboard = |cfg: &Path, queued: &str| {
+        let args = ["tenant", "offboard", "stuck", "--format", "mbox", "--queued", queued, "--out"];
+        mxr(&[&args[..], &[out.to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--data-dir", &dir]].concat())
+    };
+    let before = files_under(&data).len();
+    let (ok, text) = offboard(&with, "hand-back");
+    assert!(!ok && text.contains("the relay must stop accepting its mail first") && !out.exists(), "{text}");
+
+    // The relay restarts without the tenant: its recipients are refused from now on.
+    let dir_handle = relay.into_dir().await;
+    let relay = TestRelay::start_in(dir_handle, &config(false), &PLUGINS).await;
+    let mut c = relay.client().await;
+    c.cmd("MAIL FROM:<x@sender.test>").await.assert_code(250, "");
+    c.cmd("RCPT TO:<a@stuck.test>").await.assert_code(550, "");
+    let backup = std::fs::read_dir(data.join("spool"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "msg"))
+        .unwrap();
+    let backup = (backup.file_stem().unwrap().to_str().unwrap().to_owned(), std::fs::read(&backup).unwrap());
+
+    let (ok, text) = offboard(&without, "deliver");
+    assert!(!ok && text.contains("2 copies are still waiting for delivery") && !out.exists(), "{text}");
+    assert!(files_under(&data).len() >= before, "a refused offboarding changes nothing");
+
+    let (ok, text) = offboard(&without, "hand-back");
+    assert!(ok && text.contains("2 copies exported and deleted (2 handed back undelivered)"), "{text}");
+    let mbox = std::fs::read_to_string(out.join("mail.mbox")).unwrap();
+    assert!(
+        mbox.contains("canary-ann-7f3a") && mbox.contains("canary-dave-91b2") && !mbox.contains("canary-held"),
+        "{mbox}"
+    );
+    assert_eq!(mbox.matches("\nFrom MAILER-DAEMON ").count() + 1, 2, "two messages");
+    let audit: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("audit.json")).unwrap()).unwrap();
+    assert!(audit.as_array().unwrap().iter().all(|r| r["tenant"] == "stuck") && audit.as_array().unwrap().len() >= 2);
+
+    // Certificate: valid against the node key, recorded in the log; a changed copy is not.
+    let cert_file = out.join("deletion-certificate.json");
+    let cert_bytes = std::fs::read(&cert_file).unwrap();
+    let cert: serde_json::Value = serde_json::from_slice(&cert_bytes).unwrap();
+    assert_eq!(cert["certificate"]["handover"]["files"][0]["sha256"], mxr_ops::sha256_hex(mbox.as_bytes()));
+    let (ok, text) = mxr(&["certificate", "verify", cert_file.to_str().unwrap(), "--data-dir", &dir]);
+    assert!(ok && text.contains("signature valid") && text.contains("recorded in the node's audit log"), "{text}");
+    let node_pub = std::fs::read_to_string(data.join("audit/node.pub")).unwrap();
+    let (ok, text) = mxr(&["certificate", "verify", cert_file.to_str().unwrap(), "--key", node_pub.trim()]);
+    assert!(ok && text.contains("signature valid"), "{text}");
+    let forged = files.path().join("forged.json");
+    std::fs::write(&forged, String::from_utf8(cert_bytes.clone()).unwrap().replace("\"copies\": 2", "\"copies\": 1"))
+        .unwrap();
+    let (ok, text) = mxr(&["certificate", "verify", forged.to_str().unwrap(), "--data-dir", &dir]);
+    assert!(!ok && text.contains("does not verify"), "{text}");
+    let (ok, text) = mxr(&["audit", "verify", "--data-dir", &dir]);
+    assert!(ok && text.contains("intact"), "{text}");
+
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/deletion-certificate.json");
+    let masked = masked_certificate(&cert_bytes, &dir);
+    if std::env::var_os("MXR_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &masked).unwrap();
+    }
+    assert_eq!(
+        masked,
+        std::fs::read_to_string(&golden).unwrap(),
+        "the certificate's shape (MXR_UPDATE_GOLDEN=1 rewrites it)"
+    );
+
+    // Byte by byte: nothing of the tenant's in clear, no key, no file of its; the
+    // other tenant's mail still opens; a kept ciphertext no longer opens.
+    for (path, bytes) in files_under(&data) {
+        for canary in ["canary-ann-7f3a", "canary-dave-91b2", "Ann's invoice"] {
+            assert!(!contains(&bytes, canary), "{} holds {canary}", path.display());
+        }
+    }
+    for gone in ["keys/tenants/stuck.key", "index/stuck", "quarantine/stuck"] {
+        assert!(!data.join(gone).exists(), "{gone} is gone");
+    }
+    assert_eq!(relay.quarantined("held").len(), 1, "the other tenant's quarantine still opens");
+    let spool = mxr_store::spool::Spool::open(&data, relay.relay.chain.keys.clone()).unwrap();
+    let kept = files.path().join(format!("{}.msg", backup.0));
+    std::fs::write(&kept, &backup.1).unwrap();
+    let err = spool.read(&kept).unwrap_err().to_string();
+    assert!(err.contains("does not authenticate"), "a kept ciphertext of the tenant's no longer opens: {err}");
 }
