@@ -5,6 +5,7 @@ mod check_config;
 mod plugin_check;
 mod plugin_run;
 mod relay_args;
+mod reports;
 mod serve;
 mod stored;
 mod subject;
@@ -68,6 +69,11 @@ enum Command {
     /// Deletion certificates.
     #[command(subcommand)]
     Certificate(tenant::CertificateCommand),
+    /// Breach notifications (art. 5).
+    #[command(subcommand)]
+    Breach(reports::BreachCommand),
+    /// Which measures of art. 6.2 are in force on this node, each checked.
+    Measures(reports::MeasuresArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -106,6 +112,8 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         Command::Subject(cmd) => subject::run(cmd, explicit_data_dir),
         Command::Tenant(cmd) => tenant::run(cmd, explicit_data_dir),
         Command::Certificate(cmd) => tenant::certificate(cmd, explicit_data_dir),
+        Command::Breach(cmd) => reports::breach(cmd, explicit_data_dir),
+        Command::Measures(args) => reports::measures(args, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }
