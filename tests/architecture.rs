@@ -20,7 +20,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit"]),
     ("delivery", &["mail", "config", "store", "durable"]),
     ("smtp", &["mail"]),
-    ("mxr", &["mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp"]),
+    // ops: the agreement's operations on stored data; never the sandbox or a protocol.
+    ("ops", &["audit", "config", "durable", "mail", "privacy", "store"]),
+    ("mxr", &["mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "ops"]),
 ];
 
 /// External crates that only some host crates may use: wasmtime only in the sandbox
