@@ -27,11 +27,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tenants", &["privacy", "config", "audit"]),
     // The HTTP API: acts only through the tenant store and the stores' own handles.
     ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants"]),
+    // ops: the agreement's operations on stored data; never the sandbox or a protocol.
+    ("ops", &["audit", "config", "durable", "mail", "privacy", "store"]),
     (
         "mxr",
         &[
             "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
-            "tenants", "api",
+            "tenants", "api", "ops",
         ],
     ),
 ];
