@@ -21,11 +21,12 @@
     'attachment-meta': 'Attachment names, types and sizes',
     'attachment-content': 'Attachment contents',
   };
+  // The forms' meanings are spelled out under the catalogue (index.html).
   const FORM = {
     full: 'in full',
-    pseudonym: 'as a pseudonym (a code instead of the real value)',
-    domain: 'only the domain or network part',
-    redacted: 'blanked out (a placeholder instead)',
+    pseudonym: 'as a pseudonym',
+    domain: 'only the domain',
+    redacted: 'blanked out',
     withheld: 'not at all',
   };
   // Forms from most to least revealing: a tightening may only move right.
@@ -344,10 +345,10 @@
         el('td', { 'data-testid': 'quarantine-subject' }, m.subject || '(no subject)'),
         el('td', null, `${m.plugin}${m.reason ? `: ${m.reason}` : ''}`),
         el('td', null, m.score === null || m.score === undefined ? '—' : String(m.score)),
-        el('td', { class: 'row' },
+        el('td', null, el('div', { class: 'row' },
           act('Show', 'quarantine-show', () => showMessage(m.id)),
           act('Release', 'quarantine-release', () => quarantineAct('POST', m.id, '/release', 'Released: it is being delivered.')),
-          act('Delete', 'quarantine-delete', () => quarantineAct('DELETE', m.id, '', 'Deleted for good.'))));
+          act('Delete', 'quarantine-delete', () => quarantineAct('DELETE', m.id, '', 'Deleted for good.')))));
     });
     $('quarantine-table').tBodies[0].replaceChildren(...rows);
     if (!messages.length) say('quarantine-status', 'Nothing is held in quarantine.');
