@@ -2,9 +2,10 @@
 //! message fixtures (ours and the ones shipped inside the mail-parser crate). Every test
 //! talks SMTP through [`smtp_client::Client`], delivers to a [`sink::Sink`], runs the
 //! relay in process with [`test_relay::TestRelay`] or as the `mxr serve` binary with
-//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, and waits
-//! with [`wait`].
+//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, drives the
+//! console in headless Chromium with [`browser::Browser`], and waits with [`wait`].
 
+pub mod browser;
 pub mod canary;
 pub mod canary_places;
 pub mod corpus;
