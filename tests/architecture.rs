@@ -13,23 +13,38 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mail", &[]),
     ("privacy", &["mail"]),
     ("config", &["privacy"]),
-    ("sandbox", &["mail", "privacy", "config", "durable"]),
+    // metrics: the label vocabulary (categories and forms come from privacy).
+    ("metrics", &["privacy"]),
+    ("sandbox", &["mail", "privacy", "config", "durable", "metrics"]),
     ("store", &["durable"]),
     // durable: the one definition of a private file and folder (0600/0700).
-    ("audit", &["mail", "privacy", "durable"]),
-    ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit"]),
-    ("delivery", &["mail", "config", "store", "durable"]),
-    ("smtp", &["mail"]),
+    ("audit", &["mail", "privacy", "durable", "metrics"]),
+    ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit", "metrics"]),
+    ("delivery", &["mail", "config", "store", "durable", "metrics"]),
+    ("smtp", &["mail", "metrics"]),
     // The live tenant state: validated by config's rules, every change audited. The
     // chain and delivery read it only through config's narrow `TenantSource`.
     ("tenants", &["privacy", "config", "audit"]),
-    ("mxr", &["mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "tenants"]),
+    // The HTTP API: acts only through the tenant store and the stores' own handles.
+    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants"]),
+    (
+        "mxr",
+        &[
+            "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
+            "tenants", "api",
+        ],
+    ),
 ];
 
 /// External crates that only some host crates may use: wasmtime only in the sandbox
-/// (and the root), an async runtime never in privacy, storage, audit or the chain.
-const CONFINED: &[(&str, &[&str])] =
-    &[("wasmtime", &["sandbox"]), ("wasmtime-wasi", &["sandbox"]), ("tokio", &["smtp", "delivery", "tenants", "mxr"])];
+/// (and the root), an async runtime never in privacy, storage, audit or the chain,
+/// and the Prometheus client only behind the metrics' narrow handles.
+const CONFINED: &[(&str, &[&str])] = &[
+    ("wasmtime", &["sandbox"]),
+    ("wasmtime-wasi", &["sandbox"]),
+    ("tokio", &["smtp", "delivery", "tenants", "api", "mxr"]),
+    ("prometheus-client", &["metrics"]),
+];
 
 fn dependencies(krate: &str) -> BTreeSet<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../host").join(krate).join("Cargo.toml");

@@ -2,15 +2,18 @@
 //! message fixtures (ours and the ones shipped inside the mail-parser crate). Every test
 //! talks SMTP through [`smtp_client::Client`], delivers to a [`sink::Sink`], runs the
 //! relay in process with [`test_relay::TestRelay`] or as the `mxr serve` binary with
-//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, drives the
-//! console in headless Chromium with [`browser::Browser`], and waits with [`wait`].
+//! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, waits
+//! with [`wait`], reads metrics with [`exposition`] (and the real promtool), and drives
+//! the console in headless Chromium with [`browser::Browser`].
 
 pub mod browser;
 pub mod canary;
 pub mod canary_places;
 pub mod corpus;
 pub mod every_view;
+pub mod exposition;
 pub mod fixtures;
+pub mod http;
 pub mod leak;
 pub mod serve;
 pub mod sink;

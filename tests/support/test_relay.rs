@@ -69,10 +69,16 @@ pub struct TestRelay {
     pub relay: Arc<Relay>,
     /// Its data dir (kept alive with the relay).
     pub dir: tempfile::TempDir,
+    /// Where the HTTP API listens, when the config has `[api]`.
+    pub api_addr: Option<SocketAddr>,
     generation: u64,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    api_task: Option<JoinHandle<std::io::Result<()>>>,
 }
+
+/// The `[api]` table a test config adds to serve the API (on a free port).
+pub const API_TOML: &str = "[api]\nlisten = \"127.0.0.1:0\"\n";
 
 impl TestRelay {
     /// Starts a relay from config text (no `data_dir`: a temp dir is used) with the
@@ -105,7 +111,26 @@ impl TestRelay {
             let _ = stopped.await;
         }));
         let generation = relay.registry.snapshot().generation;
-        TestRelay { addr, relay, dir, generation, stop: Some(stop), task: Some(task) }
+        let (api_addr, api_task) = match &relay.config.api {
+            Some(api) => {
+                let listener = tokio::net::TcpListener::bind(api.listen).await.unwrap();
+                let bound = listener.local_addr().unwrap();
+                (Some(bound), Some(tokio::spawn(mxr_api::serve(listener, relay.api(), std::future::pending()))))
+            }
+            None => (None, None),
+        };
+        TestRelay { addr, relay, dir, api_addr, generation, stop: Some(stop), task: Some(task), api_task }
+    }
+
+    /// A new API token for `scope` (`operator` or `tenant:<id>`): its secret.
+    pub fn token(&self, scope: &str) -> String {
+        let scope = scope.parse().expect("a scope");
+        self.relay.tenants.create_token(&mxr_tenants::Actor::Relay, scope, "test").expect("a token").secret
+    }
+
+    /// One API request with `token`; the relay must serve the API.
+    pub async fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> crate::http::Answer {
+        crate::http::request(self.api_addr.expect("the config has [api]"), method, path, token, body).await
     }
 
     /// A connected client past the greeting and EHLO.
@@ -168,6 +193,9 @@ impl TestRelay {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+        if let Some(api) = self.api_task.take() {
+            api.abort();
+        }
         if let Some(t) = self.task.take() {
             t.await.unwrap().unwrap();
             self.relay.stop();
@@ -175,9 +203,11 @@ impl TestRelay {
         }
     }
 
-    /// Every audit record so far, in order.
+    /// The audit records of disclosures and of actions on stored mail, in order
+    /// (without tenant-state changes and copies' history entries).
     pub fn audit_records(&self) -> Vec<mxr_audit::AuditRecord> {
-        self.all_audit_records().into_iter().filter(|r| !matches!(r.event, mxr_audit::Event::Control(_))).collect()
+        let kept = |r: &mxr_audit::AuditRecord| matches!(r.event, mxr_audit::Event::Disclosure(_) | mxr_audit::Event::Operator(_));
+        self.all_audit_records().into_iter().filter(kept).collect()
     }
 
     /// Every audit record, the tenant-state changes (seeding the store) included.

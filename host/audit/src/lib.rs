@@ -17,7 +17,7 @@ pub mod verify;
 
 pub use checkpoint::{Checkpoint, NodeSigner};
 pub use log::AuditLog;
-pub use record::{AuditRecord, ControlChange, Disclosure, Event, OperatorAction, OperatorVerb};
+pub use record::{AuditRecord, ControlChange, CopyDone, Disclosure, Event, OperatorAction, OperatorVerb};
 pub use verify::{VerifyReport, verify};
 
 use std::path::{Path, PathBuf};
@@ -131,13 +131,25 @@ impl AuditLog {
         subjects: Vec<String>,
         action: OperatorVerb,
     ) -> Result<(), AuditError> {
+        self.record_action_by(&os_operator(), tenant, queue_id, subjects, action)
+    }
+
+    /// As [`AuditLog::record_operator_action`], by `operator` (an API token, say).
+    pub fn record_action_by(
+        &self,
+        operator: &str,
+        tenant: &str,
+        queue_id: &str,
+        subjects: Vec<String>,
+        action: OperatorVerb,
+    ) -> Result<(), AuditError> {
         let record = AuditRecord {
             time: now(),
             region: self.region().to_owned(),
             tenant: tenant.to_owned(),
             queue_id: queue_id.to_owned(),
             subjects,
-            event: Event::Operator(OperatorAction { action, operator: os_operator() }),
+            event: Event::Operator(OperatorAction { action, operator: operator.to_owned() }),
         };
         self.append(&record)?;
         self.checkpoint()

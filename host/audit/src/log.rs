@@ -10,6 +10,7 @@
 
 use super::checkpoint::{self, NodeSigner};
 use super::{AuditError, AuditRecord, Corruption};
+use mxr_metrics::CheckpointState;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -103,6 +104,17 @@ struct Tail {
     head: [u8; 32],
     signed: u64,
     last_checkpoint: Instant,
+    /// Since when records have waited for a checkpoint; `None` while all are covered.
+    unsigned_since: Option<Instant>,
+}
+
+impl Tail {
+    /// Notes that records may be waiting for a checkpoint (keeps the earliest time).
+    fn note_unsigned(&mut self) {
+        if self.seq > self.signed {
+            self.unsigned_since.get_or_insert_with(Instant::now);
+        }
+    }
 }
 
 /// The audit log of one data dir, open for appending.
@@ -151,7 +163,8 @@ impl AuditLog {
         std::fs::write(&public, format!("{}\n", hex::encode(signer.public().as_bytes())))
             .map_err(|e| AuditError::Io(public, e))?;
         let lock_file = file.try_clone().map_err(|e| AuditError::Io(path.clone(), e))?;
-        let tail = Tail { file, len: 0, seq: 0, head: [0; 32], signed: 0, last_checkpoint: Instant::now() };
+        let now = Instant::now();
+        let tail = Tail { file, len: 0, seq: 0, head: [0; 32], signed: 0, last_checkpoint: now, unsigned_since: None };
         let checkpoints = dir.join("checkpoints");
         let log = AuditLog { checkpoints, path, region: region.to_owned(), signer, lock_file, tail: Mutex::new(tail) };
         {
@@ -161,6 +174,8 @@ impl AuditLog {
             // Records after the last checkpoint (a crash before it) are signed by the next one.
             let signed = std::fs::read(&log.checkpoints).map(|b| checkpoint::parse(&b).0).unwrap_or_default();
             t.signed = signed.last().map_or(0, |c| c.count).min(t.seq);
+            t.unsigned_since = None;
+            t.note_unsigned();
         }
         Ok(log)
     }
@@ -210,6 +225,7 @@ impl AuditLog {
             }
         }
         t.len = len;
+        t.note_unsigned();
         Ok(())
     }
 
@@ -226,6 +242,7 @@ impl AuditLog {
         t.len += frame.len() as u64;
         t.seq += 1;
         t.head = h;
+        t.note_unsigned();
         if t.seq - t.signed >= CHECKPOINT_EVERY || t.last_checkpoint.elapsed() >= CHECKPOINT_AFTER {
             self.checkpoint_locked(t)?;
         }
@@ -249,13 +266,23 @@ impl AuditLog {
     fn checkpoint_locked(&self, t: &mut Tail) -> Result<(), AuditError> {
         t.last_checkpoint = Instant::now();
         if t.signed == t.seq {
+            t.unsigned_since = None;
             return Ok(());
         }
         // The records a checkpoint covers must be on disk before the checkpoint is.
         t.file.sync_data().map_err(|e| AuditError::Io(self.path.clone(), e))?;
         checkpoint::append(&self.checkpoints, &self.signer.sign(t.seq, t.head, super::now()))?;
         t.signed = t.seq;
+        t.unsigned_since = None;
         Ok(())
+    }
+
+    /// How many records no signed checkpoint covers yet, and how long the oldest of
+    /// them has waited (as this process saw them written): read by the metrics.
+    pub fn checkpoint_state(&self) -> CheckpointState {
+        let t = self.lock();
+        let waiting = t.unsigned_since.map_or(Duration::ZERO, |since| since.elapsed());
+        CheckpointState { unsigned: t.seq - t.signed, waiting }
     }
 
     /// How many records the log holds.

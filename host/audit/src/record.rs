@@ -30,6 +30,23 @@ pub enum Event {
     Operator(OperatorAction),
     /// The tenant state or its tokens changed (last, so older logs still decode).
     Control(ControlChange),
+    /// What became of a tenant's copy at the end of DATA: its message history entry.
+    Outcome(CopyDone),
+}
+
+/// What became of one copy. No reply text: a plugin's text may carry what it was shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CopyDone {
+    /// `queued`, `quarantined`, `discarded` or `refused`.
+    pub outcome: String,
+    /// The reply code the copy got (250, or the refusal's).
+    pub code: u16,
+    /// The plugin whose verdict decided, if one did.
+    pub plugin: Option<String>,
+    /// The summed score.
+    pub score: f64,
+    /// The plugins' tags, in order.
+    pub tags: Vec<String>,
 }
 
 /// A change to the live tenant state: who, what, before, after. Holds configuration
@@ -86,6 +103,10 @@ pub enum OperatorVerb {
     /// `mxr queue show`: a waiting copy's envelope and headers were displayed.
     /// (Last, so that logs written before it still decode.)
     QueueShow,
+    /// The quarantine's list (senders, recipients, subjects) was shown.
+    QuarantineList,
+    /// Message history was searched by a person's address.
+    HistorySearch,
 }
 
 impl OperatorVerb {
@@ -96,6 +117,8 @@ impl OperatorVerb {
             OperatorVerb::QuarantineRelease => "quarantine-release",
             OperatorVerb::QuarantineDelete => "quarantine-delete",
             OperatorVerb::QueueShow => "queue-show",
+            OperatorVerb::QuarantineList => "quarantine-list",
+            OperatorVerb::HistorySearch => "history-search",
         }
     }
 }
@@ -107,6 +130,7 @@ impl Event {
             Event::Disclosure(d) => &d.stage,
             Event::Operator(o) => o.action.name(),
             Event::Control(c) => &c.action,
+            Event::Outcome(o) => &o.outcome,
         }
     }
 }

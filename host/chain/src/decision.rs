@@ -52,11 +52,21 @@ pub struct Outcome {
     pub tags: Vec<String>,
     /// Headers to add, in order.
     pub headers: Vec<(String, String)>,
+    /// The plugin whose verdict made the decision (none while it is `Continue`, or
+    /// when the host decided, as on a local failure).
+    pub decided_by: Option<String>,
 }
 
 impl Default for Outcome {
     fn default() -> Self {
-        Outcome { decision: Decision::Continue, accepted: false, score: 0.0, tags: vec![], headers: vec![] }
+        Outcome {
+            decision: Decision::Continue,
+            accepted: false,
+            score: 0.0,
+            tags: vec![],
+            headers: vec![],
+            decided_by: None,
+        }
     }
 }
 
@@ -76,6 +86,9 @@ impl Outcome {
             Action::Discard => Decision::Discard,
             Action::Quarantine(reason) => Decision::Quarantine(plugin.to_owned(), reason.clone()),
         };
+        if decision.rank() > self.decision.rank() {
+            self.decided_by = Some(plugin.to_owned());
+        }
         self.decision = self.decision.then(decision);
         self
     }
@@ -85,6 +98,9 @@ impl Outcome {
         self.score += stage.score;
         self.tags.extend(stage.tags);
         self.headers.extend(stage.headers);
+        if stage.decision.rank() > self.decision.rank() {
+            self.decided_by = stage.decided_by;
+        }
         self.decision = self.decision.then(stage.decision);
         self
     }
@@ -146,6 +162,9 @@ mod tests {
         let total = Outcome::default().with_stage(rcpt).with_stage(data);
         assert_eq!(total.decision, Decision::Quarantine("a".into(), "first".into()));
         assert_eq!(total.score, 2.0);
+        assert_eq!(total.decided_by.as_deref(), Some("a"), "the first among equals decided");
+        let refused = Outcome::default().with_verdict("c", &verdict(Action::Reject(reply(550)), 0.0));
+        assert_eq!(total.with_stage(refused).decided_by.as_deref(), Some("c"), "a higher rank decides anew");
     }
 
     #[test]

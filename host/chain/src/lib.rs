@@ -18,6 +18,7 @@ pub use transaction::{CopyOutcome, RcptError, Transaction, Verdict};
 
 use mxr_audit::AuditLog;
 use mxr_config::{Config, TenantSource};
+use mxr_metrics::PluginMetrics;
 use mxr_sandbox::PluginRegistry;
 use mxr_store::keys::KeyStore;
 use mxr_store::quarantine::Quarantine;
@@ -44,12 +45,14 @@ pub struct Chain {
     pub quarantine: Quarantine,
     /// Told of each spooled copy, and of bounces owed.
     pub handoff: Arc<dyn Handoff>,
+    /// Where every plugin call is counted (per tenant, plugin, stage and purpose).
+    pub metrics: PluginMetrics,
     /// Warnings already logged once (a missing or unauthorised plugin).
     logged_once: Mutex<HashSet<String>>,
 }
 
 impl Chain {
-    /// A chain over these parts.
+    /// A chain over these parts, counting its plugin calls in `metrics`.
     pub fn new(
         config: Arc<Config>,
         tenants: Arc<dyn TenantSource>,
@@ -58,19 +61,11 @@ impl Chain {
         audit: Arc<AuditLog>,
         store: (Arc<Spool>, Quarantine),
         handoff: Arc<dyn Handoff>,
+        metrics: PluginMetrics,
     ) -> Self {
         let (spool, quarantine) = store;
-        Chain {
-            config,
-            tenants,
-            plugins,
-            keys,
-            audit,
-            spool,
-            quarantine,
-            handoff,
-            logged_once: Mutex::new(HashSet::new()),
-        }
+        let logged_once = Mutex::new(HashSet::new());
+        Chain { config, tenants, plugins, keys, audit, spool, quarantine, handoff, metrics, logged_once }
     }
 
     /// True the first time `key` is seen: for warnings logged once, not per message.

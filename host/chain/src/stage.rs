@@ -1,16 +1,18 @@
 //! A tenant's filter chain at one stage: its plugins in order, each run only if the
 //! tenant authorises its purpose ([`Tenant::grant_for`]), with the grant that decides;
-//! every call recorded in the audit log before its verdict counts; failures resolved
-//! by the plugin's failure policy; verdicts combined by [`crate::decision`].
+//! every call recorded in the audit log before its verdict counts, and counted in the
+//! metrics; failures resolved by the plugin's failure policy; verdicts combined by
+//! [`crate::decision`].
 
 use crate::Chain;
 use crate::decision::Outcome;
 use mxr_audit::{AuditRecord, Disclosure, Event};
 use mxr_config::{NotRun, Tenant};
 use mxr_mail::Envelope;
-use mxr_privacy::{CategorySet, Grant, ScannedMail, TenantPseudonyms};
+use mxr_metrics::{CallEnd, CallLabels, HookStage, IdLabel};
+use mxr_privacy::{Category, Form, ScannedMail, TenantPseudonyms};
 use mxr_sandbox::{
-    CallInput, FailureVerdict, FilterVerdict, LoadedPlugin, PluginFailure, PluginSet, SmtpReply, StageCall,
+    CallInput, Called, FailureVerdict, FilterVerdict, LoadedPlugin, PluginFailure, PluginSet, SmtpReply, StageCall,
 };
 use std::sync::Arc;
 
@@ -33,8 +35,8 @@ pub struct StageRun<'a> {
 /// What one plugin call disclosed, for its audit record.
 struct Disclosed<'a> {
     plugin: &'a LoadedPlugin,
-    grant: Grant,
-    categories: CategorySet,
+    /// Each category it read, with the form it got.
+    forms: Vec<(Category, Form)>,
     outcome: &'static str,
 }
 
@@ -91,6 +93,7 @@ impl Chain {
                 return None;
             }
         };
+        let party: Arc<str> = Arc::from(tenant.id.as_str());
         let input = CallInput {
             envelope: run.envelope.clone(),
             message: run.message.cloned(),
@@ -98,16 +101,18 @@ impl Chain {
             pseudonyms: Arc::new(pseudonyms.purpose(purpose)),
             config: tenant.plugin_config(name, &settings.config),
             limits: settings.limits,
-            party: Arc::from(tenant.id.as_str()),
+            party: party.clone(),
         };
-        let (result, categories) = plugin.call_disclosing(run.stage, &input);
-        let outcome = result.as_ref().map_or_else(|f| f.class().name(), |_| "ok");
-        let record = self.disclosure(run, pseudonyms, &Disclosed { plugin, grant, categories, outcome });
+        let called = plugin.call_disclosing(run.stage, &input);
+        let forms: Vec<(Category, Form)> = called.disclosed.iter().map(|c| (c, grant.form(c))).collect();
+        self.count(party, plugin, run.stage, &called, &forms);
+        let outcome = called.result.as_ref().map_or_else(|f| f.class().name(), |_| "ok");
+        let record = self.disclosure(run, pseudonyms, Disclosed { plugin, forms, outcome });
         if let Err(e) = self.audit.append(&record) {
             tracing::error!(tenant = %tenant.id, plugin = %plugin.identity, error = %e, "cannot write the audit record");
             return Some(Err(()));
         }
-        match result {
+        match called.result {
             Ok(o) => Some(Ok(o.verdict)),
             Err(failure) => {
                 tracing::warn!(tenant = %tenant.id, plugin = %plugin.identity, class = failure.class().name(), error = %failure, policy = ?settings.failure_policy, "plugin failed");
@@ -116,10 +121,30 @@ impl Chain {
         }
     }
 
+    /// Counts one plugin call in the metrics: the same categories and forms as its
+    /// audit record. `tenant` is the tenant's id, shared with the call's input.
+    fn count(
+        &self,
+        tenant: Arc<str>,
+        plugin: &LoadedPlugin,
+        stage: &StageCall,
+        called: &Called,
+        forms: &[(Category, Form)],
+    ) {
+        // A tenant id is an id by construction; were it not, it is left uncounted.
+        let Ok(tenant) = IdLabel::new(tenant) else { return };
+        let call = CallLabels { tenant, plugin: plugin.labels.clone(), stage: HookStage::from(stage.stage()) };
+        let end = match &called.result {
+            Ok(o) => CallEnd::Verdict(o.verdict.action.kind()),
+            Err(failure) => CallEnd::Failed(failure.class()),
+        };
+        self.metrics.record(&call, end, called.own_time, forms.iter().copied());
+    }
+
     /// The audit record of one plugin call: who was shown what, in which form. Its
     /// subjects are the envelope's sender and recipients (and the recipient being
     /// offered at RCPT) as audit pseudonyms.
-    fn disclosure(&self, run: &StageRun, pseudonyms: &TenantPseudonyms, d: &Disclosed) -> AuditRecord {
+    fn disclosure(&self, run: &StageRun, pseudonyms: &TenantPseudonyms, d: Disclosed) -> AuditRecord {
         let candidate = match run.stage {
             StageCall::Rcpt(r) => Some(r.as_str()),
             _ => None,
@@ -144,7 +169,7 @@ impl Chain {
                 sha256: d.plugin.identity.sha256.clone(),
                 purpose: d.plugin.manifest.purpose.clone(),
                 stage: run.stage.stage_name().to_owned(),
-                forms: d.categories.iter().map(|c| (c, d.grant.form(c))).collect(),
+                forms: d.forms,
                 outcome: d.outcome.to_owned(),
             }),
         }

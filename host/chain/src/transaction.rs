@@ -248,6 +248,7 @@ impl Transaction {
             // The kind and code only: a plugin's reply text may carry what it was shown.
             let (kind, code) = outcome.summary();
             tracing::info!(rcpts = copy.rcpts.len(), score = copy.outcome.score, outcome = kind, code, "copy done");
+            self.record_outcome(copy, env, kind, code);
             if let CopyOutcome::Refused(r) = &outcome {
                 refused.push((copy, r.clone()));
             }
@@ -267,6 +268,31 @@ impl Transaction {
 }
 
 impl Transaction {
+    /// Writes the copy's message-history entry (an audit record under its subjects'
+    /// pseudonyms). History is not evidence of a disclosure: a failure is logged only.
+    fn record_outcome(&self, copy: &TenantCopy, env: &Envelope, kind: &str, code: u16) {
+        let Ok(key) = self.chain.keys.tenant(&copy.tenant.id) else { return };
+        let pseudonyms = mxr_privacy::TenantPseudonyms::new(key.pseudonym_root());
+        let addresses = env.mail_from.iter().chain(&copy.rcpts).filter(|a| !a.is_empty());
+        let record = mxr_audit::AuditRecord {
+            time: now(),
+            region: self.chain.audit.region().to_owned(),
+            tenant: copy.tenant.id.to_string(),
+            queue_id: copy.queue_id.clone(),
+            subjects: addresses.map(|a| pseudonyms.audit_subject(a)).collect(),
+            event: mxr_audit::Event::Outcome(mxr_audit::CopyDone {
+                outcome: kind.to_owned(),
+                code,
+                plugin: copy.outcome.decided_by.clone(),
+                score: copy.outcome.score,
+                tags: copy.outcome.tags.clone(),
+            }),
+        };
+        if let Err(e) = self.chain.audit.append(&record) {
+            tracing::error!(error = %e, "cannot write the copy's history record");
+        }
+    }
+
     /// Carries out a copy's decision.
     fn conclude(&self, copy: &TenantCopy, env: &Envelope, raw: &[u8], tls: bool) -> CopyOutcome {
         let qid = copy.queue_id.clone();

@@ -31,6 +31,8 @@ pub struct ConfigFile {
     /// Per-plugin settings, by plugin name.
     #[serde(default)]
     pub plugin: BTreeMap<PluginName, PluginSettingsFile>,
+    /// The HTTP API and console; off without this table.
+    pub api: Option<ApiFile>,
     /// The tenants.
     #[serde(default)]
     pub tenant: Vec<TenantFile>,
@@ -215,6 +217,16 @@ pub struct NextHopFile {
     /// SMTP: ISO 3166 code of the country the next hop is in (required).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
+}
+
+/// `[api]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiFile {
+    /// Where the API, the console and `/metrics` listen (default `127.0.0.1:8025`).
+    pub listen: Option<String>,
+    /// Requests one token may make per minute (default 600).
+    pub requests_per_minute: Option<u32>,
 }
 
 /// `[queue]`.

@@ -92,10 +92,21 @@ pub struct Config {
     pub tenants: Vec<Arc<Tenant>>,
     /// The same tenants as written in the file, for seeding the live tenant store.
     pub tenant_files: Vec<file::TenantFile>,
+    /// The HTTP API, console and `/metrics` (`[api]`); `None`: not served.
+    pub api: Option<ApiConfig>,
     /// Where `RCPT TO:<postmaster>` (no domain, RFC 5321 §4.5.1) goes: an address at a
     /// served domain, from `server.postmaster`; without it `postmaster@` the first
     /// tenant's first domain. `None` only when there are no tenants.
     pub postmaster: Option<String>,
+}
+
+/// The HTTP API's listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// Where it listens (default `127.0.0.1:8025`).
+    pub listen: SocketAddr,
+    /// Requests one token may make per minute (default 600); more get `429`.
+    pub requests_per_minute: u32,
 }
 
 /// Where the master key (32 bytes, wrapping every tenant key) is.

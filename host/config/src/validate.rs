@@ -8,8 +8,8 @@ pub(crate) mod tenants;
 #[cfg(test)]
 mod tests;
 
-use super::file::{ConfigFile, QueueFile, ServerFile, TlsFile};
-use super::{Config, ConfigError, MasterKey, QueueConfig, Tenant, TlsSource};
+use super::file::{ApiFile, ConfigFile, QueueFile, ServerFile, TlsFile};
+use super::{ApiConfig, Config, ConfigError, MasterKey, QueueConfig, Tenant, TlsSource};
 use crate::names::{Region, is_domain};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,8 @@ use std::time::Duration;
 
 /// The listen address without `server.listen`.
 const DEFAULT_LISTEN: &str = "127.0.0.1:2525";
+/// The API's address without `api.listen`.
+const DEFAULT_API_LISTEN: &str = "127.0.0.1:8025";
 /// The host name without `server.hostname`.
 const DEFAULT_HOSTNAME: &str = "mxr.localhost";
 /// The node's country without `server.region`.
@@ -75,6 +77,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         plugins,
         plugin_settings,
         tenants,
+        api: api(file.api.as_ref())?,
         tenant_files: file.tenant,
         postmaster,
         data_dir,
@@ -110,6 +113,16 @@ fn listen(listen: Option<&[String]>) -> Result<Vec<SocketAddr>, ConfigError> {
             .map_err(|_| invalid(format!("server.listen[{i}]"), format!("{a:?} is not an address like 127.0.0.1:25")))
     };
     listen.iter().enumerate().map(parse).collect()
+}
+
+/// `[api]`: an address and a request budget.
+fn api(api: Option<&ApiFile>) -> Result<Option<ApiConfig>, ConfigError> {
+    let Some(a) = api else { return Ok(None) };
+    let text = a.listen.as_deref().unwrap_or(DEFAULT_API_LISTEN);
+    let listen =
+        text.parse().map_err(|_| invalid("api.listen", format!("{text:?} is not an address like 127.0.0.1:8025")))?;
+    let requests_per_minute = positive("api.requests_per_minute", a.requests_per_minute, 600)?;
+    Ok(Some(ApiConfig { listen, requests_per_minute }))
 }
 
 /// `server.hostname`: a host name.

@@ -7,8 +7,18 @@ use crate::client::{self, Outbound, RcptResult};
 use crate::destination::{Destination, Target};
 use crate::scheduler::{Deliverer, Next, backoff};
 use crate::{dsn, maildir};
+use mxr_metrics::{DeliveryResult, EnhancedStatus};
 use mxr_store::spool::{Spool, SpoolEnvelope};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The enhanced code a recipient's reason (`"550 5.7.1 ..."`) carries when it is
+/// well-formed and of the result's class, else `class.0.0` (a reason with no reply:
+/// the connection failed, a Maildir could not be written).
+fn status_of(result: DeliveryResult, why: &str) -> EnhancedStatus {
+    let class = EnhancedStatus::of_class(result);
+    let given = why.split_whitespace().nth(1).and_then(EnhancedStatus::parse);
+    given.filter(|s| s.class() == class.class()).unwrap_or(class)
+}
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -61,7 +71,7 @@ impl Deliverer {
 
     /// Queues a spooled copy unless it is queued already (idempotent).
     pub(crate) fn spooled(&self, queue_id: &str) {
-        if self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(queue_id.to_owned()) {
+        if self.track(queue_id, std::time::SystemTime::now()) {
             let _ = self.again.send(queue_id.to_owned());
         }
     }
@@ -81,6 +91,27 @@ impl Deliverer {
         }
     }
 
+    /// Counts each recipient of an attempt by result and enhanced status code; deferred
+    /// ones past the queue's maximum age count as failed with `4.4.7`, as their bounce
+    /// is owed.
+    fn count(&self, delivered: usize, deferred: &[(String, String)], failed: &[(String, String)], expired: bool) {
+        use DeliveryResult::{Deferred, Delivered, Failed};
+        let m = &self.metrics;
+        if delivered > 0 {
+            m.record(Delivered, EnhancedStatus::of_class(Delivered), delivered as u64);
+        }
+        for (_, why) in failed {
+            m.record(Failed, status_of(Failed, why), 1);
+        }
+        for (_, why) in deferred {
+            if expired {
+                m.record(Failed, EnhancedStatus::EXPIRED, 1);
+            } else {
+                m.record(Deferred, status_of(Deferred, why), 1);
+            }
+        }
+    }
+
     /// Removes what is done, keeps what is deferred, and says when to try again.
     async fn settle(&self, mut env: SpoolEnvelope, message: Vec<u8>, results: Vec<RcptResult>) -> Next {
         let (mut deferred, mut failed) = (Vec::new(), Vec::new());
@@ -92,7 +123,9 @@ impl Deliverer {
             }
         }
         let delivered = env.rcpts.len() - deferred.len() - failed.len();
-        if now().saturating_sub(env.received) >= self.config.queue.max_age.as_secs() {
+        let expired = now().saturating_sub(env.received) >= self.config.queue.max_age.as_secs();
+        self.count(delivered, &deferred, &failed, expired);
+        if expired {
             let hours = self.config.queue.max_age.as_secs() / 3600;
             failed.extend(deferred.drain(..).map(|(r, why)| (r, format!("gave up after {hours} hours; last: {why}"))));
         }
@@ -121,5 +154,26 @@ impl Deliverer {
             }
         }
         Next::RetryAfter(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_gives_its_own_code_only_when_it_is_one_of_its_class() {
+        let cases = [
+            (DeliveryResult::Failed, "550 5.7.1 Relay access denied", "5.7.1"),
+            (DeliveryResult::Failed, "554 5.6.3 mx.test does not offer 8BITMIME", "5.6.3"),
+            (DeliveryResult::Deferred, "451 4.2.2 Mailbox full", "4.2.2"),
+            (DeliveryResult::Deferred, "450 5.1.1 inconsistent", "4.0.0"),
+            (DeliveryResult::Deferred, "connection closed", "4.0.0"),
+            (DeliveryResult::Deferred, "421 jan@example.nl is busy", "4.0.0"),
+            (DeliveryResult::Failed, "550 Rejected", "5.0.0"),
+        ];
+        for (result, why, want) in cases {
+            assert_eq!(status_of(result, why).to_string(), want, "{why}");
+        }
     }
 }

@@ -31,10 +31,12 @@ pub use scheduler::{FLUSH_MARKER, backoff};
 pub use session::{ClientError, Offers, RemoteReply};
 
 use mxr_config::{Config, TenantSource};
+use mxr_metrics::{DeliveryMetrics, QueueState};
 use mxr_store::spool::{Handoff, Spool, SpoolEnvelope};
 use scheduler::Deliverer;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 /// Why delivery could not start.
@@ -70,11 +72,12 @@ pub struct Queue {
 
 impl Queue {
     /// Starts the delivery task (needs a tokio runtime) after queueing what the spool
-    /// still holds from before.
+    /// still holds from before; each recipient's result is counted in `metrics`.
     pub fn start(
         spool: Arc<Spool>,
         config: Arc<Config>,
         tenants: Arc<dyn TenantSource>,
+        metrics: DeliveryMetrics,
     ) -> Result<Queue, DeliveryError> {
         let destinations = destination::Destinations::new(config.clone(), tenants)?;
         let (tx, rx) = mpsc::unbounded_channel();
@@ -83,7 +86,8 @@ impl Queue {
             tracing::info!(queue_id = %env.queue_id, tenant = %env.tenant, "re-queued from the spool");
             let _ = tx.send(env.queue_id.clone());
         }
-        let known = std::sync::Mutex::new(recovered.into_iter().map(|e| e.queue_id).collect());
+        let since = |received: u64| UNIX_EPOCH + Duration::from_secs(received);
+        let known = Mutex::new(recovered.into_iter().map(|e| (e.queue_id, since(e.received))).collect());
         let deliverer = Arc::new(Deliverer {
             spool,
             global: Semaphore::new(config.delivery.max_parallel),
@@ -91,11 +95,18 @@ impl Queue {
             destinations,
             again: tx,
             known,
+            metrics,
             flushed: watch::channel(0).0,
         });
         tokio::spawn(scheduler::deliver_forever(deliverer.clone(), rx));
         tokio::spawn(scheduler::rescan_forever(deliverer.clone()));
         Ok(Queue { deliverer })
+    }
+
+    /// How many copies the queue holds (queued, in an attempt, waiting to retry) and
+    /// how long the oldest has been spooled: read by the metrics at each scrape.
+    pub fn state(&self) -> QueueState {
+        self.deliverer.state()
     }
 
     /// Spools a copy durably and queues it (bounces and released quarantine use this;

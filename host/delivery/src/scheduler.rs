@@ -10,10 +10,12 @@
 
 use crate::destination::Destinations;
 use mxr_config::Config;
+use mxr_metrics::{DeliveryMetrics, QueueState};
 use mxr_store::spool::Spool;
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 /// How often the spool is looked at for copies put there by an operator command
@@ -36,8 +38,11 @@ pub(crate) struct Deliverer {
     pub(crate) global: Semaphore,
     /// Queues a copy.
     pub(crate) again: mpsc::UnboundedSender<String>,
-    /// Queue ids queued, in flight, waiting for a retry, or kept (see [`Next::Keep`]).
-    pub(crate) known: Mutex<HashSet<String>>,
+    /// Queue ids queued, in flight, waiting for a retry, or kept (see [`Next::Keep`]),
+    /// each with when it was spooled (its `received` time for one found at start).
+    pub(crate) known: Mutex<HashMap<String, SystemTime>>,
+    /// Where each recipient's result is counted.
+    pub(crate) metrics: DeliveryMetrics,
     /// Bumped by a flush: waiting retries start at once.
     pub(crate) flushed: watch::Sender<u64>,
 }
@@ -51,6 +56,32 @@ pub(crate) enum Next {
     /// The copy stays in the spool untried until the next start (its tenant is gone
     /// from the config, or a bounce has no relay); it is not queued again meanwhile.
     Keep,
+}
+
+impl Deliverer {
+    /// The copies the queue knows.
+    pub(crate) fn known(&self) -> MutexGuard<'_, HashMap<String, SystemTime>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes a copy spooled at `since`; false when the queue knows it already.
+    pub(crate) fn track(&self, queue_id: &str, since: SystemTime) -> bool {
+        match self.known().entry(queue_id.to_owned()) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(v) => {
+                v.insert(since);
+                true
+            }
+        }
+    }
+
+    /// How many copies the queue knows, and how long the oldest has been spooled.
+    pub(crate) fn state(&self) -> QueueState {
+        let known = self.known();
+        let now = SystemTime::now();
+        let oldest = known.values().filter_map(|since| now.duration_since(*since).ok()).max();
+        QueueState { copies: known.len(), oldest: oldest.unwrap_or_default() }
+    }
 }
 
 /// Gives every queued copy its own waiting task.
@@ -89,7 +120,7 @@ async fn turn(d: Arc<Deliverer>, qid: String) {
     };
     match next {
         Next::Done => {
-            d.known.lock().unwrap_or_else(|p| p.into_inner()).remove(&qid);
+            d.known().remove(&qid);
         }
         Next::Keep => {}
         Next::RetryAfter(delay) => {
@@ -119,7 +150,7 @@ pub(crate) async fn rescan_forever(d: Arc<Deliverer>) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let Some(qid) = name.strip_suffix(".msg").filter(|_| !name.starts_with('.')) else { continue };
-            if d.known.lock().unwrap_or_else(|p| p.into_inner()).insert(qid.to_owned()) {
+            if d.track(qid, SystemTime::now()) {
                 tracing::info!(queue_id = %qid, "found in the spool; queued");
                 let _ = d.again.send(qid.to_owned());
             }

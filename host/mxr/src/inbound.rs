@@ -10,6 +10,7 @@
 use mxr_chain::{Chain, RcptError, Transaction, Verdict};
 use mxr_config::Config;
 use mxr_mail::Envelope;
+use mxr_metrics::ConnectionMetrics;
 use mxr_sandbox::SmtpReply;
 use mxr_smtp::admission::PeerLimits;
 use mxr_smtp::command::routes_onward;
@@ -32,8 +33,9 @@ pub struct RelayInbound {
 }
 
 impl RelayInbound {
-    /// The handle over `chain`, with the limits and budgets of its config.
-    pub fn new(chain: Arc<Chain>, tls: Option<TlsAcceptor>) -> RelayInbound {
+    /// The handle over `chain`, with the limits and budgets of its config, counting
+    /// connections in `metrics`.
+    pub fn new(chain: Arc<Chain>, tls: Option<TlsAcceptor>, metrics: ConnectionMetrics) -> RelayInbound {
         let l = &chain.config.limits;
         let peers = PeerLimits {
             max_connections: l.max_connections_per_ip,
@@ -44,7 +46,7 @@ impl RelayInbound {
         RelayInbound {
             tls,
             limits: session_limits(l),
-            intake: Intake::new(l.max_connections, peers, l.max_buffered_data_bytes, l.data_budget_wait),
+            intake: Intake::new(l.max_connections, peers, l.max_buffered_data_bytes, l.data_budget_wait, metrics),
             chain,
         }
     }

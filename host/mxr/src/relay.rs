@@ -1,11 +1,13 @@
 //! The composition root: builds every part from a validated config and wires them
-//! (plugins → chain → spool → delivery, and the SMTP sessions' handle on the chain).
+//! (plugins → chain → spool → delivery, and the SMTP sessions' handle on the chain),
+//! each part that counts with its handle on the relay's own metrics.
 
 use crate::inbound::RelayInbound;
 use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
 use mxr_config::{Config, TenantSource, TlsSource};
 use mxr_delivery::Queue;
+use mxr_metrics::Metrics;
 use mxr_sandbox::watch::PluginWatcher;
 use mxr_sandbox::{PluginRegistry, PluginRuntime, RuntimeConfig};
 use mxr_store::keys::KeyStore;
@@ -62,6 +64,8 @@ pub struct Relay {
     pub quarantine: Quarantine,
     /// The live tenant state.
     pub tenants: Arc<Tenants>,
+    /// This relay's metrics ([`Metrics::render`] is what `/metrics` serves).
+    pub metrics: Arc<Metrics>,
     _watch: PluginWatcher,
 }
 
@@ -97,6 +101,25 @@ fn warn_missing_plugins(tenants: &Tenants, registry: &PluginRegistry, config: &C
 }
 
 impl Relay {
+    /// The HTTP API, console and `/metrics` over this relay's parts.
+    pub fn api(&self) -> axum::Router {
+        let metrics = self.metrics.clone();
+        let render: mxr_api::MetricsRender = Arc::new(move || metrics.render());
+        let parts = mxr_api::ApiParts {
+            config: self.config.clone(),
+            tenants: self.tenants.clone(),
+            plugins: self.registry.clone(),
+            keys: self.chain.keys.clone(),
+            audit: self.chain.audit.clone(),
+            spool: self.chain.spool.clone(),
+            quarantine: self.quarantine.clone(),
+            handoff: self.queue.clone(),
+            metrics: Some(render),
+        };
+        let per_minute = self.config.api.as_ref().map_or(600, |a| a.requests_per_minute);
+        mxr_api::router(parts, per_minute)
+    }
+
     /// What a stopping relay does after its listeners drained: sign the audit log's
     /// last checkpoint, so that nothing it wrote is left outside one.
     pub fn stop(&self) {
@@ -140,6 +163,7 @@ impl Relay {
             None => None,
         };
         let config = Arc::new(config);
+        let metrics = Arc::new(Metrics::new());
         let seed = keys.node_signing_seed()?;
         let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
         tokio::spawn(checkpoint_forever(audit.clone()));
@@ -148,13 +172,25 @@ impl Relay {
         let tenants = Tenants::open(Arc::new(store), audit.clone(), &config)?;
         tokio::spawn(tenants.clone().follow());
         warn_missing_plugins(&tenants, &registry, &config);
-        let queue = Arc::new(Queue::start(spool.clone(), config.clone(), tenants.clone())?);
+        let queue = Arc::new(Queue::start(spool.clone(), config.clone(), tenants.clone(), metrics.delivery())?);
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
         tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
+        let (q, a) = (queue.clone(), audit.clone());
+        metrics.observe_queue(move || q.state());
+        metrics.observe_audit(move || a.checkpoint_state());
         let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
-        let chain =
-            Arc::new(Chain::new(config.clone(), tenants.clone(), registry.clone(), keys, audit, store, queue.clone()));
-        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls));
-        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, tenants, _watch: watch }))
+        let (handoff, live) = (queue.clone(), tenants.clone());
+        let chain = Arc::new(Chain::new(
+            config.clone(),
+            live,
+            registry.clone(),
+            keys,
+            audit,
+            store,
+            handoff,
+            metrics.plugins(),
+        ));
+        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, metrics.connections()));
+        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, tenants, metrics, _watch: watch }))
     }
 }

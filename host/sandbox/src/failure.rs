@@ -2,7 +2,8 @@
 
 use super::verdict::{Action, FilterVerdict, SmtpReply};
 pub use mxr_config::limits::FailurePolicy;
-use serde::Serialize;
+/// The class of a failure, for counters and logs: one per [`PluginFailure`] variant.
+pub use mxr_metrics::FailureClass;
 use std::time::Duration;
 
 /// Why a plugin call produced no verdict. Every variant is counted by class.
@@ -31,62 +32,6 @@ pub enum PluginFailure {
     /// (see [`crate::fair_share`]).
     #[error("not run: {0}")]
     Isolated(#[from] crate::fair_share::Refused),
-}
-
-/// The class of a failure, for counters and logs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailureClass {
-    /// See [`PluginFailure::Timeout`].
-    Timeout,
-    /// See [`PluginFailure::OutOfMemory`].
-    OutOfMemory,
-    /// See [`PluginFailure::Trap`].
-    Trap,
-    /// See [`PluginFailure::InvalidOutput`].
-    InvalidOutput,
-    /// See [`PluginFailure::Incompatible`].
-    Incompatible,
-    /// See [`PluginFailure::Capacity`].
-    Capacity,
-    /// See [`PluginFailure::Isolated`].
-    Isolated,
-}
-
-impl FailureClass {
-    /// Every class, in counter order.
-    pub const ALL: [FailureClass; 7] = [
-        FailureClass::Timeout,
-        FailureClass::OutOfMemory,
-        FailureClass::Trap,
-        FailureClass::InvalidOutput,
-        FailureClass::Incompatible,
-        FailureClass::Capacity,
-        FailureClass::Isolated,
-    ];
-
-    /// The kebab-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FailureClass::Timeout => "timeout",
-            FailureClass::OutOfMemory => "out-of-memory",
-            FailureClass::Trap => "trap",
-            FailureClass::InvalidOutput => "invalid-output",
-            FailureClass::Incompatible => "incompatible",
-            FailureClass::Capacity => "capacity",
-            FailureClass::Isolated => "isolated",
-        }
-    }
-}
-
-impl FailureClass {
-    /// True for the failures that are the plugin's own doing, which earn it strikes.
-    pub fn is_misbehaviour(self) -> bool {
-        matches!(
-            self,
-            FailureClass::Timeout | FailureClass::OutOfMemory | FailureClass::Trap | FailureClass::InvalidOutput
-        )
-    }
 }
 
 impl PluginFailure {

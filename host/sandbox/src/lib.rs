@@ -38,7 +38,7 @@ pub mod watch;
 
 pub use failure::{FailureClass, FailurePolicy, FailureVerdict, PluginFailure};
 pub use identity::PluginIdentity;
-pub use loaded::{CallInput, CallOutcome, LoadError, LoadedPlugin, StageCall};
+pub use loaded::{CallInput, CallOutcome, Called, LoadError, LoadedPlugin, StageCall};
 pub use manifest::{IncompatibleInterface, InvalidManifest};
 pub use mxr_config::limits::{OutputCaps, PluginLimits, SandboxLimits};
 pub use registry::{PluginRegistry, PluginSet};

@@ -6,13 +6,14 @@ use super::data_api::{EnvelopeView, MessageView};
 use super::failure::{FailureClass, PluginFailure};
 use super::fair_share::Conduct;
 use super::identity::PluginIdentity;
-use super::manifest::{IncompatibleInterface, InvalidManifest, PluginManifest, check_interface_version};
+use super::manifest::{IncompatibleInterface, InvalidManifest, PluginManifest, check_interface_version, clip};
 use super::runtime::PluginRuntime;
 use super::state::{CallContext, StoreState};
 use super::stats::PluginStats;
 use super::verdict::{self, Action, FilterVerdict};
 use mxr_config::limits::PluginLimits;
 use mxr_mail::Envelope;
+use mxr_metrics::{IdLabel, PluginLabels};
 use mxr_privacy::ScannedMail;
 use mxr_privacy::{CategorySet, Grant, Pseudonymizer};
 use sha2::{Digest, Sha256};
@@ -100,6 +101,28 @@ pub struct CallOutcome {
     pub elapsed: Duration,
 }
 
+/// One call as the chain records it: the audit log and the metrics.
+#[derive(Debug)]
+pub struct Called {
+    /// The checked verdict, or why there is none.
+    pub result: Result<CallOutcome, PluginFailure>,
+    /// The categories the plugin read, which a failed call has disclosed as much as a
+    /// successful one.
+    pub disclosed: CategorySet,
+    /// The plugin's own CPU time ([`super::clock`]), when it ran in a sandbox (`None`
+    /// when it was not run: a stage it does not hook, or isolated).
+    pub own_time: Option<Duration>,
+}
+
+/// What one sandboxed call left: its checked verdict, what it read, its scrubbed log
+/// lines, and its own time.
+struct Sandboxed {
+    verdict: Result<FilterVerdict, PluginFailure>,
+    disclosed: CategorySet,
+    logs: Logs,
+    own_time: Duration,
+}
+
 /// A compiled, checked plugin.
 pub struct LoadedPlugin {
     /// Name, version, hash.
@@ -112,8 +135,9 @@ pub struct LoadedPlugin {
     pub path: PathBuf,
     /// Its counters.
     pub stats: PluginStats,
-    /// Its name as the fair share keys it (made once, not per call).
-    share_name: Arc<str>,
+    /// Its name and purpose as its calls' metric labels (made once, not per call);
+    /// the fair share keys it by the same name.
+    pub labels: PluginLabels,
     pre: FilterPre<StoreState>,
     runtime: Arc<PluginRuntime>,
 }
@@ -150,8 +174,14 @@ impl LoadedPlugin {
         };
         let identity =
             Arc::new(PluginIdentity { name: manifest.name.clone(), version: manifest.version.clone(), sha256 });
+        let labels = PluginLabels {
+            plugin: IdLabel::new(Arc::from(manifest.name.as_str()))
+                .map_err(|_| InvalidManifest::Name(clip(&manifest.name)))?,
+            purpose: IdLabel::new(Arc::from(manifest.purpose.as_str()))
+                .map_err(|_| InvalidManifest::Purpose(clip(&manifest.purpose)))?,
+        };
         Ok(LoadedPlugin {
-            share_name: Arc::from(manifest.name.as_str()),
+            labels,
             identity,
             manifest,
             grant,
@@ -170,16 +200,12 @@ impl LoadedPlugin {
     /// Calls one hook in a fresh sandbox. A stage the plugin does not hook answers
     /// "continue" without instantiating anything.
     pub fn call(&self, stage: &StageCall, input: &CallInput) -> Result<CallOutcome, PluginFailure> {
-        self.call_disclosing(stage, input).0
+        self.call_disclosing(stage, input).result
     }
 
-    /// As [`call`](Self::call), and also the categories the plugin read, which a
-    /// failed call has disclosed as much as a successful one (for the audit record).
-    pub fn call_disclosing(
-        &self,
-        stage: &StageCall,
-        input: &CallInput,
-    ) -> (Result<CallOutcome, PluginFailure>, CategorySet) {
+    /// As [`call`](Self::call), with what the audit record and the metrics need:
+    /// the categories the plugin read, and its own time.
+    pub fn call_disclosing(&self, stage: &StageCall, input: &CallInput) -> Called {
         let started = Instant::now();
         if !self.hooks(stage.stage()) {
             let nothing = Ok(CallOutcome {
@@ -188,20 +214,20 @@ impl LoadedPlugin {
                 logs: vec![],
                 elapsed: started.elapsed(),
             });
-            return (nothing, CategorySet::default());
+            return Called { result: nothing, disclosed: CategorySet::default(), own_time: None };
         }
-        let mut worker = match self.runtime.share.enter(&input.party, &self.share_name) {
+        let mut worker = match self.runtime.share.enter(&input.party, self.labels.plugin.shared()) {
             Ok(w) => w,
             Err(refused) => {
                 self.stats.record(Err(FailureClass::Isolated), Duration::ZERO);
-                return (Err(refused.into()), CategorySet::default());
+                return Called { result: Err(refused.into()), disclosed: CategorySet::default(), own_time: None };
             }
         };
         let started = Instant::now(); // the wait for a worker is not the call's time
         let run = || self.sandboxed(stage, input);
         // A tenant that keeps misbehaving runs on a thread of the lowest priority, so
         // that its burning calls take what other tenants' calls leave of the cores.
-        let (outcome, disclosed, logs) = if worker.throttled() {
+        let ran = if worker.throttled() {
             std::thread::scope(|s| {
                 s.spawn(|| lowest_priority(run)).join().unwrap_or_else(|p| std::panic::resume_unwind(p))
             })
@@ -209,21 +235,17 @@ impl LoadedPlugin {
             run()
         };
         let elapsed = started.elapsed();
-        if outcome.as_ref().is_err_and(|f| f.class().is_misbehaviour()) {
+        if ran.verdict.as_ref().is_err_and(|f| f.class().is_misbehaviour()) {
             worker.record(Conduct::Misbehaved);
         }
-        self.stats.record(outcome.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
-        let outcome = outcome.map(|verdict| CallOutcome { verdict, disclosed, logs, elapsed });
-        (outcome, disclosed)
+        self.stats.record(ran.verdict.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
+        let Sandboxed { verdict, disclosed, logs, own_time } = ran;
+        let result = verdict.map(|verdict| CallOutcome { verdict, disclosed, logs, elapsed });
+        Called { result, disclosed, own_time: Some(own_time) }
     }
 
-    /// One call in a fresh store on this thread: the checked verdict, what it read,
-    /// and its scrubbed log lines.
-    fn sandboxed(
-        &self,
-        stage: &StageCall,
-        input: &CallInput,
-    ) -> (Result<FilterVerdict, PluginFailure>, CategorySet, Logs) {
+    /// One call in a fresh store on this thread (whose CPU clock measures its own time).
+    fn sandboxed(&self, stage: &StageCall, input: &CallInput) -> Sandboxed {
         let limits = &self.runtime.config.limits;
         let ctx = CallContext {
             plugin: self.identity.clone(),
@@ -254,7 +276,8 @@ impl LoadedPlugin {
         if state.call.logs_dropped > 0 {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
         }
-        (outcome, state.call.disclosed, state.call.logs.clone())
+        let own_time = state.clock.own_time();
+        Sandboxed { verdict: outcome, disclosed: state.call.disclosed, logs: state.call.logs.clone(), own_time }
     }
 }
 

@@ -92,7 +92,8 @@ fn is_semver(v: &str) -> bool {
         && pre.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
 }
 
-fn clip(s: &str) -> String {
+/// The first 40 characters of a refused value, for its error.
+pub(crate) fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 

@@ -3,6 +3,7 @@
 
 use super::failure::FailureClass;
 use super::verdict::Action;
+use mxr_metrics::VerdictKind;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 #[derive(Debug, Default)]
 pub struct PluginStats {
     calls: AtomicU64,
-    verdicts: [AtomicU64; 6],
+    verdicts: [AtomicU64; VerdictKind::ALL.len()],
     failures: [AtomicU64; FailureClass::ALL.len()],
     nanos: AtomicU64,
 }
@@ -20,8 +21,9 @@ pub struct PluginStats {
 pub struct StatsSnapshot {
     /// Hook calls made.
     pub calls: u64,
-    /// Verdicts by action: continue, accept, reject, tempfail, discard, quarantine.
-    pub verdicts: [u64; 6],
+    /// Verdicts by action, in [`VerdictKind::ALL`] order (continue, accept, reject,
+    /// tempfail, discard, quarantine).
+    pub verdicts: [u64; VerdictKind::ALL.len()],
     /// Failures by class, in [`FailureClass::ALL`] order.
     pub failures: [u64; FailureClass::ALL.len()],
     /// Total time in calls, in microseconds.
@@ -35,24 +37,13 @@ impl StatsSnapshot {
     }
 }
 
-fn action_index(a: &Action) -> usize {
-    match a {
-        Action::Continue => 0,
-        Action::Accept => 1,
-        Action::Reject(_) => 2,
-        Action::Tempfail(_) => 3,
-        Action::Discard => 4,
-        Action::Quarantine(_) => 5,
-    }
-}
-
 impl PluginStats {
     /// Counts one call's outcome.
     pub fn record(&self, outcome: Result<&Action, FailureClass>, took: Duration) {
         self.calls.fetch_add(1, Relaxed);
         self.nanos.fetch_add(took.as_nanos() as u64, Relaxed);
         match outcome {
-            Ok(a) => self.verdicts[action_index(a)].fetch_add(1, Relaxed),
+            Ok(a) => self.verdicts[a.kind() as usize].fetch_add(1, Relaxed),
             Err(c) => self.failures[FailureClass::ALL.iter().position(|x| *x == c).unwrap_or(0)].fetch_add(1, Relaxed),
         };
     }

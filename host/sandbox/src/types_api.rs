@@ -3,6 +3,7 @@
 
 use super::bindings::types as wit;
 use super::state::StoreState;
+use mxr_metrics::HookStage;
 use mxr_privacy::render::Shown;
 use mxr_privacy::{Category, Form};
 
@@ -66,12 +67,18 @@ impl From<Form> for wit::Form {
     }
 }
 
-/// The host's name for a WIT stage.
-pub fn stage_name(s: wit::Stage) -> &'static str {
-    match s {
-        wit::Stage::Connect => "connect",
-        wit::Stage::MailFrom => "mail-from",
-        wit::Stage::Rcpt => "rcpt",
-        wit::Stage::Data => "data",
+impl From<wit::Stage> for HookStage {
+    fn from(s: wit::Stage) -> Self {
+        match s {
+            wit::Stage::Connect => HookStage::Connect,
+            wit::Stage::MailFrom => HookStage::MailFrom,
+            wit::Stage::Rcpt => HookStage::Rcpt,
+            wit::Stage::Data => HookStage::Data,
+        }
     }
+}
+
+/// The host's name for a WIT stage (as logs, the audit log and metric labels spell it).
+pub fn stage_name(s: wit::Stage) -> &'static str {
+    HookStage::from(s).name()
 }

@@ -6,6 +6,7 @@
 
 use super::bindings::types as wit;
 use mxr_config::limits::OutputCaps;
+use mxr_metrics::VerdictKind;
 use serde::Serialize;
 
 /// A checked SMTP reply.
@@ -46,6 +47,20 @@ pub enum Action {
     Discard,
     /// Accept into quarantine, with the reason.
     Quarantine(String),
+}
+
+impl Action {
+    /// What it asks for, without its reply or reason.
+    pub fn kind(&self) -> VerdictKind {
+        match self {
+            Action::Continue => VerdictKind::Continue,
+            Action::Accept => VerdictKind::Accept,
+            Action::Reject(_) => VerdictKind::Reject,
+            Action::Tempfail(_) => VerdictKind::Tempfail,
+            Action::Discard => VerdictKind::Discard,
+            Action::Quarantine(_) => VerdictKind::Quarantine,
+        }
+    }
 }
 
 /// A checked verdict.

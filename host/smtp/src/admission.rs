@@ -8,6 +8,7 @@
 //! past [`MAX_IDLE_ENTRIES`] idle entries are dropped even inside their minute.
 
 use crate::reply::Reply;
+use mxr_metrics::ConnectionRefusal;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -64,6 +65,15 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The reason it is counted under.
+    pub fn counted_as(self) -> ConnectionRefusal {
+        match self {
+            Refusal::Connections => ConnectionRefusal::AddressSessions,
+            Refusal::ConnectionRate => ConnectionRefusal::AddressRate,
+            Refusal::ErrorRate => ConnectionRefusal::AddressErrors,
+        }
+    }
+
     /// The `421 4.7.0` this refusal is answered with.
     pub fn reply(self, host: &str) -> Reply {
         let why = match self {

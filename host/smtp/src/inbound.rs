@@ -7,6 +7,7 @@ use crate::admission::{PeerLimits, PeerTable};
 use crate::budget::DataBudget;
 use crate::reply::Reply;
 use mxr_mail::Envelope;
+use mxr_metrics::ConnectionMetrics;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -43,7 +44,7 @@ pub struct SessionLimits {
 }
 
 /// The shared limits on intake: sessions in all, each client address's share, and
-/// the memory all messages being received may hold.
+/// the memory all messages being received may hold; and where connections are counted.
 pub struct Intake {
     /// Permits for concurrent sessions; a full house gets `421 4.3.2`.
     pub connections: Arc<Semaphore>,
@@ -52,16 +53,26 @@ pub struct Intake {
     pub peers: Arc<PeerTable>,
     /// The byte budget for buffered DATA.
     pub data_budget: DataBudget,
+    /// Where connections admitted (and open) and refused are counted.
+    pub metrics: ConnectionMetrics,
 }
 
 impl Intake {
     /// `max_connections` sessions in all, `peers` per address, and a DATA budget of
-    /// `data_bytes` that a growing message waits for at most `data_wait`.
-    pub fn new(max_connections: usize, peers: PeerLimits, data_bytes: usize, data_wait: Duration) -> Intake {
+    /// `data_bytes` that a growing message waits for at most `data_wait`; connections
+    /// are counted in `metrics`.
+    pub fn new(
+        max_connections: usize,
+        peers: PeerLimits,
+        data_bytes: usize,
+        data_wait: Duration,
+        metrics: ConnectionMetrics,
+    ) -> Intake {
         Intake {
             connections: Arc::new(Semaphore::new(max_connections)),
             peers: PeerTable::new(peers),
             data_budget: DataBudget::new(data_bytes, data_wait),
+            metrics,
         }
     }
 }

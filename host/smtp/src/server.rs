@@ -1,11 +1,13 @@
 //! The listener: accept, admit each connection by its address's share (over it:
 //! `421 4.7.0`, see [`crate::admission`]), limit concurrent sessions (a full house
-//! gets `421 4.3.2`), and on shutdown stop accepting, tell every session, and wait for running
-//! transactions to finish, bounded by the drain time.
+//! gets `421 4.3.2`), count each connection admitted or refused, and on shutdown stop
+//! accepting, tell every session, and wait for running transactions to finish,
+//! bounded by the drain time.
 
 use super::session::Session;
 use crate::inbound::Inbound;
 use crate::reply::Reply;
+use mxr_metrics::ConnectionRefusal;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,10 +67,12 @@ fn admit<I: Inbound>(
     stop: &watch::Receiver<bool>,
     sessions: &mut JoinSet<()>,
 ) {
+    let counted = &relay.intake().metrics;
     let slot = match relay.intake().peers.admit(peer.ip(), Instant::now()) {
         Ok(slot) => slot,
         Err(why) => {
             tracing::warn!(%peer, ?why, "over this address's share; refusing");
+            counted.refused(why.counted_as());
             // Slowly: an address over its share that reconnects at once is held to
             // one attempt per connection a second, not as many as it can open.
             sessions.spawn(refuse_after(TARPIT, stream, why.reply(relay.hostname())));
@@ -77,6 +81,7 @@ fn admit<I: Inbound>(
     };
     if relay.overloaded() {
         tracing::warn!(%peer, "plugin calls are queued past their bound; refusing");
+        counted.refused(ConnectionRefusal::PluginBacklog);
         let host = relay.hostname();
         let busy = format!("{host} Too busy, try again later");
         sessions.spawn(refuse(stream, Reply::owned(421, "4.3.2".into(), busy)));
@@ -84,6 +89,7 @@ fn admit<I: Inbound>(
     }
     let Ok(permit) = relay.intake().connections.clone().try_acquire_owned() else {
         tracing::warn!(%peer, "connection limit reached; refusing");
+        counted.refused(ConnectionRefusal::ServerFull);
         let host = relay.hostname();
         sessions.spawn(refuse(
             stream,
@@ -91,11 +97,12 @@ fn admit<I: Inbound>(
         ));
         return;
     };
+    let open = counted.admitted();
     let session = Session::new(relay.clone(), stream, peer, stop.clone());
     let span = tracing::info_span!("session", %peer);
     sessions.spawn(
         async move {
-            let _held = (permit, slot);
+            let _held = (permit, slot, open);
             if let Err(e) = session.run().await {
                 tracing::debug!(error = %e, "session ended with an I/O error");
             }

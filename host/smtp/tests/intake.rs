@@ -4,7 +4,7 @@
 
 mod fake;
 
-use fake::{Conn, Fake, Got, limits};
+use fake::{Conn, Fake, Got, limits, uncounted};
 use mxr_smtp::admission::PeerLimits;
 use mxr_smtp::{Intake, SessionLimits};
 use std::time::{Duration, Instant};
@@ -83,7 +83,7 @@ async fn a_whole_data_phase_is_bounded_in_time_even_at_a_good_rate() {
 #[tokio::test]
 async fn a_message_beyond_the_data_budget_gets_452_and_the_session_stays_in_step() {
     let max = SessionLimits { max_message_bytes: 1 << 20, ..limits() };
-    let intake = Intake::new(1, PeerLimits::default(), 128 * 1024, Duration::from_millis(50));
+    let intake = Intake::new(1, PeerLimits::default(), 128 * 1024, Duration::from_millis(50), uncounted());
     let budget = intake.data_budget.clone();
     let mut c = Conn::start(Fake { intake, ..Fake::new(max) });
     into_data(&mut c).await;
@@ -107,8 +107,13 @@ async fn a_message_beyond_the_data_budget_gets_452_and_the_session_stays_in_step
 
 #[tokio::test]
 async fn the_message_rate_of_an_address_gets_450() {
-    let intake =
-        Intake::new(1, PeerLimits { messages_per_minute: 1, ..PeerLimits::default() }, 1 << 20, Duration::ZERO);
+    let intake = Intake::new(
+        1,
+        PeerLimits { messages_per_minute: 1, ..PeerLimits::default() },
+        1 << 20,
+        Duration::ZERO,
+        uncounted(),
+    );
     let mut c = Conn::start(Fake { intake, ..Fake::new(limits()) });
     expect(&mut c, 220, "").await;
     c.send(EHLO).await;
@@ -120,7 +125,13 @@ async fn the_message_rate_of_an_address_gets_450() {
 
 #[tokio::test]
 async fn the_error_rate_of_an_address_closes_its_session() {
-    let intake = Intake::new(1, PeerLimits { errors_per_minute: 2, ..PeerLimits::default() }, 1 << 20, Duration::ZERO);
+    let intake = Intake::new(
+        1,
+        PeerLimits { errors_per_minute: 2, ..PeerLimits::default() },
+        1 << 20,
+        Duration::ZERO,
+        uncounted(),
+    );
     let peers = intake.peers.clone();
     let mut c = Conn::start(Fake { intake, ..Fake::new(limits()) });
     expect(&mut c, 220, "").await;

@@ -137,6 +137,16 @@ fn line_of(r: &AuditRecord) -> String {
         Event::Control(c) => {
             format!("{when} {} {:<28} {:<9} by {} after={}", r.region, r.tenant, c.action, c.actor, c.after)
         }
+        Event::Outcome(o) => format!(
+            "{when} {} {:<28} {:<9} {} by={} score={:.1} tags=[{}]",
+            r.region,
+            r.queue_id,
+            o.outcome,
+            o.code,
+            o.plugin.as_deref().unwrap_or("-"),
+            o.score,
+            o.tags.join(", ")
+        ),
     }
 }
 
@@ -157,6 +167,11 @@ fn json_of(r: &AuditRecord) -> serde_json::Value {
             });
         }
         Event::Operator(o) => v["operator_action"] = serde_json::json!({"action": o.action.name(), "by": o.operator}),
+        Event::Outcome(o) => {
+            v["outcome"] = serde_json::json!({
+                "outcome": o.outcome, "code": o.code, "plugin": o.plugin, "score": o.score, "tags": o.tags,
+            });
+        }
         Event::Control(c) => {
             let parse = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
             v["control_change"] = serde_json::json!({

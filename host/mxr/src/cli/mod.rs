@@ -7,6 +7,7 @@ mod plugin_run;
 mod relay_args;
 mod serve;
 mod stored;
+mod tenant;
 mod view_report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -57,6 +58,12 @@ enum Command {
     /// The audit log of disclosures and operator actions.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Tenants in the live tenant store, and their API tokens.
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+    /// API tokens (the operator's included).
+    #[command(subcommand)]
+    Token(tenant::TokenCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +99,8 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         Command::Queue(cmd) => stored::queue(cmd, explicit_data_dir),
         Command::Quarantine(cmd) => stored::quarantine(cmd, explicit_data_dir),
         Command::Audit(cmd) => audit::run(cmd, explicit_data_dir),
+        Command::Tenant(cmd) => tenant::tenant(cmd, explicit_data_dir),
+        Command::Token(cmd) => tenant::token(cmd, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

@@ -40,6 +40,23 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
             tracing::info!(addr = %bound, plugins = relay.registry.snapshot().len(), "listening");
             servers.spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), shutdown));
         }
+        if let Some(api) = &relay.config.api {
+            let listener = tokio::net::TcpListener::bind(api.listen)
+                .await
+                .with_context(|| format!("API listening on {}", api.listen))?;
+            let bound = listener.local_addr()?;
+            println!("mxr: console and API at http://{bound}/ (sign in with a token from `mxr tenant token create`)");
+            let mut stop = stop_rx.clone();
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            let router = relay.api();
+            tokio::spawn(async move {
+                if let Err(e) = mxr_api::serve(listener, router, shutdown).await {
+                    tracing::error!(error = %e, "the API listener stopped");
+                }
+            });
+        }
         stop_signal.await;
         tracing::info!("stop requested");
         let _ = stop_tx.send(true);

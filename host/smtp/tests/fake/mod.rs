@@ -26,6 +26,11 @@ pub struct Finished {
     pub tls: bool,
 }
 
+/// Connection metrics in a registry of their own, which these tests do not read.
+pub fn uncounted() -> mxr_metrics::ConnectionMetrics {
+    mxr_metrics::Metrics::new().connections()
+}
+
 pub struct Fake {
     pub limits: SessionLimits,
     pub tls: Option<TlsAcceptor>,
@@ -40,7 +45,7 @@ impl Fake {
         Fake {
             limits,
             tls: None,
-            intake: Intake::new(1, PeerLimits::default(), 1 << 20, Duration::from_millis(50)),
+            intake: Intake::new(1, PeerLimits::default(), 1 << 20, Duration::from_millis(50), uncounted()),
             finished: Arc::default(),
         }
     }

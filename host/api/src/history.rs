@@ -1,0 +1,108 @@
+//! Message history, from the audit log: per copy its time, outcome, the deciding
+//! plugin, score and tags, and which plugin saw which categories in which form. A
+//! search by address matches the tenant's keyed pseudonym of it, so no raw address is
+//! ever stored for it; the search itself is audited.
+
+use crate::App;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use mxr_audit::{AuditRecord, Event, OperatorVerb};
+use mxr_privacy::TenantPseudonyms;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Copies shown without `limit`.
+const DEFAULT_LIMIT: usize = 100;
+
+/// The routes of this module.
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new().route("/api/tenants/{t}/history", get(history))
+}
+
+/// `?subject=<address>&limit=<n>`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Search {
+    subject: Option<String>,
+    limit: Option<usize>,
+}
+
+/// One copy's history, built from its records in log order.
+#[derive(Default)]
+struct Copy {
+    time: u64,
+    outcome: Option<Value>,
+    disclosures: Vec<Value>,
+}
+
+fn fold(copy: &mut Copy, r: &AuditRecord) {
+    copy.time = copy.time.max(r.time);
+    match &r.event {
+        Event::Disclosure(d) => {
+            let forms: BTreeMap<&str, &str> = d.forms.iter().map(|(c, f)| (c.name(), f.name())).collect();
+            copy.disclosures.push(json!({"plugin": d.plugin, "version": d.version, "stage": d.stage,
+                "purpose": d.purpose, "forms": forms, "call": d.outcome}));
+        }
+        Event::Outcome(o) => {
+            copy.outcome = Some(json!({"outcome": o.outcome, "code": o.code, "plugin": o.plugin,
+                "score": o.score, "tags": o.tags}));
+        }
+        Event::Operator(_) | Event::Control(_) => {}
+    }
+}
+
+async fn history(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(t): Path<String>,
+    Query(search): Query<Search>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = caller.tenant(&app, &t)?;
+    let subject = match search.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(address) => {
+            let key = app.parts.keys.tenant(&tenant).map_err(|e| ApiError::internal(&e))?;
+            let token = TenantPseudonyms::new(key.pseudonym_root()).audit_subject(address);
+            let actor = caller.actor().to_string();
+            let verb = OperatorVerb::HistorySearch;
+            app.parts
+                .audit
+                .record_action_by(&actor, &tenant, "", vec![token.clone()], verb)
+                .map_err(|e| ApiError::internal(&e))?;
+            Some(token)
+        }
+        None => None,
+    };
+    let log = mxr_audit::dir(&app.parts.config.data_dir).join("log");
+    let records = tokio::task::spawn_blocking(move || mxr_audit::log::read_records(&log))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    let mut copies: BTreeMap<String, Copy> = BTreeMap::new();
+    for e in records.iter().filter(|e| e.record.tenant == tenant.as_str() && !e.record.queue_id.is_empty()) {
+        let r = &e.record;
+        if matches!(r.event, Event::Disclosure(_) | Event::Outcome(_))
+            && subject.as_ref().is_none_or(|s| r.subjects.contains(s))
+        {
+            fold(copies.entry(r.queue_id.clone()).or_default(), r);
+        }
+    }
+    let mut list: Vec<(String, Copy)> = copies.into_iter().collect();
+    list.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| b.0.cmp(&a.0)));
+    list.truncate(search.limit.unwrap_or(DEFAULT_LIMIT));
+    let out: Vec<Value> = list
+        .into_iter()
+        .map(|(qid, c)| {
+            let mut v = c.outcome.unwrap_or_else(|| json!({"outcome": "in progress"}));
+            v["queue_id"] = qid.into();
+            v["time"] = mxr_audit::record_time(c.time).into();
+            v["disclosures"] = c.disclosures.into();
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "copies": out })))
+}

@@ -1,0 +1,206 @@
+//! The HTTP API against a real relay: scoped tokens (every endpoint refuses another
+//! tenant's token and changes nothing), bad bodies named by field, live plugin-set
+//! changes while mail flows, tenant settings reaching the plugin, quarantine release,
+//! history with the data each plugin saw, and per-token rate limits.
+
+use mxr_api::{Access, ROUTES};
+use mxr_tests::fixtures::ours;
+use mxr_tests::test_relay::{API_TOML, TestRelay, server_toml, tenant_toml};
+use serde_json::Value;
+
+const PLUGINS: &[(&str, &str)] = &[("spam-score", "spam-filtering"), ("delivery-stats", "statistics")];
+
+async fn two_tenants(extra: &str) -> TestRelay {
+    let config = server_toml("")
+        + &format!("{API_TOML}{extra}")
+        + &tenant_toml("acme", "acme.test", PLUGINS)
+        + &tenant_toml("beta", "beta.test", PLUGINS);
+    TestRelay::start(&config, &["spam-score", "delivery-stats"]).await
+}
+
+fn promo() -> Vec<u8> {
+    std::fs::read(ours("plugins/promo-nl.eml")).unwrap()
+}
+
+/// Quarantines a copy of the promotion for `tenant` by lowering its threshold.
+async fn quarantine_one(relay: &TestRelay, op: &str, tenant: &str) -> String {
+    let body = r#"{"settings": "tag = 5.0\nquarantine = 5.0\nreject = 50.0\n"}"#;
+    let path = format!("/api/tenants/{tenant}/settings/spam-score");
+    assert_eq!(relay.api("put", &path, Some(op), Some(body)).await.status, 200);
+    let mut c = relay.client().await;
+    c.send_message("news@shop.test", &[&format!("x@{tenant}.test")], &promo()).await.assert_code(250, "2.0.0");
+    relay.quarantined(tenant)[0].1.queue_id.clone()
+}
+
+/// Everything another tenant's calls could have changed or seen of `tenant`.
+async fn state_of(relay: &TestRelay, op: &str, tenant: &str) -> (Value, usize, Vec<String>) {
+    let stored = relay.api("get", &format!("/api/tenants/{tenant}"), Some(op), None).await.json();
+    let tokens = relay.api("get", "/api/tokens", Some(op), None).await.json()["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{}{}", t["id"], t["revoked"]))
+        .collect();
+    (stored, relay.quarantined(tenant).len(), tokens)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_refuses_another_tenants_token_and_changes_nothing() {
+    let mut relay = two_tenants("").await;
+    let (op, acme) = (relay.token("operator"), relay.token("tenant:acme"));
+    let beta_mail = quarantine_one(&relay, &op, "beta").await;
+    let beta_token_id =
+        relay.api("get", "/api/tokens", Some(&op), None).await.json()["tokens"][0]["id"].as_str().unwrap().to_owned();
+    let before = state_of(&relay, &op, "beta").await;
+    let body = r#"{"plugins": [], "settings": "x", "id": "beta", "domains": ["beta.test"], "next_hop": {"kind": "maildir"}, "scope": "operator"}"#;
+    for (method, path, access, _) in ROUTES {
+        let path = path
+            .replace("{t}", "beta")
+            .replace("{plugin}", "spam-score")
+            .replace("{id}", if path.starts_with("/api/tokens") { &beta_token_id } else { &beta_mail });
+        let anonymous = relay.api(method, &path, None, Some(body)).await;
+        let foreign = relay.api(method, &path, Some(&acme), Some(body)).await;
+        let expected = match access {
+            Access::Public => (200, 200),
+            Access::Token => (401, 200),
+            Access::Tenant => (401, 404),
+            Access::Operator => (401, 403),
+        };
+        assert_eq!((anonymous.status, foreign.status), expected, "{method} {path}: {}", foreign.body);
+        assert!(!foreign.body.contains("beta.test") && !foreign.body.contains("x@beta"), "{method} {path} leaked");
+        if *access == Access::Tenant {
+            assert_eq!(
+                foreign.json()["error"],
+                "no tenant beta",
+                "the same answer as for a tenant that does not exist"
+            );
+        }
+    }
+    assert_eq!(relay.api("get", "/api/whoami", Some(&acme), None).await.json()["tenant"], "acme");
+    assert_eq!(state_of(&relay, &op, "beta").await, before, "nothing of beta changed");
+    let ghost = relay.api("get", "/api/tenants/nobody/chain", Some(&op), None).await;
+    assert_eq!((ghost.status, ghost.json()["error"].as_str()), (404, Some("no tenant nobody")));
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_body_gets_a_400_naming_the_field_and_changes_nothing() {
+    let mut relay = two_tenants("").await;
+    let acme = relay.token("tenant:acme");
+    let chain = "/api/tenants/acme/chain";
+    let before = relay.api("get", chain, Some(&acme), None).await.json();
+    let cases = [
+        (r#"{"plugins": ["spam-score", "Spam Score"]}"#, "plugins[1]"),
+        (r#"{"plugins": ["spam-score"], "authorise": {"spam-score": "world-domination"}}"#, "authorise.spam-score"),
+        (r#"{"plugins": ["spam-score"], "authorise": {"delivery-stats": "statistics"}}"#, "authorise.delivery-stats"),
+        (
+            r#"{"plugins": ["spam-score"], "tighten": {"spam-score": {"email-address": "sideways"}}}"#,
+            "tighten.spam-score",
+        ),
+        (r#"{"plugins": ["spam-score"], "colour": "red"}"#, "colour"),
+        (r#"{"plugins": "#, "plugins"),
+    ];
+    for (body, field) in cases {
+        let a = relay.api("put", chain, Some(&acme), Some(body)).await;
+        assert_eq!(a.status, 400, "{body}: {}", a.body);
+        assert_eq!(a.json()["field"].as_str().unwrap_or(""), field, "{body}: {}", a.body);
+        assert!(!a.json()["error"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(relay.api("get", chain, Some(&acme), None).await.json(), before, "no change");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_set_changes_live_while_mail_flows_and_no_transaction_fails() {
+    let mut relay = two_tenants("").await;
+    let acme = relay.token("tenant:acme");
+    let (with, without) = (
+        r#"{"plugins": ["spam-score", "delivery-stats"], "authorise": {"spam-score": "spam-filtering", "delivery-stats": "statistics"}}"#,
+        r#"{"plugins": ["delivery-stats"], "authorise": {"delivery-stats": "statistics"}}"#,
+    );
+    let addr = relay.addr;
+    let sender = tokio::spawn(async move {
+        let mut codes = Vec::new();
+        for i in 0..40 {
+            let (mut c, _) = mxr_tests::smtp_client::Client::connect(addr).await;
+            c.ehlo("client.test").await;
+            let msg = format!("Subject: flow {i}\r\n\r\nHello.\r\n");
+            codes.push(c.send_message("a@sender.test", &["b@acme.test"], msg.as_bytes()).await.code);
+        }
+        codes
+    });
+    for round in 0..6 {
+        let body = if round % 2 == 0 { without } else { with };
+        assert_eq!(relay.api("put", "/api/tenants/acme/chain", Some(&acme), Some(body)).await.status, 200);
+        tokio::task::yield_now().await;
+    }
+    let codes = sender.await.unwrap();
+    assert!(codes.iter().all(|c| *c == 250), "every transaction was accepted: {codes:?}");
+    assert_eq!(relay.delivered("acme").len(), 40);
+    relay.stop().await; // one audit record per plugin call, whichever chain each used
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_settings_reach_the_plugin_and_quarantined_mail_is_released_and_in_history() {
+    let mut relay = two_tenants("").await;
+    let (op, acme) = (relay.token("operator"), relay.token("tenant:acme"));
+    let id = quarantine_one(&relay, &op, "acme").await;
+    let list = relay.api("get", "/api/tenants/acme/quarantine", Some(&acme), None).await.json();
+    assert_eq!(list["messages"][0]["id"], id.as_str());
+    assert_eq!(list["messages"][0]["plugin"], "spam-score");
+    let history = relay.api("get", "/api/tenants/acme/history?subject=x@acme.test", Some(&acme), None).await.json();
+    let copy = &history["copies"][0];
+    assert_eq!((copy["queue_id"].as_str(), copy["outcome"].as_str()), (Some(id.as_str()), Some("quarantined")));
+    assert_eq!(copy["plugin"], "spam-score");
+    let seen: Vec<(&str, &Value)> =
+        copy["disclosures"].as_array().unwrap().iter().map(|d| (d["plugin"].as_str().unwrap(), &d["forms"])).collect();
+    let stats = seen.iter().find(|(p, _)| *p == "delivery-stats").expect("delivery-stats ran");
+    assert_eq!(stats.1["email-address"], "pseudonym", "which plugin saw which data in which form");
+    let nobody = relay.api("get", "/api/tenants/acme/history?subject=nobody@acme.test", Some(&acme), None).await.json();
+    assert_eq!(nobody["copies"].as_array().unwrap().len(), 0, "matched by the address's keyed token");
+    let r = relay.api("post", &format!("/api/tenants/acme/quarantine/{id}/release"), Some(&acme), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(relay.delivered("acme").len(), 1);
+    assert!(relay.quarantined("acme").is_empty());
+    let metrics = relay.api("get", "/metrics", Some(&op), None).await;
+    assert_eq!(metrics.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let calls = r#"mxr_plugin_calls_total{tenant="acme",plugin="spam-score",stage="data",purpose="spam-filtering"} 1"#;
+    assert!(metrics.body.contains(calls), "{}", metrics.body);
+    relay.stop().await;
+    let audited: Vec<String> = relay
+        .audit_records()
+        .iter()
+        .filter_map(|r| match &r.event {
+            mxr_audit::Event::Operator(o) => Some(format!("{} by {}", o.action.name(), o.operator)),
+            _ => None,
+        })
+        .collect();
+    let verbs: Vec<&str> = audited.iter().map(|a| a.split(' ').next().unwrap()).collect();
+    assert_eq!(verbs, ["quarantine-list", "history-search", "history-search", "quarantine-release"], "{audited:?}");
+    assert!(audited.iter().all(|a| a.contains("(tenant:acme)")), "by the tenant's token: {audited:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_over_its_budget_gets_429_and_others_do_not() {
+    let mut relay = two_tenants("requests_per_minute = 3\n").await;
+    let (acme, beta) = (relay.token("tenant:acme"), relay.token("tenant:beta"));
+    for _ in 0..3 {
+        assert_eq!(relay.api("get", "/api/whoami", Some(&acme), None).await.status, 200);
+    }
+    let over = relay.api("get", "/api/whoami", Some(&acme), None).await;
+    assert_eq!(over.status, 429);
+    assert!(over.header("retry-after").is_some_and(|s| s.parse::<u64>().is_ok_and(|n| (1..=60).contains(&n))));
+    assert_eq!(relay.api("get", "/api/whoami", Some(&beta), None).await.status, 200);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_description_lists_every_route() {
+    let mut relay = two_tenants("").await;
+    let doc = relay.api("get", "/api/openapi.json", None, None).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path, _, _) in ROUTES {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is described");
+    }
+    relay.stop().await;
+}
