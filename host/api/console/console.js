@@ -31,6 +31,18 @@
   };
   // Forms from most to least revealing: a tightening may only move right.
   const FORMS = ['full', 'pseudonym', 'domain', 'redacted', 'withheld'];
+  // The forms that apply to each category (mxr-privacy's Category::allowed_forms).
+  const APPLIES = {
+    'email-address': FORMS, 'network': FORMS,
+    'name-address': ['full', 'pseudonym', 'redacted', 'withheld'],
+    'phone-number': ['full', 'pseudonym', 'redacted', 'withheld'],
+    'organisation': ['full', 'pseudonym', 'redacted', 'withheld'],
+    'conversion': ['full', 'domain', 'redacted', 'withheld'],
+    'device': ['full', 'redacted', 'withheld'],
+    'content': ['full', 'redacted', 'withheld'],
+    'attachment-meta': ['full', 'withheld'],
+    'attachment-content': ['full', 'withheld'],
+  };
   const PURPOSE = {
     'spam-filtering': 'Spam filtering: judging whether a mail is spam',
     'malware-scanning': 'Malware scanning: finding harmful attachments',
@@ -49,6 +61,7 @@
     quarantined: 'Held in quarantine',
     discarded: 'Discarded',
     refused: 'Refused',
+    'in progress': 'Still being checked',
   };
   const words = (map, key) => map[key] || key;
 
@@ -181,7 +194,17 @@
     return entry.form === entry.policy ? text : `${text} (you chose this; the policy allows ${words(FORM, entry.policy)})`;
   }
 
+  // The categories a plugin gets, then one line for those it never gets.
+  function labelList(p) {
+    const given = p.label.filter((e) => e.policy !== 'withheld');
+    const never = p.label.filter((e) => e.policy === 'withheld').map((e) => words(CATEGORY, e.category));
+    if (!given.length) return 'No personal data';
+    return el('ul', { class: 'label' }, given.map((e) => el('li', null, labelText(e))),
+      never.length ? el('li', { class: 'never' }, `Never: ${never.join(', ')}`) : null);
+  }
+
   function statusText(p) {
+    if (p.loaded === false) return 'In your set, but not loaded on the server: it does not run';
     if (!p.in_chain) return 'Not in your set';
     if (p.runs) return 'In your set and running';
     return p.authorised ? 'In your set, not running' : 'In your set, not running: its purpose is not allowed yet';
@@ -190,11 +213,9 @@
   function renderCatalogue() {
     const rows = state.catalogue.map((p) => el('tr', { 'data-testid': `catalogue-row-${p.name}` },
       el('th', { scope: 'row' }, p.name, el('span', { class: 'version' }, ` ${p.version}`)),
-      el('td', null, words(PURPOSE, p.purpose)),
-      el('td', null, p.stages.map((s) => words(STAGE, s)).join(', ')),
-      el('td', { 'data-testid': `label-${p.name}` }, p.label.length
-        ? el('ul', { class: 'label' }, p.label.map((e) => el('li', null, labelText(e))))
-        : 'No personal data'),
+      el('td', null, p.purpose ? words(PURPOSE, p.purpose) : '—'),
+      el('td', null, (p.stages || []).map((s) => words(STAGE, s)).join(', ')),
+      el('td', { 'data-testid': `label-${p.name}` }, labelList(p)),
       el('td', { 'data-testid': `status-${p.name}` }, statusText(p))));
     $('catalogue').tBodies[0].replaceChildren(...rows);
   }
@@ -203,9 +224,9 @@
     const d = state.draft;
     $('chain').replaceChildren(...d.plugins.map((name, i) => chainItem(name, i, d.plugins.length)));
     $('chain-empty').hidden = d.plugins.length > 0;
-    const absent = state.catalogue.filter((p) => !d.plugins.includes(p.name));
+    const absent = state.catalogue.filter((p) => p.loaded !== false && !d.plugins.includes(p.name));
     $('add-plugin').replaceChildren(...absent.map((p) => el('option', { value: p.name }, `${p.name} (${words(PURPOSE, p.purpose)})`)));
-    $('add-plugin-button').disabled = absent.length === 0;
+    $('add-row').hidden = absent.length === 0;
   }
 
   function chainItem(name, i, count) {
@@ -222,7 +243,7 @@
       el('button', { type: 'button', 'aria-label': `Move ${name} up`, 'data-testid': `up-${name}`, disabled: i === 0, onclick: move(i - 1) }, 'Move up'),
       el('button', { type: 'button', 'aria-label': `Move ${name} down`, 'data-testid': `down-${name}`, disabled: i === count - 1, onclick: move(i + 1) }, 'Move down'),
       el('button', { type: 'button', 'aria-label': `Remove ${name}`, 'data-testid': `remove-${name}`, onclick: remove }, 'Remove'));
-    if (!p) return el('li', { 'data-testid': `chain-item-${name}` }, el('strong', null, name), ' (not loaded on the server)', controls);
+    if (!p || p.loaded === false) return el('li', { 'data-testid': `chain-item-${name}` }, el('strong', null, name), ' (not loaded on the server)', controls);
     const allowId = `allow-${name}`;
     const allow = el('input', {
       type: 'checkbox', id: allowId, 'data-testid': allowId, checked: d.authorise[name] === p.purpose,
@@ -231,16 +252,19 @@
     return el('li', { 'data-testid': `chain-item-${name}` },
       el('strong', null, name), ` — ${words(PURPOSE, p.purpose)}`,
       el('div', { class: 'row' }, allow, el('label', { for: allowId }, `Allow ${name} to use my mail data for ${words(PURPOSE, p.purpose).split(':')[0].toLowerCase()}`)),
-      p.label.length ? el('fieldset', null, el('legend', null, `What ${name} gets`), p.label.map((e) => tightenSelect(name, e))) : null,
+      given(p).length ? el('fieldset', null, el('legend', null, `What ${name} gets`), given(p).map((e) => tightenSelect(name, e))) : null,
       controls);
   }
 
-  // A form choice for one category: from the policy's form to "not at all".
+  const given = (p) => p.label.filter((e) => e.policy !== 'withheld');
+
+  // A form choice for one category: the policy's form or one that gives less.
   function tightenSelect(name, entry) {
     const d = state.draft;
     const id = `tighten-${name}-${entry.category}`;
     const chosen = (d.tighten[name] || {})[entry.category] || entry.policy;
-    const options = FORMS.slice(Math.max(0, FORMS.indexOf(entry.policy)))
+    const applies = APPLIES[entry.category] || FORMS;
+    const options = FORMS.slice(Math.max(0, FORMS.indexOf(entry.policy))).filter((f) => applies.includes(f))
       .map((f) => el('option', { value: f, selected: f === chosen }, words(FORM, f)));
     const select = el('select', {
       id, 'data-testid': id,
@@ -268,7 +292,8 @@
     try {
       const saved = await api('PUT', tenantPath('/chain'), body);
       await loadPlugins();
-      say('chain-status', `Saved: your plugin set is live (revision ${saved.revision}).`);
+      const dropped = (saved.settings_dropped || []).length ? ` Your settings for ${saved.settings_dropped.join(', ')} were removed with it.` : '';
+      say('chain-status', `Saved: your plugin set is live (revision ${saved.revision}).${dropped}`);
     } catch (err) {
       say('chain-status', refusal(err), true);
     }
@@ -276,10 +301,12 @@
 
   // ---- Settings ----
 
+  // Settings are per plugin in the set.
   async function loadSettingsList() {
-    if (!state.catalogue.length) state.catalogue = (await api('GET', tenantPath('/catalogue'))).plugins;
+    const { plugins } = await api('GET', tenantPath('/chain'));
     const current = $('settings-plugin').value;
-    $('settings-plugin').replaceChildren(...state.catalogue.map((p) => el('option', { value: p.name, selected: p.name === current }, p.name)));
+    $('settings-plugin').replaceChildren(...plugins.map((p) => el('option', { value: p, selected: p === current }, p)));
+    if (!plugins.length) say('settings-status', 'Your plugin set is empty: there is nothing to set.');
     await loadSettings();
   }
 
@@ -287,6 +314,7 @@
     const name = $('settings-plugin').value;
     if (!name) return;
     const s = await api('GET', tenantPath(`/settings/${encodeURIComponent(name)}`));
+    $('settings-for').textContent = `Settings of ${s.plugin}`;
     $('settings-text').value = s.settings || '';
     $('settings-default').textContent = s.default || '(none)';
     say('settings-status', s.settings === null || s.settings === undefined ? 'You use the default.' : 'You use your own settings.');
@@ -322,8 +350,8 @@
     const { copies } = await api('GET', tenantPath(`/history?${query}`));
     const rows = copies.map((c) => el('tr', { 'data-testid': 'history-row', 'data-queue-id': c.queue_id },
       el('td', null, when(c.time)),
-      el('td', { 'data-testid': 'history-outcome' }, words(OUTCOME, c.outcome)),
-      el('td', null, c.plugin ? `${c.plugin}${c.reason ? `: ${c.reason}` : ''}` : '—'),
+      el('td', { 'data-testid': 'history-outcome' }, c.code && c.outcome === 'refused' ? `${words(OUTCOME, c.outcome)} (${c.code})` : words(OUTCOME, c.outcome)),
+      el('td', null, c.plugin || '—'),
       el('td', null, c.score === null || c.score === undefined ? '—' : String(c.score)),
       el('td', null, (c.tags || []).join(', ') || '—'),
       el('td', { 'data-testid': 'history-label' },
@@ -351,7 +379,7 @@
           act('Delete', 'quarantine-delete', () => quarantineAct('DELETE', m.id, '', 'Deleted for good.')))));
     });
     $('quarantine-table').tBodies[0].replaceChildren(...rows);
-    if (!messages.length) say('quarantine-status', 'Nothing is held in quarantine.');
+    $('quarantine-empty').hidden = messages.length > 0;
   }
 
   const quarantinePath = (id, rest) => tenantPath(`/quarantine/${encodeURIComponent(id)}${rest}`);
