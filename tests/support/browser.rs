@@ -14,6 +14,9 @@ use std::process::{Child, Command, Stdio};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// The browser window's width and height in CSS pixels (the screenshots' width).
+pub const WINDOW: (u32, u32) = (1280, 1000);
+
 /// A headless Chromium session.
 pub struct Browser {
     /// The WebDriver session.
@@ -29,8 +32,8 @@ struct Driver {
 }
 
 impl Browser {
-    /// Starts chromedriver and a headless Chromium with a fresh profile, the window
-    /// 1280×1400 CSS pixels (the screenshots' size).
+    /// Starts chromedriver and a headless Chromium with a fresh profile, its window
+    /// [`WINDOW`] in size.
     pub async fn start() -> Browser {
         for tool in [CHROMIUM, CHROMEDRIVER] {
             assert!(
@@ -52,14 +55,20 @@ impl Browser {
         // Held before connecting, so a failed session still stops the driver.
         let driver = Driver { child, scratch };
         let client = connect(port, &driver.scratch).await;
-        client.set_window_size(1280, 1400).await.unwrap();
+        client.set_window_size(WINDOW.0, WINDOW.1).await.unwrap();
         Browser { client, driver }
     }
 
-    /// Saves a PNG of the page as `target/console-screenshots/<name>.png` (kept after
-    /// the test) and prints its path.
+    /// Saves a PNG of the whole page as `target/console-screenshots/<name>.png` (kept
+    /// after the test) and prints its path. The window grows to the page's height for
+    /// the shot (WebDriver shoots the viewport only).
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let height = self.client.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
+        let height = height.as_u64().expect("a page height").clamp(WINDOW.1 as u64, 8000) as u32;
+        // The window's outer height: the page's, and room for the browser's own frame.
+        self.client.set_window_size(WINDOW.0, height + 140).await.unwrap();
         let png = self.client.screenshot().await.expect("screenshot");
+        self.client.set_window_size(WINDOW.0, WINDOW.1).await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         let dir = target_dir().join("console-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -93,6 +102,13 @@ impl Browser {
         let field = self.testid(id).await;
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
+    }
+
+    /// Chooses the option with `value` in the select with this `data-testid`, once
+    /// the page has put that option there.
+    pub async fn choose(&self, id: &str, value: &str) {
+        self.find(&format!("[data-testid=\"{id}\"] option[value=\"{value}\"]")).await;
+        self.testid(id).await.select_by_value(value).await.unwrap_or_else(|e| panic!("choose {value} in {id}: {e}"));
     }
 
     /// Waits until the visible text of the element matching `css` contains `want`;

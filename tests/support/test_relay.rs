@@ -206,7 +206,9 @@ impl TestRelay {
     /// The audit records of disclosures and of actions on stored mail, in order
     /// (without tenant-state changes and copies' history entries).
     pub fn audit_records(&self) -> Vec<mxr_audit::AuditRecord> {
-        let kept = |r: &mxr_audit::AuditRecord| matches!(r.event, mxr_audit::Event::Disclosure(_) | mxr_audit::Event::Operator(_));
+        let kept = |r: &mxr_audit::AuditRecord| {
+            matches!(r.event, mxr_audit::Event::Disclosure(_) | mxr_audit::Event::Operator(_))
+        };
         self.all_audit_records().into_iter().filter(kept).collect()
     }
 
