@@ -165,3 +165,24 @@ async fn a_quarantined_message_shows_in_history_with_its_data_label_and_is_relea
     b.finish().await;
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_signs_in_and_picks_the_tenant() {
+    let mut relay = relay().await;
+    let op = relay.token("operator");
+    let b = Browser::start().await;
+    b.client.goto(&console_url(&relay)).await.unwrap();
+    b.fill("token", &op).await;
+    b.click("sign-in").await;
+    b.wait_text("[data-testid=signed-in-as]", "Signed in as the operator").await;
+    b.find("[data-testid=tenant-select] option[value=beta]").await;
+    assert_eq!(b.texts("[data-testid=tenant-select] option").await, ["acme", "beta"]);
+    b.wait_text("[data-testid=status-sender-policy]", "In your set").await;
+    // beta's chain is spam-score alone.
+    b.choose("tenant-select", "beta").await;
+    b.wait_text("[data-testid=status-sender-policy]", "Not in your set").await;
+    assert_eq!(b.texts("#chain > li > strong").await, ["spam-score"]);
+    b.screenshot("an_operator_signs_in_and_picks_the_tenant").await;
+    b.finish().await;
+    relay.stop().await;
+}

@@ -179,7 +179,9 @@
   // ---- The catalogue and the plugin set ----
 
   async function loadPlugins() {
+    const asked = state.tenant;
     const [catalogue, chain] = await Promise.all([api('GET', tenantPath('/catalogue')), api('GET', tenantPath('/chain'))]);
+    if (asked !== state.tenant) return; // an operator picked another tenant meanwhile
     state.catalogue = catalogue.plugins;
     state.saved = chain;
     state.draft = structuredClone(chain);
