@@ -3,8 +3,10 @@
 //! talks SMTP through [`smtp_client::Client`], delivers to a [`sink::Sink`], runs the
 //! relay in process with [`test_relay::TestRelay`] or as the `mxr serve` binary with
 //! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, waits
-//! with [`wait`], and reads metrics with [`exposition`] (and the real promtool).
+//! with [`wait`], reads metrics with [`exposition`] (and the real promtool), and drives
+//! the console in headless Chromium with [`browser::Browser`].
 
+pub mod browser;
 pub mod canary;
 pub mod canary_places;
 pub mod corpus;
