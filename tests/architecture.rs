@@ -26,12 +26,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // chain and delivery read it only through config's narrow `TenantSource`.
     ("tenants", &["privacy", "config", "audit"]),
     // The HTTP API: acts only through the tenant store and the stores' own handles.
-    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants"]),
+    ("digest", &["mail", "privacy", "config", "store", "audit", "tenants"]),
+    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants", "digest"]),
     (
         "mxr",
         &[
             "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
-            "tenants", "api",
+            "tenants", "api", "digest",
         ],
     ),
 ];
