@@ -26,14 +26,23 @@ cargo build --release --locked -q --target wasm32-wasip2 -p spam-score -p attach
 cleanup() {
     [ -n "${MXR_PID:-}" ] && kill "$MXR_PID" 2>/dev/null || true
     postfix -c "$W/postfix/etc" stop >/dev/null 2>&1 || true
-    pkill -f "smtp-sink -c -u postfix 127.0.0.1:$SINK" 2>/dev/null || true
+    stop_sink
     rm -rf "$W"
 }
 
+# Stops the smtp-sink this script started, by its PID (never another process).
+stop_sink() {
+    if [ -n "${SINK_PID:-}" ]; then
+        kill "$SINK_PID" 2>/dev/null || true
+        wait "$SINK_PID" 2>/dev/null || true
+        SINK_PID=""
+    fi
+}
+
 start_sink() {
-    pkill -f "smtp-sink -c -u postfix 127.0.0.1:$SINK" 2>/dev/null || true
-    sleep 0.2
+    stop_sink
     smtp-sink -c -u postfix "127.0.0.1:$SINK" 1024 > "$W/sink.out" 2>&1 &
+    SINK_PID=$!
     sleep 0.3
 }
 

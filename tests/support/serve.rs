@@ -1,5 +1,5 @@
 //! The one way tests run the real binary as a server: `mxr serve [--config FILE]
-//! --data-dir DIR --listen 127.0.0.1:0`, the address read from the line it prints, its log in
+//! --data-dir DIR --listen 127.0.0.1:0 --api-listen 127.0.0.1:0`, the address read from the line it prints, its log in
 //! `DIR/serve.log`. The binary's path comes from the test (`env!("CARGO_BIN_EXE_mxr")`,
 //! which only the mxr crate's tests have). A server still running when its handle
 //! drops is killed, so a failing test leaves no process behind.
@@ -34,7 +34,7 @@ impl Served {
         let mut child = Command::new(bin)
             .arg("serve")
             .args(args)
-            .args(["--data-dir", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args(["--data-dir", data_dir.to_str().unwrap(), "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(log)

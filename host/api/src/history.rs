@@ -52,7 +52,7 @@ fn fold(copy: &mut Copy, r: &AuditRecord) {
             copy.outcome = Some(json!({"outcome": o.outcome, "code": o.code, "plugin": o.plugin,
                 "score": o.score, "tags": o.tags}));
         }
-        Event::Operator(_) | Event::Control(_) => {}
+        Event::Operator(_) | Event::Control(_) | Event::Deletion(_) => {}
     }
 }
 

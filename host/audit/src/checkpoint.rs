@@ -37,6 +37,27 @@ impl NodeSigner {
     }
 }
 
+/// The bytes a statement of `kind` is signed as: `mxr/<kind>\0` then `body`, so that
+/// no statement can pass for a checkpoint or for a statement of another kind.
+fn statement_bytes(kind: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = format!("mxr/{kind}\0").into_bytes();
+    m.extend_from_slice(body);
+    m
+}
+
+impl NodeSigner {
+    /// Signs a document of `kind` (such as `deletion-certificate/v1`) with the node
+    /// key: the 64-byte ed25519 signature.
+    pub fn sign_statement(&self, kind: &str, body: &[u8]) -> [u8; 64] {
+        self.key.sign(&statement_bytes(kind, body)).to_bytes()
+    }
+}
+
+/// True when `key` signed `body` as a statement of `kind`.
+pub fn verify_statement(key: &VerifyingKey, kind: &str, body: &[u8], signature: &[u8]) -> bool {
+    Signature::from_slice(signature).is_ok_and(|sig| key.verify(&statement_bytes(kind, body), &sig).is_ok())
+}
+
 /// A signed statement: the log's first `count` records end in `head`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {

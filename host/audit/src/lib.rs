@@ -17,7 +17,9 @@ pub mod verify;
 
 pub use checkpoint::{Checkpoint, NodeSigner};
 pub use log::AuditLog;
-pub use record::{AuditRecord, ControlChange, CopyDone, Disclosure, Event, OperatorAction, OperatorVerb};
+pub use record::{
+    AuditRecord, ControlChange, CopyDone, DeletionCertificate, Disclosure, Event, OperatorAction, OperatorVerb,
+};
 pub use verify::{VerifyReport, verify};
 
 use std::path::{Path, PathBuf};

@@ -28,10 +28,14 @@ pub enum Event {
     Disclosure(Disclosure),
     /// An operator acted on stored mail.
     Operator(OperatorAction),
-    /// The tenant state or its tokens changed (last, so older logs still decode).
+    /// The tenant state or its tokens changed. (New variants go last, so older logs
+    /// still decode.)
     Control(ControlChange),
     /// What became of a tenant's copy at the end of DATA: its message history entry.
     Outcome(CopyDone),
+    /// A tenant's data was deleted and its key destroyed; the signed deletion
+    /// certificate is this record's evidence.
+    Deletion(DeletionCertificate),
 }
 
 /// What became of one copy. No reply text: a plugin's text may carry what it was shown.
@@ -61,6 +65,16 @@ pub struct ControlChange {
     pub before: String,
     /// The state after, as JSON (`null` when there is none).
     pub after: String,
+}
+
+/// The audit log's copy of a deletion certificate's identity (the certificate itself
+/// is a signed file handed to the controller).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeletionCertificate {
+    /// The certificate's id.
+    pub id: String,
+    /// SHA-256 of the certificate's signed body, hex.
+    pub sha256: String,
 }
 
 /// One plugin invocation and what it was shown.
@@ -107,6 +121,12 @@ pub enum OperatorVerb {
     QuarantineList,
     /// Message history was searched by a person's address.
     HistorySearch,
+    /// `mxr subject export`: a stored copy was exported for a data-subject request.
+    SubjectExport,
+    /// `mxr subject erase`: a stored copy was erased for a data-subject request.
+    SubjectErase,
+    /// `mxr tenant offboard`: a stored copy was exported and deleted at offboarding.
+    TenantOffboard,
 }
 
 impl OperatorVerb {
@@ -119,6 +139,9 @@ impl OperatorVerb {
             OperatorVerb::QueueShow => "queue-show",
             OperatorVerb::QuarantineList => "quarantine-list",
             OperatorVerb::HistorySearch => "history-search",
+            OperatorVerb::SubjectExport => "subject-export",
+            OperatorVerb::SubjectErase => "subject-erase",
+            OperatorVerb::TenantOffboard => "tenant-offboard",
         }
     }
 }
@@ -131,6 +154,7 @@ impl Event {
             Event::Operator(o) => o.action.name(),
             Event::Control(c) => &c.action,
             Event::Outcome(o) => &o.outcome,
+            Event::Deletion(_) => "deletion-certificate",
         }
     }
 }

@@ -71,7 +71,7 @@ impl Chain {
         name: &str,
         pseudonyms: &TenantPseudonyms,
     ) -> Option<Result<FilterVerdict, ()>> {
-        let (tenant, settings) = (run.tenant, self.config.settings_for(name));
+        let (tenant, settings) = (run.tenant, self.settings_for(name));
         let Some(plugin) = run.set.get(name) else {
             if self.once(format!("missing/{}/{name}/{}", tenant.id, run.set.generation)) {
                 tracing::error!(tenant = %tenant.id, plugin = %name, policy = ?settings.failure_policy, "plugin in the tenant's chain is not loaded");

@@ -12,6 +12,7 @@ use mxr_privacy::ScannedMail;
 use mxr_sandbox::{FailurePolicy, PluginSet, SmtpReply, StageCall};
 use mxr_store::quarantine::QuarantineRecord;
 use mxr_store::spool::SpoolEnvelope;
+use mxr_store::subject_index::Place;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -199,7 +200,7 @@ impl Transaction {
         let share = self.chain.plugins.runtime().share();
         tenant.plugins.iter().any(|name| {
             self.set.get(name).is_some_and(|p| p.hooks(mxr_sandbox::bindings::types::Stage::Data))
-                && self.chain.config.settings_for(name).failure_policy == FailurePolicy::Tempfail
+                && self.chain.settings_for(name).failure_policy == FailurePolicy::Tempfail
                 && share.is_isolated(tenant.id.as_str(), name)
         })
     }
@@ -241,7 +242,7 @@ impl Transaction {
         for (copy, env) in &copies {
             let _span = tracing::info_span!("copy", tenant = %copy.tenant.id, queue_id = %copy.queue_id).entered();
             let outcome = if audit_ok {
-                self.conclude(copy, env, raw, tls)
+                self.conclude(copy, env, (raw, &message), tls)
             } else {
                 CopyOutcome::Refused(SmtpReply::local_failure())
             };
@@ -293,9 +294,20 @@ impl Transaction {
         }
     }
 
-    /// Carries out a copy's decision.
-    fn conclude(&self, copy: &TenantCopy, env: &Envelope, raw: &[u8], tls: bool) -> CopyOutcome {
+    /// Carries out a copy's decision; a stored copy is indexed first (see [`crate::indexing`]).
+    fn conclude(
+        &self,
+        copy: &TenantCopy,
+        env: &Envelope,
+        (raw, message): (&[u8], &ScannedMail),
+        tls: bool,
+    ) -> CopyOutcome {
         let qid = copy.queue_id.clone();
+        let tenant = copy.tenant.id.as_str();
+        let index = |place| {
+            let addresses = crate::indexing::named_addresses(env, &copy.rcpts, message, &self.chain);
+            self.chain.index_copy(tenant, place, &qid, &addresses)
+        };
         let local_failure = |what: &str, e: &dyn std::fmt::Display| {
             tracing::error!(error = %e, "cannot write to the {what}");
             CopyOutcome::Refused(SmtpReply::local_failure())
@@ -315,14 +327,17 @@ impl Transaction {
                     mail_from: env.mail_from.clone().unwrap_or_default(),
                     rcpts: copy.rcpts.clone(),
                 };
-                match self.chain.quarantine.put(&record, &[headers().as_bytes(), raw]) {
+                let stored = index(Place::Quarantine)
+                    .and_then(|()| self.chain.quarantine.put(&record, &[headers().as_bytes(), raw]));
+                match stored {
                     Ok(()) => CopyOutcome::Quarantined(qid),
                     Err(e) => local_failure("quarantine", &e),
                 }
             }
             Decision::Continue => {
                 let spooled = spool_envelope(copy.tenant.id.to_string(), qid.clone(), env, &copy.rcpts);
-                match self.chain.spool.write(&spooled, &[headers().as_bytes(), raw]) {
+                match index(Place::Spool).and_then(|()| self.chain.spool.write(&spooled, &[headers().as_bytes(), raw]))
+                {
                     Ok(_) => {
                         self.chain.handoff.spooled(&qid);
                         CopyOutcome::Queued(qid)

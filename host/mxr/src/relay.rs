@@ -126,6 +126,29 @@ impl Relay {
         mxr_api::router(parts, per_minute)
     }
 
+    /// Puts a reloaded, validated config in force where it can change live: the
+    /// operator's plugin settings, and the file's tenant tables (put in the tenant store
+    /// if they changed). Returns the keys whose changes need a restart (listeners,
+    /// limits, TLS, the data dir), for the log.
+    pub fn reload(&self, new: &Config) -> Result<Vec<&'static str>, RelayError> {
+        self.chain.set_plugin_settings(new.plugin_settings.clone());
+        self.tenants.seed(new)?;
+        let old = &self.config;
+        let mut restart = Vec::new();
+        for (key, changed) in [
+            ("server.listen", old.listen != new.listen),
+            ("server.data_dir", old.data_dir != new.data_dir),
+            ("server.tls", old.tls != new.tls),
+            ("server.limits", format!("{:?}", old.limits) != format!("{:?}", new.limits)),
+            ("api", old.api != new.api),
+        ] {
+            if changed {
+                restart.push(key);
+            }
+        }
+        Ok(restart)
+    }
+
     /// What a stopping relay does after its listeners drained: sign the audit log's
     /// last checkpoint, so that nothing it wrote is left outside one.
     pub fn stop(&self) {

@@ -98,3 +98,45 @@ fn a_non_eu_next_hop_needs_recorded_consent() {
         "an empty record is no consent"
     );
 }
+
+/// A config of one or two Maildir tenants without plugins, for the reload test.
+fn tenants_config(second: Option<&str>) -> String {
+    let mut text = "version = 1\n".to_owned();
+    for (id, domain) in [("acme", "acme.test")].into_iter().chain(second.map(|d| ("beta", d))) {
+        text += &format!("[[tenant]]\nid = {id:?}\ndomains = [{domain:?}]\n[tenant.next_hop]\nkind = \"maildir\"\n");
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_refuses_a_bad_file_by_key_and_puts_a_good_one_in_force_live() {
+    let mxr = env!("CARGO_BIN_EXE_mxr");
+    let dir = tempfile::tempdir().unwrap();
+    let (file, data) = (dir.path().join("mxr.toml"), dir.path().join("data"));
+    std::fs::write(&file, tenants_config(None)).unwrap();
+    let mut served = Served::start_configured(mxr, &data, &file);
+    let reload = || {
+        let args = ["reload", "--config", file.to_str().unwrap(), "--data-dir", data.to_str().unwrap()];
+        let out = Command::new(mxr).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let rcpt_beta = || async {
+        let (mut c, _) = Client::connect(served.addr).await;
+        c.ehlo("client.test").await;
+        c.mail("a@sender.test").await;
+        c.rcpt("b@beta.test").await.code
+    };
+    std::fs::write(&file, tenants_config(Some("acme.test"))).unwrap();
+    let (ok, out) = reload();
+    assert!(!ok && out.contains("tenant[1].domains[0]") && out.contains("already belongs to tenant acme"), "{out}");
+    assert_eq!(rcpt_beta().await, 550, "the running state stayed");
+    std::fs::write(&file, tenants_config(Some("beta.test"))).unwrap();
+    let (ok, out) = reload();
+    assert!(ok && out.contains("asked to reload"), "{out}");
+    let accepted = || async { (rcpt_beta().await == 250).then_some(()) };
+    mxr_tests::wait::wait_for(mxr_tests::LIVENESS, "beta's RCPT to be taken after the reload", accepted).await;
+    assert!(served.terminate().success());
+}

@@ -63,12 +63,17 @@ impl Pseudonymizer {
 pub struct TenantPseudonyms {
     root: [u8; 32],
     audit: Pseudonymizer,
+    index: Pseudonymizer,
 }
 
 impl TenantPseudonyms {
     /// The keys derived from `root`.
     pub fn new(root: &[u8; 32]) -> Self {
-        TenantPseudonyms { root: *root, audit: Pseudonymizer::derive(root, "\0audit") }
+        TenantPseudonyms {
+            root: *root,
+            audit: Pseudonymizer::derive(root, "\0audit"),
+            index: Pseudonymizer::derive(root, "\0index"),
+        }
     }
 
     /// The pseudonymizer for one of the tenant's purposes.
@@ -82,6 +87,13 @@ impl TenantPseudonyms {
     /// no plugin's pseudonyms join with the audit log.
     pub fn audit_subject(&self, address: &str) -> String {
         self.audit.token("email", &address.trim().to_lowercase())
+    }
+
+    /// An address's token in the subject index of stored mail, under a key of its own
+    /// (so index and audit log join only for whoever holds the tenant key), over the
+    /// whole normalised address.
+    pub fn index_subject(&self, address: &str) -> String {
+        self.index.token("email", &address.trim().trim_matches(['<', '>']).to_lowercase())
     }
 }
 

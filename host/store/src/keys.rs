@@ -57,11 +57,15 @@ impl TenantKey {
     }
 }
 
+/// A tenant's keys and the wrapped key (the file's bytes) they were read from.
+type Cached = (Arc<TenantKey>, Vec<u8>);
+
 /// The master key and the tenant keys it wraps, in `<data_dir>/keys/`.
 pub struct KeyStore {
     dir: PathBuf,
     master: Sealer,
-    tenants: Mutex<HashMap<String, Arc<TenantKey>>>,
+    /// Each tenant's keys with the wrapped key they were read from.
+    tenants: Mutex<HashMap<String, Cached>>,
 }
 
 const CHECK_AAD: &[u8] = b"mxr/master-check/v1";
@@ -112,29 +116,46 @@ impl KeyStore {
         self.tenant_path(tenant).is_file()
     }
 
+    /// The file holding a tenant's wrapped data key.
+    pub fn tenant_key_file(&self, tenant: &str) -> PathBuf {
+        self.tenant_path(tenant)
+    }
+
+    /// The tenant's keys if it has a data key here; never makes one (for checking that
+    /// a destroyed key stays destroyed).
+    pub fn existing(&self, tenant: &str) -> Result<Option<Arc<TenantKey>>, KeyError> {
+        if self.tenant_path(tenant).is_file() { self.tenant(tenant).map(Some) } else { Ok(None) }
+    }
+
     /// The tenant's keys, creating and wrapping a data key on first use.
     pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
         let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(k) = cache.get(tenant) {
-            return Ok(k.clone());
-        }
         let path = self.tenant_path(tenant);
         let aad = format!("mxr/tenant-key/v1/{tenant}");
-        let key: [u8; 32] = match std::fs::read(&path) {
+        // A cached key counts only while its file still holds the same wrapped key: a
+        // key destroyed (or replaced) by another process, such as offboarding beside a
+        // running relay, is forgotten here too.
+        let (key, wrapped) = match std::fs::read(&path) {
             Ok(sealed) => {
+                if let Some((k, w)) = cache.get(tenant)
+                    && *w == sealed
+                {
+                    return Ok(k.clone());
+                }
                 let plain =
                     self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
-                plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?
+                (plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?, sealed)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = random_key();
-                write_private(&path, &self.master.seal(aad.as_bytes(), &key))?;
-                key
+                let sealed = self.master.seal(aad.as_bytes(), &key);
+                write_private(&path, &sealed)?;
+                (key, sealed)
             }
             Err(e) => return Err(KeyError::Io(path, e)),
         };
         let k = Arc::new(TenantKey::from_data_key(&key));
-        cache.insert(tenant.to_owned(), k.clone());
+        cache.insert(tenant.to_owned(), (k.clone(), wrapped));
         Ok(k)
     }
 
@@ -193,8 +214,14 @@ mod tests {
         let err = KeyStore::open(dir.path(), &other, false).err().expect("wrong master refused").to_string();
         assert!(err.contains("is not the one this data dir's keys were made with"), "{err}");
 
+        let beside = KeyStore::open(dir.path(), &master, false).unwrap();
+        assert!(beside.tenant("acme").unwrap().sealer().open(b"x", &sealed).is_ok(), "cached here");
         again.destroy("acme").unwrap();
         assert!(again.tenant("acme").unwrap().sealer().open(b"x", &sealed).is_err(), "shredded");
+        assert!(
+            beside.tenant("acme").unwrap().sealer().open(b"x", &sealed).is_err(),
+            "forgotten by other processes too"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

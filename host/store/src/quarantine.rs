@@ -3,6 +3,7 @@
 
 use super::keys::KeyStore;
 use super::spool::SpoolError;
+use super::subject_index::{IndexEntry, Place, SubjectIndex};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -102,6 +103,8 @@ impl Quarantine {
             .find(|r| r.queue_id == queue_id)
             .ok_or_else(|| SpoolError::Broken(self.dir.join(queue_id), "no record"))?;
         let message = self.message(&tenant, queue_id)?;
+        let index = spool.index();
+        let held = index.get(&tenant, Place::Quarantine, queue_id)?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         // The record keeps no SMTPUTF8 or 8BITMIME flag: each is set wherever the bytes
         // could need it, and delivery asks the next hop only for what they do need.
@@ -117,12 +120,15 @@ impl Quarantine {
             smtputf8: eight_bit || utf8_addresses,
             eight_bit,
         };
+        if let Some(entry) = held {
+            index.put(&IndexEntry { place: Place::Spool, queue_id: env.queue_id.clone(), time: now, ..entry })?;
+        }
         spool.write(&env, &[&message])?;
         self.delete(queue_id)?;
         Ok(env)
     }
 
-    /// Removes a quarantined message and its record.
+    /// Removes a quarantined message and its record, then its index entry.
     pub fn delete(&self, queue_id: &str) -> Result<(), SpoolError> {
         let tenant = self
             .tenant_of(queue_id)
@@ -132,7 +138,19 @@ impl Quarantine {
             let p = dir.join(format!("{queue_id}.{ext}"));
             std::fs::remove_file(&p).map_err(|e| SpoolError::Io(p, e))?;
         }
-        mxr_durable::sync_dir(&dir).map_err(|e| SpoolError::Io(dir, e))
+        mxr_durable::sync_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
+        self.index().remove(&tenant, Place::Quarantine, queue_id)
+    }
+
+    /// The index of the addresses each quarantined copy names (written before the copy
+    /// by whoever quarantines it; removed here with the copy).
+    pub fn index(&self) -> SubjectIndex {
+        SubjectIndex::new(self.dir.parent().unwrap_or(&self.dir), self.keys.clone())
+    }
+
+    /// The folder of a tenant's quarantine.
+    pub fn tenant_dir(&self, tenant: &str) -> PathBuf {
+        self.dir.join(tenant)
     }
 
     /// Deletes every message held longer than `retention`; returns how many.

@@ -78,6 +78,7 @@ pub enum SpoolError {
 pub struct Spool {
     dir: PathBuf,
     keys: Arc<KeyStore>,
+    index: super::subject_index::SubjectIndex,
     commit: super::group_commit::GroupCommit,
 }
 
@@ -123,12 +124,19 @@ impl Spool {
         let dir = data_dir.join("spool");
         mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
         let commit = super::group_commit::GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        Ok(Spool { dir, keys, commit })
+        let index = super::subject_index::SubjectIndex::new(data_dir, keys.clone());
+        Ok(Spool { dir, keys, index, commit })
     }
 
     /// The spool folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The index of the addresses each copy names: written by whoever spools a copy,
+    /// before the copy; removed here with the copy.
+    pub fn index(&self) -> &super::subject_index::SubjectIndex {
+        &self.index
     }
 
     /// The file of a queue id.
@@ -196,12 +204,17 @@ impl Spool {
         parse_header(&head).map(|h| Some(h.tenant)).ok_or(SpoolError::Broken(path, "bad header"))
     }
 
-    /// Removes a delivered copy. Not flushed: should a crash undo the removal, the copy
-    /// is delivered once more, which at-least-once delivery allows; the next group commit
-    /// makes it durable anyway.
+    /// Removes a delivered copy, then its index entry. The copy's removal is not
+    /// flushed: should a crash undo it, the copy is delivered once more, which
+    /// at-least-once delivery allows; the next group commit makes it durable anyway.
     pub fn remove(&self, queue_id: &str) -> Result<(), SpoolError> {
+        let tenant = self.tenant_of(queue_id)?;
         let path = self.path(queue_id);
-        std::fs::remove_file(&path).map_err(|e| SpoolError::Io(path, e))
+        std::fs::remove_file(&path).map_err(|e| SpoolError::Io(path, e))?;
+        match tenant {
+            Some(t) => self.index.remove(&t, super::subject_index::Place::Spool, queue_id),
+            None => Ok(()),
+        }
     }
 
     /// Every spooled copy that opens, read-only (for `mxr queue`): envelope and size.

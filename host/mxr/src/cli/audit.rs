@@ -102,7 +102,7 @@ fn show(args: &ShowArgs, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         .collect();
     for r in &selected {
         if args.json {
-            println!("{}", serde_json::to_string(&json_of(r))?);
+            println!("{}", serde_json::to_string(&mxr_ops::records::record_json(r))?);
         } else {
             println!("{}", line_of(r));
         }
@@ -147,39 +147,8 @@ fn line_of(r: &AuditRecord) -> String {
             o.score,
             o.tags.join(", ")
         ),
+        Event::Deletion(c) => format!("{when} {} deletion certificate {} sha256={}", r.region, c.id, c.sha256),
     }
-}
-
-fn json_of(r: &AuditRecord) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "time": audit::record_time(r.time),
-        "region": r.region,
-        "tenant": r.tenant,
-        "queue_id": r.queue_id,
-        "subjects": r.subjects,
-    });
-    match &r.event {
-        Event::Disclosure(d) => {
-            let forms: BTreeMap<&str, &str> = d.forms.iter().map(|(c, f)| (c.name(), f.name())).collect();
-            v["disclosure"] = serde_json::json!({
-                "plugin": d.plugin, "version": d.version, "sha256": d.sha256, "purpose": d.purpose,
-                "stage": d.stage, "forms": forms, "outcome": d.outcome,
-            });
-        }
-        Event::Operator(o) => v["operator_action"] = serde_json::json!({"action": o.action.name(), "by": o.operator}),
-        Event::Outcome(o) => {
-            v["outcome"] = serde_json::json!({
-                "outcome": o.outcome, "code": o.code, "plugin": o.plugin, "score": o.score, "tags": o.tags,
-            });
-        }
-        Event::Control(c) => {
-            let parse = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
-            v["control_change"] = serde_json::json!({
-                "action": c.action, "by": c.actor, "before": parse(&c.before), "after": parse(&c.after),
-            });
-        }
-    }
-    v
 }
 
 /// The figures a breach report (art. 5.5) or a subject request (art. 9) needs.

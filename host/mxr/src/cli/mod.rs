@@ -2,11 +2,15 @@
 
 mod audit;
 mod check_config;
+mod offboard;
 mod plugin_check;
 mod plugin_run;
 mod relay_args;
+mod reload;
+mod reports;
 mod serve;
 mod stored;
+mod subject;
 mod tenant;
 mod view_report;
 
@@ -46,6 +50,8 @@ enum Command {
     Serve(serve::Args),
     /// Validate a config file.
     CheckConfig(check_config::Args),
+    /// Validate the config file and have the serving relay reload it (SIGHUP).
+    Reload(reload::Args),
     /// Tools for plugin authors.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -64,6 +70,17 @@ enum Command {
     /// API tokens (the operator's included).
     #[command(subcommand)]
     Token(tenant::TokenCommand),
+    /// Data-subject requests: find, export or erase a person's data (art. 7, 9).
+    #[command(subcommand)]
+    Subject(subject::SubjectCommand),
+    /// Deletion certificates.
+    #[command(subcommand)]
+    Certificate(offboard::CertificateCommand),
+    /// Breach notifications (art. 5).
+    #[command(subcommand)]
+    Breach(reports::BreachCommand),
+    /// Which measures of art. 6.2 are in force on this node, each checked.
+    Measures(reports::MeasuresArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,11 +113,16 @@ pub fn run(cli: Cli, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args, explicit_data_dir),
         Command::CheckConfig(args) => check_config::run(args),
+        Command::Reload(args) => reload::run(args, explicit_data_dir),
         Command::Queue(cmd) => stored::queue(cmd, explicit_data_dir),
         Command::Quarantine(cmd) => stored::quarantine(cmd, explicit_data_dir),
         Command::Audit(cmd) => audit::run(cmd, explicit_data_dir),
         Command::Tenant(cmd) => tenant::tenant(cmd, explicit_data_dir),
         Command::Token(cmd) => tenant::token(cmd, explicit_data_dir),
+        Command::Subject(cmd) => subject::run(cmd, explicit_data_dir),
+        Command::Certificate(cmd) => offboard::certificate(cmd, explicit_data_dir),
+        Command::Breach(cmd) => reports::breach(cmd, explicit_data_dir),
+        Command::Measures(args) => reports::measures(args, explicit_data_dir),
         Command::Plugin(PluginCommand::Check(args)) => plugin_check::run(args),
         Command::Plugin(PluginCommand::Run(args)) => plugin_run::run(args),
     }

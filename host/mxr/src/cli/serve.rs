@@ -3,6 +3,7 @@
 use super::relay_args::RelayArgs;
 use anyhow::Context;
 use mxr::relay::Relay;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -14,6 +15,9 @@ pub struct Args {
     /// Listen here instead of the config's addresses.
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Serve the HTTP API and console here instead of at `[api] listen`.
+    #[arg(long, value_name = "ADDR")]
+    api_listen: Option<SocketAddr>,
 }
 
 /// Starts the relay on every listen address and serves until told to stop.
@@ -21,6 +25,9 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     let mut config = args.relay.load(explicit_data_dir)?;
     if let Some(addr) = args.listen {
         config.listen = vec![addr];
+    }
+    if let (Some(addr), Some(api)) = (args.api_listen, config.api.as_mut()) {
+        api.listen = addr;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("mxr").build()?;
     runtime.block_on(async move {
@@ -46,7 +53,11 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("API listening on {}", api.listen))?;
             let bound = listener.local_addr()?;
-            println!("mxr: console and API at http://{bound}/ (sign in with a token from `mxr tenant token create`)");
+            // Not println!: a closed stdout (a reader that took the first line) is no error.
+            let _ = writeln!(
+                std::io::stdout(),
+                "mxr: console and API at http://{bound}/ (sign in with a token from `mxr tenant token create`)"
+            );
             let mut stop = stop_rx.clone();
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -58,7 +69,11 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
                 }
             });
         }
-        stop_signal.await;
+        let pid_file = relay.config.data_dir.join(PID_FILE);
+        std::fs::write(&pid_file, format!("{}\n", std::process::id()))
+            .with_context(|| pid_file.display().to_string())?;
+        reload_on_hangup(&relay, &args.relay, explicit_data_dir, stop_signal).await;
+        let _ = std::fs::remove_file(&pid_file);
         tracing::info!("stop requested");
         let _ = stop_tx.send(true);
         while let Some(done) = servers.join_next().await {
@@ -68,6 +83,45 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file under the data dir holding a serving relay's process id (`mxr reload`).
+pub const PID_FILE: &str = "mxr.pid";
+
+/// Reloads the config file on every SIGHUP until `stop` completes. A file that does
+/// not validate is refused with its key named, and the running state stays.
+#[cfg(unix)]
+async fn reload_on_hangup(relay: &Relay, args: &RelayArgs, explicit_data_dir: bool, stop: impl Future<Output = ()>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            _ = hup.recv() => {}
+        }
+        if args.config.is_none() {
+            tracing::warn!("SIGHUP: no config file to reload (the ready default is running)");
+            continue;
+        }
+        match args
+            .load(explicit_data_dir)
+            .map_err(|e| format!("{e:#}"))
+            .and_then(|c| relay.reload(&c).map_err(|e| e.to_string()))
+        {
+            Ok(restart) if restart.is_empty() => tracing::info!("config reloaded"),
+            Ok(restart) => {
+                tracing::warn!(keys = ?restart, "config reloaded; changes to these keys take effect at the next restart")
+            }
+            Err(e) => tracing::error!(error = %e, "config refused on reload; the running state stays"),
+        }
+    }
+}
+
+/// Waits for `stop` (no SIGHUP elsewhere).
+#[cfg(not(unix))]
+async fn reload_on_hangup(_: &Relay, _: &RelayArgs, _: bool, stop: impl Future<Output = ()>) {
+    stop.await
 }
 
 /// Installs the SIGTERM and SIGINT handlers now, and returns what waits for either.

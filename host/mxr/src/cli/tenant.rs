@@ -55,6 +55,10 @@ pub enum TenantCommand {
     /// The tenant's API tokens.
     #[command(subcommand)]
     Token(TenantTokenCommand),
+    /// End a tenant (agreement art. 11.4): stop taking its mail (550 5.1.2), export its
+    /// mail and audit records, delete its files, destroy its key, and write a signed
+    /// deletion certificate.
+    Offboard(super::offboard::OffboardArgs),
 }
 
 /// `mxr tenant token ...`.
@@ -96,7 +100,7 @@ pub enum TokenCommand {
 
 /// The live state of the relay whose data `relay` names (keys made as the relay makes
 /// them, if this is the first use of the data dir).
-fn open(relay: &RelayArgs, explicit_data_dir: bool) -> anyhow::Result<(Config, Arc<Tenants>)> {
+pub(super) fn open(relay: &RelayArgs, explicit_data_dir: bool) -> anyhow::Result<(Config, Arc<Tenants>)> {
     let config = relay.load(explicit_data_dir)?;
     std::fs::create_dir_all(&config.data_dir).with_context(|| config.data_dir.display().to_string())?;
     let master = &config.master_key;
@@ -158,6 +162,7 @@ pub fn tenant(cmd: TenantCommand, explicit_data_dir: bool) -> anyhow::Result<Exi
         TenantCommand::Resume { tenant, relay } => {
             set_status(&relay, explicit_data_dir, &tenant, TenantStatus::Active)?
         }
+        TenantCommand::Offboard(args) => return super::offboard::run(args, explicit_data_dir),
         TenantCommand::Token(TenantTokenCommand::Create { tenant, label, relay }) => {
             create_token(&relay, explicit_data_dir, Scope::Tenant(id(&tenant)?), &label)?;
         }
