@@ -65,6 +65,8 @@ async fn every_endpoint_refuses_another_tenants_token_and_changes_nothing() {
             Access::Token => (401, 200),
             Access::Tenant => (401, 404),
             Access::Operator => (401, 403),
+            // The credential is the link in the body: a body without one is refused, token or not.
+            Access::Link => (400, 400),
         };
         assert_eq!((anonymous.status, foreign.status), expected, "{method} {path}: {}", foreign.body);
         assert!(!foreign.body.contains("beta.test") && !foreign.body.contains("x@beta"), "{method} {path} leaked");

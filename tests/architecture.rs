@@ -26,14 +26,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // chain and delivery read it only through config's narrow `TenantSource`.
     ("tenants", &["privacy", "config", "audit"]),
     // The HTTP API: acts only through the tenant store and the stores' own handles.
-    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants"]),
+    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants", "digest"]),
+    // The quarantine digest: reads tenants and the quarantine, spools through store's
+    // handles (the bounce path), never delivery or a protocol itself.
+    ("digest", &["mail", "privacy", "config", "store", "audit", "tenants"]),
     // ops: the agreement's operations on stored data; never the sandbox or a protocol.
     ("ops", &["audit", "config", "durable", "mail", "privacy", "store"]),
     (
         "mxr",
         &[
             "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
-            "tenants", "api", "ops",
+            "tenants", "api", "ops", "digest",
         ],
     ),
 ];

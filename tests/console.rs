@@ -8,6 +8,7 @@
 
 use mxr_tests::browser::Browser;
 use mxr_tests::fixtures::ours;
+use mxr_tests::sink::Sink;
 use mxr_tests::test_relay::{API_TOML, TestRelay, server_toml, tenant_toml};
 
 /// acme's chain at the start; delivery-stats is loaded but not in it.
@@ -34,6 +35,17 @@ async fn signed_in(relay: &TestRelay, token: &str, tenant: &str) -> Browser {
     b.click("sign-in").await;
     b.wait_text("[data-testid=signed-in-as]", &format!("Signed in for {tenant}")).await;
     b
+}
+
+/// In the settings tab, gives spam-score the tenant's own thresholds: promotions (a
+/// score of 7.5) are quarantined, not delivered.
+async fn quarantine_promotions(b: &Browser) {
+    b.click("tab-settings").await;
+    b.choose("settings-plugin", "spam-score").await;
+    b.wait_text("[data-testid=settings-for]", "Settings of spam-score").await;
+    b.fill("settings-text", "tag = 5.0\nquarantine = 5.0\nreject = 50.0\n").await;
+    b.click("save-settings").await;
+    b.wait_text("[data-testid=settings-status]", "Saved the settings of spam-score").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,13 +127,7 @@ async fn a_quarantined_message_shows_in_history_with_its_data_label_and_is_relea
     let acme = relay.token("tenant:acme");
     let b = signed_in(&relay, &acme, "acme").await;
 
-    // acme's own spam-score thresholds, set in the console, quarantine the promotion.
-    b.click("tab-settings").await;
-    b.choose("settings-plugin", "spam-score").await;
-    b.wait_text("[data-testid=settings-for]", "Settings of spam-score").await;
-    b.fill("settings-text", "tag = 5.0\nquarantine = 5.0\nreject = 50.0\n").await;
-    b.click("save-settings").await;
-    b.wait_text("[data-testid=settings-status]", "Saved the settings of spam-score").await;
+    quarantine_promotions(&b).await;
 
     let promo = std::fs::read(ours("plugins/promo-nl.eml")).unwrap();
     let mut c = relay.client().await;
@@ -183,6 +189,72 @@ async fn an_operator_signs_in_and_picks_the_tenant() {
     b.wait_text("[data-testid=status-sender-policy]", "Not in your set").await;
     assert_eq!(b.texts("#chain > li > strong").await, ["spam-score"]);
     b.screenshot("an_operator_signs_in_and_picks_the_tenant").await;
+    b.finish().await;
+    relay.stop().await;
+}
+
+/// The release URL of the `n`th entry of a digest mail.
+fn release_url(digest: &str, n: usize) -> String {
+    let urls: Vec<&str> = digest.lines().filter_map(|l| l.trim().strip_prefix("Release: ")).collect();
+    urls.get(n).unwrap_or_else(|| panic!("no release link {n} in:\n{digest}")).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_link_releases_the_message_once() {
+    let sink = Sink::start(None).await;
+    let config = server_toml("")
+        + &format!("[queue]\nbounce_relay = \"{}\"\n", sink.addr)
+        + API_TOML
+        + &tenant_toml("acme", "acme.test", PLUGINS);
+    let mut relay = TestRelay::start(&config, &["sender-policy", "spam-score"]).await;
+    let acme = relay.token("tenant:acme");
+    let b = signed_in(&relay, &acme, "acme").await;
+
+    // The tenant asks for a daily digest, and quarantines promotions.
+    quarantine_promotions(&b).await;
+    b.fill("digest-to", "postmaster@acme.test").await;
+    b.fill("digest-hours", "24").await;
+    b.click("digest-save").await;
+    b.wait_text("[data-testid=digest-status]", "A digest goes to postmaster@acme.test every 24 hours").await;
+
+    let promo = std::fs::read(ours("plugins/promo-nl.eml")).unwrap();
+    let mut c = relay.client().await;
+    c.send_message("news@shop.test", &["x@acme.test"], &promo).await.assert_code(250, "2.0.0");
+    assert_eq!(relay.quarantined("acme").len(), 1);
+
+    // The digest leaves through the bounce relay, from the null sender.
+    relay.send_digests(std::time::Duration::ZERO);
+    let got = sink.wait_for(1).await;
+    assert_eq!((got[0].from.as_str(), got[0].rcpts.as_slice()), ("", &["postmaster@acme.test".to_owned()][..]));
+    let digest = String::from_utf8_lossy(&got[0].data).into_owned();
+    assert!(digest.contains("Subject: Quarantine digest for acme: 1 new message(s) held"), "{digest}");
+    assert!(digest.contains("Subject: Wintersale: alles moet weg"), "{digest}");
+    let url = release_url(&digest, 0);
+    assert!(url.starts_with(&format!("{}#release=acme.", console_url(&relay))), "{url}");
+
+    // Signed out, the link alone releases it, once.
+    b.click("sign-out").await;
+    b.client.goto(&url).await.unwrap();
+    b.wait_text("#release-link-title", "Release a held message").await;
+    assert!(relay.quarantined("acme").len() == 1, "opening the link releases nothing");
+    b.click("release-link-button").await;
+    b.wait_text("[data-testid=release-link-status]", "Released: the message is being delivered.").await;
+    b.screenshot("a_digest_link_releases_the_message_once").await;
+    assert!(relay.quarantined("acme").is_empty());
+    let delivered = relay.delivered("acme");
+    assert_eq!(delivered.len(), 1);
+    assert!(String::from_utf8_lossy(&delivered[0]).contains("Wintersale"));
+
+    b.client.goto(&url).await.unwrap();
+    b.click("release-link-button").await;
+    b.wait_text("[data-testid=release-link-status]", "Refused: this release link was used already").await;
+    // An altered link (its last hex digit changed) is not valid.
+    let last = url.chars().last().unwrap();
+    let altered = format!("{}{}", &url[..url.len() - 1], if last == '0' { '1' } else { '0' });
+    b.client.goto(&altered).await.unwrap();
+    b.click("release-link-button").await;
+    let refused = b.wait_text("[data-testid=release-link-status]", "Refused").await;
+    assert_eq!(refused, "Refused: this release link is not valid (field: link)");
     b.finish().await;
     relay.stop().await;
 }

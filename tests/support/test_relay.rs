@@ -115,6 +115,7 @@ impl TestRelay {
             Some(api) => {
                 let listener = tokio::net::TcpListener::bind(api.listen).await.unwrap();
                 let bound = listener.local_addr().unwrap();
+                relay.digests.set_console_url(&format!("http://{bound}/"));
                 (Some(bound), Some(tokio::spawn(mxr_api::serve(listener, relay.api(), std::future::pending()))))
             }
             None => (None, None),
@@ -131,6 +132,12 @@ impl TestRelay {
     /// One API request with `token`; the relay must serve the API.
     pub async fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> crate::http::Answer {
         crate::http::request(self.api_addr.expect("the config has [api]"), method, path, token, body).await
+    }
+
+    /// Sends the quarantine digests due `later` from now (as the relay's minute task
+    /// does at that time); the tenants one went out for.
+    pub fn send_digests(&self, later: std::time::Duration) -> Vec<String> {
+        self.relay.digests.send_due(unix_now() + later.as_secs())
     }
 
     /// A connected client past the greeting and EHLO.
@@ -233,6 +240,11 @@ impl TestRelay {
             assert_eq!(disclosures, calls, "one audit record per plugin invocation");
         }
     }
+}
+
+/// The clock in Unix seconds.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// How many copies wait in a spool folder.

@@ -309,7 +309,7 @@
     const current = $('settings-plugin').value;
     $('settings-plugin').replaceChildren(...plugins.map((p) => el('option', { value: p, selected: p === current }, p)));
     if (!plugins.length) say('settings-status', 'Your plugin set is empty: there is nothing to set.');
-    await loadSettings();
+    await Promise.all([loadSettings(), loadDigest()]);
   }
 
   async function loadSettings() {
@@ -333,6 +333,51 @@
     } catch (err) {
       say('settings-status', refusal(err), true);
     }
+  }
+
+  // ---- The quarantine digest ----
+
+  async function loadDigest() {
+    const { digest } = await api('GET', tenantPath('/digest'));
+    $('digest-to').value = digest ? digest.to : '';
+    $('digest-hours').value = digest ? String(digest.every_hours) : '24';
+    say('digest-status', digest ? `A digest goes to ${digest.to} every ${digest.every_hours} hours.` : 'No digest is sent.');
+  }
+
+  async function digestCall(method) {
+    const body = method === 'PUT' ? { to: $('digest-to').value.trim(), every_hours: Number($('digest-hours').value) } : undefined;
+    try {
+      await api(method, tenantPath('/digest'), body);
+      await loadDigest();
+    } catch (err) {
+      say('digest-status', refusal(err), true);
+    }
+  }
+
+  // A digest's link (`#release=...`) releases one message without signing in: the
+  // link is the credential. Nothing happens until the button is pressed (mail scanners
+  // that open links do not press buttons, and never see the fragment).
+  async function releaseByLink() {
+    const link = decodeURIComponent(location.hash.slice('#release='.length));
+    $('release-link-button').disabled = true;
+    const res = await fetch('/api/release-link', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ link }), cache: 'no-store', credentials: 'omit',
+    });
+    const data = await res.json().catch(() => null);
+    history.replaceState(null, '', location.pathname);
+    if (res.ok) say('release-link-status', 'Released: the message is being delivered.');
+    else say('release-link-status', refusal(new ApiError(res.status, data)), true);
+  }
+
+  // The release panel, when the address carries a link (also when it arrives later).
+  function showReleaseLink() {
+    const has = location.hash.startsWith('#release=');
+    if (has) {
+      say('release-link-status', '');
+      $('release-link-button').disabled = false;
+    }
+    $('release-link').hidden = !has && !$('release-link-status').textContent;
   }
 
   // ---- History ----
@@ -428,6 +473,11 @@
     });
     $('quarantine-refresh').addEventListener('click', () => loadQuarantine().catch((err) => say('quarantine-status', refusal(err), true)));
     $('qm-close').addEventListener('click', () => { $('quarantine-message').hidden = true; });
+    $('digest-form').addEventListener('submit', (e) => { e.preventDefault(); digestCall('PUT'); });
+    $('digest-stop').addEventListener('click', () => digestCall('DELETE'));
+    $('release-link-button').addEventListener('click', () => releaseByLink().catch((err) => say('release-link-status', String(err), true)));
+    window.addEventListener('hashchange', showReleaseLink);
+    showReleaseLink();
     const kept = sessionStorage.getItem(TOKEN_KEY);
     if (kept) signIn(kept);
   }

@@ -13,6 +13,7 @@
 mod auth;
 mod body;
 mod console;
+mod digest;
 mod error;
 mod history;
 mod openapi;
@@ -56,6 +57,8 @@ pub struct ApiParts {
     pub handoff: Arc<dyn Handoff>,
     /// `/metrics`, when the relay keeps metrics.
     pub metrics: Option<MetricsRender>,
+    /// The quarantine digest, whose release links `/api/release-link` takes.
+    pub digests: Option<Arc<mxr_digest::Digests>>,
 }
 
 /// The API's shared state: the parts and the per-token rate limits.
@@ -74,6 +77,7 @@ pub fn router(parts: ApiParts, per_minute: u32) -> Router {
         .merge(tenant::routes())
         .merge(quarantine::routes())
         .merge(history::routes())
+        .merge(digest::routes())
         .merge(operator::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .with_state(app)

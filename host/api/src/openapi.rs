@@ -20,6 +20,8 @@ pub enum Access {
     Tenant,
     /// The operator only.
     Operator,
+    /// Anyone holding a signed link, which the body carries (no token).
+    Link,
 }
 
 /// (method, path, access, summary) of every endpoint.
@@ -37,6 +39,10 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
     ("post", "/api/tenants/{t}/quarantine/{id}/release", Access::Tenant, "Release it for delivery (audited)"),
     ("delete", "/api/tenants/{t}/quarantine/{id}", Access::Tenant, "Delete it (audited)"),
     ("get", "/api/tenants/{t}/history", Access::Tenant, "Message history; ?subject=<address> searches (audited)"),
+    ("get", "/api/tenants/{t}/digest", Access::Tenant, "Where the quarantine digest goes, and how often"),
+    ("put", "/api/tenants/{t}/digest", Access::Tenant, "Set the quarantine digest: {to, every_hours}"),
+    ("delete", "/api/tenants/{t}/digest", Access::Tenant, "Stop the quarantine digest"),
+    ("post", "/api/release-link", Access::Link, "Release one message with a digest's link, once (audited)"),
     ("get", "/api/tenants", Access::Operator, "Every tenant"),
     ("post", "/api/tenants", Access::Operator, "Create a tenant"),
     ("get", "/api/tenants/{t}", Access::Operator, "One tenant as stored"),
@@ -65,7 +71,7 @@ pub fn description() -> Value {
             "200": {"description": "OK"}, "400": {"$ref": "#/components/responses/Error"},
             "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
             "429": {"$ref": "#/components/responses/Error"}}});
-        if *access == Access::Public {
+        if matches!(access, Access::Public | Access::Link) {
             op["security"] = json!([]);
         }
         op["x-mxr-scope"] = format!("{access:?}").to_lowercase().into();

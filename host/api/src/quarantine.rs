@@ -35,14 +35,8 @@ fn audit(
 ) -> Result<(), ApiError> {
     let key = app.parts.keys.tenant(tenant).map_err(|e| ApiError::internal(&e))?;
     let pseudonyms = TenantPseudonyms::new(key.pseudonym_root());
-    let mut subjects: Vec<String> = records
-        .iter()
-        .flat_map(|r| std::iter::once(&r.mail_from).chain(&r.rcpts))
-        .filter(|a| !a.is_empty())
-        .map(|a| pseudonyms.audit_subject(a))
-        .collect();
-    subjects.sort();
-    subjects.dedup();
+    let subjects =
+        mxr_audit::subjects_of(&pseudonyms, records.iter().flat_map(|r| std::iter::once(&r.mail_from).chain(&r.rcpts)));
     let qid = if records.len() == 1 { records[0].queue_id.as_str() } else { "" };
     let actor = caller.actor().to_string();
     app.parts.audit.record_action_by(&actor, tenant, qid, subjects, verb).map_err(|e| ApiError::internal(&e))

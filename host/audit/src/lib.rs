@@ -89,6 +89,19 @@ pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("audit")
 }
 
+/// The subjects of a record about mail to and from `addresses`: each address's keyed
+/// token under the tenant's `pseudonyms`, sorted, once each (the null sender skipped).
+pub fn subjects_of<'a>(
+    pseudonyms: &mxr_privacy::TenantPseudonyms,
+    addresses: impl IntoIterator<Item = &'a String>,
+) -> Vec<String> {
+    let mut subjects: Vec<String> =
+        addresses.into_iter().filter(|a| !a.is_empty()).map(|a| pseudonyms.audit_subject(a)).collect();
+    subjects.sort();
+    subjects.dedup();
+    subjects
+}
+
 /// A record's time, RFC 3339 in UTC.
 pub fn record_time(secs: u64) -> String {
     mxr_mail::date::rfc3339(secs)

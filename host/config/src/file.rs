@@ -187,6 +187,9 @@ pub struct TenantFile {
     /// Whether its mail is taken (default `active`).
     #[serde(default, skip_serializing_if = "is_active")]
     pub status: TenantStatus,
+    /// `[tenant.digest]`: the quarantine digest; none without the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<crate::digest::DigestFile>,
 }
 
 fn is_active(s: &TenantStatus) -> bool {

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod delivery;
+pub mod digest;
 pub mod file;
 pub mod limits;
 pub mod names;

@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+mod digest;
 pub mod inbound;
 pub mod relay;
 

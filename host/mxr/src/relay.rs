@@ -46,6 +46,9 @@ pub enum RelayError {
     /// The plugins folder could not be watched.
     #[error("watching {0}: {1}")]
     Watch(String, notify::Error),
+    /// The quarantine digest's state.
+    #[error("quarantine digest: {0}")]
+    Digest(#[from] mxr_digest::DigestError),
 }
 
 /// The running relay: every part, built once from the config.
@@ -66,6 +69,8 @@ pub struct Relay {
     pub tenants: Arc<Tenants>,
     /// This relay's metrics ([`Metrics::render`] is what `/metrics` serves).
     pub metrics: Arc<Metrics>,
+    /// The quarantine digest and its release links.
+    pub digests: Arc<mxr_digest::Digests>,
     _watch: PluginWatcher,
 }
 
@@ -115,6 +120,7 @@ impl Relay {
             quarantine: self.quarantine.clone(),
             handoff: self.queue.clone(),
             metrics: Some(render),
+            digests: Some(self.digests.clone()),
         };
         let per_minute = self.config.api.as_ref().map_or(600, |a| a.requests_per_minute);
         mxr_api::router(parts, per_minute)
@@ -203,6 +209,16 @@ impl Relay {
         metrics.observe_audit(move || a.checkpoint_state());
         let store = (spool, Quarantine::new(&config.data_dir, keys.clone()));
         let (handoff, live) = (queue.clone(), tenants.clone());
+        let digests = crate::digest::start(mxr_digest::DigestParts {
+            config: config.clone(),
+            tenants: tenants.clone(),
+            quarantine: quarantine.clone(),
+            keys: keys.clone(),
+            audit: audit.clone(),
+            spool: store.0.clone(),
+            handoff: queue.clone(),
+            bounce_tenant: mxr_delivery::dsn::BOUNCE_TENANT.to_owned(),
+        })?;
         let chain = Arc::new(Chain::new(
             config.clone(),
             live,
@@ -214,6 +230,17 @@ impl Relay {
             metrics.plugins(),
         ));
         let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, metrics.connections()));
-        Ok(Arc::new(Relay { config, registry, chain, inbound, queue, quarantine, tenants, metrics, _watch: watch }))
+        Ok(Arc::new(Relay {
+            config,
+            registry,
+            chain,
+            inbound,
+            queue,
+            quarantine,
+            tenants,
+            metrics,
+            digests,
+            _watch: watch,
+        }))
     }
 }

@@ -34,6 +34,9 @@ pub(crate) fn tenants(
         tighten(&key, t)?;
         let next_hop = next_hop(&format!("{key}.next_hop"), &t.next_hop, data_dir, &t.id)?;
         transfer(&key, t, &next_hop)?;
+        if let Some(d) = &t.digest {
+            d.check(&format!("{key}.digest"))?;
+        }
         tenants.push(Arc::new(Tenant {
             id: t.id.clone(),
             domains,

@@ -43,6 +43,7 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
                 let _ = stop.wait_for(|s| *s).await;
             };
             let bound = listener.local_addr()?;
+            relay.digests.set_console_url(&format!("http://{bound}/"));
             println!("mxr: listening on {bound} (data dir {})", relay.config.data_dir.display());
             tracing::info!(addr = %bound, plugins = relay.registry.snapshot().len(), "listening");
             servers.spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), shutdown));
