@@ -162,6 +162,8 @@ fn an_edited_config_file_is_put_in_again_and_an_unchanged_one_is_not() {
     drop(live);
     let kept = open(&n);
     assert!(kept.current().get("acme").unwrap().settings.contains_key("spam-score"), "the same file: the edit stays");
+    let audited = controls(&n.audit, &n.config.data_dir).pop().unwrap().after;
+    assert!(!audited.contains("tag = 4.0") && audited.contains("\"spam-score\":\"sha256:"), "{audited}");
     drop(kept);
     let edited = CONFIG.replace("acme.test\"]", "acme.test\", \"acme.example\"]");
     n.config = validate(&edited, n.dir.path()).unwrap().0;
