@@ -2,7 +2,8 @@
 //! chromedriver) against a real relay serving the API: a customer signs in with their
 //! tenant token, reads the data labels, changes their plugin set and settings, sends
 //! mail through the relay over SMTP, finds its outcome and what each plugin saw in the
-//! history, and releases it from quarantine. Each test asserts on what the page shows
+//! history, and releases it from quarantine, or, signed out, with a digest mail's
+//! release link. Each test asserts on what the page shows
 //! (and on the relay's state behind it) and keeps a screenshot in
 //! `target/console-screenshots/<test>.png`.
 

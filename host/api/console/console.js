@@ -8,61 +8,12 @@
   const TOKEN_KEY = 'mxr-token';
   const $ = (id) => document.getElementById(id);
 
-  // Plain-language names for the data label. An unknown name is shown as it is.
-  const CATEGORY = {
-    'name-address': 'Names and postal addresses',
-    'email-address': 'E-mail addresses',
-    'phone-number': 'Telephone numbers',
-    'organisation': 'Organisation names',
-    'conversion': 'Tracking links',
-    'device': 'Mail program and device',
-    'network': 'Network details (IP address, server names)',
-    'content': 'Subject and message text',
-    'attachment-meta': 'Attachment names, types and sizes',
-    'attachment-content': 'Attachment contents',
-  };
-  // The forms' meanings are spelled out under the catalogue (index.html).
-  const FORM = {
-    full: 'in full',
-    pseudonym: 'as a pseudonym',
-    domain: 'only the domain',
-    redacted: 'blanked out',
-    withheld: 'not at all',
-  };
+  // The plain-language words of the page (index.html's #words): category, form,
+  // purpose, stage and outcome names, and the forms that apply to each category
+  // (mxr-privacy's Category::allowed_forms). An unknown name is shown as it is.
+  const { CATEGORY, FORM, PURPOSE, STAGE, OUTCOME, APPLIES } = JSON.parse($('words').textContent);
   // Forms from most to least revealing: a tightening may only move right.
   const FORMS = ['full', 'pseudonym', 'domain', 'redacted', 'withheld'];
-  // The forms that apply to each category (mxr-privacy's Category::allowed_forms).
-  const APPLIES = {
-    'email-address': FORMS, 'network': FORMS,
-    'name-address': ['full', 'pseudonym', 'redacted', 'withheld'],
-    'phone-number': ['full', 'pseudonym', 'redacted', 'withheld'],
-    'organisation': ['full', 'pseudonym', 'redacted', 'withheld'],
-    'conversion': ['full', 'domain', 'redacted', 'withheld'],
-    'device': ['full', 'redacted', 'withheld'],
-    'content': ['full', 'redacted', 'withheld'],
-    'attachment-meta': ['full', 'withheld'],
-    'attachment-content': ['full', 'withheld'],
-  };
-  const PURPOSE = {
-    'spam-filtering': 'Spam filtering: judging whether a mail is spam',
-    'malware-scanning': 'Malware scanning: finding harmful attachments',
-    'statistics': 'Statistics: counting mail flows',
-    'delivery': 'Delivery: routing and delivering the mail',
-    'conversion-tracking': 'Conversion tracking: measuring clicks and devices',
-  };
-  const STAGE = {
-    'connect': 'when a server connects',
-    'mail-from': 'at the sender address',
-    'rcpt': 'at each recipient',
-    'data': 'on the whole message',
-  };
-  const OUTCOME = {
-    queued: 'Accepted for delivery',
-    quarantined: 'Held in quarantine',
-    discarded: 'Discarded',
-    refused: 'Refused',
-    'in progress': 'Still being checked',
-  };
   const words = (map, key) => map[key] || key;
 
   const state = { tenant: null, catalogue: [], saved: null, draft: null };

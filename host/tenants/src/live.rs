@@ -60,17 +60,22 @@ impl TenantSource for Tenants {
 }
 
 /// Describes `files` for the audit log. Settings texts may hold a customer's allow
-/// and block lists (addresses), and the audit log holds no raw personal data: each is
-/// recorded as its SHA-256, which still shows that and when it changed.
+/// and block lists (addresses), and a digest goes to an address, and the audit log holds
+/// no raw personal data: each is recorded as its SHA-256, which still shows that and
+/// when it changed.
 fn json(files: &[&TenantFile]) -> String {
     use sha2::{Digest, Sha256};
+    let hash = |text: &mut serde_json::Value| {
+        let digest = Sha256::digest(text.as_str().unwrap_or_default().as_bytes());
+        *text = format!("sha256:{}", hex::encode(digest)).into();
+    };
     let described = |f: &&TenantFile| {
         let mut v = serde_json::to_value(f).expect("a tenant always encodes");
         if let Some(settings) = v.get_mut("settings").and_then(|s| s.as_object_mut()) {
-            for text in settings.values_mut() {
-                let digest = Sha256::digest(text.as_str().unwrap_or_default().as_bytes());
-                *text = format!("sha256:{}", hex::encode(digest)).into();
-            }
+            settings.values_mut().for_each(hash);
+        }
+        if let Some(to) = v.get_mut("digest").and_then(|d| d.get_mut("to")) {
+            hash(to);
         }
         v
     };

@@ -156,6 +156,7 @@ fn an_edited_config_file_is_put_in_again_and_an_unchanged_one_is_not() {
     let live = open(&n);
     live.update(&Actor::Os("ops".into()), "acme", |t| {
         t.settings.insert("spam-score".try_into().unwrap(), "tag = 4.0".into());
+        t.digest = Some(mxr_config::digest::DigestFile { to: "jan@acme.test".into(), every_hours: 24 });
         Ok::<(), ApplyError>(())
     })
     .unwrap();
@@ -164,6 +165,7 @@ fn an_edited_config_file_is_put_in_again_and_an_unchanged_one_is_not() {
     assert!(kept.current().get("acme").unwrap().settings.contains_key("spam-score"), "the same file: the edit stays");
     let audited = controls(&n.audit, &n.config.data_dir).pop().unwrap().after;
     assert!(!audited.contains("tag = 4.0") && audited.contains("\"spam-score\":\"sha256:"), "{audited}");
+    assert!(!audited.contains("jan@") && audited.contains("\"to\":\"sha256:"), "{audited}");
     drop(kept);
     let edited = CONFIG.replace("acme.test\"]", "acme.test\", \"acme.example\"]");
     n.config = validate(&edited, n.dir.path()).unwrap().0;
