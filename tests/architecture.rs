@@ -22,11 +22,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit", "metrics"]),
     ("delivery", &["mail", "config", "store", "durable", "metrics"]),
     ("smtp", &["mail", "metrics"]),
+    // tls: certificates for the listeners; it knows no protocol.
+    ("tls", &[]),
     // The live tenant state: validated by config's rules, every change audited. The
     // chain and delivery read it only through config's narrow `TenantSource`.
     ("tenants", &["privacy", "config", "audit"]),
     // The HTTP API: acts only through the tenant store and the stores' own handles.
-    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants", "digest"]),
+    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants", "digest", "tls"]),
     // The quarantine digest: reads tenants and the quarantine, spools through store's
     // handles (the bounce path), never delivery or a protocol itself.
     ("digest", &["mail", "privacy", "config", "store", "audit", "tenants"]),
@@ -36,7 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "mxr",
         &[
             "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
-            "tenants", "api", "ops", "digest",
+            "tenants", "api", "ops", "digest", "tls",
         ],
     ),
 ];

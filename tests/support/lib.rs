@@ -20,6 +20,7 @@ pub mod sink;
 pub mod smtp_client;
 pub mod test_relay;
 pub mod timing;
+pub mod tls;
 pub mod wait;
 
 pub use wait::{LIVENESS, wait_for, wait_until, wait_until_async};

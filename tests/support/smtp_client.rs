@@ -1,9 +1,7 @@
 //! A small SMTP client DSL for tests: `ehlo`, `send_message`, `assert_code`, over
 //! real TCP (and real TLS after `starttls`).
 
-use rustls_pki_types::ServerName;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
@@ -189,25 +187,15 @@ impl Client {
 
     /// The TLS handshake alone (after the server's 220 to STARTTLS).
     pub async fn upgrade(self, ca_pem: &std::path::Path, server_name: &str) -> Client {
-        let me = self;
-        let mut roots = rustls::RootCertStore::empty();
-        use rustls_pki_types::pem::PemObject;
-        for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca_pem).unwrap() {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        let inner = me.io.into_inner();
-        let tls = connector
-            .connect(ServerName::try_from(server_name.to_owned()).unwrap(), inner)
-            .await
-            .expect("TLS handshake");
-        Client { io: BufReader::new(Box::new(tls)) }
+        self.try_upgrade(ca_pem, server_name).await.expect("TLS handshake")
+    }
+
+    /// Like [`Client::upgrade`], returning the handshake's error (a certificate
+    /// `ca_pem` does not vouch for) instead of panicking.
+    pub async fn try_upgrade(self, ca_pem: &std::path::Path, server_name: &str) -> std::io::Result<Client> {
+        let inner = self.io.into_inner();
+        let tls = crate::tls::handshake(inner, ca_pem, server_name, &[]).await?;
+        Ok(Client { io: BufReader::new(Box::new(tls)) })
     }
 }
 

@@ -115,8 +115,10 @@ impl TestRelay {
             Some(api) => {
                 let listener = tokio::net::TcpListener::bind(api.listen).await.unwrap();
                 let bound = listener.local_addr().unwrap();
-                relay.digests.set_console_url(&format!("http://{bound}/"));
-                (Some(bound), Some(tokio::spawn(mxr_api::serve(listener, relay.api(), std::future::pending()))))
+                let scheme = if relay.api_tls.is_some() { "https" } else { "http" };
+                relay.digests.set_console_url(&format!("{scheme}://{bound}/"));
+                let serving = mxr_api::serve(listener, relay.api_tls.clone(), relay.api(), std::future::pending());
+                (Some(bound), Some(tokio::spawn(serving)))
             }
             None => (None, None),
         };
@@ -130,8 +132,17 @@ impl TestRelay {
     }
 
     /// One API request with `token`; the relay must serve the API.
+    /// Over HTTPS (trusting the relay's self-signed pair) when the config has
+    /// `[api.tls]`.
     pub async fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> crate::http::Answer {
-        crate::http::request(self.api_addr.expect("the config has [api]"), method, path, token, body).await
+        let addr = self.api_addr.expect("the config has [api]");
+        match &self.relay.api_tls {
+            Some(_) => {
+                let ca = self.relay.config.data_dir.join("tls/cert.pem");
+                crate::http::request_tls(addr, &ca, method, path, token, body).await
+            }
+            None => crate::http::request(addr, method, path, token, body).await,
+        }
     }
 
     /// Sends the quarantine digests due `later` from now (as the relay's minute task

@@ -16,6 +16,7 @@ mod console;
 mod digest;
 mod error;
 mod history;
+mod https;
 mod openapi;
 mod operator;
 mod quarantine;
@@ -83,11 +84,19 @@ pub fn router(parts: ApiParts, per_minute: u32) -> Router {
         .with_state(app)
 }
 
-/// Serves `router` on `listener` until `shutdown` completes.
+/// Serves `router` on `listener` until `shutdown` completes: over HTTPS with the
+/// certificate `tls` holds at each handshake, or plain HTTP when `tls` is `None`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
+    tls: Option<Arc<mxr_tls::LiveTls>>,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    match tls {
+        Some(tls) => {
+            let listener = https::TlsListener::new(listener, tls)?;
+            axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+        }
+        None => axum::serve(listener, router).with_graceful_shutdown(shutdown).await,
+    }
 }

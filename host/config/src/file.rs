@@ -230,6 +230,8 @@ pub struct ApiFile {
     pub listen: Option<String>,
     /// Requests one token may make per minute (default 600).
     pub requests_per_minute: Option<u32>,
+    /// Serve HTTPS: `cert` and `key`, or `self_signed = true` (as `[server.tls]`).
+    pub tls: Option<TlsFile>,
 }
 
 /// `[queue]`.

@@ -108,6 +108,9 @@ pub struct ApiConfig {
     pub listen: SocketAddr,
     /// Requests one token may make per minute (default 600); more get `429`.
     pub requests_per_minute: u32,
+    /// HTTPS instead of HTTP (`[api.tls]`, the same keys as `[server.tls]`); none by
+    /// default.
+    pub tls: Option<TlsSource>,
 }
 
 /// Where the master key (32 bytes, wrapping every tenant key) is.

@@ -55,7 +55,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
     let data_dir = base.join(s.data_dir.clone().unwrap_or_else(|| PathBuf::from("mxr-data")));
     let listen = listen(s.listen.as_deref())?;
     let hostname = hostname(s.hostname.as_deref())?;
-    let tls = tls(s.tls.as_ref(), base)?;
+    let tls = tls("server.tls", s.tls.as_ref(), base)?;
     let limits = limits::limits(&s.limits)?;
     let plugins = plugins::runtime(&file.plugins, base, &data_dir)?;
     let plugin_settings = plugins::settings(&file.plugin, &plugins.sandbox, base)?;
@@ -77,7 +77,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         plugins,
         plugin_settings,
         tenants,
-        api: api(file.api.as_ref())?,
+        api: api(file.api.as_ref(), base, &mut warnings)?,
         tenant_files: file.tenant,
         postmaster,
         data_dir,
@@ -116,13 +116,20 @@ fn listen(listen: Option<&[String]>) -> Result<Vec<SocketAddr>, ConfigError> {
 }
 
 /// `[api]`: an address and a request budget.
-fn api(api: Option<&ApiFile>) -> Result<Option<ApiConfig>, ConfigError> {
+/// `[api]`: its listener, rate and TLS. A listener off loopback without TLS is
+/// allowed (a TLS-terminating proxy may sit in front) but warned about: tokens would
+/// cross the network in clear.
+fn api(api: Option<&ApiFile>, base: &Path, warnings: &mut Vec<String>) -> Result<Option<ApiConfig>, ConfigError> {
     let Some(a) = api else { return Ok(None) };
     let text = a.listen.as_deref().unwrap_or(DEFAULT_API_LISTEN);
-    let listen =
+    let listen: std::net::SocketAddr =
         text.parse().map_err(|_| invalid("api.listen", format!("{text:?} is not an address like 127.0.0.1:8025")))?;
     let requests_per_minute = positive("api.requests_per_minute", a.requests_per_minute, 600)?;
-    Ok(Some(ApiConfig { listen, requests_per_minute }))
+    let tls = tls("api.tls", a.tls.as_ref(), base)?;
+    if tls.is_none() && !listen.ip().is_loopback() {
+        warnings.push(format!("api.listen: {listen} is not loopback and [api.tls] is not set: tokens travel in clear"));
+    }
+    Ok(Some(ApiConfig { listen, requests_per_minute, tls }))
 }
 
 /// `server.hostname`: a host name.
@@ -134,13 +141,14 @@ fn hostname(hostname: Option<&str>) -> Result<String, ConfigError> {
     Ok(hostname.to_owned())
 }
 
-/// `[server.tls]`: a certificate and key, or a self-signed certificate; not both.
-fn tls(tls: Option<&TlsFile>, base: &Path) -> Result<Option<TlsSource>, ConfigError> {
+/// `[server.tls]` or `[api.tls]` (named by `table`): a certificate and key, or a
+/// self-signed certificate; not both.
+fn tls(table: &'static str, tls: Option<&TlsFile>, base: &Path) -> Result<Option<TlsSource>, ConfigError> {
     let Some(t) = tls else { return Ok(None) };
     match (&t.cert, &t.key, t.self_signed) {
         (Some(c), Some(k), false) => Ok(Some(TlsSource::Files { cert: base.join(c), key: base.join(k) })),
         (None, None, true) => Ok(Some(TlsSource::SelfSigned)),
-        _ => Err(invalid("server.tls", "give cert and key, or self_signed = true (not both)")),
+        _ => Err(invalid(table, "give cert and key, or self_signed = true (not both)")),
     }
 }
 

@@ -7,6 +7,7 @@
 //! are refused with `550 5.7.1` unless the domain's tenant sets
 //! `allow_sender_routing`.
 
+use arc_swap::ArcSwap;
 use mxr_chain::{Chain, RcptError, Transaction, Verdict};
 use mxr_config::Config;
 use mxr_mail::Envelope;
@@ -15,40 +16,62 @@ use mxr_sandbox::SmtpReply;
 use mxr_smtp::admission::PeerLimits;
 use mxr_smtp::command::routes_onward;
 use mxr_smtp::{Inbound, InboundTransaction, Intake, Reply, SessionLimits};
+use mxr_tls::LiveTls;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_rustls::TlsAcceptor;
 
-/// What the sessions share: the chain, and the server settings from the config.
+/// What the sessions share: the chain, and the server settings from the config,
+/// which a reload may change (a session keeps the limits it began with).
 pub struct RelayInbound {
     /// The filter chain transactions run through.
     pub chain: Arc<Chain>,
     /// STARTTLS, when configured.
-    pub tls: Option<TlsAcceptor>,
+    pub tls: Arc<LiveTls>,
     /// The session limits, from `[limits]`.
-    pub limits: SessionLimits,
+    limits: ArcSwap<SessionLimits>,
     /// Sessions in all, per client address, and buffered DATA, from `[limits]`.
     pub intake: Intake,
+}
+
+/// The per-address limits from the config's `[limits]`.
+fn peer_limits(l: &mxr_config::Limits) -> PeerLimits {
+    PeerLimits {
+        max_connections: l.max_connections_per_ip,
+        connections_per_minute: l.connections_per_ip_per_minute,
+        messages_per_minute: l.messages_per_ip_per_minute,
+        errors_per_minute: l.errors_per_ip_per_minute,
+    }
 }
 
 impl RelayInbound {
     /// The handle over `chain`, with the limits and budgets of its config, counting
     /// connections in `metrics`.
-    pub fn new(chain: Arc<Chain>, tls: Option<TlsAcceptor>, metrics: ConnectionMetrics) -> RelayInbound {
+    pub fn new(chain: Arc<Chain>, tls: Arc<LiveTls>, metrics: ConnectionMetrics) -> RelayInbound {
         let l = &chain.config.limits;
-        let peers = PeerLimits {
-            max_connections: l.max_connections_per_ip,
-            connections_per_minute: l.connections_per_ip_per_minute,
-            messages_per_minute: l.messages_per_ip_per_minute,
-            errors_per_minute: l.errors_per_ip_per_minute,
-        };
         RelayInbound {
             tls,
-            limits: session_limits(l),
-            intake: Intake::new(l.max_connections, peers, l.max_buffered_data_bytes, l.data_budget_wait, metrics),
+            limits: ArcSwap::from_pointee(session_limits(l)),
+            intake: Intake::new(
+                l.max_connections,
+                peer_limits(l),
+                l.max_buffered_data_bytes,
+                l.data_budget_wait,
+                metrics,
+            ),
             chain,
         }
+    }
+
+    /// Puts reloaded `[limits]` in force: new sessions get the session limits; the
+    /// connection, per-address and DATA budgets change at once, and what running
+    /// sessions hold beyond a lowered total is taken back as they finish.
+    pub fn set_limits(&self, l: &mxr_config::Limits) {
+        self.limits.store(Arc::new(session_limits(l)));
+        self.intake.connections.resize(l.max_connections);
+        self.intake.peers.set_limits(peer_limits(l));
+        self.intake.data_budget.resize(l.max_buffered_data_bytes, l.data_budget_wait);
     }
 }
 
@@ -58,11 +81,11 @@ impl Inbound for RelayInbound {
     fn hostname(&self) -> &str {
         &self.chain.config.hostname
     }
-    fn limits(&self) -> &SessionLimits {
-        &self.limits
+    fn limits(&self) -> Arc<SessionLimits> {
+        self.limits.load_full()
     }
-    fn tls(&self) -> Option<&TlsAcceptor> {
-        self.tls.as_ref()
+    fn tls(&self) -> Option<TlsAcceptor> {
+        self.tls.get()
     }
     fn intake(&self) -> &Intake {
         &self.intake

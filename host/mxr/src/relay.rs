@@ -14,7 +14,8 @@ use mxr_store::keys::KeyStore;
 use mxr_store::quarantine::Quarantine;
 use mxr_store::spool::Spool;
 use mxr_tenants::{SqliteStore, Tenants};
-use std::sync::Arc;
+use mxr_tls::LiveTls;
+use std::sync::{Arc, Mutex};
 
 /// Why the relay could not start.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +28,7 @@ pub enum RelayError {
     Io(String, std::io::Error),
     /// TLS setup.
     #[error(transparent)]
-    Tls(#[from] mxr_smtp::tls::TlsError),
+    Tls(#[from] mxr_tls::TlsError),
     /// The key store.
     #[error("keys: {0}")]
     Keys(#[from] mxr_store::keys::KeyError),
@@ -71,7 +72,32 @@ pub struct Relay {
     pub metrics: Arc<Metrics>,
     /// The quarantine digest and its release links.
     pub digests: Arc<mxr_digest::Digests>,
+    /// The API's certificate, when `[api.tls]` is set.
+    pub api_tls: Option<Arc<LiveTls>>,
+    /// The config last put in force (the start's, then each reload's): what a reload
+    /// is compared with.
+    in_force: Mutex<Arc<Config>>,
     _watch: PluginWatcher,
+}
+
+/// The acceptor for a listener configured by `source` under `table`.
+fn acceptor(
+    table: &'static str,
+    source: Option<&TlsSource>,
+    config: &Config,
+    alpn_http: bool,
+) -> Result<Option<tokio_rustls::TlsAcceptor>, mxr_tls::TlsError> {
+    let files = match source {
+        None => return Ok(None),
+        Some(TlsSource::Files { cert, key }) => Some((cert.as_path(), key.as_path())),
+        Some(TlsSource::SelfSigned) => None,
+    };
+    mxr_tls::acceptor(table, files, &config.data_dir, &config.hostname, alpn_http).map(Some)
+}
+
+/// The API's `[api.tls]`, if the API is on.
+fn api_tls(config: &Config) -> Option<&TlsSource> {
+    config.api.as_ref().and_then(|a| a.tls.as_ref())
 }
 
 /// Purges quarantined mail past its retention, at start and then hourly.
@@ -127,25 +153,50 @@ impl Relay {
     }
 
     /// Puts a reloaded, validated config in force where it can change live: the
-    /// operator's plugin settings, and the file's tenant tables (put in the tenant store
-    /// if they changed). Returns the keys whose changes need a restart (listeners,
-    /// limits, TLS, the data dir), for the log.
+    /// file's tenant tables (put in the tenant store if they changed), the operator's
+    /// plugin settings, `[server.limits]`, and the certificates of `[server.tls]` and
+    /// `[api.tls]` (read again even when their paths are the same: a renewed
+    /// certificate). Sessions and connections already open keep what they began
+    /// with. Everything that can fail is done first, so a refused reload changes
+    /// nothing. Returns the keys whose changes need a restart, for the log.
     pub fn reload(&self, new: &Config) -> Result<Vec<&'static str>, RelayError> {
-        self.chain.set_plugin_settings(new.plugin_settings.clone());
+        let old = self.in_force.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let smtp = acceptor("server.tls", new.tls.as_ref(), &self.config, false)?;
+        let api = match &self.api_tls {
+            Some(_) => acceptor("api.tls", api_tls(new), &self.config, true)?,
+            None => None,
+        };
         self.tenants.seed(new)?;
-        let old = &self.config;
+        self.chain.set_plugin_settings(new.plugin_settings.clone());
+        self.inbound.set_limits(&new.limits);
+        self.inbound.tls.set(smtp);
+        if let (Some(live), Some(api)) = (&self.api_tls, api) {
+            live.set(Some(api));
+        }
+        let differs = |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") != format!("{b:?}");
         let mut restart = Vec::new();
         for (key, changed) in [
             ("server.listen", old.listen != new.listen),
             ("server.data_dir", old.data_dir != new.data_dir),
-            ("server.tls", old.tls != new.tls),
-            ("server.limits", format!("{:?}", old.limits) != format!("{:?}", new.limits)),
-            ("api", old.api != new.api),
+            ("server.hostname", old.hostname != new.hostname),
+            ("api.listen", old.api.as_ref().map(|a| a.listen) != new.api.as_ref().map(|a| a.listen)),
+            ("api.tls (on or off)", api_tls(&old).is_some() != api_tls(new).is_some()),
+            (
+                "api.requests_per_minute",
+                differs(
+                    &old.api.as_ref().map(|a| a.requests_per_minute),
+                    &new.api.as_ref().map(|a| a.requests_per_minute),
+                ),
+            ),
+            ("plugins", differs(&old.plugins, &new.plugins)),
+            ("queue", differs(&old.queue, &new.queue)),
+            ("delivery", differs(&old.delivery, &new.delivery)),
         ] {
             if changed {
                 restart.push(key);
             }
         }
+        *self.in_force.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(new.clone());
         Ok(restart)
     }
 
@@ -184,11 +235,9 @@ impl Relay {
         let master = &config.master_key;
         let keys = Arc::new(KeyStore::open(&config.data_dir, &master.path, !master.named)?);
         let spool = Arc::new(Spool::open(&config.data_dir, keys.clone())?);
-        let tls = match &config.tls {
-            Some(TlsSource::Files { cert, key }) => {
-                Some(mxr_smtp::tls::acceptor(Some((cert, key)), &config.data_dir, &config.hostname)?)
-            }
-            Some(TlsSource::SelfSigned) => Some(mxr_smtp::tls::acceptor(None, &config.data_dir, &config.hostname)?),
+        let tls = Arc::new(LiveTls::new(acceptor("server.tls", config.tls.as_ref(), &config, false)?));
+        let api_tls = match api_tls(&config) {
+            Some(source) => Some(Arc::new(LiveTls::new(acceptor("api.tls", Some(source), &config, true)?))),
             None => None,
         };
         let config = Arc::new(config);
@@ -231,7 +280,7 @@ impl Relay {
         ));
         let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, metrics.connections()));
         Ok(Arc::new(Relay {
-            config,
+            config: config.clone(),
             registry,
             chain,
             inbound,
@@ -240,6 +289,8 @@ impl Relay {
             tenants,
             metrics,
             digests,
+            api_tls,
+            in_force: Mutex::new(config),
             _watch: watch,
         }))
     }

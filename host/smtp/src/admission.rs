@@ -115,13 +115,14 @@ impl Tally {
 }
 
 struct Table {
+    /// The limits kept (a reload may change them).
+    limits: PeerLimits,
     entries: HashMap<IpAddr, Tally>,
     sweep_at: usize,
 }
 
 /// The per-address accounting the sessions of a server share.
 pub struct PeerTable {
-    limits: PeerLimits,
     table: Mutex<Table>,
 }
 
@@ -153,12 +154,17 @@ fn key(ip: IpAddr) -> IpAddr {
 impl PeerTable {
     /// An empty table keeping `limits`.
     pub fn new(limits: PeerLimits) -> Arc<PeerTable> {
-        Arc::new(PeerTable { limits, table: Mutex::new(Table { entries: HashMap::new(), sweep_at: FIRST_SWEEP_AT }) })
+        Arc::new(PeerTable { table: Mutex::new(Table { limits, entries: HashMap::new(), sweep_at: FIRST_SWEEP_AT }) })
     }
 
     /// The limits kept.
     pub fn limits(&self) -> PeerLimits {
-        self.limits
+        self.lock().limits
+    }
+
+    /// Keeps `limits` from now on (a reload); what was counted so far stays counted.
+    pub fn set_limits(&self, limits: PeerLimits) {
+        self.lock().limits = limits;
     }
 
     fn lock(&self) -> MutexGuard<'_, Table> {
@@ -172,16 +178,17 @@ impl PeerTable {
         if t.entries.len() >= t.sweep_at {
             sweep(&mut t, now);
         }
+        let limits = t.limits;
         let e = t.entries.entry(key(ip)).or_insert_with(|| Tally::new(now));
         e.roll(now);
         e.connections = e.connections.saturating_add(1);
-        if e.active >= self.limits.max_connections {
+        if e.active >= limits.max_connections {
             return Err(Refusal::Connections);
         }
-        if e.errors >= self.limits.errors_per_minute {
+        if e.errors >= limits.errors_per_minute {
             return Err(Refusal::ErrorRate);
         }
-        if e.connections > self.limits.connections_per_minute {
+        if e.connections > limits.connections_per_minute {
             return Err(Refusal::ConnectionRate);
         }
         e.active += 1;
@@ -190,21 +197,25 @@ impl PeerTable {
 
     /// Counts a MAIL from `ip`; false when it is over the message rate.
     pub fn note_message(&self, ip: IpAddr, now: Instant) -> bool {
-        self.count(ip, now, |e| &mut e.messages) <= self.limits.messages_per_minute
+        let (n, limits) = self.count(ip, now, |e| &mut e.messages);
+        n <= limits.messages_per_minute
     }
 
     /// Counts a 5xx earned by `ip`; false when it is over the error rate.
     pub fn note_error(&self, ip: IpAddr, now: Instant) -> bool {
-        self.count(ip, now, |e| &mut e.errors) <= self.limits.errors_per_minute
+        let (n, limits) = self.count(ip, now, |e| &mut e.errors);
+        n <= limits.errors_per_minute
     }
 
-    fn count(&self, ip: IpAddr, now: Instant, field: impl FnOnce(&mut Tally) -> &mut u32) -> u32 {
+    /// Counts one more in `field` of `ip`'s tally: the new count, and the limits.
+    fn count(&self, ip: IpAddr, now: Instant, field: impl FnOnce(&mut Tally) -> &mut u32) -> (u32, PeerLimits) {
         let mut t = self.lock();
+        let limits = t.limits;
         let e = t.entries.entry(key(ip)).or_insert_with(|| Tally::new(now));
         e.roll(now);
         let n = field(e);
         *n = n.saturating_add(1);
-        *n
+        (*n, limits)
     }
 
     /// Addresses tracked now (for tests and metrics).

@@ -4,7 +4,9 @@
 //! `452 4.3.1` instead of growing memory without bound. Budget goes back when the
 //! [`Reservation`] is dropped (message finished, refused or abandoned).
 
+use crate::capacity::Capacity;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -15,27 +17,50 @@ const KIB: usize = 1024;
 /// small messages (each at most a 64th of that share), so that mail of a few
 /// kilobytes never queues behind large messages waiting for budget (a semaphore
 /// serves waiters in order: one 25 MB request at its head holds up every other).
+/// A reload may resize it ([`DataBudget::resize`]); reservations already held keep
+/// what they hold.
 #[derive(Debug, Clone)]
 pub struct DataBudget {
-    small: Arc<Semaphore>,
-    large: Arc<Semaphore>,
+    small: Arc<Capacity>,
+    large: Arc<Capacity>,
     /// The largest reservation, in KiB, that draws on the small share.
-    small_limit: usize,
-    wait: Duration,
+    small_limit: Arc<AtomicUsize>,
+    /// How long a reservation waits for more, in milliseconds.
+    wait_ms: Arc<AtomicU64>,
+}
+
+/// `bytes` as KiB permits: (small share, large share, small limit).
+fn shares(bytes: usize) -> (usize, usize, usize) {
+    let kib = bytes.div_ceil(KIB).min(Semaphore::MAX_PERMITS);
+    let small = kib / 8;
+    (small, kib - small, small / 64)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl DataBudget {
     /// A budget of `bytes` (rounded up to whole KiB); a session waits at most `wait`
     /// for more before its message is refused.
     pub fn new(bytes: usize, wait: Duration) -> Self {
-        let kib = bytes.div_ceil(KIB).min(Semaphore::MAX_PERMITS);
-        let small = kib / 8;
+        let (small, large, small_limit) = shares(bytes);
         DataBudget {
-            small: Arc::new(Semaphore::new(small)),
-            large: Arc::new(Semaphore::new(kib - small)),
-            small_limit: small / 64,
-            wait,
+            small: Capacity::new(small),
+            large: Capacity::new(large),
+            small_limit: Arc::new(AtomicUsize::new(small_limit)),
+            wait_ms: Arc::new(AtomicU64::new(millis(wait))),
         }
+    }
+
+    /// Changes the budget to `bytes` and the wait to `wait` (a reload). Must run on a
+    /// tokio runtime: budget held beyond a smaller total is taken back as it is freed.
+    pub fn resize(&self, bytes: usize, wait: Duration) {
+        let (small, large, small_limit) = shares(bytes);
+        self.small.resize(small);
+        self.large.resize(large);
+        self.small_limit.store(small_limit, Ordering::Relaxed);
+        self.wait_ms.store(millis(wait), Ordering::Relaxed);
     }
 
     /// An empty reservation against this budget, for one message.
@@ -45,7 +70,7 @@ impl DataBudget {
 
     /// Bytes not reserved by anyone now, in whole KiB (both shares).
     pub fn available_bytes(&self) -> usize {
-        (self.small.available_permits() + self.large.available_permits()) * KIB
+        (self.small.semaphore().available_permits() + self.large.semaphore().available_permits()) * KIB
     }
 }
 
@@ -71,13 +96,14 @@ impl Reservation {
         if want <= held {
             return true;
         }
-        let small = want <= self.budget.small_limit;
+        let small = want <= self.budget.small_limit.load(Ordering::Relaxed);
         let was_small = self.held.as_ref().is_some_and(|(s, _)| *s);
         // Moving from the small share to the large one takes the whole amount anew.
         let more = if was_small && !small { want } else { want - held };
         let Ok(more) = u32::try_from(more) else { return false };
-        let sem = if small { &self.budget.small } else { &self.budget.large }.clone();
-        let Ok(Ok(got)) = tokio::time::timeout(self.budget.wait, sem.acquire_many_owned(more)).await else {
+        let sem = if small { &self.budget.small } else { &self.budget.large }.semaphore().clone();
+        let wait = Duration::from_millis(self.budget.wait_ms.load(Ordering::Relaxed));
+        let Ok(Ok(got)) = tokio::time::timeout(wait, sem.acquire_many_owned(more)).await else {
             return false;
         };
         match &mut self.held {
@@ -138,5 +164,26 @@ mod tests {
         assert!(!small.cover(20 * KIB).await, "grown large, it waits with the others");
         assert_eq!(small.held_bytes(), 2 * KIB, "and keeps what it held");
         assert!(!waiting.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_resized_budget_gives_its_new_size_and_keeps_what_is_held() {
+        let budget = DataBudget::new(80 * KIB, Duration::from_millis(20));
+        let mut a = budget.reservation();
+        assert!(a.cover(60 * KIB).await);
+        budget.resize(160 * KIB, Duration::from_millis(20));
+        assert_eq!(budget.available_bytes(), 100 * KIB, "160 KiB less the 60 held");
+        budget.resize(40 * KIB, Duration::from_millis(20));
+        assert_eq!(a.held_bytes(), 60 * KIB, "a shrink takes nothing from a holder");
+        let mut b = budget.reservation();
+        assert!(!b.cover(10 * KIB).await, "the large share is all held");
+        drop(a);
+        tokio::time::timeout(Duration::from_secs(5), async {
+            budget.small.settled().await;
+            budget.large.settled().await;
+        })
+        .await
+        .expect("the shrink settles");
+        assert_eq!(budget.available_bytes(), 40 * KIB);
     }
 }

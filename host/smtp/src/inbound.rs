@@ -5,12 +5,12 @@
 
 use crate::admission::{PeerLimits, PeerTable};
 use crate::budget::DataBudget;
+use crate::capacity::Capacity;
 use crate::reply::Reply;
 use mxr_mail::Envelope;
 use mxr_metrics::ConnectionMetrics;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 /// Protocol limits of one session, each answered with its own reply code.
@@ -47,7 +47,7 @@ pub struct SessionLimits {
 /// the memory all messages being received may hold; and where connections are counted.
 pub struct Intake {
     /// Permits for concurrent sessions; a full house gets `421 4.3.2`.
-    pub connections: Arc<Semaphore>,
+    pub connections: Arc<Capacity>,
     /// Per-client-address accounting (concurrent sessions; connection, message and
     /// error rates).
     pub peers: Arc<PeerTable>,
@@ -69,7 +69,7 @@ impl Intake {
         metrics: ConnectionMetrics,
     ) -> Intake {
         Intake {
-            connections: Arc::new(Semaphore::new(max_connections)),
+            connections: Capacity::new(max_connections),
             peers: PeerTable::new(peers),
             data_budget: DataBudget::new(data_bytes, data_wait),
             metrics,
@@ -84,10 +84,11 @@ pub trait Inbound: Send + Sync + 'static {
 
     /// This node's name, in the greeting and replies.
     fn hostname(&self) -> &str;
-    /// The limits every session of this server keeps.
-    fn limits(&self) -> &SessionLimits;
-    /// The STARTTLS acceptor, when TLS is offered.
-    fn tls(&self) -> Option<&TlsAcceptor>;
+    /// The limits a new session keeps to its end (a reload changes them for the
+    /// sessions after it).
+    fn limits(&self) -> Arc<SessionLimits>;
+    /// The STARTTLS acceptor, when TLS is offered (a reload may change it).
+    fn tls(&self) -> Option<TlsAcceptor>;
     /// What every listener and session of this server share to keep intake fair.
     fn intake(&self) -> &Intake;
     /// True while the work behind the sessions (plugin calls waiting for a worker) is

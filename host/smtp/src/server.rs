@@ -87,7 +87,7 @@ fn admit<I: Inbound>(
         sessions.spawn(refuse(stream, Reply::owned(421, "4.3.2".into(), busy)));
         return;
     }
-    let Ok(permit) = relay.intake().connections.clone().try_acquire_owned() else {
+    let Ok(permit) = relay.intake().connections.semaphore().clone().try_acquire_owned() else {
         tracing::warn!(%peer, "connection limit reached; refusing");
         counted.refused(ConnectionRefusal::ServerFull);
         let host = relay.hostname();

@@ -43,7 +43,6 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
                 let _ = stop.wait_for(|s| *s).await;
             };
             let bound = listener.local_addr()?;
-            relay.digests.set_console_url(&format!("http://{bound}/"));
             println!("mxr: listening on {bound} (data dir {})", relay.config.data_dir.display());
             tracing::info!(addr = %bound, plugins = relay.registry.snapshot().len(), "listening");
             servers.spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), shutdown));
@@ -53,18 +52,20 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("API listening on {}", api.listen))?;
             let bound = listener.local_addr()?;
+            let scheme = if relay.api_tls.is_some() { "https" } else { "http" };
+            relay.digests.set_console_url(&format!("{scheme}://{bound}/"));
             // Not println!: a closed stdout (a reader that took the first line) is no error.
             let _ = writeln!(
                 std::io::stdout(),
-                "mxr: console and API at http://{bound}/ (sign in with a token from `mxr tenant token create`)"
+                "mxr: console and API at {scheme}://{bound}/ (sign in with a token from `mxr tenant token create`)"
             );
             let mut stop = stop_rx.clone();
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            let router = relay.api();
+            let (router, api_tls) = (relay.api(), relay.api_tls.clone());
             tokio::spawn(async move {
-                if let Err(e) = mxr_api::serve(listener, router, shutdown).await {
+                if let Err(e) = mxr_api::serve(listener, api_tls, router, shutdown).await {
                     tracing::error!(error = %e, "the API listener stopped");
                 }
             });

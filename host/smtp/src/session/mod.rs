@@ -27,6 +27,8 @@ use tokio::sync::watch;
 /// The state of one connection.
 pub struct Session<I: Inbound, S> {
     inbound: Arc<I>,
+    /// The limits in force when the session began; it keeps them to its end.
+    limits: Arc<SessionLimits>,
     conn: MaybeTls<S>,
     peer: SocketAddr,
     rbuf: Vec<u8>,
@@ -48,6 +50,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
     /// A session on a fresh connection; `shutdown` turns true when the server stops.
     pub fn new(inbound: Arc<I>, stream: S, peer: SocketAddr, shutdown: watch::Receiver<bool>) -> Self {
         Session {
+            limits: inbound.limits(),
             inbound,
             conn: MaybeTls::Plain(stream),
             peer,
@@ -64,7 +67,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
     }
 
     fn limits(&self) -> &SessionLimits {
-        self.inbound.limits()
+        &self.limits
     }
 
     /// Queues a reply; a 5xx counts against the session's and the address's errors.

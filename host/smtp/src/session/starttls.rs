@@ -12,7 +12,7 @@ use tokio::time::timeout;
 impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, S> {
     /// STARTTLS; false ends the session (the handshake failed).
     pub(super) async fn starttls(&mut self) -> std::io::Result<bool> {
-        let Some(acceptor) = self.inbound.tls().cloned() else {
+        let Some(acceptor) = self.inbound.tls() else {
             self.reply(Reply::new(502, "5.5.1", "STARTTLS not available"));
             return Ok(true);
         };

@@ -61,11 +61,11 @@ impl Inbound for Fake {
     fn hostname(&self) -> &str {
         "mx.fake.test"
     }
-    fn limits(&self) -> &SessionLimits {
-        &self.limits
+    fn limits(&self) -> Arc<SessionLimits> {
+        Arc::new(self.limits.clone())
     }
-    fn tls(&self) -> Option<&TlsAcceptor> {
-        self.tls.as_ref()
+    fn tls(&self) -> Option<TlsAcceptor> {
+        self.tls.clone()
     }
     fn intake(&self) -> &Intake {
         &self.intake
