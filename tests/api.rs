@@ -206,3 +206,33 @@ async fn the_openapi_description_lists_every_route() {
     }
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_refuses_bad_settings_and_an_older_plugin_takes_them_as_given() {
+    let plugins = [("spam-score", "spam-filtering"), ("legacy-filter", "statistics")];
+    let config = server_toml("") + API_TOML + &tenant_toml("acme", "acme.test", &plugins);
+    let mut relay = TestRelay::start(&config, &["spam-score", "legacy-filter"]).await;
+    let acme = relay.token("tenant:acme");
+    let path = "/api/tenants/acme/settings/spam-score";
+    for (text, says) in [("tag = high", "is not a number"), ("tag = 12\\nquarantine = 10", "thresholds must rise")] {
+        let a = relay.api("put", path, Some(&acme), Some(&format!(r#"{{"settings": "{text}"}}"#))).await;
+        assert_eq!(a.status, 400, "{text}: {}", a.body);
+        assert_eq!(a.json()["field"], "settings", "{}", a.body);
+        assert!(a.json()["error"].as_str().unwrap().contains(says), "{text}: {}", a.body);
+    }
+    let stored = relay.api("get", path, Some(&acme), None).await.json();
+    assert_eq!(stored["settings"], Value::Null, "a refused text changes nothing: {stored}");
+    let a = relay.api("put", path, Some(&acme), Some(r#"{"settings": "tag = 3\nquarantine = 8\n"}"#)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    // Built against the `filter` world alone: no check, so any text is taken, and the
+    // plugin still runs and gets it.
+    let legacy = "/api/tenants/acme/settings/legacy-filter";
+    let a = relay.api("put", legacy, Some(&acme), Some(r#"{"settings": "whatever it likes"}"#)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let mut c = relay.client().await;
+    c.send_message("a@sender.test", &["x@acme.test"], mxr_tests::CLEAN).await.assert_code(250, "2.0.0");
+    let history = relay.api("get", "/api/tenants/acme/history", Some(&acme), None).await;
+    assert!(history.body.contains("settings.17"), "the legacy plugin ran with the 17-byte text: {}", history.body);
+    relay.stop().await;
+}

@@ -243,3 +243,26 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).to_vec()
 }
+
+#[test]
+fn a_settings_check_is_optional_and_a_failing_check_refuses_the_text() {
+    let (_rt, legacy) = load("legacy-filter");
+    assert!(!legacy.checks_settings(), "built against the `filter` world alone");
+    assert!(legacy.check_settings("anything").is_ok(), "no check: the text is taken as given");
+    let out = call_data(&legacy, "abc").expect("a plugin without the export still runs");
+    assert_eq!(out.verdict.tags, vec!["settings.3"], "and gets its settings");
+
+    let (_rt, spam) = load("spam-score");
+    assert!(spam.checks_settings());
+    assert!(spam.check_settings("tag = 2\n").is_ok());
+    match spam.check_settings("tag = two\n") {
+        Err(mxr_sandbox::SettingsRefused::Refused(why)) => assert!(why.contains("is not a number"), "{why}"),
+        other => panic!("refused with the plugin's words, not {other:?}"),
+    }
+    let (rt, panics) = load("panics");
+    match panics.check_settings("tag = 2\n") {
+        Err(mxr_sandbox::SettingsRefused::Failed(PluginFailure::Trap(_))) => {}
+        other => panic!("a trapping check refuses the text, not {other:?}"),
+    }
+    assert_host_still_serves(&rt);
+}

@@ -9,7 +9,7 @@
 
 wit_bindgen::generate!({
     path: "../wit",
-    world: "filter",
+    world: "filter-with-settings",
     pub_export_macro: true,
     export_macro_name: "export",
     default_bindings_module: "mxr_sdk::bindings",

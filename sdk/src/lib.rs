@@ -91,6 +91,11 @@ pub trait Filter {
     fn on_data(_env: &Envelope, _msg: &Message) -> Verdict {
         Verdict::next()
     }
+    /// Checks a settings text before the relay accepts it for a tenant: `Err` with a
+    /// message for the person who wrote it refuses it. The default accepts any text.
+    fn check_settings(_text: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The operator's configuration text for this filter; empty when there is none.
@@ -142,6 +147,11 @@ macro_rules! export_filter {
                 }
                 fn on_data(env: &$crate::Envelope, msg: &$crate::Message) -> $crate::Verdict {
                     <$filter as $crate::Filter>::on_data(env, msg)
+                }
+            }
+            impl $crate::bindings::exports::mxr::filter::settings::Guest for MxrExport {
+                fn check(text: ::std::string::String) -> ::core::result::Result<(), ::std::string::String> {
+                    <$filter as $crate::Filter>::check_settings(&text)
                 }
             }
             $crate::bindings::export!(MxrExport with_types_in $crate::bindings);

@@ -146,11 +146,26 @@ async fn set_settings(
     if body.settings.len() > MAX_SETTINGS_BYTES {
         return Err(ApiError::bad("settings", format!("at most {MAX_SETTINGS_BYTES} bytes")));
     }
+    check_settings(&app, &name, &body.settings).await?;
     let revision = app.parts.tenants.update(&caller.actor(), &id, |f| {
         f.settings.insert(name, body.settings);
         Ok::<(), ApiError>(())
     })?;
     Ok(Json(json!({ "revision": revision })))
+}
+
+/// Asks the loaded plugin `name` whether it accepts `text` (a plugin that exports
+/// no check, or is not loaded now, takes any text): a refusal is a `400` on
+/// `settings` with the plugin's words. The check runs in a sandbox, off the I/O
+/// threads.
+async fn check_settings(app: &App, name: &PluginName, text: &str) -> Result<(), ApiError> {
+    let Some(plugin) = app.parts.plugins.snapshot().get(name).cloned() else { return Ok(()) };
+    let text = text.to_owned();
+    match tokio::task::spawn_blocking(move || plugin.check_settings(&text)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(refused)) => Err(ApiError::bad("settings", refused.to_string())),
+        Err(_) => Err(ApiError::Internal),
+    }
 }
 
 async fn clear_settings(

@@ -1,13 +1,14 @@
 //! A loaded plugin: compiled once, checked once, then instantiated fresh for every call.
 
 use super::bindings::{FilterPre, types as wit};
-use super::clock::Overrun;
+use super::call_store::{bare_store, classify, new_store};
 use super::data_api::{EnvelopeView, MessageView};
 use super::failure::{FailureClass, PluginFailure};
 use super::fair_share::Conduct;
 use super::identity::PluginIdentity;
 use super::manifest::{IncompatibleInterface, InvalidManifest, PluginManifest, check_interface_version, clip};
 use super::runtime::PluginRuntime;
+use super::settings_api::{SettingsCheck, SettingsRefused};
 use super::state::{CallContext, StoreState};
 use super::stats::PluginStats;
 use super::verdict::{self, Action, FilterVerdict};
@@ -20,7 +21,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmtime::{CallHook, Store, Trap, UpdateDeadline};
+use wasmtime::Store;
 
 /// Why a plugin file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +140,8 @@ pub struct LoadedPlugin {
     /// the fair share keys it by the same name.
     pub labels: PluginLabels,
     pre: FilterPre<StoreState>,
+    /// Its `settings.check` export, when it has one.
+    settings: Option<SettingsCheck>,
     runtime: Arc<PluginRuntime>,
 }
 
@@ -161,6 +164,7 @@ impl LoadedPlugin {
         let component = runtime.compile(bytes, &sha256).map_err(LoadError::Compile)?;
         check_interface_version(&runtime.engine, &component)?;
         let pre = runtime.linker.instantiate_pre(&component).map_err(IncompatibleInterface::Link)?;
+        let settings = SettingsCheck::find(&component);
         let pre = FilterPre::new(pre).map_err(IncompatibleInterface::Link)?;
         let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
         let raw = call_manifest(runtime, &pre, provisional).map_err(InvalidManifest::Call)?;
@@ -188,8 +192,23 @@ impl LoadedPlugin {
             path: path.to_owned(),
             stats: PluginStats::default(),
             pre,
+            settings,
             runtime: runtime.clone(),
         })
+    }
+
+    /// Asks the plugin whether it accepts `text` as its settings: `Ok` when it does,
+    /// or when it exports no check (then any text is taken as given).
+    pub fn check_settings(&self, text: &str) -> Result<(), SettingsRefused> {
+        match &self.settings {
+            Some(check) => check.run(&self.runtime, self.pre.instance_pre(), self.identity.clone(), text),
+            None => Ok(()),
+        }
+    }
+
+    /// True when the plugin exports a settings check.
+    pub fn checks_settings(&self) -> bool {
+        self.settings.is_some()
     }
 
     /// True when the plugin hooks this stage.
@@ -294,34 +313,6 @@ fn lowest_priority<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// A store for one call. The epoch only wakes the deadline check; what counts is
-/// the plugin's own time ([`PluginClock`](super::clock::PluginClock)), and host
-/// functions stop that clock while they run.
-fn new_store(runtime: &PluginRuntime, ctx: CallContext, deadline: Duration, memory: usize) -> Store<StoreState> {
-    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory, deadline));
-    store.limiter(|s| &mut s.memory);
-    let tick = runtime.config.tick;
-    store.set_epoch_deadline(ticks_in(deadline, tick));
-    store.epoch_deadline_callback(move |ctx| match ctx.data().clock.remaining() {
-        Ok(left) => Ok(UpdateDeadline::Continue(ticks_in(left, tick))),
-        Err(overrun) => Err(wasmtime::Error::new(overrun)),
-    });
-    store.call_hook(|mut ctx, hook| {
-        match hook {
-            CallHook::CallingHost => ctx.data_mut().clock.enter_host(),
-            CallHook::ReturningFromHost => ctx.data_mut().clock.leave_host().map_err(wasmtime::Error::new)?,
-            CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
-        }
-        Ok(())
-    });
-    store
-}
-
-/// Whole epoch ticks in `d`, at least one.
-fn ticks_in(d: Duration, tick: Duration) -> u64 {
-    (d.as_nanos() / tick.as_nanos().max(1)).max(1) as u64
-}
-
 fn invoke(
     pre: &FilterPre<StoreState>,
     store: &mut Store<StoreState>,
@@ -350,50 +341,7 @@ fn call_manifest(
     pre: &FilterPre<StoreState>,
     plugin: Arc<PluginIdentity>,
 ) -> Result<wit::Manifest, PluginFailure> {
-    let limits = &runtime.config.limits;
-    let ctx = CallContext {
-        plugin,
-        config: Arc::from(""),
-        grant: Grant::NOTHING,
-        pseudonyms: Arc::new(Pseudonymizer::derive(&[0; 32], "manifest")),
-        detector: runtime.config.detector.clone(),
-        envelope: Arc::new(Envelope::default()),
-        message: None,
-        caps: limits.output,
-        max_input_bytes: 0,
-        disclosed: CategorySet::default(),
-        logs: vec![],
-        logs_dropped: 0,
-    };
-    let mut store = new_store(runtime, ctx, limits.deadline, limits.memory_bytes);
+    let mut store = bare_store(runtime, plugin, Arc::from(""));
     let result = pre.instantiate(&mut store).and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
-    result.map_err(|e| classify(e, store.data(), limits.deadline))
-}
-
-/// Turns a wasmtime error from a call into its failure class.
-fn classify(err: wasmtime::Error, state: &StoreState, deadline: Duration) -> PluginFailure {
-    if state.memory.hit {
-        return PluginFailure::OutOfMemory(state.memory.bytes);
-    }
-    if let Some(overrun) = err.downcast_ref::<Overrun>() {
-        tracing::debug!(plugin = %state.call.plugin, %overrun, clock = ?state.clock, own = ?state.clock.own_time(), "plugin call stopped");
-        return PluginFailure::Timeout(overrun.budget());
-    }
-    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
-        return PluginFailure::Capacity(format!("{err:#}"));
-    }
-    match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => PluginFailure::Timeout(deadline),
-        Some(Trap::StackOverflow) => PluginFailure::Trap("stack overflow".into()),
-        Some(trap) => {
-            let stderr = state.stderr_text();
-            if stderr.is_empty() {
-                PluginFailure::Trap(trap.to_string())
-            } else {
-                let said = super::host_api::scrub(state, &stderr);
-                PluginFailure::Trap(format!("{trap}; the plugin said: {said}"))
-            }
-        }
-        None => PluginFailure::Trap(format!("{err:#}")),
-    }
+    result.map_err(|e| classify(e, store.data(), runtime.config.limits.deadline))
 }

@@ -25,6 +25,9 @@ use settings::Settings;
 struct SpamScore;
 
 impl Filter for SpamScore {
+    fn check_settings(text: &str) -> Result<(), String> {
+        settings::check(text)
+    }
     fn on_data(_env: &Envelope, msg: &Message) -> Verdict {
         let (settings, warnings) = Settings::parse(&mxr_sdk::config());
         for w in warnings {

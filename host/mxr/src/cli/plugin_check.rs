@@ -1,6 +1,7 @@
-//! `mxr plugin check FILE.wasm [--config C --tenant T]`: validate a plugin and print
-//! its data label; with a tenant, also whether it runs for that tenant and the grant
-//! table after the tenant's tightening.
+//! `mxr plugin check FILE.wasm [--config C --tenant T] [--settings S]`: validate a
+//! plugin and print its data label; with a tenant, also whether it runs for that
+//! tenant and the grant table after the tenant's tightening; with a settings file,
+//! whether the plugin's own check accepts it (exit 1 when it does not).
 
 use super::{PolicyArg, load_plugin};
 use mxr_config::Config;
@@ -22,6 +23,10 @@ pub struct Args {
     /// With `--config`: the tenant whose authorisation and tightening apply.
     #[arg(long, requires = "config")]
     tenant: Option<String>,
+    /// A settings text to ask the plugin's own check about, as the API does before
+    /// it stores a tenant's settings.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -80,7 +85,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(t) = tenant {
         print_tenant(&t, &plugin.manifest.purpose);
     }
-    Ok(ExitCode::SUCCESS)
+    match &args.settings {
+        Some(path) => check_settings(&plugin, path),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Asks the plugin's settings check about the text in `path`.
+fn check_settings(plugin: &mxr_sandbox::LoadedPlugin, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("--settings {}: {e}", path.display()))?;
+    println!();
+    if !plugin.checks_settings() {
+        println!("settings: the plugin has no settings check; any text is taken as given");
+        return Ok(ExitCode::SUCCESS);
+    }
+    match plugin.check_settings(&text) {
+        Ok(()) => {
+            println!("settings: accepted by the plugin's check");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refused) => {
+            println!("settings: refused: {refused}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn print_tenant(t: &TenantGrant, purpose: &str) {
