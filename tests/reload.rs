@@ -64,8 +64,14 @@ async fn reloaded_limits_serve_new_sessions_and_open_ones_keep_theirs() {
     let mut before = relay.client().await;
     assert_eq!(advertised_size(&mut before).await, "SIZE 2000");
 
-    let restart = reload(&relay, &config(&pair, "max_message_bytes = 5000\nmax_connections = 2\n")).unwrap();
+    let defaults = "[plugin.delivery-stats]\nconfig = \"per = hour\"\n";
+    let text = config(&pair, "max_message_bytes = 5000\nmax_connections = 2\n") + defaults;
+    let restart = reload(&relay, &text).unwrap();
     assert!(restart.is_empty(), "limits change live: {restart:?}");
+    let token = relay.token("tenant:t1");
+    let path = "/api/tenants/t1/settings/delivery-stats";
+    let shown = request_tls(relay.api_addr.unwrap(), &pair.cert, "GET", path, Some(&token), None).await.json();
+    assert_eq!(shown["default"], "per = hour", "the API shows the reloaded operator default: {shown}");
     let mut after = relay.client().await;
     assert_eq!(advertised_size(&mut after).await, "SIZE 5000", "a new session has the new limit");
     assert_eq!(advertised_size(&mut before).await, "SIZE 2000", "an open session keeps its own");

@@ -38,10 +38,15 @@ use std::sync::Arc;
 /// Renders the relay's metrics in the Prometheus text format.
 pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 
+/// The operator's settings text for a plugin in force now (a reload changes it).
+pub type OperatorSettings = Arc<dyn Fn(&str) -> Arc<str> + Send + Sync>;
+
 /// What the API works on: handles on the relay's parts, nothing more.
 pub struct ApiParts {
-    /// Server settings (the operator's plugin defaults, the data dir).
+    /// Server settings (the data dir, limits) as the relay started with them.
     pub config: Arc<Config>,
+    /// The operator's default settings per plugin, as the last reload left them.
+    pub operator_settings: OperatorSettings,
     /// The live tenant state and the tokens.
     pub tenants: Arc<Tenants>,
     /// The loaded plugins (the catalogue).

@@ -124,7 +124,7 @@ async fn settings(
     let id = caller.tenant(&app, &t)?;
     let name = chained(&app, &id, &plugin)?;
     let own = app.parts.tenants.file(&id).and_then(|f| f.settings.get(&name).cloned());
-    let default = app.parts.config.settings_for(&name).config;
+    let default = (app.parts.operator_settings)(&name);
     Ok(Json(json!({ "plugin": name.as_str(), "settings": own, "default": &*default })))
 }
 

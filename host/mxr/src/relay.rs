@@ -136,8 +136,10 @@ impl Relay {
     pub fn api(&self) -> axum::Router {
         let metrics = self.metrics.clone();
         let render: mxr_api::MetricsRender = Arc::new(move || metrics.render());
+        let chain = self.chain.clone();
         let parts = mxr_api::ApiParts {
             config: self.config.clone(),
+            operator_settings: Arc::new(move |plugin| chain.settings_for(plugin).config),
             tenants: self.tenants.clone(),
             plugins: self.registry.clone(),
             keys: self.chain.keys.clone(),
