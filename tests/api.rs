@@ -236,3 +236,47 @@ async fn a_plugin_refuses_bad_settings_and_an_older_plugin_takes_them_as_given()
     assert!(history.body.contains("settings.17"), "the legacy plugin ran with the 17-byte text: {}", history.body);
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_finds_exports_and_erases_a_persons_mail_and_sees_its_requests() {
+    let mut relay = two_tenants("").await;
+    let (op, acme) = (relay.token("operator"), relay.token("tenant:acme"));
+    let queued = quarantine_one(&relay, &op, "acme").await;
+    let call = |verb: &'static str, body: String| {
+        let (relay, acme) = (&relay, acme.clone());
+        async move { relay.api("post", &format!("/api/tenants/acme/subjects/{verb}"), Some(&acme), Some(&body)).await }
+    };
+    let bad = call("find", r#"{"addresses": ["not an address"]}"#.into()).await;
+    assert_eq!((bad.status, bad.json()["field"].as_str()), (400, Some("addresses")), "{}", bad.body);
+
+    let found = call("find", r#"{"addresses": ["News@Shop.test"], "received": "2026-11-30"}"#.into()).await.json();
+    let request = found["request"]["id"].as_str().expect("a request id").to_owned();
+    assert_eq!(found["mail"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(
+        (found["mail"][0]["place"].as_str(), found["mail"][0]["queue_id"].as_str()),
+        (Some("quarantine"), Some(queued.as_str()))
+    );
+    assert!(found["mail"][0]["roles"].as_array().unwrap().iter().any(|r| r == "sender"), "{found}");
+
+    let next = format!(r#"{{"addresses": ["news@shop.test"], "request": "{request}"}}"#);
+    let zip = call("export", next.clone()).await;
+    assert_eq!((zip.status, zip.header("content-type")), (200, Some("application/zip")));
+    for name in ["mail.zip", "manifest.json", "audit.json", "report.txt", &format!("quarantine-{queued}.eml")] {
+        assert!(zip.body.contains(name), "the export holds {name}");
+    }
+    assert!(zip.body.contains("Subject:"), "the stored message itself is in the export");
+
+    let erased = call("erase", next.clone()).await.json();
+    assert_eq!(erased["mail"].as_array().unwrap().len(), 1, "{erased}");
+    assert!(erased["report"].as_str().unwrap().contains("Audit records are kept"), "{erased}");
+    assert!(relay.quarantined("acme").is_empty(), "the quarantined copy is gone");
+    let after = call("find", next).await.json();
+    assert!(after["mail"].as_array().unwrap().is_empty() && after["audit_records"].as_u64() > Some(0), "{after}");
+
+    let listed = relay.api("get", "/api/tenants/acme/subjects/requests", Some(&acme), None).await.json();
+    let steps: Vec<&str> =
+        listed["requests"][0]["steps"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["find", "export", "erase", "find"], "{listed}");
+    assert_eq!(listed["requests"][0]["deadline"], "2026-12-03T00:00:00Z", "three working days after it arrived");
+    relay.stop().await;
+}

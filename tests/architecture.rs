@@ -28,7 +28,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // chain and delivery read it only through config's narrow `TenantSource`.
     ("tenants", &["privacy", "config", "audit"]),
     // The HTTP API: acts only through the tenant store and the stores' own handles.
-    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants", "digest", "tls"]),
+    ("api", &["mail", "privacy", "config", "sandbox", "store", "audit", "tenants", "digest", "tls", "ops"]),
     // The quarantine digest: reads tenants and the quarantine, spools through store's
     // handles (the bounce path), never delivery or a protocol itself.
     ("digest", &["mail", "privacy", "config", "store", "audit", "tenants"]),

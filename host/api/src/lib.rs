@@ -20,6 +20,7 @@ mod https;
 mod openapi;
 mod operator;
 mod quarantine;
+mod subjects;
 mod tenant;
 
 pub use error::ApiError;
@@ -83,6 +84,7 @@ pub fn router(parts: ApiParts, per_minute: u32) -> Router {
         .merge(tenant::routes())
         .merge(quarantine::routes())
         .merge(history::routes())
+        .merge(subjects::routes())
         .merge(digest::routes())
         .merge(operator::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })

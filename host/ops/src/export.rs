@@ -1,5 +1,6 @@
-//! `subject export`: what was found about a person, written for the controller into a
-//! new folder outside the data dir:
+//! `subject export`: what was found about a person, for the controller: built in
+//! memory ([`build`], which the API zips), or written into a new folder outside the
+//! data dir ([`export`], the CLI):
 //! - `mail.zip`: each stored copy as an `.eml` file;
 //! - `manifest.json`: each item, where it came from, and its SHA-256;
 //! - `audit.json`: the audit records naming the person;
@@ -24,17 +25,29 @@ pub struct Exported {
     pub files: Vec<Written>,
 }
 
-/// Exports the persons' data into the new folder `out`.
-pub fn export(
-    node: &Node,
-    tenant: &TenantId,
-    addresses: &[String],
-    out: &Path,
-    request: &Request,
-) -> Result<Exported, OpsError> {
-    node.check_output(out)?;
+/// An export's files in memory, in the order they are written: `mail.zip`,
+/// `audit.json`, `report.txt`, then `manifest.json` (which lists the others).
+#[derive(Debug)]
+pub struct ExportFiles {
+    /// What was found.
+    pub findings: Findings,
+    /// (name, bytes) of each file.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl ExportFiles {
+    /// The files as one stored zip (what the API answers with).
+    pub fn zip(&self) -> Result<Vec<u8>, OpsError> {
+        let items: Vec<Item> =
+            self.files.iter().map(|(name, bytes)| Item { name: name.clone(), bytes: bytes.clone(), time: 0 }).collect();
+        archive::zip_of(&items, Path::new("export.zip"))
+    }
+}
+
+/// Builds the persons' export in memory; each copy's export is audited before the
+/// copy is read.
+pub fn build(node: &Node, tenant: &TenantId, addresses: &[String], request: &Request) -> Result<ExportFiles, OpsError> {
     let findings = subject::find(node, tenant, addresses)?;
-    mxr_durable::private_dir(out).map_err(|e| OpsError::Io(out.to_owned(), e))?;
     let log = node.audit_log()?;
     let subjects: Vec<String> = findings.audit_tokens.iter().cloned().collect();
     let mut items = Vec::new();
@@ -54,18 +67,42 @@ pub fn export(
         }));
         items.push(Item { name, bytes, time: f.stored });
     }
-    let mut files = archive::write(Format::EmlZip, &items, out)?;
+    let mail = archive::zip_of(&items, Path::new(Format::EmlZip.file_name()))?;
     let audit = serde_json::to_vec_pretty(&super::records::records_json(&findings.audit)).expect("json");
-    files.push(archive::write_file(out, "audit.json", &audit)?);
-    files.push(archive::write_file(out, "report.txt", subject::report_text(&findings, request, false).as_bytes())?);
+    let report = subject::report_text(&findings, request, false).into_bytes();
+    let mut files = vec![
+        (Format::EmlZip.file_name().to_owned(), mail),
+        ("audit.json".into(), audit),
+        ("report.txt".into(), report),
+    ];
+    let listed: Vec<Written> = files
+        .iter()
+        .map(|(path, b)| Written { path: path.clone(), sha256: super::sha256_hex(b), bytes: b.len() as u64 })
+        .collect();
     let doc = serde_json::json!({
         "request": request.id,
         "tenant": tenant.as_str(),
         "exported": mxr_audit::record_time(super::now()),
         "items": manifest,
         "audit_records": findings.audit.len(),
-        "files": files,
+        "files": listed,
     });
-    files.push(archive::write_file(out, "manifest.json", &serde_json::to_vec_pretty(&doc).expect("json"))?);
-    Ok(Exported { findings, files })
+    files.push(("manifest.json".into(), serde_json::to_vec_pretty(&doc).expect("json")));
+    Ok(ExportFiles { findings, files })
+}
+
+/// Exports the persons' data into the new folder `out` (private, each file fsynced).
+pub fn export(
+    node: &Node,
+    tenant: &TenantId,
+    addresses: &[String],
+    out: &Path,
+    request: &Request,
+) -> Result<Exported, OpsError> {
+    node.check_output(out)?;
+    let built = build(node, tenant, addresses, request)?;
+    mxr_durable::private_dir(out).map_err(|e| OpsError::Io(out.to_owned(), e))?;
+    let files =
+        built.files.iter().map(|(name, bytes)| archive::write_file(out, name, bytes)).collect::<Result<_, _>>()?;
+    Ok(Exported { findings: built.findings, files })
 }

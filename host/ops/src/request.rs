@@ -103,6 +103,24 @@ pub fn open(node: &Node, tenant: &TenantId, subjects: Vec<String>, arrived: u64)
     Ok(r)
 }
 
+/// The request a step for these addresses belongs to: request `existing` continued
+/// (checked to be the tenant's), or a new one that arrived at `arrived` for the
+/// addresses' audit tokens. The addresses are checked first.
+pub fn for_addresses(
+    node: &Node,
+    tenant: &TenantId,
+    addresses: &[String],
+    existing: Option<&str>,
+    arrived: u64,
+) -> Result<Request, OpsError> {
+    super::subject::check_addresses(addresses)?;
+    let pseudonyms = node.pseudonyms(tenant)?;
+    match existing {
+        Some(id) => load(node, tenant, id),
+        None => open(node, tenant, addresses.iter().map(|a| pseudonyms.audit_subject(a)).collect(), arrived),
+    }
+}
+
 /// A request by id, checked to be the tenant's.
 pub fn load(node: &Node, tenant: &TenantId, id: &str) -> Result<Request, OpsError> {
     let bad = |why: String| OpsError::BadInput { field: "--request", why };

@@ -67,20 +67,12 @@ pub fn node(config: &Config) -> anyhow::Result<Node> {
 }
 
 fn request_for(node: &Node, t: &Target) -> anyhow::Result<Request> {
-    subject::check_addresses(&t.addresses)?;
-    let pseudonyms = node.pseudonyms(&t.tenant)?;
-    match &t.request {
-        Some(id) => Ok(request::load(node, &t.tenant, id)?),
-        None => {
-            let arrived = match &t.received {
-                Some(v) => mxr_mail::date::parse_utc(v)
-                    .with_context(|| format!("--received {v:?}: expected YYYY-MM-DD[THH:MM:SSZ] or epoch seconds"))?,
-                None => mxr_ops::now(),
-            };
-            let subjects = t.addresses.iter().map(|a| pseudonyms.audit_subject(a)).collect();
-            Ok(request::open(node, &t.tenant, subjects, arrived)?)
-        }
-    }
+    let arrived = match (&t.request, &t.received) {
+        (None, Some(v)) => mxr_mail::date::parse_utc(v)
+            .with_context(|| format!("--received {v:?}: expected YYYY-MM-DD[THH:MM:SSZ] or epoch seconds"))?,
+        _ => mxr_ops::now(),
+    };
+    Ok(request::for_addresses(node, &t.tenant, &t.addresses, t.request.as_deref(), arrived)?)
 }
 
 fn finish(node: &Node, r: &mut Request, kind: RequestKind, summary: String) -> anyhow::Result<()> {
