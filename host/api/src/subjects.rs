@@ -77,7 +77,7 @@ async fn run<T: Send + 'static>(
     tenant: TenantId,
     body: SubjectBody,
     kind: RequestKind,
-    step: impl FnOnce(&Node, &TenantId, &[String], &Request) -> Result<(T, String), OpsError> + Send + 'static,
+    step: impl FnOnce(&Node, &TenantId, &[String], &Request) -> Result<(String, T), OpsError> + Send + 'static,
 ) -> Result<(T, Request), ApiError> {
     let arrived = match (&body.request, &body.received) {
         (None, Some(v)) => mxr_mail::date::parse_utc(v)
@@ -87,7 +87,7 @@ async fn run<T: Send + 'static>(
     let node = node(app);
     let done = tokio::task::spawn_blocking(move || {
         let mut r = request::for_addresses(&node, &tenant, &body.addresses, body.request.as_deref(), arrived)?;
-        let (out, summary) = step(&node, &tenant, &body.addresses, &r)?;
+        let (summary, out) = step(&node, &tenant, &body.addresses, &r)?;
         request::record_step(&node, &mut r, kind, summary)?;
         Ok::<_, OpsError>((out, r))
     });
@@ -116,20 +116,35 @@ fn findings_json(f: &Findings, r: &Request, erased: bool) -> Value {
         "report": subject::report_text(f, r, erased)})
 }
 
+/// Finds (or, with `erase`, erases) the persons' stored mail, as one request step.
+async fn findings(
+    app: Arc<App>,
+    caller: Caller,
+    t: String,
+    body: SubjectBody,
+    erase: bool,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = caller.tenant(&app, &t)?;
+    let kind = if erase { RequestKind::Erase } else { RequestKind::Find };
+    let (f, r) = run(&app, tenant, body, kind, move |node, tenant, addresses, _| {
+        if !erase {
+            let f = subject::find(node, tenant, addresses)?;
+            return Ok((format!("found {} stored copies, {} audit records", f.mail.len(), f.audit.len()), f));
+        }
+        let f = subject::erase(node, tenant, addresses)?;
+        Ok((format!("erased {} stored copies; {} audit records kept", f.mail.len(), f.audit.len()), f))
+    })
+    .await?;
+    Ok(Json(findings_json(&f, &r, erase)))
+}
+
 async fn find(
     State(app): State<Arc<App>>,
     caller: Caller,
     Path(t): Path<String>,
     JsonBody(body): JsonBody<SubjectBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = caller.tenant(&app, &t)?;
-    let (f, r) = run(&app, tenant, body, RequestKind::Find, |node, tenant, addresses, _| {
-        let f = subject::find(node, tenant, addresses)?;
-        let summary = format!("found {} stored copies, {} audit records", f.mail.len(), f.audit.len());
-        Ok((f, summary))
-    })
-    .await?;
-    Ok(Json(findings_json(&f, &r, false)))
+    findings(app, caller, t, body, false).await
 }
 
 async fn export(
@@ -142,7 +157,7 @@ async fn export(
     let (zip, r) = run(&app, tenant, body, RequestKind::Export, |node, tenant, addresses, r| {
         let built = mxr_ops::export::build(node, tenant, addresses, r)?;
         let (copies, records) = (built.findings.mail.len(), built.findings.audit.len());
-        Ok((built.zip()?, format!("exported {copies} stored copies, {records} audit records")))
+        Ok((format!("exported {copies} stored copies, {records} audit records"), built.zip()?))
     })
     .await?;
     let name = format!("attachment; filename=\"subject-{}.zip\"", r.id);
@@ -156,14 +171,7 @@ async fn erase(
     Path(t): Path<String>,
     JsonBody(body): JsonBody<SubjectBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = caller.tenant(&app, &t)?;
-    let (f, r) = run(&app, tenant, body, RequestKind::Erase, |node, tenant, addresses, _| {
-        let f = subject::erase(node, tenant, addresses)?;
-        let summary = format!("erased {} stored copies; {} audit records kept", f.mail.len(), f.audit.len());
-        Ok((f, summary))
-    })
-    .await?;
-    Ok(Json(findings_json(&f, &r, true)))
+    findings(app, caller, t, body, true).await
 }
 
 async fn requests(State(app): State<Arc<App>>, caller: Caller, Path(t): Path<String>) -> Result<Json<Value>, ApiError> {
