@@ -3,7 +3,8 @@
 //! tenant token, reads the data labels, changes their plugin set and settings, sends
 //! mail through the relay over SMTP, finds its outcome and what each plugin saw in the
 //! history, and releases it from quarantine, or, signed out, with a digest mail's
-//! release link. Each test asserts on what the page shows
+//! release link; and answers a person's request (find, export, erase). Each test
+//! asserts on what the page shows
 //! (and on the relay's state behind it) and keeps a screenshot in
 //! `target/console-screenshots/<test>.png`.
 
@@ -256,6 +257,39 @@ async fn a_digest_link_releases_the_message_once() {
     b.click("release-link-button").await;
     let refused = b.wait_text("[data-testid=release-link-status]", "Refused").await;
     assert_eq!(refused, "Refused: this release link is not valid (field: link)");
+    b.finish().await;
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_answers_a_persons_request_find_export_and_erase() {
+    let mut relay = relay().await;
+    let acme = relay.token("tenant:acme");
+    let b = signed_in(&relay, &acme, "acme").await;
+    quarantine_promotions(&b).await;
+    let promo = std::fs::read(ours("plugins/promo-nl.eml")).unwrap();
+    let mut c = relay.client().await;
+    c.send_message("news@shop.test", &["x@acme.test"], &promo).await.assert_code(250, "2.0.0");
+    assert_eq!(relay.quarantined("acme").len(), 1, "the promotion is held");
+
+    b.click("tab-subjects").await;
+    b.fill("subject-addresses", "news@shop.test").await;
+    b.click("subject-find").await;
+    b.wait_text("[data-testid=subject-status]", "1 stored message held").await;
+    let row = b.find("[data-testid=subject-row]").await.text().await.unwrap();
+    assert!(row.contains("quarantine") && row.contains("sender"), "{row}");
+    b.click("subject-export").await;
+    b.wait_text("[data-testid=subject-download]", "Download the export").await;
+    b.click("subject-erase").await;
+    b.wait_text("[data-testid=subject-erase]", "Click again").await;
+    assert_eq!(relay.quarantined("acme").len(), 1, "one click erases nothing");
+    b.click("subject-erase").await;
+    b.wait_text("[data-testid=subject-status]", "1 stored message erased").await;
+    assert!(relay.quarantined("acme").is_empty(), "the held copy is gone");
+    let steps = b.wait_text("[data-testid=request-row]", "erase").await;
+    assert!(steps.contains("find") && steps.contains("export") && steps.contains("done in time"), "{steps}");
+    let shot = b.screenshot("a_customer_answers_a_persons_request_find_export_and_erase").await;
+    assert!(shot.is_file());
     b.finish().await;
     relay.stop().await;
 }

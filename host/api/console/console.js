@@ -17,6 +17,8 @@
   const words = (map, key) => map[key] || key;
 
   const state = { tenant: null, catalogue: [], saved: null, draft: null };
+  // Panels whose script is a file of its own (subjects.js): section name → loader.
+  const extraSections = {};
 
   // A DOM element with attributes and children; strings become text nodes.
   function el(tag, attrs, ...children) {
@@ -123,7 +125,7 @@
       if (tab.dataset.section === name) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
     }
-    const load = { plugins: loadPlugins, settings: loadSettingsList, history: () => loadHistory(''), quarantine: loadQuarantine }[name];
+    const load = { plugins: loadPlugins, settings: loadSettingsList, history: () => loadHistory(''), quarantine: loadQuarantine, ...extraSections }[name];
     load().catch((err) => say('notice', refusal(err), true));
   }
 
@@ -434,4 +436,7 @@
   }
 
   wire();
+  // What the other console scripts use (subjects.js): the API call, the page helpers,
+  // and where to register a panel's loader.
+  window.mxrConsole = Object.freeze({ api, el, say, refusal, tenantPath, when, $, sections: extraSections });
 })();

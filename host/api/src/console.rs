@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 const PAGE: &str = include_str!("../console/index.html");
 const SCRIPT: &str = include_str!("../console/console.js");
+const SUBJECTS: &str = include_str!("../console/subjects.js");
 const STYLE: &str = include_str!("../console/console.css");
 
 /// Only the page's own files and the API: no inline script, nothing from elsewhere.
@@ -26,5 +27,6 @@ pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/", get(|| async { file("text/html; charset=utf-8", PAGE) }))
         .route("/console.js", get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }))
+        .route("/subjects.js", get(|| async { file("text/javascript; charset=utf-8", SUBJECTS) }))
         .route("/console.css", get(|| async { file("text/css; charset=utf-8", STYLE) }))
 }
