@@ -50,6 +50,17 @@ async fn quarantine_promotions(b: &Browser) {
     b.wait_text("[data-testid=settings-status]", "Saved the settings of spam-score").await;
 }
 
+/// Through the console, has promotions quarantined; then sends one from
+/// news@shop.test to x@acme.test, which is held. The client, for more mail.
+async fn hold_a_promotion(relay: &TestRelay, b: &Browser) -> mxr_tests::smtp_client::Client {
+    quarantine_promotions(b).await;
+    let promo = std::fs::read(ours("plugins/promo-nl.eml")).unwrap();
+    let mut c = relay.client().await;
+    c.send_message("news@shop.test", &["x@acme.test"], &promo).await.assert_code(250, "2.0.0");
+    assert_eq!(relay.quarantined("acme").len(), 1, "the promotion is held");
+    c
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_signs_in_reads_the_data_labels_and_changes_the_plugin_set() {
     let mut relay = relay().await;
@@ -129,13 +140,9 @@ async fn a_quarantined_message_shows_in_history_with_its_data_label_and_is_relea
     let acme = relay.token("tenant:acme");
     let b = signed_in(&relay, &acme, "acme").await;
 
-    quarantine_promotions(&b).await;
-
-    let promo = std::fs::read(ours("plugins/promo-nl.eml")).unwrap();
-    let mut c = relay.client().await;
-    c.send_message("news@shop.test", &["x@acme.test"], &promo).await.assert_code(250, "2.0.0");
+    let mut c = hold_a_promotion(&relay, &b).await;
     c.send_message("alice@sender.test", &["bob@acme.test"], mxr_tests::CLEAN).await.assert_code(250, "2.0.0");
-    assert_eq!(relay.quarantined("acme").len(), 1, "the promotion is held");
+    assert_eq!(relay.quarantined("acme").len(), 1, "only the promotion is held");
 
     // History, searched by address: the held copy, who decided, and what each plugin saw.
     b.click("tab-history").await;
@@ -266,11 +273,7 @@ async fn a_customer_answers_a_persons_request_find_export_and_erase() {
     let mut relay = relay().await;
     let acme = relay.token("tenant:acme");
     let b = signed_in(&relay, &acme, "acme").await;
-    quarantine_promotions(&b).await;
-    let promo = std::fs::read(ours("plugins/promo-nl.eml")).unwrap();
-    let mut c = relay.client().await;
-    c.send_message("news@shop.test", &["x@acme.test"], &promo).await.assert_code(250, "2.0.0");
-    assert_eq!(relay.quarantined("acme").len(), 1, "the promotion is held");
+    hold_a_promotion(&relay, &b).await;
 
     b.click("tab-subjects").await;
     b.fill("subject-addresses", "news@shop.test").await;
