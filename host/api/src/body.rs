@@ -25,6 +25,25 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// Parses `bytes` as every body an endpoint takes, as the endpoints do (for the fuzz
+/// target `api_bodies`): each one taken, or refused with the field at fault, which is
+/// empty or a path (`plugins[1]`) into the body.
+#[doc(hidden)]
+pub fn parse_every_body(bytes: &[u8]) -> Vec<Result<(), ApiError>> {
+    fn one<T: DeserializeOwned>(bytes: &[u8]) -> Result<(), ApiError> {
+        parse::<T>(bytes).map(drop)
+    }
+    vec![
+        one::<crate::tenant::ChainBody>(bytes),
+        one::<crate::tenant::SettingsBody>(bytes),
+        one::<crate::digest::LinkBody>(bytes),
+        one::<mxr_config::digest::DigestFile>(bytes),
+        one::<crate::operator::NewTokenBody>(bytes),
+        one::<crate::subjects::SubjectBody>(bytes),
+        one::<mxr_config::file::TenantFile>(bytes),
+    ]
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
@@ -65,5 +84,18 @@ mod tests {
             assert!(error.contains(says), "{body}: {error}");
         }
         assert_eq!(parse::<Chain>(br#"{"plugins": ["a", "b"]}"#).unwrap().plugins.len(), 2);
+    }
+
+    #[test]
+    fn every_body_is_parsed_and_a_refusal_names_a_field_of_the_body() {
+        let answers = parse_every_body(br#"{"addresses": ["a@b.test"], "plugins": ["x"]}"#);
+        assert_eq!(answers.len(), 7);
+        for a in answers {
+            if let Err(ApiError::BadRequest { field, .. }) = a {
+                assert!(field.is_empty() || field == "plugins" || field == "addresses", "{field}");
+            }
+        }
+        let taken = parse_every_body(br#"{"addresses": ["a@b.test"]}"#);
+        assert!(taken[5].is_ok(), "a subject body is taken: {:?}", taken[5]);
     }
 }

@@ -70,7 +70,7 @@ async fn stop_digest(
 /// `{"link": "<the text after #release=>"}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LinkBody {
+pub(crate) struct LinkBody {
     link: String,
 }
 

@@ -23,6 +23,7 @@ mod quarantine;
 mod subjects;
 mod tenant;
 
+pub use body::parse_every_body;
 pub use error::ApiError;
 pub use openapi::{Access, ROUTES};
 

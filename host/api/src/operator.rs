@@ -120,7 +120,7 @@ async fn tokens(State(app): State<Arc<App>>, _: OperatorCaller) -> Result<Json<V
 /// A token to make.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewTokenBody {
+pub(crate) struct NewTokenBody {
     /// `operator` or `tenant:<id>`.
     scope: String,
     #[serde(default)]

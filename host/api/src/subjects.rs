@@ -34,7 +34,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
 /// `{"addresses": [...], "request": "R-…"?, "received": "YYYY-MM-DD"?}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SubjectBody {
+pub(crate) struct SubjectBody {
     /// The persons' e-mail addresses.
     addresses: Vec<String>,
     /// Continue this request; without it, a new one.

@@ -77,7 +77,7 @@ async fn catalogue(
 /// and the forms it tightens.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ChainBody {
+pub(crate) struct ChainBody {
     plugins: Vec<PluginName>,
     #[serde(default)]
     authorise: BTreeMap<PluginName, String>,
@@ -131,7 +131,7 @@ async fn settings(
 /// New settings text for one plugin.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SettingsBody {
+pub(crate) struct SettingsBody {
     settings: String,
 }
 
