@@ -154,6 +154,8 @@ async fn tenant_settings_reach_the_plugin_and_quarantined_mail_is_released_and_i
     let copy = &history["copies"][0];
     assert_eq!((copy["queue_id"].as_str(), copy["outcome"].as_str()), (Some(id.as_str()), Some("quarantined")));
     assert_eq!(copy["plugin"], "spam-score");
+    assert!(copy["reason"].as_str().is_some_and(|r| !r.is_empty()), "the deciding plugin's reason: {copy}");
+    assert_eq!(copy["reason"], list["messages"][0]["reason"], "as the quarantine shows it");
     let seen: Vec<(&str, &Value)> =
         copy["disclosures"].as_array().unwrap().iter().map(|d| (d["plugin"].as_str().unwrap(), &d["forms"])).collect();
     let stats = seen.iter().find(|(p, _)| *p == "delivery-stats").expect("delivery-stats ran");

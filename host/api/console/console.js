@@ -351,7 +351,7 @@
     const rows = copies.map((c) => el('tr', { 'data-testid': 'history-row', 'data-queue-id': c.queue_id },
       el('td', null, when(c.time)),
       el('td', { 'data-testid': 'history-outcome' }, c.code && c.outcome === 'refused' ? `${words(OUTCOME, c.outcome)} (${c.code})` : words(OUTCOME, c.outcome)),
-      el('td', null, c.plugin || '—'),
+      el('td', { 'data-testid': 'history-plugin' }, c.plugin ? `${c.plugin}${c.reason ? `: ${c.reason}` : ''}` : '—'),
       el('td', null, c.score === null || c.score === undefined ? '—' : String(c.score)),
       el('td', null, (c.tags || []).join(', ') || '—'),
       el('td', { 'data-testid': 'history-label' },

@@ -1,5 +1,6 @@
 //! Message history, from the audit log: per copy its time, outcome, the deciding
-//! plugin, score and tags, and which plugin saw which categories in which form. A
+//! plugin (and its reason while the copy is held in quarantine), score and tags, and
+//! which plugin saw which categories in which form. A
 //! search by address matches the tenant's keyed pseudonym of it, so no raw address is
 //! ever stored for it; the search itself is audited.
 
@@ -94,10 +95,12 @@ async fn history(
     let mut list: Vec<(String, Copy)> = copies.into_iter().collect();
     list.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| b.0.cmp(&a.0)));
     list.truncate(search.limit.unwrap_or(DEFAULT_LIMIT));
+    let reasons = held_reasons(&app, &tenant, &list).await?;
     let out: Vec<Value> = list
         .into_iter()
         .map(|(qid, c)| {
             let mut v = c.outcome.unwrap_or_else(|| json!({"outcome": "in progress"}));
+            v["reason"] = reasons.get(&qid).cloned().into();
             v["queue_id"] = qid.into();
             v["time"] = mxr_audit::record_time(c.time).into();
             v["disclosures"] = c.disclosures.into();
@@ -105,4 +108,24 @@ async fn history(
         })
         .collect();
     Ok(Json(json!({ "copies": out })))
+}
+
+/// The deciding plugin's reason for each listed copy still held in quarantine, from
+/// its sealed quarantine record. The audit log keeps no reason text (a plugin's words
+/// may carry what it was shown), so a copy no longer held shows none.
+async fn held_reasons(
+    app: &Arc<App>,
+    tenant: &mxr_config::TenantId,
+    list: &[(String, Copy)],
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let held = |c: &Copy| c.outcome.as_ref().is_some_and(|o| o["outcome"] == "quarantined");
+    if !list.iter().any(|(_, c)| held(c)) {
+        return Ok(BTreeMap::new());
+    }
+    let (quarantine, tenant) = (app.parts.quarantine.clone(), tenant.to_string());
+    let records = tokio::task::spawn_blocking(move || quarantine.list(&tenant))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(records.into_iter().map(|r| (r.queue_id, r.reason)).collect())
 }
