@@ -153,9 +153,14 @@ async fn a_quarantined_message_shows_in_history_with_its_data_label_and_is_relea
     assert_eq!(b.texts("[data-testid=history-row]").await.len(), 1, "only the copy for x@acme.test");
     let row = b.find("[data-testid=history-row]").await.text().await.unwrap();
     assert!(row.contains("spam-score"), "decided by spam-score: {row}");
-    // The forms the audit log recorded for the call: the text in full, nothing else.
+    // The forms the audit log recorded for each call on the copy: the sender's address
+    // as a pseudonym at MAIL FROM, the text in full at DATA, nothing else.
     let label = b.find("[data-testid=history-label]").await.text().await.unwrap();
-    assert_eq!(label, "spam-score, on the whole message, for spam filtering: Subject and message text in full");
+    assert_eq!(
+        label,
+        "sender-policy, at the sender address, for spam filtering: E-mail addresses as a pseudonym\n\
+         spam-score, on the whole message, for spam filtering: Subject and message text in full"
+    );
     b.screenshot("a_quarantined_message_shows_in_history_with_its_data_label_and_is_released-history").await;
     b.fill("history-address", "bob@acme.test").await;
     b.click("history-search").await;

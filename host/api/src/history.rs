@@ -7,10 +7,11 @@
 use crate::App;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::history_index::Copy;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use mxr_audit::{AuditRecord, Event, OperatorVerb};
+use mxr_audit::OperatorVerb;
 use mxr_privacy::TenantPseudonyms;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -31,30 +32,6 @@ pub(crate) fn routes() -> Router<Arc<App>> {
 struct Search {
     subject: Option<String>,
     limit: Option<usize>,
-}
-
-/// One copy's history, built from its records in log order.
-#[derive(Default)]
-struct Copy {
-    time: u64,
-    outcome: Option<Value>,
-    disclosures: Vec<Value>,
-}
-
-fn fold(copy: &mut Copy, r: &AuditRecord) {
-    copy.time = copy.time.max(r.time);
-    match &r.event {
-        Event::Disclosure(d) => {
-            let forms: BTreeMap<&str, &str> = d.forms.iter().map(|(c, f)| (c.name(), f.name())).collect();
-            copy.disclosures.push(json!({"plugin": d.plugin, "version": d.version, "stage": d.stage,
-                "purpose": d.purpose, "forms": forms, "call": d.outcome}));
-        }
-        Event::Outcome(o) => {
-            copy.outcome = Some(json!({"outcome": o.outcome, "code": o.code, "plugin": o.plugin,
-                "score": o.score, "tags": o.tags}));
-        }
-        Event::Operator(_) | Event::Control(_) | Event::Deletion(_) => {}
-    }
 }
 
 async fn history(
@@ -78,23 +55,12 @@ async fn history(
         }
         None => None,
     };
-    let log = mxr_audit::dir(&app.parts.config.data_dir).join("log");
-    let records = tokio::task::spawn_blocking(move || mxr_audit::log::read_records(&log))
+    let limit = search.limit.unwrap_or(DEFAULT_LIMIT);
+    let (index, id) = (app.history.clone(), tenant.to_string());
+    let list = tokio::task::spawn_blocking(move || index.copies(&id, subject.as_deref(), limit))
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;
-    let mut copies: BTreeMap<String, Copy> = BTreeMap::new();
-    for e in records.iter().filter(|e| e.record.tenant == tenant.as_str() && !e.record.queue_id.is_empty()) {
-        let r = &e.record;
-        if matches!(r.event, Event::Disclosure(_) | Event::Outcome(_))
-            && subject.as_ref().is_none_or(|s| r.subjects.contains(s))
-        {
-            fold(copies.entry(r.queue_id.clone()).or_default(), r);
-        }
-    }
-    let mut list: Vec<(String, Copy)> = copies.into_iter().collect();
-    list.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| b.0.cmp(&a.0)));
-    list.truncate(search.limit.unwrap_or(DEFAULT_LIMIT));
     let reasons = held_reasons(&app, &tenant, &list).await?;
     let out: Vec<Value> = list
         .into_iter()

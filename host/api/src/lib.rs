@@ -16,6 +16,7 @@ mod console;
 mod digest;
 mod error;
 mod history;
+mod history_index;
 mod https;
 mod openapi;
 mod operator;
@@ -73,12 +74,16 @@ pub struct ApiParts {
 pub(crate) struct App {
     pub(crate) parts: ApiParts,
     pub(crate) limits: auth::RateLimits,
+    /// Message history, read from the audit log as it grows.
+    pub(crate) history: Arc<history_index::HistoryIndex>,
 }
 
 /// The whole API, console and `/metrics`; `per_minute` requests per token (a
 /// token over it gets `429` until the minute is over).
 pub fn router(parts: ApiParts, per_minute: u32) -> Router {
-    let app = Arc::new(App { parts, limits: auth::RateLimits::new(per_minute) });
+    let log = mxr_audit::dir(&parts.config.data_dir).join("log");
+    let history = Arc::new(history_index::HistoryIndex::new(log));
+    let app = Arc::new(App { parts, limits: auth::RateLimits::new(per_minute), history });
     Router::new()
         .merge(console::routes())
         .merge(openapi::routes())
