@@ -158,6 +158,8 @@ impl Tenants {
 
     /// Applies a change: validated on the latest stored state, audited (durably),
     /// committed at that state's revision, then put in force. Returns the new revision.
+    /// When another writer committed first, a `<action>-withdrawn` record follows the
+    /// one that did not take, and the change is made again on the new state.
     pub fn apply(&self, actor: &Actor, change: Change) -> Result<u64, ApplyError> {
         let _one = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let mut attempt = 0;
@@ -184,7 +186,18 @@ impl Tenants {
                     self.files.store(Arc::new(after));
                     return Ok(revision);
                 }
-                Err(StoreError::Conflict { .. }) if attempt < RETRIES => attempt += 1,
+                Err(StoreError::Conflict { .. }) if attempt < RETRIES => {
+                    // Another writer came first: the record above describes a change
+                    // that was not made. Say so before it is tried again on the new state.
+                    let withdrawn = ControlChange {
+                        actor: actor.to_string(),
+                        action: format!("{}-withdrawn", change.name()),
+                        before: "null".into(),
+                        after: "null".into(),
+                    };
+                    self.audit.record_control_change(touched.first().map_or("", String::as_str), withdrawn)?;
+                    attempt += 1;
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -174,3 +174,54 @@ fn an_edited_config_file_is_put_in_again_and_an_unchanged_one_is_not() {
     assert_eq!(acme.domains, ["acme.test", "acme.example"], "the edited file's table is put in");
     assert!(acme.settings.is_empty(), "a file-managed tenant follows its file");
 }
+
+/// A store where another writer commits just before this process's first change.
+struct Raced {
+    inner: SqliteStore,
+    other: std::sync::Mutex<Option<Change>>,
+}
+
+impl TenantStore for Raced {
+    fn load(&self) -> Result<crate::Stored, crate::StoreError> {
+        self.inner.load()
+    }
+    fn apply(&self, expected: u64, change: &Change) -> Result<u64, crate::StoreError> {
+        if let Some(other) = self.other.lock().unwrap().take() {
+            self.inner.apply(expected, &other)?;
+        }
+        self.inner.apply(expected, change)
+    }
+    fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.watch()
+    }
+    fn add_token(&self, token: &crate::TokenRecord) -> Result<(), crate::StoreError> {
+        self.inner.add_token(token)
+    }
+    fn token(&self, hash: &crate::token::TokenHash) -> Result<Option<crate::TokenRecord>, crate::StoreError> {
+        self.inner.token(hash)
+    }
+    fn revoke_token(&self, id: &str, at: u64) -> Result<Option<crate::TokenRecord>, crate::StoreError> {
+        self.inner.revoke_token(id, at)
+    }
+    fn tokens(&self) -> Result<Vec<crate::TokenRecord>, crate::StoreError> {
+        self.inner.tokens()
+    }
+}
+
+#[test]
+fn a_change_beaten_by_another_writer_is_withdrawn_in_the_audit_log_and_made_again() {
+    let n = node();
+    let inner = SqliteStore::open(&n.dir.path().join("tenants.db")).unwrap();
+    let other = Some(Change::Put(vec![tenant("beta", "beta.test")]));
+    let live = Tenants::open(Arc::new(Raced { inner, other: std::sync::Mutex::new(None) }), n.audit.clone(), &n.config)
+        .unwrap();
+    drop(live);
+    let inner = SqliteStore::open(&n.dir.path().join("tenants.db")).unwrap();
+    let live =
+        Tenants::open(Arc::new(Raced { inner, other: std::sync::Mutex::new(other) }), n.audit.clone(), &n.config)
+            .unwrap();
+    live.create(&Actor::Os("ops".into()), tenant("gamma", "gamma.test")).unwrap();
+    assert!(live.current().get("beta").is_some() && live.current().get("gamma").is_some(), "both changes stand");
+    let actions: Vec<String> = controls(&n.audit, &n.config.data_dir).into_iter().map(|c| c.action).collect();
+    assert_eq!(actions, ["tenant-seed", "tenant-put", "tenant-put-withdrawn", "tenant-put"]);
+}
