@@ -345,3 +345,9 @@ pub fn latest_tree_head(path: &Path) -> Result<Option<SignedTreeHead>, AuditErro
     let bytes = crate::frames::read(path).map_err(|e| AuditError::Io(path.to_owned(), e))?;
     Ok(crate::frames::parse(&bytes).0.last().and_then(|b| SignedTreeHead::parse(b).ok()))
 }
+
+/// Every readable checkpoint in a tree-heads file, oldest first (`verify` judges them).
+pub fn read_tree_heads(path: &Path) -> Result<Vec<SignedTreeHead>, AuditError> {
+    let bytes = crate::frames::read(path).map_err(|e| AuditError::Io(path.to_owned(), e))?;
+    Ok(crate::frames::parse(&bytes).0.into_iter().filter_map(|b| SignedTreeHead::parse(b).ok()).collect())
+}

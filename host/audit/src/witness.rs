@@ -182,6 +182,24 @@ impl Witness {
     }
 }
 
+/// The witness's 32-byte Ed25519 seed in `path`, made (from the OS's random source,
+/// mode 0600, durably) when there is none yet.
+pub fn key_seed(path: &Path) -> Result<[u8; 32], WitnessError> {
+    let io = |e| WitnessError::Io(path.to_owned(), e);
+    match std::fs::read(path) {
+        Ok(bytes) => bytes.try_into().map_err(|_| io(std::io::Error::other("not a 32-byte key"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let name = path.file_name().ok_or_else(|| io(std::io::ErrorKind::InvalidInput.into()))?;
+            mxr_durable::write_durably(dir, &name.to_string_lossy(), &[&seed]).map_err(io)?;
+            Ok(seed)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
 /// Reads every state file in `dir`, each cosigned by `me`.
 fn read_state(dir: &Path, me: &NoteKey) -> Result<BTreeMap<String, Latest>, WitnessError> {
     let io = |p: &Path| {

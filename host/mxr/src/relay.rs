@@ -3,6 +3,7 @@
 //! each part that counts with its handle on the relay's own metrics.
 
 use crate::inbound::RelayInbound;
+use crate::witness::Witnesses;
 use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
 use mxr_config::{Config, TenantSource, TlsSource};
@@ -71,6 +72,8 @@ pub struct Relay {
     pub metrics: Arc<Metrics>,
     /// The quarantine digest and its release links.
     pub digests: Arc<mxr_digest::Digests>,
+    /// The audit log's witnesses.
+    pub witnesses: Arc<Witnesses>,
     _watch: PluginWatcher,
 }
 
@@ -84,9 +87,12 @@ async fn purge_forever(quarantine: Quarantine, retention: std::time::Duration) {
 }
 
 /// Signs an audit checkpoint every minute that records were written (and
-/// [`Relay::stop`] signs the last one).
-async fn checkpoint_forever(audit: Arc<AuditLog>) {
+/// [`Relay::stop`] signs the last one), and sends the newest to the witnesses on a
+/// task of their own, so that a witness that is down delays neither mail nor signing.
+async fn checkpoint_forever(audit: Arc<AuditLog>, witnesses: Arc<Witnesses>) {
     loop {
+        let w = witnesses.clone();
+        tokio::spawn(async move { w.submit_latest().await });
         tokio::time::sleep(mxr_audit::log::CHECKPOINT_AFTER).await;
         let a = audit.clone();
         if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.checkpoint()).await {
@@ -149,6 +155,17 @@ impl Relay {
         Ok(restart)
     }
 
+    /// Signs a checkpoint now and sends it to the witnesses, returning when each has
+    /// answered, refused or timed out (what the minute's task does, without the wait).
+    pub async fn witness_now(&self) -> Result<(), RelayError> {
+        let audit = self.chain.audit.clone();
+        tokio::task::spawn_blocking(move || audit.checkpoint())
+            .await
+            .map_err(|e| RelayError::Io("audit".into(), e.into()))??;
+        self.witnesses.submit_latest_now().await;
+        Ok(())
+    }
+
     /// What a stopping relay does after its listeners drained: sign the audit log's
     /// last checkpoint, so that nothing it wrote is left outside one.
     pub fn stop(&self) {
@@ -194,8 +211,11 @@ impl Relay {
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::new());
         let seed = keys.node_signing_seed()?;
-        let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
-        tokio::spawn(checkpoint_forever(audit.clone()));
+        let signer = NodeSigner::from_seed(&seed);
+        let origin = mxr_audit::log_origin(&signer.public());
+        let witnesses = Arc::new(Witnesses::new(&config, &origin, metrics.witnesses()));
+        let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, signer)?);
+        tokio::spawn(checkpoint_forever(audit.clone(), witnesses.clone()));
         let store =
             SqliteStore::open(&config.data_dir.join(mxr_tenants::DB_FILE)).map_err(mxr_tenants::ApplyError::from)?;
         let tenants = Tenants::open(Arc::new(store), audit.clone(), &config)?;
@@ -240,6 +260,7 @@ impl Relay {
             tenants,
             metrics,
             digests,
+            witnesses,
             _watch: watch,
         }))
     }
