@@ -5,12 +5,11 @@
 //! never holds up mail; and the witness answers the protocol's refusals.
 
 use mxr_audit::add_checkpoint::AddCheckpoint;
-use mxr_audit::log::{RawFrame, encode_frame, frames};
 use mxr_audit::note::{KeyName, NoteKey, NoteSigner, SigType};
-use mxr_audit::tree::{Frontier, leaf_hash};
 use mxr_audit::witness::{Witness, state_file};
 use mxr_audit::{NodeSigner, node_note_key};
 use mxr_tests::exposition::{samples, value};
+use mxr_tests::forge::rewrite;
 use mxr_tests::http::request;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 use std::net::SocketAddr;
@@ -50,35 +49,6 @@ async fn send(relay: &TestRelay, n: usize) {
         let msg = format!("Subject: note {i}\r\n\r\nbody {i}\r\n");
         c.send_message("a@sender.test", &["b@acme.test"], msg.as_bytes()).await.assert_code(250, "2.0.0");
     }
-}
-
-/// The log's frame bodies, re-chained after `change` and signed again with `signer`
-/// at each of `sizes`: what whoever holds the node key can write.
-fn rewrite(audit: &Path, keep: usize, sizes: &[u64], signer: &NodeSigner, change: impl Fn(&mut mxr_audit::log::Entry)) {
-    let bytes = std::fs::read(audit.join("log")).unwrap();
-    let mut log = Vec::new();
-    let mut prev = [0u8; 32];
-    let mut frontier = Frontier::new();
-    let mut heads = Vec::new();
-    for frame in frames(&bytes).into_iter().take(keep) {
-        let RawFrame::Whole { body, .. } = frame else { panic!("torn") };
-        let mut e = mxr_audit::log::decode_entry(body).unwrap();
-        change(&mut e);
-        e.prev = prev;
-        let (frame, h) = encode_frame(&e).unwrap();
-        frontier.push(leaf_hash(&frame[4..frame.len() - 32]));
-        log.extend_from_slice(&frame);
-        prev = h;
-        if sizes.contains(&frontier.size()) {
-            let note = signer.sign_tree_head(frontier.size(), frontier.root()).note.to_bytes();
-            heads.extend_from_slice(&(note.len() as u32).to_le_bytes());
-            heads.extend_from_slice(&note);
-        }
-    }
-    std::fs::write(audit.join("log"), log).unwrap();
-    std::fs::write(audit.join("tree-heads"), heads).unwrap();
-    // The local copies of the cosignatures go too: only the witness keeps its own.
-    let _ = std::fs::remove_file(audit.join("cosigned"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
