@@ -8,7 +8,7 @@ use mxr_audit::add_checkpoint::AddCheckpoint;
 use mxr_audit::note::{KeyName, NoteKey, NoteSigner, SigType};
 use mxr_audit::witness::{Witness, state_file};
 use mxr_audit::{NodeSigner, node_note_key};
-use mxr_tests::exposition::{samples, value};
+use mxr_tests::exposition::{promtool_check, samples, value};
 use mxr_tests::forge::rewrite;
 use mxr_tests::http::request;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
@@ -73,6 +73,10 @@ async fn a_log_rewritten_or_cut_with_the_node_key_fails_against_the_witness() {
     let sizes: Vec<u64> = cosigned.iter().map(|c| c.head.size).collect();
     assert!(sizes.ends_with(&[first, second]), "stored beside the log: {sizes:?}");
     assert!(submissions(&relay, "cosigned") >= 2.0);
+    let text = relay.relay.metrics.render();
+    promtool_check(&text).unwrap_or_else(|said| panic!("promtool refused the witness series: {said}\n{text}"));
+    let id = format!("{:08x}", witness_signer().public().id());
+    assert_eq!(value(&samples(&text), "mxr_audit_witnessed_records", &[("witness", &id)]), Some(second as f64));
     relay.stop().await; // the log verifies intact
     let data = relay.data_dir();
     let audit = mxr_audit::dir(&data);

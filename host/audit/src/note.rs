@@ -129,6 +129,11 @@ pub enum Verdict {
 }
 
 impl NoteKey {
+    /// The key named `name` of type `kind`; refuses a name with spaces or `+`.
+    pub fn new(name: &str, kind: SigType, public: VerifyingKey) -> Result<NoteKey, NoteError> {
+        Ok(NoteKey { name: KeyName::try_from(name)?, kind, public })
+    }
+
     /// Its key id.
     pub fn id(&self) -> u32 {
         key_id(&self.name, self.kind, self.public.as_bytes())

@@ -250,10 +250,9 @@ fn peer(w: &mxr_config::witness::WitnessConfig, metrics: &WitnessMetrics) -> Opt
 
 /// The audit crate's view of a verifier key from the config (its checks already passed).
 pub fn note_key(k: &mxr_config::witness::VerifierKey) -> Option<NoteKey> {
-    let name = mxr_audit::note::KeyName::try_from(k.name.as_str()).ok()?;
     let kind = match k.kind {
         KeyKind::Ed25519 => SigType::Ed25519,
         KeyKind::Cosignature => SigType::Cosignature,
     };
-    Some(NoteKey { name, kind, public: k.public })
+    NoteKey::new(&k.name, kind, k.public).ok()
 }
