@@ -83,7 +83,7 @@ async fn a_log_rewritten_or_cut_with_the_node_key_fails_against_the_witness() {
     let key = signer.public();
     let wkey = [witness_signer().public()];
     let kept = std::fs::read(state_file(state.path(), &origin)).unwrap();
-    let report = mxr_audit::verify_dir_witnessed(&data, &key, &wkey, &[kept.clone()]).unwrap();
+    let report = mxr_audit::verify_dir_witnessed(&data, &key, &wkey, std::slice::from_ref(&kept)).unwrap();
     assert!(report.intact(), "{:?}", report.findings);
     assert_eq!(report.witnessed[0].size, second);
     let honest = std::fs::read(audit.join("log")).unwrap();
@@ -97,7 +97,7 @@ async fn a_log_rewritten_or_cut_with_the_node_key_fails_against_the_witness() {
     });
     let own = mxr_audit::verify_dir(&data, &key).unwrap();
     assert!(own.intact(), "the node key alone vouches for the rewrite: {:?}", own.findings);
-    let report = mxr_audit::verify_dir_witnessed(&data, &key, &wkey, &[kept.clone()]).unwrap();
+    let report = mxr_audit::verify_dir_witnessed(&data, &key, &wkey, std::slice::from_ref(&kept)).unwrap();
     let rewritten = format!("witness witness.test/w1 cosigned a checkpoint of {second} records");
     assert!(
         report.findings.iter().any(|f| f.starts_with(&rewritten) && f.contains("the log was rewritten")),

@@ -62,7 +62,7 @@ fn malformed_notes_are_refused_with_their_reason() {
         ("text\n\n".into(), NoteError::Unsigned),
         (format!("text\n\n{}", sig.trim_end()), NoteError::Unsigned),
         (format!("te\rxt\n\n{sig}"), NoteError::Control(2)),
-        (format!("text\n\n- PeterNeumann AAAAAAA=\n"), NoteError::BadSignatureLine(0)),
+        ("text\n\n- PeterNeumann AAAAAAA=\n".into(), NoteError::BadSignatureLine(0)),
         (format!("text\n\n{sig}\u{2014} PeterNeumann\n"), NoteError::BadSignatureLine(1)),
         ("text\n\n\u{2014} Peter+Neumann x08go/ZJ\n".into(), NoteError::BadKeyName("Peter+Neumann".into())),
         ("text\n\n\u{2014} x AAAA\n".into(), NoteError::BadSignatureLine(0)),
