@@ -1,8 +1,9 @@
-//! The audit log: every kind of tampering is caught and located, and a relay's log
-//! holds what happened to a message without holding the message's personal data.
+//! The audit log: every kind of tampering is caught and located, logs begun before
+//! tree heads still verify, and a relay's log holds what happened to a message without
+//! holding the message's personal data.
 
 use mxr_audit::log::{Entry, RawFrame, encode_frame, frames};
-use mxr_audit::{AuditLog, AuditRecord, Disclosure, Event, NodeSigner, verify};
+use mxr_audit::{AuditFiles, AuditLog, AuditRecord, Disclosure, Event, NodeSigner, VerifyReport};
 use mxr_privacy::{Category, Form};
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 
@@ -28,6 +29,11 @@ fn record(n: usize) -> AuditRecord {
     }
 }
 
+/// Verifies a log and its tree heads (no legacy checkpoints, no witnesses).
+fn verify(log: &[u8], tree_heads: &[u8], key: &ed25519_dalek::VerifyingKey) -> VerifyReport {
+    mxr_audit::verify(&AuditFiles { log, legacy: &[], tree_heads }, key, &[], &[])
+}
+
 /// A log of [`RECORDS`] records with checkpoints signed after 25 and after all.
 fn signed_log() -> (Vec<u8>, Vec<u8>, NodeSigner) {
     let dir = tempfile::tempdir().unwrap();
@@ -39,7 +45,7 @@ fn signed_log() -> (Vec<u8>, Vec<u8>, NodeSigner) {
         }
     }
     let read = |f: &str| std::fs::read(dir.path().join("audit").join(f)).unwrap();
-    (read("log"), read("checkpoints"), NodeSigner::from_seed(&[7; 32]))
+    (read("log"), read("tree-heads"), NodeSigner::from_seed(&[7; 32]))
 }
 
 /// The byte ranges of each frame.
@@ -121,10 +127,8 @@ fn verify_catches_every_mutation_and_says_where() {
     mutants.push(("rewrite record 10 with a consistent chain".into(), forged, cps.clone()));
     // The same forger also signs with a key of their own.
     let own = NodeSigner::from_seed(&[8; 32]);
-    let mut forged_cps = Vec::new();
-    let cp = own.sign(RECORDS as u64, [1; 32], 1);
-    let body = postcard_checkpoint(&cp);
-    forged_cps.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    let body = own.sign_tree_head(RECORDS as u64, [1; 32]).note.to_bytes();
+    let mut forged_cps = (body.len() as u32).to_le_bytes().to_vec();
     forged_cps.extend_from_slice(&body);
     mutants.push(("checkpoint signed with another key".into(), log.clone(), forged_cps));
 
@@ -151,10 +155,6 @@ fn postcard_entry(body: &[u8]) -> Entry {
     mxr_audit::log::decode_entry(body).unwrap()
 }
 
-fn postcard_checkpoint(cp: &mxr_audit::Checkpoint) -> Vec<u8> {
-    mxr_audit::checkpoint::encode(cp).unwrap()
-}
-
 #[test]
 fn concurrent_writers_in_two_processes_keep_one_chain() {
     // Two handles on one log stand in for the relay and `mxr quarantine` beside it.
@@ -175,7 +175,7 @@ fn concurrent_writers_in_two_processes_keep_one_chain() {
     });
     a.checkpoint().unwrap();
     let read = |f: &str| std::fs::read(dir.path().join("audit").join(f)).unwrap();
-    let r = verify(&read("log"), &read("checkpoints"), &NodeSigner::from_seed(&[7; 32]).public());
+    let r = verify(&read("log"), &read("tree-heads"), &NodeSigner::from_seed(&[7; 32]).public());
     assert!(r.intact(), "{:?}", r.findings);
     assert_eq!((r.records, r.unsigned), (400, 0));
 }
@@ -196,8 +196,47 @@ fn a_torn_final_record_is_cut_when_the_log_is_reopened() {
     log.append(&record(9)).unwrap();
     log.checkpoint().unwrap();
     let read = |f: &str| std::fs::read(dir.path().join("audit").join(f)).unwrap();
-    let r = verify(&read("log"), &read("checkpoints"), &NodeSigner::from_seed(&[7; 32]).public());
+    let r = verify(&read("log"), &read("tree-heads"), &NodeSigner::from_seed(&[7; 32]).public());
     assert!(r.intact() && r.records == 5, "{:?}", r.findings);
+}
+
+#[test]
+fn a_log_begun_with_legacy_checkpoints_keeps_verifying_and_gets_tree_heads() {
+    // A data dir from before tree heads: records, and chain-head checkpoints in `checkpoints`.
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit");
+    let signer = NodeSigner::from_seed(&[7; 32]);
+    let log = AuditLog::open(dir.path(), "nl", NodeSigner::from_seed(&[7; 32])).unwrap();
+    (0..10).for_each(|n| {
+        log.append(&record(n)).unwrap();
+    });
+    drop(log);
+    let _ = std::fs::remove_file(audit.join("tree-heads"));
+    let entries = mxr_audit::log::read_records(&audit.join("log")).unwrap();
+    let (_, head) = encode_frame(entries.last().unwrap()).unwrap();
+    mxr_audit::checkpoint::append(&audit.join("checkpoints"), &signer.sign(10, head, 1_700_000_000)).unwrap();
+    let r = mxr_audit::verify_dir(dir.path(), &signer.public()).unwrap();
+    assert!(r.intact() && (r.records, r.checkpoints, r.unsigned) == (10, 1, 0), "{r:?}");
+
+    // Reopened by this version: the old records are covered, new ones get tree heads.
+    let log = AuditLog::open(dir.path(), "nl", NodeSigner::from_seed(&[7; 32])).unwrap();
+    assert_eq!(log.checkpoint_state().unsigned, 0, "the legacy checkpoint covers the old records");
+    (10..15).for_each(|n| {
+        log.append(&record(n)).unwrap();
+    });
+    log.checkpoint().unwrap();
+    let r = mxr_audit::verify_dir(dir.path(), &signer.public()).unwrap();
+    assert!(r.intact() && (r.records, r.checkpoints, r.unsigned) == (15, 2, 0), "{r:?}");
+    let head = mxr_audit::log::latest_tree_head(&audit.join("tree-heads")).unwrap().unwrap();
+    assert_eq!(head.head.size, 15, "the tree covers every record, the old ones too");
+
+    // Cut behind the legacy checkpoint: both kinds of checkpoint say so.
+    let ranges = frame_ranges(&std::fs::read(audit.join("log")).unwrap());
+    let bytes = std::fs::read(audit.join("log")).unwrap();
+    std::fs::write(audit.join("log"), &bytes[..ranges[8].start]).unwrap();
+    let r = mxr_audit::verify_dir(dir.path(), &signer.public()).unwrap();
+    assert!(r.findings.iter().any(|f| f.contains("legacy checkpoint 0") && f.contains("covers 10 records")), "{r:?}");
+    assert!(r.findings.iter().any(|f| f.contains("covers 15 records but the log holds 8")), "{r:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

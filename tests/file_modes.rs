@@ -46,7 +46,7 @@ async fn mail_keys_and_audit_are_private_whatever_the_umask() {
     // The node's public key is for outside checkers: it is no secret.
     paths.retain(|p| !p.ends_with("audit/node.pub"));
     let files: Vec<&PathBuf> = paths.iter().filter(|p| p.is_file()).collect();
-    for want in ["spool/", "quarantine/held/", "maildir/kept/new/", "keys/tenants/", "audit/log", "audit/checkpoints"] {
+    for want in ["spool/", "quarantine/held/", "maildir/kept/new/", "keys/tenants/", "audit/log", "audit/tree-heads"] {
         let covered = files.iter().any(|f| f.strip_prefix(&data).unwrap().to_string_lossy().starts_with(want));
         assert!(covered, "the scan covers {want}: {files:?}");
     }

@@ -3,8 +3,9 @@
 //! talks SMTP through [`smtp_client::Client`], delivers to a [`sink::Sink`], runs the
 //! relay in process with [`test_relay::TestRelay`] or as the `mxr serve` binary with
 //! [`serve::Served`], builds its config with [`test_relay`]'s TOML helpers, waits
-//! with [`wait`], reads metrics with [`exposition`] (and the real promtool), and drives
-//! the console in headless Chromium with [`browser::Browser`].
+//! with [`wait`], reads metrics with [`exposition`] (and the real promtool), drives
+//! the console in headless Chromium with [`browser::Browser`], and forges audit logs
+//! with the node key as an insider could ([`forge`]).
 
 pub mod browser;
 pub mod canary;
@@ -13,6 +14,7 @@ pub mod corpus;
 pub mod every_view;
 pub mod exposition;
 pub mod fixtures;
+pub mod forge;
 pub mod http;
 pub mod leak;
 pub mod serve;

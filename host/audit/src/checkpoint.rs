@@ -1,12 +1,32 @@
-//! Signed checkpoints: every so often the record count and the head hash of the log,
-//! signed with the node's ed25519 key. They anchor the chain, so that a rewritten or
-//! truncated log no longer matches what the node signed.
+//! The node's signing key, and the checkpoints it signs.
+//!
+//! A checkpoint is a C2SP signed note ([`crate::tree_head`]) stating the log's RFC 6962
+//! tree head (origin, size, root), signed with the node's Ed25519 key under the key
+//! name [`log_origin`]. Logs written before tree heads also hold *legacy* checkpoints
+//! ([`Checkpoint`]: record count and chain head hash, postcard-framed in
+//! `audit/checkpoints`); they are still read and verified, never written any more.
 
 use super::{AuditError, Corruption};
+use crate::note::{KeyName, Note, NoteKey, NoteSigner, SigType};
+use crate::tree::Hash;
+use crate::tree_head::{SignedTreeHead, TreeHead};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::Path;
+
+/// The origin of the audit log signed by `key`, which is also the key name of its
+/// checkpoint signatures: `mxr-audit/` and the first 8 bytes of the key in hex. It
+/// follows from the node key, so every process writing the log (the relay, `mxr`
+/// commands beside it) agrees on it without configuration.
+pub fn log_origin(key: &VerifyingKey) -> String {
+    format!("mxr-audit/{}", hex::encode(&key.as_bytes()[..8]))
+}
+
+/// The note key that verifies the checkpoints of the log signed by `key`.
+pub fn node_note_key(key: &VerifyingKey) -> NoteKey {
+    let name = KeyName::try_from(log_origin(key).as_str()).expect("hex has no space or '+'");
+    NoteKey { name, kind: SigType::Ed25519, public: *key }
+}
 
 /// The node's signing key.
 pub struct NodeSigner {
@@ -30,7 +50,17 @@ impl NodeSigner {
         self.key.verifying_key()
     }
 
-    /// A signed checkpoint for the first `count` records, whose last hash is `head`.
+    /// The checkpoint for a tree of `size` leaves with root `root`, signed.
+    pub fn sign_tree_head(&self, size: u64, root: Hash) -> SignedTreeHead {
+        let head = TreeHead { origin: log_origin(&self.public()), size, root };
+        let signer = NoteSigner::new(node_note_key(&self.public()).name, SigType::Ed25519, self.key.as_bytes());
+        let text = head.text();
+        let note = Note { signatures: vec![signer.sign(&text, 0)], text };
+        SignedTreeHead { head, note }
+    }
+
+    /// A legacy checkpoint for the first `count` records, whose last hash is `head`:
+    /// the format before tree heads, made only to test that old data dirs still verify.
     pub fn sign(&self, count: u64, head: [u8; 32], time: u64) -> Checkpoint {
         let signature = self.key.sign(&signed_bytes(count, &head, time)).to_bytes().to_vec();
         Checkpoint { count, head, time, signature }
@@ -87,39 +117,33 @@ impl Checkpoint {
     }
 }
 
-/// A checkpoint's encoded body (its frame is a `u32` length and this).
+/// A legacy checkpoint's encoded body (its frame is a `u32` length and this).
 pub fn encode(cp: &Checkpoint) -> Result<Vec<u8>, postcard::Error> {
     postcard::to_allocvec(cp)
 }
 
-/// Appends a checkpoint to the checkpoint file, durably.
+/// Appends a legacy checkpoint to a legacy checkpoint file, durably.
 pub fn append(path: &Path, cp: &Checkpoint) -> Result<(), AuditError> {
-    let io = |e| AuditError::Io(path.to_owned(), e);
     let body = encode(cp).map_err(|e| AuditError::Corrupt(path.to_owned(), Corruption::Encode(e)))?;
-    let mut frame = (body.len() as u32).to_le_bytes().to_vec();
-    frame.extend_from_slice(&body);
-    let mut f = mxr_durable::open_private(path, true).map_err(io)?;
-    f.write_all(&frame).map_err(io)?;
-    f.sync_data().map_err(io)
+    crate::frames::append(path, &body).map_err(|e| AuditError::Io(path.to_owned(), e))
 }
 
-/// Every checkpoint in a checkpoint file's bytes, and a description of any damage.
+/// Every legacy checkpoint in a legacy checkpoint file's bytes, and a description of
+/// any damage.
 pub fn parse(bytes: &[u8]) -> (Vec<Checkpoint>, Option<String>) {
+    let (frames, cut) = crate::frames::parse(bytes);
     let mut out = Vec::new();
     let mut at = 0usize;
-    while at < bytes.len() {
-        let n = out.len();
-        let Some(len) = bytes.get(at..at + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize) else {
-            return (out, Some(format!("checkpoint {n} at byte {at}: cut short")));
-        };
-        let Some(body) = bytes.get(at + 4..at + 4 + len) else {
-            return (out, Some(format!("checkpoint {n} at byte {at}: cut short")));
-        };
+    for body in frames {
         match postcard::from_bytes::<Checkpoint>(body) {
             Ok(cp) => out.push(cp),
-            Err(_) => return (out, Some(format!("checkpoint {n} at byte {at}: unreadable"))),
+            Err(_) => {
+                let damage = format!("checkpoint {} at byte {at}: unreadable", out.len());
+                return (out, Some(damage));
+            }
         }
-        at += 4 + len;
+        at += 4 + body.len();
     }
-    (out, None)
+    let damage = cut.map(|at| format!("checkpoint {} at byte {at}: cut short", out.len()));
+    (out, damage)
 }

@@ -2,25 +2,36 @@
 //! plugin and of every operator action on stored mail (agreement articles 6.2 and 12.3).
 //!
 //! Records ([`record`]) are postcard-encoded and hash-chained in one append-only file
-//! ([`log`]); periodically a checkpoint (record count, head hash) is signed with the
-//! node's ed25519 key ([`checkpoint`]). [`verify`] finds any changed, removed, inserted
-//! or reordered record and any truncation behind a checkpoint. Records carry
+//! ([`log`]), and are the leaves of an RFC 6962 Merkle tree ([`tree`]). Periodically a
+//! checkpoint, the tree's size and root as a C2SP signed note ([`tree_head`],
+//! [`note`]), is signed with the node's ed25519 key ([`checkpoint`]); witnesses outside
+//! the node cosign checkpoints after checking they extend what they saw before
+//! ([`add_checkpoint`], [`witness`]). [`verify`] finds any changed, removed, inserted
+//! or reordered record, any truncation behind a checkpoint, and any rewrite or cut
+//! that a witness's cosigned checkpoint contradicts. Records carry
 //! pseudonyms under a per-tenant audit key, never raw personal data. The audit log
 //! runs no plugins and knows no protocol: it is told what was disclosed.
 
 #![deny(missing_docs)]
 
+pub mod add_checkpoint;
 pub mod checkpoint;
+mod frames;
 pub mod log;
+pub mod note;
+pub mod proof;
 pub mod record;
+pub mod tree;
+pub mod tree_head;
 pub mod verify;
+pub mod witness;
 
-pub use checkpoint::{Checkpoint, NodeSigner};
+pub use checkpoint::{Checkpoint, NodeSigner, log_origin, node_note_key};
 pub use log::AuditLog;
 pub use record::{
     AuditRecord, ControlChange, CopyDone, DeletionCertificate, Disclosure, Event, OperatorAction, OperatorVerb,
 };
-pub use verify::{VerifyReport, verify};
+pub use verify::{AuditFiles, VerifyReport, Witnessed, verify};
 
 use std::path::{Path, PathBuf};
 
@@ -69,19 +80,46 @@ pub enum Corruption {
 /// from the data dir's own `node.pub`, which is only a copy for outside checkers; a
 /// `node.pub` that differs is itself a finding).
 pub fn verify_dir(data_dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<VerifyReport, AuditError> {
+    verify_dir_witnessed(data_dir, key, &[], &[])
+}
+
+/// As [`verify_dir`], and holds the log to every checkpoint one of `witnesses`
+/// cosigned: those in `audit/cosigned`, and the signed notes in `more` (checkpoints a
+/// witness or a tenant kept, which whoever holds the node key cannot delete).
+pub fn verify_dir_witnessed(
+    data_dir: &Path,
+    key: &ed25519_dalek::VerifyingKey,
+    witnesses: &[note::NoteKey],
+    more: &[Vec<u8>],
+) -> Result<VerifyReport, AuditError> {
     let dir = dir(data_dir);
-    let read = |name: &str| match std::fs::read(dir.join(name)) {
-        Ok(b) => Ok(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
-        Err(e) => Err(AuditError::Io(dir.join(name), e)),
-    };
-    let mut report = verify(&read("log")?, &read("checkpoints")?, key);
+    let read = |name: &str| frames::read(&dir.join(name)).map_err(|e| AuditError::Io(dir.join(name), e));
+    let (log_bytes, legacy, tree_heads) = (read("log")?, read(log::LEGACY_CHECKPOINTS)?, read(log::TREE_HEADS)?);
+    let cosigned_file = read(log::COSIGNED)?;
+    let mut cosigned = frames::parse(&cosigned_file).0;
+    cosigned.extend(more.iter().map(Vec::as_slice));
+    let files = AuditFiles { log: &log_bytes, legacy: &legacy, tree_heads: &tree_heads };
+    let mut report = verify(&files, key, &cosigned, witnesses);
     let published = read("node.pub")?;
     let expected = format!("{}\n", hex::encode(key.as_bytes()));
     if !published.is_empty() && published != expected.as_bytes() {
         report.findings.push("node.pub is not the node's signing key (replaced)".into());
     }
     Ok(report)
+}
+
+/// Appends a checkpoint as a witness cosigned it (the node's note with the witness's
+/// cosignature lines) to `<data_dir>/audit/cosigned`, durably.
+pub fn store_cosigned(data_dir: &Path, note: &note::Note) -> Result<(), AuditError> {
+    let path = dir(data_dir).join(log::COSIGNED);
+    frames::append(&path, &note.to_bytes()).map_err(|e| AuditError::Io(path, e))
+}
+
+/// Every checkpoint in `<data_dir>/audit/cosigned` that parses, oldest first.
+pub fn read_cosigned(data_dir: &Path) -> Result<Vec<tree_head::SignedTreeHead>, AuditError> {
+    let path = dir(data_dir).join(log::COSIGNED);
+    let bytes = frames::read(&path).map_err(|e| AuditError::Io(path, e))?;
+    Ok(frames::parse(&bytes).0.into_iter().filter_map(|b| tree_head::SignedTreeHead::parse(b).ok()).collect())
 }
 
 /// `<data_dir>/audit/`.

@@ -7,9 +7,15 @@
 //! links its record to the true head. Records reach the disk with the spool's group
 //! commit (same file system) or an explicit [`AuditLog::sync`]; a frame torn by a crash
 //! is cut off when the log is next opened, with a warning.
+//!
+//! Each frame body is also a leaf of the log's RFC 6962 Merkle tree ([`crate::tree`]):
+//! the handle keeps the tree's right edge, and a checkpoint is its root and size
+//! signed as a C2SP note and appended to `audit/tree-heads`.
 
 use super::checkpoint::{self, NodeSigner};
 use super::{AuditError, AuditRecord, Corruption};
+use crate::tree::{Frontier, leaf_hash};
+use crate::tree_head::SignedTreeHead;
 use mxr_metrics::CheckpointState;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,6 +24,13 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The file of signed checkpoints (tree heads), in the audit folder.
+pub const TREE_HEADS: &str = "tree-heads";
+/// The file of checkpoints as witnesses cosigned them, in the audit folder.
+pub const COSIGNED: &str = "cosigned";
+/// The file of legacy checkpoints (before tree heads), in the audit folder.
+pub const LEGACY_CHECKPOINTS: &str = "checkpoints";
 
 /// Records between checkpoints, at most.
 pub const CHECKPOINT_EVERY: u64 = 1000;
@@ -103,6 +116,8 @@ struct Tail {
     seq: u64,
     head: [u8; 32],
     signed: u64,
+    /// The Merkle tree's right edge over the `seq` records.
+    frontier: Frontier,
     last_checkpoint: Instant,
     /// Since when records have waited for a checkpoint; `None` while all are covered.
     unsigned_since: Option<Instant>,
@@ -120,7 +135,8 @@ impl Tail {
 /// The audit log of one data dir, open for appending.
 pub struct AuditLog {
     path: PathBuf,
-    checkpoints: PathBuf,
+    /// `tree-heads`: the signed checkpoints.
+    tree_heads: PathBuf,
     region: String,
     signer: NodeSigner,
     /// A second descriptor of the file, for `flock` while `tail` is borrowed.
@@ -164,16 +180,27 @@ impl AuditLog {
             .map_err(|e| AuditError::Io(public, e))?;
         let lock_file = file.try_clone().map_err(|e| AuditError::Io(path.clone(), e))?;
         let now = Instant::now();
-        let tail = Tail { file, len: 0, seq: 0, head: [0; 32], signed: 0, last_checkpoint: now, unsigned_since: None };
-        let checkpoints = dir.join("checkpoints");
-        let log = AuditLog { checkpoints, path, region: region.to_owned(), signer, lock_file, tail: Mutex::new(tail) };
+        let tail = Tail {
+            file,
+            len: 0,
+            seq: 0,
+            head: [0; 32],
+            signed: 0,
+            frontier: Frontier::new(),
+            last_checkpoint: now,
+            unsigned_since: None,
+        };
+        let tree_heads = dir.join(TREE_HEADS);
+        let log = AuditLog { tree_heads, path, region: region.to_owned(), signer, lock_file, tail: Mutex::new(tail) };
         {
             let mut t = log.lock();
             let _flock = Locked::new(&log.lock_file, &log.path)?;
             log.catch_up(&mut t)?;
             // Records after the last checkpoint (a crash before it) are signed by the next one.
-            let signed = std::fs::read(&log.checkpoints).map(|b| checkpoint::parse(&b).0).unwrap_or_default();
-            t.signed = signed.last().map_or(0, |c| c.count).min(t.seq);
+            let legacy =
+                std::fs::read(dir.join(LEGACY_CHECKPOINTS)).map(|b| checkpoint::parse(&b).0).unwrap_or_default();
+            let newest = latest_tree_head(&log.tree_heads).ok().flatten().map_or(0, |c| c.head.size);
+            t.signed = legacy.last().map_or(0, |c| c.count).max(newest).min(t.seq);
             t.unsigned_since = None;
             t.note_unsigned();
         }
@@ -214,6 +241,7 @@ impl AuditLog {
                     }
                     t.seq += 1;
                     t.head = stored;
+                    t.frontier.push(leaf_hash(body));
                 }
                 RawFrame::Torn { offset } => {
                     let good = t.len + offset as u64;
@@ -242,6 +270,7 @@ impl AuditLog {
         t.len += frame.len() as u64;
         t.seq += 1;
         t.head = h;
+        t.frontier.push(leaf_hash(&frame[4..frame.len() - 32]));
         t.note_unsigned();
         if t.seq - t.signed >= CHECKPOINT_EVERY || t.last_checkpoint.elapsed() >= CHECKPOINT_AFTER {
             self.checkpoint_locked(t)?;
@@ -271,7 +300,9 @@ impl AuditLog {
         }
         // The records a checkpoint covers must be on disk before the checkpoint is.
         t.file.sync_data().map_err(|e| AuditError::Io(self.path.clone(), e))?;
-        checkpoint::append(&self.checkpoints, &self.signer.sign(t.seq, t.head, super::now()))?;
+        let signed = self.signer.sign_tree_head(t.frontier.size(), t.frontier.root());
+        crate::frames::append(&self.tree_heads, &signed.note.to_bytes())
+            .map_err(|e| AuditError::Io(self.tree_heads.clone(), e))?;
         t.signed = t.seq;
         t.unsigned_since = None;
         Ok(())
@@ -306,4 +337,17 @@ pub fn read_records(path: &Path) -> Result<Vec<Entry>, AuditError> {
             RawFrame::Torn { .. } => None,
         })
         .collect())
+}
+
+/// The newest signed checkpoint in a tree-heads file, if it holds a readable one
+/// (`verify` is what judges it).
+pub fn latest_tree_head(path: &Path) -> Result<Option<SignedTreeHead>, AuditError> {
+    let bytes = crate::frames::read(path).map_err(|e| AuditError::Io(path.to_owned(), e))?;
+    Ok(crate::frames::parse(&bytes).0.last().and_then(|b| SignedTreeHead::parse(b).ok()))
+}
+
+/// Every readable checkpoint in a tree-heads file, oldest first (`verify` judges them).
+pub fn read_tree_heads(path: &Path) -> Result<Vec<SignedTreeHead>, AuditError> {
+    let bytes = crate::frames::read(path).map_err(|e| AuditError::Io(path.to_owned(), e))?;
+    Ok(crate::frames::parse(&bytes).0.into_iter().filter_map(|b| SignedTreeHead::parse(b).ok()).collect())
 }

@@ -36,6 +36,9 @@ pub struct ConfigFile {
     /// The tenants.
     #[serde(default)]
     pub tenant: Vec<TenantFile>,
+    /// The audit log's witnesses; none without the table.
+    #[serde(default)]
+    pub audit: crate::witness::AuditFile,
 }
 
 /// `[server]`.

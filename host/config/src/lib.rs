@@ -14,6 +14,7 @@ pub mod names;
 mod tenant;
 pub mod tenant_set;
 mod validate;
+pub mod witness;
 
 pub use names::{NextHopKind, PluginName, Region, TenantId, TenantStatus, TlsMode};
 pub use tenant::{NextHop, NotRun, Tenant};
@@ -99,6 +100,8 @@ pub struct Config {
     /// served domain, from `server.postmaster`; without it `postmaster@` the first
     /// tenant's first domain. `None` only when there are no tenants.
     pub postmaster: Option<String>,
+    /// The witnesses each audit checkpoint is sent to (`[[audit.witness]]`), in order.
+    pub witnesses: Vec<witness::WitnessConfig>,
 }
 
 /// The HTTP API's listener.

@@ -64,6 +64,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         tenants::tenants(&file.tenant, &data_dir, &plugins.policy, &mut warnings, &|i| format!("tenant[{i}]"))?;
     warnings.extend(plugins::unused(&plugin_settings, &tenants));
     let postmaster = postmaster(s.postmaster.as_deref(), &tenants, &mut warnings)?;
+    crate::witness::check_witnesses(&file.audit)?;
     let config = Config {
         listen,
         hostname,
@@ -80,6 +81,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         api: api(file.api.as_ref(), base, &mut warnings)?,
         tenant_files: file.tenant,
         postmaster,
+        witnesses: file.audit.witness,
         data_dir,
     };
     Ok((config, warnings))

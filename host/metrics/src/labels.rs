@@ -171,6 +171,18 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// How one submission of an audit checkpoint to a witness ended.
+    WitnessOutcome {
+        /// The witness cosigned it; the cosignature is stored.
+        Cosigned => "cosigned",
+        /// The witness answered and refused it (a conflict, a bad proof, an unknown log).
+        Refused => "refused",
+        /// No answer, or one that is not the protocol's (down, timed out, garbled).
+        Unreachable => "unreachable",
+    }
+}
+
 /// An RFC 3463 enhanced status code, `class.subject.detail`, as a label value. Only
 /// well-formed codes of the RFC's classes and subjects are kept (class 2, 4 or 5,
 /// subject 0 to 7, detail 0 to 99), so a next hop's reply cannot grow the label set

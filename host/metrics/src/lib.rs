@@ -3,7 +3,8 @@
 //! One [`Metrics`] per relay, holding its own registry: nothing is global, so several
 //! relays in one process (as the tests run them) count apart. The parts that record
 //! get a narrow handle each: the chain [`PluginMetrics`], delivery
-//! [`DeliveryMetrics`], the SMTP listener [`ConnectionMetrics`]. What is read rather
+//! [`DeliveryMetrics`], the SMTP listener [`ConnectionMetrics`], the audit checkpoint
+//! task [`WitnessMetrics`]. What is read rather
 //! than counted (queue depth and age, audit checkpoint lag) comes from sources handed
 //! in with [`Metrics::observe_queue`] and [`Metrics::observe_audit`].
 //!
@@ -19,13 +20,17 @@ pub mod labels;
 pub mod plugins;
 pub mod pulled;
 pub mod series;
+pub mod witness;
 
 pub use delivery::DeliveryMetrics;
 pub use intake::{ConnectionMetrics, OpenSession};
-pub use labels::{ConnectionRefusal, DeliveryResult, EnhancedStatus, FailureClass, HookStage, IdLabel, VerdictKind};
+pub use labels::{
+    ConnectionRefusal, DeliveryResult, EnhancedStatus, FailureClass, HookStage, IdLabel, VerdictKind, WitnessOutcome,
+};
 pub use plugins::{CallEnd, PluginMetrics};
 pub use pulled::{CheckpointState, QueueState};
 pub use series::{CallLabels, PluginLabels};
+pub use witness::WitnessMetrics;
 
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -40,6 +45,7 @@ pub struct Metrics {
     plugins: PluginMetrics,
     delivery: DeliveryMetrics,
     connections: ConnectionMetrics,
+    witnesses: WitnessMetrics,
     sources: Arc<pulled::Sources>,
 }
 
@@ -54,6 +60,7 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let (plugins, delivery, connections) = series::register(&mut registry);
+        let witnesses = WitnessMetrics::new(series::register_witnesses(&mut registry));
         let sources = Arc::new(pulled::Sources::default());
         registry.register_collector(Box::new(sources.clone()));
         Metrics {
@@ -61,6 +68,7 @@ impl Metrics {
             plugins: PluginMetrics::new(plugins),
             delivery: DeliveryMetrics::new(delivery),
             connections: ConnectionMetrics::new(connections),
+            witnesses,
             sources,
         }
     }
@@ -78,6 +86,11 @@ impl Metrics {
     /// The SMTP listener's handle.
     pub fn connections(&self) -> ConnectionMetrics {
         self.connections.clone()
+    }
+
+    /// The audit checkpoint task's handle on the witness series.
+    pub fn witnesses(&self) -> WitnessMetrics {
+        self.witnesses.clone()
     }
 
     /// Reads the queue's state at each scrape from `read`. The first source given

@@ -7,7 +7,9 @@
 //! purpose, verdict, failure class, category, form, delivery result, enhanced status
 //! code, refusal reason. Never an address or a domain.
 
-use crate::labels::{ConnectionRefusal, DeliveryResult, EnhancedStatus, FailureClass, HookStage, IdLabel, VerdictKind};
+use crate::labels::{
+    ConnectionRefusal, DeliveryResult, EnhancedStatus, FailureClass, HookStage, IdLabel, VerdictKind, WitnessOutcome,
+};
 use mxr_privacy::{Category, Form};
 use prometheus_client::encoding::{EncodeLabel, EncodeLabelSet, LabelSetEncoder};
 use prometheus_client::metrics::counter::Counter;
@@ -116,6 +118,22 @@ pub struct RefusalLabels {
     pub reason: ConnectionRefusal,
 }
 
+/// One witness (by its key id in hex: an id, never a host name) and an outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WitnessLabels {
+    /// The witness's key id, 8 hex digits.
+    pub witness: IdLabel,
+    /// How the submission ended.
+    pub outcome: WitnessOutcome,
+}
+
+/// One witness, by its key id in hex.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WitnessIdLabel {
+    /// The witness's key id, 8 hex digits.
+    pub witness: IdLabel,
+}
+
 /// Writes one `key="value"` pair.
 fn put(encoder: &mut LabelSetEncoder, key: &'static str, value: &str) -> fmt::Result {
     (key, value).encode(encoder.encode_label())
@@ -159,6 +177,19 @@ impl EncodeLabelSet for DeliveryLabels {
     }
 }
 
+impl EncodeLabelSet for WitnessLabels {
+    fn encode(&self, e: &mut LabelSetEncoder) -> fmt::Result {
+        put(e, "witness", self.witness.as_str())?;
+        put(e, "outcome", self.outcome.name())
+    }
+}
+
+impl EncodeLabelSet for WitnessIdLabel {
+    fn encode(&self, e: &mut LabelSetEncoder) -> fmt::Result {
+        put(e, "witness", self.witness.as_str())
+    }
+}
+
 impl EncodeLabelSet for RefusalLabels {
     fn encode(&self, e: &mut LabelSetEncoder) -> fmt::Result {
         put(e, "reason", self.reason.name())
@@ -186,6 +217,29 @@ pub(crate) struct ConnectionSeries {
     pub(crate) open: Gauge,
     pub(crate) accepted: Counter,
     pub(crate) refused: Family<RefusalLabels, Counter>,
+}
+
+/// The witness series, counted by the relay's checkpoint task.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WitnessSeries {
+    pub(crate) submissions: Family<WitnessLabels, Counter>,
+    pub(crate) witnessed: Family<WitnessIdLabel, Gauge>,
+}
+
+/// Makes the witness series and registers them in `r`.
+pub(crate) fn register_witnesses(r: &mut Registry) -> WitnessSeries {
+    let w = WitnessSeries::default();
+    r.register(
+        "mxr_audit_witness_submissions",
+        "Audit checkpoints sent to a witness, by the witness's key id and outcome (a witness that is down is retried with the next checkpoint; mail never waits for it)",
+        w.submissions.clone(),
+    );
+    r.register(
+        "mxr_audit_witnessed_records",
+        "Records covered by the newest checkpoint each witness cosigned, by the witness's key id",
+        w.witnessed.clone(),
+    );
+    w
 }
 
 /// The delivery series, counted by delivery.

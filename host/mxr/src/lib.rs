@@ -12,5 +12,6 @@
 mod digest;
 pub mod inbound;
 pub mod relay;
+pub mod witness;
 
 pub use relay::{Relay, RelayError};

@@ -3,6 +3,7 @@
 //! each part that counts with its handle on the relay's own metrics.
 
 use crate::inbound::RelayInbound;
+use crate::witness::Witnesses;
 use mxr_audit::{AuditLog, NodeSigner};
 use mxr_chain::Chain;
 use mxr_config::{Config, TenantSource, TlsSource};
@@ -77,6 +78,8 @@ pub struct Relay {
     /// The config last put in force (the start's, then each reload's): what a reload
     /// is compared with.
     in_force: Mutex<Arc<Config>>,
+    /// The audit log's witnesses.
+    pub witnesses: Arc<Witnesses>,
     _watch: PluginWatcher,
 }
 
@@ -110,9 +113,12 @@ async fn purge_forever(quarantine: Quarantine, retention: std::time::Duration) {
 }
 
 /// Signs an audit checkpoint every minute that records were written (and
-/// [`Relay::stop`] signs the last one).
-async fn checkpoint_forever(audit: Arc<AuditLog>) {
+/// [`Relay::stop`] signs the last one), and sends the newest to the witnesses on a
+/// task of their own, so that a witness that is down delays neither mail nor signing.
+async fn checkpoint_forever(audit: Arc<AuditLog>, witnesses: Arc<Witnesses>) {
     loop {
+        let w = witnesses.clone();
+        tokio::spawn(async move { w.submit_latest().await });
         tokio::time::sleep(mxr_audit::log::CHECKPOINT_AFTER).await;
         let a = audit.clone();
         if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.checkpoint()).await {
@@ -193,6 +199,7 @@ impl Relay {
             ("plugins", differs(&old.plugins, &new.plugins)),
             ("queue", differs(&old.queue, &new.queue)),
             ("delivery", differs(&old.delivery, &new.delivery)),
+            ("audit.witness", differs(&old.witnesses, &new.witnesses)),
         ] {
             if changed {
                 restart.push(key);
@@ -200,6 +207,17 @@ impl Relay {
         }
         *self.in_force.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(new.clone());
         Ok(restart)
+    }
+
+    /// Signs a checkpoint now and sends it to the witnesses, returning when each has
+    /// answered, refused or timed out (what the minute's task does, without the wait).
+    pub async fn witness_now(&self) -> Result<(), RelayError> {
+        let audit = self.chain.audit.clone();
+        tokio::task::spawn_blocking(move || audit.checkpoint())
+            .await
+            .map_err(|e| RelayError::Io("audit".into(), e.into()))??;
+        self.witnesses.submit_latest_now().await;
+        Ok(())
     }
 
     /// What a stopping relay does after its listeners drained: sign the audit log's
@@ -245,8 +263,11 @@ impl Relay {
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::new());
         let seed = keys.node_signing_seed()?;
-        let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, NodeSigner::from_seed(&seed))?);
-        tokio::spawn(checkpoint_forever(audit.clone()));
+        let signer = NodeSigner::from_seed(&seed);
+        let origin = mxr_audit::log_origin(&signer.public());
+        let witnesses = Arc::new(Witnesses::new(&config, &origin, metrics.witnesses()));
+        let audit = Arc::new(AuditLog::open(&config.data_dir, &config.region, signer)?);
+        tokio::spawn(checkpoint_forever(audit.clone(), witnesses.clone()));
         let store =
             SqliteStore::open(&config.data_dir.join(mxr_tenants::DB_FILE)).map_err(mxr_tenants::ApplyError::from)?;
         let tenants = Tenants::open(Arc::new(store), audit.clone(), &config)?;
@@ -293,6 +314,7 @@ impl Relay {
             digests,
             api_tls,
             in_force: Mutex::new(config),
+            witnesses,
             _watch: watch,
         }))
     }

@@ -48,7 +48,7 @@ pub fn check(node: &Node, config: &Config) -> Result<Vec<Measure>, OpsError> {
         tls_inbound(config),
         tls_outbound(config),
         access(node),
-        logging(node)?,
+        logging(node, config)?,
         purposes(config),
         Measure {
             article: "6.2",
@@ -161,10 +161,20 @@ fn access(node: &Node) -> Measure {
     measure("6.2", "access control to keys", failures, ok)
 }
 
-fn logging(node: &Node) -> Result<Measure, OpsError> {
-    let report = mxr_audit::verify_dir(&node.data_dir, &node.signer()?.public())?;
+/// The audit log verifies, against its checkpoints and against every configured
+/// witness's cosigned checkpoints (of which there must be one).
+fn logging(node: &Node, config: &Config) -> Result<Measure, OpsError> {
+    let kind = mxr_audit::note::SigType::Cosignature;
+    let witnesses: Vec<_> = config
+        .witnesses
+        .iter()
+        .filter_map(|w| mxr_audit::note::NoteKey::new(&w.key.0.name, kind, w.key.0.public).ok())
+        .collect();
+    let report = mxr_audit::verify_dir_witnessed(&node.data_dir, &node.signer()?.public(), &witnesses, &[])?;
+    let witnessed: String =
+        report.witnessed.iter().map(|w| format!("; witness {} cosigned the first {}", w.witness, w.size)).collect();
     let ok = format!(
-        "audit log verifies: {} records, {} signed checkpoints, {} after the last",
+        "audit log verifies: {} records, {} signed checkpoints, {} after the last{witnessed}",
         report.records, report.checkpoints, report.unsigned
     );
     Ok(measure("6.2, 12.3", "logging of every disclosure and operator action", report.findings, ok))

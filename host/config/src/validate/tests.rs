@@ -130,3 +130,38 @@ fn postmaster_and_sender_routing_are_checked() {
     let allowed = format!("id = \"a\"\ndomains = [\"a.test\"]\nallow_sender_routing = true\n{HOP}");
     assert!(validate(&tenant(&allowed), Path::new("/")).unwrap().0.tenants[0].allow_sender_routing);
 }
+
+/// A cosignature verifier key for `name` (seed all `seed`), as a witness prints it.
+fn witness_vkey(name: &str, seed: u8) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let public = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).verifying_key();
+    let material = [&[0x04][..], public.as_bytes()].concat();
+    let id = sha2::Sha256::digest([name.as_bytes(), b"\n", &material].concat());
+    format!("{name}+{}+{}", hex_of(&id[..4]), base64::engine::general_purpose::STANDARD.encode(material))
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn witnesses_are_checked_and_named_by_their_key() {
+    let w = |url: &str, key: &str| format!("version = 1\n[[audit.witness]]\nurl = \"{url}\"\nkey = \"{key}\"\n");
+    let good = witness_vkey("w.example/one", 1);
+    let (config, _) = validate(&w("http://127.0.0.1:7380", &good), Path::new("/")).unwrap();
+    assert_eq!(config.witnesses.len(), 1);
+    assert_eq!(config.witnesses[0].key.0.name, "w.example/one");
+    assert_eq!(config.witnesses[0].url.add_checkpoint(), "http://127.0.0.1:7380/add-checkpoint");
+    let e = error(&w("https://w.example:443", &good));
+    assert!(e.starts_with("config: audit.witness[0].url: \"https://w.example:443\" is not http://"), "{e}");
+    let tampered = good.replacen("+", "+0", 1).replacen("+0", "+", 1).replace("w.example/one", "w.example/two");
+    let e = error(&w("http://127.0.0.1:7380", &tampered));
+    assert!(e.starts_with("config: audit.witness[0].key: key id"), "{e}");
+    let e = error(&w("http://127.0.0.1:7380", "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"));
+    assert!(e.starts_with("config: audit.witness[0].key: a witness cosignature (type 0x04) key is needed"), "{e}");
+    let twice = w("http://127.0.0.1:7380", &good) + &w("http://127.0.0.1:7381", &good)[12..];
+    assert!(error(&twice).starts_with("config: audit.witness[1].key: a second witness named"), "{}", error(&twice));
+    let e = error("version = 1\n[[audit.witness]]\nurl = \"http://a:1\"\nkey = \"x\"\nport = 1\n");
+    assert!(e.contains("audit.witness[0]"), "{e}");
+}

@@ -1,24 +1,51 @@
-//! `mxr audit verify|show`: checking the audit log's integrity, and answering a
-//! controller's questions from it (agreement articles 5 and 9): which disclosures
-//! concern this tenant, this message, this data subject, in this period.
+//! `mxr audit verify|show|prove|vkey|witness`: checking the audit log's integrity
+//! (against its own checkpoints and against what witnesses cosigned), proving records
+//! and growth to others, running a witness, and answering a controller's questions
+//! from the log (agreement articles 5 and 9): which disclosures concern this tenant,
+//! this message, this data subject, in this period.
 
 use super::relay_args::RelayArgs;
 use super::stored::keys;
 use anyhow::{Context, bail};
 use mxr_audit::{self as audit, AuditLog, AuditRecord, Event, NodeSigner, OperatorVerb};
+use mxr_config::witness::{KeyKind, VerifierKey};
 use mxr_mail::date::parse_utc;
 use mxr_privacy::TenantPseudonyms;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `mxr audit …`.
 #[derive(clap::Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the log: any changed, removed, inserted or reordered record, and any
-    /// truncation behind a signed checkpoint, is reported with where it is.
-    Verify(RelayArgs),
+    /// Check the log: any changed, removed, inserted or reordered record, any
+    /// truncation behind a signed checkpoint, and (with --witness) any rewrite or cut
+    /// that a witness's cosigned checkpoint contradicts, is reported with where it is.
+    Verify(VerifyArgs),
     /// The records of one tenant, narrowed by message, data subject or time.
     Show(ShowArgs),
+    /// Inclusion and consistency proofs (RFC 6962) from the log.
+    #[command(subcommand)]
+    Prove(super::audit_prove::ProveCommand),
+    /// This node's audit log verifier key, for a witness's --log.
+    Vkey(RelayArgs),
+    /// Run a witness that cosigns other nodes' audit checkpoints (C2SP tlog-witness).
+    Witness(super::audit_witness::WitnessArgs),
+}
+
+/// What `mxr audit verify` checks against.
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// A witness's verifier key: the log must reach every checkpoint it cosigned
+    /// (repeatable; at least one cosigned checkpoint of each must be found).
+    #[arg(long = "witness", value_name = "VKEY")]
+    witnesses: Vec<String>,
+    /// A cosigned checkpoint kept outside the node (a witness's state file, or one a
+    /// tenant saved), besides those in the audit folder (repeatable).
+    #[arg(long = "cosigned", value_name = "FILE")]
+    cosigned: Vec<PathBuf>,
+    #[command(flatten)]
+    relay: RelayArgs,
 }
 
 /// What `mxr audit show` selects.
@@ -49,17 +76,34 @@ pub struct ShowArgs {
 /// Runs an audit command.
 pub fn run(cmd: AuditCommand, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::Verify(relay) => verify(&relay, explicit_data_dir),
+        AuditCommand::Verify(args) => verify(&args, explicit_data_dir),
         AuditCommand::Show(args) => show(&args, explicit_data_dir),
+        AuditCommand::Prove(cmd) => super::audit_prove::prove(cmd, explicit_data_dir),
+        AuditCommand::Vkey(relay) => super::audit_witness::vkey(&relay, explicit_data_dir),
+        AuditCommand::Witness(args) => super::audit_witness::witness(args),
     }
 }
 
-fn verify(relay: &RelayArgs, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
-    let config = relay.load(explicit_data_dir)?;
+fn verify(args: &VerifyArgs, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
+    let config = args.relay.load(explicit_data_dir)?;
     let seed = keys(&config)?.node_signing_seed()?;
-    let report = audit::verify_dir(&config.data_dir, &NodeSigner::from_seed(&seed).public())?;
+    let mut witnesses = Vec::new();
+    for w in &args.witnesses {
+        let key = w.parse::<VerifierKey>().and_then(|k| k.of_kind(KeyKind::Cosignature));
+        let key = key.with_context(|| format!("--witness {w:?}"))?;
+        witnesses.push(mxr::witness::note_key(&key).with_context(|| format!("--witness {w:?}"))?);
+    }
+    let mut kept = Vec::new();
+    for f in &args.cosigned {
+        kept.push(std::fs::read(f).with_context(|| format!("--cosigned {}", f.display()))?);
+    }
+    let public = NodeSigner::from_seed(&seed).public();
+    let report = audit::verify_dir_witnessed(&config.data_dir, &public, &witnesses, &kept)?;
     for f in &report.findings {
         println!("BROKEN: {f}");
+    }
+    for w in &report.witnessed {
+        println!("witness {} cosigned the first {} records at {}", w.witness, w.size, audit::record_time(w.time));
     }
     println!(
         "{} records, {} signed checkpoints, {} records after the last checkpoint: {}",

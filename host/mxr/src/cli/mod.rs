@@ -1,6 +1,8 @@
 //! Command-line parsing and dispatch for `mxr`.
 
 mod audit;
+mod audit_prove;
+mod audit_witness;
 mod check_config;
 mod offboard;
 mod plugin_check;
