@@ -261,7 +261,7 @@ impl Transaction {
                 tracing::warn!(transaction = %self.id, refused = refused.len(), "some copies refused after others were accepted; their sender gets a bounce");
             }
             for (copy, reply) in refused {
-                self.owe_bounce(copy, reply, raw);
+                self.owe_bounce(copy, reply, (raw, &message));
             }
         }
         (verdict, outcomes)
@@ -350,11 +350,22 @@ impl Transaction {
 
     /// A copy refused while the transaction as a whole got `250`: its sender learns it
     /// from a bounce, since SMTP has no per-recipient answer after DATA.
-    fn owe_bounce(&self, copy: &TenantCopy, reply: SmtpReply, raw: &[u8]) {
-        let env = spool_envelope(String::new(), copy.queue_id.clone(), &self.envelope, &copy.rcpts);
+    /// The copy is indexed for the moment of the handoff, so that the bounce is
+    /// indexed under the tenant with the persons it names (the copy itself is never
+    /// stored, so its own entry goes again).
+    fn owe_bounce(&self, copy: &TenantCopy, reply: SmtpReply, (raw, message): (&[u8], &ScannedMail)) {
+        let tenant = copy.tenant.id.to_string();
+        let env = spool_envelope(tenant.clone(), copy.queue_id.clone(), &self.envelope, &copy.rcpts);
         let why = format!("{} {} {}", reply.code, reply.enhanced, reply.text);
         let failed: Vec<(String, String)> = copy.rcpts.iter().map(|r| (r.clone(), why.clone())).collect();
+        let addresses = crate::indexing::named_addresses(&self.envelope, &copy.rcpts, message, &self.chain);
+        if let Err(e) = self.chain.index_copy(&tenant, Place::Spool, &copy.queue_id, &addresses) {
+            tracing::error!(queue_id = %copy.queue_id, error = %e, "cannot index the refused copy for its bounce");
+        }
         self.chain.handoff.owe_bounce(&env, raw, &failed);
+        if let Err(e) = self.chain.spool.index().remove(&tenant, Place::Spool, &copy.queue_id) {
+            tracing::error!(queue_id = %copy.queue_id, error = %e, "cannot remove the refused copy's index entry");
+        }
     }
 
     /// `Received:` (RFC 5321 §4.4), then the score and tag summary and the plugins'

@@ -85,6 +85,12 @@ impl Deliverer {
             tracing::warn!(queue_id = %env.queue_id, "a bounce is owed but no queue.bounce_relay is configured; it is not sent");
             return;
         }
+        // The bounce holds the tenant's data: it is found, exported and erased with the
+        // tenant's copies (subject requests, offboarding) through the tenant's index.
+        let index = self.spool.index();
+        if let Err(e) = index.alias(&env.tenant, &env.queue_id, &dsn_env.queue_id, dsn_env.received) {
+            tracing::error!(queue_id = %env.queue_id, error = %e, "cannot index a bounce under its tenant");
+        }
         match self.spool.write(&dsn_env, &[&dsn]) {
             Ok(_) => self.spooled(&dsn_env.queue_id),
             Err(e) => tracing::error!(queue_id = %env.queue_id, error = %e, "cannot spool a bounce"),

@@ -1,6 +1,7 @@
 //! The agreement's operations (`mxr subject ...`, `mxr tenant offboard`, `mxr
 //! certificate verify`) against a real relay with real mail in its spool and
-//! quarantine, and what is left under the data dir afterwards, byte by byte.
+//! quarantine (and bounces about it), and what is left under the data dir afterwards,
+//! byte by byte.
 
 use mxr_tests::test_relay::{NextHop, TestRelay, server_toml, tenant_toml, tenant_toml_via};
 use std::path::Path;
@@ -268,4 +269,34 @@ async fn offboarding_exports_shreds_and_certifies() {
     std::fs::write(&kept, &backup.1).unwrap();
     let err = spool.read(&kept).unwrap_err().to_string();
     assert!(err.contains("does not authenticate"), "a kept ciphertext of the tenant's no longer opens: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounce_about_a_tenants_mail_is_found_and_erased_with_it() {
+    let next_hop = mxr_tests::sink::Sink::start(None).await;
+    // The bounce relay is down: the bounce waits in the spool, under the bounce path.
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bounce_relay = down.local_addr().unwrap();
+    drop(down);
+    let config = server_toml("")
+        + &format!("[queue]\nretry_base_secs = 1\nbounce_relay = \"{bounce_relay}\"\n")
+        + &tenant_toml_via("acme", "acme.test", &[], NextHop::Smtp(next_hop.addr, "none"));
+    let relay = TestRelay::start(&config, &[]).await;
+    let msg = b"From: ann@sender.test\r\nTo: reject@acme.test\r\nSubject: s\r\n\r\nHello.\r\n";
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["reject@acme.test"], msg).await.assert_code(250, "2.0.0");
+    let spool = relay.data_dir().join("spool");
+    let bounce_only =
+        || std::fs::read_dir(&spool).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".dsn.msg"));
+    mxr_tests::wait_until_async(mxr_tests::LIVENESS, "the bounce waits in the spool", || {
+        bounce_only() && mxr_tests::test_relay::spooled(&spool) == 1
+    })
+    .await;
+    let dir = relay.data_dir();
+    let dir = dir.to_str().unwrap();
+    let (ok, out) = mxr(&["subject", "find", "--tenant", "acme", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains(".dsn") && out.contains("Stored mail held: 1"), "{out}");
+    let (ok, out) = mxr(&["subject", "erase", "--tenant", "acme", "ann@sender.test", "--data-dir", dir]);
+    assert!(ok && out.contains("Stored mail erased: 1"), "{out}");
+    assert!(!bounce_only(), "the bounce is gone from the spool");
 }

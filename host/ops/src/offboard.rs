@@ -76,6 +76,16 @@ fn collect(node: &Node, tenant: &TenantId) -> Result<Vec<Copy>, OpsError> {
     for r in node.quarantine().list(tenant)? {
         out.push(Copy { place: Place::Quarantine, queue_id: r.queue_id, time: r.time, bytes: vec![] });
     }
+    // Bounces about the tenant's mail wait in the spool under the bounce path's own
+    // tenant; the tenant's index names them.
+    let spool = node.spool()?;
+    let index = mxr_store::subject_index::SubjectIndex::new(&node.data_dir, node.keys.clone());
+    for e in index.entries(tenant)? {
+        let bounce = e.place == Place::Spool && !out.iter().any(|c| c.queue_id == e.queue_id);
+        if bounce && spool.path(&e.queue_id).is_file() {
+            out.push(Copy { place: Place::Spool, queue_id: e.queue_id, time: e.time, bytes: vec![] });
+        }
+    }
     Ok(out)
 }
 

@@ -115,6 +115,17 @@ impl SubjectIndex {
         Ok(())
     }
 
+    /// Indexes copy `to` (a bounce about copy `from`, stored in the spool under another
+    /// tenant) with `from`'s tokens, under `tenant`: a bounce names the same persons
+    /// as the copy it reports on, and holds the tenant's data. Nothing when `from` has
+    /// no entry.
+    pub fn alias(&self, tenant: &str, from: &str, to: &str, time: u64) -> Result<(), SpoolError> {
+        match self.get(tenant, Place::Spool, from)? {
+            Some(entry) => self.put(&IndexEntry { queue_id: to.to_owned(), time, ..entry }),
+            None => Ok(()),
+        }
+    }
+
     /// The entry of one copy, if there is one.
     pub fn get(&self, tenant: &str, place: Place, queue_id: &str) -> Result<Option<IndexEntry>, SpoolError> {
         let path = self.path(tenant, place, queue_id);
