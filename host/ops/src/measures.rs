@@ -50,15 +50,30 @@ pub fn check(node: &Node, config: &Config) -> Result<Vec<Measure>, OpsError> {
         access(node),
         logging(node, config)?,
         purposes(config),
-        Measure {
-            article: "6.2",
-            measure: "control of permissions (the last change to each)",
-            status: Status::NotChecked,
-            detail:
-                "tenants and authorisations come from the config file here; their change history needs the tenant store"
-                    .into(),
-        },
+        permissions(node, config)?,
     ])
+}
+
+/// The last audited change to each tenant's state (its plugins, authorisations and
+/// tightenings): who made it, what, and when. A tenant whose state has no audited
+/// change at all fails the check.
+fn permissions(node: &Node, config: &Config) -> Result<Measure, OpsError> {
+    let (mut found, mut failures) = (Vec::new(), Vec::new());
+    for t in &config.tenants {
+        let selection = super::records::Selection { tenant: t.id.as_str(), ..Default::default() };
+        let last = super::records::select(node, &selection)?.into_iter().rev().find_map(|(_, r)| match r.event {
+            mxr_audit::Event::Control(c) => Some((r.time, c)),
+            _ => None,
+        });
+        match last {
+            Some((time, c)) => {
+                found.push(format!("{}: {} by {} at {}", t.id, c.action, c.actor, mxr_audit::record_time(time)))
+            }
+            None => failures.push(format!("{}: no change to its state is in the audit log", t.id)),
+        }
+    }
+    let what = "control of permissions (the last change to each)";
+    Ok(measure("6.2", what, failures, found.join("; ")))
 }
 
 /// Every stored file opens with its tenant's key: it is authenticated ciphertext.

@@ -83,9 +83,24 @@ pub fn breach(cmd: BreachCommand, explicit_data_dir: bool) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// The tenants as the relay serves them: from the live tenant store once the relay
+/// has made one (read only), else the config file's.
+fn live_tenants(config: &mxr_config::Config) -> anyhow::Result<Vec<std::sync::Arc<mxr_config::Tenant>>> {
+    use mxr_tenants::TenantStore;
+    let db = config.data_dir.join(mxr_tenants::DB_FILE);
+    if !db.is_file() {
+        return Ok(config.tenants.clone());
+    }
+    let stored = mxr_tenants::SqliteStore::open(&db)?.load()?;
+    let key = |i: usize| format!("{}: tenant {i}", db.display());
+    let (tenants, _) = mxr_config::validate_tenants(&stored.tenants, &config.data_dir, &config.plugins.policy, &key)?;
+    Ok(tenants)
+}
+
 /// Runs `mxr measures`: exit status 1 when a measure failed its check.
 pub fn measures(a: MeasuresArgs, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
-    let config = a.relay.load(explicit_data_dir)?;
+    let mut config = a.relay.load(explicit_data_dir)?;
+    config.tenants = live_tenants(&config)?;
     let all = measures::check(&node(&config)?, &config)?;
     match a.json {
         true => println!("{}", serde_json::to_string_pretty(&all)?),
