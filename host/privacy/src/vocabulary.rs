@@ -53,10 +53,25 @@ pub fn warm() {
 
 /// True when `word` (any case) is in the vocabulary.
 pub fn is_word(word: &str) -> bool {
+    in_lower_case(word, |w| words().contains(w))
+}
+
+/// `test` on `word` in lower case: an ASCII word of up to 32 bytes is lowered on the
+/// stack (for ASCII, `to_lowercase` is `to_ascii_lowercase`), any other through an
+/// allocation.
+fn in_lower_case(word: &str, test: impl Fn(&str) -> bool) -> bool {
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return words().contains(word);
+        return test(word);
     }
-    words().contains(word.to_lowercase().as_str())
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..word.len()) {
+        Some(lower) if word.is_ascii() => {
+            lower.copy_from_slice(word.as_bytes());
+            lower.make_ascii_lowercase();
+            test(std::str::from_utf8(lower).expect("ASCII"))
+        }
+        _ => test(&word.to_lowercase()),
+    }
 }
 
 /// Common surnames, and device product lines, that are also words (`surnames.txt`).
@@ -70,7 +85,7 @@ fn surnames() -> &'static WordSet {
 /// True for a capitalised token that is a common surname (`Prins`, `Baker`): a name
 /// without a cue, which passes only in lower case (`prins`, `baker`) as the word.
 fn is_capitalised_surname(t: &str) -> bool {
-    t.chars().next().is_some_and(char::is_uppercase) && surnames().contains(t.to_lowercase().as_str())
+    t.chars().next().is_some_and(char::is_uppercase) && in_lower_case(t, |w| surnames().contains(w))
 }
 
 /// Appends `text` to `out` with every token outside the vocabulary replaced by its
@@ -207,6 +222,10 @@ const GENERIC_TLDS: &[&str] = &[
 
 /// A DNS host name of two or more labels under a known top-level domain.
 pub fn is_host(run: &str) -> bool {
+    // Most runs are plain words: no dot, no host.
+    if !run.contains('.') {
+        return false;
+    }
     let labels: Vec<&str> = run.split('.').collect();
     let tld = labels.last().copied().unwrap_or_default().to_ascii_lowercase();
     labels.len() >= 2

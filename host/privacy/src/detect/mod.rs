@@ -210,6 +210,13 @@ mod tests {
             ),
             ("I spoke with Sanne van der Berg today", &[("Sanne van der Berg", Name)]),
             ("Stichting Open Water helps", &[("Stichting Open Water", Organisation)]),
+            ("Mail on behalf of Wubbo Ockels today", &[("Wubbo Ockels", Name)]),
+            ("vraag het aan\tZwaantje Kzqa.", &[("Zwaantje Kzqa", Name)]),
+            ("IN THE NAME OF  Ockels", &[("Ockels", Name)]),
+            ("t.n.v. Ockels of 192.0.2.1", &[("Ockels", Name), ("192.0.2.1", Ip)]),
+            ("Post: 1015\u{a0}CJ, Amsterdam", &[("1015\u{a0}CJ", Postcode), ("Amsterdam", Address)]),
+            ("Box 2000 MB or 1234AB", &[("1234AB", Postcode)]),
+            ("W1A 1AA, at 12 London Road", &[("W1A 1AA", Postcode), ("12 London Road", Address)]),
             (
                 "<p>Hallo Wilhelmus Kzqa,</p>\n<p>Met vriendelijke groet,<br>\nWilhelmus Kzga<br>\n",
                 &[("Wilhelmus Kzqa", Name), ("Wilhelmus Kzga", Name)],
