@@ -138,9 +138,10 @@ impl Renderer<'_> {
         }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
+        let mut words = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear);
         let mut gap = |out: &mut String, piece: &str| match (fail_closed, markup.as_deref_mut()) {
-            (true, Some(m)) => m.render_into(piece, self.pseudonyms, hosts_clear, out),
-            (true, None) => crate::vocabulary::render_into(piece, self.pseudonyms, hosts_clear, out),
+            (true, Some(m)) => m.render_into(piece, &mut words, out),
+            (true, None) => words.render_into(piece, out),
             (false, _) => out.push_str(piece),
         };
         for span in spans.iter() {
