@@ -233,6 +233,20 @@ mod tests {
     }
 
     #[test]
+    fn organisations_of_ordinary_words_do_not_pass_in_clear() {
+        for purpose in ["spam-filtering", "malware-scanning"] {
+            let text = "Thanks for the order.\nRegards from Copper Kettle & Sons and Groene Vallei Kwekerij too.";
+            let Shown::Redacted(out) = with(purpose, |r| r.text(Category::Content, text)) else { panic!() };
+            for word in ["Copper", "Kettle", "Sons", "Groene", "Vallei", "Kwekerij"] {
+                assert!(!out.contains(word), "{purpose}: {word} in {out}");
+            }
+        }
+        // Phrases, headings and line starts stay readable.
+        let phrases = "Kind Regards, and please Click Here\nBlue Harbour Logistics ships today.";
+        assert_eq!(with("spam-filtering", |r| r.text(Category::Content, phrases)), Shown::Full(phrases.into()));
+    }
+
+    #[test]
     fn an_address_inside_a_tracking_link_takes_the_stricter_form() {
         with("conversion-tracking", |r| {
             let url = "https://t.example.test/c/track?id=9&u=jan%40example.nl";

@@ -6,7 +6,9 @@
 //!   checked) and tracking links;
 //! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines;
 //! - [`names`]: names in greetings, signature blocks and beside known first names,
-//!   and organisations by their legal form.
+//!   and organisations by their legal form;
+//! - [`word_runs`]: organisations made of ordinary words, as capitalised runs inside a
+//!   sentence, where nothing more specific was found.
 //!
 //! Its quality is measured against the labelled corpus in `tests/corpus/privacy/`
 //! (`cargo test -p mxr-tests --test privacy_corpus` prints precision and recall).
@@ -14,6 +16,7 @@
 pub mod addresses;
 pub mod names;
 pub mod structured;
+pub mod word_runs;
 
 use super::Category;
 use std::ops::Range;
@@ -127,7 +130,15 @@ impl Detector for PatternDetector {
         structured::find(text, &mut spans);
         addresses::find(text, &mut spans);
         names::find(text, &mut spans);
-        resolve_overlaps(spans)
+        let mut found = resolve_overlaps(spans);
+        // Capitalised runs of ordinary words only where nothing more specific was found.
+        let mut runs = Vec::new();
+        word_runs::find(text, &found, &mut runs);
+        if !runs.is_empty() {
+            found.extend(runs);
+            found.sort_by_key(|s| s.range.start);
+        }
+        found
     }
 }
 
