@@ -85,14 +85,11 @@ const PHRASE_WORDS: &[&str] = &[
 /// Adds a span of kind organisation to `spans` for each run of capitalised words in
 /// `text`, minus what `found` (sorted, non-overlapping) covers already.
 pub fn find(text: &str, found: &[Span], spans: &mut Vec<Span>) {
-    let mut words = Words { text, at: 0 };
-    while let Some(w) = words.next() {
-        if !capitalised(&text[w.clone()]) {
-            continue;
-        }
+    let mut at = 0;
+    while let Some(w) = next_capitalised(text, at) {
         // The whole run is passed over when it starts a sentence or a line.
         let run = run_from(text, w.clone());
-        words.at = run.end;
+        at = run.end;
         if run != w && inside_sentence(text, w.start) && is_name(&text[run.clone()]) {
             spans.extend(uncovered(text, run, found).into_iter().map(|r| Span::new(r, Kind::Organisation)));
         }
@@ -131,6 +128,38 @@ impl Iterator for Words<'_> {
         let len = word_len(&self.text[start..]);
         self.at = start + len;
         Some(start..start + len)
+    }
+}
+
+/// The next capitalised word at or after `at`. Only the bytes that can start one are
+/// looked at (an ASCII capital, a non-ASCII character), so lower-case text is passed
+/// over byte by byte without decoding.
+fn next_capitalised(text: &str, mut at: usize) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    loop {
+        at += bytes[at..].iter().position(|b| b.is_ascii_uppercase() || *b >= 0xc0)?;
+        let c = text[at..].chars().next()?;
+        let len = c.len_utf8();
+        if c.is_uppercase() && starts_word(text, at) {
+            let w = at..at + word_len(&text[at..]);
+            if capitalised(&text[w.clone()]) {
+                return Some(w);
+            }
+            at = w.end.max(at + len);
+        } else {
+            at += len;
+        }
+    }
+}
+
+/// True when a word starts at `at`: no letter before it, nor an apostrophe or
+/// hyphen inside a word (`O'Brien`, `Jean-Luc` are one word each).
+fn starts_word(text: &str, at: usize) -> bool {
+    let mut before = text[..at].chars().rev();
+    match before.next() {
+        Some(c) if c.is_alphabetic() => false,
+        Some('\'' | '’' | '-') => !before.next().is_some_and(char::is_alphabetic),
+        _ => true,
     }
 }
 
@@ -175,7 +204,7 @@ fn run_from(text: &str, first: Range<usize>) -> Range<usize> {
         if capitalised(word) {
             end = next.end;
             at = next.end;
-        } else if JOINERS.contains(&word.to_lowercase().as_str()) {
+        } else if JOINERS.iter().any(|j| j.eq_ignore_ascii_case(word)) {
             at = next.end;
         } else {
             break;
