@@ -198,8 +198,7 @@ fn inside_sentence(text: &str, at: usize) -> bool {
 fn run_from(text: &str, first: Range<usize>) -> Range<usize> {
     let mut end = first.end;
     let mut at = first.end;
-    loop {
-        let Some(next) = next_word(text, at) else { break };
+    while let Some(next) = next_word(text, at) {
         let word = &text[next.clone()];
         if capitalised(word) {
             end = next.end;
