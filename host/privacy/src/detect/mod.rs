@@ -192,6 +192,12 @@ mod tests {
         use Kind::*;
         let cases: &[(&str, &[(&str, Kind)])] = &[
             ("mail jan.jansen@example.nl now", &[("jan.jansen@example.nl", Email)]),
+            ("mail floor [at] voorbeeld [dot] nl", &[("floor [at] voorbeeld [dot] nl", Email)]),
+            ("of sven (at) noordmail (punt) test.", &[("sven (at) noordmail (punt) test", Email)]),
+            ("Mail ruud AT winkelier DOT test of", &[("ruud AT winkelier DOT test", Email)]),
+            ("yara＠caledonia.example", &[("yara＠caledonia.example", Email)]),
+            ("jan { at } x.nl", &[("jan { at } x.nl", Email)]),
+            ("we meet at 10.30 at home.nl or look at this", &[]),
             ("bel 06-12345678 of +31 20 123 4567", &[("06-12345678", Phone), ("+31 20 123 4567", Phone)]),
             ("from 192.0.2.17 via 2001:db8::1", &[("192.0.2.17", Ip), ("2001:db8::1", Ip)]),
             ("v6 [2001:db8:0:1::25] and ::1.", &[("2001:db8:0:1::25", Ip), ("::1", Ip)]),

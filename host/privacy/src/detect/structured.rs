@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 struct Patterns {
     url: Regex,
     email: Regex,
+    /// Addresses written out against harvesters (`jan [at] example [dot] nl`).
+    spelled_email: Regex,
     /// IPv4 addresses and IBAN shapes in one pass.
     ipv4_or_iban: Regex,
     ipv6: Regex,
@@ -23,6 +25,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\b",
     )
     .unwrap(),
+    spelled_email: Regex::new(&spelled_email()).unwrap(),
     ipv4_or_iban: Regex::new(
         r"(?:\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)|(?:\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
     )
@@ -34,6 +37,20 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     date: Regex::new(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$").unwrap(),
 }
 });
+
+/// The pattern of an address written out: `@` as `[at]`, `(at)`, `{at}`, a full-width
+/// `＠` or a bare `at`, and dots as `[dot]`, `(punt)` and the like or bare `dot` and
+/// `punt` (a plain `.` only after a bracketed `at` or `＠`: `at 10.30` is a time). Any
+/// case (`AT … DOT`).
+fn spelled_email() -> String {
+    let label = r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?";
+    let bracketed = |word: &str| format!(r"(?:\[[ \t]*{word}[ \t]*\]|\([ \t]*{word}[ \t]*\)|\{{[ \t]*{word}[ \t]*\}})");
+    let (at, dot) = (bracketed("at"), bracketed("(?:dot|punt)"));
+    let spelled_dot = format!(r"(?:[ \t]*{dot}[ \t]*|[ \t]+(?:dot|punt)[ \t]+)");
+    format!(
+        r"(?i)\b[a-z0-9._%+\-]+(?:[ \t]*(?:{at}|＠)[ \t]*{label}(?:(?:{spelled_dot}|\.){label})+|[ \t]+at[ \t]+{label}(?:{spelled_dot}{label})+)\b"
+    )
+}
 
 /// Query parameters and paths that mark a link as tracking (conversion data).
 const TRACKING_MARKERS: [&str; 12] = [
@@ -61,6 +78,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         }
     }
     spans.extend(p.email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
+    spans.extend(p.spelled_email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
     let mut ibans = Vec::new();
     // Which alternative matched, from the first character: an IBAN starts with a
     // capital letter, an IPv4 address with a digit (no capture groups: those cost a
