@@ -32,9 +32,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         ))
         .unwrap(),
         uk_shape: Regex::new(r"^[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{a0}\x{2009}\x{202f}]\d[ABD-HJLNP-UW-Z]{2}$").unwrap(),
-        town_at_end: Regex::new(&format!(r"\b({WORD})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
+        town_at_end: Regex::new(&format!(r"\b{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
     }
 });
+
+/// What may stand between a town and the UK postcode after it (`town_at_end`).
+const TOWN_TRAILING: [char; 6] = [' ', '\t', '\u{a0}', '\u{2009}', '\u{202f}', ','];
 
 /// Two capital letters after four digits that are units, currencies or regions.
 const NOT_POSTCODE_LETTERS: [&str; 20] = [
@@ -65,8 +68,8 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     // alternative comes first, so it wins wherever it matches.
     for m in p.postcode_or_street.find_iter(text) {
         if p.uk_shape.is_match(m.as_str()) {
-            if let Some(town) =
-                ending_at(text, m.start(), 40, &p.town_at_end).filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
+            if let Some(town) = ending_at(text, m.start(), 40, &p.town_at_end, &TOWN_TRAILING)
+                .filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
             {
                 spans.push(Span::new(town, Kind::Address));
             }

@@ -143,16 +143,26 @@ impl Detector for PatternDetector {
 }
 
 /// Where a match of `end_anchored` (a pattern ending in `$`) lies in the text just
-/// before `at`, looking back at most `window` bytes and never past a line break: the
-/// cheap way to find what precedes a rare marker, instead of trying a pattern that
-/// starts with a capitalised word at every capitalised word.
-fn ending_at(text: &str, at: usize, window: usize, end_anchored: &regex::Regex) -> Option<Range<usize>> {
+/// before `at`, looking back at most `window` bytes and never past a line break, minus
+/// the `trailing` characters at its end: the cheap way to find what precedes a rare
+/// marker, instead of trying a pattern that starts with a capitalised word at every
+/// capitalised word. The patterns are written so that what they are after is the
+/// match without its trailing blanks and separators, so no capture groups are needed
+/// (they cost a second, slower search per match).
+fn ending_at(
+    text: &str,
+    at: usize,
+    window: usize,
+    end_anchored: &regex::Regex,
+    trailing: &[char],
+) -> Option<Range<usize>> {
     let mut from = at.saturating_sub(window);
     while !text.is_char_boundary(from) {
         from += 1;
     }
     let from = text[from..at].rfind('\n').map_or(from, |i| from + i + 1);
-    end_anchored.captures(&text[from..at]).and_then(|c| c.get(1)).map(|m| from + m.start()..from + m.end())
+    let m = end_anchored.find(&text[from..at])?;
+    Some(from + m.start()..from + m.start() + m.as_str().trim_end_matches(trailing).len())
 }
 
 /// Keeps the earliest, then longest, span where spans overlap; on a tie, the kind

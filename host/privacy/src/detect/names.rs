@@ -54,7 +54,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .unwrap(),
         // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
         address_open: Regex::new(r"<[^<>@\s]+@").unwrap(),
-        name_at_end: Regex::new(&format!(r"({name})[ \t]*$")).unwrap(),
+        name_at_end: Regex::new(&format!(r"{name}[ \t]*$")).unwrap(),
         // A known first name and up to two more name words: the list is a literal
         // alternation, which the regex engine scans for with a fast multi-literal search.
         known_name: Regex::new(&format!(r"\b(?:{})\b(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}", first_name_alternation()))
@@ -64,7 +64,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         )
         .unwrap(),
         org_words_at_end: Regex::new(&format!(
-            r"\b((?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}})$"
+            r"\b(?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}}$"
         ))
         .unwrap(),
         org_prefix: Regex::new(&format!(
@@ -214,13 +214,13 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         push_name_range(spans, text, m.start() + cue_length(m.as_str())..m.end());
     }
     for m in p.address_open.find_iter(text) {
-        if let Some(r) = ending_at(text, m.start(), 120, &p.name_at_end) {
+        if let Some(r) = ending_at(text, m.start(), 120, &p.name_at_end, &[' ', '\t']) {
             push_name_range(spans, text, r);
         }
     }
     spans.extend(p.known_name.find_iter(text).map(|m| Span::new(m.range(), Kind::Name)));
     for m in p.org_suffix.find_iter(text) {
-        if let Some(r) = ending_at(text, m.start(), 160, &p.org_words_at_end) {
+        if let Some(r) = ending_at(text, m.start(), 160, &p.org_words_at_end, &[]) {
             spans.push(Span::new(r.start..m.end(), Kind::Organisation));
         }
     }
