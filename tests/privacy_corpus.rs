@@ -167,10 +167,11 @@ fn part(folder: &str, min: usize) -> Vec<Labelled> {
 }
 
 #[test]
-#[ignore = "below target on part 1 with the new classes (measured 2026-11-30): email recall 0.873, phone recall \
-            0.868 (precision 0.982), iban recall 0.688, name F2 0.734; targets: recall >= 0.98 and precision >= 0.95, \
-            F2 >= 0.90. Misses: obfuscated/IDN/quoted addresses, spaced-dash, no-break-space and non-ASCII-digit \
-            phones, lower-case IBANs, names without cues, names in vCards, invitations and file names"]
+#[ignore = "below target on part 1 with the new classes (measured 2026-12-01): email recall 0.954 (written-out \
+            addresses found; IDN and quoted ones not), phone recall 0.868 (precision 0.982), iban recall 0.688, name \
+            F2 0.734; targets: recall >= 0.98 and precision >= 0.95, F2 >= 0.90. Misses: IDN/quoted addresses, \
+            spaced-dash, no-break-space and non-ASCII-digit phones, lower-case IBANs, names without cues, names in \
+            vCards, invitations and file names"]
 fn detector_meets_the_corpus_targets() {
     let corpus = part(PART_1, 500);
     let (scores, misses) = score(&corpus);
@@ -210,10 +211,6 @@ fn part_1_views_leak_under_the_bar() {
 }
 
 #[test]
-#[ignore = "over the bar on the held-out part (measured 2026-11-30, after flattened HTML, directory parts and \
-            capitalised surnames): spam-filtering and malware-scanning 9/4422 and 9/4521 = 0.20 % overall, but \
-            organisation 9/351 = 2.56 %: an organisation made only of ordinary words and no legal form \
-            (Bramble and Thorn) in text-body; every other category 0 %"]
 fn held_out_views_leak_under_the_bar() {
     let over = leak_rate::measure(HELD_OUT, &part(HELD_OUT, 200));
     assert!(over.is_empty(), "over the bar: {over:#?}");

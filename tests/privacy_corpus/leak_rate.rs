@@ -6,7 +6,6 @@
 //! accessor and the purpose; checked against the bar. `MXR_CORPUS_SHOW=nl-003`
 //! prints everything each purpose reads of that message.
 
-use mxr_mail::Envelope;
 use mxr_privacy::detect::PatternDetector;
 use mxr_privacy::render::Renderer;
 use mxr_privacy::{Category, Form, Grant, Pseudonymizer, PurposePolicy, ScannedMail};
@@ -39,24 +38,13 @@ fn share(leaked: usize, total: usize) -> f64 {
     if total == 0 { 0.0 } else { 100.0 * leaked as f64 / total as f64 }
 }
 
-/// An envelope that carries no labelled value: the corpus is about messages.
-fn envelope() -> Envelope {
-    Envelope {
-        client_ip: Some("192.0.2.10".parse().unwrap()),
-        helo: Some("mail.example.net".into()),
-        mail_from: Some("bounce@lists.example.net".into()),
-        rcpts: vec!["postbox@acme.test".into()],
-        ..Envelope::default()
-    }
-}
-
 /// What one purpose lets through of the part.
 fn tally(purpose: &str, corpus: &[Labelled]) -> Tally {
     let policy = PurposePolicy::default_policy();
     let grant = Grant::for_purpose(&policy, purpose, Category::ALL.into_iter().collect()).unwrap();
     let pseudonyms = Pseudonymizer::derive(&[4; 32], purpose);
     let r = Renderer { grant: &grant, pseudonyms: &pseudonyms, detector: &PatternDetector };
-    let env = envelope();
+    let env = every_view::corpus_envelope();
     let mut t = Tally::default();
     for m in corpus {
         let msg = ScannedMail::parse(&m.raw);

@@ -4,8 +4,7 @@
 //! calls, because the detector's spans cut the source into gaps at any point, inside
 //! tags too.
 
-use crate::Pseudonymizer;
-use crate::vocabulary::render_into;
+use crate::vocabulary::Words;
 
 /// Where in the HTML source the previous gap ended.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +32,13 @@ pub struct Markup {
 
 impl Markup {
     /// Appends the rendering of `gap` (the next piece of the source) to `out`.
-    pub fn render_into(&mut self, gap: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut String) {
+    pub fn render_into(&mut self, gap: &str, words: &mut Words, out: &mut String) {
         let mut text_from = None::<usize>;
-        let flush = |from: &mut Option<usize>, to: usize, out: &mut String| {
+        let mut flush = |from: &mut Option<usize>, to: usize, out: &mut String| {
             if let Some(s) = from.take() {
                 // Character references decoded first: `06&nbsp;1680&nbsp;9762` is one
                 // number, `Zwanen&shy;burg` one word.
-                render_into(&decode_entities(&gap[s..to]), p, hosts_clear, out);
+                words.render_into(&decode_entities(&gap[s..to]), out);
             }
         };
         let mut chars = gap.char_indices().peekable();
@@ -197,13 +196,14 @@ fn opens_tag(next: Option<char>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Pseudonymizer;
 
     fn render(gaps: &[&str]) -> String {
         let p = Pseudonymizer::derive(&[3; 32], "spam-filtering");
-        let mut m = Markup::default();
+        let (mut m, mut words) = (Markup::default(), Words::new(&p, true));
         let mut out = String::new();
         for g in gaps {
-            m.render_into(g, &p, true, &mut out);
+            m.render_into(g, &mut words, &mut out);
         }
         out
     }

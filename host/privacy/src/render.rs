@@ -138,9 +138,10 @@ impl Renderer<'_> {
         }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
+        let mut words = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear);
         let mut gap = |out: &mut String, piece: &str| match (fail_closed, markup.as_deref_mut()) {
-            (true, Some(m)) => m.render_into(piece, self.pseudonyms, hosts_clear, out),
-            (true, None) => crate::vocabulary::render_into(piece, self.pseudonyms, hosts_clear, out),
+            (true, Some(m)) => m.render_into(piece, &mut words, out),
+            (true, None) => words.render_into(piece, out),
             (false, _) => out.push_str(piece),
         };
         for span in spans.iter() {
@@ -229,6 +230,20 @@ mod tests {
         assert!(out.starts_with("Call <phone> or mail p."), "{out}");
         assert!(out.contains("@example.nl from 192.0.2.1"), "network is full: {out}");
         assert!(!out.contains("jan@") && !out.contains("12345678"));
+    }
+
+    #[test]
+    fn organisations_of_ordinary_words_do_not_pass_in_clear() {
+        for purpose in ["spam-filtering", "malware-scanning"] {
+            let text = "Thanks for the order.\nRegards from Copper Kettle & Sons and Groene Vallei Kwekerij too.";
+            let Shown::Redacted(out) = with(purpose, |r| r.text(Category::Content, text)) else { panic!() };
+            for word in ["Copper", "Kettle", "Sons", "Groene", "Vallei", "Kwekerij"] {
+                assert!(!out.contains(word), "{purpose}: {word} in {out}");
+            }
+        }
+        // Phrases, headings and line starts stay readable.
+        let phrases = "Kind Regards, and please Click Here\nBlue Harbour Logistics ships today.";
+        assert_eq!(with("spam-filtering", |r| r.text(Category::Content, phrases)), Shown::Full(phrases.into()));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! A leak then needs both to miss.
 
 use crate::Pseudonymizer;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
@@ -53,10 +53,25 @@ pub fn warm() {
 
 /// True when `word` (any case) is in the vocabulary.
 pub fn is_word(word: &str) -> bool {
+    in_lower_case(word, |w| words().contains(w))
+}
+
+/// `test` on `word` in lower case: an ASCII word of up to 32 bytes is lowered on the
+/// stack (for ASCII, `to_lowercase` is `to_ascii_lowercase`), any other through an
+/// allocation.
+fn in_lower_case(word: &str, test: impl Fn(&str) -> bool) -> bool {
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return words().contains(word);
+        return test(word);
     }
-    words().contains(word.to_lowercase().as_str())
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..word.len()) {
+        Some(lower) if word.is_ascii() => {
+            lower.copy_from_slice(word.as_bytes());
+            lower.make_ascii_lowercase();
+            test(std::str::from_utf8(lower).expect("ASCII"))
+        }
+        _ => test(&word.to_lowercase()),
+    }
 }
 
 /// Common surnames, and device product lines, that are also words (`surnames.txt`).
@@ -70,49 +85,86 @@ fn surnames() -> &'static WordSet {
 /// True for a capitalised token that is a common surname (`Prins`, `Baker`): a name
 /// without a cue, which passes only in lower case (`prins`, `baker`) as the word.
 fn is_capitalised_surname(t: &str) -> bool {
-    t.chars().next().is_some_and(char::is_uppercase) && surnames().contains(t.to_lowercase().as_str())
+    t.chars().next().is_some_and(char::is_uppercase) && in_lower_case(t, |w| surnames().contains(w))
 }
 
 /// Appends `text` to `out` with every token outside the vocabulary replaced by its
-/// pseudonym under `p`. A token is a run of letters and digits; everything else
-/// (spaces, punctuation, symbols) passes as it is. With `hosts_clear` (the network
-/// category is granted in full), host names (`www.shop-deals.click`) pass whole:
-/// filters judge links by their hosts.
+/// pseudonym under `p`: [`Words::render_into`] for a text of its own.
 pub fn render_into(text: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut String) {
-    // Invisible characters would split a name into words (`Lot\u{200b}te`): gone first.
-    let cleaned;
-    let text = if text.chars().any(invisible) {
-        cleaned = text.chars().filter(|c| !invisible(*c)).collect::<String>();
-        cleaned.as_str()
-    } else {
-        text
-    };
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_alphanumeric()) {
-        out.push_str(&rest[..start]);
-        rest = &rest[start..];
-        // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
-        // caught as a word) count as one number: a long one is one pseudonym.
-        if let Some(len) = long_number(rest) {
-            let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
-            out.push_str(&p.token("number", &digits));
-            rest = &rest[len..];
-            continue;
-        }
-        // The longest run of letters, digits, dots and hyphens, minus a final dot.
-        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(rest.len());
-        let run = rest[..len].trim_end_matches(['.', '-']);
-        if hosts_clear && is_host(run) {
-            out.push_str(run);
-        } else {
-            let word_len = run.find(|c: char| !c.is_alphanumeric()).unwrap_or(run.len());
-            token(&run[..word_len], p, out);
-            rest = &rest[word_len..];
-            continue;
-        }
-        rest = &rest[run.len()..];
+    Words::new(p, hosts_clear).render_into(text, out);
+}
+
+/// Renders the words of one text under one pseudonym key, remembering how each
+/// distinct token was rendered: texts repeat their words, and a lookup in this small
+/// table costs less than one in the vocabulary and an HMAC. Made per text, so nothing
+/// is remembered across texts, tenants or purposes.
+pub struct Words<'p> {
+    p: &'p Pseudonymizer,
+    hosts_clear: bool,
+    /// Each token seen: `None` when it passes in clear, else its rendering.
+    seen: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<Fnv>>,
+}
+
+impl<'p> Words<'p> {
+    /// A renderer under `p`; with `hosts_clear` (the network category is granted in
+    /// full), host names (`www.shop-deals.click`) pass whole: filters judge links by
+    /// their hosts.
+    pub fn new(p: &'p Pseudonymizer, hosts_clear: bool) -> Self {
+        Words { p, hosts_clear, seen: HashMap::default() }
     }
-    out.push_str(rest);
+
+    /// Appends `text` to `out` with every token outside the vocabulary replaced by its
+    /// pseudonym. A token is a run of letters and digits; everything else (spaces,
+    /// punctuation, symbols) passes as it is.
+    pub fn render_into(&mut self, text: &str, out: &mut String) {
+        let (p, hosts_clear) = (self.p, self.hosts_clear);
+        // Invisible characters would split a name into words (`Lot\u{200b}te`): gone first.
+        let cleaned;
+        let text = if text.chars().any(invisible) {
+            cleaned = text.chars().filter(|c| !invisible(*c)).collect::<String>();
+            cleaned.as_str()
+        } else {
+            text
+        };
+        let mut rest = text;
+        while let Some(start) = rest.find(|c: char| c.is_alphanumeric()) {
+            out.push_str(&rest[..start]);
+            rest = &rest[start..];
+            // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
+            // caught as a word) count as one number: a long one is one pseudonym.
+            if let Some(len) = long_number(rest) {
+                let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
+                out.push_str(&p.token("number", &digits));
+                rest = &rest[len..];
+                continue;
+            }
+            // The longest run of letters, digits, dots and hyphens, minus a final dot.
+            let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(rest.len());
+            let run = rest[..len].trim_end_matches(['.', '-']);
+            if hosts_clear && is_host(run) {
+                out.push_str(run);
+            } else {
+                let word_len = run.find(|c: char| !c.is_alphanumeric()).unwrap_or(run.len());
+                self.token(&run[..word_len], out);
+                rest = &rest[word_len..];
+                continue;
+            }
+            rest = &rest[run.len()..];
+        }
+        out.push_str(rest);
+    }
+
+    /// One token, from the table or rendered and remembered.
+    fn token(&mut self, t: &str, out: &mut String) {
+        let shown = match self.seen.get(t) {
+            Some(shown) => shown,
+            None => {
+                let shown = token(t, self.p).map(String::into_boxed_str);
+                self.seen.entry(t.into()).or_insert(shown)
+            }
+        };
+        out.push_str(shown.as_deref().unwrap_or(t));
+    }
 }
 
 /// Characters that show nothing but split tokens: soft hyphen, zero-width spaces and
@@ -207,6 +259,10 @@ const GENERIC_TLDS: &[&str] = &[
 
 /// A DNS host name of two or more labels under a known top-level domain.
 pub fn is_host(run: &str) -> bool {
+    // Most runs are plain words: no dot, no host.
+    if !run.contains('.') {
+        return false;
+    }
     let labels: Vec<&str> = run.split('.').collect();
     let tld = labels.last().copied().unwrap_or_default().to_ascii_lowercase();
     labels.len() >= 2
@@ -219,7 +275,8 @@ pub fn is_host(run: &str) -> bool {
         })
 }
 
-fn token(t: &str, p: &Pseudonymizer, out: &mut String) {
+/// A token's rendering: `None` when it passes in clear, else its pseudonym.
+fn token(t: &str, p: &Pseudonymizer) -> Option<String> {
     let clear = if t.chars().all(|c| c.is_ascii_digit()) {
         t.len() <= MAX_CLEAR_DIGITS
     } else {
@@ -227,13 +284,12 @@ fn token(t: &str, p: &Pseudonymizer, out: &mut String) {
         t.chars().all(char::is_alphabetic) && (single_ascii || (is_word(t) && !is_capitalised_surname(t)))
     };
     if clear {
-        out.push_str(t);
-    } else {
-        // The coarse shape survives: an all-caps token stays all caps (`P.3F…`).
-        let pseudonym = p.token("word", &t.to_lowercase());
-        let shouting = t.chars().count() > 1 && t.chars().all(|c| !c.is_lowercase());
-        out.push_str(&if shouting { pseudonym.to_uppercase() } else { pseudonym });
+        return None;
     }
+    // The coarse shape survives: an all-caps token stays all caps (`P.3F…`).
+    let pseudonym = p.token("word", &t.to_lowercase());
+    let shouting = t.chars().count() > 1 && t.chars().all(|c| !c.is_lowercase());
+    Some(if shouting { pseudonym.to_uppercase() } else { pseudonym })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use super::{Kind, Span, ending_at};
 use regex::Regex;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 struct Patterns {
@@ -11,6 +12,8 @@ struct Patterns {
     /// UK postcodes and street lines in one pass (one automaton instead of three).
     postcode_or_street: Regex,
     town_at_end: Regex,
+    /// A whole UK postcode (the `uk` alternative of `postcode_or_street`).
+    uk_shape: Regex,
 }
 
 /// A capitalised word, letters with inner apostrophes or hyphens.
@@ -23,14 +26,18 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
         // The letters SA, SD and SS are never issued; units and currencies are excluded
         // after matching.
-        nl_postcode: Regex::new(&format!(r"\b([1-9]\d{{3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?([A-Z]{{2}})\b(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+({WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
+        nl_postcode: Regex::new(&format!(r"\b[1-9]\d{{3}}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[A-Z]{{2}}\b(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+(?:{WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
         postcode_or_street: Regex::new(&format!(
-            r"(?P<uk>\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]\d[ABD-HJLNP-UW-Z]{{2}}\b)|(?P<street>\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+[\p{{L}}'’.\-]+){{1,3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+\d{{1,4}}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[a-zA-Z]\b|[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?-[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?\d{{1,3}}\b|\b)|\b\d{{1,5}}[A-Za-z]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+(?:{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+){{1,3}}(?:{en_suffix})\b\.?)"
+            r"(?:\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]\d[ABD-HJLNP-UW-Z]{{2}}\b)|(?:\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+[\p{{L}}'’.\-]+){{1,3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+\d{{1,4}}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[a-zA-Z]\b|[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?-[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?\d{{1,3}}\b|\b)|\b\d{{1,5}}[A-Za-z]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+(?:{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+){{1,3}}(?:{en_suffix})\b\.?)"
         ))
         .unwrap(),
-        town_at_end: Regex::new(&format!(r"\b({WORD})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
+        uk_shape: Regex::new(r"^[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{a0}\x{2009}\x{202f}]\d[ABD-HJLNP-UW-Z]{2}$").unwrap(),
+        town_at_end: Regex::new(&format!(r"\b{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
     }
 });
+
+/// What may stand between a town and the UK postcode after it (`town_at_end`).
+const TOWN_TRAILING: [char; 6] = [' ', '\t', '\u{a0}', '\u{2009}', '\u{202f}', ','];
 
 /// Two capital letters after four digits that are units, currencies or regions.
 const NOT_POSTCODE_LETTERS: [&str; 20] = [
@@ -44,26 +51,43 @@ const NOT_CITY: [&str; 8] = ["The", "Tel", "Telefoon", "Phone", "Nederland", "Ne
 /// Adds the address spans of `text` to `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
-    for c in p.nl_postcode.captures_iter(text) {
-        let (digits, letters) = (c.get(1).unwrap(), c.get(2).unwrap());
-        if NOT_POSTCODE_LETTERS.contains(&letters.as_str()) {
+    // Matches are taken apart by hand, not by capture groups (a second, slower search
+    // per match): four digits, an optional space, two capitals, then the city if any.
+    for m in p.nl_postcode.find_iter(text) {
+        let (digits, letters, city) = nl_postcode_parts(m.as_str());
+        let at = |r: Range<usize>| m.start() + r.start..m.start() + r.end;
+        if NOT_POSTCODE_LETTERS.contains(&&m.as_str()[letters.clone()]) {
             continue;
         }
-        spans.push(Span::new(digits.start()..letters.end(), Kind::Postcode));
-        if let Some(city) = c.get(3).filter(|c| !NOT_CITY.contains(&c.as_str())) {
-            spans.push(Span::new(city.range(), Kind::Address));
+        spans.push(Span::new(at(digits.start..letters.end), Kind::Postcode));
+        if let Some(city) = city.filter(|c| !NOT_CITY.contains(&&m.as_str()[c.clone()])) {
+            spans.push(Span::new(at(city), Kind::Address));
         }
     }
-    for c in p.postcode_or_street.captures_iter(text) {
-        if let Some(m) = c.name("uk") {
-            if let Some(town) =
-                ending_at(text, m.start(), 40, &p.town_at_end).filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
+    // A match is the UK alternative exactly when it has the whole shape of one: that
+    // alternative comes first, so it wins wherever it matches.
+    for m in p.postcode_or_street.find_iter(text) {
+        if p.uk_shape.is_match(m.as_str()) {
+            if let Some(town) = ending_at(text, m.start(), 40, &p.town_at_end, &TOWN_TRAILING)
+                .filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
             {
                 spans.push(Span::new(town, Kind::Address));
             }
             spans.push(Span::new(m.range(), Kind::Postcode));
-        } else if let Some(m) = c.name("street") {
+        } else {
             spans.push(Span::new(m.range(), Kind::Address));
         }
     }
+}
+
+/// The digits, the letters and the city (if any) of a match of the Dutch postcode
+/// pattern, as ranges in it: four digits (any script), an optional space, two ASCII
+/// capitals, then after separators the city to the end.
+fn nl_postcode_parts(found: &str) -> (Range<usize>, Range<usize>, Option<Range<usize>>) {
+    let digits = 0..found.char_indices().nth(4).map_or(found.len(), |(i, _)| i);
+    let space = found[digits.end..].chars().next().filter(|c| !c.is_ascii_uppercase()).map_or(0, char::len_utf8);
+    let letters = digits.end + space..digits.end + space + 2;
+    let separators = found[letters.end..].trim_start_matches([' ', '\t', '\u{a0}', '\u{2009}', '\u{202f}', ',']);
+    let city = (!separators.is_empty()).then(|| found.len() - separators.len()..found.len());
+    (digits, letters, city)
 }

@@ -1,0 +1,280 @@
+//! Organisations made of ordinary words, with no legal form and no cue (`Bramble and
+//! Thorn`, `Blue Harbour Logistics`, `Saltmarsh Books`): each word is vocabulary on
+//! its own, so without this rule the name passes a fail-closed view in clear.
+//!
+//! A run of two or more capitalised words (joined by single spaces, with `and`, `&`,
+//! `of`, `en`, `van`, `de`, `der`, `the` allowed between them) inside a sentence, after
+//! a word or a comma on the same line, is taken for an organisation when at least one
+//! of its words is vocabulary (a run of none is pseudonymised word by word already).
+//! Left alone: a run that starts a line or a sentence (a heading, a greeting, a
+//! title-case subject), and a run holding a word that makes it a phrase rather than a
+//! name (`Click Here`, `Your Account`, `Terms and Conditions`). Spans found by more
+//! specific evidence win: only the words of a run that nothing else covers are added.
+
+use super::{Kind, Span};
+use std::ops::Range;
+
+/// Words that may stand between the capitalised words of a name, lower-case.
+const JOINERS: [&str; 9] = ["and", "&", "of", "en", "van", "de", "der", "the", "for"];
+
+/// Words that make a capitalised run a phrase (a call to action, a pronoun, a notice
+/// or a greeting), not a name, lower-case.
+const PHRASE_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "account",
+    "act",
+    "all",
+    "an",
+    "best",
+    "buy",
+    "call",
+    "claim",
+    "click",
+    "conditions",
+    "contact",
+    "dear",
+    "download",
+    "free",
+    "get",
+    "happy",
+    "hello",
+    "here",
+    "hi",
+    "how",
+    "i",
+    "it",
+    "join",
+    "kind",
+    "learn",
+    "log",
+    "me",
+    "more",
+    "my",
+    "new",
+    "now",
+    "offer",
+    "order",
+    "our",
+    "policy",
+    "privacy",
+    "read",
+    "regards",
+    "see",
+    "shop",
+    "sign",
+    "start",
+    "subscribe",
+    "terms",
+    "thanks",
+    "this",
+    "today",
+    "unsubscribe",
+    "up",
+    "us",
+    "verify",
+    "view",
+    "we",
+    "what",
+    "win",
+    "won",
+    "you",
+    "your",
+];
+
+/// Adds a span of kind organisation to `spans` for each run of capitalised words in
+/// `text`, minus what `found` (sorted, non-overlapping) covers already.
+pub fn find(text: &str, found: &[Span], spans: &mut Vec<Span>) {
+    let mut at = 0;
+    while let Some(w) = next_capitalised(text, at) {
+        // The whole run is passed over when it starts a sentence or a line.
+        let run = run_from(text, w.clone());
+        at = run.end;
+        if run != w && inside_sentence(text, w.start) && is_name(&text[run.clone()]) {
+            spans.extend(uncovered(text, run, found).into_iter().map(|r| Span::new(r, Kind::Organisation)));
+        }
+    }
+}
+
+/// The pieces of `run` that no span of `found` covers, each from its first capitalised
+/// word to its last (`Copper Kettle & Sons` with `Copper Kettle` found as a name
+/// leaves `Sons`).
+fn uncovered(text: &str, run: Range<usize>, found: &[Span]) -> Vec<Range<usize>> {
+    let mut gaps = Vec::new();
+    let mut at = run.start;
+    for s in found.iter().filter(|s| s.range.start < run.end && run.start < s.range.end) {
+        gaps.push(at..s.range.start.max(at));
+        at = at.max(s.range.end);
+    }
+    gaps.push(at..run.end.max(at));
+    let capitalised_words = |gap: &Range<usize>| {
+        let mut words = Words { text: &text[..gap.end], at: gap.start };
+        std::iter::from_fn(move || words.next()).filter(|w| capitalised(&text[w.clone()])).collect::<Vec<_>>()
+    };
+    gaps.iter().map(capitalised_words).filter_map(|w| Some(w.first()?.start..w.last()?.end)).collect()
+}
+
+/// The words of a text: runs of letters, with apostrophes and hyphens inside, and `&`.
+struct Words<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl Iterator for Words<'_> {
+    type Item = Range<usize>;
+    fn next(&mut self) -> Option<Range<usize>> {
+        let rest = &self.text[self.at..];
+        let start = self.at + rest.find(|c: char| c.is_alphabetic() || c == '&')?;
+        let len = word_len(&self.text[start..]);
+        self.at = start + len;
+        Some(start..start + len)
+    }
+}
+
+/// The next capitalised word at or after `at`. Only the bytes that can start one are
+/// looked at (an ASCII capital, a non-ASCII character), so lower-case text is passed
+/// over byte by byte without decoding.
+fn next_capitalised(text: &str, mut at: usize) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    loop {
+        at += bytes[at..].iter().position(|b| b.is_ascii_uppercase() || *b >= 0xc0)?;
+        let c = text[at..].chars().next()?;
+        let len = c.len_utf8();
+        if c.is_uppercase() && starts_word(text, at) {
+            let w = at..at + word_len(&text[at..]);
+            if capitalised(&text[w.clone()]) {
+                return Some(w);
+            }
+            at = w.end.max(at + len);
+        } else {
+            at += len;
+        }
+    }
+}
+
+/// True when a word starts at `at`: no letter before it, nor an apostrophe or
+/// hyphen inside a word (`O'Brien`, `Jean-Luc` are one word each).
+fn starts_word(text: &str, at: usize) -> bool {
+    let mut before = text[..at].chars().rev();
+    match before.next() {
+        Some(c) if c.is_alphabetic() => false,
+        Some('\'' | '’' | '-') => !before.next().is_some_and(char::is_alphabetic),
+        _ => true,
+    }
+}
+
+/// The byte length of the word at the head of `s` (which starts with a letter or `&`).
+fn word_len(s: &str) -> usize {
+    if s.starts_with('&') {
+        return 1;
+    }
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        let inner = matches!(c, '\'' | '’' | '-') && s[i + c.len_utf8()..].starts_with(char::is_alphabetic);
+        if !(c.is_alphabetic() || (inner && end > 0)) {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    end
+}
+
+/// A capitalised word: a capital, then at least one lower-case letter (not `I`, not
+/// an all-caps word, which marks shouting more often than a name).
+fn capitalised(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase)
+}
+
+/// True when the word at `at` follows a word or a comma on its line, and so is not
+/// capitalised for starting a sentence or a line.
+fn inside_sentence(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches([' ', '\t', '\u{a0}']);
+    before.chars().next_back().is_some_and(|c| c == ',' || c.is_alphabetic())
+}
+
+/// The longest run from the capitalised word `first`: further capitalised words,
+/// single blanks between, joiners only between two capitalised words.
+fn run_from(text: &str, first: Range<usize>) -> Range<usize> {
+    let mut end = first.end;
+    let mut at = first.end;
+    while let Some(next) = next_word(text, at) {
+        let word = &text[next.clone()];
+        if capitalised(word) {
+            end = next.end;
+            at = next.end;
+        } else if JOINERS.iter().any(|j| j.eq_ignore_ascii_case(word)) {
+            at = next.end;
+        } else {
+            break;
+        }
+    }
+    first.start..end
+}
+
+/// The word right after one blank at `at`, if there is one.
+fn next_word(text: &str, at: usize) -> Option<Range<usize>> {
+    let rest = &text[at..];
+    let blank = rest.chars().next().filter(|c| matches!(c, ' ' | '\u{a0}'))?;
+    let start = at + blank.len_utf8();
+    let head = &text[start..];
+    head.starts_with(|c: char| c.is_alphabetic() || c == '&').then(|| start..start + word_len(head))
+}
+
+/// True when a run reads as a name: no phrase word in it, and at least one word of
+/// the vocabulary (which would otherwise pass in clear).
+fn is_name(run: &str) -> bool {
+    let words: Vec<String> = run.split([' ', '\u{a0}']).map(str::to_lowercase).collect();
+    !words.iter().any(|w| PHRASE_WORDS.contains(&w.as_str()))
+        && words.iter().any(|w| !JOINERS.contains(&w.as_str()) && crate::vocabulary::is_word(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &[], &mut spans);
+        spans.iter().map(|s| &text[s.range.clone()]).collect()
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Regards from Bramble and Thorn too.", &["Bramble and Thorn"]),
+            ("We ship with Blue Harbour Logistics, as always.", &["Blue Harbour Logistics"]),
+            ("Ordered at Copper Kettle & Sons, then", &["Copper Kettle & Sons"]),
+            ("De bestelling komt van Groene Vallei Kwekerij vandaag.", &["Groene Vallei Kwekerij"]),
+            // Sentence and line starts, headings and greetings are left alone.
+            ("Blue Harbour Logistics ships today.", &[]),
+            ("Done. Blue Harbour Logistics ships today.", &[]),
+            ("Kind Regards,\nBest Wishes", &[]),
+            ("Limited Time Offer Inside", &[]),
+            ("Summer Garden Party Tickets", &[]),
+            // Phrases, single words, all-caps words, and runs of no vocabulary word.
+            ("please Click Here to Verify Your Account", &[]),
+            ("read our Terms and Conditions first", &[]),
+            ("a word like Harbour alone", &[]),
+            ("this is a FREE GIFT for you", &[]),
+            ("I met Zwanenburg Kzqa there", &[]),
+            // A joiner never ends a run.
+            ("from Bramble and the rest", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(runs(text), want.to_vec(), "{text}");
+        }
+    }
+
+    #[test]
+    fn spans_found_otherwise_win() {
+        let found = |text: &str, taken: Range<usize>| {
+            let mut spans = Vec::new();
+            find(text, &[Span::new(taken, Kind::Name)], &mut spans);
+            spans.into_iter().map(|s| text[s.range].to_owned()).collect::<Vec<_>>()
+        };
+        assert!(found("with Sanne Harbour today", 5..18).is_empty());
+        let text = "from Copper Kettle & Sons and Blue Harbour Logistics too";
+        assert_eq!(found(text, 5..18), ["Sons and Blue Harbour Logistics"]);
+    }
+}
