@@ -260,6 +260,10 @@ async fn a_tenant_finds_exports_and_erases_a_persons_mail_and_sees_its_requests(
     );
     assert!(found["mail"][0]["roles"].as_array().unwrap().iter().any(|r| r == "sender"), "{found}");
 
+    let other = format!(r#"{{"addresses": ["carol@shop.test"], "request": "{request}"}}"#);
+    let refused = call("erase", other).await;
+    assert_eq!((refused.status, refused.json()["field"].as_str()), (400, Some("addresses")), "{}", refused.body);
+    assert_eq!(relay.quarantined("acme").len(), 1, "a request continues only for the persons it is about");
     let next = format!(r#"{{"addresses": ["news@shop.test"], "request": "{request}"}}"#);
     let zip = call("export", next.clone()).await;
     assert_eq!((zip.status, zip.header("content-type")), (200, Some("application/zip")));
@@ -281,4 +285,14 @@ async fn a_tenant_finds_exports_and_erases_a_persons_mail_and_sees_its_requests(
     assert_eq!(steps, ["find", "export", "erase", "find"], "{listed}");
     assert_eq!(listed["requests"][0]["deadline"], "2026-12-03T00:00:00Z", "three working days after it arrived");
     relay.stop().await;
+    let by: Vec<String> = relay
+        .audit_records()
+        .iter()
+        .filter_map(|r| match &r.event {
+            mxr_audit::Event::Operator(o) if o.action.name().starts_with("subject-") => Some(o.operator.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(by.len(), 2, "the export and the erasure, audited: {by:?}");
+    assert!(by.iter().all(|o| o.contains("(tenant:acme)")), "by the tenant's token: {by:?}");
 }

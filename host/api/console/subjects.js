@@ -60,6 +60,8 @@
   }
 
   $('subject-form').addEventListener('submit', (e) => { e.preventDefault(); current = null; step('find'); });
+  // Other addresses are another request: export and erase follow a find for them.
+  $('subject-addresses').addEventListener('input', () => { current = null; });
   $('subject-export').addEventListener('click', exportZip);
   // Erasing cannot be undone: the first click arms the button, the second erases.
   $('subject-erase').addEventListener('click', (e) => {

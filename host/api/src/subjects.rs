@@ -43,14 +43,22 @@ pub(crate) struct SubjectBody {
     received: Option<String>,
 }
 
-/// The node the operations act on: the relay's own data dir and keys.
-fn node(app: &App) -> Node {
+/// The most a zip the API builds may hold of stored mail, in bytes (64 MiB): it is
+/// built in the relay's memory. A larger export is the operator's (`mxr subject
+/// export` writes files).
+pub const MAX_EXPORT_BYTES: usize = 64 << 20;
+
+/// The node the operations act on: the relay's own data dir, keys and audit log,
+/// with the caller as the actor its audit records name.
+fn node(app: &App, caller: &Caller) -> Node {
     let c = &app.parts.config;
     Node {
         data_dir: c.data_dir.clone(),
         region: c.region.to_string(),
         master_key: c.master_key.path.clone(),
         keys: app.parts.keys.clone(),
+        log: Some(app.parts.audit.clone()),
+        actor: Some(caller.actor().to_string()),
     }
 }
 
@@ -61,11 +69,13 @@ fn refused(e: OpsError) -> ApiError {
             let field = match field {
                 "ADDRESS" => "addresses",
                 "--request" => "request",
+                "--received" => "received",
                 other => other,
             };
             ApiError::bad(field, why)
         }
         OpsError::UnknownTenant(t) => ApiError::NotFound(format!("nothing is held for tenant {t}")),
+        e @ OpsError::TooLarge(_) => ApiError::bad("", e.to_string()),
         other => ApiError::internal(&other),
     }
 }
@@ -74,6 +84,7 @@ fn refused(e: OpsError) -> ApiError {
 /// records it on the request as `kind` with the summary it returns.
 async fn run<T: Send + 'static>(
     app: &Arc<App>,
+    caller: &Caller,
     tenant: TenantId,
     body: SubjectBody,
     kind: RequestKind,
@@ -84,7 +95,7 @@ async fn run<T: Send + 'static>(
             .ok_or_else(|| ApiError::bad("received", format!("{v:?}: expected YYYY-MM-DD[THH:MM:SSZ]")))?,
         _ => mxr_ops::now(),
     };
-    let node = node(app);
+    let node = node(app, caller);
     let done = tokio::task::spawn_blocking(move || {
         let mut r = request::for_addresses(&node, &tenant, &body.addresses, body.request.as_deref(), arrived)?;
         let (summary, out) = step(&node, &tenant, &body.addresses, &r)?;
@@ -126,7 +137,7 @@ async fn findings(
 ) -> Result<Json<Value>, ApiError> {
     let tenant = caller.tenant(&app, &t)?;
     let kind = if erase { RequestKind::Erase } else { RequestKind::Find };
-    let (f, r) = run(&app, tenant, body, kind, move |node, tenant, addresses, _| {
+    let (f, r) = run(&app, &caller, tenant, body, kind, move |node, tenant, addresses, _| {
         if !erase {
             let f = subject::find(node, tenant, addresses)?;
             return Ok((format!("found {} stored copies, {} audit records", f.mail.len(), f.audit.len()), f));
@@ -154,8 +165,8 @@ async fn export(
     JsonBody(body): JsonBody<SubjectBody>,
 ) -> Result<Response, ApiError> {
     let tenant = caller.tenant(&app, &t)?;
-    let (zip, r) = run(&app, tenant, body, RequestKind::Export, |node, tenant, addresses, r| {
-        let built = mxr_ops::export::build(node, tenant, addresses, r)?;
+    let (zip, r) = run(&app, &caller, tenant, body, RequestKind::Export, |node, tenant, addresses, r| {
+        let built = mxr_ops::export::build(node, tenant, addresses, r, Some(MAX_EXPORT_BYTES))?;
         let (copies, records) = (built.findings.mail.len(), built.findings.audit.len());
         Ok((format!("exported {copies} stored copies, {records} audit records"), built.zip()?))
     })
@@ -176,7 +187,7 @@ async fn erase(
 
 async fn requests(State(app): State<Arc<App>>, caller: Caller, Path(t): Path<String>) -> Result<Json<Value>, ApiError> {
     let tenant = caller.tenant(&app, &t)?;
-    let node = node(&app);
+    let node = node(&app, &caller);
     let list = tokio::task::spawn_blocking(move || request::list(&node, &tenant))
         .await
         .map_err(|e| ApiError::internal(&e))?

@@ -187,6 +187,10 @@ impl Relay {
             ("server.listen", old.listen != new.listen),
             ("server.data_dir", old.data_dir != new.data_dir),
             ("server.hostname", old.hostname != new.hostname),
+            ("server.region", old.region != new.region),
+            ("server.master_key", old.master_key != new.master_key),
+            ("server.postmaster", old.postmaster != new.postmaster),
+            ("server.drain_secs", old.drain != new.drain),
             ("api.listen", old.api.as_ref().map(|a| a.listen) != new.api.as_ref().map(|a| a.listen)),
             ("api.tls (on or off)", api_tls(&old).is_some() != api_tls(new).is_some()),
             (

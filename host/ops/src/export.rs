@@ -37,23 +37,35 @@ pub struct ExportFiles {
 
 impl ExportFiles {
     /// The files as one stored zip (what the API answers with).
-    pub fn zip(&self) -> Result<Vec<u8>, OpsError> {
-        let items: Vec<Item> =
-            self.files.iter().map(|(name, bytes)| Item { name: name.clone(), bytes: bytes.clone(), time: 0 }).collect();
+    pub fn zip(self) -> Result<Vec<u8>, OpsError> {
+        let items: Vec<Item> = self.files.into_iter().map(|(name, bytes)| Item { name, bytes, time: 0 }).collect();
         archive::zip_of(&items, Path::new("export.zip"))
     }
 }
 
 /// Builds the persons' export in memory; each copy's export is audited before the
-/// copy is read.
-pub fn build(node: &Node, tenant: &TenantId, addresses: &[String], request: &Request) -> Result<ExportFiles, OpsError> {
+/// copy is read. With `max_bytes`, the stored copies together may hold at most that
+/// many bytes ([`OpsError::TooLarge`] beyond, checked before any copy is read).
+pub fn build(
+    node: &Node,
+    tenant: &TenantId,
+    addresses: &[String],
+    request: &Request,
+    max_bytes: Option<usize>,
+) -> Result<ExportFiles, OpsError> {
     let findings = subject::find(node, tenant, addresses)?;
+    if let Some(max) = max_bytes {
+        let total: u64 = findings.mail.iter().map(|f| subject::stored_size(node, tenant, f)).sum();
+        if total > max as u64 {
+            return Err(OpsError::TooLarge(max));
+        }
+    }
     let log = node.audit_log()?;
     let subjects: Vec<String> = findings.audit_tokens.iter().cloned().collect();
     let mut items = Vec::new();
     let mut manifest = Vec::new();
     for f in &findings.mail {
-        log.record_operator_action(tenant, &f.queue_id, subjects.clone(), OperatorVerb::SubjectExport)?;
+        node.record_action(&log, tenant, &f.queue_id, subjects.clone(), OperatorVerb::SubjectExport)?;
         let bytes = subject::read_copy(node, tenant, f)?;
         let name = format!("{}-{}.eml", f.place.name(), f.queue_id);
         manifest.push(serde_json::json!({
@@ -100,7 +112,7 @@ pub fn export(
     request: &Request,
 ) -> Result<Exported, OpsError> {
     node.check_output(out)?;
-    let built = build(node, tenant, addresses, request)?;
+    let built = build(node, tenant, addresses, request, None)?;
     mxr_durable::private_dir(out).map_err(|e| OpsError::Io(out.to_owned(), e))?;
     let files =
         built.files.iter().map(|(name, bytes)| archive::write_file(out, name, bytes)).collect::<Result<_, _>>()?;

@@ -88,6 +88,9 @@ pub enum OpsError {
     /// A certificate or report file is not what it claims.
     #[error("{0}")]
     Invalid(String),
+    /// An export in memory would pass its bound (the API's); the CLI writes files.
+    #[error("the export is over {0} bytes; ask the operator for it (mxr subject export)")]
+    TooLarge(usize),
 }
 
 /// A relay's data dir, opened with its keys, for operations.
@@ -100,6 +103,11 @@ pub struct Node {
     pub master_key: PathBuf,
     /// The key store.
     pub keys: Arc<KeyStore>,
+    /// The relay's own audit log, when the operation runs inside the relay (the
+    /// API); `None`: opened per operation (the CLI beside a relay).
+    pub log: Option<Arc<AuditLog>>,
+    /// Who acts, as the audit records name them: an API token; `None`: the OS user.
+    pub actor: Option<String>,
 }
 
 impl Node {
@@ -109,7 +117,25 @@ impl Node {
             return Err(OpsError::NoMasterKey(master_key.to_owned()));
         }
         let keys = Arc::new(KeyStore::open(data_dir, master_key, false)?);
-        Ok(Node { data_dir: data_dir.to_owned(), region: region.to_owned(), master_key: master_key.to_owned(), keys })
+        let (data_dir, region, master_key) = (data_dir.to_owned(), region.to_owned(), master_key.to_owned());
+        Ok(Node { data_dir, region, master_key, keys, log: None, actor: None })
+    }
+
+    /// Records that `verb` was done to copy `queue_id` of `tenant`, naming `subjects`,
+    /// by this node's actor, durably, before it is done.
+    pub fn record_action(
+        &self,
+        log: &AuditLog,
+        tenant: &str,
+        queue_id: &str,
+        subjects: Vec<String>,
+        verb: mxr_audit::OperatorVerb,
+    ) -> Result<(), OpsError> {
+        match &self.actor {
+            Some(actor) => log.record_action_by(actor, tenant, queue_id, subjects, verb)?,
+            None => log.record_operator_action(tenant, queue_id, subjects, verb)?,
+        }
+        Ok(())
     }
 
     /// The node's checkpoint signer (the node key).
@@ -117,9 +143,12 @@ impl Node {
         Ok(NodeSigner::from_seed(&self.keys.node_signing_seed()?))
     }
 
-    /// The audit log, open for appending.
-    pub fn audit_log(&self) -> Result<AuditLog, OpsError> {
-        Ok(AuditLog::open(&self.data_dir, &self.region, self.signer()?)?)
+    /// The audit log, open for appending: the relay's own when there is one.
+    pub fn audit_log(&self) -> Result<Arc<AuditLog>, OpsError> {
+        match &self.log {
+            Some(log) => Ok(log.clone()),
+            None => Ok(Arc::new(AuditLog::open(&self.data_dir, &self.region, self.signer()?)?)),
+        }
     }
 
     /// The spool.

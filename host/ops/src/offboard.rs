@@ -102,7 +102,7 @@ pub fn offboard(node: &Node, tenant: &TenantId, intake: &dyn Intake, plan: &Plan
     mxr_durable::private_dir(&plan.out).map_err(|e| OpsError::Io(plan.out.clone(), e))?;
     let log = node.audit_log()?;
     for c in &mut copies {
-        log.record_operator_action(tenant, &c.queue_id, vec![], OperatorVerb::TenantOffboard)?;
+        node.record_action(&log, tenant, &c.queue_id, vec![], OperatorVerb::TenantOffboard)?;
         let found = subject::Found { place: c.place, queue_id: c.queue_id.clone(), stored: c.time, roles: [].into() };
         c.bytes = subject::read_copy(node, tenant, &found)?;
     }
@@ -184,7 +184,7 @@ fn media(node: &Node, tenant: &TenantId, copies: usize, files_deleted: usize, ke
 fn delete(node: &Node, tenant: &TenantId, copies: &[Copy]) -> Result<usize, OpsError> {
     let mut files = 0;
     for c in copies {
-        subject::remove_copy(node, c.place, &c.queue_id)?;
+        subject::remove_copy(node, tenant, c.place, &c.queue_id)?;
         files += if c.place == Place::Quarantine { 3 } else { 2 };
     }
     let index = mxr_store::subject_index::SubjectIndex::new(&node.data_dir, node.keys.clone());

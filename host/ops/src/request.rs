@@ -104,8 +104,9 @@ pub fn open(node: &Node, tenant: &TenantId, subjects: Vec<String>, arrived: u64)
 }
 
 /// The request a step for these addresses belongs to: request `existing` continued
-/// (checked to be the tenant's), or a new one that arrived at `arrived` for the
-/// addresses' audit tokens. The addresses are checked first.
+/// (checked to be the tenant's, and to be about these persons), or a new one that
+/// arrived at `arrived` (not in the future) for the addresses' audit tokens. The
+/// addresses are checked first.
 pub fn for_addresses(
     node: &Node,
     tenant: &TenantId,
@@ -115,10 +116,20 @@ pub fn for_addresses(
 ) -> Result<Request, OpsError> {
     super::subject::check_addresses(addresses)?;
     let pseudonyms = node.pseudonyms(tenant)?;
-    match existing {
-        Some(id) => load(node, tenant, id),
-        None => open(node, tenant, addresses.iter().map(|a| pseudonyms.audit_subject(a)).collect(), arrived),
+    let subjects: Vec<String> = addresses.iter().map(|a| pseudonyms.audit_subject(a)).collect();
+    let Some(id) = existing else {
+        if arrived > super::now() + 60 {
+            let why = "a request cannot arrive in the future".into();
+            return Err(OpsError::BadInput { field: "--received", why });
+        }
+        return open(node, tenant, subjects, arrived);
+    };
+    let r = load(node, tenant, id)?;
+    if !subjects.iter().all(|s| r.subjects.contains(s)) {
+        let why = format!("request {id} is about other persons; open a new request for these addresses");
+        return Err(OpsError::BadInput { field: "ADDRESS", why });
     }
+    Ok(r)
 }
 
 /// A request by id, checked to be the tenant's.
@@ -132,7 +143,8 @@ pub fn load(node: &Node, tenant: &TenantId, id: &str) -> Result<Request, OpsErro
     let r: Request =
         serde_json::from_slice(&bytes).map_err(|e| OpsError::Invalid(format!("{}: {e}", path.display())))?;
     if r.tenant != tenant.as_str() {
-        return Err(bad(format!("request {id} is not tenant {tenant}'s")));
+        // The same answer as for no request: another tenant's ids are not confirmed.
+        return Err(bad(format!("no request {id}")));
     }
     Ok(r)
 }

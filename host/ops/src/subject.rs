@@ -74,6 +74,15 @@ pub fn find(node: &Node, tenant: &TenantId, addresses: &[String]) -> Result<Find
     Ok(Findings { tenant: tenant.clone(), audit_tokens, mail, audit })
 }
 
+/// The size on disk of a found copy's file (its sealed bytes; 0 when it is gone).
+pub fn stored_size(node: &Node, tenant: &str, found: &Found) -> u64 {
+    let path = match found.place {
+        Place::Spool => node.data_dir.join("spool").join(format!("{}.msg", found.queue_id)),
+        Place::Quarantine => node.quarantine().tenant_dir(tenant).join(format!("{}.msg", found.queue_id)),
+    };
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
 /// The stored bytes of a found copy.
 pub fn read_copy(node: &Node, tenant: &str, found: &Found) -> Result<Vec<u8>, OpsError> {
     Ok(match found.place {
@@ -85,12 +94,15 @@ pub fn read_copy(node: &Node, tenant: &str, found: &Found) -> Result<Vec<u8>, Op
     })
 }
 
-/// Removes one stored copy and its index entry.
-pub fn remove_copy(node: &Node, place: Place, queue_id: &str) -> Result<(), OpsError> {
+/// Removes one stored copy of `tenant`'s and its index entries: the one under the
+/// copy's own spool tenant, and the tenant's (a bounce is spooled under the bounce
+/// path but indexed under the tenant whose mail it reports on).
+pub fn remove_copy(node: &Node, tenant: &str, place: Place, queue_id: &str) -> Result<(), OpsError> {
     match place {
         Place::Spool => node.spool()?.remove(queue_id)?,
         Place::Quarantine => node.quarantine().delete(queue_id)?,
     }
+    SubjectIndex::new(&node.data_dir, node.keys.clone()).remove(tenant, place, queue_id)?;
     Ok(())
 }
 
@@ -102,8 +114,8 @@ pub fn erase(node: &Node, tenant: &TenantId, addresses: &[String]) -> Result<Fin
     let log = node.audit_log()?;
     let subjects: Vec<String> = findings.audit_tokens.iter().cloned().collect();
     for f in &findings.mail {
-        log.record_operator_action(tenant, &f.queue_id, subjects.clone(), OperatorVerb::SubjectErase)?;
-        remove_copy(node, f.place, &f.queue_id)?;
+        node.record_action(&log, tenant, &f.queue_id, subjects.clone(), OperatorVerb::SubjectErase)?;
+        remove_copy(node, tenant, f.place, &f.queue_id)?;
     }
     Ok(findings)
 }

@@ -96,8 +96,11 @@ impl Reservation {
         if want <= held {
             return true;
         }
-        let small = want <= self.budget.small_limit.load(Ordering::Relaxed);
         let was_small = self.held.as_ref().is_some_and(|(s, _)| *s);
+        // Once in the large share, a reservation stays there (a reload may raise the
+        // small limit past what it holds).
+        let held_large = self.held.is_some() && !was_small;
+        let small = !held_large && want <= self.budget.small_limit.load(Ordering::Relaxed);
         // Moving from the small share to the large one takes the whole amount anew.
         let more = if was_small && !small { want } else { want - held };
         let Ok(more) = u32::try_from(more) else { return false };

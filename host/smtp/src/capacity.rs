@@ -95,6 +95,9 @@ impl Capacity {
             if s.debt > 0 {
                 s.debt -= 1;
                 permit.forget();
+                // Whatever else is free now goes too, before waiters ahead take it.
+                let more = self.sem.forget_permits(s.debt);
+                s.debt -= more;
             }
             if s.debt == 0 {
                 s.collecting = false;

@@ -158,8 +158,9 @@ impl Tenants {
 
     /// Applies a change: validated on the latest stored state, audited (durably),
     /// committed at that state's revision, then put in force. Returns the new revision.
-    /// When another writer committed first, a `<action>-withdrawn` record follows the
-    /// one that did not take, and the change is made again on the new state.
+    /// When the commit fails, a `<action>-withdrawn` record follows the one that did
+    /// not take; when another writer committed first, the change is then made again
+    /// on the new state.
     pub fn apply(&self, actor: &Actor, change: Change) -> Result<u64, ApplyError> {
         let _one = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let mut attempt = 0;
@@ -179,26 +180,28 @@ impl Tenants {
                 before: json(&before_files.iter().collect::<Vec<_>>()),
                 after: json(&after_files.iter().collect::<Vec<_>>()),
             };
-            self.audit.record_control_change(touched.first().map_or("", String::as_str), record)?;
-            match self.store.apply(stored.revision, &change) {
+            let tenant = touched.first().map_or("", String::as_str);
+            self.audit.record_control_change(tenant, record)?;
+            let err = match self.store.apply(stored.revision, &change) {
                 Ok(revision) => {
                     self.state.store(Arc::new(TenantSet::new(revision, valid)));
                     self.files.store(Arc::new(after));
                     return Ok(revision);
                 }
-                Err(StoreError::Conflict { .. }) if attempt < RETRIES => {
-                    // Another writer came first: the record above describes a change
-                    // that was not made. Say so before it is tried again on the new state.
-                    let withdrawn = ControlChange {
-                        actor: actor.to_string(),
-                        action: format!("{}-withdrawn", change.name()),
-                        before: "null".into(),
-                        after: "null".into(),
-                    };
-                    self.audit.record_control_change(touched.first().map_or("", String::as_str), withdrawn)?;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => e,
+            };
+            // The record above describes a change that was not made: say so, before it
+            // is tried again on another writer's newer state, or given up.
+            let withdrawn = ControlChange {
+                actor: actor.to_string(),
+                action: format!("{}-withdrawn", change.name()),
+                before: "null".into(),
+                after: "null".into(),
+            };
+            self.audit.record_control_change(tenant, withdrawn)?;
+            match err {
+                StoreError::Conflict { .. } if attempt < RETRIES => attempt += 1,
+                e => return Err(e.into()),
             }
         }
     }
