@@ -43,7 +43,8 @@ const PLUGINS: [(&str, &str); 2] = [("spy", "spam-filtering"), ("verdicts", "spa
 async fn relay() -> TestRelay {
     let config = server_toml("")
         + "[plugin.verdicts]\nconfig = \"data = quarantine\"\n"
-        + &tenant_toml("held", "held.test", &PLUGINS);
+        + &tenant_toml("held", "held.test", &PLUGINS)
+        + &tenant_toml("quiet", "quiet.test", &[]);
     let relay = TestRelay::start(&config, &["spy-spam-filtering", "verdicts"]).await;
     let mut c = relay.client().await;
     for from in ["ann@sender.test", "bob@sender.test"] {
@@ -96,7 +97,8 @@ async fn measures_are_checked_against_the_data_dir() {
     let (ok, out) = mxr(&["measures", "--data-dir", dir, "--config", "/dev/null"]);
     assert!(!ok, "an empty config is refused: {out}");
     let config = data.join("relay.toml");
-    std::fs::write(&config, server_toml("") + &tenant_toml("held", "held.test", &PLUGINS)).unwrap();
+    let tenants = tenant_toml("held", "held.test", &PLUGINS) + &tenant_toml("quiet", "quiet.test", &[]);
+    std::fs::write(&config, server_toml("") + &tenants).unwrap();
     let cfg = config.to_str().unwrap();
     let (ok, out) = mxr(&["measures", "--config", cfg, "--data-dir", dir]);
     assert!(ok && !out.contains("FAILED"), "{out}");
@@ -110,8 +112,9 @@ async fn measures_are_checked_against_the_data_dir() {
     );
     assert!(out.contains("STARTTLS offered"), "{out}");
     assert!(
-        out.contains("control of permissions (the last change to each): held: tenant-seed by relay at "),
-        "the last audited change to the tenant's state: {out}"
+        out.contains("control of permissions (the last change to each): held: tenant-seed by relay at ")
+            && out.contains("; quiet: tenant-seed by relay at "),
+        "the last audited change to each tenant's state, the seed's for both: {out}"
     );
 
     let master = data.join("keys/master.key");

@@ -39,6 +39,15 @@ impl SqliteStore {
         Ok(SqliteStore { path: path.to_owned(), db: Mutex::new(db) })
     }
 
+    /// Opens an existing store for reading only (reports such as `mxr measures`):
+    /// no file is made, no schema written; a write through it fails.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, e))?;
+        db.busy_timeout(Duration::from_secs(10)).map_err(|e| db_error(path, e))?;
+        Ok(SqliteStore { path: path.to_owned(), db: Mutex::new(db) })
+    }
+
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }

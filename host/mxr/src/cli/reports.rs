@@ -91,7 +91,7 @@ fn live_tenants(config: &mxr_config::Config) -> anyhow::Result<Vec<std::sync::Ar
     if !db.is_file() {
         return Ok(config.tenants.clone());
     }
-    let stored = mxr_tenants::SqliteStore::open(&db)?.load()?;
+    let stored = mxr_tenants::SqliteStore::open_read_only(&db)?.load()?;
     let key = |i: usize| format!("{}: tenant {i}", db.display());
     let (tenants, _) = mxr_config::validate_tenants(&stored.tenants, &config.data_dir, &config.plugins.policy, &key)?;
     Ok(tenants)
