@@ -1,7 +1,8 @@
 //! Message history kept as the audit log grows. Each history request first reads
 //! only the frames appended since the one before, so a page costs what was written
 //! since, not the whole log: no tenant can make the API read the log end to end
-//! again and again. Per tenant the newest [`MAX_COPIES`] copies are kept, each with
+//! again and again; the log is read a chunk ([`CHUNK`]) at a time. Per tenant the
+//! newest [`MAX_COPIES`] copies are kept, each with
 //! the keyed subject tokens of its records (never an address), its outcome and what
 //! each plugin saw.
 
@@ -72,13 +73,15 @@ struct State {
 /// The history of every tenant, read incrementally from one audit log file.
 pub(crate) struct HistoryIndex {
     log: PathBuf,
+    /// Bytes read into memory at once ([`CHUNK`]).
+    chunk: usize,
     state: Mutex<State>,
 }
 
 impl HistoryIndex {
     /// An index of the log at `log`, read on first use.
     pub(crate) fn new(log: PathBuf) -> HistoryIndex {
-        HistoryIndex { log, state: Mutex::new(State::default()) }
+        HistoryIndex { log, chunk: CHUNK, state: Mutex::new(State::default()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -94,7 +97,7 @@ impl HistoryIndex {
         limit: usize,
     ) -> std::io::Result<Vec<(String, Copy)>> {
         let mut state = self.lock();
-        catch_up(&self.log, &mut state)?;
+        catch_up(&self.log, &mut state, self.chunk)?;
         let Some(t) = state.tenants.get(tenant) else { return Ok(vec![]) };
         Ok(t.by_time
             .iter()
@@ -107,30 +110,55 @@ impl HistoryIndex {
     }
 }
 
-/// Folds the whole frames appended to `log` since `state.offset`. A log shorter than
-/// what was read (rewritten) is read again from its start.
-fn catch_up(log: &Path, state: &mut State) -> std::io::Result<()> {
+/// The most of the log read into memory at once, in bytes (a frame longer than this
+/// is read whole all the same).
+const CHUNK: usize = 4 << 20;
+
+/// Folds the whole frames appended to `log` since `state.offset`, a chunk at a time,
+/// so memory stays bounded however long the log. A log shorter than what was read
+/// (rewritten) is read again from its start; a frame that does not decode is
+/// skipped, never read again.
+fn catch_up(log: &Path, state: &mut State, chunk: usize) -> std::io::Result<()> {
     let mut file = match std::fs::File::open(log) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    if file.metadata()?.len() < state.offset {
+    let len = file.metadata()?.len();
+    if len < state.offset {
         *state = State::default();
     }
-    file.seek(SeekFrom::Start(state.offset))?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    for frame in frames(&bytes) {
-        let RawFrame::Whole { body, .. } = frame else { break };
-        state.offset += 36 + body.len() as u64;
-        let Ok(entry) = decode_entry(body) else { continue };
-        let r = &entry.record;
-        if !r.queue_id.is_empty() && matches!(r.event, Event::Disclosure(_) | Event::Outcome(_)) {
-            state.tenants.entry(r.tenant.clone()).or_default().fold(r);
+    let mut want = chunk;
+    while state.offset < len {
+        file.seek(SeekFrom::Start(state.offset))?;
+        let mut bytes = Vec::with_capacity(want.min((len - state.offset) as usize));
+        (&mut file).take(want as u64).read_to_end(&mut bytes)?;
+        let before = state.offset;
+        for frame in frames(&bytes) {
+            let RawFrame::Whole { offset, body, .. } = frame else { break };
+            state.offset = before + (offset + 4 + body.len() + 32) as u64;
+            fold(state, body);
         }
+        if state.offset == before {
+            // Not one whole frame in the chunk: a torn tail, or a frame longer than it.
+            if (bytes.len() as u64) < len - before {
+                want = want.saturating_mul(2);
+                continue;
+            }
+            break;
+        }
+        want = chunk;
     }
     Ok(())
+}
+
+/// Folds one frame's record into its tenant's history.
+fn fold(state: &mut State, body: &[u8]) {
+    let Ok(entry) = decode_entry(body) else { return };
+    let r = &entry.record;
+    if !r.queue_id.is_empty() && matches!(r.event, Event::Disclosure(_) | Event::Outcome(_)) {
+        state.tenants.entry(r.tenant.clone()).or_default().fold(r);
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +187,9 @@ mod tests {
     fn history_is_read_as_the_log_grows_newest_first_by_tenant_and_subject() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::open(dir.path(), "nl", NodeSigner::from_seed(&[7; 32])).unwrap();
-        let index = HistoryIndex::new(mxr_audit::dir(dir.path()).join("log"));
+        // A chunk smaller than one frame: the log is read a frame at a time, each read
+        // growing until the frame fits.
+        let index = HistoryIndex { chunk: 64, ..HistoryIndex::new(mxr_audit::dir(dir.path()).join("log")) };
         assert!(index.copies("t", None, 10).unwrap().is_empty(), "an empty log has no history");
         log.append(&outcome("t", "q1", 100, "s-a")).unwrap();
         log.append(&outcome("u", "q2", 101, "s-a")).unwrap();
