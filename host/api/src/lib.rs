@@ -76,14 +76,21 @@ pub(crate) struct App {
     pub(crate) limits: auth::RateLimits,
     /// Message history, read from the audit log as it grows.
     pub(crate) history: Arc<history_index::HistoryIndex>,
+    /// Plugin settings checks running at once ([`SETTINGS_CHECKS`]): each takes a
+    /// sandbox instance from the pool that mail filtering uses.
+    pub(crate) settings_checks: tokio::sync::Semaphore,
 }
+
+/// Settings checks the API runs at once, for all tenants together.
+pub const SETTINGS_CHECKS: usize = 2;
 
 /// The whole API, console and `/metrics`; `per_minute` requests per token (a
 /// token over it gets `429` until the minute is over).
 pub fn router(parts: ApiParts, per_minute: u32) -> Router {
     let log = mxr_audit::dir(&parts.config.data_dir).join("log");
     let history = Arc::new(history_index::HistoryIndex::new(log));
-    let app = Arc::new(App { parts, limits: auth::RateLimits::new(per_minute), history });
+    let settings_checks = tokio::sync::Semaphore::new(SETTINGS_CHECKS);
+    let app = Arc::new(App { parts, limits: auth::RateLimits::new(per_minute), history, settings_checks });
     Router::new()
         .merge(console::routes())
         .merge(openapi::routes())

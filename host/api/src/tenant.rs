@@ -157,9 +157,11 @@ async fn set_settings(
 /// Asks the loaded plugin `name` whether it accepts `text` (a plugin that exports
 /// no check, or is not loaded now, takes any text): a refusal is a `400` on
 /// `settings` with the plugin's words. The check runs in a sandbox, off the I/O
-/// threads.
+/// threads, at most [`crate::SETTINGS_CHECKS`] at once so that checks never take
+/// the instances mail filtering needs.
 async fn check_settings(app: &App, name: &PluginName, text: &str) -> Result<(), ApiError> {
     let Some(plugin) = app.parts.plugins.snapshot().get(name).cloned() else { return Ok(()) };
+    let _turn = app.settings_checks.acquire().await.map_err(|e| ApiError::internal(&e))?;
     let text = text.to_owned();
     match tokio::task::spawn_blocking(move || plugin.check_settings(&text)).await {
         Ok(Ok(())) => Ok(()),

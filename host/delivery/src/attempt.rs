@@ -137,6 +137,12 @@ impl Deliverer {
         }
         let qid = env.queue_id.clone();
         tracing::info!(queue_id = %qid, tenant = %env.tenant, delivered, deferred = deferred.len(), failed = failed.len(), attempt = env.attempts + 1, "delivery attempt");
+        if !self.spool.path(&qid).exists() {
+            // Erased (a data-subject request, offboarding) while the attempt ran: no
+            // bounce and no rewrite may bring its data back.
+            tracing::info!(queue_id = %qid, "the copy was removed during its attempt; nothing more is done with it");
+            return Next::Done;
+        }
         if !failed.is_empty() {
             self.spool_bounce(&env, &message, &failed);
         }
