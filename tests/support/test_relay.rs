@@ -101,6 +101,11 @@ impl TestRelay {
         tune: impl FnOnce(&mut mxr_config::Config),
     ) -> TestRelay {
         let (mut config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
+        // Hermetic DNS: a test that names no servers asks an empty server of its own
+        // (every lookup refused at once: authentication says temperror).
+        if config.dns.servers.is_empty() {
+            config.dns.servers = vec![crate::dns::TestDns::empty().addr];
+        }
         tune(&mut config);
         crate::install_plugins(&config.plugins.dir, plugins);
         let relay = Relay::start(config).unwrap_or_else(|e| panic!("relay: {e}"));
@@ -269,7 +274,8 @@ pub fn spooled(spool: &std::path::Path) -> usize {
 }
 
 /// The part of a delivered message after the headers mxr prepended: everything from
-/// the first line that is not one of ours (Received with its folds, X-Mxr-*, and the
+/// the first line that is not one of ours (Received with its folds,
+/// Authentication-Results, X-Mxr-*, and the
 /// plugins' X- headers named in `plugin_headers`).
 pub fn original_part<'a>(delivered: &'a [u8], plugin_headers: &[&str]) -> &'a [u8] {
     let mut at = 0;
@@ -284,6 +290,7 @@ pub fn original_part<'a>(delivered: &'a [u8], plugin_headers: &[&str]) -> &'a [u
             .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
             .unwrap_or_default();
         let ours = at == 0 && name == "received"
+            || name == "authentication-results"
             || name.starts_with("x-mxr-")
             || plugin_headers.iter().any(|h| h.eq_ignore_ascii_case(&name));
         if ours || (continuation && in_ours) {

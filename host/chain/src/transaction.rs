@@ -106,6 +106,17 @@ impl Transaction {
         &self.tenants
     }
 
+    /// The envelope so far.
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    /// Records what authentication found: every copy's plugins see it, and each
+    /// delivered copy carries it as `Authentication-Results`.
+    pub fn set_authentication(&mut self, results: mxr_mail::auth::AuthResults) {
+        self.envelope.auth = Some(Arc::new(results));
+    }
+
     /// Accepted recipients so far.
     pub fn recipient_count(&self) -> usize {
         self.copies.iter().map(|c| c.rcpts.len()).sum()
@@ -119,6 +130,7 @@ impl Transaction {
             rcpts: rcpts.to_vec(),
             smtputf8: self.envelope.smtputf8,
             eight_bit: self.envelope.eight_bit,
+            auth: self.envelope.auth.clone(),
         })
     }
 
@@ -226,6 +238,13 @@ impl Transaction {
     /// The end of DATA: each copy's data stage, then spool, quarantine, discard or
     /// refusal; returns the transaction's verdict and each copy's outcome.
     pub fn finish(mut self, raw: &[u8], tls: bool) -> (Verdict, Vec<CopyOutcome>) {
+        // A sender's own `Authentication-Results` under this node's name is a forgery
+        // (RFC 8601 §5): gone before any plugin or next hop sees the message.
+        let raw = match self.envelope.auth {
+            Some(_) => mxr_mail::auth::strip_forged(raw, &self.chain.config.hostname),
+            None => std::borrow::Cow::Borrowed(raw),
+        };
+        let raw = &*raw;
         let message = Arc::new(ScannedMail::parse(raw));
         let mut copies = Vec::new();
         for mut copy in std::mem::take(&mut self.copies).into_iter().filter(|c| !c.rcpts.is_empty()) {

@@ -28,6 +28,9 @@ pub struct ConfigFile {
     /// Delivery concurrency and timeouts.
     #[serde(default)]
     pub delivery: crate::delivery::DeliveryFile,
+    /// The resolver.
+    #[serde(default)]
+    pub dns: crate::dns::DnsFile,
     /// Per-plugin settings, by plugin name.
     #[serde(default)]
     pub plugin: BTreeMap<PluginName, PluginSettingsFile>,

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod delivery;
+pub mod dns;
 pub mod digest;
 pub mod file;
 pub mod limits;
@@ -84,6 +85,8 @@ pub struct Config {
     pub queue: QueueConfig,
     /// How deliveries are shared out, and how long they wait (`[delivery]`).
     pub delivery: delivery::DeliveryConfig,
+    /// The resolver for authentication and delivery by MX (`[dns]`).
+    pub dns: dns::DnsConfig,
     /// Plugin runtime settings.
     pub plugins: PluginsConfig,
     /// Per-plugin settings by name; a plugin not named here gets the defaults

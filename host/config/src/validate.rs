@@ -2,6 +2,7 @@
 //! order the file reads. Every error names the key at fault.
 
 mod delivery;
+mod dns;
 mod limits;
 mod plugins;
 pub(crate) mod tenants;
@@ -75,6 +76,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         limits,
         queue: queue(&file.queue)?,
         delivery: delivery::delivery(&file.delivery)?,
+        dns: dns::dns(&file.dns)?,
         plugins,
         plugin_settings,
         tenants,

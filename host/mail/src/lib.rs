@@ -4,6 +4,7 @@
 
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod date;
 
 use mail_parser::{MessageParser, MimeHeaders};
@@ -26,6 +27,9 @@ pub struct Envelope {
     pub smtputf8: bool,
     /// The client declared `BODY=8BITMIME` (RFC 6152).
     pub eight_bit: bool,
+    /// SPF, DKIM, DMARC and iprev, once checked at the end of DATA; `None` before,
+    /// and when no check ran.
+    pub auth: Option<std::sync::Arc<auth::AuthResults>>,
 }
 
 /// A display name and address from an address header.

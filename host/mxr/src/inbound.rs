@@ -15,7 +15,9 @@ use mxr_metrics::ConnectionMetrics;
 use mxr_sandbox::SmtpReply;
 use mxr_smtp::admission::PeerLimits;
 use mxr_smtp::command::routes_onward;
-use mxr_smtp::{Inbound, InboundTransaction, Intake, Reply, SessionLimits};
+use mxr_dns::Dns;
+use mxr_dns::authenticate::AuthInput;
+use mxr_smtp::{AuthFuture, Inbound, InboundTransaction, Intake, Reply, SessionLimits};
 use mxr_tls::LiveTls;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -29,6 +31,9 @@ pub struct RelayInbound {
     pub chain: Arc<Chain>,
     /// STARTTLS, when configured.
     pub tls: Arc<LiveTls>,
+    /// The resolver that authenticates each message at DATA; `None` when
+    /// authentication is off.
+    dns: Option<Arc<Dns>>,
     /// The session limits, from `[limits]`.
     limits: ArcSwap<SessionLimits>,
     /// Sessions in all, per client address, and buffered DATA, from `[limits]`.
@@ -48,10 +53,11 @@ fn peer_limits(l: &mxr_config::Limits) -> PeerLimits {
 impl RelayInbound {
     /// The handle over `chain`, with the limits and budgets of its config, counting
     /// connections in `metrics`.
-    pub fn new(chain: Arc<Chain>, tls: Arc<LiveTls>, metrics: ConnectionMetrics) -> RelayInbound {
+    pub fn new(chain: Arc<Chain>, tls: Arc<LiveTls>, dns: Option<Arc<Dns>>, metrics: ConnectionMetrics) -> RelayInbound {
         let l = &chain.config.limits;
         RelayInbound {
             tls,
+            dns,
             limits: ArcSwap::from_pointee(session_limits(l)),
             intake: Intake::new(
                 l.max_connections,
@@ -99,6 +105,7 @@ impl Inbound for RelayInbound {
     fn begin(&self, envelope: Envelope) -> ChainTransaction {
         ChainTransaction {
             config: self.chain.config.clone(),
+            dns: self.dns.clone(),
             tx: Transaction::begin(self.chain.clone(), new_id(), envelope),
         }
     }
@@ -108,6 +115,8 @@ impl Inbound for RelayInbound {
 pub struct ChainTransaction {
     /// The config the transaction began on (tenants, postmaster).
     config: Arc<Config>,
+    /// The resolver for authentication, when on.
+    dns: Option<Arc<Dns>>,
     tx: Transaction,
 }
 
@@ -147,6 +156,17 @@ impl InboundTransaction for ChainTransaction {
             RcptError::Suspended => Reply::new(450, "4.7.1", "Mail for this domain is paused here; try again later"),
             RcptError::Offboarded => Reply::new(550, "5.1.2", "This domain is no longer served here"),
             RcptError::Refused(r) => reply(r),
+        })
+    }
+    fn authenticate<'a>(&'a mut self, raw: &'a [u8]) -> AuthFuture<'a> {
+        Box::pin(async move {
+            let (Some(dns), Some(client_ip)) = (self.dns.clone(), self.tx.envelope().client_ip) else { return };
+            let env = self.tx.envelope();
+            let (helo, mail_from) = (env.helo.clone().unwrap_or_default(), env.mail_from.clone().unwrap_or_default());
+            let hostname = self.config.hostname.clone();
+            let input = AuthInput { client_ip, helo: &helo, mail_from: &mail_from, hostname: &hostname, raw };
+            let results = dns.authenticate(input).await;
+            self.tx.set_authentication(results);
         })
     }
     fn finish(self, raw: &[u8], tls: bool) -> Reply {

@@ -51,6 +51,9 @@ pub enum RelayError {
     /// The quarantine digest's state.
     #[error("quarantine digest: {0}")]
     Digest(#[from] mxr_digest::DigestError),
+    /// The resolver named in `[dns]`.
+    #[error(transparent)]
+    Dns(#[from] mxr_dns::DnsError),
 }
 
 /// The running relay: every part, built once from the config.
@@ -305,7 +308,8 @@ impl Relay {
             handoff,
             metrics.plugins(),
         ));
-        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, metrics.connections()));
+        let dns = resolver(&config.dns)?;
+        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, dns, metrics.connections()));
         Ok(Arc::new(Relay {
             config: config.clone(),
             registry,
@@ -321,5 +325,22 @@ impl Relay {
             witnesses,
             _watch: watch,
         }))
+    }
+}
+
+/// The one resolver, for authentication at DATA. Servers named in `[dns]` that cannot
+/// be used stop the start; without `[dns]`, an unreadable system configuration only
+/// turns authentication off (with a warning), so the ready default still runs.
+fn resolver(config: &mxr_config::dns::DnsConfig) -> Result<Option<Arc<mxr_dns::Dns>>, RelayError> {
+    if !config.authenticate {
+        return Ok(None);
+    }
+    match mxr_dns::Dns::new(config) {
+        Ok(dns) => Ok(Some(Arc::new(dns))),
+        Err(e @ mxr_dns::DnsError::SystemConf(_)) => {
+            tracing::warn!(error = %e, "no resolver: mail is not authenticated (no Authentication-Results)");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -27,11 +27,15 @@ pub enum Category {
     AttachmentMeta,
     /// Attachment bytes.
     AttachmentContent,
+    /// SPF, DKIM, DMARC and iprev results: the domains and host names they checked.
+    /// Not in the WIT `category` enum (which old plugins are built against): a plugin
+    /// asks for it by importing `mxr:filter/authentication`.
+    Authentication,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 11] = [
         Category::NameAddress,
         Category::EmailAddress,
         Category::PhoneNumber,
@@ -42,6 +46,7 @@ impl Category {
         Category::Content,
         Category::AttachmentMeta,
         Category::AttachmentContent,
+        Category::Authentication,
     ];
 
     /// The kebab-case name used in WIT, config and output.
@@ -57,6 +62,7 @@ impl Category {
             Category::Content => "content",
             Category::AttachmentMeta => "attachment-meta",
             Category::AttachmentContent => "attachment-content",
+            Category::Authentication => "authentication",
         }
     }
 
@@ -73,6 +79,7 @@ impl Category {
             Category::Content => "<text>",
             Category::AttachmentMeta => "<attachment>",
             Category::AttachmentContent => "<attachment>",
+            Category::Authentication => "<domain>",
         }
     }
 
@@ -80,7 +87,9 @@ impl Category {
     pub fn allowed_forms(self) -> &'static [Form] {
         use Form::*;
         match self {
-            Category::EmailAddress | Category::Network => &[Full, Pseudonym, Domain, Redacted, Withheld],
+            Category::EmailAddress | Category::Network | Category::Authentication => {
+                &[Full, Pseudonym, Domain, Redacted, Withheld]
+            }
             Category::NameAddress | Category::PhoneNumber | Category::Organisation => {
                 &[Full, Pseudonym, Redacted, Withheld]
             }

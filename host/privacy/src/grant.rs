@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 /// The form of every category for one plugin (and, once tightened, one tenant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grant {
-    forms: [Form; 10],
+    forms: [Form; Category::ALL.len()],
 }
 
 /// Why a grant could not be made.
@@ -20,13 +20,13 @@ pub enum GrantError {
 
 impl Grant {
     /// Every category withheld.
-    pub const NOTHING: Grant = Grant { forms: [Form::Withheld; 10] };
+    pub const NOTHING: Grant = Grant { forms: [Form::Withheld; Category::ALL.len()] };
 
     /// Every category in full: for comparisons in benchmarks, never a default.
-    pub const EVERYTHING: Grant = Grant { forms: [Form::Full; 10] };
+    pub const EVERYTHING: Grant = Grant { forms: [Form::Full; Category::ALL.len()] };
 
     /// Every category redacted: what scrubs plugin log lines and panic messages.
-    pub const SCRUB: Grant = Grant { forms: [Form::Redacted; 10] };
+    pub const SCRUB: Grant = Grant { forms: [Form::Redacted; Category::ALL.len()] };
 
     /// The grant a plugin gets under `policy` for its declared purpose: the policy's
     /// form for each category it asked for, and withheld for the rest.

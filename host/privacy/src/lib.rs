@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod accessors;
+pub mod authentication;
 pub mod category;
 pub mod detect;
 pub mod directory;

@@ -1,6 +1,6 @@
 //! The host-side bindings of `wit/`, generated once. Host functions live in one module
-//! per WIT interface: [`super::host_api`] (`mxr:filter/host`) and [`super::data_api`]
-//! (`mxr:filter/data`).
+//! per WIT interface: [`super::host_api`] (`mxr:filter/host`), [`super::data_api`]
+//! (`mxr:filter/data`) and [`super::auth_api`] (`mxr:filter/authentication`).
 
 wasmtime::component::bindgen!({
     path: "../../wit",
@@ -13,4 +13,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::mxr::filter::hooks;
-pub use mxr::filter::{data, host, types};
+pub use mxr::filter::{authentication, data, host, types};

@@ -8,6 +8,7 @@
 use super::bindings::data::{AccessError, Host, HostEnvelope, HostMessage};
 use super::bindings::types as wit;
 use super::state::StoreState;
+use super::types_api::wit_category;
 use mxr_mail::AddressEntry;
 use mxr_privacy::accessors::{self, ContentRefusal};
 use mxr_privacy::render::Shown;
@@ -52,7 +53,9 @@ impl StoreState {
 
 impl Host for StoreState {
     fn granted(&mut self) -> wasmtime::Result<Vec<wit::Grant>> {
-        Ok(self.call.grant.entries().map(|(c, f)| wit::Grant { category: c.into(), form: f.into() }).collect())
+        let entries = self.call.grant.entries();
+        let grants = entries.filter_map(|(c, f)| Some(wit::Grant { category: wit_category(c)?, form: f.into() }));
+        Ok(grants.collect())
     }
 
     fn form_of(&mut self, category: wit::Category) -> wasmtime::Result<wit::Form> {

@@ -168,7 +168,10 @@ impl LoadedPlugin {
         let pre = FilterPre::new(pre).map_err(IncompatibleInterface::Link)?;
         let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
         let raw = call_manifest(runtime, &pre, provisional).map_err(InvalidManifest::Call)?;
-        let manifest = PluginManifest::check(raw)?;
+        let mut manifest = PluginManifest::check(raw)?;
+        if crate::auth_api::imports_authentication(&runtime.engine, &component) {
+            manifest.categories.insert(mxr_privacy::Category::Authentication);
+        }
         let grant = Grant::for_purpose(&runtime.config.policy, &manifest.purpose, manifest.categories)
             .map_err(InvalidManifest::Policy)?;
         #[cfg(feature = "unenforced-baseline")]

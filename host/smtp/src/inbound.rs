@@ -77,6 +77,9 @@ impl Intake {
     }
 }
 
+/// What [`InboundTransaction::authenticate`] returns.
+pub type AuthFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
 /// What the sessions of a server share.
 pub trait Inbound: Send + Sync + 'static {
     /// A transaction from MAIL FROM to the end of DATA.
@@ -112,6 +115,14 @@ pub trait InboundTransaction: Send + 'static {
     /// Offers a recipient; `Err` is the reply refusing it (an unknown domain gets
     /// `550 5.7.1`: never an open relay).
     fn rcpt(&mut self, rcpt: &str) -> Result<(), Reply>;
+    /// Checks the message's origin (SPF, DKIM, DMARC, iprev) once it is complete and
+    /// before [`InboundTransaction::finish`]: the one step of a transaction that waits
+    /// on the network, so it runs on the session's task, bounded by its own budget.
+    /// The default checks nothing.
+    fn authenticate<'a>(&'a mut self, raw: &'a [u8]) -> AuthFuture<'a> {
+        let _ = raw;
+        Box::pin(std::future::ready(()))
+    }
     /// The end of DATA with the complete message (dot-unstuffed): the one reply.
     fn finish(self, raw: &[u8], tls: bool) -> Reply;
 }

@@ -23,5 +23,5 @@ pub mod server;
 pub mod session;
 pub mod stream;
 
-pub use inbound::{Inbound, InboundTransaction, Intake, SessionLimits};
+pub use inbound::{AuthFuture, Inbound, InboundTransaction, Intake, SessionLimits};
 pub use reply::Reply;

@@ -20,6 +20,14 @@ pub fn decide(config: &str, domain: Option<&str>) -> Decision {
     }
 }
 
+/// True when the config has `dmarc = enforce`.
+pub fn enforces_dmarc(config: &str) -> bool {
+    config
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .any(|(k, v)| k.trim() == "dmarc" && v.trim().trim_matches('"').eq_ignore_ascii_case("enforce"))
+}
+
 /// True when the `key = a, b` line of `config` has a pattern matching `domain`.
 fn listed(config: &str, key: &str, domain: &str) -> bool {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();

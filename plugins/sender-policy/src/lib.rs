@@ -1,18 +1,23 @@
-//! `sender-policy`: block and allow lists of sender domains, at MAIL FROM.
+//! `sender-policy`: block and allow lists of sender domains, at MAIL FROM, and the
+//! sender domain's DMARC policy, at DATA, when the tenant asks for it.
 //!
 //! Config (one list per line, comma-separated; `*.example` also matches subdomains):
 //! ```text
 //! block = spam.example, *.bad.test
 //! allow = partner.example
+//! dmarc = enforce
 //! ```
 //! A blocked domain gets `550 5.7.1`; an allowed one is accepted at this stage and
-//! tagged. Its purpose, `spam-filtering`, shows the sender's domain but pseudonymises
-//! the local part, which is all a domain policy needs.
+//! tagged. With `dmarc = enforce`, mail whose From domain publishes `p=reject` and
+//! fails DMARC gets `550 5.7.1` (a temporary DMARC error never rejects). Its purpose,
+//! `spam-filtering`, shows the sender's domain but pseudonymises the local part, which
+//! is all a domain policy needs.
 
 mod domains;
 
 use domains::Decision;
-use mxr_sdk::{Envelope, Filter, Verdict};
+use mxr_sdk::auth::{DmarcPolicy, Outcome};
+use mxr_sdk::{Envelope, Filter, Message, Verdict};
 
 struct SenderPolicy;
 
@@ -25,6 +30,23 @@ impl Filter for SenderPolicy {
             Decision::Pass => Verdict::next(),
         }
     }
+    fn on_data(_env: &Envelope, _msg: &Message) -> Verdict {
+        let Some(r) = domains::enforces_dmarc(&mxr_sdk::config()).then(mxr_sdk::authentication).flatten() else {
+            return Verdict::next();
+        };
+        match (r.dmarc.result, r.dmarc.policy) {
+            (Outcome::Fail, DmarcPolicy::Reject) => {
+                Verdict::reject(550, "5.7.1", "Rejected by the sender domain's DMARC policy").with_tag("dmarc-reject")
+            }
+            (Outcome::Fail, _) => Verdict::next().with_tag("dmarc-fail"),
+            _ => Verdict::next(),
+        }
+    }
 }
 
-mxr_sdk::export_filter!(SenderPolicy, purpose = "spam-filtering", categories = [EmailAddress], stages = [MailFrom]);
+mxr_sdk::export_filter!(
+    SenderPolicy,
+    purpose = "spam-filtering",
+    categories = [EmailAddress],
+    stages = [MailFrom, Data]
+);

@@ -2,7 +2,9 @@
 //!
 //! Rules: spam phrases (English and Dutch) in subject and body, shouting capitals,
 //! runs of exclamation marks, link-heavy HTML, link text naming another host than its
-//! href, suspicious top-level domains, and a missing Date or Message-ID. Its purpose,
+//! href, suspicious top-level domains, a missing Date or Message-ID, and failed
+//! sender authentication (SPF fail 3.0, softfail 1.0; each failed DKIM signature 2.0;
+//! DMARC fail 2.0, from the relay's checks). Its purpose,
 //! `spam-filtering`, shows the text failing closed (words of the public vocabulary in
 //! clear, personal data in its form, any other word a pseudonym) and sender domains in
 //! full. It asks for `network` too: host names in links and text are network data,
@@ -41,7 +43,8 @@ impl Filter for SpamScore {
             html: html.text().unwrap_or_default(),
             header_names: &names,
         };
-        let hits = rules::score(&mail, &settings.extra_phrases);
+        let mut hits = rules::score(&mail, &settings.extra_phrases);
+        hits.extend(mxr_sdk::authentication().map(|r| rules::authentication(&r)).unwrap_or_default());
         // `+ 0.0`: a sum of no floats is -0.0, which would print as "-0.0".
         let score: f64 = hits.iter().map(|h| h.score).sum::<f64>() + 0.0;
         let detail: Vec<String> = hits.iter().map(|h| format!("{}={:.1}", h.rule, h.score)).collect();

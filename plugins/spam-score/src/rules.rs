@@ -219,3 +219,24 @@ mod tests {
         assert!(suspicious_tld(&host("http://b.top").unwrap()));
     }
 }
+
+/// Failed sender authentication, from the relay's checks: SPF fail or softfail, each
+/// failed DKIM signature, a DMARC failure. Temporary errors score nothing: the
+/// sender's DNS being slow says nothing about spam.
+pub fn authentication(r: &mxr_sdk::auth::Checks) -> Vec<Hit> {
+    use mxr_sdk::auth::Outcome;
+    let mut hits = Vec::new();
+    match r.spf.result {
+        Outcome::Fail => hits.push(Hit { rule: "spf-fail", score: 3.0 }),
+        Outcome::Softfail => hits.push(Hit { rule: "spf-softfail", score: 1.0 }),
+        _ => {}
+    }
+    let dkim_failed = r.dkim.iter().filter(|d| d.result == Outcome::Fail).count();
+    if dkim_failed > 0 {
+        hits.push(Hit { rule: "dkim-fail", score: 2.0 * dkim_failed as f64 });
+    }
+    if r.dmarc.result == Outcome::Fail {
+        hits.push(Hit { rule: "dmarc-fail", score: 2.0 });
+    }
+    hits
+}

@@ -117,6 +117,9 @@ impl Transaction {
             copy.queue_id,
             date::rfc5322(SystemTime::now())
         );
+        if let Some(auth) = &env.auth {
+            h.push_str(&auth.header(&self.chain.config.hostname));
+        }
         h.push_str(&format!("X-Mxr-Score: {:.1}\r\n", copy.outcome.score));
         let mut tags = copy.outcome.tags.clone();
         tags.sort();

@@ -165,3 +165,22 @@ fn witnesses_are_checked_and_named_by_their_key() {
     let e = error("version = 1\n[[audit.witness]]\nurl = \"http://a:1\"\nkey = \"x\"\nport = 1\n");
     assert!(e.contains("audit.witness[0]"), "{e}");
 }
+
+#[test]
+fn dns_servers_take_a_default_port_and_bad_keys_are_named() {
+    use std::time::Duration;
+    let (config, _) = validate("version = 1\n", Path::new("/")).unwrap();
+    assert_eq!(config.dns, crate::dns::DnsConfig::default());
+    assert!(config.dns.servers.is_empty(), "the system resolver by default");
+    let text = "version = 1\n[dns]\nservers = [\"127.0.0.1:5353\", \"::1\"]\ntimeout_ms = 300\nauthenticate = false\n";
+    let (config, _) = validate(text, Path::new("/")).unwrap();
+    let servers: Vec<String> = config.dns.servers.iter().map(|s| s.to_string()).collect();
+    assert_eq!(servers, ["127.0.0.1:5353", "[::1]:53"]);
+    assert_eq!((config.dns.timeout, config.dns.authenticate), (Duration::from_millis(300), false));
+    let e = error("version = 1\n[dns]\nservers = [\"127.0.0.1\", \"ns.example\"]\n");
+    assert!(e.starts_with("config: dns.servers[1]: \"ns.example\" is not an IP address"), "{e}");
+    assert!(error("version = 1\n[dns]\ntimeout_ms = 0\n").starts_with("config: dns.timeout_ms: must be greater"));
+    let e = error("version = 1\n[dns]\ntimeout_ms = 5000\nauth_budget_ms = 1000\n");
+    assert!(e.starts_with("config: dns.timeout_ms: 5000 ms is longer than dns.auth_budget_ms"), "{e}");
+    assert!(error("version = 1\n[dns]\nserver = []\n").starts_with("config: dns.server"));
+}

@@ -38,7 +38,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             self.tx = None;
             return Ok(false);
         };
-        let tx = self.tx.take().expect("checked above");
+        let mut tx = self.tx.take().expect("checked above");
         let (raw, flaws) = reader.finish();
         if let Some(r) = refusal(&flaws, line) {
             self.reply(r);
@@ -52,6 +52,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             self.reply(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"));
             return Ok(true);
         }
+        tx.authenticate(&raw).await;
         let tls = self.conn.is_tls();
         let span = self.tx_span.clone();
         let reply = tokio::task::spawn_blocking(move || span.in_scope(|| tx.finish(&raw, tls)))

@@ -57,6 +57,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             rcpts: vec![],
             smtputf8,
             eight_bit,
+            auth: None,
         };
         let tx = self.inbound.begin(envelope);
         self.tx_span = tracing::info_span!("transaction", id = %tx.id());
