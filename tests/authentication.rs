@@ -1,7 +1,7 @@
 //! Authentication of incoming mail against a real DNS server on loopback
 //! (`support/dns.rs`): SPF, DKIM (signed here with a key the test zone publishes),
-//! DMARC and iprev each pass, fail, or give `temperror` for a zone the server does not
-//! serve. The delivered copy carries one `Authentication-Results` under the node's
+//! DMARC and iprev each pass, fail, or give `temperror` for a domain the server
+//! refuses. The delivered copy carries one `Authentication-Results` under the node's
 //! name (a sender's forgery of it is gone), and the example plugins act on the
 //! results: sender-policy rejects a forged From whose domain publishes `p=reject`.
 
@@ -28,12 +28,13 @@ fn zones() -> TestDns {
     ])
 }
 
-fn signed(message: &str) -> Vec<u8> {
+/// `message` with a DKIM signature of `domain`, selector `sel`.
+fn signed(domain: &str, message: &str) -> Vec<u8> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let key = Ed25519Key::from_seed_and_public_key(&b64.decode(ED25519_SEED).unwrap(), &b64.decode(ED25519_PUBLIC).unwrap())
         .unwrap();
     let signature = DkimSigner::from_key(key)
-        .domain("sender.test")
+        .domain(domain)
         .selector("sel")
         .headers(["From", "To", "Subject"])
         .sign(message.as_bytes())
@@ -61,9 +62,10 @@ fn results_header(delivered: &[u8]) -> String {
 async fn a_signed_message_passes_and_its_results_are_delivered() {
     let dns = zones();
     let relay = relay(&dns, "").await;
-    let message = "From: Ann <ann@sender.test>\r\nTo: bob@acme.test\r\nSubject: Invoice\r\n\r\nSee you at noon.\r\n";
+    let message = "From: Ann <ann@sender.test>\r\nTo: bob@acme.test\r\nSubject: Invoice\r\n\
+                   Date: Tue, 01 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@sender.test>\r\n\r\nSee you at noon.\r\n";
     // A forgery under the node's own name comes first; it must not survive.
-    let raw = [b"Authentication-Results: mx.test; spf=pass; dkim=pass; dmarc=pass\r\n".as_slice(), &signed(message)].concat();
+    let raw = [b"Authentication-Results: mx.test; spf=pass; dkim=pass; dmarc=pass\r\n".as_slice(), &signed("sender.test", message)].concat();
     relay.client().await.send_message("ann@sender.test", &["bob@acme.test"], &raw).await.assert_code(250, "2.0.0");
     relay.wait_for_delivery();
     let delivered = relay.delivered("acme").pop().expect("delivered");
@@ -77,7 +79,17 @@ async fn a_signed_message_passes_and_its_results_are_delivered() {
     ] {
         assert!(header.contains(want), "{want:?} in {header}");
     }
-    assert!(String::from_utf8_lossy(&delivered).contains("X-Mxr-Score: 0.0"), "spam-score found nothing to score");
+    let text = String::from_utf8_lossy(&delivered);
+    assert!(text.contains("X-Spam-Score: 0.0 (clean)"), "spam-score found nothing to score: {text}");
+    // The same message with a signed header changed after signing: DKIM fails, DMARC
+    // still passes on SPF. (A changed body alone gives `neutral` in mail-auth.)
+    let tampered = String::from_utf8(signed("sender.test", message)).unwrap().replace("Subject: Invoice", "Subject: Invoice paid");
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["bob@acme.test"], tampered.as_bytes()).await.assert_code(250, "2.0.0");
+    relay.wait_for_delivery();
+    let header = results_header(&relay.delivered("acme").into_iter().find(|m| m.windows(12).any(|w| w == b"Invoice paid")).unwrap());
+    assert!(header.contains("dkim=fail header.d=sender.test header.s=sel;"), "{header}");
+    assert!(header.contains("dmarc=pass (p=reject)"), "aligned SPF still passes: {header}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,11 +118,12 @@ async fn a_forged_from_fails_and_the_example_plugins_act_on_it() {
 async fn lookups_that_fail_give_temperror_and_the_mail_is_still_taken() {
     let dns = zones();
     let relay = relay(&dns, "dmarc = enforce").await;
-    // slow.test is not served: every lookup for it is refused.
-    let message = b"From: x@slow.test\r\nTo: bob@acme.test\r\nSubject: Hello\r\n\r\nHi.\r\n";
-    relay.client().await.send_message("x@slow.test", &["bob@acme.test"], message).await.assert_code(250, "2.0.0");
+    // slow.example is not served: every lookup for it is refused.
+    let message = signed("slow.example", "From: x@slow.example\r\nTo: bob@acme.test\r\nSubject: Hello\r\n\r\nHi.\r\n");
+    relay.client().await.send_message("x@slow.example", &["bob@acme.test"], &message).await.assert_code(250, "2.0.0");
     relay.wait_for_delivery();
     let header = results_header(&relay.delivered("acme").pop().expect("delivered"));
-    assert!(header.contains("spf=temperror smtp.mailfrom=slow.test;"), "{header}");
+    assert!(header.contains("spf=temperror smtp.mailfrom=slow.example;"), "{header}");
+    assert!(header.contains("dkim=temperror header.d=slow.example header.s=sel;"), "{header}");
     assert!(header.contains("dmarc=temperror"), "{header}");
 }

@@ -90,6 +90,8 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
         (Category::EmailAddress, Form::Pseudonym, pseudonyms.address(&m.mail_from)),
         (Category::EmailAddress, Form::Domain, m.mail_from.split_once('@').unwrap().1.to_owned()),
         (Category::Network, Form::Domain, net24),
+        // The results reach the purposes that get them (the spy imports the interface).
+        (Category::Authentication, Form::Full, format!("auth.dkim\tfull\t{}", m.mail_from.split_once('@').unwrap().1)),
         (Category::Conversion, Form::Domain, "<tracking:t.kzl.test>".into()),
         (Category::NameAddress, Form::Redacted, "<name>".into()),
         (Category::Organisation, Form::Redacted, "<organisation>".into()),
@@ -102,6 +104,21 @@ fn check(dump: &str, m: &CanaryMessage, grant: &Grant, pseudonyms: &Pseudonymize
     wrong
 }
 
+/// Authentication results whose identities are the message's own canary-bearing
+/// values: the HELO as SPF's domain and as the PTR name, the sender's domain as DKIM
+/// signer (with the HELO as selector) and as DMARC's From domain.
+fn canary_auth(m: &CanaryMessage) -> std::sync::Arc<mxr_mail::auth::AuthResults> {
+    use mxr_mail::auth::{AuthResult, AuthResults, DkimCheck, DmarcCheck, IprevCheck, SpfCheck};
+    let domain = m.mail_from.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
+    std::sync::Arc::new(AuthResults {
+        spf: SpfCheck { result: AuthResult::Pass, domain: m.helo.clone(), helo: true },
+        dkim: vec![DkimCheck { result: AuthResult::Fail, domain: domain.clone(), selector: m.helo.clone() }],
+        dmarc: DmarcCheck { result: AuthResult::Fail, domain, ..DmarcCheck::default() },
+        iprev: IprevCheck { result: AuthResult::Pass, name: m.helo.clone() },
+        client_ip: m.client_ip.to_string(),
+    })
+}
+
 fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
     let base = Envelope {
         client_ip: Some(m.client_ip),
@@ -111,7 +128,7 @@ fn calls(m: &CanaryMessage, rcpt: &str) -> Vec<(StageCall, Envelope, bool)> {
         ..Envelope::default()
     };
     let with_from = Envelope { mail_from: Some(m.mail_from.clone()), ..base.clone() };
-    let full = Envelope { rcpts: vec![rcpt.to_owned()], ..with_from.clone() };
+    let full = Envelope { rcpts: vec![rcpt.to_owned()], auth: Some(canary_auth(m)), ..with_from.clone() };
     vec![
         (StageCall::Connect, base, false),
         (StageCall::MailFrom, with_from.clone(), false),

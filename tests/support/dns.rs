@@ -1,7 +1,9 @@
 //! A real DNS server on loopback for the tests: hickory-server, in-process on a thread
 //! of its own, answering over UDP and TCP on one port from zones written as zone-file
-//! text. Names outside its zones are refused, which resolvers take as a temporary
-//! failure: the way to test `temperror`.
+//! text. It is authoritative for the whole `.test` top-level domain: a `.test` name
+//! outside the given zones does not exist (NXDOMAIN), as on the Internet. Names outside
+//! `.test` (`slow.example`) are refused, which resolvers take as a temporary failure:
+//! the way to test `temperror`.
 
 use hickory_server::Server;
 use hickory_server::proto::rr::{LowerName, Name};
@@ -23,7 +25,7 @@ impl TestDns {
     /// to the origin (`@ TXT "v=spf1 -all"`); an SOA is added.
     pub fn start(zones: &[(&str, &str)]) -> TestDns {
         let mut catalog = Catalog::new();
-        for (origin, records) in zones {
+        for (origin, records) in [("test", "")].iter().chain(zones) {
             let name = Name::from_ascii(format!("{}.", origin.trim_end_matches('.'))).expect("a zone name");
             let text = format!("$TTL 60\n@ IN SOA ns.{origin}. hostmaster.{origin}. 1 60 60 60 60\n{records}\n");
             let (name, records) = Parser::new(text, None, Some(name)).parse().unwrap_or_else(|e| panic!("zone {origin}: {e}"));
@@ -51,8 +53,8 @@ impl TestDns {
         TestDns { addr: addr.recv().expect("the DNS server started") }
     }
 
-    /// One server with no zones, shared by the tests of a process: every lookup is
-    /// refused at once.
+    /// One server with no zones but `.test`, shared by the tests of a process: every
+    /// `.test` name does not exist, and every other lookup is refused, at once.
     pub fn empty() -> &'static TestDns {
         static EMPTY: OnceLock<TestDns> = OnceLock::new();
         EMPTY.get_or_init(|| TestDns::start(&[]))

@@ -102,7 +102,7 @@ impl TestRelay {
     ) -> TestRelay {
         let (mut config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
         // Hermetic DNS: a test that names no servers asks an empty server of its own
-        // (every lookup refused at once: authentication says temperror).
+        // (no `.test` name exists; anything else is refused, at once).
         if config.dns.servers.is_empty() {
             config.dns.servers = vec![crate::dns::TestDns::empty().addr];
         }

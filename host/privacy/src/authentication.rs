@@ -2,7 +2,9 @@
 //! authentication`): the result words as they are (they say nothing of a person),
 //! each identity (the domain SPF checked, a DKIM signer, the From domain DMARC
 //! judged, the client's confirmed PTR name) in the form the grant gives the
-//! `authentication` category. A DKIM selector is shown only in full.
+//! `authentication` category, or the stricter form of the category it came from
+//! ([`identity`]). A DKIM selector is shown only in full, and so is an identity that
+//! is no real domain (see [`crate::vocabulary::is_host`]).
 
 use crate::render::{Renderer, Shown};
 use crate::{Category, Form};
@@ -75,27 +77,56 @@ pub fn authentication(r: &Renderer, env: &Envelope) -> Option<AuthShown> {
     if r.grant.form(Category::Authentication) == Form::Withheld {
         return None;
     }
-    let identity = |v: &str| if v.is_empty() { Shown::Withheld } else { r.value(Category::Authentication, v) };
-    let selector = |v: &str| match r.grant.form(Category::Authentication) {
+    let form = r.grant.form(Category::Authentication);
+    let selector = |v: &str| match form {
         Form::Full if !v.is_empty() => Shown::Full(v.to_owned()),
         _ => Shown::Withheld,
     };
+    let helo_or_mail = if auth.spf.helo { Category::Network } else { Category::EmailAddress };
     Some(AuthShown {
-        spf: SpfShown { result: auth.spf.result, domain: identity(&auth.spf.domain), helo: auth.spf.helo },
+        spf: SpfShown { result: auth.spf.result, domain: identity(r, &auth.spf.domain, helo_or_mail), helo: auth.spf.helo },
         dkim: auth
             .dkim
             .iter()
-            .map(|d| DkimShown { result: d.result, domain: identity(&d.domain), selector: selector(&d.selector) })
+            .map(|d| DkimShown {
+                result: d.result,
+                domain: identity(r, &d.domain, Category::EmailAddress),
+                selector: selector(&d.selector),
+            })
             .collect(),
         dmarc: DmarcShown {
             result: auth.dmarc.result,
             policy: auth.dmarc.policy,
             spf_aligned: auth.dmarc.spf_aligned,
             dkim_aligned: auth.dmarc.dkim_aligned,
-            domain: identity(&auth.dmarc.domain),
+            domain: identity(r, &auth.dmarc.domain, Category::EmailAddress),
         },
-        iprev: IprevShown { result: auth.iprev.result, name: identity(&auth.iprev.name) },
+        iprev: IprevShown { result: auth.iprev.result, name: identity(r, &auth.iprev.name, Category::Network) },
     })
+}
+
+/// An identity in the stricter of two forms: `authentication`'s, and that of the
+/// category it came from, so that no value leaks through the results that its own
+/// accessor would not give. A HELO name or PTR name (`source` network) takes
+/// network's form when stricter; a domain of an address (`source` email-address) is
+/// withheld when addresses are redacted or withheld, since every other form of an
+/// address shows its domain. An identity that is no real domain (a HELO such as
+/// `LOTTE-PC`, naming a person's machine) passes only in full.
+fn identity(r: &Renderer, value: &str, source: Category) -> Shown {
+    let value = value.trim_end_matches('.');
+    let auth = r.grant.form(Category::Authentication);
+    let (form, category) = match (source, r.grant.form(source)) {
+        (Category::Network, network) if network > auth => (network, Category::Network),
+        (Category::EmailAddress, Form::Redacted | Form::Withheld) => (Form::Withheld, source),
+        _ => (auth, Category::Authentication),
+    };
+    match form {
+        _ if value.is_empty() => Shown::Withheld,
+        Form::Withheld => Shown::Withheld,
+        Form::Full => Shown::Full(value.to_owned()),
+        _ if crate::vocabulary::is_host(value) => r.value(category, value),
+        _ => Shown::Withheld,
+    }
 }
 
 #[cfg(test)]
@@ -112,7 +143,7 @@ mod tests {
         let p = Pseudonymizer::derive(&[7; 32], purpose);
         let r = Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector };
         let auth = AuthResults {
-            spf: SpfCheck { result: AuthResult::Pass, domain: "mail.sender.example".into(), helo: false },
+            spf: SpfCheck { result: AuthResult::Pass, domain: "LOTTE-PC".into(), helo: true },
             dkim: vec![DkimCheck { result: AuthResult::Fail, domain: "sender.example".into(), selector: "s1".into() }],
             iprev: IprevCheck { result: AuthResult::Pass, name: "host-7.dsl.provider.example".into() },
             ..Default::default()
@@ -122,15 +153,28 @@ mod tests {
 
     #[test]
     fn each_purpose_sees_the_identities_in_its_form() {
-        let spam = shown("spam-filtering", &[Category::Authentication]).unwrap();
-        assert_eq!(spam.spf.domain, Shown::Full("mail.sender.example".into()));
+        use Category::{Authentication as A, EmailAddress as E, Network as N};
+        let spam = shown("spam-filtering", &[A, E, N]).unwrap();
+        assert_eq!(spam.spf.domain, Shown::Full("LOTTE-PC".into()), "spam-filtering sees the HELO as network does");
         assert_eq!(spam.dkim[0].selector, Shown::Full("s1".into()));
         assert_eq!(spam.dkim[0].result, AuthResult::Fail);
-        let stats = shown("statistics", &[Category::Authentication]).unwrap();
+        let stats = shown("statistics", &[A, E, N]).unwrap();
         assert_eq!(stats.iprev.name, Shown::Domain("provider.example".into()), "the domain of a host name");
         assert_eq!(stats.dkim[0].selector, Shown::Withheld, "a selector only in full");
         assert_eq!(stats.dmarc.domain, Shown::Withheld, "nothing checked, nothing shown");
-        assert_eq!(shown("malware-scanning", &[Category::Authentication]), None, "not in its policy");
+        assert_eq!(stats.spf.domain, Shown::Withheld, "a HELO that names a machine, not a domain");
+        assert_eq!(stats.dkim[0].domain, Shown::Domain("sender.example".into()));
+        assert_eq!(shown("malware-scanning", &[A, E, N]), None, "not in its policy");
         assert_eq!(shown("spam-filtering", &[Category::Content]), None, "not asked for: withheld");
+    }
+
+    #[test]
+    fn an_identity_takes_the_stricter_form_of_where_it_came_from() {
+        // Results asked for, but neither addresses nor network: no identity passes.
+        let alone = shown("spam-filtering", &[Category::Authentication]).unwrap();
+        assert_eq!(alone.spf.domain, Shown::Withheld, "the HELO is network data");
+        assert_eq!(alone.iprev.name, Shown::Withheld, "the PTR name is network data");
+        assert_eq!(alone.dkim[0].domain, Shown::Withheld, "a signer's domain is an address's domain");
+        assert_eq!(alone.dkim[0].result, AuthResult::Fail, "the result words still come");
     }
 }

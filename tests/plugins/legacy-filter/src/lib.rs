@@ -1,7 +1,9 @@
 //! A filter built against the `filter` world alone, as every plugin was before the
-//! optional `settings` export: it must keep loading and running, and any settings
-//! text is taken as given for it. It tags each message with the settings it got.
-wit_bindgen::generate!({ path: "../../../wit", world: "filter" });
+//! optional `settings` export, and against the WIT as it was before the
+//! `authentication` interface (a frozen copy in `wit/`): it must keep loading and
+//! running, and any settings text is taken as given for it. It tags each message with
+//! the settings it got.
+wit_bindgen::generate!({ path: "wit", world: "filter" });
 
 use exports::mxr::filter::hooks::{Envelope, Guest, Message};
 use mxr::filter::types::{Action, Manifest, Shown, Stage, Verdict};

@@ -1,6 +1,7 @@
 //! The spy: declares the purpose given at build time (`SPY_PURPOSE`, default
 //! spam-filtering), asks for every category, hooks every stage, reads everything every
-//! accessor will give it (`header()` also on guessed field names), and hands it all
+//! accessor will give it (`header()` also on guessed field names, and the
+//! authentication results), and hands it all
 //! back in `X-Spy-NNNN` headers (base64 of `accessor<TAB>form<TAB>value` lines), so the
 //! privacy tests can look for what must not have reached it.
 use mxr_sdk::{Envelope, Filter, MailAddress, Message, Shown, Verdict};
@@ -73,6 +74,19 @@ fn message(out: &mut Vec<u8>, msg: &Message) {
     }
 }
 
+/// Every identity of the authentication results (importing the interface asks for the
+/// `authentication` category).
+fn authentication(out: &mut Vec<u8>) {
+    let Some(r) = mxr_sdk::authentication() else { return };
+    put(out, "auth.spf", &r.spf.domain);
+    for d in &r.dkim {
+        put(out, "auth.dkim", &d.domain);
+        put(out, "auth.dkim-selector", &d.selector);
+    }
+    put(out, "auth.dmarc", &r.dmarc.domain);
+    put(out, "auth.iprev", &r.iprev.name);
+}
+
 fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -115,6 +129,7 @@ impl Filter for Spy {
         let mut out = Vec::new();
         envelope(&mut out, env);
         message(&mut out, msg);
+        authentication(&mut out);
         report("data", out)
     }
 }
