@@ -22,6 +22,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit", "metrics"]),
     ("delivery", &["mail", "config", "store", "durable", "metrics"]),
     ("smtp", &["mail", "metrics"]),
+    // dns: the one resolver; authentication at DATA and routes for delivery.
+    ("dns", &["mail", "config"]),
     // tls: certificates for the listeners; it knows no protocol.
     ("tls", &[]),
     // The live tenant state: validated by config's rules, every change audited. The
@@ -38,7 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "mxr",
         &[
             "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
-            "tenants", "api", "ops", "digest", "tls",
+            "tenants", "api", "ops", "digest", "tls", "dns",
         ],
     ),
 ];
@@ -49,7 +51,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
 const CONFINED: &[(&str, &[&str])] = &[
     ("wasmtime", &["sandbox"]),
     ("wasmtime-wasi", &["sandbox"]),
-    ("tokio", &["smtp", "delivery", "tenants", "api", "mxr"]),
+    ("tokio", &["smtp", "delivery", "tenants", "api", "dns", "mxr"]),
+    // DNS and the authentication protocols: one resolver, in one crate.
+    ("mail-auth", &["dns"]),
     ("prometheus-client", &["metrics"]),
 ];
 

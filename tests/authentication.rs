@@ -5,41 +5,20 @@
 //! name (a sender's forgery of it is gone), and the example plugins act on the
 //! results: sender-policy rejects a forged From whose domain publishes `p=reject`.
 
-use base64::Engine;
-use mail_auth::common::crypto::Ed25519Key;
-use mail_auth::common::headers::HeaderWriter;
-use mail_auth::dkim::DkimSigner;
+use mxr_tests::dkim::{key_record, signed};
 use mxr_tests::dns::TestDns;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 
-// mail-auth's published Ed25519 example key pair.
-const ED25519_SEED: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
-const ED25519_PUBLIC: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-
 fn zones() -> TestDns {
     let sender = format!(
-        "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\nsel._domainkey TXT \"v=DKIM1; k=ed25519; p={ED25519_PUBLIC}\"\n\
-         _dmarc TXT \"v=DMARC1; p=reject\"\nmx A 127.0.0.1\n"
+        "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n{}_dmarc TXT \"v=DMARC1; p=reject\"\nmx A 127.0.0.1\n",
+        key_record()
     );
     TestDns::start(&[
         ("sender.test", &sender),
         ("forged.test", "@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n"),
         ("0.0.127.in-addr.arpa", "1 PTR mx.sender.test.\n"),
     ])
-}
-
-/// `message` with a DKIM signature of `domain`, selector `sel`.
-fn signed(domain: &str, message: &str) -> Vec<u8> {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let key = Ed25519Key::from_seed_and_public_key(&b64.decode(ED25519_SEED).unwrap(), &b64.decode(ED25519_PUBLIC).unwrap())
-        .unwrap();
-    let signature = DkimSigner::from_key(key)
-        .domain(domain)
-        .selector("sel")
-        .headers(["From", "To", "Subject"])
-        .sign(message.as_bytes())
-        .unwrap();
-    format!("{}{message}", signature.to_header()).into_bytes()
 }
 
 async fn relay(dns: &TestDns, sender_policy: &str) -> TestRelay {

@@ -154,12 +154,15 @@ async fn a_quarantined_message_shows_in_history_with_its_data_label_and_is_relea
     let row = b.find("[data-testid=history-row]").await.text().await.unwrap();
     assert!(row.contains("spam-score"), "decided by spam-score: {row}");
     // The forms the audit log recorded for each call on the copy: the sender's address
-    // as a pseudonym at MAIL FROM, the text in full at DATA, nothing else.
+    // as a pseudonym at MAIL FROM, the sender checks and the text in full at DATA
+    // (sender-policy's DATA hook reads nothing without `dmarc = enforce`), nothing else.
     let label = b.find("[data-testid=history-label]").await.text().await.unwrap();
     assert_eq!(
         label,
         "sender-policy, at the sender address, for spam filtering: E-mail addresses as a pseudonym\n\
-         spam-score, on the whole message, for spam filtering: Subject and message text in full"
+         sender-policy, on the whole message, for spam filtering: no personal data\n\
+         spam-score, on the whole message, for spam filtering: Sender checks (SPF, DKIM, DMARC) and the domains \
+         checked in full; Subject and message text in full"
     );
     b.screenshot("a_quarantined_message_shows_in_history_with_its_data_label_and_is_released-history").await;
     b.fill("history-address", "bob@acme.test").await;

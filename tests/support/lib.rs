@@ -11,6 +11,7 @@ pub mod browser;
 pub mod canary;
 pub mod canary_places;
 pub mod corpus;
+pub mod dkim;
 pub mod dns;
 pub mod every_view;
 pub mod exposition;
