@@ -206,6 +206,7 @@ impl Relay {
             ("plugins", differs(&old.plugins, &new.plugins)),
             ("queue", differs(&old.queue, &new.queue)),
             ("delivery", differs(&old.delivery, &new.delivery)),
+            ("dns", differs(&old.dns, &new.dns)),
             ("audit.witness", differs(&old.witnesses, &new.witnesses)),
         ] {
             if changed {
