@@ -44,7 +44,16 @@ impl Filter for SpamScore {
             header_names: &names,
         };
         let mut hits = rules::score(&mail, &settings.extra_phrases);
-        hits.extend(mxr_sdk::authentication().map(|r| rules::authentication(&r)).unwrap_or_default());
+        if let Some(r) = mxr_sdk::authentication() {
+            use mxr_sdk::auth::Outcome::{Fail, Softfail};
+            let checks = rules::SenderChecks {
+                spf_fail: r.spf.result == Fail,
+                spf_softfail: r.spf.result == Softfail,
+                dkim_failed: r.dkim.iter().filter(|d| d.result == Fail).count(),
+                dmarc_fail: r.dmarc.result == Fail,
+            };
+            hits.extend(rules::authentication(&checks));
+        }
         // `+ 0.0`: a sum of no floats is -0.0, which would print as "-0.0".
         let score: f64 = hits.iter().map(|h| h.score).sum::<f64>() + 0.0;
         let detail: Vec<String> = hits.iter().map(|h| format!("{}={:.1}", h.rule, h.score)).collect();

@@ -194,6 +194,38 @@ fn suspicious_tld(host: &str) -> bool {
     host.rsplit('.').next().is_some_and(|tld| SUSPICIOUS_TLDS.contains(&tld))
 }
 
+/// What the relay's sender checks found, as plain data.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SenderChecks {
+    /// SPF `fail`.
+    pub spf_fail: bool,
+    /// SPF `softfail`.
+    pub spf_softfail: bool,
+    /// DKIM signatures that failed.
+    pub dkim_failed: usize,
+    /// DMARC `fail`.
+    pub dmarc_fail: bool,
+}
+
+/// Failed sender authentication: SPF fail 3.0 or softfail 1.0, 2.0 per failed DKIM
+/// signature, DMARC fail 2.0. Temporary errors score nothing: a sender's slow DNS says
+/// nothing about spam.
+pub fn authentication(c: &SenderChecks) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    if c.spf_fail {
+        hits.push(Hit { rule: "spf-fail", score: 3.0 });
+    } else if c.spf_softfail {
+        hits.push(Hit { rule: "spf-softfail", score: 1.0 });
+    }
+    if c.dkim_failed > 0 {
+        hits.push(Hit { rule: "dkim-fail", score: 2.0 * c.dkim_failed as f64 });
+    }
+    if c.dmarc_fail {
+        hits.push(Hit { rule: "dmarc-fail", score: 2.0 });
+    }
+    hits
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,25 +250,18 @@ mod tests {
         assert_eq!(l, vec![("https://a.test/x".into(), "A".into()), ("http://b.top".into(), "b".into())]);
         assert!(suspicious_tld(&host("http://b.top").unwrap()));
     }
-}
 
-/// Failed sender authentication, from the relay's checks: SPF fail or softfail, each
-/// failed DKIM signature, a DMARC failure. Temporary errors score nothing: the
-/// sender's DNS being slow says nothing about spam.
-pub fn authentication(r: &mxr_sdk::auth::Checks) -> Vec<Hit> {
-    use mxr_sdk::auth::Outcome;
-    let mut hits = Vec::new();
-    match r.spf.result {
-        Outcome::Fail => hits.push(Hit { rule: "spf-fail", score: 3.0 }),
-        Outcome::Softfail => hits.push(Hit { rule: "spf-softfail", score: 1.0 }),
-        _ => {}
+    #[test]
+    fn failed_sender_checks_score_and_temporary_errors_do_not() {
+        let table = [
+            (SenderChecks::default(), vec![]),
+            (SenderChecks { spf_fail: true, spf_softfail: true, ..Default::default() }, vec![("spf-fail", 3.0)]),
+            (SenderChecks { spf_softfail: true, ..Default::default() }, vec![("spf-softfail", 1.0)]),
+            (SenderChecks { dkim_failed: 2, dmarc_fail: true, ..Default::default() }, vec![("dkim-fail", 4.0), ("dmarc-fail", 2.0)]),
+        ];
+        for (checks, want) in table {
+            let got: Vec<(&str, f64)> = authentication(&checks).iter().map(|h| (h.rule, h.score)).collect();
+            assert_eq!(got, want, "{checks:?}");
+        }
     }
-    let dkim_failed = r.dkim.iter().filter(|d| d.result == Outcome::Fail).count();
-    if dkim_failed > 0 {
-        hits.push(Hit { rule: "dkim-fail", score: 2.0 * dkim_failed as f64 });
-    }
-    if r.dmarc.result == Outcome::Fail {
-        hits.push(Hit { rule: "dmarc-fail", score: 2.0 });
-    }
-    hits
 }

@@ -7,6 +7,8 @@
 //! memory bomb at 60; 3 a next hop that never answers the final dot; 4 a slowloris of
 //! 600 connections; 5 sessions sending 25 MB each (the relay's peak RSS); 6 B at 64 KB
 //! and concurrency 20 while a busy-loop child keeps a core busy (B's `451` replies).
+//! A's clients run on a runtime of their own at nice 19 (they stand for remote
+//! machines; see `tenant_a::remote`), B's at normal priority.
 //! Latencies are medians over 3 runs (1 with `--quick`). It reports and never checks a
 //! target; it exits non-zero when the relay dies or a case cannot run.
 //!

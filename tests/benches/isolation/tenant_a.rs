@@ -52,6 +52,26 @@ impl Tally {
     }
 }
 
+/// The runtime tenant A's clients run on: its own, on threads at nice 19. They stand
+/// for other machines on the Internet; on this 2-core box they would otherwise take
+/// the CPU time the relay needs from it, and B's latency would measure the load
+/// generator. B's client keeps its normal priority.
+fn remote() -> &'static tokio::runtime::Runtime {
+    static REMOTE: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    REMOTE.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("tenant-a")
+            // Linux: the calling thread's own niceness.
+            .on_thread_start(|| {
+                let _ = rustix::process::setpriority_process(None, 19);
+            })
+            .enable_all()
+            .build()
+            .expect("tenant A's runtime")
+    })
+}
+
 /// A hostile load in progress.
 pub struct Running {
     /// What it saw.
@@ -62,7 +82,7 @@ pub struct Running {
 impl Running {
     fn spawn<F: Future<Output = ()> + Send + 'static>(n: usize, task: impl Fn(Arc<Tally>) -> F) -> Running {
         let tally = Arc::new(Tally::default());
-        let tasks = (0..n).map(|_| tokio::spawn(task(tally.clone()))).collect();
+        let tasks = (0..n).map(|_| remote().spawn(task(tally.clone()))).collect();
         Running { tally, tasks }
     }
 
