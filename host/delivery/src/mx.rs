@@ -116,7 +116,8 @@ impl MxRoute {
         let mut progress = Progress::new(n, format!("DNS 4.4.3 no MX host of {domain} could be reached"));
         let (mut tried, mut temporary, mut last_permanent) = (0, false, None);
         'hosts: for host in &hosts {
-            let ips = match dns.addresses(host).await {
+            let ips = if host.eq_ignore_ascii_case(&self.helo) { Ok(own.clone()) } else { dns.addresses(host).await };
+            let ips = match ips {
                 Ok(ips) => ips,
                 Err(e) => {
                     temporary |= e.is_temporary();
