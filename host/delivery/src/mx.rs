@@ -101,6 +101,11 @@ impl MxRoute {
     pub(crate) async fn deliver(&self, out: &Outbound<'_>) -> Vec<RcptResult> {
         let n = out.rcpts.len();
         let domain = &self.domain;
+        if !mxr_config::names::is_domain(domain) {
+            // A bounce to an address without a usable domain (or a UTF-8 one, which
+            // would need IDNA first): nothing to look up.
+            return vec![RcptResult::Failed(format!("DNS 5.1.3 {domain:?} is not a domain to look up")); n];
+        }
         if let Some(t) = self.tenants.current().for_domain(domain) {
             tracing::warn!(domain = %domain, tenant = %t.id, "not sent by MX: the domain is served by this relay (a loop)");
             return vec![looped(format!("{domain} is served by this relay")); n];
