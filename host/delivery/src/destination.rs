@@ -7,7 +7,8 @@
 //!
 //! Bounces go through `queue.bounce_relay` when it is set, else to the MX of the
 //! sender's domain: a destination made for each bounce, whose next-hop slots are that
-//! domain's.
+//! domain's, and whose tenant slots are the bounces to that domain (so a stuck sender
+//! domain delays only the bounces going there).
 
 use crate::client::{ConnectionPool, Route, web_roots};
 use crate::mx::MxRoute;
@@ -46,6 +47,9 @@ enum NextHopKey {
     Smtp(String, u16),
     /// An MX domain and port: tenants delivering there and bounces to it share slots.
     Mx(String, u16),
+    /// The bounces by MX to one domain: their tenant slots, so that the bounces to a
+    /// stuck domain hold none that the bounces to other domains need.
+    Bounces(String),
     Maildir(PathBuf),
 }
 
@@ -152,7 +156,8 @@ impl Destinations {
     }
 
     /// The destination of a bounce to `rcpt`: the bounce relay when one is set, else
-    /// the MX hosts of the address's domain (TLS when offered, as to the relay).
+    /// the MX hosts of the address's domain (TLS when offered, as to the relay), with
+    /// slots of that domain's in place of a tenant's and a next hop's.
     pub(crate) fn bounce_to(&self, rcpt: &str) -> Arc<Destination> {
         if let Some(relay) = &self.bounces {
             return relay.clone();
@@ -160,8 +165,9 @@ impl Destinations {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d).trim_end_matches('.').to_ascii_lowercase();
         let port = self.config.delivery.mx_port;
         let next_hop_slots = self.next_hop_slots(NextHopKey::Mx(domain.clone(), port));
+        let tenant_slots = self.next_hop_slots(NextHopKey::Bounces(domain.clone()));
         let target = Target::Mx(self.mx_route(&domain, port, TlsMode::Opportunistic, web_roots()));
-        Arc::new(Destination { target, tenant_slots: self.tenant_slots(dsn::BOUNCE_TENANT), next_hop_slots })
+        Arc::new(Destination { target, tenant_slots, next_hop_slots })
     }
 
     /// True when bounces go through `queue.bounce_relay` (not by MX).
