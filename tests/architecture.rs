@@ -20,7 +20,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // durable: the one definition of a private file and folder (0600/0700).
     ("audit", &["mail", "privacy", "durable", "metrics"]),
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit", "metrics"]),
-    ("delivery", &["mail", "config", "store", "durable", "metrics"]),
+    // dns: the one resolver (authentication at DATA, MX hosts for delivery).
+    ("dns", &["mail", "config"]),
+    ("delivery", &["mail", "config", "store", "durable", "metrics", "dns"]),
     ("smtp", &["mail", "metrics"]),
     // tls: certificates for the listeners; it knows no protocol.
     ("tls", &[]),
@@ -38,7 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "mxr",
         &[
             "mail", "privacy", "config", "sandbox", "store", "audit", "chain", "delivery", "smtp", "metrics",
-            "tenants", "api", "ops", "digest", "tls",
+            "tenants", "api", "ops", "digest", "tls", "dns",
         ],
     ),
 ];
@@ -49,7 +51,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 const CONFINED: &[(&str, &[&str])] = &[
     ("wasmtime", &["sandbox"]),
     ("wasmtime-wasi", &["sandbox"]),
-    ("tokio", &["smtp", "delivery", "tenants", "api", "mxr"]),
+    ("tokio", &["smtp", "delivery", "tenants", "api", "mxr", "dns"]),
     ("prometheus-client", &["metrics"]),
 ];
 
