@@ -20,10 +20,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // durable: the one definition of a private file and folder (0600/0700).
     ("audit", &["mail", "privacy", "durable", "metrics"]),
     ("chain", &["mail", "privacy", "config", "sandbox", "store", "audit", "metrics"]),
-    ("delivery", &["mail", "config", "store", "durable", "metrics"]),
-    ("smtp", &["mail", "metrics"]),
-    // dns: the one resolver; authentication at DATA and routes for delivery.
+    // dns: the one resolver (authentication at DATA, MX hosts for delivery).
     ("dns", &["mail", "config"]),
+    ("delivery", &["mail", "config", "store", "durable", "metrics", "dns"]),
+    ("smtp", &["mail", "metrics"]),
     // tls: certificates for the listeners; it knows no protocol.
     ("tls", &[]),
     // The live tenant state: validated by config's rules, every change audited. The

@@ -27,13 +27,15 @@ const DOMAINS: [&str; 5] = ["example.test", "other.test", "sender.test", "winner
 
 /// Runs [`RUN`], each message from its own client address, lets the sink accept the
 /// deferred recipient on the retry, then has a second connection from one address
-/// refused (one session per address); waits until every copy is delivered and every
-/// session has ended.
+/// refused (one session per address); waits until every copy (and the bounce) is
+/// delivered and every session has ended.
 async fn known_run() -> (TestRelay, Sink) {
-    let sink = Sink::start(None).await;
+    let (sink, bounces) = (Sink::start(None).await, Sink::start(None).await);
     let t1 = [("spam-score", "spam-filtering"), ("attachment-guard", "malware-scanning")];
+    // The refused recipient's bounce goes through a relay of its own (else by MX).
     let config = server_toml("max_connections_per_ip = 1")
-        + "[queue]\nretry_base_secs = 1\n[plugin.panics]\nfailure_policy = \"skip\"\n"
+        + &format!("[queue]\nretry_base_secs = 1\nbounce_relay = \"{}\"\n", bounces.addr)
+        + "[plugin.panics]\nfailure_policy = \"skip\"\n"
         + &tenant_toml("t1", "example.test", &t1)
         + &tenant_toml_via("t2", "other.test", &[("panics", "spam-filtering")], NextHop::Smtp(sink.addr, "none"));
     let relay = TestRelay::start(&config, &["spam-score", "attachment-guard", "panics"]).await;
@@ -118,7 +120,8 @@ async fn a_known_run_passes_promtool_and_counts_what_happened() {
     let content = and(and(spam.clone(), "category", "content"), "form", "full");
     assert_eq!(value(&s, "mxr_plugin_disclosures_total", &content), Some(3.0), "spam-score read each message's text");
     assert_eq!(counted_disclosures(&s), audited_disclosures(&relay), "the metrics and the audit log disagree");
-    let deliveries = [("delivered", "2.0.0", 3.0), ("deferred", "4.2.0", 1.0), ("failed", "5.1.1", 1.0)];
+    // Delivered: the clean mail, dave's, defer's on the retry, and the bounce for reject.
+    let deliveries = [("delivered", "2.0.0", 4.0), ("deferred", "4.2.0", 1.0), ("failed", "5.1.1", 1.0)];
     for (result, status, n) in deliveries {
         let labels = [("result", result), ("status", status)];
         assert_eq!(value(&s, "mxr_deliveries_total", &labels), Some(n), "{result} {status}");

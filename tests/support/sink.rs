@@ -1,6 +1,6 @@
 //! A next hop for tests: a small SMTP server on 127.0.0.1 that records what it
 //! accepts and answers each recipient by its name: `defer…` gets 451, `reject…` 550,
-//! anyone else 250. It offers PIPELINING and 8BITMIME (and SMTPUTF8 when asked to),
+//! anyone else 250; or, while busy, 451 to every recipient (a next hop that is busy). It offers PIPELINING and 8BITMIME (and SMTPUTF8 when asked to),
 //! and no STARTTLS. It can answer the final dot late, or never (a hanging next hop).
 
 use std::net::SocketAddr;
@@ -49,6 +49,7 @@ struct Shared {
     holding: Arc<AtomicUsize>,
     smtputf8: Arc<AtomicBool>,
     eight_bit_mime: Arc<AtomicBool>,
+    busy: Arc<AtomicBool>,
 }
 
 /// A running sink.
@@ -75,6 +76,8 @@ pub struct Sink {
     pub smtputf8: Arc<AtomicBool>,
     /// When true, EHLO offers 8BITMIME (default true).
     pub eight_bit_mime: Arc<AtomicBool>,
+    /// When true, every recipient gets `451 4.3.2` (default false).
+    pub busy: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -98,6 +101,7 @@ impl Sink {
             holding: Arc::default(),
             smtputf8: Arc::default(),
             eight_bit_mime: Arc::new(AtomicBool::new(true)),
+            busy: Arc::default(),
         };
         let connections = Arc::new(AtomicUsize::new(0));
         let (s, counter) = (shared.clone(), connections.clone());
@@ -110,8 +114,8 @@ impl Sink {
                 });
             }
         });
-        let Shared { accepted, asked, relent, hang_up, dot, holding, smtputf8, eight_bit_mime } = shared;
-        Sink { addr, accepted, asked, relent, connections, hang_up, dot, holding, smtputf8, eight_bit_mime, task }
+        let Shared { accepted, asked, relent, hang_up, dot, holding, smtputf8, eight_bit_mime, busy } = shared;
+        Sink { addr, accepted, asked, relent, connections, hang_up, dot, holding, smtputf8, eight_bit_mime, busy, task }
     }
 
     /// Waits (a liveness bound) until `n` messages were accepted; returns them.
@@ -185,7 +189,9 @@ async fn serve(stream: tokio::net::TcpStream, s: Shared) -> std::io::Result<()> 
         } else if upper.starts_with("RCPT") {
             let to = arg();
             s.asked.lock().unwrap().push(to.clone());
-            if to.starts_with("reject") {
+            if s.busy.load(Ordering::SeqCst) {
+                b"451 4.3.2 Busy, try another host\r\n".to_vec()
+            } else if to.starts_with("reject") {
                 b"550 5.1.1 No such user here\r\n".to_vec()
             } else if to.starts_with("defer") && !*s.relent.lock().unwrap() {
                 b"451 4.2.0 Mailbox busy, try later\r\n".to_vec()

@@ -19,6 +19,9 @@ pub enum NextHop<'a> {
     /// SMTP to this address (a [`crate::sink::Sink`]), with `tls` = "none",
     /// "opportunistic" or "required"; region "nl".
     Smtp(SocketAddr, &'a str),
+    /// The MX hosts of this domain (kind "mx"), without TLS; region "nl". The port is
+    /// the config's `delivery.mx_port`.
+    Mx(&'a str),
 }
 
 /// A tenant block for a test config: `(plugin, purpose)` pairs in chain order,
@@ -44,6 +47,9 @@ pub fn tenant_toml_via(id: &str, domain: &str, plugins: &[(&str, &str)], next_ho
             addr.ip(),
             addr.port()
         )),
+        NextHop::Mx(domain) => {
+            t.push_str(&format!("kind = \"mx\"\ndomain = {domain:?}\ntls = \"none\"\nregion = \"nl\"\n"))
+        }
     }
     t
 }

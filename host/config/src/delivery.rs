@@ -30,6 +30,8 @@ pub struct DeliveryFile {
     pub block_timeout_secs: Option<u64>,
     /// The reply to the final dot, in seconds (§4.5.3.2.6).
     pub final_dot_timeout_secs: Option<u64>,
+    /// The port of MX hosts: for tests and unusual networks only (default 25).
+    pub mx_port: Option<u16>,
 }
 
 /// How the queue shares out deliveries, and its waits.
@@ -46,11 +48,24 @@ pub struct DeliveryConfig {
     pub max_per_tenant: usize,
     /// How long each step of a delivery waits for the next hop.
     pub timeouts: Timeouts,
+    /// The port mail to an MX host goes to (default 25): bounces by MX, and tenant MX
+    /// next hops without `next_hop.port`. Another port is for tests and unusual
+    /// networks; the MX hosts of the Internet listen on 25.
+    pub mx_port: u16,
 }
+
+/// The SMTP port: where mail exchangers listen, and an smtp next hop's default.
+pub const SMTP_PORT: u16 = 25;
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
-        DeliveryConfig { max_parallel: 100, max_per_destination: 10, max_per_tenant: 10, timeouts: Timeouts::default() }
+        DeliveryConfig {
+            max_parallel: 100,
+            max_per_destination: 10,
+            max_per_tenant: 10,
+            timeouts: Timeouts::default(),
+            mx_port: SMTP_PORT,
+        }
     }
 }
 

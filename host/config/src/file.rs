@@ -206,24 +206,31 @@ fn is_active(s: &TenantStatus) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NextHopFile {
-    /// `smtp` (the customer's server) or `maildir` (a local folder).
+    /// `smtp` (the customer's server), `mx` (the MX hosts of a domain) or `maildir`
+    /// (a local folder).
     pub kind: NextHopKind,
+    /// MX: the domain whose MX hosts take the mail (required; not a domain this relay
+    /// serves, which would loop back here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
     /// SMTP: host name or address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    /// SMTP: port (25).
+    /// SMTP: port (25). MX: port (default `delivery.mx_port`, itself 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
-    /// SMTP: `required` (the default), `opportunistic` or `none`.
+    /// SMTP and MX: `required` (the default), `opportunistic` or `none`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsMode>,
-    /// SMTP: a PEM file of CA certificates to trust besides the public ones.
+    /// SMTP and MX: a PEM file of CA certificates to trust besides the public ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
     /// Maildir: the folder (default `<data_dir>/maildir/<tenant>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
-    /// SMTP: ISO 3166 code of the country the next hop is in (required).
+    /// SMTP: ISO 3166 code of the country the next hop is in (required). MX: the
+    /// country the tenant declares its MX hosts are in (required; mxr cannot check
+    /// where the addresses DNS returns really are).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }

@@ -154,6 +154,8 @@ pub enum TlsMode {
 pub enum NextHopKind {
     /// The customer's SMTP server.
     Smtp,
+    /// The mail exchangers (MX records) of a domain, looked up at delivery.
+    Mx,
     /// A local Maildir folder.
     Maildir,
 }

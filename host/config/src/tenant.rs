@@ -93,4 +93,21 @@ pub enum NextHop {
         /// Extra trusted CA certificates (PEM), besides the public roots.
         ca_file: Option<PathBuf>,
     },
+    /// The mail exchangers of a domain (RFC 5321 §5.1), looked up at each delivery:
+    /// its MX hosts in preference order, or the domain's own addresses without MX.
+    Mx {
+        /// The domain whose MX records are asked: lower-case, no trailing dot, and
+        /// never a domain any tenant of this relay serves.
+        domain: String,
+        /// Port; `None` means `delivery.mx_port` (default 25).
+        port: Option<u16>,
+        /// TLS mode (default required), checked against each MX host's name.
+        tls: TlsMode,
+        /// The country the tenant declares its MX hosts are in. This is what the
+        /// transfer rule (agreement art. 3.1) reads: mxr checks the declaration and the
+        /// consent, and cannot check where the addresses DNS returns really are.
+        region: Region,
+        /// Extra trusted CA certificates (PEM), besides the public roots.
+        ca_file: Option<PathBuf>,
+    },
 }

@@ -20,6 +20,11 @@ fn status_of(result: DeliveryResult, why: &str) -> EnhancedStatus {
     given.filter(|s| s.class() == class.class()).unwrap_or(class)
 }
 
+/// A spooled copy as it goes out over SMTP (a bounce from the null sender).
+fn outbound<'a>(env: &'a SpoolEnvelope, message: &'a [u8]) -> Outbound<'a> {
+    Outbound { from: &env.mail_from, rcpts: &env.rcpts, message, smtputf8: env.smtputf8, eight_bit: env.eight_bit }
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
@@ -55,16 +60,8 @@ impl Deliverer {
                     other => vec![RcptResult::Deferred(format!("maildir: {:?}", other.map(|r| r.err()))); n],
                 }
             }
-            Target::Smtp(route) => {
-                let out = Outbound {
-                    from: &env.mail_from, // empty for a bounce
-                    rcpts: &env.rcpts,
-                    message: &message,
-                    smtputf8: env.smtputf8,
-                    eight_bit: env.eight_bit,
-                };
-                client::deliver(route, &out).await
-            }
+            Target::Smtp(route) => client::deliver(route, &outbound(&env, &message)).await,
+            Target::Mx(route) => route.deliver(&outbound(&env, &message)).await,
         };
         self.settle(env, message, results).await
     }
@@ -81,10 +78,6 @@ impl Deliverer {
         let dsn::Bounce::Spool(dsn_env, dsn) = dsn::owed(&self.config, env, message, failed) else {
             return;
         };
-        if !self.destinations.sends_bounces() {
-            tracing::warn!(queue_id = %env.queue_id, "a bounce is owed but no queue.bounce_relay is configured; it is not sent");
-            return;
-        }
         // The bounce holds the tenant's data: it is found, exported and erased with the
         // tenant's copies (subject requests, offboarding) through the tenant's index.
         let index = self.spool.index();

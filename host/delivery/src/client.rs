@@ -31,9 +31,13 @@ pub enum RcptResult {
 /// Where and how to deliver.
 #[derive(Clone)]
 pub struct Route {
-    /// Host name or address.
+    /// Host name or address: what is connected to (without `address`), and the name
+    /// the certificate is checked against.
     pub host: String,
-    /// TCP port (a tenant's `next_hop.port`, or the bounce relay's).
+    /// The address to connect to, when DNS already gave it (an MX host's); `None`
+    /// resolves `host` at connect time.
+    pub address: Option<std::net::IpAddr>,
+    /// TCP port (a tenant's `next_hop.port`, the bounce relay's, or `delivery.mx_port`).
     pub port: u16,
     /// Whether STARTTLS is required, used when offered, or never tried.
     pub tls: TlsMode,

@@ -1,12 +1,20 @@
 //! Where each tenant's copies go, and the slots that bound how many go at once: one
 //! semaphore per tenant (`delivery.max_per_tenant`) and one per next hop
-//! (`delivery.max_per_destination`: a host and port, or a Maildir folder), shared by
-//! the tenants that deliver there. The scheduler takes a copy's tenant slot, then its
-//! next hop's, and only then a global permit.
+//! (`delivery.max_per_destination`: a host and port, the MX domain and port, or a
+//! Maildir folder), shared by the tenants that deliver there and by the bounces to
+//! that domain. The scheduler takes a copy's tenant slot, then its next hop's, and
+//! only then a global permit.
+//!
+//! Bounces go through `queue.bounce_relay` when it is set, else to the MX of the
+//! sender's domain: a destination made for each bounce, whose next-hop slots are that
+//! domain's, and whose tenant slots are the bounces to that domain (so a stuck sender
+//! domain delays only the bounces going there).
 
 use crate::client::{ConnectionPool, Route, web_roots};
+use crate::mx::MxRoute;
 use crate::{CaFileProblem, DeliveryError, dsn};
-use mxr_config::{Config, NextHop, TenantSource};
+use mxr_config::{Config, NextHop, TenantSource, TlsMode};
+use mxr_dns::Dns;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -14,8 +22,10 @@ use tokio::sync::Semaphore;
 
 /// How a tenant's copies are delivered.
 pub(crate) enum Target {
-    /// Over SMTP.
+    /// Over SMTP, to one host.
     Smtp(Route),
+    /// Over SMTP, to the MX hosts of a domain.
+    Mx(MxRoute),
     /// Into a local Maildir at this folder.
     Maildir(PathBuf),
 }
@@ -35,8 +45,17 @@ pub(crate) struct Destination {
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum NextHopKey {
     Smtp(String, u16),
+    /// An MX domain and port: tenants delivering there and bounces to it share slots.
+    Mx(String, u16),
+    /// The bounces by MX to one domain: their tenant slots, so that the bounces to a
+    /// stuck domain hold none that the bounces to other domains need.
+    Bounces(String),
     Maildir(PathBuf),
 }
+
+/// Next hops whose slots are kept past which unused ones (no destination holds them:
+/// those of past bounces) are forgotten.
+const KEPT_NEXT_HOPS: usize = 1024;
 
 /// Tenant id → its destination, made from the tenant state in force when first asked
 /// for and made again when the tenant's next hop changes; and the bounce relay's.
@@ -49,7 +68,10 @@ pub(crate) struct Destinations {
     next_hop_slots: Mutex<HashMap<NextHopKey, Arc<Semaphore>>>,
     /// Per tenant; kept across changes of its next hop.
     tenant_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The bounce relay's destination, when `queue.bounce_relay` is set.
     bounces: Option<Arc<Destination>>,
+    /// The resolver for MX next hops and bounces; `None` when none could be built.
+    dns: Option<Arc<Dns>>,
 }
 
 /// Locks a map, whatever a panicking holder left (the maps stay consistent: each
@@ -61,7 +83,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Destinations {
     /// The destinations of the tenants in force now (so that a bad `ca_file` stops the
     /// start), and of the bounce relay if one is configured.
-    pub(crate) fn new(config: Arc<Config>, tenants: Arc<dyn TenantSource>) -> Result<Destinations, DeliveryError> {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        tenants: Arc<dyn TenantSource>,
+        dns: Option<Arc<Dns>>,
+    ) -> Result<Destinations, DeliveryError> {
         let mut d = Destinations {
             config: config.clone(),
             tenants,
@@ -69,6 +95,7 @@ impl Destinations {
             next_hop_slots: Mutex::default(),
             tenant_slots: Mutex::default(),
             bounces: None,
+            dns,
         };
         if let Some((host, port)) = &config.queue.bounce_relay {
             let target = Target::Smtp(d.route(host, *port, mxr_config::TlsMode::Opportunistic, web_roots()));
@@ -86,6 +113,7 @@ impl Destinations {
         let d = &self.config.delivery;
         Route {
             host: host.to_owned(),
+            address: None,
             port,
             tls,
             roots: Arc::new(roots),
@@ -96,9 +124,30 @@ impl Destinations {
         }
     }
 
+    /// The route to the MX hosts of `domain`.
+    fn mx_route(&self, domain: &str, port: u16, tls: TlsMode, roots: rustls::RootCertStore) -> MxRoute {
+        let d = &self.config.delivery;
+        MxRoute {
+            domain: domain.to_owned(),
+            port,
+            tls,
+            roots: Arc::new(roots),
+            helo: self.config.hostname.clone(),
+            timeouts: d.timeouts,
+            dns: self.dns.clone(),
+            tenants: self.tenants.clone(),
+            pools: Mutex::default(),
+            pool_cap: d.max_per_destination,
+        }
+    }
+
     fn next_hop_slots(&self, key: NextHopKey) -> Arc<Semaphore> {
         let n = self.config.delivery.max_per_destination;
-        lock(&self.next_hop_slots).entry(key).or_insert_with(|| Arc::new(Semaphore::new(n))).clone()
+        let mut slots = lock(&self.next_hop_slots);
+        if slots.len() >= KEPT_NEXT_HOPS && !slots.contains_key(&key) {
+            slots.retain(|_, s| Arc::strong_count(s) > 1);
+        }
+        slots.entry(key).or_insert_with(|| Arc::new(Semaphore::new(n))).clone()
     }
 
     fn tenant_slots(&self, tenant: &str) -> Arc<Semaphore> {
@@ -106,8 +155,28 @@ impl Destinations {
         lock(&self.tenant_slots).entry(tenant.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(n))).clone()
     }
 
-    /// The destination of a tenant id (or of the bounces): `None` for a tenant the
-    /// state in force does not have, or bounces without a bounce relay.
+    /// The destination of a bounce to `rcpt`: the bounce relay when one is set, else
+    /// the MX hosts of the address's domain (TLS when offered, as to the relay), with
+    /// slots of that domain's in place of a tenant's and a next hop's.
+    pub(crate) fn bounce_to(&self, rcpt: &str) -> Arc<Destination> {
+        if let Some(relay) = &self.bounces {
+            return relay.clone();
+        }
+        let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d).trim_end_matches('.').to_ascii_lowercase();
+        let port = self.config.delivery.mx_port;
+        let next_hop_slots = self.next_hop_slots(NextHopKey::Mx(domain.clone(), port));
+        let tenant_slots = self.next_hop_slots(NextHopKey::Bounces(domain.clone()));
+        let target = Target::Mx(self.mx_route(&domain, port, TlsMode::Opportunistic, web_roots()));
+        Arc::new(Destination { target, tenant_slots, next_hop_slots })
+    }
+
+    /// True when bounces go through `queue.bounce_relay` (not by MX).
+    pub(crate) fn has_bounce_relay(&self) -> bool {
+        self.bounces.is_some()
+    }
+
+    /// The destination of a tenant id (or of the bounces, when they go through the
+    /// bounce relay): `None` for a tenant the state in force does not have.
     pub(crate) fn get(&self, tenant: &str) -> Result<Option<Arc<Destination>>, DeliveryError> {
         if tenant == dsn::BOUNCE_TENANT {
             return Ok(self.bounces.clone());
@@ -119,17 +188,25 @@ impl Destinations {
         {
             return Ok(Some(dest.clone()));
         }
+        let roots = |ca_file: &Option<PathBuf>| {
+            let mut roots = web_roots();
+            if let Some(file) = ca_file {
+                add_ca_file(&mut roots, file).map_err(|problem| DeliveryError::CaFile {
+                    tenant: t.id.to_string(),
+                    file: file.clone(),
+                    problem,
+                })?;
+            }
+            Ok::<_, DeliveryError>(roots)
+        };
         let (target, key) = match &t.next_hop {
             NextHop::Smtp { host, port, tls, ca_file, .. } => {
-                let mut roots = web_roots();
-                if let Some(file) = ca_file {
-                    add_ca_file(&mut roots, file).map_err(|problem| DeliveryError::CaFile {
-                        tenant: t.id.to_string(),
-                        file: file.clone(),
-                        problem,
-                    })?;
-                }
-                (Target::Smtp(self.route(host, *port, *tls, roots)), NextHopKey::Smtp(host.clone(), *port))
+                (Target::Smtp(self.route(host, *port, *tls, roots(ca_file)?)), NextHopKey::Smtp(host.clone(), *port))
+            }
+            NextHop::Mx { domain, port, tls, ca_file, .. } => {
+                let port = port.unwrap_or(self.config.delivery.mx_port);
+                let route = self.mx_route(domain, port, *tls, roots(ca_file)?);
+                (Target::Mx(route), NextHopKey::Mx(domain.clone(), port))
             }
             NextHop::Maildir(dir) => (Target::Maildir(dir.clone()), NextHopKey::Maildir(dir.clone())),
         };
@@ -139,17 +216,14 @@ impl Destinations {
         Ok(Some(dest))
     }
 
-    /// True when bounces can be sent (a bounce relay is configured).
-    pub(crate) fn sends_bounces(&self) -> bool {
-        self.bounces.is_some()
-    }
-
     /// Closes outbound sessions idle for too long.
     pub(crate) fn close_expired(&self) {
         let made: Vec<Arc<Destination>> = lock(&self.made).values().map(|(_, d)| d.clone()).collect();
         for d in made.iter().chain(&self.bounces) {
-            if let Target::Smtp(route) = &d.target {
-                route.pool.close_expired();
+            match &d.target {
+                Target::Smtp(route) => route.pool.close_expired(),
+                Target::Mx(route) => route.close_expired(),
+                Target::Maildir(_) => {}
             }
         }
     }

@@ -1,7 +1,10 @@
 //! Delivery status notifications (RFC 3464): when recipients fail for good, the sender
 //! gets a `multipart/report` bounce. Never for the null sender, and always sent from
 //! the null sender, so bounces cannot loop. A bounce is spooled like any copy, for the
-//! reserved tenant [`BOUNCE_TENANT`], and delivered through the configured bounce relay.
+//! reserved tenant [`BOUNCE_TENANT`], and delivered to the MX hosts of the original
+//! sender's domain, or through `queue.bounce_relay` when that is set. By MX, never to
+//! a domain this relay serves nor to an MX host that is this node: such a bounce is
+//! logged, counted (failed, `5.4.6`) and dropped.
 
 use mxr_config::Config;
 use mxr_mail::date;

@@ -6,10 +6,11 @@
 //! - [`scheduler`]: when a copy gets its turn: its tenant's slot, its next hop's slot,
 //!   then a global permit, so a stuck next hop delays only the mail going there;
 //! - `destination`: each tenant's way out and the slots it shares;
+//! - `mx`: delivery to a domain's MX hosts (an mx next hop, bounces by MX);
 //! - `attempt`: one attempt, and retries (4xx), bounces (5xx, old age) after it;
 //! - [`client`]: the outbound SMTP client, over a `session` from a `pool`, asking for
 //!   SMTPUTF8 and 8BITMIME as `extensions` says;
-//! - [`dsn`]: RFC 3464 (and RFC 6533) bounces;
+//! - [`dsn`]: RFC 3464 (and RFC 6533) bounces, to the sender's MX or the bounce relay;
 //! - [`maildir`]: delivery into a local Maildir.
 //!
 //! Delivery reads only the spool: the chain writes it, then tells delivery through
@@ -23,6 +24,7 @@ mod destination;
 pub mod dsn;
 mod extensions;
 pub mod maildir;
+mod mx;
 mod pool;
 pub mod scheduler;
 mod session;
@@ -52,6 +54,14 @@ pub enum DeliveryError {
         /// What is wrong with it.
         problem: CaFileProblem,
     },
+    /// A bounce's recipient, which picks its MX, could not be read from the spool.
+    #[error("the recipient of bounce {queue_id} cannot be read: {source}")]
+    BounceUnread {
+        /// The bounce's queue id.
+        queue_id: String,
+        /// Why.
+        source: mxr_store::spool::SpoolError,
+    },
 }
 
 /// What is wrong with a next hop's `ca_file`.
@@ -73,13 +83,16 @@ pub struct Queue {
 impl Queue {
     /// Starts the delivery task (needs a tokio runtime) after queueing what the spool
     /// still holds from before; each recipient's result is counted in `metrics`.
+    /// `dns` finds the MX hosts of mx next hops and of bounces' domains; without it
+    /// (no resolver could be built) those copies are deferred until one can.
     pub fn start(
         spool: Arc<Spool>,
         config: Arc<Config>,
         tenants: Arc<dyn TenantSource>,
+        dns: Option<Arc<mxr_dns::Dns>>,
         metrics: DeliveryMetrics,
     ) -> Result<Queue, DeliveryError> {
-        let destinations = destination::Destinations::new(config.clone(), tenants)?;
+        let destinations = destination::Destinations::new(config.clone(), tenants, dns)?;
         let (tx, rx) = mpsc::unbounded_channel();
         let recovered = spool.recover();
         for env in &recovered {

@@ -44,6 +44,11 @@ impl ConnectionPool {
         }
     }
 
+    /// True when no session is idle here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
     /// Closes sessions idle for longer than [`IDLE_TIME`].
     pub fn close_expired(&self) {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).retain(|i| i.since.elapsed() < IDLE_TIME);

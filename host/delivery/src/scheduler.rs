@@ -8,10 +8,11 @@
 //! are, and delays only the mail going there. A retry waits out its backoff (or a
 //! flush), then queues again.
 
-use crate::destination::Destinations;
+use crate::destination::{Destination, Destinations};
+use crate::{DeliveryError, dsn};
 use mxr_config::Config;
 use mxr_metrics::{DeliveryMetrics, QueueState};
-use mxr_store::spool::Spool;
+use mxr_store::spool::{Spool, SpoolError};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,7 +55,7 @@ pub(crate) enum Next {
     /// Another attempt after this delay.
     RetryAfter(Duration),
     /// The copy stays in the spool untried until the next start (its tenant is gone
-    /// from the config, or a bounce has no relay); it is not queued again meanwhile.
+    /// from the config); it is not queued again meanwhile.
     Keep,
 }
 
@@ -84,6 +85,25 @@ impl Deliverer {
     }
 }
 
+impl Deliverer {
+    /// Where a copy of `tenant` goes: its tenant's destination; for a bounce by MX,
+    /// one made for its recipient's domain (read from the copy, as the clear header
+    /// does not say it).
+    async fn destination(&self, qid: &str, tenant: &str) -> Result<Option<Arc<Destination>>, DeliveryError> {
+        if tenant != dsn::BOUNCE_TENANT || self.destinations.has_bounce_relay() {
+            return self.destinations.get(tenant);
+        }
+        let q = qid.to_owned();
+        let read = self.blocking(move |s| s.read(&s.path(&q)).map(|(env, _)| env.rcpts.into_iter().next()));
+        let unread = |source| DeliveryError::BounceUnread { queue_id: qid.to_owned(), source };
+        match read.await {
+            Some(Ok(rcpt)) => Ok(Some(self.destinations.bounce_to(rcpt.as_deref().unwrap_or_default()))),
+            Some(Err(e)) => Err(unread(e)),
+            None => Err(unread(SpoolError::Io(self.spool.path(qid), std::io::Error::other("the read panicked")))),
+        }
+    }
+}
+
 /// Gives every queued copy its own waiting task.
 pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<String>) {
     while let Some(qid) = rx.recv().await {
@@ -95,7 +115,7 @@ pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedRe
 async fn turn(d: Arc<Deliverer>, qid: String) {
     let q = qid.clone();
     let next = match d.blocking(move |s| s.tenant_of(&q)).await {
-        Some(Ok(Some(tenant))) => match d.destinations.get(&tenant) {
+        Some(Ok(Some(tenant))) => match d.destination(&qid, &tenant).await {
             Ok(Some(dest)) => {
                 let slots = (dest.tenant_slots.acquire().await, dest.next_hop_slots.acquire().await);
                 let global = d.global.acquire().await;
@@ -104,7 +124,7 @@ async fn turn(d: Arc<Deliverer>, qid: String) {
                 next
             }
             Ok(None) => {
-                tracing::error!(queue_id = %qid, tenant = %tenant, "spooled for a tenant the tenant store no longer has (or a bounce with no queue.bounce_relay); kept in the spool");
+                tracing::error!(queue_id = %qid, tenant = %tenant, "spooled for a tenant the tenant store no longer has; kept in the spool");
                 Next::Keep
             }
             Err(e) => {

@@ -176,7 +176,9 @@ impl Session {
 /// asks; returns the session and what it offers.
 pub(crate) async fn connect(route: &Route) -> Result<(Session, Offers), ClientError> {
     let (host, port, t) = (route.host.clone(), route.port, &route.timeouts);
-    let tcp = tokio::time::timeout(t.connect, TcpStream::connect((route.host.as_str(), route.port)))
+    // An address given is connected to as it is (a literal is never looked up).
+    let target = route.address.map_or_else(|| route.host.clone(), |ip| ip.to_string());
+    let tcp = tokio::time::timeout(t.connect, TcpStream::connect((target.as_str(), port)))
         .await
         .map_err(|_| ClientError::ConnectTimeout { host: host.clone(), port })?
         .map_err(|source| ClientError::Connect { host, port, source })?;

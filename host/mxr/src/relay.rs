@@ -281,7 +281,9 @@ impl Relay {
         let tenants = Tenants::open(Arc::new(store), audit.clone(), &config)?;
         tokio::spawn(tenants.clone().follow());
         warn_missing_plugins(&tenants, &registry, &config);
-        let queue = Arc::new(Queue::start(spool.clone(), config.clone(), tenants.clone(), metrics.delivery())?);
+        let dns = resolver(&config.dns)?;
+        let queue =
+            Arc::new(Queue::start(spool.clone(), config.clone(), tenants.clone(), dns.clone(), metrics.delivery())?);
         let quarantine = Quarantine::new(&config.data_dir, keys.clone());
         tokio::spawn(purge_forever(Quarantine::new(&config.data_dir, keys.clone()), config.queue.quarantine_retention));
         let (q, a) = (queue.clone(), audit.clone());
@@ -309,8 +311,8 @@ impl Relay {
             handoff,
             metrics.plugins(),
         ));
-        let dns = resolver(&config.dns)?;
-        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, dns, metrics.connections()));
+        let authenticating = dns.filter(|d| d.authenticates());
+        let inbound = Arc::new(RelayInbound::new(chain.clone(), tls, authenticating, metrics.connections()));
         Ok(Arc::new(Relay {
             config: config.clone(),
             registry,
@@ -329,17 +331,17 @@ impl Relay {
     }
 }
 
-/// The one resolver, for authentication at DATA. Servers named in `[dns]` that cannot
-/// be used stop the start; without `[dns]`, an unreadable system configuration only
-/// turns authentication off (with a warning), so the ready default still runs.
+/// The one resolver, shared by authentication at DATA (when `dns.authenticate` is on)
+/// and delivery (mx next hops, which the live tenant state may add at any time, and
+/// bounces by MX): always built. Servers named in `[dns]` that cannot be used stop the
+/// start; without `[dns]`, an unreadable system configuration is only warned about,
+/// so the ready default still runs: mail is not authenticated, and copies going by MX
+/// wait in the queue.
 fn resolver(config: &mxr_config::dns::DnsConfig) -> Result<Option<Arc<mxr_dns::Dns>>, RelayError> {
-    if !config.authenticate {
-        return Ok(None);
-    }
     match mxr_dns::Dns::new(config) {
         Ok(dns) => Ok(Some(Arc::new(dns))),
         Err(e @ mxr_dns::DnsError::SystemConf(_)) => {
-            tracing::warn!(error = %e, "no resolver: mail is not authenticated (no Authentication-Results)");
+            tracing::warn!(error = %e, "no resolver: mail is not authenticated, and nothing is delivered by MX");
             Ok(None)
         }
         Err(e) => Err(e.into()),

@@ -3,7 +3,7 @@
 //! and the data dir as they are now, not asserted.
 
 use super::{Node, OpsError};
-use mxr_config::{Config, NextHop, TlsMode, TlsSource};
+use mxr_config::{Config, NextHop, Region, TlsMode, TlsSource};
 use mxr_store::subject_index::SubjectIndex;
 use serde::Serialize;
 use std::os::unix::fs::PermissionsExt;
@@ -147,21 +147,26 @@ fn tls_outbound(config: &Config) -> Measure {
     for t in &config.tenants {
         match &t.next_hop {
             NextHop::Maildir(p) => hops.push(format!("{}: local Maildir {}", t.id, p.display())),
-            NextHop::Smtp { host, tls, region, .. } => {
-                if *tls != TlsMode::Required {
-                    failures.push(format!("{}: next hop {host} does not require TLS ({tls:?})", t.id));
-                }
-                if !region.is_eu() {
-                    failures.push(format!(
-                        "{}: next hop {host} is outside the EU ({region}; art. 3.1 needs consent)",
-                        t.id
-                    ));
-                }
-                hops.push(format!("{}: {host} TLS required, region {region}", t.id));
+            NextHop::Smtp { host, tls, region, .. } => hop(&mut failures, &mut hops, &t.id, host, *tls, region),
+            NextHop::Mx { domain, tls, region, .. } => {
+                // The region is the tenant's declaration: DNS may name hosts anywhere.
+                let name = format!("the MX hosts of {domain} (region declared)");
+                hop(&mut failures, &mut hops, &t.id, &name, *tls, region)
             }
         }
     }
     measure("3.1, 6.2", "TLS and EU region per next hop", failures, hops.join("; "))
+}
+
+/// One SMTP next hop's line, and its failures (TLS not required, outside the EU).
+fn hop(failures: &mut Vec<String>, hops: &mut Vec<String>, tenant: &str, host: &str, tls: TlsMode, region: &Region) {
+    if tls != TlsMode::Required {
+        failures.push(format!("{tenant}: next hop {host} does not require TLS ({tls:?})"));
+    }
+    if !region.is_eu() {
+        failures.push(format!("{tenant}: next hop {host} is outside the EU ({region}; art. 3.1 needs consent)"));
+    }
+    hops.push(format!("{tenant}: {host} TLS required, region {region}"));
 }
 
 fn mode(path: &Path) -> Option<u32> {

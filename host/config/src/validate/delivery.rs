@@ -25,6 +25,7 @@ pub(super) fn delivery(f: &DeliveryFile) -> Result<DeliveryConfig, ConfigError> 
         max_per_destination: below("delivery.max_per_destination", f.max_per_destination, d.max_per_destination)?,
         max_per_tenant: below("delivery.max_per_tenant", f.max_per_tenant, d.max_per_tenant)?,
         timeouts: timeouts(f)?,
+        mx_port: positive("delivery.mx_port", f.mx_port, d.mx_port)?,
     })
 }
 

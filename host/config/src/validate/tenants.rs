@@ -1,7 +1,9 @@
 //! `[[tenant]]`: ids and domains unique across tenants, a chain whose purposes are in
-//! the loaded policy, tightening that applies, and a next hop the tenant may send to.
+//! the loaded policy, tightening that applies, and a next hop the tenant may send to
+//! (in the EU or with consent; an MX next hop never at a domain this relay serves).
 
 use super::invalid;
+use crate::delivery::SMTP_PORT;
 use crate::file::{NextHopFile, TenantFile};
 use crate::names::{NextHopKind, PluginName, is_domain};
 use crate::{ConfigError, MAX_SETTINGS_BYTES, NextHop, Tenant};
@@ -9,9 +11,6 @@ use mxr_privacy::PurposePolicy;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The SMTP port without `next_hop.port`.
-const SMTP_PORT: u16 = 25;
 
 /// Every tenant, in file order; warnings for plugins that will not run. `key_of(i)`
 /// names the `i`th tenant in errors (`tenant[i]` in the config file).
@@ -49,6 +48,7 @@ pub(crate) fn tenants(
             status: t.status,
         }));
     }
+    no_loop(&tenants, key_of)?;
     if tenants.is_empty() {
         warnings.push("tenant: no tenants: every recipient will be refused".into());
     }
@@ -123,9 +123,29 @@ fn tighten(key: &str, t: &TenantFile) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Outside the EU only with the tenant's recorded consent (agreement art. 3.1).
+/// No MX next hop names a domain some tenant (itself included) has here: its MX is
+/// this relay, so the mail would come straight back.
+fn no_loop(tenants: &[Arc<Tenant>], key_of: &dyn Fn(usize) -> String) -> Result<(), ConfigError> {
+    for (i, t) in tenants.iter().enumerate() {
+        let NextHop::Mx { domain, .. } = &t.next_hop else { continue };
+        if let Some(owner) = tenants.iter().find(|o| o.domains.contains(domain)) {
+            return Err(invalid(
+                format!("{}.next_hop.domain", key_of(i)),
+                format!(
+                    "{domain} is served here (by tenant {}): its MX would send the mail back to this relay",
+                    owner.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Outside the EU only with the tenant's recorded consent (agreement art. 3.1). For
+/// an MX next hop the region is the one the tenant declares for its MX hosts: DNS may
+/// name any address, so the declaration and the consent are what is checked.
 fn transfer(key: &str, t: &TenantFile, next_hop: &NextHop) -> Result<(), ConfigError> {
-    let NextHop::Smtp { region, .. } = next_hop else { return Ok(()) };
+    let (NextHop::Smtp { region, .. } | NextHop::Mx { region, .. }) = next_hop else { return Ok(()) };
     let consent = t.transfer_consent.as_deref().is_some_and(|c| !c.trim().is_empty());
     if region.is_eu() || consent {
         return Ok(());
@@ -138,26 +158,30 @@ fn transfer(key: &str, t: &TenantFile, next_hop: &NextHop) -> Result<(), ConfigE
     ))
 }
 
-/// `[tenant.next_hop]`: a Maildir under the data dir, or an SMTP server with a host
-/// and the country it is in.
+/// `[tenant.next_hop]`: a Maildir under the data dir, an SMTP server with a host and
+/// the country it is in, or the MX hosts of a domain and the country declared for them.
 fn next_hop(key: &str, n: &NextHopFile, data_dir: &Path, tenant: &str) -> Result<NextHop, ConfigError> {
+    let ca_file = n.ca_file.as_ref().map(|f| data_dir.join(f));
     match n.kind {
         NextHopKind::Maildir => {
-            if n.host.is_some() || n.port.is_some() || n.tls.is_some() {
-                return Err(invalid(key, "host, port and tls belong to kind = \"smtp\""));
+            if n.host.is_some() || n.domain.is_some() || n.port.is_some() || n.tls.is_some() {
+                return Err(invalid(key, "host, domain, port and tls belong to kind = \"smtp\" or \"mx\""));
             }
             let path = n.path.clone().unwrap_or_else(|| PathBuf::from("maildir").join(tenant));
             Ok(NextHop::Maildir(data_dir.join(path)))
         }
         NextHopKind::Smtp => {
+            if n.domain.is_some() {
+                return Err(invalid(
+                    format!("{key}.domain"),
+                    "domain belongs to kind = \"mx\"; an smtp next hop has a host",
+                ));
+            }
             let host = n.host.clone().ok_or_else(|| invalid(format!("{key}.host"), "an smtp next hop needs a host"))?;
             if !is_domain(&host) && host.parse::<std::net::IpAddr>().is_err() {
                 return Err(invalid(format!("{key}.host"), format!("{host:?} is not a host name or address")));
             }
-            let region = n.region.clone().ok_or_else(|| {
-                invalid(format!("{key}.region"), "an smtp next hop must say where it is (agreement art. 3.1)")
-            })?;
-            let ca_file = n.ca_file.as_ref().map(|f| data_dir.join(f));
+            let region = region(key, n, "an smtp next hop must say where it is (agreement art. 3.1)")?;
             Ok(NextHop::Smtp {
                 host,
                 port: n.port.unwrap_or(SMTP_PORT),
@@ -166,5 +190,29 @@ fn next_hop(key: &str, n: &NextHopFile, data_dir: &Path, tenant: &str) -> Result
                 ca_file,
             })
         }
+        NextHopKind::Mx => {
+            if n.host.is_some() || n.path.is_some() {
+                return Err(invalid(key, "an mx next hop names a domain; host and path belong to other kinds"));
+            }
+            let domain =
+                n.domain.as_deref().ok_or_else(|| invalid(format!("{key}.domain"), "an mx next hop needs a domain"))?;
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            if !is_domain(&domain) {
+                return Err(invalid(format!("{key}.domain"), format!("{domain:?} is not a domain name")));
+            }
+            let why = "an mx next hop must declare the country its MX hosts are in (agreement art. 3.1)";
+            Ok(NextHop::Mx {
+                domain,
+                port: n.port,
+                tls: n.tls.unwrap_or_default(),
+                region: region(key, n, why)?,
+                ca_file,
+            })
+        }
     }
+}
+
+/// `next_hop.region`, which an smtp or mx next hop must give (`why` says so).
+fn region(key: &str, n: &NextHopFile, why: &str) -> Result<crate::Region, ConfigError> {
+    n.region.clone().ok_or_else(|| invalid(format!("{key}.region"), why))
 }

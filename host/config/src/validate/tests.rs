@@ -41,7 +41,74 @@ fn next_hops_are_typed() {
     }
     let e =
         error(&tenant("id = \"a\"\ndomains = [\"a.test\"]\n[tenant.next_hop]\nkind = \"maildir\"\ntls = \"none\"\n"));
-    assert_eq!(e, "config: tenant[0].next_hop: host, port and tls belong to kind = \"smtp\"");
+    assert_eq!(e, "config: tenant[0].next_hop: host, domain, port and tls belong to kind = \"smtp\" or \"mx\"");
+}
+
+/// A tenant `id` at `domain` whose next hop is the MX of `hop_domain`, with `extra`
+/// lines in its next hop table and `consent` recorded when given.
+fn mx_tenant(id: &str, domain: &str, hop_domain: &str, extra: &str) -> String {
+    format!(
+        "[[tenant]]\nid = \"{id}\"\ndomains = [\"{domain}\"]\n[tenant.next_hop]\nkind = \"mx\"\ndomain = \"{hop_domain}\"\n{extra}"
+    )
+}
+
+#[test]
+fn an_mx_next_hop_names_a_domain_not_served_here_and_declares_its_region() {
+    let text = format!(
+        "version = 1\n[delivery]\nmx_port = 2525\n{}",
+        mx_tenant("a", "a.test", "Mail.Acme.example.", "region = \"de\"\n")
+    );
+    let (config, _) = validate(&text, Path::new("/")).unwrap();
+    assert_eq!(config.delivery.mx_port, 2525);
+    match &config.tenants[0].next_hop {
+        NextHop::Mx { domain, port, tls, region, .. } => {
+            assert_eq!(
+                (domain.as_str(), *port, *tls, region.as_str()),
+                ("mail.acme.example", None, TlsMode::Required, "de")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        (
+            mx_tenant("a", "a.test", "b.example", ""),
+            "config: tenant[0].next_hop.region: an mx next hop must declare the country its MX hosts are in (agreement art. 3.1)",
+        ),
+        (
+            mx_tenant("a", "a.test", "b.example", "region = \"us\"\n"),
+            "config: tenant[0].next_hop.region: us is outside the EU; record the tenant's consent in tenant[0].transfer_consent first (agreement art. 3.1)",
+        ),
+        (
+            "[[tenant]]\nid = \"a\"\ndomains = [\"a.test\"]\n[tenant.next_hop]\nkind = \"mx\"\nregion = \"nl\"\n"
+                .into(),
+            "config: tenant[0].next_hop.domain: an mx next hop needs a domain",
+        ),
+        (
+            mx_tenant("a", "a.test", "not a domain", "region = \"nl\"\n"),
+            "config: tenant[0].next_hop.domain: \"not a domain\" is not a domain name",
+        ),
+        (
+            mx_tenant("a", "a.test", "b.example", "host = \"mx.b.example\"\nregion = \"nl\"\n"),
+            "config: tenant[0].next_hop: an mx next hop names a domain; host and path belong to other kinds",
+        ),
+        (
+            mx_tenant("a", "a.test", "A.test.", "region = \"nl\"\n"),
+            "config: tenant[0].next_hop.domain: a.test is served here (by tenant a): its MX would send the mail back to this relay",
+        ),
+        (
+            mx_tenant("a", "a.test", "b.test", "region = \"nl\"\n")
+                + &mx_tenant("b", "b.test", "c.example", "region = \"nl\"\n"),
+            "config: tenant[0].next_hop.domain: b.test is served here (by tenant b): its MX would send the mail back to this relay",
+        ),
+    ];
+    for (body, want) in cases {
+        assert_eq!(error(&format!("version = 1\n{body}")), want, "{body}");
+    }
+    let consented = mx_tenant("a", "a.test", "b.example", "region = \"us\"\n")
+        .replace("[tenant.next_hop]", "transfer_consent = \"DPA 2026-4\"\n[tenant.next_hop]");
+    assert!(validate(&format!("version = 1\n{consented}"), Path::new("/")).is_ok());
+    let e = error("version = 1\n[delivery]\nmx_port = 0\n");
+    assert_eq!(e, "config: delivery.mx_port: must be greater than zero");
 }
 
 #[test]
