@@ -45,7 +45,8 @@ fn config(pair: &Pair, limits: &str) -> String {
 /// Validates `text` as the relay's new file and reloads it: the keys that need a
 /// restart, or why it was refused.
 fn reload(relay: &TestRelay, text: &str) -> Result<Vec<&'static str>, String> {
-    let (config, _) = mxr_config::validate(text, relay.dir.path()).map_err(|e| e.to_string())?;
+    let (mut config, _) = mxr_config::validate(text, relay.dir.path()).map_err(|e| e.to_string())?;
+    mxr_tests::test_relay::hermetic(&mut config);
     relay.relay.reload(&config).map_err(|e| e.to_string())
 }
 

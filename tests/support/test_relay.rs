@@ -67,6 +67,15 @@ pub fn server_toml_with(server: &str, limits: &str) -> String {
     )
 }
 
+/// Hermetic DNS for a config a test validated: naming no servers, it asks an empty
+/// server of its own (no `.test` name exists; anything else is refused, at once). A
+/// test that reloads a file applies it too, so the reload changes no `[dns]`.
+pub fn hermetic(config: &mut mxr_config::Config) {
+    if config.dns.servers.is_empty() {
+        config.dns.servers = vec![crate::dns::TestDns::empty().addr];
+    }
+}
+
 /// A running relay.
 pub struct TestRelay {
     /// Where it listens.
@@ -107,11 +116,7 @@ impl TestRelay {
         tune: impl FnOnce(&mut mxr_config::Config),
     ) -> TestRelay {
         let (mut config, _warnings) = validate(config, dir.path()).unwrap_or_else(|e| panic!("test config: {e}"));
-        // Hermetic DNS: a test that names no servers asks an empty server of its own
-        // (no `.test` name exists; anything else is refused, at once).
-        if config.dns.servers.is_empty() {
-            config.dns.servers = vec![crate::dns::TestDns::empty().addr];
-        }
+        hermetic(&mut config);
         tune(&mut config);
         crate::install_plugins(&config.plugins.dir, plugins);
         let relay = Relay::start(config).unwrap_or_else(|e| panic!("relay: {e}"));
