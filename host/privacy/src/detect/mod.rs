@@ -15,6 +15,7 @@
 
 pub mod addresses;
 pub mod names;
+mod salutations;
 pub mod structured;
 pub mod word_runs;
 
@@ -260,3 +261,4 @@ mod tests {
         assert_eq!(found(text), vec![(text, Kind::Tracking)]);
     }
 }
+
