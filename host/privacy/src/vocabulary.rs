@@ -33,8 +33,11 @@ impl Fnv {
 }
 
 impl std::hash::Hasher for Fnv {
+    /// The last multiplication mixes only upwards (a low bit of the product depends on
+    /// the factor's low bits alone), while the table picks buckets by the low bits:
+    /// the well-mixed high bits are rotated down.
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
