@@ -8,7 +8,10 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
+mod word_hash;
+
 use crate::Pseudonymizer;
+use word_hash::WordHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
@@ -20,25 +23,7 @@ const WORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.txt"));
 /// Longer runs may be phone, account or customer numbers.
 pub const MAX_CLEAR_DIGITS: usize = 4;
 
-/// FNV-1a: a fast hash for short words (the set is fixed and public, so no
-/// flooding concern).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+type WordSet = HashSet<&'static str, BuildHasherDefault<WordHasher>>;
 
 fn words() -> &'static WordSet {
     static SET: OnceLock<WordSet> = OnceLock::new();
@@ -102,7 +87,7 @@ pub struct Words<'p> {
     p: &'p Pseudonymizer,
     hosts_clear: bool,
     /// Each token seen: `None` when it passes in clear, else its rendering.
-    seen: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<Fnv>>,
+    seen: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<WordHasher>>,
 }
 
 impl<'p> Words<'p> {
@@ -117,41 +102,44 @@ impl<'p> Words<'p> {
     /// pseudonym. A token is a run of letters and digits; everything else (spaces,
     /// punctuation, symbols) passes as it is.
     pub fn render_into(&mut self, text: &str, out: &mut String) {
-        let (p, hosts_clear) = (self.p, self.hosts_clear);
         // Invisible characters would split a name into words (`Lot\u{200b}te`): gone first.
+        // All but NUL are non-ASCII, so ASCII text without NUL skips the check.
         let cleaned;
-        let text = if text.chars().any(invisible) {
+        let text = if text.bytes().any(|b| b == 0 || b >= 0x80) && text.chars().any(invisible) {
             cleaned = text.chars().filter(|c| !invisible(*c)).collect::<String>();
             cleaned.as_str()
         } else {
             text
         };
-        let mut rest = text;
-        while let Some(start) = rest.find(|c: char| c.is_alphanumeric()) {
-            out.push_str(&rest[..start]);
-            rest = &rest[start..];
-            // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
-            // caught as a word) count as one number: a long one is one pseudonym.
-            if let Some(len) = long_number(rest) {
-                let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
-                out.push_str(&p.token("number", &digits));
-                rest = &rest[len..];
-                continue;
-            }
-            // The longest run of letters, digits, dots and hyphens, minus a final dot.
-            let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(rest.len());
-            let run = rest[..len].trim_end_matches(['.', '-']);
-            if hosts_clear && is_host(run) {
-                out.push_str(run);
-            } else {
-                let word_len = run.find(|c: char| !c.is_alphanumeric()).unwrap_or(run.len());
-                self.token(&run[..word_len], out);
-                rest = &rest[word_len..];
-                continue;
-            }
-            rest = &rest[run.len()..];
+        // `clear_from` is where the text not yet copied starts; `at` walks to each token.
+        let (mut clear_from, mut at) = (0, 0);
+        while let Some(start) = next_alphanumeric(text, at) {
+            out.push_str(&text[clear_from..start]);
+            at = start + self.render_token(&text[start..], out);
+            clear_from = at;
         }
-        out.push_str(rest);
+        out.push_str(&text[clear_from..]);
+    }
+
+    /// Renders the token at the head of `rest` (which starts with a letter or digit)
+    /// into `out` and returns how many bytes of `rest` it took.
+    fn render_token(&mut self, rest: &str, out: &mut String) -> usize {
+        // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
+        // caught as a word) count as one number: a long one is one pseudonym.
+        if let Some(len) = rest.as_bytes()[0].is_ascii_digit().then(|| long_number(rest)).flatten() {
+            let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
+            out.push_str(&self.p.token("number", &digits));
+            return len;
+        }
+        // The longest run of letters, digits, dots and hyphens, minus a final dot.
+        let run = rest[..host_run_len(rest)].trim_end_matches(['.', '-']);
+        if self.hosts_clear && is_host(run) {
+            out.push_str(run);
+            return run.len();
+        }
+        let word_len = run.find(['.', '-']).unwrap_or(run.len());
+        self.token(&run[..word_len], out);
+        word_len
     }
 
     /// One token, from the table or rendered and remembered.
@@ -172,6 +160,38 @@ impl<'p> Words<'p> {
 /// breakers are kept (they are alphanumeric-adjacent and join the token).
 fn invisible(c: char) -> bool {
     matches!(c, '\u{0}' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}')
+}
+
+/// Where the next letter or digit at or after `at` starts: ASCII bytes are classified
+/// without decoding, other characters as `char::is_alphanumeric` says.
+fn next_alphanumeric(text: &str, mut at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b < 0x80 {
+            if b.is_ascii_alphanumeric() {
+                return Some(at);
+            }
+            at += 1;
+        } else {
+            let c = text[at..].chars().next()?;
+            if c.is_alphanumeric() {
+                return Some(at);
+            }
+            at += c.len_utf8();
+        }
+    }
+    None
+}
+
+/// The byte length of the run of letters, digits, dots and hyphens at the head of `s`
+/// (ASCII without decoding).
+fn host_run_len(s: &str) -> usize {
+    let ascii = s.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'.' || b == b'-')).unwrap_or(s.len());
+    if s.as_bytes().get(ascii).is_none_or(|b| *b < 0x80) {
+        return ascii;
+    }
+    ascii + s[ascii..].find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(s.len() - ascii)
 }
 
 /// Separators inside a written number: spaces of every width, tabs, dashes and minus,

@@ -2,15 +2,16 @@
 //! the town before them, and street lines in Dutch (`Keizersgracht 123`,
 //! `Laan van Meerdervoort 45a`) and English (`221B Baker Street`).
 
+use super::triggers::{Gated, Starts};
 use super::{Kind, Span, ending_at};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
 
 struct Patterns {
-    nl_postcode: Regex,
+    nl_postcode: Gated,
     /// UK postcodes and street lines in one pass (one automaton instead of three).
-    postcode_or_street: Regex,
+    postcode_or_street: Gated,
     town_at_end: Regex,
     /// A whole UK postcode (the `uk` alternative of `postcode_or_street`).
     uk_shape: Regex,
@@ -26,8 +27,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
         // The letters SA, SD and SS are never issued; units and currencies are excluded
         // after matching.
-        nl_postcode: Regex::new(&format!(r"\b[1-9]\d{{3}}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[A-Z]{{2}}\b(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+(?:{WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
-        postcode_or_street: Regex::new(&format!(
+        nl_postcode: Gated::new(&format!(r"\b[1-9]\d{{3}}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[A-Z]{{2}}\b(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+(?:{WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
+        postcode_or_street: Gated::new(&format!(
             r"(?:\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]\d[ABD-HJLNP-UW-Z]{{2}}\b)|(?:\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+[\p{{L}}'’.\-]+){{1,3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+\d{{1,4}}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[a-zA-Z]\b|[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?-[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?\d{{1,3}}\b|\b)|\b\d{{1,5}}[A-Za-z]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+(?:{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+){{1,3}}(?:{en_suffix})\b\.?)"
         ))
         .unwrap(),
@@ -50,32 +51,39 @@ const NOT_CITY: [&str; 8] = ["The", "Tel", "Telefoon", "Phone", "Nederland", "Ne
 
 /// Adds the address spans of `text` to `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
+    find_from(text, &Starts::new(text), spans);
+}
+
+/// As [`find`], with the word starts of `text` found already.
+pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
     // Matches are taken apart by hand, not by capture groups (a second, slower search
     // per match): four digits, an optional space, two capitals, then the city if any.
-    for m in p.nl_postcode.find_iter(text) {
-        let (digits, letters, city) = nl_postcode_parts(m.as_str());
-        let at = |r: Range<usize>| m.start() + r.start..m.start() + r.end;
-        if NOT_POSTCODE_LETTERS.contains(&&m.as_str()[letters.clone()]) {
+    for m in p.nl_postcode.matches(text, |at| starts.nl_postcode(at)) {
+        let found = &text[m.clone()];
+        let (digits, letters, city) = nl_postcode_parts(found);
+        let at = |r: Range<usize>| m.start + r.start..m.start + r.end;
+        if NOT_POSTCODE_LETTERS.contains(&&found[letters.clone()]) {
             continue;
         }
         spans.push(Span::new(at(digits.start..letters.end), Kind::Postcode));
-        if let Some(city) = city.filter(|c| !NOT_CITY.contains(&&m.as_str()[c.clone()])) {
+        if let Some(city) = city.filter(|c| !NOT_CITY.contains(&&found[c.clone()])) {
             spans.push(Span::new(at(city), Kind::Address));
         }
     }
     // A match is the UK alternative exactly when it has the whole shape of one: that
     // alternative comes first, so it wins wherever it matches.
-    for m in p.postcode_or_street.find_iter(text) {
-        if p.uk_shape.is_match(m.as_str()) {
-            if let Some(town) = ending_at(text, m.start(), 40, &p.town_at_end, &TOWN_TRAILING)
+    for m in p.postcode_or_street.matches(text, |at| starts.postcode_or_street(at)) {
+        let found = &text[m.clone()];
+        if p.uk_shape.is_match(found) {
+            if let Some(town) = ending_at(text, m.start, 40, &p.town_at_end, &TOWN_TRAILING)
                 .filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
             {
                 spans.push(Span::new(town, Kind::Address));
             }
-            spans.push(Span::new(m.range(), Kind::Postcode));
+            spans.push(Span::new(m.clone(), Kind::Postcode));
         } else {
-            spans.push(Span::new(m.range(), Kind::Address));
+            spans.push(Span::new(m.clone(), Kind::Address));
         }
     }
 }

@@ -15,7 +15,9 @@
 
 pub mod addresses;
 pub mod names;
+mod salutations;
 pub mod structured;
+mod triggers;
 pub mod word_runs;
 
 use super::Category;
@@ -127,8 +129,10 @@ pub struct PatternDetector;
 impl Detector for PatternDetector {
     fn detect(&self, text: &str) -> Vec<Span> {
         let mut spans = Vec::new();
-        structured::find(text, &mut spans);
-        addresses::find(text, &mut spans);
+        // Where digits and capitals start, found once for the patterns of both.
+        let starts = triggers::Starts::new(text);
+        structured::find_from(text, &starts, &mut spans);
+        addresses::find_from(text, &starts, &mut spans);
         names::find(text, &mut spans);
         let mut found = resolve_overlaps(spans);
         // Capitalised runs of ordinary words only where nothing more specific was found.

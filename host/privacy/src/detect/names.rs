@@ -7,7 +7,7 @@
 //! angle brackets (`Jan Jansen <jan@example.nl>`). Organisations are found by
 //! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
 
-use super::{Kind, Span, ending_at};
+use super::{Kind, Span, ending_at, salutations};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -193,20 +193,26 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let start = at;
         at += line.len();
         let first = first_word(line);
-        if let Some(c) = one_of(first, &GREETING_WORDS).then(|| p.greeting.captures(line)).flatten() {
-            let m = c.get(1).unwrap();
-            push_name_range(spans, text, start + m.start()..start + m.end());
+        // The match first (fast), its group by hand, by the pattern only where unsure.
+        if one_of(first, &GREETING_WORDS) && p.greeting.is_match(line) {
+            let name = salutations::greeting_name(line)
+                .or_else(|| p.greeting.captures(line).and_then(|c| Some(c.get(1)?.range())));
+            if let Some(m) = name {
+                push_name_range(spans, text, start + m.start..start + m.end);
+            }
         }
         if one_of(first, &CLOSING_WORDS) {
             let mut end = (start + 400).min(text.len());
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            if let Some(c) = p.closing.captures(&text[start..end]).filter(|c| c.get(0).unwrap().start() == 0) {
-                let m = c.get(1).unwrap();
-                if p.name_line.is_match(m.as_str().trim_end()) {
-                    push_name_range(spans, text, start + m.start()..start + m.end());
-                }
+            let window = &text[start..end];
+            let name = p.closing.find(window).filter(|m| m.start() == 0).and_then(|m| {
+                salutations::closing_name(window, m.end())
+                    .or_else(|| p.closing.captures(window).and_then(|c| Some(c.get(1)?.range())))
+            });
+            if let Some(m) = name.filter(|m| p.name_line.is_match(window[m.clone()].trim_end())) {
+                push_name_range(spans, text, start + m.start..start + m.end);
             }
         }
     }

@@ -2,6 +2,7 @@
 //! tracking links. Shapes by regular expression, then validation (an IPv6 address
 //! must parse, an IBAN must pass mod-97, a phone number must not be a date).
 
+use super::triggers::{Gated, Starts};
 use super::{Kind, Span};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -15,9 +16,9 @@ struct Patterns {
     /// closing bracket): a literal search that spares most texts the full pattern.
     spelled_email_hint: Regex,
     /// IPv4 addresses and IBAN shapes in one pass.
-    ipv4_or_iban: Regex,
+    ipv4_or_iban: Gated,
     ipv6: Regex,
-    phone: Regex,
+    phone: Gated,
     date: Regex,
 }
 
@@ -30,14 +31,14 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     .unwrap(),
     spelled_email: Regex::new(&spelled_email()).unwrap(),
     spelled_email_hint: Regex::new(r"(?i)dot|punt|＠|at[ \t]*[\])}]").unwrap(),
-    ipv4_or_iban: Regex::new(
+    ipv4_or_iban: Gated::new(
         r"(?:\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)|(?:\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
     )
     .unwrap(),
     // Any run of hex digits, colons and dots with two colons or more; validated by
     // parsing, so the shape here only has to be generous.
     ipv6: Regex::new(r"(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*").unwrap(),
-    phone: Regex::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
+    phone: Gated::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
     date: Regex::new(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$").unwrap(),
 }
 });
@@ -74,6 +75,11 @@ const TRACKING_MARKERS: [&str; 12] = [
 
 /// Adds the structured spans of `text` to `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
+    find_from(text, &Starts::new(text), spans);
+}
+
+/// As [`find`], with the word starts of `text` found already.
+pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
     for m in p.url.find_iter(text) {
         let url = m.as_str().to_ascii_lowercase();
@@ -89,14 +95,15 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     // Which alternative matched, from the first character: an IBAN starts with a
     // capital letter, an IPv4 address with a digit (no capture groups: those cost a
     // second, slower search per match).
-    for m in p.ipv4_or_iban.find_iter(text) {
-        if !m.as_str().starts_with(|c: char| c.is_ascii_uppercase()) {
-            spans.push(Span::new(m.range(), Kind::Ip));
+    for m in p.ipv4_or_iban.matches(text, |at| starts.ipv4_or_iban(at)) {
+        let found = &text[m.clone()];
+        if !found.starts_with(|c: char| c.is_ascii_uppercase()) {
+            spans.push(Span::new(m.clone(), Kind::Ip));
         } else {
             // An IBAN-shaped string that fails the check is no IBAN, and no phone number.
-            ibans.push(m.range());
-            if iban_valid(m.as_str()) {
-                spans.push(Span::new(m.range(), Kind::Iban));
+            ibans.push(m.clone());
+            if iban_valid(found) {
+                spans.push(Span::new(m.clone(), Kind::Iban));
             }
         }
     }
@@ -111,11 +118,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             spans.push(Span::new(m.start()..m.start() + candidate.len(), Kind::Ip));
         }
     }
-    for m in p.phone.find_iter(text) {
-        let inside_iban_shape = text[..m.start()].ends_with(|c: char| c.is_ascii_alphanumeric())
-            || ibans.iter().any(|r| r.start <= m.start() && m.end() <= r.end);
-        if !inside_iban_shape && !p.date.is_match(m.as_str()) && !after_reference_word(text, m.start()) {
-            spans.push(Span::new(m.range(), Kind::Phone));
+    for m in p.phone.matches(text, |at| starts.phone(at)) {
+        let inside_iban_shape = text[..m.start].ends_with(|c: char| c.is_ascii_alphanumeric())
+            || ibans.iter().any(|r| r.start <= m.start && m.end <= r.end);
+        if !inside_iban_shape && !p.date.is_match(&text[m.clone()]) && !after_reference_word(text, m.start) {
+            spans.push(Span::new(m.clone(), Kind::Phone));
         }
     }
 }

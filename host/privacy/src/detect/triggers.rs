@@ -1,0 +1,289 @@
+//! Where a pattern could start, found in one pass over the bytes, so that the regex
+//! engine runs only from there instead of over the whole text.
+//!
+//! A pattern with no literal to search for (an IPv4 address, an IBAN, a phone number,
+//! a postcode, a street line: digits and capitals) costs a full pass of the regex
+//! engine's DFA over every text. [`Starts`] instead lists, in one pass, the places
+//! where a word starts with a digit, a capital or a non-ASCII character: every one of
+//! those patterns starts at such a place (or at a `+` just before one). For each
+//! pattern a few bytes from there are checked for a necessary condition, never a
+//! sufficient one, and [`matches_from`] asks the pattern for its leftmost match from
+//! the next position that passes. That is exactly what `find_iter` finds: no match
+//! starts before the next candidate, by the condition, and the engine itself decides
+//! what matches. Bytes of non-ASCII characters count as "could be" wherever a Unicode
+//! class (`\d`, `\p{Lu}`, a word character or a blank) is involved, so a condition
+//! never rules out a match the pattern would make.
+
+use regex::Regex;
+use std::ops::Range;
+
+/// A pattern searched only from the positions where a match could start: the
+/// pattern itself, and the pattern anchored at the start of its haystack.
+pub struct Gated {
+    any: Regex,
+    at_start: Regex,
+}
+
+impl Gated {
+    /// `pattern`, gated.
+    pub fn new(pattern: &str) -> Result<Gated, regex::Error> {
+        Ok(Gated { any: Regex::new(pattern)?, at_start: Regex::new(&format!("^(?:{pattern})"))? })
+    }
+
+    /// The matches in `text`, as `find_iter` finds them, when `next(at)` is the first
+    /// position at or after `at` where a match can start (or `None` when none can).
+    /// Each candidate costs an anchored search, which stops where the pattern fails.
+    pub fn matches<'s>(
+        &'s self,
+        text: &'s str,
+        next: impl Fn(usize) -> Option<usize> + 's,
+    ) -> impl Iterator<Item = Range<usize>> + 's {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            loop {
+                let p = next(at)?;
+                // The text from `p` has nothing before it, which `\b` at `p` reads as a
+                // non-word character: true of an ASCII one, unknown of any other.
+                let m = if p == 0 || (bytes[p - 1] < 0x80 && !is_ascii_word(bytes[p - 1])) {
+                    match self.at_start.find(&text[p..]) {
+                        Some(m) => p + m.start()..p + m.end(),
+                        None => {
+                            at = p + 1;
+                            continue;
+                        }
+                    }
+                } else {
+                    self.any.find_at(text, p)?.range()
+                };
+                // An empty match (none of the patterns makes one) must not stop the search.
+                at = if m.is_empty() { m.end + 1 } else { m.end };
+                return Some(m);
+            }
+        })
+    }
+}
+
+/// An ASCII word character for `\b`: a letter, a digit or `_`.
+fn is_ascii_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The places in a text where a word may start with a digit, an ASCII capital or a
+/// non-ASCII character: such a byte after a byte that is no ASCII letter, digit or
+/// `_` (a non-ASCII character before may be a blank or a word character: both count).
+pub struct Starts<'t> {
+    bytes: &'t [u8],
+    at: Vec<usize>,
+}
+
+impl<'t> Starts<'t> {
+    /// The starts in `text`, in one pass: sixty-four bytes at a time, each byte
+    /// classified by table into two bit masks, without a branch per byte.
+    pub fn new(text: &'t str) -> Self {
+        let bytes = text.as_bytes();
+        let mut at = Vec::new();
+        let mut carry = 0u64;
+        for (chunk_index, chunk) in bytes.chunks(64).enumerate() {
+            let (mut word, mut starting) = (0u64, 0u64);
+            for (k, &b) in chunk.iter().enumerate() {
+                let class = CLASS[b as usize];
+                word |= u64::from(class & WORD) << k;
+                starting |= u64::from((class & STARTING) >> 1) << k;
+            }
+            let mut found = starting & !((word << 1) | carry);
+            carry = word >> 63;
+            while found != 0 {
+                at.push(chunk_index * 64 + found.trailing_zeros() as usize);
+                found &= found - 1;
+            }
+        }
+        Starts { bytes, at }
+    }
+
+    /// The first start at or after `from` where `pred` holds.
+    fn first(&self, from: usize, pred: impl Fn(&[u8], usize) -> bool) -> Option<usize> {
+        let i = self.at.partition_point(|&s| s < from);
+        self.at[i..].iter().copied().find(|&s| pred(self.bytes, s))
+    }
+
+    /// Where an IPv4 address (four groups of one to three digits joined by dots) or an
+    /// IBAN (two capitals, two digits) could start, at or after `from`.
+    pub fn ipv4_or_iban(&self, from: usize) -> Option<usize> {
+        self.first(from, |bytes, i| {
+            if bytes[i].is_ascii_uppercase() {
+                return bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                    && bytes.get(i + 2).is_some_and(|b| may_be_digit(*b));
+            }
+            let mut end = i;
+            for _ in 0..3 {
+                match digits(bytes, end, 3) {
+                    Some(e) if bytes.get(e) == Some(&b'.') => end = e + 1,
+                    _ => return false,
+                }
+            }
+            digits(bytes, end, 3).is_some()
+        })
+    }
+
+    /// Where a phone number (`+` or a `0` at a word start, a digit, then at least
+    /// seven more digits with separators and brackets between) could start.
+    pub fn phone(&self, from: usize) -> Option<usize> {
+        let plus = |s: usize| s > from && self.bytes[s - 1] == b'+' && phone_digits(self.bytes, s);
+        let zero = |s: usize| self.bytes[s] == b'0' && phone_digits(self.bytes, s + 1);
+        let s = self.first(from, |_, s| plus(s) || zero(s))?;
+        Some(if plus(s) { s - 1 } else { s })
+    }
+
+    /// Where a Dutch postcode (a digit from 1 to 9, three digits, an optional blank,
+    /// two capitals) could start.
+    pub fn nl_postcode(&self, from: usize) -> Option<usize> {
+        self.first(from, |bytes, i| {
+            let Some(end) = matches!(bytes[i], b'1'..=b'9').then(|| digits(bytes, i, 4)).flatten() else {
+                return false;
+            };
+            if bytes[i..end].is_ascii() && end - i != 4 {
+                return false;
+            }
+            match bytes.get(end) {
+                Some(b' ' | b'\t') => bytes.get(end + 1).is_some_and(u8::is_ascii_uppercase),
+                Some(b) => b.is_ascii_uppercase() || *b >= 0x80,
+                None => false,
+            }
+        })
+    }
+
+    /// Where a UK postcode (a capital, maybe another, a digit), an English street line
+    /// (up to five digits, maybe a letter, a blank) or a Dutch one (a capitalised
+    /// word, and a number after at most three more words) could start.
+    pub fn postcode_or_street(&self, from: usize) -> Option<usize> {
+        self.first(from, |bytes, i| {
+            let at = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+            if bytes[i].is_ascii_uppercase()
+                && (may_be_digit(at(1)) || (at(1).is_ascii_uppercase() && may_be_digit(at(2))))
+            {
+                return true;
+            }
+            // A non-ASCII character may be a capital or a digit of another script.
+            if bytes[i] >= 0x80 {
+                return true;
+            }
+            if let Some(end) = digits(bytes, i, 5) {
+                let end = end + usize::from(bytes.get(end).is_some_and(u8::is_ascii_alphabetic));
+                return bytes.get(end).is_some_and(|b| matches!(b, b' ' | b'\t') || *b >= 0x80);
+            }
+            number_within_words(bytes, i, 4)
+        })
+    }
+}
+
+/// [`CLASS`] bit: an ASCII word character (letter, digit, `_`).
+const WORD: u8 = 1;
+/// [`CLASS`] bit: a byte a listed word may start with (a digit, an ASCII capital, the
+/// first byte of a non-ASCII character).
+const STARTING: u8 = 2;
+
+/// The class bits of every byte.
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            class[b] |= WORD;
+        }
+        if c.is_ascii_digit() || c.is_ascii_uppercase() || c >= 0xc0 {
+            class[b] |= STARTING;
+        }
+        b += 1;
+    }
+    class
+};
+
+/// True when, from `i`, at most `words` runs of letters, apostrophes, dots and hyphens
+/// separated by blanks are followed by blanks and a digit (or by anything non-ASCII,
+/// which may be a blank, a letter or a digit of another script).
+fn number_within_words(bytes: &[u8], mut i: usize, words: usize) -> bool {
+    for _ in 0..words {
+        while bytes.get(i).is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'\'' | b'.' | b'-')) {
+            i += 1;
+        }
+        let blanks = bytes[i..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        match bytes.get(i + blanks) {
+            Some(b) if *b >= 0x80 => return true,
+            Some(b) if blanks > 0 && b.is_ascii_digit() => return true,
+            Some(b) if blanks > 0 && (b.is_ascii_alphabetic() || matches!(b, b'\'' | b'.' | b'-')) => i += blanks,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// True when the digits, separators and brackets from `i` hold eight digits or more
+/// (a byte of a non-ASCII character may be a digit, so it counts as one).
+fn phone_digits(bytes: &[u8], i: usize) -> bool {
+    let mut digits = 0;
+    for &b in bytes.get(i..).unwrap_or_default().iter().take(64) {
+        match b {
+            b'0'..=b'9' | 0x80..=0xff => digits += 1,
+            b' ' | b'-' | b'.' | b'/' | b'(' | b')' => {}
+            _ => return false,
+        }
+        if digits >= 8 {
+            return true;
+        }
+    }
+    false
+}
+
+/// A byte that may belong to a `\d` (an ASCII digit, or part of another script's).
+fn may_be_digit(b: u8) -> bool {
+    b.is_ascii_digit() || b >= 0x80
+}
+
+/// The end of a run at `i` of at most `most` characters that may be `\d`, or `None`
+/// when there is none (a non-ASCII character counts as up to four bytes).
+fn digits(bytes: &[u8], i: usize, most: usize) -> Option<usize> {
+    let len = bytes.get(i..)?.iter().take(4 * most).take_while(|b| may_be_digit(**b)).count();
+    (len > 0 && (!bytes[i..i + len].is_ascii() || len <= most)).then_some(i + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each candidate function must find every match its pattern finds.
+    #[test]
+    fn table() {
+        let ipv4_or_iban_re = r"(?:\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)|(?:\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)";
+        let phone_re = r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b";
+        let postcode_re = r"\b[1-9]\d{3}[ \t\x{a0}\x{2009}\x{202f}]?[A-Z]{2}\b";
+        let cases: &[(&str, &str, &str, &[&str])] = &[
+            (ipv4_or_iban_re, "ipv4_or_iban", "from 192.0.2.17, 10.0.0.1.5 and 3.2.1", &["192.0.2.17", "10.0.0.1"]),
+            (ipv4_or_iban_re, "ipv4_or_iban", "x1.2.3.4 1.2.3.4x 256.1.1.1 ٣.٣.٣.٣", &["٣.٣.٣.٣"]),
+            (ipv4_or_iban_re, "ipv4_or_iban", "\u{a0}192.0.2.1 ’NL91 ABNA 0417 1643 00", &["192.0.2.1", "NL91 ABNA 0417 1643 00"]),
+            (ipv4_or_iban_re, "ipv4_or_iban", "IBAN NL91 ABNA 0417 1643 00, ÉNL91 ABNA 0417 16", &["NL91 ABNA 0417 1643 00"]),
+            (phone_re, "phone", "bel 06-12345678 of +31 20 123 4567, (020) 1234567", &["06-12345678", "+31 20 123 4567", "020) 1234567"]),
+            (phone_re, "phone", "x0612345678 0031 6 1234 5678, 06.8o.69", &["0031 6 1234 5678"]),
+            (phone_re, "phone", "٠٦١٢٣٤٥٦٧٨ +٣١٦١٢٣٤٥٦٧٨", &["+٣١٦١٢٣٤٥٦٧٨"]),
+            (postcode_re, "nl_postcode", "1015 CJ, 1015CJ, 0123 AB, 10155 CJ, 1015\u{a0}CJ", &["1015 CJ", "1015CJ", "1015\u{a0}CJ"]),
+            (postcode_re, "nl_postcode", "a1015 CJ, ١٠١٥ CJ, 1٠١٥ CJ, 1015 cj", &["1٠١٥ CJ"]),
+        ];
+        for (pattern, next, text, want) in cases {
+            let re = Regex::new(pattern).unwrap();
+            let gated = Gated::new(pattern).unwrap();
+            let all: Vec<&str> = re.find_iter(text).map(|m| m.as_str()).collect();
+            let starts = Starts::new(text);
+            let from: Vec<&str> = gated
+                .matches(text, |at| match *next {
+                "ipv4_or_iban" => starts.ipv4_or_iban(at),
+                "phone" => starts.phone(at),
+                _ => starts.nl_postcode(at),
+            })
+                .map(|m| &text[m])
+                .collect();
+            assert_eq!(from, all, "{text}");
+            assert_eq!(from, want.to_vec(), "{text}");
+        }
+    }
+}
