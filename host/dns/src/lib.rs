@@ -43,6 +43,9 @@ pub struct Dns {
     authenticate: bool,
 }
 
+/// Tries per query within `dns.timeout_ms`.
+const QUERY_TRIES: usize = 3;
+
 /// Entries each record cache keeps (per kind), beyond which the oldest go first.
 const CACHE_ENTRIES: usize = 8192;
 
@@ -62,8 +65,10 @@ impl Dns {
             }
             (rc, ResolverOpts::default())
         };
-        opts.timeout = config.timeout;
-        opts.attempts = 1;
+        // A datagram lost (or a query a busy resolver drops) is asked again: three
+        // tries within the query's wait, rather than one that waits it all out.
+        opts.attempts = QUERY_TRIES;
+        opts.timeout = config.timeout / QUERY_TRIES as u32;
         let resolver = MessageAuthenticator::new(resolver_config, opts).map_err(|e| DnsError::Build(e.to_string()))?;
         Ok(Dns {
             resolver,

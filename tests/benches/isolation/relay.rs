@@ -45,7 +45,10 @@ impl Relay {
         };
         let a_hop = a_sink.as_ref().map_or(NextHop::Maildir(None), |s| NextHop::Smtp(s.addr, "none"));
         let b_plugins = [("spam-score", "spam-filtering")];
+        // DNS on loopback (no name exists): B's latency measures isolation, not the
+        // machine's resolver.
         let config = server_toml("")
+            + &format!("[dns]\nservers = [\"{}\"]\n", mxr_tests::dns::TestDns::empty().addr)
             + a.settings
             + &tenant_toml_via("tenant-a", "a.test", a.plugins, a_hop)
             + &tenant_toml_via("tenant-b", "b.test", &b_plugins, NextHop::Smtp(b_sink.addr, "none"));
