@@ -120,7 +120,7 @@ connections_per_ip_per_minute = 1000000
 messages_per_ip_per_minute = 1000000
 # Postfix checks no SPF/DKIM/DMARC here: neither does mxr, so like is compared with
 # like (and the machine's resolver stays out of it). Authentication's own cost is
-# `cargo bench -p mxr-tests --bench authentication`.
+# the authentication bench of mxr-tests.
 [dns]
 authenticate = false
 [[tenant]]
