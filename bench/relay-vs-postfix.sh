@@ -47,7 +47,7 @@ start_sink() {
 }
 
 sink_count() {
-    tr '\r' '\n' < "$W/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || true
+    tr '\r' '\n' < "$W/sink.out" | grep -ao 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || true
 }
 
 # rate PORT SIZE: messages per second from the first send until all N are at the sink.
