@@ -52,6 +52,9 @@ sink_count() {
 
 # rate PORT SIZE: messages per second from the first send until all N are at the sink.
 rate() {
+    # rate runs in $(...), a subshell: the sink it starts is stopped when that subshell
+    # ends, on the timeout's exit too (the parent never learns its PID).
+    trap stop_sink EXIT
     start_sink
     local start end got
     start=$(date +%s.%N)
