@@ -44,7 +44,11 @@ async fn a_signed_message_passes_and_its_results_are_delivered() {
     let message = "From: Ann <ann@sender.test>\r\nTo: bob@acme.test\r\nSubject: Invoice\r\n\
                    Date: Tue, 01 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@sender.test>\r\n\r\nSee you at noon.\r\n";
     // A forgery under the node's own name comes first; it must not survive.
-    let raw = [b"Authentication-Results: mx.test; spf=pass; dkim=pass; dmarc=pass\r\n".as_slice(), &signed("sender.test", message)].concat();
+    let raw = [
+        b"Authentication-Results: mx.test; spf=pass; dkim=pass; dmarc=pass\r\n".as_slice(),
+        &signed("sender.test", message),
+    ]
+    .concat();
     relay.client().await.send_message("ann@sender.test", &["bob@acme.test"], &raw).await.assert_code(250, "2.0.0");
     relay.wait_for_delivery();
     let delivered = relay.delivered("acme").pop().expect("delivered");
@@ -62,11 +66,14 @@ async fn a_signed_message_passes_and_its_results_are_delivered() {
     assert!(text.contains("X-Spam-Score: 0.0 (clean)"), "spam-score found nothing to score: {text}");
     // The same message with a signed header changed after signing: DKIM fails, DMARC
     // still passes on SPF. (A changed body alone gives `neutral` in mail-auth.)
-    let tampered = String::from_utf8(signed("sender.test", message)).unwrap().replace("Subject: Invoice", "Subject: Invoice paid");
+    let tampered =
+        String::from_utf8(signed("sender.test", message)).unwrap().replace("Subject: Invoice", "Subject: Invoice paid");
     let mut c = relay.client().await;
     c.send_message("ann@sender.test", &["bob@acme.test"], tampered.as_bytes()).await.assert_code(250, "2.0.0");
     relay.wait_for_delivery();
-    let header = results_header(&relay.delivered("acme").into_iter().find(|m| m.windows(12).any(|w| w == b"Invoice paid")).unwrap());
+    let header = results_header(
+        &relay.delivered("acme").into_iter().find(|m| m.windows(12).any(|w| w == b"Invoice paid")).unwrap(),
+    );
     assert!(header.contains("dkim=fail header.d=sender.test header.s=sel;"), "{header}");
     assert!(header.contains("dmarc=pass (p=reject)"), "aligned SPF still passes: {header}");
 }

@@ -64,8 +64,6 @@ mod view;
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;
 
-pub use bindings::mxr::filter::data::{AccessError, Envelope, Message, form_of, granted};
-pub use bindings::mxr::filter::host::Level;
 /// The message's SPF, DKIM, DMARC and iprev results ([`authentication()`]).
 pub use bindings::mxr::filter::authentication as auth;
 /// The message's SPF, DKIM, DMARC and iprev results, at the data stage (`None` before
@@ -73,6 +71,8 @@ pub use bindings::mxr::filter::authentication as auth;
 /// `mxr:filter/authentication`, which is how it asks for the `authentication`
 /// category; one that never calls it is never given the results.
 pub use bindings::mxr::filter::authentication::results as authentication;
+pub use bindings::mxr::filter::data::{AccessError, Envelope, Message, form_of, granted};
+pub use bindings::mxr::filter::host::Level;
 pub use bindings::mxr::filter::types::{
     Action, Attachment, Category, Form, Grant, Header, MailAddress, Manifest, Reply, Shown, Stage, Verdict,
 };

@@ -28,8 +28,7 @@ fn main() {
     let iterations = if quick { 50 } else { 500 };
     // Fresh domains for every timed and warm-up run of the first column.
     let domains: Vec<String> = (0..iterations * 2).map(|i| format!("d{i}.test")).collect();
-    let records =
-        format!("@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n{}_dmarc TXT \"v=DMARC1; p=reject\"\n", key_record());
+    let records = format!("@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n{}_dmarc TXT \"v=DMARC1; p=reject\"\n", key_record());
     let mut zones: Vec<(&str, &str)> = domains.iter().map(|d| (d.as_str(), records.as_str())).collect();
     zones.push(("0.0.127.in-addr.arpa", "1 PTR mx.d0.test.\n"));
     zones.push(("d0.test", "mx A 127.0.0.1\n"));

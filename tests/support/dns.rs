@@ -28,7 +28,8 @@ impl TestDns {
         for (origin, records) in [("test", "")].iter().chain(zones) {
             let name = Name::from_ascii(format!("{}.", origin.trim_end_matches('.'))).expect("a zone name");
             let text = format!("$TTL 60\n@ IN SOA ns.{origin}. hostmaster.{origin}. 1 60 60 60 60\n{records}\n");
-            let (name, records) = Parser::new(text, None, Some(name)).parse().unwrap_or_else(|e| panic!("zone {origin}: {e}"));
+            let (name, records) =
+                Parser::new(text, None, Some(name)).parse().unwrap_or_else(|e| panic!("zone {origin}: {e}"));
             let zone = InMemoryZoneHandler::<hickory_server::net::runtime::TokioRuntimeProvider>::new(
                 name.clone(),
                 records,

@@ -7,8 +7,8 @@
 #![deny(missing_docs)]
 
 pub mod delivery;
-pub mod dns;
 pub mod digest;
+pub mod dns;
 pub mod file;
 pub mod limits;
 pub mod names;

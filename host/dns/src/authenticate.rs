@@ -6,8 +6,8 @@
 use crate::Dns;
 use crate::cache::TtlCache;
 use mail_auth::{
-    AuthenticatedMessage, DkimOutput, DkimResult, DmarcResult, IprevResult, MX, Parameters, RecordSet, SpfResult,
-    Txt, dmarc::Policy, dmarc::verify::DmarcParameters, spf::verify::SpfParameters,
+    AuthenticatedMessage, DkimOutput, DkimResult, DmarcResult, IprevResult, MX, Parameters, RecordSet, SpfResult, Txt,
+    dmarc::Policy, dmarc::verify::DmarcParameters, spf::verify::SpfParameters,
 };
 use mxr_mail::auth::{AuthResult, AuthResults, DkimCheck, DmarcCheck, DmarcPolicy, IprevCheck, SpfCheck};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -55,13 +55,21 @@ impl Dns {
         let mut results = unfinished(&input, message.as_ref());
         let checks = self.check(&input, message.as_ref(), &mut results);
         if tokio::time::timeout(self.auth_budget, checks).await.is_err() {
-            tracing::info!(budget_ms = self.auth_budget.as_millis() as u64, "authentication ran out of time: temperror");
+            tracing::info!(
+                budget_ms = self.auth_budget.as_millis() as u64,
+                "authentication ran out of time: temperror"
+            );
         }
         results
     }
 
     /// Fills `results` in as each check ends.
-    async fn check(&self, input: &AuthInput<'_>, message: Option<&AuthenticatedMessage<'_>>, results: &mut AuthResults) {
+    async fn check(
+        &self,
+        input: &AuthInput<'_>,
+        message: Option<&AuthenticatedMessage<'_>>,
+        results: &mut AuthResults,
+    ) {
         let from_domain = input.mail_from.rsplit_once('@').map_or("", |(_, d)| d);
         let spf_params = SpfParameters::verify(input.client_ip, input.helo, input.hostname, input.mail_from);
         let spf = self.resolver.verify_spf(self.cached(spf_params));
@@ -92,7 +100,8 @@ impl Dns {
             return;
         };
         let mail_domain = if from_domain.is_empty() { input.helo } else { from_domain };
-        let dmarc = self.resolver.verify_dmarc(self.cached(DmarcParameters::new(message, &dkim, mail_domain, &spf))).await;
+        let dmarc =
+            self.resolver.verify_dmarc(self.cached(DmarcParameters::new(message, &dkim, mail_domain, &spf))).await;
         results.dmarc = DmarcCheck {
             result: dmarc_result(&dmarc.result()),
             policy: match dmarc.policy() {

@@ -147,7 +147,12 @@ impl AuthResults {
             method("dkim=none".into());
         }
         for d in &self.dkim {
-            method(format!("dkim={} header.d={} header.s={}", d.result.as_str(), pvalue(&d.domain), pvalue(&d.selector)));
+            method(format!(
+                "dkim={} header.d={} header.s={}",
+                d.result.as_str(),
+                pvalue(&d.domain),
+                pvalue(&d.selector)
+            ));
         }
         let dmarc = &self.dmarc;
         method(format!(
@@ -270,8 +275,14 @@ mod tests {
                 "Authentication-Results: other.test; spf=pass\r\nAuthentication-Results: mx.test 1; none\r\n\r\n",
                 "Authentication-Results: other.test; spf=pass\r\n\r\n",
             ),
-            ("X: 1\r\n\r\nAuthentication-Results: mx.test; spf=pass\r\n", "X: 1\r\n\r\nAuthentication-Results: mx.test; spf=pass\r\n"),
-            ("Authentication-Results: mx.test.evil; spf=pass\r\n\r\n", "Authentication-Results: mx.test.evil; spf=pass\r\n\r\n"),
+            (
+                "X: 1\r\n\r\nAuthentication-Results: mx.test; spf=pass\r\n",
+                "X: 1\r\n\r\nAuthentication-Results: mx.test; spf=pass\r\n",
+            ),
+            (
+                "Authentication-Results: mx.test.evil; spf=pass\r\n\r\n",
+                "Authentication-Results: mx.test.evil; spf=pass\r\n\r\n",
+            ),
             ("Authentication-Results: mx.test; spf=pass", ""),
         ];
         for (raw, want) in table {
@@ -301,6 +312,10 @@ mod tests {
              dmarc=fail (p=reject) header.from=sender.test\r\n"
         );
         let none = AuthResults { spf: SpfCheck { helo: true, ..Default::default() }, ..Default::default() };
-        assert!(none.header("mx.test").contains("spf=none smtp.helo=\"\";\r\n\tdkim=none;"), "{}", none.header("mx.test"));
+        assert!(
+            none.header("mx.test").contains("spf=none smtp.helo=\"\";\r\n\tdkim=none;"),
+            "{}",
+            none.header("mx.test")
+        );
     }
 }

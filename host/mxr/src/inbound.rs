@@ -10,13 +10,13 @@
 use arc_swap::ArcSwap;
 use mxr_chain::{Chain, RcptError, Transaction, Verdict};
 use mxr_config::Config;
+use mxr_dns::Dns;
+use mxr_dns::authenticate::AuthInput;
 use mxr_mail::Envelope;
 use mxr_metrics::ConnectionMetrics;
 use mxr_sandbox::SmtpReply;
 use mxr_smtp::admission::PeerLimits;
 use mxr_smtp::command::routes_onward;
-use mxr_dns::Dns;
-use mxr_dns::authenticate::AuthInput;
 use mxr_smtp::{AuthFuture, Inbound, InboundTransaction, Intake, Reply, SessionLimits};
 use mxr_tls::LiveTls;
 use std::sync::Arc;
@@ -53,7 +53,12 @@ fn peer_limits(l: &mxr_config::Limits) -> PeerLimits {
 impl RelayInbound {
     /// The handle over `chain`, with the limits and budgets of its config, counting
     /// connections in `metrics`.
-    pub fn new(chain: Arc<Chain>, tls: Arc<LiveTls>, dns: Option<Arc<Dns>>, metrics: ConnectionMetrics) -> RelayInbound {
+    pub fn new(
+        chain: Arc<Chain>,
+        tls: Arc<LiveTls>,
+        dns: Option<Arc<Dns>>,
+        metrics: ConnectionMetrics,
+    ) -> RelayInbound {
         let l = &chain.config.limits;
         RelayInbound {
             tls,

@@ -84,7 +84,11 @@ pub fn authentication(r: &Renderer, env: &Envelope) -> Option<AuthShown> {
     };
     let helo_or_mail = if auth.spf.helo { Category::Network } else { Category::EmailAddress };
     Some(AuthShown {
-        spf: SpfShown { result: auth.spf.result, domain: identity(r, &auth.spf.domain, helo_or_mail), helo: auth.spf.helo },
+        spf: SpfShown {
+            result: auth.spf.result,
+            domain: identity(r, &auth.spf.domain, helo_or_mail),
+            helo: auth.spf.helo,
+        },
         dkim: auth
             .dkim
             .iter()

@@ -11,10 +11,10 @@
 mod word_hash;
 
 use crate::Pseudonymizer;
-use word_hash::WordHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
+use word_hash::WordHasher;
 
 /// The word list, sorted, one word per line (built by `build.rs`).
 const WORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/vocabulary.txt"));

@@ -42,16 +42,16 @@ impl From<wit::Category> for Category {
 /// enum (fixed for plugins already built) does not name.
 pub(crate) fn wit_category(c: Category) -> Option<wit::Category> {
     Some(match c {
-            Category::NameAddress => wit::Category::NameAddress,
-            Category::EmailAddress => wit::Category::EmailAddress,
-            Category::PhoneNumber => wit::Category::PhoneNumber,
-            Category::Organisation => wit::Category::Organisation,
-            Category::Conversion => wit::Category::Conversion,
-            Category::Device => wit::Category::Device,
-            Category::Network => wit::Category::Network,
-            Category::Content => wit::Category::Content,
-            Category::AttachmentMeta => wit::Category::AttachmentMeta,
-            Category::AttachmentContent => wit::Category::AttachmentContent,
+        Category::NameAddress => wit::Category::NameAddress,
+        Category::EmailAddress => wit::Category::EmailAddress,
+        Category::PhoneNumber => wit::Category::PhoneNumber,
+        Category::Organisation => wit::Category::Organisation,
+        Category::Conversion => wit::Category::Conversion,
+        Category::Device => wit::Category::Device,
+        Category::Network => wit::Category::Network,
+        Category::Content => wit::Category::Content,
+        Category::AttachmentMeta => wit::Category::AttachmentMeta,
+        Category::AttachmentContent => wit::Category::AttachmentContent,
         Category::Authentication => return None,
     })
 }

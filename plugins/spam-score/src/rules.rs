@@ -257,7 +257,10 @@ mod tests {
             (SenderChecks::default(), vec![]),
             (SenderChecks { spf_fail: true, spf_softfail: true, ..Default::default() }, vec![("spf-fail", 3.0)]),
             (SenderChecks { spf_softfail: true, ..Default::default() }, vec![("spf-softfail", 1.0)]),
-            (SenderChecks { dkim_failed: 2, dmarc_fail: true, ..Default::default() }, vec![("dkim-fail", 4.0), ("dmarc-fail", 2.0)]),
+            (
+                SenderChecks { dkim_failed: 2, dmarc_fail: true, ..Default::default() },
+                vec![("dkim-fail", 4.0), ("dmarc-fail", 2.0)],
+            ),
         ];
         for (checks, want) in table {
             let got: Vec<(&str, f64)> = authentication(&checks).iter().map(|h| (h.rule, h.score)).collect();

@@ -26,7 +26,8 @@ pub(super) fn dns(f: &DnsFile) -> Result<DnsConfig, ConfigError> {
     let timeout = millis("timeout_ms", f.timeout_ms, d.timeout)?;
     let auth_budget = millis("auth_budget_ms", f.auth_budget_ms, d.auth_budget)?;
     if timeout > auth_budget {
-        let why = format!("{} ms is longer than dns.auth_budget_ms ({} ms)", timeout.as_millis(), auth_budget.as_millis());
+        let why =
+            format!("{} ms is longer than dns.auth_budget_ms ({} ms)", timeout.as_millis(), auth_budget.as_millis());
         return Err(invalid("dns.timeout_ms", why));
     }
     Ok(DnsConfig { servers, timeout, auth_budget, authenticate: f.authenticate.unwrap_or(d.authenticate) })

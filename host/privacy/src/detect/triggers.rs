@@ -261,12 +261,32 @@ mod tests {
         let cases: &[(&str, &str, &str, &[&str])] = &[
             (ipv4_or_iban_re, "ipv4_or_iban", "from 192.0.2.17, 10.0.0.1.5 and 3.2.1", &["192.0.2.17", "10.0.0.1"]),
             (ipv4_or_iban_re, "ipv4_or_iban", "x1.2.3.4 1.2.3.4x 256.1.1.1 ٣.٣.٣.٣", &["٣.٣.٣.٣"]),
-            (ipv4_or_iban_re, "ipv4_or_iban", "\u{a0}192.0.2.1 ’NL91 ABNA 0417 1643 00", &["192.0.2.1", "NL91 ABNA 0417 1643 00"]),
-            (ipv4_or_iban_re, "ipv4_or_iban", "IBAN NL91 ABNA 0417 1643 00, ÉNL91 ABNA 0417 16", &["NL91 ABNA 0417 1643 00"]),
-            (phone_re, "phone", "bel 06-12345678 of +31 20 123 4567, (020) 1234567", &["06-12345678", "+31 20 123 4567", "020) 1234567"]),
+            (
+                ipv4_or_iban_re,
+                "ipv4_or_iban",
+                "\u{a0}192.0.2.1 ’NL91 ABNA 0417 1643 00",
+                &["192.0.2.1", "NL91 ABNA 0417 1643 00"],
+            ),
+            (
+                ipv4_or_iban_re,
+                "ipv4_or_iban",
+                "IBAN NL91 ABNA 0417 1643 00, ÉNL91 ABNA 0417 16",
+                &["NL91 ABNA 0417 1643 00"],
+            ),
+            (
+                phone_re,
+                "phone",
+                "bel 06-12345678 of +31 20 123 4567, (020) 1234567",
+                &["06-12345678", "+31 20 123 4567", "020) 1234567"],
+            ),
             (phone_re, "phone", "x0612345678 0031 6 1234 5678, 06.8o.69", &["0031 6 1234 5678"]),
             (phone_re, "phone", "٠٦١٢٣٤٥٦٧٨ +٣١٦١٢٣٤٥٦٧٨", &["+٣١٦١٢٣٤٥٦٧٨"]),
-            (postcode_re, "nl_postcode", "1015 CJ, 1015CJ, 0123 AB, 10155 CJ, 1015\u{a0}CJ", &["1015 CJ", "1015CJ", "1015\u{a0}CJ"]),
+            (
+                postcode_re,
+                "nl_postcode",
+                "1015 CJ, 1015CJ, 0123 AB, 10155 CJ, 1015\u{a0}CJ",
+                &["1015 CJ", "1015CJ", "1015\u{a0}CJ"],
+            ),
             (postcode_re, "nl_postcode", "a1015 CJ, ١٠١٥ CJ, 1٠١٥ CJ, 1015 cj", &["1٠١٥ CJ"]),
         ];
         for (pattern, next, text, want) in cases {
@@ -276,10 +296,10 @@ mod tests {
             let starts = Starts::new(text);
             let from: Vec<&str> = gated
                 .matches(text, |at| match *next {
-                "ipv4_or_iban" => starts.ipv4_or_iban(at),
-                "phone" => starts.phone(at),
-                _ => starts.nl_postcode(at),
-            })
+                    "ipv4_or_iban" => starts.ipv4_or_iban(at),
+                    "phone" => starts.phone(at),
+                    _ => starts.nl_postcode(at),
+                })
                 .map(|m| &text[m])
                 .collect();
             assert_eq!(from, all, "{text}");
