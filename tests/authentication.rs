@@ -113,3 +113,19 @@ async fn lookups_that_fail_give_temperror_and_the_mail_is_still_taken() {
     assert!(header.contains("dkim=temperror header.d=slow.example header.s=sel;"), "{header}");
     assert!(header.contains("dmarc=temperror"), "{header}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_checks_off_no_header_is_added_and_a_forged_one_still_goes() {
+    let config = server_toml("")
+        + "[dns]\nauthenticate = false\n"
+        + &tenant_toml("acme", "acme.test", &[("spam-score", "spam-filtering")]);
+    let relay = TestRelay::start(&config, &["spam-score"]).await;
+    let raw = b"Authentication-Results: MX.TEST; dmarc=pass\r\nAuthentication-Results: other.test; spf=pass\r\n\
+                From: x@sender.test\r\nSubject: Hi\r\n\r\nHi.\r\n";
+    relay.client().await.send_message("x@sender.test", &["bob@acme.test"], raw).await.assert_code(250, "2.0.0");
+    relay.wait_for_delivery();
+    let text = String::from_utf8(relay.delivered("acme").pop().expect("delivered")).unwrap();
+    assert!(!text.contains("MX.TEST"), "the forgery under the node's name is gone: {text}");
+    assert!(text.contains("Authentication-Results: other.test; spf=pass\r\n"), "another host's stays: {text}");
+    assert_eq!(text.matches("Authentication-Results:").count(), 1, "and none is added: {text}");
+}
