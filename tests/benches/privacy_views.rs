@@ -4,7 +4,8 @@
 //! for 4 KB, 64 KB and 1 MB messages. The view column is parse-and-view minus parse,
 //! on a fresh message each time, so it is the enforcement's own cost.
 //!
-//! Run: `cargo bench -p mxr-tests --bench privacy_views` (`-- --quick` for a short run).
+//! Run: `cargo bench -p mxr-tests --bench privacy_views` (`-- --quick` for a short run,
+//! `-- --size 64` for one size in KB, e.g. under `perf record`).
 
 use mxr_mail::ParsedMail;
 use mxr_privacy::detect::{Detector, PatternDetector};
@@ -19,7 +20,7 @@ fn paragraph(n: usize) -> String {
          zij belt je op 06-{:08} of mailt naar sanne.{n}@voorbeeld.nl. De factuur gaat naar Keizersgracht {} , \
          1015 CJ Amsterdam, en betaling graag op NL91 ABNA 0417 1643 00. Meer op \
          https://news.example.com/a?utm_source=mail&id={n} of https://www.example.com/faq. De server 192.0.2.{} \
-         gaf om 10:30 een fout; versie 3.2.1 lost dat op.\r\n\r\nMet vriendelijke groet,\r\nPieter Bakker\r\n\
+         gaf om 10:30 een fout in het café; versie 3.2.1 lost dat op.\r\n\r\nMet vriendelijke groet,\r\nPieter Bakker\r\n\
          Van Dam Installatietechniek B.V.\r\n\r\n",
         10_000_000 + n,
         n % 300 + 1,
@@ -71,7 +72,10 @@ fn p50(iterations: usize, f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only: Option<usize> =
+        args.iter().position(|a| a == "--size").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());
     let policy = PurposePolicy::default_policy();
     let grant = Grant::for_purpose(&policy, "spam-filtering", Category::ALL.into_iter().collect()).unwrap();
     let pseudonyms = Pseudonymizer::derive(&[1; 32], "spam-filtering");
@@ -82,7 +86,7 @@ fn main() {
         "{:>6} {:>12} {:>12} {:>10} {:>12} {:>10} {:>8}",
         "size", "parse µs", "view µs", "view MB/s", "detect µs", "spans", "view/parse"
     );
-    for size in [4 << 10, 64 << 10, 1 << 20] {
+    for size in [4 << 10, 64 << 10, 1 << 20].into_iter().filter(|s| only.is_none_or(|kb| kb << 10 == *s)) {
         let iterations = match (size, quick) {
             (s, true) if s >= 1 << 20 => 5,
             (_, true) => 50,

@@ -193,9 +193,26 @@ fn priority(kind: Kind) -> u8 {
     }
 }
 
+/// Panics unless `re` can run as the regex engine's lazy DFA on any text: a Unicode
+/// `\b` makes that DFA give up at the first non-ASCII character, and the search falls
+/// back to an engine ten times slower. Every pattern run over a whole text must pass.
+#[cfg(test)]
+fn assert_lazy_dfa(re: &regex::Regex) {
+    if let Err(e) = regex_automata::hybrid::regex::Regex::new(re.as_str()) {
+        panic!("{e}: {}", re.as_str().chars().take(120).collect::<String>());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unicode_word_boundary_fails_the_lazy_dfa_check() {
+        let caught = std::panic::catch_unwind(|| assert_lazy_dfa(&regex::Regex::new(r"\bjan\b").unwrap()));
+        assert!(caught.is_err());
+        assert_lazy_dfa(&regex::Regex::new(r"(?-u:\b)jan(?-u:\b)").unwrap());
+    }
 
     fn found(text: &str) -> Vec<(&str, Kind)> {
         PatternDetector.detect(text).into_iter().map(|s| (&text[s.range], s.kind)).collect()

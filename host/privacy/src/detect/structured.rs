@@ -24,9 +24,9 @@ struct Patterns {
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
-    url: Regex::new(r"(?i)\bhttps?://[^\s<>\x22']+").unwrap(),
+    url: Regex::new(r"(?i)(?-u:\b)https?://[^\s<>\x22']+").unwrap(),
     email: Regex::new(
-        r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\b",
+        r"(?i)(?-u:\b)[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+(?-u:\b)",
     )
     .unwrap(),
     spelled_email: Regex::new(&spelled_email()).unwrap(),
@@ -53,7 +53,7 @@ fn spelled_email() -> String {
     let (at, dot) = (bracketed("at"), bracketed("(?:dot|punt)"));
     let spelled_dot = format!(r"(?:[ \t]*{dot}[ \t]*|[ \t]+(?:dot|punt)[ \t]+)");
     format!(
-        r"(?i)\b[a-z0-9._%+\-]+(?:[ \t]*(?:{at}|＠)[ \t]*{label}(?:(?:{spelled_dot}|\.){label})+|[ \t]+at[ \t]+{label}(?:{spelled_dot}{label})+)\b"
+        r"(?i)(?-u:\b)[a-z0-9._%+\-]+(?:[ \t]*(?:{at}|＠)[ \t]*{label}(?:(?:{spelled_dot}|\.){label})+|[ \t]+at[ \t]+{label}(?:{spelled_dot}{label})+)(?-u:\b)"
     )
 }
 
@@ -174,4 +174,17 @@ pub fn iban_valid(candidate: &str) -> bool {
         rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     rem == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_text_patterns_run_as_lazy_dfas() {
+        let p = &*PATTERNS;
+        for re in [&p.url, &p.email, &p.spelled_email, &p.spelled_email_hint, &p.ipv6] {
+            super::super::assert_lazy_dfa(re);
+        }
+    }
 }

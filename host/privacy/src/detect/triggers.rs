@@ -14,20 +14,20 @@
 //! class (`\d`, `\p{Lu}`, a word character or a blank) is involved, so a condition
 //! never rules out a match the pattern would make.
 
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 use std::ops::Range;
 
-/// A pattern searched only from the positions where a match could start: the
-/// pattern itself, and the pattern anchored at the start of its haystack.
+/// A pattern searched only from the positions where a match could start, each time
+/// anchored there with the whole text around it, so that `\b` sees what precedes.
 pub struct Gated {
-    any: Regex,
-    at_start: Regex,
+    re: Regex,
 }
 
 impl Gated {
     /// `pattern`, gated.
-    pub fn new(pattern: &str) -> Result<Gated, regex::Error> {
-        Ok(Gated { any: Regex::new(pattern)?, at_start: Regex::new(&format!("^(?:{pattern})"))? })
+    pub fn new(pattern: &str) -> Result<Gated, Box<regex_automata::meta::BuildError>> {
+        Ok(Gated { re: Regex::new(pattern).map_err(Box::new)? })
     }
 
     /// The matches in `text`, as `find_iter` finds them, when `next(at)` is the first
@@ -38,35 +38,21 @@ impl Gated {
         text: &'s str,
         next: impl Fn(usize) -> Option<usize> + 's,
     ) -> impl Iterator<Item = Range<usize>> + 's {
-        let bytes = text.as_bytes();
         let mut at = 0;
         std::iter::from_fn(move || {
             loop {
                 let p = next(at)?;
-                // The text from `p` has nothing before it, which `\b` at `p` reads as a
-                // non-word character: true of an ASCII one, unknown of any other.
-                let m = if p == 0 || (bytes[p - 1] < 0x80 && !is_ascii_word(bytes[p - 1])) {
-                    match self.at_start.find(&text[p..]) {
-                        Some(m) => p + m.start()..p + m.end(),
-                        None => {
-                            at = p + 1;
-                            continue;
-                        }
-                    }
-                } else {
-                    self.any.find_at(text, p)?.range()
+                let input = Input::new(text).span(p..text.len()).anchored(Anchored::Yes);
+                let Some(m) = self.re.find(input) else {
+                    at = p + 1;
+                    continue;
                 };
                 // An empty match (none of the patterns makes one) must not stop the search.
-                at = if m.is_empty() { m.end + 1 } else { m.end };
-                return Some(m);
+                at = if m.is_empty() { m.end() + 1 } else { m.end() };
+                return Some(m.range());
             }
         })
     }
-}
-
-/// An ASCII word character for `\b`: a letter, a digit or `_`.
-fn is_ascii_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// The places in a text where a word may start with a digit, an ASCII capital or a
@@ -290,7 +276,7 @@ mod tests {
             (postcode_re, "nl_postcode", "a1015 CJ, ١٠١٥ CJ, 1٠١٥ CJ, 1015 cj", &["1٠١٥ CJ"]),
         ];
         for (pattern, next, text, want) in cases {
-            let re = Regex::new(pattern).unwrap();
+            let re = regex::Regex::new(pattern).unwrap();
             let gated = Gated::new(pattern).unwrap();
             let all: Vec<&str> = re.find_iter(text).map(|m| m.as_str()).collect();
             let starts = Starts::new(text);
