@@ -189,10 +189,14 @@ fn first_word(line: &str) -> &str {
 }
 
 /// True when `word` in lower case is one of `list` (lower-case words): compared
-/// without allocating when `word` is ASCII (then `to_lowercase` is ASCII lowering).
+/// without allocating when `word` is ASCII (then `to_lowercase` is ASCII lowering),
+/// and not lowered at all when it is too long to be one (a line of Chinese has no
+/// blank to end its first word): lowering keeps the number of characters or adds to
+/// it, and a character is at most four bytes.
 fn one_of(word: &str, list: &[&str]) -> bool {
     match word.is_ascii() {
         true => list.iter().any(|w| w.eq_ignore_ascii_case(word)),
+        false if list.iter().all(|w| word.len() > 4 * w.len()) => false,
         false => list.contains(&word.to_lowercase().as_str()),
     }
 }

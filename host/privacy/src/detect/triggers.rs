@@ -59,6 +59,7 @@ impl Gated {
 /// non-ASCII character: such a byte after a byte that is no ASCII letter, digit or
 /// `_` (a non-ASCII character before may be a blank or a word character: both count).
 pub struct Starts<'t> {
+    text: &'t str,
     bytes: &'t [u8],
     at: Vec<usize>,
 }
@@ -84,7 +85,12 @@ impl<'t> Starts<'t> {
                 found &= found - 1;
             }
         }
-        Starts { bytes, at }
+        Starts { text, bytes, at }
+    }
+
+    /// The character at start `i` (a start is always a character's first byte).
+    fn char_at(&self, i: usize) -> char {
+        self.text[i..].chars().next().unwrap_or_default()
     }
 
     /// The first start at or after `from` where `pred` holds.
@@ -100,6 +106,10 @@ impl<'t> Starts<'t> {
             if bytes[i].is_ascii_uppercase() {
                 return bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase)
                     && bytes.get(i + 2).is_some_and(|b| may_be_digit(*b));
+            }
+            // Past an ASCII capital, only an IPv4 address, which starts with a `\d`.
+            if bytes[i] >= 0x80 && !may_be_decimal(self.char_at(i)) {
+                return false;
             }
             let mut end = i;
             for _ in 0..3 {
@@ -150,9 +160,19 @@ impl<'t> Starts<'t> {
             {
                 return true;
             }
-            // A non-ASCII character may be a capital or a digit of another script.
+            // A non-ASCII character starts a match only as a capital (`\p{Lu}`) or a
+            // digit (`\d`) of another script: not every letter of a Cyrillic text, each
+            // of which would cost an anchored search in the slow engine (`\b` there).
             if bytes[i] >= 0x80 {
-                return true;
+                let c = self.char_at(i);
+                return match c.is_lowercase() {
+                    true => false,
+                    // A Dutch street word (`\p{Lu}…straat`) ends in an ASCII suffix.
+                    false if c.is_uppercase() => {
+                        bytes[i..].iter().take_while(|b| **b >= 0x80 || is_word_byte(**b)).any(u8::is_ascii_lowercase)
+                    }
+                    false => may_be_decimal(c),
+                };
             }
             if let Some(end) = digits(bytes, i, 5) {
                 let end = end + usize::from(bytes.get(end).is_some_and(u8::is_ascii_alphabetic));
@@ -186,19 +206,24 @@ static CLASS: [u8; 256] = {
     class
 };
 
+/// An ASCII letter, apostrophe, hyphen or dot: a byte inside a street word.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphabetic() || matches!(b, b'\'' | b'.' | b'-')
+}
+
 /// True when, from `i`, at most `words` runs of letters, apostrophes, dots and hyphens
 /// separated by blanks are followed by blanks and a digit (or by anything non-ASCII,
 /// which may be a blank, a letter or a digit of another script).
 fn number_within_words(bytes: &[u8], mut i: usize, words: usize) -> bool {
     for _ in 0..words {
-        while bytes.get(i).is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'\'' | b'.' | b'-')) {
+        while bytes.get(i).is_some_and(|b| is_word_byte(*b)) {
             i += 1;
         }
         let blanks = bytes[i..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
         match bytes.get(i + blanks) {
             Some(b) if *b >= 0x80 => return true,
             Some(b) if blanks > 0 && b.is_ascii_digit() => return true,
-            Some(b) if blanks > 0 && (b.is_ascii_alphabetic() || matches!(b, b'\'' | b'.' | b'-')) => i += blanks,
+            Some(b) if blanks > 0 && is_word_byte(*b) => i += blanks,
             _ => return false,
         }
     }
@@ -222,6 +247,13 @@ fn phone_digits(bytes: &[u8], i: usize) -> bool {
     false
 }
 
+/// True when `c` may be a `\d` (a decimal digit of any script): never in the blocks
+/// of Latin letters, Greek, Cyrillic, Armenian and Hebrew, CJK, kana and Hangul (which
+/// hold none), and otherwise numeric; cheap for the letters of those scripts.
+fn may_be_decimal(c: char) -> bool {
+    !matches!(c as u32, 0x00c0..=0x05ff | 0x3000..=0xa61f | 0xac00..=0xd7ff) && c.is_numeric()
+}
+
 /// A byte that may belong to a `\d` (an ASCII digit, or part of another script's).
 fn may_be_digit(b: u8) -> bool {
     b.is_ascii_digit() || b >= 0x80
@@ -238,12 +270,24 @@ fn digits(bytes: &[u8], i: usize, most: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The blocks ruled out hold no `\d` of any script.
+    #[test]
+    fn every_decimal_digit_may_be_one() {
+        let digit = regex::Regex::new(r"^\d$").unwrap();
+        let missed: Vec<char> = (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| digit.is_match(c.encode_utf8(&mut [0; 4])) && !may_be_decimal(*c))
+            .collect();
+        assert_eq!(missed, []);
+    }
+
     /// Each candidate function must find every match its pattern finds.
     #[test]
     fn table() {
         let ipv4_or_iban_re = r"(?:\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)|(?:\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)";
         let phone_re = r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b";
         let postcode_re = r"\b[1-9]\d{3}[ \t\x{a0}\x{2009}\x{202f}]?[A-Z]{2}\b";
+        let street_re = r"\b\p{Lu}[\p{L}'’\-]*straat[ \t]+\d{1,4}\b|\b\d{1,5}[ \t]+\p{Lu}\p{L}+ Street\b";
         let cases: &[(&str, &str, &str, &[&str])] = &[
             (ipv4_or_iban_re, "ipv4_or_iban", "from 192.0.2.17, 10.0.0.1.5 and 3.2.1", &["192.0.2.17", "10.0.0.1"]),
             (ipv4_or_iban_re, "ipv4_or_iban", "x1.2.3.4 1.2.3.4x 256.1.1.1 ٣.٣.٣.٣", &["٣.٣.٣.٣"]),
@@ -274,6 +318,13 @@ mod tests {
                 &["1015 CJ", "1015CJ", "1015\u{a0}CJ"],
             ),
             (postcode_re, "nl_postcode", "a1015 CJ, ١٠١٥ CJ, 1٠١٥ CJ, 1015 cj", &["1٠١٥ CJ"]),
+            (ipv4_or_iban_re, "ipv4_or_iban", "Иван ٣.٣.٣.٣ 中文 1.2.3.4 Ωx", &["٣.٣.٣.٣", "1.2.3.4"]),
+            (
+                street_re,
+                "postcode_or_street",
+                "Ölandstraat 5, Иван 12, Иванstraat 7 and ٣ Main Street",
+                &["Ölandstraat 5", "Иванstraat 7", "٣ Main Street"],
+            ),
         ];
         for (pattern, next, text, want) in cases {
             let re = regex::Regex::new(pattern).unwrap();
@@ -284,6 +335,7 @@ mod tests {
                 .matches(text, |at| match *next {
                     "ipv4_or_iban" => starts.ipv4_or_iban(at),
                     "phone" => starts.phone(at),
+                    "postcode_or_street" => starts.postcode_or_street(at),
                     _ => starts.nl_postcode(at),
                 })
                 .map(|m| &text[m])
