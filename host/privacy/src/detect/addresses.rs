@@ -3,7 +3,7 @@
 //! `Laan van Meerdervoort 45a`) and English (`221B Baker Street`).
 
 use super::triggers::{Gated, Starts};
-use super::{Kind, Span, ending_at};
+use super::{Kind, MatchStart, Span, ending_at};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -33,7 +33,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         ))
         .unwrap(),
         uk_shape: Regex::new(r"^[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{a0}\x{2009}\x{202f}]\d[ABD-HJLNP-UW-Z]{2}$").unwrap(),
-        town_at_end: Regex::new(&format!(r"\b{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
+        town_at_end: Regex::new(&format!(r"{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]*,?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+$")).unwrap(),
     }
 });
 
@@ -76,7 +76,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     for m in p.postcode_or_street.matches(text, |at| starts.postcode_or_street(at)) {
         let found = &text[m.clone()];
         if p.uk_shape.is_match(found) {
-            if let Some(town) = ending_at(text, m.start, 40, &p.town_at_end, &TOWN_TRAILING)
+            if let Some(town) = ending_at(text, m.start, 40, (&p.town_at_end, MatchStart::Word), &TOWN_TRAILING)
                 .filter(|t| !NOT_CITY.contains(&&text[t.clone()]))
             {
                 spans.push(Span::new(town, Kind::Address));
@@ -98,4 +98,12 @@ fn nl_postcode_parts(found: &str) -> (Range<usize>, Range<usize>, Option<Range<u
     let separators = found[letters.end..].trim_start_matches([' ', '\t', '\u{a0}', '\u{2009}', '\u{202f}', ',']);
     let city = (!separators.is_empty()).then(|| found.len() - separators.len()..found.len());
     (digits, letters, city)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_town_pattern_runs_as_a_lazy_dfa() {
+        super::super::assert_lazy_dfa(&super::PATTERNS.town_at_end);
+    }
 }

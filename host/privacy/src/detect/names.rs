@@ -7,7 +7,7 @@
 //! angle brackets (`Jan Jansen <jan@example.nl>`). Organisations are found by
 //! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
 
-use super::{Kind, Span, ending_at, salutations};
+use super::{Kind, MatchStart, Span, ending_at, salutations};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -64,7 +64,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         )
         .unwrap(),
         org_words_at_end: Regex::new(&format!(
-            r"\b(?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}}$"
+            r"(?:{WORD}|&|\d+)(?:[ \t]+(?:{WORD}|&|and|en|{PARTICLE})){{0,3}}$"
         ))
         .unwrap(),
         org_prefix: Regex::new(&format!(
@@ -238,13 +238,13 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         push_name_range(spans, text, m.start() + cue_length(m.as_str())..m.end());
     }
     for m in p.address_open.find_iter(text) {
-        if let Some(r) = ending_at(text, m.start(), 120, &p.name_at_end, &[' ', '\t']) {
+        if let Some(r) = ending_at(text, m.start(), 120, (&p.name_at_end, MatchStart::Anywhere), &[' ', '\t']) {
             push_name_range(spans, text, r);
         }
     }
     spans.extend(p.known_name.find_iter(text).map(|m| Span::new(m.range(), Kind::Name)));
     for m in p.org_suffix.find_iter(text) {
-        if let Some(r) = ending_at(text, m.start(), 160, &p.org_words_at_end, &[]) {
+        if let Some(r) = ending_at(text, m.start(), 160, (&p.org_words_at_end, MatchStart::Word), &[]) {
             spans.push(Span::new(r.start..m.end(), Kind::Organisation));
         }
     }
@@ -285,7 +285,7 @@ mod tests {
     #[test]
     fn whole_text_patterns_run_as_lazy_dfas() {
         let p = &*PATTERNS;
-        for re in [&p.cue, &p.address_open, &p.known_name, &p.org_suffix, &p.org_prefix] {
+        for re in [&p.cue, &p.address_open, &p.known_name, &p.org_suffix, &p.org_prefix, &p.org_words_at_end] {
             super::super::assert_lazy_dfa(re);
         }
     }
