@@ -2,7 +2,7 @@
 //! the town before them, and street lines in Dutch (`Keizersgracht 123`,
 //! `Laan van Meerdervoort 45a`) and English (`221B Baker Street`).
 
-use super::triggers::{Gated, Starts};
+use super::triggers::{DIGIT_AT_WORD_END, Gated, Starts};
 use super::{Kind, MatchStart, Span, ending_at};
 use regex::Regex;
 use std::ops::Range;
@@ -24,12 +24,20 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let nl_suffix = "straat|straatweg|laan|weg|plein|gracht|kade|singel|dijk|pad|steeg|hof|dreef|markt|park|baan|wal|dam|veld|plantsoen|erf|dreef|haven|burg|poort|werf";
     let nl_lead = "Laan|Plein|Burgemeester|Burg\\.|Prins|Prinses|Koningin|Koning|Graaf|Oude|Nieuwe|Korte|Lange|Dokter|Dr\\.|Sint|St\\.|Van";
     let en_suffix = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Sq|Boulevard|Blvd|Close|Crescent|Terrace|Gardens|Grove|Row|Mews|Parkway|Hill|Walk";
+    // What may follow a house number's last digit: a letter, a range, or the word's end
+    // (after an ASCII digit, and after another script's).
+    let house = |end: &str| {
+        format!(
+            r"(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[a-zA-Z](?-u:\b)|[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?-[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?\d{{0,2}}{DIGIT_AT_WORD_END}|{end})"
+        )
+    };
+    let (house_ascii, house_other) = (house(r"(?-u:\b)"), house(r"(?-u:\B)"));
     Patterns {
         // The letters SA, SD and SS are never issued; units and currencies are excluded
         // after matching.
-        nl_postcode: Gated::new(&format!(r"\b[1-9]\d{{3}}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[A-Z]{{2}}\b(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+(?:{WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
+        nl_postcode: Gated::new(&format!(r"[1-9]\d{{3}}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[A-Z]{{2}}(?-u:\b)(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}},]+(?:{WORD}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}\-]{WORD})?))?")).unwrap(),
         postcode_or_street: Gated::new(&format!(
-            r"(?:\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]\d[ABD-HJLNP-UW-Z]{{2}}\b)|(?:\b(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+[\p{{L}}'’.\-]+){{1,3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+\d{{1,4}}(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?[a-zA-Z]\b|[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?-[ \t\x{{a0}}\x{{2009}}\x{{202f}}]?\d{{1,3}}\b|\b)|\b\d{{1,5}}[A-Za-z]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+(?:{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+){{1,3}}(?:{en_suffix})\b\.?)"
+            r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]\d[ABD-HJLNP-UW-Z]{{2}}(?-u:\b))|(?:(?:\p{{Lu}}[\p{{L}}'’\-]*(?:{nl_suffix})|(?:Singel|Dam|Markt|Kade|Wal|Dijk|Gracht|Haven|Plaats|Brink)|(?:{nl_lead})(?:[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+[\p{{L}}'’.\-]+){{1,3}})[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+\d{{0,3}}(?:[0-9]{house_ascii}|[\d--0-9]{house_other})|\d{{1,5}}[A-Za-z]?[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+(?:{WORD}[ \t\x{{a0}}\x{{2009}}\x{{202f}}]+){{1,3}}(?:{en_suffix})(?-u:\b)\.?)"
         ))
         .unwrap(),
         uk_shape: Regex::new(r"^[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t\x{a0}\x{2009}\x{202f}]\d[ABD-HJLNP-UW-Z]{2}$").unwrap(),
@@ -103,7 +111,10 @@ fn nl_postcode_parts(found: &str) -> (Range<usize>, Range<usize>, Option<Range<u
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_town_pattern_runs_as_a_lazy_dfa() {
-        super::super::assert_lazy_dfa(&super::PATTERNS.town_at_end);
+    fn the_patterns_run_as_lazy_dfas() {
+        let p = &*super::PATTERNS;
+        super::super::assert_lazy_dfa(p.town_at_end.as_str());
+        super::super::assert_lazy_dfa(p.nl_postcode.as_str());
+        super::super::assert_lazy_dfa(p.postcode_or_street.as_str());
     }
 }

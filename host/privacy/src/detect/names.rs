@@ -286,7 +286,7 @@ mod tests {
     fn whole_text_patterns_run_as_lazy_dfas() {
         let p = &*PATTERNS;
         for re in [&p.cue, &p.address_open, &p.known_name, &p.org_suffix, &p.org_prefix, &p.org_words_at_end] {
-            super::super::assert_lazy_dfa(re);
+            super::super::assert_lazy_dfa(re.as_str());
         }
     }
 

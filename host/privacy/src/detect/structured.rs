@@ -2,7 +2,7 @@
 //! tracking links. Shapes by regular expression, then validation (an IPv6 address
 //! must parse, an IBAN must pass mod-97, a phone number must not be a date).
 
-use super::triggers::{Gated, Starts};
+use super::triggers::{DIGIT_AT_WORD_END, Gated, Starts};
 use super::{Kind, Span};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -31,14 +31,19 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     .unwrap(),
     spelled_email: Regex::new(&spelled_email()).unwrap(),
     spelled_email_hint: Regex::new(r"(?i)dot|punt|＠|at[ \t]*[\])}]").unwrap(),
-    ipv4_or_iban: Gated::new(
-        r"(?:\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)|(?:\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
-    )
+    ipv4_or_iban: Gated::new(&format!(
+        r"(?:(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){{3}}(?:25[0-5](?-u:\b)|2[0-4]{D}|1?\d?{D}))|(?:[A-Z]{{2}}\d{{2}}(?: ?[A-Z0-9]{{4}}){{2,7}}(?: ?[A-Z0-9]{{1,3}})?(?-u:\b))",
+        D = DIGIT_AT_WORD_END
+    ))
     .unwrap(),
     // Any run of hex digits, colons and dots with two colons or more; validated by
     // parsing, so the shape here only has to be generous.
     ipv6: Regex::new(r"(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*").unwrap(),
-    phone: Gated::new(r"(?:\+|\b00|\b0)\d(?:[ \-./]?\(?\d\)?){7,13}\b").unwrap(),
+    // The last digit ends a word, or a bracket after it stands before one (`(8)x`).
+    phone: Gated::new(&format!(
+        r"(?:\+|00|0)\d(?:[ \-./]?\(?\d\)?){{6,12}}[ \-./]?\(?(?:\d\)(?-u:\b)|{DIGIT_AT_WORD_END})"
+    ))
+    .unwrap(),
     date: Regex::new(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$").unwrap(),
 }
 });
@@ -184,7 +189,10 @@ mod tests {
     fn whole_text_patterns_run_as_lazy_dfas() {
         let p = &*PATTERNS;
         for re in [&p.url, &p.email, &p.spelled_email, &p.spelled_email_hint, &p.ipv6] {
-            super::super::assert_lazy_dfa(re);
+            super::super::assert_lazy_dfa(re.as_str());
+        }
+        for gated in [&p.ipv4_or_iban, &p.phone] {
+            super::super::assert_lazy_dfa(gated.as_str());
         }
     }
 }
