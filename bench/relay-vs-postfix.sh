@@ -1,71 +1,52 @@
 #!/usr/bin/env bash
-# Relay throughput, measured until delivered at Postfix's smtp-sink, all on loopback:
-#   ceiling  smtp-source straight into smtp-sink (the machine's limit)
+# Issue 14: relay throughput on loopback, timed until every message reached the sink.
+# The load generator and the sink are the `relay_load` bench of mxr-tests, one Rust
+# process: it sends N messages, one per SMTP session, and a message counts as arrived
+# when the sink has answered its final dot with 250. Peers, measured in turn in each run:
+#   ceiling  the generator straight into the sink (the machine's limit through it)
 #   postfix  a private Postfix instance as a relay-only MX for bench.test
 #   mxr      mxr with three example plugins, fsync and encryption on
-# for N messages of 4 KB and 64 KB at concurrency 20; then mxr's peak resident memory
-# holding 1,000 concurrent SMTP sessions. Needs root (it installs postfix and runs a
-# private instance on ports 30025-30027; the system's own Postfix is left alone).
+# Rows: 4 KB and 64 KB at concurrency 20, 64 KB at concurrency 100, and real mail at
+# concurrency 20 (mail-parser's and CPython's test messages, the project's fixtures and
+# corpora, and generated business mail with personal data: about 6.5 KB a message).
+# Each figure is the median of RUNS runs. Then what purpose limitation costs (mxr built
+# with feature unenforced-baseline beside the enforcing build), and mxr's peak resident
+# memory holding 1,000 concurrent SMTP sessions.
 #
-#   bench/relay-vs-postfix.sh            # N=2000
-#   N=500 bench/relay-vs-postfix.sh      # quicker
+# Needs root: it installs postfix if missing and runs a private instance. Ports
+# 30025-30028 must be free (it refuses to start otherwise); the system's own Postfix is
+# left alone. It stops only what it started, by PID, on every exit.
+#
+#   bench/relay-vs-postfix.sh                 # N=2000 RUNS=3
+#   RUNS=1 N=300 bench/relay-vs-postfix.sh    # a quick check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-2000}
-CONC=${CONC:-20}
-SINK=30025 PF_PORT=30026 MXR_PORT=30027
-W=$(mktemp -d /tmp/mxr-bench.XXXXXX)
-chmod 755 "$W"
-trap 'cleanup' EXIT
+RUNS=${RUNS:-3}
+SINK=30025 PF_PORT=30026 MXR_PORT=30027 FULL_PORT=30028
+for port in $SINK $PF_PORT $MXR_PORT $FULL_PORT; do
+    if [ -n "$(ss -Htln "sport = :$port")" ]; then
+        echo "port $port is in use (another benchmark run?): not starting" >&2
+        exit 1
+    fi
+done
 
-command -v smtp-source >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
-rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
-cargo build --release --locked -q -p mxr
-cargo build --release --locked -q --target wasm32-wasip2 -p spam-score -p attachment-guard -p sender-policy
-
+MXR_PIDS=() LOAD_PID="" PF_STARTED="" PF_ALTERNATE=""
 cleanup() {
-    [ -n "${MXR_PID:-}" ] && kill "$MXR_PID" 2>/dev/null || true
-    postfix -c "$W/postfix/etc" stop >/dev/null 2>&1 || true
-    stop_sink
+    [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null || true
+    local pid
+    for pid in "${MXR_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${MXR_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    stop_postfix
     rm -rf "$W"
 }
 
-# Stops the smtp-sink this script started, by its PID (never another process).
-stop_sink() {
-    if [ -n "${SINK_PID:-}" ]; then
-        kill "$SINK_PID" 2>/dev/null || true
-        wait "$SINK_PID" 2>/dev/null || true
-        SINK_PID=""
-    fi
-}
-
-start_sink() {
-    stop_sink
-    smtp-sink -c -u postfix "127.0.0.1:$SINK" 1024 > "$W/sink.out" 2>&1 &
-    SINK_PID=$!
-    sleep 0.3
-}
-
-sink_count() {
-    tr '\r' '\n' < "$W/sink.out" | grep -ao 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || true
-}
-
-# rate PORT SIZE: messages per second from the first send until all N are at the sink.
-rate() {
-    # rate runs in $(...), a subshell: the sink it starts is stopped when that subshell
-    # ends, on the timeout's exit too (the parent never learns its PID).
-    trap stop_sink EXIT
-    start_sink
-    local start end got
-    start=$(date +%s.%N)
-    smtp-source -s "$CONC" -m "$N" -l "$2" -f load@src.test -t rcpt@bench.test "127.0.0.1:$1" >/dev/null 2>&1
-    until [ "$(sink_count)" = "$N" ]; do
-        got=$(sink_count)
-        if [ "$(echo "$(date +%s.%N) - $start > 300" | bc)" = 1 ]; then echo "timeout with ${got:-0}/$N at the sink" >&2; exit 1; fi
-        sleep 0.01
-    done
-    end=$(date +%s.%N)
-    echo "scale=1; $N / ($end - $start)" | bc
+# load ARGS...: the generator and sink, run in the background so that cleanup can stop it.
+load() {
+    "$W/bin/relay_load" --sink "127.0.0.1:$SINK" --n "$N" --runs "$RUNS" "$@" &
+    LOAD_PID=$!
+    wait "$LOAD_PID"
+    LOAD_PID=""
 }
 
 start_postfix() {
@@ -75,6 +56,7 @@ start_postfix() {
     cp /etc/postfix/master.cf "$pf/etc/"
     sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$PF_PORT inet n - n - - smtpd/" "$pf/etc/master.cf"
     sed -i -E 's/^([a-z]+ +(unix|inet|fifo|pass|unix-dgram) +[-ny] +[-ny] +)y/\1n/' "$pf/etc/master.cf"
+    # Postfix's default outbound concurrency per destination (20) in every row.
     cat > "$pf/etc/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $pf/queue
@@ -94,21 +76,33 @@ smtpd_tls_security_level = none
 alias_maps =
 alias_database =
 local_transport = error:local delivery is disabled
-default_destination_concurrency_limit = $CONC
+default_destination_concurrency_limit = 20
 default_process_limit = 200
 CF
+    # postfix -c needs the directory listed in the system's main.cf: restored on exit.
+    PF_ALTERNATE=$(postconf -h alternate_config_directories)
     postconf -e "alternate_config_directories = $pf/etc"
+    PF_STARTED=1
     postfix -c "$pf/etc" start >/dev/null 2>&1
     sleep 1
 }
 
-# start_mxr: mxr (or $MXR_BIN) on a fresh data dir.
+# Stops the private instance (its master, by the PID file in its own queue) and puts
+# the system's main.cf back as it was.
+stop_postfix() {
+    [ -n "$PF_STARTED" ] || return 0
+    postfix -c "$W/postfix/etc" stop >/dev/null 2>&1 || true
+    postconf -e "alternate_config_directories = $PF_ALTERNATE"
+    PF_STARTED=""
+}
+
+# start_mxr BINARY PORT NAME: a fresh mxr on its own data dir; its PID in MXR_PID.
 start_mxr() {
-    local d="$W/mxr"
+    local d="$W/$3"
     rm -rf "$d"
     mkdir -p "$d/plugins"
-    for p in spam_score attachment_guard sender_policy; do cp "target/wasm32-wasip2/release/$p.wasm" "$d/plugins/"; done
-    cat > "$W/mxr.toml" <<CF
+    cp "$W"/plugins/*.wasm "$d/plugins/"
+    cat > "$W/$3.toml" <<CF
 version = 1
 [server]
 hostname = "mxr.bench.test"
@@ -141,42 +135,74 @@ port = $SINK
 tls = "none"
 region = "nl"
 CF
-    "${MXR_BIN:-target/release/mxr}" serve --config "$W/mxr.toml" --listen "127.0.0.1:$MXR_PORT" > "$W/mxr.out" 2>"$W/mxr.log" &
+    "$1" serve --config "$W/$3.toml" --listen "127.0.0.1:$2" > "$W/$3.out" 2>"$W/$3.log" &
     MXR_PID=$!
-    until grep -q listening "$W/mxr.out" 2>/dev/null; do sleep 0.1; done
+    MXR_PIDS+=("$MXR_PID")
+    local waited=0
+    until grep -q listening "$W/$3.out" 2>/dev/null; do
+        kill -0 "$MXR_PID" 2>/dev/null && [ $waited -lt 600 ] || { cat "$W/$3.log" >&2; exit 1; }
+        sleep 0.1
+        waited=$((waited + 1))
+    done
 }
 
+# stop_mxr PID: stops one mxr this script started and forgets its PID (so that cleanup
+# never signals a PID the system has since given to another process).
+stop_mxr() {
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    local kept=() pid
+    for pid in "${MXR_PIDS[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+    MXR_PIDS=("${kept[@]}")
+}
+
+W=$(mktemp -d /tmp/mxr-bench.XXXXXX)
+mkdir -p "$W/bin"
+chmod 755 "$W"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+command -v postfix >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+
+# built ARGS...: runs cargo ARGS, prints the path of each artefact it made (the JSON
+# messages name them, wherever the target dir is).
+built() {
+    cargo "$@" --locked -q --message-format=json-render-diagnostics |
+        grep -o '"\(executable\|filenames\)":[^]]*' | grep -o '/[^"]*\(/mxr\|/relay_load-[0-9a-f]*\|\.wasm\)"' | tr -d '"' | sort -u
+}
+
+# Private copies of everything measured: another checkout sharing the target dir may
+# rebuild meanwhile.
+echo "building (release)..." >&2
+cp "$(built build --release -p mxr)" "$W/bin/mxr"
+rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
+mkdir -p "$W/plugins"
+built build --release --target wasm32-wasip2 -p spam-score -p attachment-guard -p sender-policy | xargs -I{} cp {} "$W/plugins/"
+cp "$(built bench --no-run -p mxr-tests --bench relay_load)" "$W/bin/relay_load"
+cp "$(built build --release -p mxr --features unenforced-baseline)" "$W/bin/mxr-baseline"
+# Leave the enforcing binary in the shared target dir, not the baseline.
+built build --release -p mxr >/dev/null
+
 start_postfix
-start_mxr
-echo "relaying N=$N messages at concurrency $CONC, until delivered at smtp-sink (msg/s):"
-printf '%-6s %10s %10s %10s %12s %12s\n' size ceiling postfix mxr mxr/postfix mxr/ceiling
-declare -A enforced
-for size in 4096 65536; do
-    c=$(rate "$SINK" "$size")
-    p=$(rate "$PF_PORT" "$size")
-    m=$(rate "$MXR_PORT" "$size")
-    enforced[$size]=$m
-    printf '%-6s %10s %10s %10s %11.2fx %11.0f%%\n' "$((size / 1024))KB" "$c" "$p" "$m" "$(echo "$m / $p" | bc -l)" "$(echo "100 * $m / $c" | bc -l)"
-done
+start_mxr "$W/bin/mxr" "$MXR_PORT" mxr
+echo "== relay throughput (sink: relay_load's own, counting 250s to the final dot)"
+load --peer ceiling=sink --peer postfix="$PF_PORT" --peer mxr="$MXR_PORT" \
+    --row 4096@20 --row 65536@20 --row 65536@100 --row real@20
+stop_postfix
+stop_mxr "$MXR_PID"
 
-# What purpose limitation costs: the same run with a build in which every plugin gets
-# every category in full (feature unenforced-baseline: nothing detected or redacted),
-# started fresh and measured in the same order as the enforcing mxr above.
-kill "$MXR_PID"; wait "$MXR_PID" 2>/dev/null || true
-cargo build --release --locked -q -p mxr --features unenforced-baseline
-cp target/release/mxr "$W/mxr-baseline"
-cargo build --release --locked -q -p mxr
-MXR_BIN="$W/mxr-baseline" start_mxr
-echo "purpose limitation: enforced vs every grant full (msg/s):"
-printf '%-6s %10s %10s %10s\n' size enforced all-full cost
-for size in 4096 65536; do
-    f=$(rate "$MXR_PORT" "$size")
-    printf '%-6s %10s %10s %9.0f%%\n' "$((size / 1024))KB" "${enforced[$size]}" "$f" "$(echo "100 * (1 - ${enforced[$size]} / $f)" | bc -l)"
-done
+# What purpose limitation costs: a build in which every plugin gets every category in
+# full (feature unenforced-baseline: nothing detected or redacted) beside the enforcing
+# build, both fresh, measured in turn in each run. Cost = 1 - enforced/all-full.
+start_mxr "$W/bin/mxr-baseline" "$FULL_PORT" mxr-baseline
+BASE_PID=$MXR_PID
+start_mxr "$W/bin/mxr" "$MXR_PORT" mxr
+echo "== purpose limitation: enforcing mxr against every grant full"
+load --peer all-full="$FULL_PORT" --peer enforced="$MXR_PORT" --row 4096@20 --row 65536@20 --row real@20
+stop_mxr "$BASE_PID"
+stop_mxr "$MXR_PID"
 
-kill "$MXR_PID"; wait "$MXR_PID" 2>/dev/null || true
-start_mxr
-
+start_mxr "$W/bin/mxr" "$MXR_PORT" mxr
 # Peak memory with 1,000 concurrent sessions (each greeted and EHLO'd, then held).
 python3 - "$MXR_PORT" <<'PY'
 import socket, sys, time

@@ -189,24 +189,11 @@ fn spam_score_agrees_under_fail_closed_views() {
     let rt = runtime();
     let p = LoadedPlugin::load_file(&rt, &component("spam-score")).unwrap();
     let mut files = fixtures::mail_parser_emls();
-    let cpython = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import test.test_email, os; print(os.path.join(os.path.dirname(test.test_email.__file__), 'data'))",
-        ])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    let from_cpython = cpython.as_ref().map_or(0, |dir| {
-        let before = files.len();
-        let mut found: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
-        found.retain(|f| f.extension().is_some_and(|x| x == "txt"));
-        files.extend(found);
-        files.len() - before
-    });
-    let ours: Vec<_> = std::fs::read_dir(fixtures::ours("plugins")).unwrap().flatten().map(|e| e.path()).collect();
-    files.extend(ours.into_iter().filter(|f| f.extension().is_some_and(|x| x == "eml")));
+    let cpython = fixtures::cpython_messages();
+    let from_cpython = cpython.len();
+    files.extend(cpython);
+    let ours = fixtures::files_with(&fixtures::ours("plugins"), "eml");
+    files.extend(ours);
     let mut matrix: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for f in &files {
         let raw = std::fs::read(f).unwrap();

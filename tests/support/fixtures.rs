@@ -1,5 +1,6 @@
 //! Message fixtures: the `.eml` files shipped inside the mail-parser crate (real-world
-//! and RFC samples), found in the cargo registry, and our own in `tests/fixtures/`.
+//! and RFC samples), found in the cargo registry, CPython's email test data, and our
+//! own in `tests/fixtures/`.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,33 @@ pub fn mail_parser_emls() -> Vec<PathBuf> {
 /// Our own fixtures in `tests/fixtures/<name>`.
 pub fn ours(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// CPython's email test messages (`test/test_email/data/*.txt`), or none when this
+/// machine's `python3` lacks its test package.
+pub fn cpython_messages() -> Vec<PathBuf> {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import test.test_email, os; print(os.path.join(os.path.dirname(test.test_email.__file__), 'data'))",
+        ])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => files_with(Path::new(String::from_utf8_lossy(&o.stdout).trim()), "txt"),
+        _ => Vec::new(),
+    }
+}
+
+/// The files directly in `dir` whose names end in `.ext`, sorted.
+pub fn files_with(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    out.sort();
+    out
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
