@@ -115,7 +115,7 @@ async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
                 let f = load::figure(&sink, peer, row.messages.clone(), args.n, row.concurrency).await;
                 if f.refused > 0 || f.missing > 0 {
                     eprintln!(
-                        "{name}, {}: {} refused, {} accepted and never delivered",
+                        "{name}, {}: {} refused, {} accepted and not delivered (quarantined, or lost: the relay's log says which)",
                         row.label, f.refused, f.missing
                     );
                 }
