@@ -111,7 +111,6 @@ impl StoreState {
         String::from_utf8_lossy(&self.stderr.contents()).trim().to_owned()
     }
 
-
     /// The resource table.
     pub fn table(&mut self) -> &mut ResourceTable {
         &mut self.table
