@@ -60,6 +60,9 @@ struct Shares {
     next_ticket: u64,
     parties: HashMap<Arc<str>, Party>,
     plugins: HashMap<(Arc<str>, Arc<str>), Isolation>,
+    /// Calls asleep on the condition variable. A wake-up is a system call even when
+    /// nobody sleeps, so it is made only when someone does.
+    asleep: usize,
 }
 
 #[derive(Default)]
@@ -136,7 +139,9 @@ impl FairShare {
         }
         s.parties.get_mut(party).expect("inserted above").waiting.push_back(ticket);
         while s.running >= self.workers || s.next_in_line() != Some(ticket) {
+            s.asleep += 1;
             s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+            s.asleep -= 1;
         }
         let p = s.parties.get_mut(party).expect("the party waits");
         p.waiting.pop_front();
@@ -148,9 +153,8 @@ impl FairShare {
             p.running += 1;
             s.running += 1;
         }
-        drop(s);
         // Another waiter may be next now (a worker was free for two).
-        self.freed.notify_all();
+        self.wake_all(s);
         isolated?;
         let (party, plugin) = (party.clone(), plugin.clone());
         Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now(), throttled })
@@ -173,8 +177,16 @@ impl FairShare {
             }
         }
         s.record(&w.party, &w.plugin, misbehaved);
+        self.wake_all(s);
+    }
+
+    /// Unlocks and wakes every waiting call, if any: each checks whether it is next.
+    fn wake_all(&self, s: MutexGuard<'_, Shares>) {
+        let asleep = s.asleep > 0;
         drop(s);
-        self.freed.notify_all();
+        if asleep {
+            self.freed.notify_all();
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! - [`runtime`]: the engine, linker, limits and compile cache; built once.
 //! - [`loaded`]: one compiled, checked plugin; a fresh store ([`call_store`]) and
-//!   instance per call.
+//!   instance per call, whose hook is found by index (`hook_exports`).
 //! - [`registry`] and [`watch`]: the active plugin set, rescanned on file changes and
 //!   swapped atomically, so running transactions keep the set they started with.
 //! - [`state`]: what one call's wasmtime store holds (not storage at rest).
@@ -28,6 +28,7 @@ pub mod clock;
 pub mod data_api;
 pub mod failure;
 pub mod fair_share;
+mod hook_exports;
 pub mod host_api;
 pub mod identity;
 pub mod loaded;

@@ -2,9 +2,9 @@
 
 use super::bindings::{FilterPre, types as wit};
 use super::call_store::{bare_store, classify, new_store};
-use super::data_api::{EnvelopeView, MessageView};
 use super::failure::{FailureClass, PluginFailure};
 use super::fair_share::Conduct;
+use super::hook_exports::HookExports;
 use super::identity::PluginIdentity;
 use super::manifest::{IncompatibleInterface, InvalidManifest, PluginManifest, check_interface_version, clip};
 use super::runtime::PluginRuntime;
@@ -21,7 +21,6 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmtime::Store;
 
 /// Why a plugin file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +139,8 @@ pub struct LoadedPlugin {
     /// the fair share keys it by the same name.
     pub labels: PluginLabels,
     pre: FilterPre<StoreState>,
+    /// Its hooks, found once.
+    hooks: HookExports,
     /// Its `settings.check` export, when it has one.
     settings: Option<SettingsCheck>,
     runtime: Arc<PluginRuntime>,
@@ -166,8 +167,10 @@ impl LoadedPlugin {
         let pre = runtime.linker.instantiate_pre(&component).map_err(IncompatibleInterface::Link)?;
         let settings = SettingsCheck::find(&component);
         let pre = FilterPre::new(pre).map_err(IncompatibleInterface::Link)?;
+        let hooks = HookExports::find(&component)
+            .ok_or_else(|| IncompatibleInterface::Link(wasmtime::format_err!("a hook export is missing")))?;
         let provisional = Arc::new(PluginIdentity { name: "?".into(), version: "?".into(), sha256: sha256.clone() });
-        let raw = call_manifest(runtime, &pre, provisional).map_err(InvalidManifest::Call)?;
+        let raw = call_manifest(runtime, &pre, &hooks, provisional).map_err(InvalidManifest::Call)?;
         let mut manifest = PluginManifest::check(raw)?;
         if crate::auth_api::imports_authentication(&runtime.engine, &component) {
             manifest.categories.insert(mxr_privacy::Category::Authentication);
@@ -195,6 +198,7 @@ impl LoadedPlugin {
             path: path.to_owned(),
             stats: PluginStats::default(),
             pre,
+            hooks,
             settings,
             runtime: runtime.clone(),
         })
@@ -286,7 +290,7 @@ impl LoadedPlugin {
         let deadline = input.limits.deadline.map_or(limits.deadline, |d| d.min(limits.deadline));
         let memory = input.limits.memory_bytes.map_or(limits.memory_bytes, |m| m.min(limits.memory_bytes));
         let mut store = new_store(&self.runtime, ctx, deadline, memory);
-        let result = invoke(&self.pre, &mut store, stage);
+        let result = self.hooks.call(&self.pre, &mut store, stage);
         let state = store.data();
         let outcome = match result {
             // The refusal quotes the plugin's output, which may hold what it was shown.
@@ -316,35 +320,13 @@ fn lowest_priority<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn invoke(
-    pre: &FilterPre<StoreState>,
-    store: &mut Store<StoreState>,
-    stage: &StageCall,
-) -> wasmtime::Result<wit::Verdict> {
-    let instance = pre.instantiate(&mut *store)?;
-    let hooks = instance.mxr_filter_hooks();
-    let env = store.data_mut().table().push(EnvelopeView)?;
-    match stage {
-        StageCall::Connect => hooks.call_on_connect(&mut *store, env),
-        StageCall::MailFrom => hooks.call_on_mail_from(&mut *store, env),
-        StageCall::Rcpt(rcpt) => {
-            let shown = store.data().call.renderer().address(rcpt);
-            let shown = store.data_mut().disclose_rcpt(shown);
-            hooks.call_on_rcpt(&mut *store, env, &shown)
-        }
-        StageCall::Data => {
-            let msg = store.data_mut().table().push(MessageView)?;
-            hooks.call_on_data(&mut *store, env, msg)
-        }
-    }
-}
-
 fn call_manifest(
     runtime: &PluginRuntime,
     pre: &FilterPre<StoreState>,
+    hooks: &HookExports,
     plugin: Arc<PluginIdentity>,
 ) -> Result<wit::Manifest, PluginFailure> {
     let mut store = bare_store(runtime, plugin, Arc::from(""));
-    let result = pre.instantiate(&mut store).and_then(|i| i.mxr_filter_hooks().call_manifest(&mut store));
+    let result = hooks.manifest(pre, &mut store);
     result.map_err(|e| classify(e, store.data(), runtime.config.limits.deadline))
 }

@@ -1,5 +1,6 @@
-//! The state of one sandbox: an empty WASI context, the memory limiter, and the context
-//! of the one call it exists for. A store lives for exactly one hook call.
+//! The state of one sandbox: an empty WASI context (made on the plugin's first WASI
+//! call, since most calls make none), the memory limiter, and the context of the one
+//! call it exists for. A store lives for exactly one hook call.
 
 use super::clock::PluginClock;
 use super::identity::PluginIdentity;
@@ -78,7 +79,8 @@ impl ResourceLimiter for MemoryCap {
 
 /// The data of a [`wasmtime::Store`] for one plugin call.
 pub struct StoreState {
-    wasi: WasiCtx,
+    /// Made on first use by [`empty_wasi`]; `None` until the plugin calls WASI.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     /// The linear-memory cap for this call, and whether the plugin hit it.
     pub memory: MemoryCap,
@@ -94,20 +96,13 @@ impl StoreState {
     /// random numbers, and a small captured stderr for panic messages.
     /// The clock starts now, with `deadline` of the plugin's own time.
     pub fn new(call: CallContext, memory_cap: usize, deadline: std::time::Duration) -> Self {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
-        let wasi = WasiCtxBuilder::new()
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         StoreState {
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             memory: MemoryCap { bytes: memory_cap, hit: false },
             call,
             clock: PluginClock::start(deadline),
-            stderr,
+            stderr: MemoryOutputPipe::new(STDERR_CAPTURE),
         }
     }
 
@@ -124,6 +119,13 @@ impl StoreState {
 
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        let ctx = self.wasi.get_or_insert_with(|| empty_wasi(&self.stderr));
+        WasiCtxView { ctx, table: &mut self.table }
     }
+}
+
+/// A WASI context that gives nothing but clocks, random numbers and `stderr` (into the
+/// captured pipe).
+fn empty_wasi(stderr: &MemoryOutputPipe) -> WasiCtx {
+    WasiCtxBuilder::new().stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build()
 }
