@@ -50,7 +50,10 @@ fn main() {
         own.retain(|w: &String| w.chars().count() < MIN_TWIN || !proper.contains(w));
         words.extend(own);
     }
-    let extra = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/vocabulary-extra.txt");
+    // Read when the script runs, not baked in when it is compiled: checkouts that
+    // share a target dir share this script's binary.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let extra = Path::new(&manifest_dir).join("src/vocabulary-extra.txt");
     println!("cargo:rerun-if-changed={}", extra.display());
     let extra = std::fs::read_to_string(&extra).expect("src/vocabulary-extra.txt");
     words.extend(extra.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
