@@ -182,6 +182,9 @@ pub(crate) async fn connect(route: &Route) -> Result<(Session, Offers), ClientEr
         .await
         .map_err(|_| ClientError::ConnectTimeout { host: host.clone(), port })?
         .map_err(|source| ClientError::Connect { host, port, source })?;
+    // A message's last block (its final dot) must not wait for the ACK of the block
+    // before it, which the next hop may delay by some 40 ms (Nagle's algorithm).
+    let _ = tcp.set_nodelay(true);
     let mut s = Session { io: BufReader::new(Box::new(tcp)) };
     expect(s.reply(t.greeting, "the greeting").await?, 2, "greeting")?;
     let ehlo_line = format!("EHLO {}", route.helo);
