@@ -93,7 +93,6 @@ impl Gated {
 /// `_` (a non-ASCII character before may be a blank or a word character: both count).
 pub struct Starts<'t> {
     text: &'t str,
-    bytes: &'t [u8],
     at: Vec<usize>,
 }
 
@@ -118,7 +117,7 @@ impl<'t> Starts<'t> {
                 found &= found - 1;
             }
         }
-        Starts { text, bytes, at }
+        Starts { text, at }
     }
 
     /// The character at start `i` (a start is always a character's first byte).
@@ -129,7 +128,7 @@ impl<'t> Starts<'t> {
     /// The first start at or after `from` where `pred` holds.
     fn first(&self, from: usize, pred: impl Fn(&[u8], usize) -> bool) -> Option<usize> {
         let i = self.at.partition_point(|&s| s < from);
-        self.at[i..].iter().copied().find(|&s| pred(self.bytes, s))
+        self.at[i..].iter().copied().find(|&s| pred(self.text.as_bytes(), s))
     }
 
     /// Where an IPv4 address (four groups of one to three digits joined by dots) or an
@@ -158,8 +157,9 @@ impl<'t> Starts<'t> {
     /// Where a phone number (`+` or a `0` at a word start, a digit, then at least
     /// seven more digits with separators and brackets between) could start.
     pub fn phone(&self, from: usize) -> Option<usize> {
-        let plus = |s: usize| s > from && self.bytes[s - 1] == b'+' && phone_digits(self.bytes, s);
-        let zero = |s: usize| self.bytes[s] == b'0' && phone_digits(self.bytes, s + 1);
+        let bytes = self.text.as_bytes();
+        let plus = |s: usize| s > from && bytes[s - 1] == b'+' && phone_digits(bytes, s);
+        let zero = |s: usize| bytes[s] == b'0' && phone_digits(bytes, s + 1);
         let s = self.first(from, |_, s| plus(s) || zero(s))?;
         Some(if plus(s) { s - 1 } else { s })
     }
