@@ -16,7 +16,8 @@
 //! decides. A success takes a strike away.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 /// Strikes from which a party runs one call at a time, at the lowest CPU priority.
@@ -51,7 +52,6 @@ pub struct FairShare {
     workers: usize,
     max_waiting: usize,
     state: Mutex<Shares>,
-    freed: Condvar,
 }
 
 #[derive(Default)]
@@ -60,9 +60,10 @@ struct Shares {
     next_ticket: u64,
     parties: HashMap<Arc<str>, Party>,
     plugins: HashMap<(Arc<str>, Arc<str>), Isolation>,
-    /// Calls asleep on the condition variable. A wake-up is a system call even when
-    /// nobody sleeps, so it is made only when someone does.
-    asleep: usize,
+    /// The threads of the calls asleep for a worker, by ticket. A freed worker wakes
+    /// only the call it goes to: waking every waiter to let each check whether it is
+    /// next cost a context switch per waiter per call.
+    asleep: HashMap<u64, Thread>,
 }
 
 #[derive(Default)]
@@ -95,7 +96,7 @@ impl FairShare {
     /// `workers` calls run at once (at least one); past `max_waiting` calls waiting,
     /// [`overloaded`](Self::overloaded) says so.
     pub fn new(workers: usize, max_waiting: usize) -> FairShare {
-        FairShare { workers: workers.max(1), max_waiting, state: Mutex::default(), freed: Condvar::new() }
+        FairShare { workers: workers.max(1), max_waiting, state: Mutex::default() }
     }
 
     /// True while more calls wait for a worker than the bound: the relay then turns
@@ -139,10 +140,14 @@ impl FairShare {
         }
         s.parties.get_mut(party).expect("inserted above").waiting.push_back(ticket);
         while s.running >= self.workers || s.next_in_line() != Some(ticket) {
-            s.asleep += 1;
-            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
-            s.asleep -= 1;
+            // Registered under the lock, so a wake-up meant for this call is never
+            // missed (an unpark before the park makes the park return at once).
+            s.asleep.insert(ticket, std::thread::current());
+            drop(s);
+            std::thread::park();
+            s = self.lock();
         }
+        s.asleep.remove(&ticket);
         let p = s.parties.get_mut(party).expect("the party waits");
         p.waiting.pop_front();
         // The plugin may have been isolated while this call waited.
@@ -154,7 +159,7 @@ impl FairShare {
             s.running += 1;
         }
         // Another waiter may be next now (a worker was free for two).
-        self.wake_all(s);
+        self.wake_next(s);
         isolated?;
         let (party, plugin) = (party.clone(), plugin.clone());
         Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now(), throttled })
@@ -177,15 +182,16 @@ impl FairShare {
             }
         }
         s.record(&w.party, &w.plugin, misbehaved);
-        self.wake_all(s);
+        self.wake_next(s);
     }
 
-    /// Unlocks and wakes every waiting call, if any: each checks whether it is next.
-    fn wake_all(&self, s: MutexGuard<'_, Shares>) {
-        let asleep = s.asleep > 0;
+    /// Unlocks and, while a worker is free, wakes the call it goes to.
+    fn wake_next(&self, s: MutexGuard<'_, Shares>) {
+        let next = if s.running < self.workers { s.next_in_line() } else { None };
+        let thread = next.and_then(|t| s.asleep.get(&t).cloned());
         drop(s);
-        if asleep {
-            self.freed.notify_all();
+        if let Some(thread) = thread {
+            thread.unpark();
         }
     }
 }
