@@ -99,7 +99,7 @@ pub fn read_copy(node: &Node, tenant: &str, found: &Found) -> Result<Vec<u8>, Op
 /// path but indexed under the tenant whose mail it reports on).
 pub fn remove_copy(node: &Node, tenant: &str, place: Place, queue_id: &str) -> Result<(), OpsError> {
     match place {
-        Place::Spool => node.spool()?.remove(queue_id)?,
+        Place::Spool => node.spool()?.erase(queue_id)?,
         Place::Quarantine => node.quarantine().delete(queue_id)?,
     }
     SubjectIndex::new(&node.data_dir, node.keys.clone()).remove(tenant, place, queue_id)?;

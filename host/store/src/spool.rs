@@ -124,7 +124,7 @@ impl Spool {
         let dir = data_dir.join("spool");
         mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
         let commit = super::group_commit::GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        let index = super::subject_index::SubjectIndex::new(data_dir, keys.clone());
+        let index = super::subject_index::SubjectIndex::with_group_commit(data_dir, keys.clone())?;
         Ok(Spool { dir, keys, index, commit })
     }
 
@@ -212,9 +212,16 @@ impl Spool {
         let path = self.path(queue_id);
         std::fs::remove_file(&path).map_err(|e| SpoolError::Io(path, e))?;
         match tenant {
-            Some(t) => self.index.remove(&t, super::subject_index::Place::Spool, queue_id),
+            Some(t) => self.index.forget(&t, super::subject_index::Place::Spool, queue_id),
             None => Ok(()),
         }
+    }
+
+    /// Removes a copy for good (an erasure): as [`remove`](Self::remove), and the
+    /// removal is on disk when this returns.
+    pub fn erase(&self, queue_id: &str) -> Result<(), SpoolError> {
+        self.remove(queue_id)?;
+        mxr_durable::sync_dir(&self.dir).map_err(|e| SpoolError::Io(self.dir.clone(), e))
     }
 
     /// Every spooled copy that opens, read-only (for `mxr queue`): envelope and size.

@@ -9,10 +9,12 @@
 //! before its copy, and removed after it: an entry whose copy is gone is harmless (a
 //! search checks the copy), a copy without an entry never exists.
 
+use super::group_commit::GroupCommit;
 use super::keys::KeyStore;
 use super::spool::SpoolError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -80,12 +82,24 @@ pub struct IndexEntry {
 pub struct SubjectIndex {
     dir: PathBuf,
     keys: Arc<KeyStore>,
+    /// The relay's entries share one flush to disk; without it (the operator's tools),
+    /// each entry is fsynced on its own.
+    commit: Option<Arc<GroupCommit>>,
 }
 
 impl SubjectIndex {
     /// The index of a data dir (its folder is made on first write).
     pub fn new(data_dir: &Path, keys: Arc<KeyStore>) -> Self {
-        SubjectIndex { dir: data_dir.join("index"), keys }
+        SubjectIndex { dir: data_dir.join("index"), keys, commit: None }
+    }
+
+    /// The index of a data dir whose writes share flushes to disk (group commit), for
+    /// the relay, which writes an entry per copy it stores.
+    pub fn with_group_commit(data_dir: &Path, keys: Arc<KeyStore>) -> Result<Self, SpoolError> {
+        let dir = data_dir.join("index");
+        mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
+        let commit = GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
+        Ok(SubjectIndex { dir, keys, commit: Some(Arc::new(commit)) })
     }
 
     /// The folder of one tenant's entries.
@@ -111,8 +125,20 @@ impl SubjectIndex {
             mxr_durable::private_dir(d).map_err(|e| SpoolError::Io(d.clone(), e))?;
         }
         let name = format!("{}.{}", entry.queue_id, entry.place.name());
-        super::write_durably(&dir, &name, &[&sealed]).map_err(|e| SpoolError::Io(dir.join(&name), e))?;
-        Ok(())
+        let io = |e| SpoolError::Io(dir.join(&name), e);
+        match &self.commit {
+            None => super::write_durably(&dir, &name, &[&sealed]).map(drop).map_err(io),
+            Some(commit) => {
+                // In place but not flushed; the shared flush makes it durable before
+                // this returns, and so before the copy is written.
+                let tmp = dir.join(format!(".{name}.tmp"));
+                let mut f = mxr_durable::open_private(&tmp, false).map_err(io)?;
+                f.write_all(&sealed).map_err(io)?;
+                drop(f);
+                std::fs::rename(&tmp, dir.join(&name)).map_err(io)?;
+                commit.commit().map_err(io)
+            }
+        }
     }
 
     /// Indexes copy `to` (a bounce about copy `from`, stored in the spool under another
@@ -152,13 +178,27 @@ impl SubjectIndex {
         postcard::from_bytes(&plain).map_err(|_| SpoolError::Broken(path.to_owned(), "bad index entry"))
     }
 
-    /// Removes the entry of a copy (nothing when there is none), durably.
+    /// Removes the entry of a copy (nothing when there is none), durably: also when
+    /// [`forget`](Self::forget) removed it before and the removal is not on disk yet.
     pub fn remove(&self, tenant: &str, place: Place, queue_id: &str) -> Result<(), SpoolError> {
+        self.forget(tenant, place, queue_id)?;
+        match mxr_durable::sync_dir(&self.tenant_dir(tenant)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(SpoolError::Io(self.path(tenant, place, queue_id), e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the entry of a delivered copy without waiting for the disk, as the
+    /// spool removes the copy itself: should a crash undo it, the entry outlives its
+    /// copy, which is harmless (a search checks the copy); the next flush makes it
+    /// durable anyway.
+    pub fn forget(&self, tenant: &str, place: Place, queue_id: &str) -> Result<(), SpoolError> {
         let path = self.path(tenant, place, queue_id);
         match std::fs::remove_file(&path) {
-            Ok(()) => mxr_durable::sync_dir(&self.tenant_dir(tenant)).map_err(|e| SpoolError::Io(path, e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(SpoolError::Io(path, e)),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(SpoolError::Io(path, e)),
+            _ => Ok(()),
         }
     }
 
@@ -204,9 +244,18 @@ mod tests {
 
     #[test]
     fn entries_are_sealed_found_by_token_bound_to_their_name_and_removed() {
+        for grouped in [false, true] {
+            entries_round_trip(grouped);
+        }
+    }
+
+    fn entries_round_trip(grouped: bool) {
         let dir = tempfile::tempdir().unwrap();
         let keys = Arc::new(KeyStore::open(dir.path(), &dir.path().join("master.key"), true).unwrap());
-        let index = SubjectIndex::new(dir.path(), keys);
+        let index = match grouped {
+            false => SubjectIndex::new(dir.path(), keys),
+            true => SubjectIndex::with_group_commit(dir.path(), keys).unwrap(),
+        };
         let entry = |qid: &str, place, token: &str| IndexEntry {
             tenant: "t1".into(),
             place,
@@ -235,5 +284,11 @@ mod tests {
         index.remove("t1", Place::Spool, "Q1").unwrap();
         assert_eq!(index.get("t1", Place::Spool, "Q1").unwrap(), None);
         assert_eq!(index.entries("t1").unwrap().len(), 1);
+        index.forget("t1", Place::Quarantine, "Q2").unwrap();
+        index.forget("t1", Place::Quarantine, "Q2").unwrap();
+        assert_eq!(index.entries("t1").unwrap(), vec![]);
+        // A durable removal of an entry already forgotten, or of a tenant never indexed.
+        index.remove("t1", Place::Quarantine, "Q2").unwrap();
+        index.remove("t9", Place::Spool, "Q1").unwrap();
     }
 }
