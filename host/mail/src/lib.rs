@@ -216,13 +216,15 @@ pub fn decode_encoded_words(value: &str) -> String {
 /// inbound reader undoes it; the outbound client applies it.
 pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 5);
-    let mut at_line_start = true;
-    for &b in message {
-        if at_line_start && b == b'.' {
+    // A line at a time: only a dot that starts a line is doubled.
+    let mut rest = message;
+    while !rest.is_empty() {
+        if rest[0] == b'.' {
             out.push(b'.');
         }
-        out.push(b);
-        at_line_start = b == b'\n';
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        out.extend_from_slice(&rest[..end]);
+        rest = &rest[end..];
     }
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");

@@ -68,17 +68,21 @@ impl DataReader {
         if self.line_len > self.max_line {
             self.flaws.long_line = true;
         }
-        if self.body.len() + bytes.len() > self.max_size {
+        if self.flaws.too_big || self.flaws.not_kept {
+            return;
+        }
+        // What fits is kept, so that the body is the first `max_size` bytes of the
+        // data however it was chunked into runs.
+        let fits = &bytes[..bytes.len().min(self.max_size - self.body.len())];
+        if fits.len() < bytes.len() {
             self.flaws.too_big = true;
         }
-        if !self.flaws.too_big && !self.flaws.not_kept {
-            let need = self.body.len() + bytes.len();
-            if need > self.body.capacity() {
-                let target = self.grown(self.body.capacity()).max(need);
-                self.body.reserve_exact(target - self.body.len());
-            }
-            self.body.extend_from_slice(bytes);
+        let need = self.body.len() + fits.len();
+        if need > self.body.capacity() {
+            let target = self.grown(self.body.capacity()).max(need);
+            self.body.reserve_exact(target - self.body.len());
         }
+        self.body.extend_from_slice(fits);
     }
 
     /// The capacity after `cap` when the body outgrows it: doubled, at least by
@@ -131,13 +135,26 @@ impl DataReader {
     /// Feeds bytes; returns how many were consumed when the end marker was reached
     /// (the rest belongs to the next command), or `None` if more are needed.
     pub fn feed(&mut self, chunk: &[u8]) -> Option<usize> {
-        for (i, &b) in chunk.iter().enumerate() {
+        let mut i = 0;
+        while i < chunk.len() {
+            if self.state == State::InLine {
+                // Inside a line only CR and LF change the state: the bytes up to the
+                // next one are kept at once.
+                let run = memchr::memchr2(b'\r', b'\n', &chunk[i..]).unwrap_or(chunk.len() - i);
+                if run > 0 {
+                    self.out(&chunk[i..i + run]);
+                    i += run;
+                    continue;
+                }
+            }
+            let b = chunk[i];
+            i += 1;
             match self.state {
                 State::LineStart if b == b'.' => self.state = State::Dot,
                 State::LineStart | State::InLine => self.in_line(b),
                 State::Dot if b == b'\r' => self.state = State::DotCr,
                 State::Dot => self.in_line(b), // a stuffed dot: dropped
-                State::DotCr if b == b'\n' => return Some(i + 1),
+                State::DotCr if b == b'\n' => return Some(i),
                 State::DotCr => {
                     // ".\r" then something else: the dot was stuffing, the CR is bare.
                     self.flaws.bare_line_end = true;
@@ -194,6 +211,36 @@ mod tests {
             at += piece.len();
         }
         None
+    }
+
+    /// Streams of dots, CRs, LFs and letters, against limits small enough to hit:
+    /// every chunking reads the same body, flaws and length as one whole feed.
+    #[test]
+    fn random_streams_read_the_same_in_every_chunking() {
+        let feed = |input: &[u8], chunk: usize| {
+            let mut r = DataReader::new(24, 9);
+            let mut at = 0;
+            for piece in input.chunks(chunk) {
+                if let Some(n) = r.feed(piece) {
+                    return (Some(at + n), r.finish());
+                }
+                at += piece.len();
+            }
+            (None, r.finish())
+        };
+        let mut seed = 1u32;
+        for _ in 0..3000 {
+            let input: Vec<u8> = (0..40)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    b".\r\n\r\naaa"[(seed >> 16) as usize % 8]
+                })
+                .collect();
+            let whole = feed(&input, input.len());
+            for chunk in 1..8 {
+                assert_eq!(feed(&input, chunk), whole, "{:?} in chunks of {chunk}", String::from_utf8_lossy(&input));
+            }
+        }
     }
 
     #[test]
