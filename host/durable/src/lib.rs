@@ -39,6 +39,23 @@ pub fn open_private(path: &Path, append: bool) -> std::io::Result<std::fs::File>
     opts.open(path)
 }
 
+/// Writes `parts` to `tmp` (mode [`PRIVATE_FILE`]) and renames it to `path`, with no
+/// flush: for writers whose group commit makes many such files durable at once.
+/// `tmp` must be on the same filesystem as `path`. A failed write removes `tmp`.
+pub fn place_private(tmp: &Path, path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let write = || -> std::io::Result<()> {
+        let mut f = open_private(tmp, false)?;
+        for p in parts {
+            f.write_all(p)?;
+        }
+        drop(f);
+        std::fs::rename(tmp, path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(tmp);
+    })
+}
+
 /// Writes `parts` (concatenated) as the file `name` in `dir` (created as a
 /// [`private_dir`] if missing), durably and with mode [`PRIVATE_FILE`]: the data and
 /// the folder entry are both on disk when this returns. The temporary file is

@@ -11,7 +11,6 @@
 
 use super::keys::{KeyError, KeyStore};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -157,11 +156,7 @@ impl Spool {
         let path = self.path(&env.queue_id);
         let tmp = self.dir.join(format!(".{}.tmp", env.queue_id));
         let io = |e| SpoolError::Io(path.clone(), e);
-        let mut f = mxr_durable::open_private(&tmp, false).map_err(io)?;
-        f.write_all(&head).map_err(io)?;
-        f.write_all(&sealed).map_err(io)?;
-        drop(f);
-        std::fs::rename(&tmp, &path).map_err(io)?;
+        mxr_durable::place_private(&tmp, &path, &[&head, &sealed]).map_err(io)?;
         self.commit.commit().map_err(io)?;
         Ok(path)
     }

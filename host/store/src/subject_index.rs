@@ -14,7 +14,6 @@ use super::keys::KeyStore;
 use super::spool::SpoolError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -131,11 +130,8 @@ impl SubjectIndex {
             Some(commit) => {
                 // In place but not flushed; the shared flush makes it durable before
                 // this returns, and so before the copy is written.
-                let tmp = dir.join(format!(".{name}.tmp"));
-                let mut f = mxr_durable::open_private(&tmp, false).map_err(io)?;
-                f.write_all(&sealed).map_err(io)?;
-                drop(f);
-                std::fs::rename(&tmp, dir.join(&name)).map_err(io)?;
+                mxr_durable::place_private(&dir.join(format!(".{name}.tmp")), &dir.join(&name), &[&sealed])
+                    .map_err(io)?;
                 commit.commit().map_err(io)
             }
         }
