@@ -1,5 +1,6 @@
 //! Reading a DATA body (RFC 5321 §4.1.1.4, §4.5.2): dot-unstuffing and the end marker,
-//! as a byte-level state machine with no I/O, so any chunking gives the same result.
+//! as a state machine over bytes with no I/O (the bytes inside a line, which cannot
+//! change its state, are copied as one run), so any chunking gives the same result.
 //!
 //! Line-end policy: lines must end in CRLF. Only `CRLF . CRLF` ends the data, and only
 //! a CRLF starts a new line, so a bare LF or CR can never smuggle an end-of-data
