@@ -105,7 +105,7 @@ impl<'p> Words<'p> {
         // Invisible characters would split a name into words (`Lot\u{200b}te`): gone first.
         // All but NUL are non-ASCII, so ASCII text without NUL skips the check.
         let cleaned;
-        let text = if text.bytes().any(|b| b == 0 || b >= 0x80) && text.chars().any(invisible) {
+        let text = if has_invisible(text) {
             cleaned = text.chars().filter(|c| !invisible(*c)).collect::<String>();
             cleaned.as_str()
         } else {
@@ -160,6 +160,25 @@ impl<'p> Words<'p> {
 /// breakers are kept (they are alphanumeric-adjacent and join the token).
 fn invisible(c: char) -> bool {
     matches!(c, '\u{0}' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}')
+}
+
+/// True when `text` holds an [`invisible`] character: its UTF-8 bytes looked for
+/// without decoding the text, and only in the 32-byte blocks that have a NUL or a
+/// lead byte of a non-ASCII character (`b - 1` wraps NUL to 0xff and keeps the top
+/// bit of every byte from 0x81 up), which the compiler checks many bytes at a time.
+fn has_invisible(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.chunks(32).enumerate().any(|(block, chunk)| {
+        chunk.iter().fold(0u8, |any, x| any | (x.wrapping_sub(1) & 0x80)) != 0
+            && (block * 32..block * 32 + chunk.len()).any(|i| match b[i] {
+                0 => true,
+                0xc2 => b.get(i + 1) == Some(&0xad),
+                0xe1 => b[i + 1..].starts_with(&[0xa0, 0x8e]),
+                0xe2 => matches!(b.get(i + 1..i + 3), Some([0x80, 0x8b..=0x8f] | [0x81, 0xa0..=0xa4])),
+                0xef => b[i + 1..].starts_with(&[0xbb, 0xbf]),
+                _ => false,
+            })
+    })
 }
 
 /// Where the next letter or digit at or after `at` starts: ASCII bytes are classified
@@ -368,6 +387,21 @@ mod tests {
         let mut out = String::new();
         render_into("mail lotte.zwanenburg%40gmail.com", &Pseudonymizer::derive(&[1; 32], "x"), true, &mut out);
         assert!(!out.contains("lotte") && !out.contains("zwanenburg"), "{out}");
+    }
+
+    #[test]
+    fn invisible_characters_are_found_by_their_bytes() {
+        let every: Vec<char> = (0..=0x10ffff).filter_map(char::from_u32).collect();
+        for c in &every {
+            let text = format!("a{c}b");
+            assert_eq!(has_invisible(&text), invisible(*c), "U+{:04X}", *c as u32);
+        }
+        // Across the edge of a 32-byte block, and far from the start.
+        for at in 28..36 {
+            let text = format!("{}\u{200b}{}", "x".repeat(at), "é".repeat(40));
+            assert!(has_invisible(&text), "at {at}");
+            assert!(!has_invisible(&text.replace('\u{200b}', "\u{2019}")), "at {at}");
+        }
     }
 
     #[test]

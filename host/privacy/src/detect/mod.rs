@@ -14,6 +14,7 @@
 //! (`cargo test -p mxr-tests --test privacy_corpus` prints precision and recall).
 
 pub mod addresses;
+mod name_starts;
 pub mod names;
 mod salutations;
 pub mod structured;
@@ -133,17 +134,30 @@ impl Detector for PatternDetector {
         let starts = triggers::Starts::new(text);
         structured::find_from(text, &starts, &mut spans);
         addresses::find_from(text, &starts, &mut spans);
-        names::find(text, &mut spans);
+        names::find_from(text, &starts, &mut spans);
         let mut found = resolve_overlaps(spans);
         // Capitalised runs of ordinary words only where nothing more specific was found.
         let mut runs = Vec::new();
         word_runs::find(text, &found, &mut runs);
         if !runs.is_empty() {
-            found.extend(runs);
-            found.sort_by_key(|s| s.range.start);
+            found = merge_by_start(found, runs);
         }
         found
     }
+}
+
+/// The spans of `a` and `b`, each sorted by start and neither overlapping the other,
+/// in one list sorted by start.
+fn merge_by_start(a: Vec<Span>, b: Vec<Span>) -> Vec<Span> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if x.range.start <= y.range.start { a.next() } else { b.next() };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
 }
 
 /// Where the match of an [`ending_at`] pattern may start.
@@ -192,15 +206,26 @@ fn ending_at(
 
 /// True at a Unicode word boundary `at` in `hay` (the edges of `hay` count as non-word).
 fn word_boundary(hay: &str, at: usize) -> bool {
-    let word = |c: Option<char>| c.is_some_and(regex_syntax::is_word_character);
+    let word = |c: Option<char>| c.is_some_and(is_word_character);
     word(hay[..at].chars().next_back()) != word(hay[at..].chars().next())
+}
+
+/// A Unicode word character (`\w`), as the regex engine decides it, without a table
+/// search for ASCII.
+fn is_word_character(c: char) -> bool {
+    match c.is_ascii() {
+        true => c.is_ascii_alphanumeric() || c == '_',
+        false => regex_syntax::is_word_character(c),
+    }
 }
 
 /// Keeps the earliest, then longest, span where spans overlap; on a tie, the kind
 /// found by the more specific evidence (declaration order: a checked IBAN before a
 /// name, an organisation's legal form before a capitalised phrase).
 fn resolve_overlaps(mut spans: Vec<Span>) -> Vec<Span> {
-    spans.sort_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end), priority(s.kind)));
+    // Each kind has its own priority, so equal keys are equal spans and order among
+    // them does not matter.
+    spans.sort_unstable_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end), priority(s.kind)));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     for s in spans {
         match out.last() {
@@ -213,10 +238,15 @@ fn resolve_overlaps(mut spans: Vec<Span>) -> Vec<Span> {
 
 fn priority(kind: Kind) -> u8 {
     match kind {
+        Kind::Email => 0,
+        Kind::Phone => 1,
+        Kind::Ip => 2,
+        Kind::Iban => 3,
+        Kind::Postcode => 4,
+        Kind::Tracking => 6,
         Kind::Organisation => 7,
         Kind::Address => 8,
         Kind::Name => 9,
-        structured => structured as u8,
     }
 }
 

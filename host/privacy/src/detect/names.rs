@@ -7,9 +7,10 @@
 //! angle brackets (`Jan Jansen <jan@example.nl>`). Organisations are found by
 //! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
 
+use super::name_starts::{self, cue_starts, first_name_at};
+use super::triggers::{Gated, Starts};
 use super::{Kind, MatchStart, Span, ending_at, salutations};
 use regex::Regex;
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 /// A capitalised name word (letters, inner apostrophes and hyphens; an initial with a dot).
@@ -23,10 +24,12 @@ struct Patterns {
     greeting: Regex,
     closing: Regex,
     name_line: Regex,
-    cue: Regex,
+    /// Searched only from where [`cue_starts`] says a cue may start.
+    cue: Gated,
     address_open: Regex,
     name_at_end: Regex,
-    known_name: Regex,
+    /// Searched only where a listed first name starts ([`FIRST_NAMES`]).
+    known_name: Gated,
     org_suffix: Regex,
     org_words_at_end: Regex,
     org_prefix: Regex,
@@ -47,9 +50,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         name_line: Regex::new(&format!(r"^{name}$")).unwrap(),
         // A weak cue (`with`, `van`) needs a first and a last name after it; a strong one
         // (`ask`, `t.n.v.`) names a person even with one word.
-        // Both kinds in one pass (one automaton instead of two).
-        cue: Regex::new(&format!(
-            r"(?-u:\b)(?i:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?i:t\.n\.v\.))[ \t]+(?:{name})"
+        // Both kinds in one pass (one automaton instead of two). Every cue starts a
+        // word, and its words match in ASCII case only (`(?i-u:…)`): Unicode case
+        // folding would also match `K` (Kelvin) for `k`, which [`cue_starts`], the
+        // gate, does not look for.
+        cue: Gated::new(&format!(
+            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.))[ \t]+(?:{name})"
         ))
         .unwrap(),
         // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
@@ -57,7 +63,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         name_at_end: Regex::new(&format!(r"{name}[ \t]*$")).unwrap(),
         // A known first name and up to two more name words: the list is a literal
         // alternation, which the regex engine scans for with a fast multi-literal search.
-        known_name: Regex::new(&format!(r"(?:{})(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}", first_name_alternation()))
+        known_name: Gated::new(&format!(r"(?:{})(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}", first_name_alternation()))
             .unwrap(),
         org_suffix: Regex::new(
             r"[ \t](?:B\.V\.|BV|N\.V\.|NV|Ltd\.?|Limited|Inc\.?|LLC|GmbH|plc|PLC|V\.O\.F\.|VOF|Holding|Group|Groep|& Co\.?|& Partners)",
@@ -76,12 +82,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 
 /// The names of `first-names.txt` as a regex alternation, each a whole word.
 fn first_name_alternation() -> String {
-    let names: BTreeSet<&str> = include_str!("first-names.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .flat_map(str::split_whitespace)
-        .collect();
-    names.into_iter().map(whole_word).collect::<Vec<_>>().join("|")
+    name_starts::first_names().into_iter().map(whole_word).collect::<Vec<_>>().join("|")
 }
 
 /// `word` as a regex that matches it only as a whole word, without a Unicode `\b`:
@@ -203,6 +204,11 @@ fn one_of(word: &str, list: &[&str]) -> bool {
 
 /// Adds the name and organisation spans of `text` to `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
+    find_from(text, &Starts::new(text), spans);
+}
+
+/// As [`find`], with the word starts of `text` found already.
+pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
     // Greetings and closings start a line: only lines whose first word could begin one
     // are tried, each on its own few lines, instead of the patterns over the whole text.
@@ -234,15 +240,18 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             }
         }
     }
-    for m in p.cue.find_iter(text) {
-        push_name_range(spans, text, m.start() + cue_length(m.as_str())..m.end());
+    let cues = cue_starts(text, starts);
+    let next_cue = |at: usize| cues.get(cues.partition_point(|&c| c < at)).copied();
+    for m in p.cue.matches(text, next_cue) {
+        push_name_range(spans, text, m.start + cue_length(&text[m.clone()])..m.end);
     }
     for m in p.address_open.find_iter(text) {
         if let Some(r) = ending_at(text, m.start(), 120, (&p.name_at_end, MatchStart::Anywhere), &[' ', '\t']) {
             push_name_range(spans, text, r);
         }
     }
-    spans.extend(p.known_name.find_iter(text).map(|m| Span::new(m.range(), Kind::Name)));
+    let next_name = |at: usize| starts.first(at, first_name_at);
+    spans.extend(p.known_name.matches(text, next_name).map(|m| Span::new(m, Kind::Name)));
     for m in p.org_suffix.find_iter(text) {
         if let Some(r) = ending_at(text, m.start(), 160, (&p.org_words_at_end, MatchStart::Word), &[]) {
             spans.push(Span::new(r.start..m.end(), Kind::Organisation));
@@ -285,18 +294,62 @@ mod tests {
     #[test]
     fn whole_text_patterns_run_as_lazy_dfas() {
         let p = &*PATTERNS;
-        for re in [&p.cue, &p.address_open, &p.known_name, &p.org_suffix, &p.org_prefix, &p.org_words_at_end] {
+        for re in [&p.address_open, &p.org_suffix, &p.org_prefix, &p.org_words_at_end] {
             super::super::assert_lazy_dfa(re.as_str());
+        }
+        for gated in [&p.cue, &p.known_name] {
+            super::super::assert_lazy_dfa(gated.as_str());
         }
     }
 
     #[test]
     fn first_names_are_whole_words_beside_any_letter() {
         fn found(text: &str) -> Vec<&str> {
-            PATTERNS.known_name.find_iter(text).map(|m| m.as_str()).collect()
+            let starts = Starts::new(text);
+            PATTERNS.known_name.matches(text, |at| starts.first(at, first_name_at)).map(|m| &text[m]).collect()
         }
         assert_eq!(found("Corné, Janneke en Jan"), ["Corné", "Janneke", "Jan"]);
         assert_eq!(found("Cornés Janssen MarJan"), Vec::<&str>::new());
         assert_eq!(found("café Jan Bakker"), ["Jan Bakker"]);
+    }
+
+    /// The gated searches find exactly what the same patterns find over the whole
+    /// text, on the labelled corpus (every `.eml` file read as text) and on cues at
+    /// the edges.
+    #[test]
+    fn gated_searches_find_what_whole_text_searches_find() {
+        let p = &*PATTERNS;
+        let (cue, known) = (Regex::new(p.cue.as_str()).unwrap(), Regex::new(p.known_name.as_str()).unwrap());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/privacy");
+        let mut texts: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect();
+        assert!(texts.len() > 500, "{} corpus messages", texts.len());
+        texts.extend(
+            [
+                "Vraag het aan Jan, vraag het aan\tJan, VRAAG HET AAN Piet Jansen",
+                "In The Name Of Jan Bakker and on behalf of  Émile Zola; t.n.v. Ockels, xt.n.v. Ockels",
+                "met Jan Bakker, email Anna de Vries, e-mail Anna Smit, xwith Anna Smit, with Anna",
+                "aan Jan van der Berg voor Piet Jansen per Ögur Ærø, bel\tJan",
+                "with Jan Bakker with Piet Jansen",
+                "Jan",
+                "met",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            let starts = Starts::new(text);
+            let cues = cue_starts(text, &starts);
+            let gated: Vec<_> =
+                p.cue.matches(text, |at| cues.get(cues.partition_point(|&c| c < at)).copied()).collect();
+            let whole: Vec<_> = cue.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(gated, whole, "cues in {text}");
+            let gated: Vec<_> = p.known_name.matches(text, |at| starts.first(at, first_name_at)).collect();
+            let whole: Vec<_> = known.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(gated, whole, "first names in {text}");
+        }
     }
 }

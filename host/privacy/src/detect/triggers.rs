@@ -59,7 +59,7 @@ impl Gated {
 
     /// True when a match may start at `p`: not inside a word.
     fn starts_word(text: &str, p: usize) -> bool {
-        let word = |c: Option<char>| c.is_some_and(regex_syntax::is_word_character);
+        let word = |c: Option<char>| c.is_some_and(super::is_word_character);
         !(word(text[p..].chars().next()) && word(text[..p].chars().next_back()))
     }
 
@@ -126,9 +126,19 @@ impl<'t> Starts<'t> {
     }
 
     /// The first start at or after `from` where `pred` holds.
-    fn first(&self, from: usize, pred: impl Fn(&[u8], usize) -> bool) -> Option<usize> {
+    pub fn first(&self, from: usize, pred: impl Fn(&[u8], usize) -> bool) -> Option<usize> {
         let i = self.at.partition_point(|&s| s < from);
         self.at[i..].iter().copied().find(|&s| pred(self.text.as_bytes(), s))
+    }
+
+    /// Where a word starts with a capital (ASCII, or any character with the Unicode
+    /// `Uppercase` property, which every `\p{Lu}` has), in order.
+    pub fn capitals(&self) -> impl Iterator<Item = usize> + '_ {
+        let bytes = self.text.as_bytes();
+        self.at
+            .iter()
+            .copied()
+            .filter(move |&i| bytes[i].is_ascii_uppercase() || (bytes[i] >= 0x80 && self.char_at(i).is_uppercase()))
     }
 
     /// Where an IPv4 address (four groups of one to three digits joined by dots) or an

@@ -102,7 +102,8 @@ pub fn find(text: &str, found: &[Span], spans: &mut Vec<Span>) {
 fn uncovered(text: &str, run: Range<usize>, found: &[Span]) -> Vec<Range<usize>> {
     let mut gaps = Vec::new();
     let mut at = run.start;
-    for s in found.iter().filter(|s| s.range.start < run.end && run.start < s.range.end) {
+    let first = found.partition_point(|s| s.range.end <= run.start);
+    for s in found[first..].iter().take_while(|s| s.range.start < run.end) {
         gaps.push(at..s.range.start.max(at));
         at = at.max(s.range.end);
     }
@@ -167,6 +168,11 @@ fn starts_word(text: &str, at: usize) -> bool {
 fn word_len(s: &str) -> usize {
     if s.starts_with('&') {
         return 1;
+    }
+    // Most words are ASCII letters up to an ASCII byte that is no joiner.
+    let ascii = s.bytes().position(|b| !b.is_ascii_alphabetic()).unwrap_or(s.len());
+    if s.as_bytes().get(ascii).is_none_or(|b| b.is_ascii() && !matches!(b, b'\'' | b'-')) {
+        return ascii;
     }
     let mut end = 0;
     for (i, c) in s.char_indices() {

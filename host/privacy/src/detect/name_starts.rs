@@ -1,0 +1,106 @@
+//! Where the name patterns of [`names`](super::names) may start, found without
+//! running them over the whole text: a listed first name at a word start, and a cue
+//! word (`met`, `ask`, `vraag het aan`, `t.n.v.`) before blanks and a capital. Each is
+//! a necessary condition for a match there, never a sufficient one; the pattern,
+//! anchored at each place (see [`Gated`](super::triggers::Gated)), decides.
+
+use super::triggers::Starts;
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+/// The names of `first-names.txt`, sorted.
+pub(super) fn first_names() -> BTreeSet<&'static str> {
+    include_str!("first-names.txt").lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect()
+}
+
+/// The listed first names, sorted, and where those with each first two bytes stand in
+/// that list. Every name starts with an ASCII capital and has two bytes or more.
+struct FirstNames {
+    sorted: Vec<&'static str>,
+    /// For the first two bytes `[a, b]`, at `(a - b'A') * 256 + b`: the first index in
+    /// `sorted` of the names that start with them, and how many there are.
+    heads: Vec<(u8, u8)>,
+}
+
+static FIRST_NAMES: LazyLock<FirstNames> = LazyLock::new(|| {
+    let sorted: Vec<&str> = first_names().into_iter().collect();
+    assert!(sorted.len() < 256, "first names are indexed by a byte");
+    let mut heads = vec![(0u8, 0u8); 26 * 256];
+    for (i, name) in sorted.iter().enumerate() {
+        let &[a @ b'A'..=b'Z', b, ..] = name.as_bytes() else { panic!("first name {name:?}") };
+        let head = &mut heads[usize::from(a - b'A') * 256 + usize::from(b)];
+        *head = if head.1 == 0 { (i as u8, 1) } else { (head.0, head.1 + 1) };
+    }
+    FirstNames { sorted, heads }
+});
+
+/// True when a listed first name starts at `i`: where the known-name pattern may match.
+pub(super) fn first_name_at(bytes: &[u8], i: usize) -> bool {
+    let Some(&[a @ b'A'..=b'Z', b]) = bytes.get(i..i + 2) else { return false };
+    let names = &*FIRST_NAMES;
+    let (from, count) = names.heads[usize::from(a - b'A') * 256 + usize::from(b)];
+    let same_head = &names.sorted[usize::from(from)..usize::from(from) + usize::from(count)];
+    same_head.iter().any(|n| bytes[i..].starts_with(n.as_bytes()))
+}
+
+/// Where a cue of the cue pattern may start, in order: at the cue word before the
+/// blanks before each capital (`met Jan`), at the first word of a multi-word cue that
+/// ends there (`vraag het aan Jan`), and at a `t.n.v.` there. Each match of the
+/// pattern starts at one of these: its name starts with a capital after blanks.
+pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for capital in starts.capitals() {
+        let end = bytes[..capital].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |i| i + 1);
+        if end == capital {
+            continue;
+        }
+        let start = bytes[..end].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |i| i + 1);
+        if ends_with_ascii_case(&bytes[..end], b"t.n.v.") {
+            out.push(end - 6);
+        }
+        match cue_word(&bytes[start..end]) {
+            Some(Cue::Word) => out.push(start),
+            Some(Cue::Last(phrases)) => {
+                out.extend(
+                    phrases.iter().filter(|p| ends_with_ascii_case(&bytes[..start], p)).map(|p| start - p.len()),
+                );
+                out.push(start);
+            }
+            None => {}
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// What a word before a capital is to the cue pattern.
+enum Cue {
+    /// A cue of its own (`met`, `ask`).
+    Word,
+    /// The last word of the multi-word cues that end in these words, and maybe a cue
+    /// of its own too (`aan`): a match may start at either.
+    Last(&'static [&'static [u8]]),
+}
+
+/// The cue `word` (ASCII letters, any case) is or ends, if any.
+fn cue_word(word: &[u8]) -> Option<Cue> {
+    let mut lower = [0u8; 9];
+    let lower = lower.get_mut(..word.len())?;
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    match &*lower {
+        b"with" | b"from" | b"contact" | b"email" | b"mail" | b"manager" | b"met" | b"van" | b"door" | b"by"
+        | b"to" | b"for" | b"voor" | b"per" | b"ask" | b"call" | b"colleague" | b"collega" | b"namens" | b"cc"
+        | b"bel" => Some(Cue::Word),
+        b"aan" => Some(Cue::Last(&[b"vraag het "])),
+        b"of" => Some(Cue::Last(&[b"in the name ", b"on behalf "])),
+        _ => None,
+    }
+}
+
+/// True when `bytes` ends with `suffix` in any ASCII case.
+fn ends_with_ascii_case(bytes: &[u8], suffix: &[u8]) -> bool {
+    bytes.len() >= suffix.len() && bytes[bytes.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
