@@ -1,6 +1,6 @@
 //! The fair share of plugin workers: a free worker goes to the tenant with the fewest
-//! calls running; a tenant that keeps misbehaving runs one call at a time, then has the
-//! failing plugin isolated; the clock of a call starts only once it has a worker.
+//! calls running; a tenant that keeps misbehaving runs one call at a time, on a worker
+//! the others do not need, then has the failing plugin isolated; the clock of a call starts only once it has a worker.
 
 use mxr_sandbox::fair_share::{Conduct, FairShare, ISOLATE_AT, Refused, THROTTLE_AT};
 use mxr_sandbox::{FailureClass, LoadedPlugin, PluginFailure, SandboxLimits, StageCall};
@@ -61,10 +61,12 @@ fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
     let second = std::thread::scope(|s| {
         let waiter = s.spawn(|| share.enter(&a, &p).map(drop));
         wait_until(LIVENESS, "a's second call to queue", || share.waiting() == 1);
-        // A worker is free, but not for a throttled tenant: b gets it at once.
-        let other = share.enter(&b, &p).expect("b is served while a is throttled");
+        // Both workers are free, but not for a throttled tenant, whose one call runs on
+        // a worker of the throttled: b gets both at once.
+        let others = [share.enter(&b, &p), share.enter(&b, &p)].map(|w| w.expect("b is served while a is throttled"));
+        assert_eq!(share.running(), 3, "a's throttled call and b's two");
         assert_eq!(share.waiting(), 1, "a's second call ran beside its first");
-        drop(other);
+        drop(others);
         drop(first);
         waiter.join().unwrap()
     });

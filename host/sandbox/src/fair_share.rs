@@ -11,7 +11,9 @@
 //! most one call's time. A party whose calls keep
 //! failing (timeouts, traps, memory caps, invalid output) earns strikes: from
 //! [`THROTTLE_AT`] it runs one call at a time, on a thread at the lowest CPU priority
-//! (nice 19), and a plugin of it that reaches
+//! (nice 19), on a worker of the throttled parties' own ([`THROTTLED_WORKERS`]) and
+//! not on one of the others' (whose calls would otherwise queue behind its burning
+//! one), and a plugin of it that reaches
 //! [`ISOLATE_AT`] is not run at all for a cool-down, after which one trial call
 //! decides. A success takes a strike away.
 
@@ -22,6 +24,10 @@ use std::time::{Duration, Instant};
 
 /// Strikes from which a party runs one call at a time, at the lowest CPU priority.
 pub const THROTTLE_AT: u32 = 2;
+/// Workers the throttled parties share, beside the others': one call of theirs at a
+/// time, at the lowest CPU priority, so it holds one more sandbox's memory and takes
+/// little of the cores.
+pub const THROTTLED_WORKERS: usize = 1;
 /// Strikes from which one of a party's plugins is isolated.
 pub const ISOLATE_AT: u32 = 5;
 /// The first isolation; each one that follows a failed trial doubles, up to
@@ -56,7 +62,10 @@ pub struct FairShare {
 
 #[derive(Default)]
 struct Shares {
+    /// Calls on the workers of the parties in good standing.
     running: usize,
+    /// Calls on the [`THROTTLED_WORKERS`].
+    running_throttled: usize,
     next_ticket: u64,
     parties: HashMap<Arc<str>, Party>,
     plugins: HashMap<(Arc<str>, Arc<str>), Isolation>,
@@ -102,8 +111,10 @@ impl FairShare {
     /// True while more calls wait for a worker than the bound: the relay then turns
     /// new connections away (`421 4.3.2`) rather than let the queue, and every
     /// reply, grow without end.
+    /// Throttled parties' calls do not count: they wait for workers of their own.
     pub fn overloaded(&self) -> bool {
-        self.waiting() > self.max_waiting
+        let s = self.lock();
+        s.parties.values().filter(|p| !p.throttled()).map(|p| p.waiting.len()).sum::<usize>() > self.max_waiting
     }
 
     /// The number of workers.
@@ -117,9 +128,10 @@ impl FairShare {
         self.lock().plugins.get(&key).and_then(|i| i.until).is_some_and(|until| until > Instant::now())
     }
 
-    /// Calls holding a worker now.
+    /// Calls holding a worker now (the throttled parties' own included).
     pub fn running(&self) -> usize {
-        self.lock().running
+        let s = self.lock();
+        s.running + s.running_throttled
     }
 
     /// Calls waiting for a worker, over all parties.
@@ -139,7 +151,7 @@ impl FairShare {
             s.parties.insert(party.clone(), Party { used, ..Party::default() });
         }
         s.parties.get_mut(party).expect("inserted above").waiting.push_back(ticket);
-        while s.running >= self.workers || s.next_in_line() != Some(ticket) {
+        while !s.may_run(ticket, party, self.workers) {
             // Registered under the lock, so a wake-up meant for this call is never
             // missed (an unpark before the park makes the park return at once).
             s.asleep.insert(ticket, std::thread::current());
@@ -153,10 +165,10 @@ impl FairShare {
         // The plugin may have been isolated while this call waited.
         let isolated = s.check_isolation(party, plugin, true);
         let p = s.parties.get_mut(party).expect("the party waits");
-        let throttled = p.strikes >= THROTTLE_AT;
+        let throttled = p.throttled();
         if isolated.is_ok() {
             p.running += 1;
-            s.running += 1;
+            *s.pool(throttled) += 1;
         }
         // Another waiter may be next now (a worker was free for two).
         self.wake_next(s);
@@ -171,7 +183,7 @@ impl FairShare {
 
     fn leave(&self, w: &Worker) {
         let mut s = self.lock();
-        s.running -= 1;
+        *s.pool(w.throttled) -= 1;
         let misbehaved = w.conduct == Conduct::Misbehaved;
         if let Some(p) = s.parties.get_mut(&w.party) {
             p.running -= 1;
@@ -185,20 +197,21 @@ impl FairShare {
         self.wake_next(s);
     }
 
-    /// Unlocks and, while a worker is free, wakes the call it goes to.
+    /// Unlocks and, for each kind of worker with one free, wakes the call it goes to.
     fn wake_next(&self, s: MutexGuard<'_, Shares>) {
-        let next = if s.running < self.workers { s.next_in_line() } else { None };
-        let thread = next.and_then(|t| s.asleep.get(&t).cloned());
+        let good = (s.running < self.workers).then(|| s.next_in_line(false)).flatten();
+        let throttled = (s.running_throttled < THROTTLED_WORKERS).then(|| s.next_in_line(true)).flatten();
+        let threads: Vec<Thread> =
+            [good, throttled].into_iter().flatten().filter_map(|t| s.asleep.get(&t).cloned()).collect();
         drop(s);
-        if let Some(thread) = thread {
-            thread.unpark();
-        }
+        threads.into_iter().for_each(|t| t.unpark());
     }
 }
 
 impl Worker<'_> {
-    /// True when the party was throttled (one call at a time) as the call began:
-    /// the call should also run at the lowest CPU priority.
+    /// True when the party was throttled (one call at a time, on a worker of the
+    /// throttled parties) as the call began: the call should also run at the lowest
+    /// CPU priority.
     pub fn throttled(&self) -> bool {
         self.throttled
     }
@@ -215,14 +228,41 @@ impl Drop for Worker<'_> {
     }
 }
 
+impl Party {
+    /// True from [`THROTTLE_AT`] strikes: one call at a time, on a throttled worker.
+    fn throttled(&self) -> bool {
+        self.strikes >= THROTTLE_AT
+    }
+}
+
 impl Shares {
-    /// The ticket a free worker goes to: of the parties with a call waiting and room
-    /// under their cap, the one with the fewest running, then the least used, then
-    /// the oldest call.
-    fn next_in_line(&self) -> Option<u64> {
+    /// The count of calls running on the throttled parties' workers, or on the others'.
+    fn pool(&mut self, throttled: bool) -> &mut usize {
+        match throttled {
+            true => &mut self.running_throttled,
+            false => &mut self.running,
+        }
+    }
+
+    /// True when `party`'s call `ticket` may take a worker now: one of its kind is
+    /// free and the call is next in line for it.
+    fn may_run(&self, ticket: u64, party: &Arc<str>, workers: usize) -> bool {
+        let throttled = self.parties.get(party).is_some_and(Party::throttled);
+        let free = match throttled {
+            true => self.running_throttled < THROTTLED_WORKERS,
+            false => self.running < workers,
+        };
+        free && self.next_in_line(throttled) == Some(ticket)
+    }
+
+    /// The ticket a free worker of the throttled parties (`throttled`), or of the
+    /// others, goes to: of those parties with a call waiting and room under their cap,
+    /// the one with the fewest running, then the least used, then the oldest call.
+    fn next_in_line(&self, throttled: bool) -> Option<u64> {
         self.parties
             .values()
-            .filter(|p| p.running < if p.strikes >= THROTTLE_AT { 1 } else { usize::MAX })
+            .filter(|p| p.throttled() == throttled)
+            .filter(|p| p.running < if p.throttled() { 1 } else { usize::MAX })
             .filter_map(|p| p.waiting.front().map(|t| (p.running, p.used, *t)))
             .min()
             .map(|(_, _, t)| t)
