@@ -119,6 +119,9 @@ pub struct LimitsFile {
     pub messages_per_ip_per_minute: Option<u32>,
     /// 5xx replies one client address may earn in a minute (default 30).
     pub errors_per_ip_per_minute: Option<u32>,
+    /// How long a temporary refusal from the filter chain waits before it is sent, in
+    /// milliseconds (default 1000; 0 sends it at once).
+    pub tempfail_delay_ms: Option<u64>,
 }
 
 /// `[plugins]`.

@@ -187,6 +187,11 @@ pub struct Limits {
     /// 5xx replies one client address may earn in a minute (default 30); then
     /// `421 4.7.0` until the minute is over.
     pub errors_per_ip_per_minute: u32,
+    /// How long a temporary refusal from the filter chain (a failing or isolated
+    /// plugin, a `tempfail` verdict) waits before it is sent (default 1 s, as Postfix's
+    /// `smtpd_error_sleep_time`; zero sends it at once): a sender whose mail cannot be
+    /// taken now is slowed, not served as fast as it can retry.
+    pub tempfail_delay: Duration,
 }
 
 impl Default for Limits {
@@ -208,6 +213,7 @@ impl Default for Limits {
             connections_per_ip_per_minute: 600,
             messages_per_ip_per_minute: 1200,
             errors_per_ip_per_minute: 30,
+            tempfail_delay: Duration::from_secs(1),
         }
     }
 }

@@ -202,6 +202,7 @@ pub fn session_limits(l: &mxr_config::Limits) -> SessionLimits {
         data_min_bytes_per_sec: l.data_min_bytes_per_sec,
         data_rate_grace: l.data_rate_grace,
         data_copies: mxr_config::limits::MESSAGE_COPIES,
+        tempfail_delay: l.tempfail_delay,
     }
 }
 

@@ -41,6 +41,9 @@ pub struct SessionLimits {
     /// spooled (the body, its parsed parts, sealed copies): the DATA budget covers
     /// that much before the message is handed on. Default 4.
     pub data_copies: usize,
+    /// How long a temporary (4xx) refusal of RCPT or of the message by the transaction
+    /// waits before it is sent. Default 1 s; zero sends it at once.
+    pub tempfail_delay: Duration,
 }
 
 /// The shared limits on intake: sessions in all, each client address's share, and

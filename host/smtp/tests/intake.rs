@@ -1,6 +1,7 @@
 //! Fair intake in memory: whole-command and DATA-rate deadlines cut a dripping client
 //! off, the shared DATA budget refuses what it cannot hold with `452 4.3.1` and stays
-//! in step, and the per-address message and error rates give their replies.
+//! in step, the per-address message and error rates give their replies, and a
+//! temporary refusal from the transaction waits its delay before it is sent.
 
 mod fake;
 
@@ -144,4 +145,27 @@ async fn the_error_rate_of_an_address_closes_its_session() {
     assert_eq!(c.reply().await, None);
     let ip = "192.0.2.7".parse().unwrap();
     assert!(peers.admit(ip, Instant::now()).is_err(), "new sessions from it are refused for the minute");
+}
+
+/// The transaction's temporary refusal of a recipient waits `tempfail_delay` (in
+/// tokio's paused clock, which jumps ahead whenever every task waits); a permanent one
+/// does not.
+#[tokio::test(start_paused = true)]
+async fn a_temporary_refusal_from_the_transaction_waits_its_delay() {
+    let delay = Duration::from_secs(1);
+    let mut c = Conn::with(SessionLimits { tempfail_delay: delay, ..limits() }, None);
+    expect(&mut c, 220, "").await;
+    c.send(EHLO).await;
+    expect(&mut c, 250, "").await;
+    c.send(b"MAIL FROM:<a@sender.test>\r\n").await;
+    expect(&mut c, 250, "").await;
+    let asked = tokio::time::Instant::now();
+    c.send(b"RCPT TO:<b@later.test>\r\n").await;
+    let got = expect(&mut c, 451, "4.3.0").await;
+    assert!(got.lines[0].contains(fake::FAKE_TEMPFAIL), "{got:?}");
+    assert!(asked.elapsed() >= delay, "the 451 came after {:?}", asked.elapsed());
+    let asked = tokio::time::Instant::now();
+    c.send(b"RCPT TO:<b@elsewhere.test>\r\n").await;
+    expect(&mut c, 550, "5.7.1").await;
+    assert!(asked.elapsed() < delay, "a permanent refusal waited {:?}", asked.elapsed());
 }

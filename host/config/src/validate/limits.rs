@@ -85,6 +85,7 @@ fn per_address(l: &LimitsFile, d: Limits) -> Result<Limits, ConfigError> {
             l.errors_per_ip_per_minute,
             d.errors_per_ip_per_minute,
         )?,
+        tempfail_delay: l.tempfail_delay_ms.map_or(d.tempfail_delay, Duration::from_millis),
         ..d
     })
 }

@@ -181,6 +181,17 @@ fn intake_limits_are_named_when_bad() {
 }
 
 #[test]
+fn the_tempfail_delay_may_be_zero() {
+    use std::time::Duration;
+    let delay = |text: &str| validate(text, Path::new("/")).unwrap().0.limits.tempfail_delay;
+    assert_eq!(delay("version = 1\n"), Duration::from_secs(1));
+    assert_eq!(delay("version = 1\n[server.limits]\ntempfail_delay_ms = 0\n"), Duration::ZERO);
+    assert_eq!(delay("version = 1\n[server.limits]\ntempfail_delay_ms = 250\n"), Duration::from_millis(250));
+    let e = error("version = 1\n[server.limits]\ntempfail_delay_ms = -1\n");
+    assert!(e.starts_with("config: server.limits.tempfail_delay_ms:"), "{e}");
+}
+
+#[test]
 fn postmaster_and_sender_routing_are_checked() {
     let one = format!("id = \"a\"\ndomains = [\"a.test\"]\n{HOP}");
     let (config, warnings) = validate(&tenant(&one), Path::new("/")).unwrap();

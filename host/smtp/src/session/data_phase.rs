@@ -59,8 +59,20 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             .await
             .map_err(std::io::Error::other)?;
         drop(reservation);
-        self.reply(reply);
+        self.transaction_reply(reply).await;
         Ok(true)
+    }
+
+    /// A reply the transaction (the filter chain) decided; a temporary refusal waits
+    /// [`tempfail_delay`](crate::inbound::SessionLimits::tempfail_delay) first, so that
+    /// a sender whose mail cannot be taken now (a tenant's plugin failing or isolated)
+    /// retries at that pace, not as fast as it can, on cores other tenants need.
+    pub(super) async fn transaction_reply(&mut self, reply: Reply) {
+        let delay = self.limits().tempfail_delay;
+        if (400..500).contains(&reply.code) && !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        self.reply(reply);
     }
 
     /// The deadlines of a DATA phase starting now.

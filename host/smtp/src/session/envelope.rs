@@ -95,7 +95,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.tx = Some(tx);
         match result {
             Ok(()) => self.reply(Reply::new(250, "2.1.5", "Ok")),
-            Err(r) => self.reply(r),
+            Err(r) => self.transaction_reply(r).await,
         }
         Ok(())
     }

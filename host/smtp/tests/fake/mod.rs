@@ -16,6 +16,8 @@ use tokio_rustls::TlsAcceptor;
 /// The refusal the fake gives a recipient outside `example.test`, with a text no
 /// session code contains, so seeing it proves the reply passed through unchanged.
 pub const FAKE_REFUSAL: &str = "Fake says: relay access denied";
+/// The temporary refusal the fake gives a recipient in `later.test`.
+pub const FAKE_TEMPFAIL: &str = "Fake says: try again later";
 
 /// What reached `finish()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +91,8 @@ impl InboundTransaction for FakeTx {
         if rcpt.to_ascii_lowercase().ends_with("@example.test") {
             self.envelope.rcpts.push(rcpt.to_owned());
             Ok(())
+        } else if rcpt.to_ascii_lowercase().ends_with("@later.test") {
+            Err(Reply::new(451, "4.3.0", FAKE_TEMPFAIL))
         } else {
             Err(Reply::new(550, "5.7.1", FAKE_REFUSAL))
         }
@@ -115,6 +119,7 @@ pub fn limits() -> SessionLimits {
         data_min_bytes_per_sec: 1,
         data_rate_grace: Duration::from_secs(30),
         data_copies: 4,
+        tempfail_delay: Duration::ZERO,
     }
 }
 
