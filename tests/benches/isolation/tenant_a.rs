@@ -1,11 +1,12 @@
-//! Tenant A's hostile loads, all from 127.0.0.1, each running until its [`Running`]
+//! Tenant A's hostile loads, from 127.0.0.1 (a burst from an address per session),
+//! each running until its [`Running`]
 //! handle is dropped (its tasks are aborted, their sockets closed): senders that keep
 //! a misbehaving plugin busy, a burst of sessions each sending one message, and a
 //! slowloris that drips one byte a second on each of its connections.
 
 use super::session;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -118,11 +119,16 @@ pub fn senders(addr: SocketAddr, n: usize) -> Running {
     })
 }
 
-/// `n` sessions at once, each sending `body` (already stuffed) to A once.
+/// `n` sessions at once, each sending `body` (already stuffed) to A once, each from
+/// an address of its own (`127.1.x.y`): from one address only the per-address share
+/// of them would get in, and what they test is the relay-wide bound on memory.
 pub fn burst(addr: SocketAddr, n: usize, body: Arc<[u8]>) -> Running {
+    let next = Arc::new(AtomicUsize::new(0));
     Running::spawn(n, move |tally| {
         let body = body.clone();
-        async move { tally.count(session::send_guarded(addr, None, VICTIM, body).await) }
+        let i = next.fetch_add(1, SeqCst);
+        let source = IpAddr::from([127, 1, (i / 250) as u8, (i % 250 + 1) as u8]);
+        async move { tally.count(session::send_guarded(addr, Some(source), VICTIM, body).await) }
     })
 }
 
