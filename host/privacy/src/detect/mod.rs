@@ -260,6 +260,21 @@ fn assert_lazy_dfa(pattern: &str) {
     }
 }
 
+/// Every message of the labelled corpus (`tests/corpus/privacy/*.eml`) read as text:
+/// what the tests that replace a whole-text search check the replacement against.
+#[cfg(test)]
+fn corpus_texts() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/privacy");
+    let texts: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect();
+    assert!(texts.len() > 500, "{} corpus messages", texts.len());
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -320,14 +320,7 @@ mod tests {
     fn gated_searches_find_what_whole_text_searches_find() {
         let p = &*PATTERNS;
         let (cue, known) = (Regex::new(p.cue.as_str()).unwrap(), Regex::new(p.known_name.as_str()).unwrap());
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/privacy");
-        let mut texts: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
-            .collect();
-        assert!(texts.len() > 500, "{} corpus messages", texts.len());
+        let mut texts = super::super::corpus_texts();
         texts.extend(
             [
                 "Vraag het aan Jan, vraag het aan\tJan, VRAAG HET AAN Piet Jansen",

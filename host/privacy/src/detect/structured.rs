@@ -8,7 +8,6 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 struct Patterns {
-    url: Regex,
     email: Regex,
     /// Addresses written out against harvesters (`jan [at] example [dot] nl`).
     spelled_email: Regex,
@@ -24,7 +23,6 @@ struct Patterns {
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
-    url: Regex::new(r"(?i)(?-u:\b)https?://[^\s<>\x22']+").unwrap(),
     email: Regex::new(
         r"(?i)(?-u:\b)[a-z0-9._%+\-]+@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+(?-u:\b)",
     )
@@ -86,10 +84,10 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 /// As [`find`], with the word starts of `text` found already.
 pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
-    for m in p.url.find_iter(text) {
-        let url = m.as_str().to_ascii_lowercase();
+    for link in links(text) {
+        let url = text[link.clone()].to_ascii_lowercase();
         if TRACKING_MARKERS.iter().any(|t| url.contains(t)) {
-            spans.push(Span::new(m.range(), Kind::Tracking));
+            spans.push(Span::new(link, Kind::Tracking));
         }
     }
     spans.extend(p.email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
@@ -163,6 +161,35 @@ fn after_reference_word(text: &str, at: usize) -> bool {
         .any(|w| before.ends_with(w) && !before[..before.len() - w.len()].ends_with(|c: char| c.is_alphabetic()))
 }
 
+/// The links in `text`, as `(?i)(?-u:\b)https?://[^\s<>"']+` finds them (with the
+/// scheme in ASCII case): from each `://`, which a substring search finds far faster
+/// than the regex engine's search for the eight cases of `http`, back to the scheme
+/// at a word start and on to a blank, `<`, `>` or a quote.
+fn links(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let colon = at + text[at..].find("://")?;
+            at = colon + 3;
+            let scheme = |s: &[u8]| colon >= s.len() && bytes[colon - s.len()..colon].eq_ignore_ascii_case(s);
+            let Some(start) = [&b"https"[..], b"http"].into_iter().find(|s| scheme(s)).map(|s| colon - s.len()) else {
+                continue;
+            };
+            if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+                continue;
+            }
+            let rest = &text[at..];
+            let len =
+                rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'')).unwrap_or(rest.len());
+            if len > 0 {
+                at += len;
+                return Some(start..at);
+            }
+        }
+    })
+}
+
 /// ISO 13616 mod-97 check.
 pub fn iban_valid(candidate: &str) -> bool {
     let s: String = candidate.chars().filter(|c| !c.is_whitespace()).collect();
@@ -188,11 +215,35 @@ mod tests {
     #[test]
     fn whole_text_patterns_run_as_lazy_dfas() {
         let p = &*PATTERNS;
-        for re in [&p.url, &p.email, &p.spelled_email, &p.spelled_email_hint, &p.ipv6] {
+        for re in [&p.email, &p.spelled_email, &p.spelled_email_hint, &p.ipv6] {
             super::super::assert_lazy_dfa(re.as_str());
         }
         for gated in [&p.ipv4_or_iban, &p.phone] {
             super::super::assert_lazy_dfa(gated.as_str());
+        }
+    }
+
+    /// The link search finds what the pattern it replaced finds, on the corpus and at
+    /// the edges.
+    #[test]
+    fn links_are_what_the_link_pattern_finds() {
+        let re = Regex::new(r"(?i)(?-u:\b)https?://[^\s<>\x22']+").unwrap();
+        let mut texts = super::super::corpus_texts();
+        texts.extend(
+            [
+                "see https://x.test/a?utm_source=nl and HTTP://X.TEST/plain.",
+                "xhttp://no.test, _https://no.test, é http://yes.test/é€ 'http://q.test'",
+                "http://a.test/?u=http://b.test<https://c.test>\"http://d.test\"",
+                "http:// empty, https:/x, ://x, http://\u{a0}nbsp, hTTpS://mixed.test\u{2003}end",
+                "https://",
+                "://",
+                "",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            let want: Vec<_> = re.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(links(text).collect::<Vec<_>>(), want, "{text}");
         }
     }
 }
