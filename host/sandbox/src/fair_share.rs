@@ -2,7 +2,8 @@
 //!
 //! A call first waits for a worker; its clock starts only once it has one. There are
 //! as many workers as cores by default, so a running plugin never waits for a core
-//! behind other plugins, and at most that many sandboxes hold memory at once.
+//! behind other plugins, and at most that many sandboxes (plus the throttled parties'
+//! [`THROTTLED_WORKERS`]) hold memory at once.
 //!
 //! A free worker goes to the party (the tenant) with the fewest calls running; among
 //! equals, to the one that has used the workers least (time held, counted from when
@@ -110,8 +111,8 @@ impl FairShare {
 
     /// True while more calls wait for a worker than the bound: the relay then turns
     /// new connections away (`421 4.3.2`) rather than let the queue, and every
-    /// reply, grow without end.
-    /// Throttled parties' calls do not count: they wait for workers of their own.
+    /// reply, grow without end. Throttled parties' calls do not count: they wait for
+    /// workers of their own.
     pub fn overloaded(&self) -> bool {
         let s = self.lock();
         s.parties.values().filter(|p| !p.throttled()).map(|p| p.waiting.len()).sum::<usize>() > self.max_waiting
@@ -261,8 +262,7 @@ impl Shares {
     fn next_in_line(&self, throttled: bool) -> Option<u64> {
         self.parties
             .values()
-            .filter(|p| p.throttled() == throttled)
-            .filter(|p| p.running < if p.throttled() { 1 } else { usize::MAX })
+            .filter(|p| p.throttled() == throttled && (!throttled || p.running == 0))
             .filter_map(|p| p.waiting.front().map(|t| (p.running, p.used, *t)))
             .min()
             .map(|(_, _, t)| t)
