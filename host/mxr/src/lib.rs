@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod allocation;
 mod digest;
 pub mod inbound;
 pub mod relay;

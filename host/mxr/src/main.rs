@@ -12,6 +12,7 @@ fn data_dir_given(m: &ArgMatches) -> bool {
 }
 
 fn main() -> std::process::ExitCode {
+    mxr::allocation::return_large_blocks();
     let matches = cli::Cli::command().get_matches();
     let explicit_data_dir = data_dir_given(&matches);
     let args = match cli::Cli::from_arg_matches(&matches) {

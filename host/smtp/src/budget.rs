@@ -17,6 +17,8 @@ const KIB: usize = 1024;
 /// small messages (each at most a 64th of that share), so that mail of a few
 /// kilobytes never queues behind large messages waiting for budget (a semaphore
 /// serves waiters in order: one 25 MB request at its head holds up every other).
+/// Less is kept when the rest would not hold the largest message (`largest`: the size
+/// limit times the copies a message takes), which must always fit.
 /// A reload may resize it ([`DataBudget::resize`]); reservations already held keep
 /// what they hold.
 #[derive(Debug, Clone)]
@@ -29,10 +31,11 @@ pub struct DataBudget {
     wait_ms: Arc<AtomicU64>,
 }
 
-/// `bytes` as KiB permits: (small share, large share, small limit).
-fn shares(bytes: usize) -> (usize, usize, usize) {
+/// `bytes` as KiB permits: (small share, large share, small limit); the large share
+/// holds at least `largest` bytes when the whole does.
+fn shares(bytes: usize, largest: usize) -> (usize, usize, usize) {
     let kib = bytes.div_ceil(KIB).min(Semaphore::MAX_PERMITS);
-    let small = kib / 8;
+    let small = (kib / 8).min(kib.saturating_sub(largest.div_ceil(KIB)));
     (small, kib - small, small / 64)
 }
 
@@ -41,10 +44,11 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl DataBudget {
-    /// A budget of `bytes` (rounded up to whole KiB); a session waits at most `wait`
-    /// for more before its message is refused.
-    pub fn new(bytes: usize, wait: Duration) -> Self {
-        let (small, large, small_limit) = shares(bytes);
+    /// A budget of `bytes` (rounded up to whole KiB) whose large share holds a message
+    /// needing `largest` bytes; a session waits at most `wait` for more before its
+    /// message is refused.
+    pub fn new(bytes: usize, largest: usize, wait: Duration) -> Self {
+        let (small, large, small_limit) = shares(bytes, largest);
         DataBudget {
             small: Capacity::new(small),
             large: Capacity::new(large),
@@ -53,10 +57,11 @@ impl DataBudget {
         }
     }
 
-    /// Changes the budget to `bytes` and the wait to `wait` (a reload). Must run on a
-    /// tokio runtime: budget held beyond a smaller total is taken back as it is freed.
-    pub fn resize(&self, bytes: usize, wait: Duration) {
-        let (small, large, small_limit) = shares(bytes);
+    /// Changes the budget to `bytes`, the largest message's need to `largest` and the
+    /// wait to `wait` (a reload). Must run on a tokio runtime: budget held beyond a
+    /// smaller total is taken back as it is freed.
+    pub fn resize(&self, bytes: usize, largest: usize, wait: Duration) {
+        let (small, large, small_limit) = shares(bytes, largest);
         self.small.resize(small);
         self.large.resize(large);
         self.small_limit.store(small_limit, Ordering::Relaxed);
@@ -134,7 +139,7 @@ mod tests {
     #[tokio::test]
     async fn reservations_share_the_budget_and_give_it_back_on_drop() {
         // 80 KiB: 10 KiB kept for small messages (too little for any here), 70 large.
-        let budget = DataBudget::new(80 * KIB, Duration::from_millis(20));
+        let budget = DataBudget::new(80 * KIB, 0, Duration::from_millis(20));
         let mut a = budget.reservation();
         assert!(a.cover(40 * KIB).await);
         assert!(a.cover(40 * KIB).await, "covering what is held takes nothing more");
@@ -149,8 +154,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_largest_message_always_fits_in_the_large_share() {
+        // The defaults: 112 MiB for messages of up to 25 MiB taken 4 times. An eighth
+        // kept for small ones would leave 98 MiB, and a message at the limit would
+        // always be refused.
+        let budget = DataBudget::new(112 << 20, 100 << 20, Duration::from_millis(20));
+        let mut largest = budget.reservation();
+        assert!(largest.cover(100 << 20).await);
+        let mut small = budget.reservation();
+        assert!(small.cover(12 * KIB).await, "what is left is kept for small messages");
+        assert_eq!(budget.available_bytes(), (12 << 20) - 12 * KIB);
+        let exact = DataBudget::new(100 << 20, 100 << 20, Duration::from_millis(20));
+        assert!(exact.reservation().cover(100 << 20).await, "with no room for a small share, none is kept");
+    }
+
+    #[tokio::test]
     async fn a_waiting_reservation_gets_budget_freed_within_the_wait() {
-        let budget = DataBudget::new(4 * KIB, Duration::from_secs(30));
+        let budget = DataBudget::new(4 * KIB, 0, Duration::from_secs(30));
         let mut a = budget.reservation();
         assert!(a.cover(4 * KIB).await);
         let mut b = budget.reservation();
@@ -166,7 +186,7 @@ mod tests {
     #[tokio::test]
     async fn small_messages_do_not_queue_behind_a_large_one() {
         // 1 MiB: 128 KiB for small messages of up to 2 KiB each.
-        let budget = DataBudget::new(1 << 20, Duration::from_millis(50));
+        let budget = DataBudget::new(1 << 20, 0, Duration::from_millis(50));
         let mut big = budget.reservation();
         assert!(big.cover(896 * KIB).await, "the whole large share");
         let mut bigger = budget.reservation();
@@ -182,7 +202,7 @@ mod tests {
     #[tokio::test]
     async fn a_message_growing_out_of_the_small_share_never_waits_holding_it() {
         // 1 MiB: 128 KiB for small messages of up to 2 KiB each, the rest held.
-        let budget = DataBudget::new(1 << 20, Duration::from_secs(30));
+        let budget = DataBudget::new(1 << 20, 0, Duration::from_secs(30));
         let mut big = budget.reservation();
         assert!(big.cover(896 * KIB).await);
         let mut growing: Vec<Reservation> = (0..64).map(|_| budget.reservation()).collect();
@@ -202,12 +222,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_resized_budget_gives_its_new_size_and_keeps_what_is_held() {
-        let budget = DataBudget::new(80 * KIB, Duration::from_millis(20));
+        let budget = DataBudget::new(80 * KIB, 0, Duration::from_millis(20));
         let mut a = budget.reservation();
         assert!(a.cover(60 * KIB).await);
-        budget.resize(160 * KIB, Duration::from_millis(20));
+        budget.resize(160 * KIB, 0, Duration::from_millis(20));
         assert_eq!(budget.available_bytes(), 100 * KIB, "160 KiB less the 60 held");
-        budget.resize(40 * KIB, Duration::from_millis(20));
+        budget.resize(40 * KIB, 0, Duration::from_millis(20));
         assert_eq!(a.held_bytes(), 60 * KIB, "a shrink takes nothing from a holder");
         let mut b = budget.reservation();
         assert!(!b.cover(10 * KIB).await, "the large share is all held");

@@ -62,19 +62,21 @@ pub struct Intake {
 
 impl Intake {
     /// `max_connections` sessions in all, `peers` per address, and a DATA budget of
-    /// `data_bytes` that a growing message waits for at most `data_wait`; connections
-    /// are counted in `metrics`.
+    /// `data_bytes` that holds the largest message's `largest` bytes and that a
+    /// growing message waits for at most `data_wait`; connections are counted in
+    /// `metrics`.
     pub fn new(
         max_connections: usize,
         peers: PeerLimits,
         data_bytes: usize,
+        largest: usize,
         data_wait: Duration,
         metrics: ConnectionMetrics,
     ) -> Intake {
         Intake {
             connections: Capacity::new(max_connections),
             peers: PeerTable::new(peers),
-            data_budget: DataBudget::new(data_bytes, data_wait),
+            data_budget: DataBudget::new(data_bytes, largest, data_wait),
             metrics,
         }
     }

@@ -84,7 +84,7 @@ async fn a_whole_data_phase_is_bounded_in_time_even_at_a_good_rate() {
 #[tokio::test]
 async fn a_message_beyond_the_data_budget_gets_452_and_the_session_stays_in_step() {
     let max = SessionLimits { max_message_bytes: 1 << 20, ..limits() };
-    let intake = Intake::new(1, PeerLimits::default(), 128 * 1024, Duration::from_millis(50), uncounted());
+    let intake = Intake::new(1, PeerLimits::default(), 128 * 1024, 0, Duration::from_millis(50), uncounted());
     let budget = intake.data_budget.clone();
     let mut c = Conn::start(Fake { intake, ..Fake::new(max) });
     into_data(&mut c).await;
@@ -107,11 +107,43 @@ async fn a_message_beyond_the_data_budget_gets_452_and_the_session_stays_in_step
 }
 
 #[tokio::test]
+async fn a_declared_size_is_reserved_before_354_or_refused_before_the_data() {
+    let max = SessionLimits { max_message_bytes: 1 << 20, ..limits() };
+    // 1 MiB; a declared 100 kB message takes 400 kB while it is checked.
+    let intake = Intake::new(1, PeerLimits::default(), 1 << 20, 0, Duration::from_millis(50), uncounted());
+    let budget = intake.data_budget.clone();
+    let mut c = Conn::start(Fake { intake, ..Fake::new(max) });
+    expect(&mut c, 220, "").await;
+    c.send(EHLO).await;
+    c.send(b"MAIL FROM:<a@sender.test> SIZE=100000\r\nRCPT TO:<b@example.test>\r\nDATA\r\n").await;
+    for code in [250, 250, 250, 354] {
+        expect(&mut c, code, "").await;
+    }
+    let held = (1 << 20) - budget.available_bytes();
+    assert!(held >= 400_000, "the declared size, four times, is held before the data: {held}");
+    c.send(b"Subject: declared\r\n\r\nsmall after all\r\n.\r\n").await;
+    expect(&mut c, 250, "").await;
+    // Someone else holds all but 300 kB of the large share (7/8 of the budget): room
+    // enough for MAIL's check, which counts the small share too, but not for DATA's.
+    let mut other = budget.reservation();
+    assert!(other.cover((896 << 10) - 300_000).await);
+    c.send(b"MAIL FROM:<a@sender.test> SIZE=100000\r\nRCPT TO:<b@example.test>\r\nDATA\r\n").await;
+    for code in [250, 250] {
+        expect(&mut c, code, "").await;
+    }
+    expect(&mut c, 452, "4.3.1").await;
+    c.send(b"RSET\r\n").await;
+    expect(&mut c, 250, "2.0.0").await;
+    assert_eq!(c.finished().len(), 1, "only the first message was handed on");
+}
+
+#[tokio::test]
 async fn the_message_rate_of_an_address_gets_450() {
     let intake = Intake::new(
         1,
         PeerLimits { messages_per_minute: 1, ..PeerLimits::default() },
         1 << 20,
+        0,
         Duration::ZERO,
         uncounted(),
     );
@@ -130,6 +162,7 @@ async fn the_error_rate_of_an_address_closes_its_session() {
         1,
         PeerLimits { errors_per_minute: 2, ..PeerLimits::default() },
         1 << 20,
+        0,
         Duration::ZERO,
         uncounted(),
     );

@@ -1,8 +1,11 @@
 //! The DATA phase: the body read to its final dot under the [`DataPace`] deadlines
 //! (idle, total, minimum rate; each cut-off is `421 4.4.2`), its memory taken from
-//! the shared [`crate::budget::DataBudget`] before it is allocated. A message the
-//! budget cannot hold within its short wait is still read to the final dot, so the
-//! session stays in step, and refused with `452 4.3.1`.
+//! the shared [`crate::budget::DataBudget`] before it is allocated. A message whose
+//! MAIL FROM declared its SIZE has all of it reserved before `354`, or is refused
+//! there with `452 4.3.1` before a byte of it is sent: a burst of large messages then
+//! costs the relay no reading. An undeclared message the budget cannot hold within
+//! its short wait is still read to the final dot, so the session stays in step, and
+//! refused with `452 4.3.1`.
 
 use super::{Session, is_disconnect};
 use crate::budget::Reservation;
@@ -30,11 +33,15 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             }
             Some(_) => {}
         }
+        let Some(reservation) = self.reserve_declared().await else {
+            self.reply(Reply::new(452, "4.3.1", "Insufficient system storage for the declared SIZE, try again later"));
+            return Ok(true);
+        };
         self.reply(Reply::plain(354, vec!["End data with <CR><LF>.<CR><LF>".into()]));
         self.flush().await?;
         let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
         let mut reader = DataReader::new(max, line);
-        let Some(reservation) = self.read_data(&mut reader).await? else {
+        let Some(reservation) = self.read_data(&mut reader, reservation).await? else {
             self.tx = None;
             return Ok(false);
         };
@@ -63,6 +70,20 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         Ok(true)
     }
 
+    /// A reservation of the budget for the message: what its declared SIZE takes while
+    /// checked, when MAIL FROM declared one (waiting at most the budget's wait), else
+    /// empty; `None` when the declared size cannot be had.
+    async fn reserve_declared(&mut self) -> Option<Reservation> {
+        let mut reservation = self.inbound.intake().data_budget.reservation();
+        let Some(size) = self.declared_size else { return Some(reservation) };
+        let need = usize::try_from(size).unwrap_or(usize::MAX).saturating_mul(self.limits().data_copies);
+        if reservation.cover(need).await {
+            return Some(reservation);
+        }
+        tracing::info!(peer = %self.peer, size, "DATA budget cannot hold the declared SIZE; refused before the data");
+        None
+    }
+
     /// A reply the transaction (the filter chain) decided; a temporary refusal waits
     /// [`tempfail_delay`](crate::inbound::SessionLimits::tempfail_delay) first, so that
     /// a sender whose mail cannot be taken now (a tenant's plugin failing or isolated)
@@ -87,12 +108,15 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         }
     }
 
-    /// Feeds the message through `reader` up to the final dot, and hands back the
-    /// budget its body holds; `None` when the client vanished or was cut off (a
+    /// Feeds the message through `reader` up to the final dot, growing `budget` as
+    /// its body grows, and hands that back; `None` when the client vanished or was cut off (a
     /// cut-off is answered `421`), which ends the session.
-    async fn read_data(&mut self, reader: &mut DataReader) -> std::io::Result<Option<Reservation>> {
+    async fn read_data(
+        &mut self,
+        reader: &mut DataReader,
+        mut budget: Reservation,
+    ) -> std::io::Result<Option<Reservation>> {
         let pace = self.pace();
-        let mut budget = self.inbound.intake().data_budget.reservation();
         let mut received = 0u64;
         let mut chunk = vec![0u8; READ_CHUNK];
         loop {

@@ -1,5 +1,6 @@
 //! The envelope commands: the EHLO reply, MAIL FROM (with the per-address message
-//! rate, and a declared SIZE checked against the DATA budget left) and RCPT TO (with the transaction's SMTPUTF8 rule). The client's name goes
+//! rate, and a declared SIZE checked against the DATA budget left; DATA reserves it)
+//! and RCPT TO (with the transaction's SMTPUTF8 rule). The client's name goes
 //! into the envelope in its A-label form unless the transaction is SMTPUTF8, so a raw
 //! UTF-8 name never reaches a `Received:` line of a non-SMTPUTF8 message.
 
@@ -37,7 +38,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             return self.reply(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"));
         }
         let room = self.inbound.intake().data_budget.available_bytes() as u64;
-        if size.is_some_and(|s| s > room) {
+        if size.is_some_and(|s| s.saturating_mul(self.limits().data_copies as u64) > room) {
             // RFC 1870 §6.1: the declared size does not fit in memory now; later it may.
             return self.reply(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"));
         }
@@ -64,6 +65,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.tx_span.in_scope(|| tracing::debug!(peer = %self.peer, "transaction started"));
         self.tx = Some(tx);
         self.smtputf8 = smtputf8;
+        self.declared_size = size;
         self.reply(Reply::new(250, "2.1.0", "Ok"));
     }
 

@@ -37,6 +37,8 @@ pub struct Session<I: Inbound, S> {
     tx: Option<I::Transaction>,
     /// The open transaction was begun with SMTPUTF8.
     smtputf8: bool,
+    /// The SIZE its MAIL FROM declared (RFC 1870), in bytes.
+    declared_size: Option<u64>,
     /// The span of the open transaction.
     tx_span: tracing::Span,
     /// 5xx replies in this session.
@@ -59,6 +61,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             helo: None,
             tx: None,
             smtputf8: false,
+            declared_size: None,
             tx_span: tracing::Span::none(),
             errors: 0,
             address_errors: false,

@@ -47,7 +47,7 @@ impl Fake {
         Fake {
             limits,
             tls: None,
-            intake: Intake::new(1, PeerLimits::default(), 1 << 20, Duration::from_millis(50), uncounted()),
+            intake: Intake::new(1, PeerLimits::default(), 1 << 20, 0, Duration::from_millis(50), uncounted()),
             finished: Arc::default(),
         }
     }
