@@ -12,8 +12,8 @@ pub fn stuffed(message: &[u8]) -> Arc<[u8]> {
     mxr_mail::dot_stuff(message).into()
 }
 
-/// Connects (from `source`, or the default 127.0.0.1), then EHLO, MAIL, RCPT `to` and
-/// DATA with `body`. The reply code to the message, or the first reply that refused
+/// Connects (from `source`, or the default 127.0.0.1), then EHLO, MAIL (declaring the
+/// body's SIZE, as MTAs do when it is advertised), RCPT `to` and DATA with `body`. The reply code to the message, or the first reply that refused
 /// it (the greeting included); 0 when the connection failed or closed.
 pub async fn send(addr: SocketAddr, source: Option<IpAddr>, to: &str, body: &[u8]) -> u16 {
     let connected = match source {
@@ -24,8 +24,11 @@ pub async fn send(addr: SocketAddr, source: Option<IpAddr>, to: &str, body: &[u8
     if greeting.code != 220 {
         return greeting.code;
     }
-    let steps =
-        ["EHLO client.bench.test".to_owned(), "MAIL FROM:<orders@sender.test>".into(), format!("RCPT TO:<{to}>")];
+    let steps = [
+        "EHLO client.bench.test".to_owned(),
+        format!("MAIL FROM:<orders@sender.test> SIZE={}", body.len()),
+        format!("RCPT TO:<{to}>"),
+    ];
     for line in steps {
         let reply = c.cmd(&line).await;
         if reply.code != 250 {

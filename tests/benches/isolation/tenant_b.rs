@@ -1,6 +1,7 @@
-//! Tenant B's load: a steady stream of messages to `shop@b.test` from 127.0.0.2 (its own
-//! client IP, so per-IP limits on A's 127.0.0.1 do not apply), each on a fresh
-//! connection. Per message: accept latency (connect → `250` after DATA) and delivery
+//! Tenant B's load: a steady stream of messages to `shop@b.test` from 127.0.0.2 to
+//! 127.0.0.17 (its own client IPs, so per-IP limits on A's 127.0.0.1 do not apply, and
+//! spread so that B's own thousand messages a phase stay under the per-IP rates), each
+//! on a fresh connection. Per message: accept latency (connect → `250` after DATA) and delivery
 //! latency (connect → arrival at B's sink).
 
 use super::session;
@@ -11,8 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// B's client address.
-pub const SOURCE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+/// How many client addresses B's connections come from.
+const SOURCES: usize = 16;
+
+/// The client address of B's `worker`: 127.0.0.2 onwards, [`SOURCES`] of them in turn.
+fn source(worker: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (worker % SOURCES) as u8))
+}
 
 /// How long B's accepted messages may take to reach the sink before they count as
 /// undelivered.
@@ -55,7 +61,7 @@ impl Sample {
 pub async fn run(addr: SocketAddr, sink: &Sink, load: Load, tag: &str) -> Sample {
     let next = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..load.concurrency)
-        .map(|_| {
+        .map(|worker| {
             let (next, tag) = (next.clone(), tag.to_owned());
             tokio::spawn(async move {
                 let mut seen = vec![];
@@ -67,7 +73,8 @@ pub async fn run(addr: SocketAddr, sink: &Sink, load: Load, tag: &str) -> Sample
                     let id = format!("{tag}.{n}@b.bench");
                     let body = session::stuffed(&session::text("shop@b.test", &id, load.size));
                     let start = Instant::now();
-                    let code = session::send_guarded(addr, Some(SOURCE), "shop@b.test", body).await;
+                    let source = source(worker + n);
+                    let code = session::send_guarded(addr, Some(source), "shop@b.test", body).await;
                     seen.push((id, start, start.elapsed(), code));
                 }
             })
