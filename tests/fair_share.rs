@@ -1,6 +1,8 @@
 //! The fair share of plugin workers: a free worker goes to the tenant with the fewest
-//! calls running; a tenant that keeps misbehaving runs one call at a time, on a worker
-//! the others do not need, then has the failing plugin isolated; the clock of a call starts only once it has a worker.
+//! calls running; a tenant that keeps misbehaving, or none of whose calls has gone
+//! well yet, runs one call at a time, on a worker the others do not need, and the
+//! failing plugin is then isolated; the clock of a call starts only once it has a
+//! worker.
 
 use mxr_sandbox::fair_share::{Conduct, FairShare, ISOLATE_AT, Refused, THROTTLE_AT};
 use mxr_sandbox::{FailureClass, LoadedPlugin, PluginFailure, SandboxLimits, StageCall};
@@ -29,9 +31,16 @@ fn queue_call(
     })
 }
 
+/// Takes `party` off probation: one call that goes well.
+fn prove(share: &FairShare, party: &str) {
+    drop(share.enter(&name(party), &name("p")).unwrap());
+}
+
 #[test]
 fn a_free_worker_goes_to_the_tenant_with_the_fewest_calls_running() {
     let share = Arc::new(FairShare::new(1, 100));
+    prove(&share, "a");
+    prove(&share, "b");
     let (got, order) = channel();
     let holder = share.enter(&name("a"), &name("p")).unwrap();
     // Each queued call holds its worker until the test has seen who got it.
@@ -54,6 +63,7 @@ fn a_free_worker_goes_to_the_tenant_with_the_fewest_calls_running() {
 fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
     let share = FairShare::new(2, 100);
     let (a, b, p) = (name("a"), name("b"), name("p"));
+    prove(&share, "b");
     for _ in 0..THROTTLE_AT {
         share.enter(&a, &p).unwrap().record(Conduct::Misbehaved);
     }
@@ -80,6 +90,30 @@ fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
     assert!(matches!(share.enter(&a, &p).map(drop), Err(Refused::Isolated(_))));
     assert!(share.enter(&a, &name("other-plugin")).is_ok(), "only the failing plugin is isolated");
     assert!(share.enter(&b, &p).is_ok(), "another tenant's use of the plugin is not isolated");
+}
+
+#[test]
+fn a_new_tenant_runs_one_call_at_a_time_until_one_goes_well() {
+    let share = FairShare::new(2, 100);
+    let (a, p) = (name("a"), name("p"));
+    let first = share.enter(&a, &p).unwrap();
+    assert!(first.throttled(), "a tenant never seen runs on the throttled worker, at the lowest priority");
+    std::thread::scope(|s| {
+        let second = s.spawn(|| share.enter(&a, &p).map(|w| w.throttled()));
+        wait_until(LIVENESS, "a's second call to queue", || share.waiting() == 1);
+        assert!(!share.overloaded(), "a tenant on probation waits for its own worker, not the others'");
+        assert_eq!(share.running(), 1, "both of the others' workers stay free");
+        drop(first); // a call that went well
+        assert_eq!(second.join().unwrap(), Ok(false), "the first went well: the queued call runs as any other");
+    });
+    let (x, y) = (share.enter(&a, &p).unwrap(), share.enter(&a, &p).unwrap());
+    assert!(!x.throttled() && !y.throttled(), "proven, it has both workers at once");
+    drop((x, y));
+    // A tenant whose first call misbehaved is still on probation.
+    let mut bad = share.enter(&name("c"), &p).unwrap();
+    bad.record(Conduct::Misbehaved);
+    drop(bad);
+    assert!(share.enter(&name("c"), &p).unwrap().throttled());
 }
 
 /// A call that waits for a worker is not charged for the wait: with one worker held

@@ -18,7 +18,7 @@
 //! [`ISOLATE_AT`] is not run at all for a cool-down, after which one trial call
 //! decides. A success takes a strike away.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -69,6 +69,9 @@ struct Shares {
     running_throttled: usize,
     next_ticket: u64,
     parties: HashMap<Arc<str>, Party>,
+    /// Parties one of whose calls has gone well: off probation for good (one entry
+    /// per tenant, so bounded by the config).
+    proven: HashSet<Arc<str>>,
     plugins: HashMap<(Arc<str>, Arc<str>), Isolation>,
     /// The threads of the calls asleep for a worker, by ticket. A freed worker wakes
     /// only the call it goes to: waking every waiter to let each check whether it is
@@ -83,6 +86,8 @@ struct Party {
     used: Duration,
     waiting: VecDeque<u64>,
     strikes: u32,
+    /// No call of the party has gone well yet.
+    on_probation: bool,
 }
 
 #[derive(Default)]
@@ -149,7 +154,8 @@ impl FairShare {
         s.next_ticket += 1;
         if !s.parties.contains_key(party) {
             let used = s.parties.values().map(|p| p.used).min().unwrap_or_default();
-            s.parties.insert(party.clone(), Party { used, ..Party::default() });
+            let on_probation = !s.proven.contains(party);
+            s.parties.insert(party.clone(), Party { used, on_probation, ..Party::default() });
         }
         s.parties.get_mut(party).expect("inserted above").waiting.push_back(ticket);
         while !s.may_run(ticket, party, self.workers) {
@@ -190,8 +196,12 @@ impl FairShare {
             p.running -= 1;
             p.used += w.since.elapsed();
             p.strikes = if misbehaved { p.strikes + 1 } else { p.strikes.saturating_sub(1) };
+            let proven = !misbehaved && std::mem::take(&mut p.on_probation);
             if p.running == 0 && p.waiting.is_empty() && p.strikes == 0 {
                 s.parties.remove(&w.party);
+            }
+            if proven {
+                s.proven.insert(w.party.clone());
             }
         }
         s.record(&w.party, &w.plugin, misbehaved);
@@ -211,8 +221,8 @@ impl FairShare {
 
 impl Worker<'_> {
     /// True when the party was throttled (one call at a time, on a worker of the
-    /// throttled parties) as the call began: the call should also run at the lowest
-    /// CPU priority.
+    /// throttled parties) as the call began, for its strikes or on probation: the
+    /// call should also run at the lowest CPU priority.
     pub fn throttled(&self) -> bool {
         self.throttled
     }
@@ -230,9 +240,10 @@ impl Drop for Worker<'_> {
 }
 
 impl Party {
-    /// True from [`THROTTLE_AT`] strikes: one call at a time, on a throttled worker.
+    /// True from [`THROTTLE_AT`] strikes, or on probation: one call at a time, on a
+    /// throttled worker.
     fn throttled(&self) -> bool {
-        self.strikes >= THROTTLE_AT
+        self.strikes >= THROTTLE_AT || self.on_probation
     }
 }
 
