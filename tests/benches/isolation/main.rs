@@ -1,9 +1,10 @@
 //! Issue 13's isolation benchmark: tenant B's latency alone, then beside each hostile
 //! case of tenant A, against the release `mxr serve` running as its own process.
 //!
-//! B sends a steady stream of small messages from 127.0.0.2–17 (concurrency 4); each case
-//! starts a fresh relay, measures B alone (the baseline), starts A's load and measures
-//! B again. Cases: 1a/1b a deadline-burning plugin at 20 and 300 connections; 2 a
+//! B sends a steady stream of small messages from 127.0.0.2–17, 200 a second (a fifth
+//! of what the relay takes on this machine, so that B's latency measures what A does
+//! to it, not how near B itself brings the relay to saturation); each case starts a
+//! fresh relay, measures B alone (the baseline), starts A's load and measures B again. Cases: 1a/1b a deadline-burning plugin at 20 and 300 connections; 2 a
 //! memory bomb at 60; 3 a next hop that never answers the final dot; 4 a slowloris of
 //! 600 connections; 5 sessions sending 25 MB each (the relay's peak RSS); 6 B at 64 KB
 //! and concurrency 20 while a busy-loop child keeps a core busy (B's `451` replies).
@@ -29,7 +30,7 @@ use report::print_table;
 use std::process::ExitCode;
 use std::time::Duration;
 use tenant_a::Running;
-use tenant_b::{Load, Sample};
+use tenant_b::{Load, Pace, Sample};
 
 /// Tenant A's part in a case.
 #[derive(Clone, Copy, Debug)]
@@ -82,7 +83,7 @@ fn main() -> ExitCode {
 fn cases(quick: bool, args: &[String]) -> Vec<Case> {
     // A p99 over 1000 is the tenth slowest: one stray pause does not make it.
     let messages = if quick { 100 } else { 1000 };
-    let small = Load { messages, concurrency: 4, size: 600 };
+    let small = Load { messages, pace: Pace::PerSecond(200), size: 600 };
     let sessions = large_sessions(args, quick);
     let case = |id, name: String, hostile| Case { id, name, hostile, load: small };
     vec![
@@ -96,7 +97,7 @@ fn cases(quick: bool, args: &[String]) -> Vec<Case> {
             id: "6",
             name: "B 64 KB ×20, busy core".into(),
             hostile: Hostile::BusyCore,
-            load: Load { messages, concurrency: 20, size: 64 << 10 },
+            load: Load { messages, pace: Pace::Closed(20), size: 64 << 10 },
         },
     ]
 }
@@ -183,7 +184,7 @@ async fn run_once(hostile: Hostile, load: Load, tag: String) -> Result<Run, Stri
     let mut relay = Relay::start(tenant_a(hostile)).await;
     let addr = relay.served.addr;
     // Not counted: the first messages of a fresh process (compiling, warming the detector).
-    let warm_up = Load { messages: 2 * load.concurrency, ..load };
+    let warm_up = Load { messages: load.pace.warm_up(), ..load };
     tenant_b::run(addr, &relay.b_sink, warm_up, &format!("{tag}-warm")).await;
     let alone = tenant_b::run(addr, &relay.b_sink, load, &format!("{tag}-alone")).await;
     relay.check_alive("while B ran alone")?;

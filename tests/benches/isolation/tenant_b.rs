@@ -1,8 +1,8 @@
-//! Tenant B's load: a steady stream of messages to `shop@b.test` from 127.0.0.2 to
-//! 127.0.0.17 (its own client IPs, so per-IP limits on A's 127.0.0.1 do not apply, and
-//! spread so that B's own thousand messages a phase stay under the per-IP rates), each
-//! on a fresh connection. Per message: accept latency (connect → `250` after DATA) and delivery
-//! latency (connect → arrival at B's sink).
+//! Tenant B's load: messages to `shop@b.test` at a [`Pace`], each on a fresh connection
+//! from one of 127.0.0.2 to 127.0.0.17 (its own client IPs, so per-IP limits on A's
+//! 127.0.0.1 do not apply, and spread so that B's own thousand messages a phase stay
+//! under the per-IP rates). Per message: accept latency (connect → `250` after DATA)
+//! and delivery latency (connect → arrival at B's sink).
 
 use super::session;
 use mxr_tests::sink::Sink;
@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 /// How many client addresses B's connections come from.
 const SOURCES: usize = 16;
 
-/// The client address of B's `worker`: 127.0.0.2 onwards, [`SOURCES`] of them in turn.
-fn source(worker: usize) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (worker % SOURCES) as u8))
+/// The client address of B's message `n`: 127.0.0.2 onwards, [`SOURCES`] of them in
+/// turn.
+fn source(n: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (n % SOURCES) as u8))
 }
 
 /// How long B's accepted messages may take to reach the sink before they count as
@@ -29,10 +30,31 @@ const DELIVERY_BOUND: Duration = Duration::from_secs(60);
 pub struct Load {
     /// Messages in one phase.
     pub messages: usize,
-    /// Connections at once.
-    pub concurrency: usize,
+    /// How they are sent.
+    pub pace: Pace,
     /// Bytes per message (about).
     pub size: usize,
+}
+
+/// How B's messages follow each other.
+#[derive(Clone, Copy, Debug)]
+pub enum Pace {
+    /// A new message every `1/n` s, each on its own connection, however long the
+    /// others take (an open stream, as mail from many senders arrives).
+    PerSecond(u32),
+    /// This many connections at once, each sending its next message when its last
+    /// one is answered: as fast as the relay takes them.
+    Closed(usize),
+}
+
+impl Pace {
+    /// Messages a warm-up sends: two per connection, or a tenth of a second's worth.
+    pub fn warm_up(self) -> usize {
+        match self {
+            Pace::PerSecond(n) => (n as usize / 10).max(1),
+            Pace::Closed(c) => 2 * c,
+        }
+    }
 }
 
 /// What one phase of B's load saw.
@@ -57,41 +79,65 @@ impl Sample {
     }
 }
 
-/// Runs one phase: `load.messages` messages tagged `tag`, then waits for them at `sink`.
-pub async fn run(addr: SocketAddr, sink: &Sink, load: Load, tag: &str) -> Sample {
-    let next = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..load.concurrency)
-        .map(|worker| {
-            let (next, tag) = (next.clone(), tag.to_owned());
-            tokio::spawn(async move {
+/// One message sent: its id, when it started, how long until its reply, the code.
+type Sent = (String, Instant, Duration, u16);
+
+/// Sends B's message number `n` of phase `tag`, from the address of `n`.
+async fn send_one(addr: SocketAddr, n: usize, tag: &str, size: usize) -> Sent {
+    let id = format!("{tag}.{n}@b.bench");
+    let body = session::stuffed(&session::text("shop@b.test", &id, size));
+    let start = Instant::now();
+    let code = session::send_guarded(addr, Some(source(n)), "shop@b.test", body).await;
+    (id, start, start.elapsed(), code)
+}
+
+/// Sends one phase's messages at `load`'s pace; what each saw.
+async fn send_all(addr: SocketAddr, load: Load, tag: &str) -> Vec<Sent> {
+    let tasks: Vec<tokio::task::JoinHandle<Vec<Sent>>> = match load.pace {
+        Pace::PerSecond(rate) => {
+            let mut tick = tokio::time::interval(Duration::from_secs(1) / rate);
+            let mut tasks = vec![];
+            for n in 0..load.messages {
+                tick.tick().await;
+                let tag = tag.to_owned();
+                tasks.push(tokio::spawn(async move { vec![send_one(addr, n, &tag, load.size).await] }));
+            }
+            tasks
+        }
+        Pace::Closed(connections) => {
+            let next = Arc::new(AtomicUsize::new(0));
+            let worker = |(next, tag): (Arc<AtomicUsize>, String)| async move {
                 let mut seen = vec![];
                 loop {
                     let n = next.fetch_add(1, Ordering::SeqCst);
                     if n >= load.messages {
                         return seen;
                     }
-                    let id = format!("{tag}.{n}@b.bench");
-                    let body = session::stuffed(&session::text("shop@b.test", &id, load.size));
-                    let start = Instant::now();
-                    let source = source(worker + n);
-                    let code = session::send_guarded(addr, Some(source), "shop@b.test", body).await;
-                    seen.push((id, start, start.elapsed(), code));
+                    seen.push(send_one(addr, n, &tag, load.size).await);
                 }
-            })
-        })
-        .collect();
+            };
+            (0..connections).map(|_| tokio::spawn(worker((next.clone(), tag.to_owned())))).collect()
+        }
+    };
+    let mut all = vec![];
+    for task in tasks {
+        all.extend(task.await.expect("B's sender"));
+    }
+    all
+}
+
+/// Runs one phase: `load.messages` messages tagged `tag`, then waits for them at `sink`.
+pub async fn run(addr: SocketAddr, sink: &Sink, load: Load, tag: &str) -> Sample {
     let mut sample = Sample::default();
     let mut sent = HashMap::new();
-    for worker in workers {
-        for (id, start, took, code) in worker.await.expect("B's worker") {
-            match code {
-                250 => {
-                    sample.accept.push(took);
-                    sent.insert(id, start);
-                }
-                0 => sample.errors += 1,
-                code => *sample.refusals.entry(code).or_default() += 1,
+    for (id, start, took, code) in send_all(addr, load, tag).await {
+        match code {
+            250 => {
+                sample.accept.push(took);
+                sent.insert(id, start);
             }
+            0 => sample.errors += 1,
+            code => *sample.refusals.entry(code).or_default() += 1,
         }
     }
     (sample.delivery, sample.undelivered) = deliveries(sink, &sent).await;
