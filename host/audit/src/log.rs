@@ -116,6 +116,9 @@ struct Tail {
     seq: u64,
     head: [u8; 32],
     signed: u64,
+    /// Records known to be on disk: this many were appended when an fsync of this
+    /// process last began.
+    synced: u64,
     /// The Merkle tree's right edge over the `seq` records.
     frontier: Frontier,
     last_checkpoint: Instant,
@@ -186,6 +189,7 @@ impl AuditLog {
             seq: 0,
             head: [0; 32],
             signed: 0,
+            synced: 0,
             frontier: Frontier::new(),
             last_checkpoint: now,
             unsigned_since: None,
@@ -278,9 +282,22 @@ impl AuditLog {
         Ok(entry.seq)
     }
 
-    /// Makes every appended record durable now.
+    /// Makes every appended record durable now: at once when an fsync since the last
+    /// append already did (a refusal that recorded nothing, say); otherwise with the
+    /// lock released, so appends of other sessions do not wait behind the disk.
     pub fn sync(&self) -> Result<(), AuditError> {
-        self.lock().file.sync_data().map_err(|e| AuditError::Io(self.path.clone(), e))
+        let io = |e| AuditError::Io(self.path.clone(), e);
+        let (file, seq) = {
+            let t = self.lock();
+            if t.synced >= t.seq {
+                return Ok(());
+            }
+            (t.file.try_clone().map_err(io)?, t.seq)
+        };
+        file.sync_data().map_err(io)?;
+        let mut t = self.lock();
+        t.synced = t.synced.max(seq);
+        Ok(())
     }
 
     /// Signs a checkpoint for everything appended so far, if anything is unsigned.
@@ -300,6 +317,7 @@ impl AuditLog {
         }
         // The records a checkpoint covers must be on disk before the checkpoint is.
         t.file.sync_data().map_err(|e| AuditError::Io(self.path.clone(), e))?;
+        t.synced = t.seq;
         let signed = self.signer.sign_tree_head(t.frontier.size(), t.frontier.root());
         crate::frames::append(&self.tree_heads, &signed.note.to_bytes())
             .map_err(|e| AuditError::Io(self.tree_heads.clone(), e))?;
