@@ -93,6 +93,17 @@ impl Reservation {
         self.held.as_ref().map_or(0, |(_, p)| p.num_permits() * KIB)
     }
 
+    /// Gives back what the reservation holds beyond `bytes` (rounded up to whole KiB);
+    /// it stays in the share it was in.
+    pub fn shrink_to(&mut self, bytes: usize) {
+        let keep = bytes.div_ceil(KIB);
+        if let Some((_, held)) = &mut self.held
+            && held.num_permits() > keep
+        {
+            drop(held.split(held.num_permits() - keep));
+        }
+    }
+
     /// Grows the reservation to cover `bytes`, waiting at most the budget's wait;
     /// false (holding what it held) when the budget cannot give that much in time.
     ///
@@ -166,6 +177,18 @@ mod tests {
         assert_eq!(budget.available_bytes(), (12 << 20) - 12 * KIB);
         let exact = DataBudget::new(100 << 20, 100 << 20, Duration::from_millis(20));
         assert!(exact.reservation().cover(100 << 20).await, "with no room for a small share, none is kept");
+    }
+
+    #[tokio::test]
+    async fn a_shrunk_reservation_gives_back_the_rest() {
+        let budget = DataBudget::new(80 * KIB, 0, Duration::from_millis(20));
+        let mut a = budget.reservation();
+        assert!(a.cover(60 * KIB).await);
+        a.shrink_to(10 * KIB + 1);
+        assert_eq!(a.held_bytes(), 11 * KIB);
+        assert_eq!(budget.available_bytes(), 69 * KIB);
+        a.shrink_to(20 * KIB);
+        assert_eq!(a.held_bytes(), 11 * KIB, "shrinking never grows");
     }
 
     #[tokio::test]

@@ -3,7 +3,9 @@
 //! the shared [`crate::budget::DataBudget`] before it is allocated. A message whose
 //! MAIL FROM declared its SIZE has all of it reserved before `354`, or is refused
 //! there with `452 4.3.1` before a byte of it is sent: a burst of large messages then
-//! costs the relay no reading. An undeclared message the budget cannot hold within
+//! costs the relay no reading. The reservation is kept only through the rate grace
+//! period; after it, a session holds what it has received, as an undeclared one does,
+//! so a client that declares 25 MB and then dawdles does not sit on the budget. An undeclared message the budget cannot hold within
 //! its short wait is still read to the final dot, so the session stays in step, and
 //! refused with `452 4.3.1`.
 
@@ -123,6 +125,9 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             if !budget.cover(reader.held_after(self.rbuf.len())).await {
                 tracing::warn!(peer = %self.peer, "DATA budget exhausted; this message will be refused");
                 reader.stop_keeping();
+            }
+            if pace.started.elapsed() > pace.grace {
+                budget.shrink_to(reader.held_after(self.rbuf.len()));
             }
             if let Some(used) = reader.feed(&self.rbuf) {
                 self.rbuf.drain(..used);
