@@ -1,7 +1,8 @@
 //! Fair intake against a real relay over TCP: clients that drip bytes are cut off by
 //! the whole-command and DATA-rate deadlines, one address holding too many sessions
 //! gets `421 4.7.0` while another address is served, and messages beyond the global
-//! DATA budget get `452 4.3.1` while the others are accepted. Timeouts are short in
+//! DATA budget get `452 4.3.1` while the others are accepted, and a declared size is
+//! held only through the rate grace period. Timeouts are short in
 //! `[limits]`; every time bound here is a liveness bound.
 
 use mxr_tests::smtp_client::Client;
@@ -109,6 +110,32 @@ async fn data_beyond_the_global_budget_gets_452_and_the_rest_is_accepted() {
     wait_until_async(LIVENESS, "the budget to come back", || budget.available_bytes() == BUDGET).await;
     b.send_message("a@sender.test", &["b@example.test"], &big).await.assert_code(250, "2.0.0");
     assert_eq!(relay.delivered("t1").len(), 3, "A's, the small one and B's retry");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_size_is_held_only_through_the_rate_grace_period() {
+    const BUDGET: usize = 3300 * 1024;
+    let limits = format!(
+        "max_message_bytes = 819200\nmax_buffered_data_bytes = {BUDGET}\ndata_rate_grace_secs = 1\n\
+         data_min_bytes_per_sec = 1\n"
+    );
+    let mut relay = TestRelay::start(&config(&limits), &["delivery-stats"]).await;
+    let budget = relay.relay.inbound.intake.data_budget.clone();
+    let mut c = relay.client().await;
+    c.cmd("MAIL FROM:<a@sender.test> SIZE=800000").await.assert_code(250, "2.1.0");
+    c.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    c.cmd("DATA").await.assert_code(354, "");
+    assert!(BUDGET - budget.available_bytes() >= 3_200_000, "the declared size, four times, is held before the data");
+    // A byte every 100 ms keeps above the minimum rate, far below the declared size.
+    let dawdler = tokio::spawn(async move { c.drip(b"x", Duration::from_millis(100), LIVENESS).await });
+    wait_until_async(LIVENESS, "the dawdler to hold only what it sent", || {
+        budget.available_bytes() >= BUDGET - 64 * 1024
+    })
+    .await;
+    dawdler.abort();
+    let _ = dawdler.await;
+    wait_until_async(LIVENESS, "the closed session's budget to come back", || budget.available_bytes() == BUDGET).await;
     relay.stop().await;
 }
 

@@ -194,6 +194,16 @@ pub struct Limits {
     pub tempfail_delay: Duration,
 }
 
+impl Limits {
+    /// What the largest message takes of the DATA budget while it is checked and
+    /// spooled, in bytes: the size limit, [`limits::MESSAGE_COPIES`] times. Validation
+    /// keeps `max_buffered_data_bytes` at least this large, and the budget keeps room
+    /// for it.
+    pub fn largest_message_need(&self) -> usize {
+        self.max_message_bytes.saturating_mul(limits::MESSAGE_COPIES)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -68,7 +68,7 @@ impl RelayInbound {
                 l.max_connections,
                 peer_limits(l),
                 l.max_buffered_data_bytes,
-                largest_message(l),
+                l.largest_message_need(),
                 l.data_budget_wait,
                 metrics,
             ),
@@ -83,7 +83,7 @@ impl RelayInbound {
         self.limits.store(Arc::new(session_limits(l)));
         self.intake.connections.resize(l.max_connections);
         self.intake.peers.set_limits(peer_limits(l));
-        self.intake.data_budget.resize(l.max_buffered_data_bytes, largest_message(l), l.data_budget_wait);
+        self.intake.data_budget.resize(l.max_buffered_data_bytes, l.largest_message_need(), l.data_budget_wait);
     }
 }
 
@@ -205,13 +205,6 @@ pub fn session_limits(l: &mxr_config::Limits) -> SessionLimits {
         data_copies: mxr_config::limits::MESSAGE_COPIES,
         tempfail_delay: l.tempfail_delay,
     }
-}
-
-/// What the largest message takes of the DATA budget: the size limit, as many times
-/// as a message is held while it is checked (validation keeps the budget at least
-/// this large).
-fn largest_message(l: &mxr_config::Limits) -> usize {
-    l.max_message_bytes.saturating_mul(mxr_config::limits::MESSAGE_COPIES)
 }
 
 /// A new unique transaction id: time in microseconds, a sequence and random bits, in

@@ -103,7 +103,7 @@ fn cases(quick: bool, args: &[String]) -> Vec<Case> {
 }
 
 /// Peak RSS per 25 MB session, rounded up: the DATA budget bounds the whole, so 500
-/// sessions peaked at 231–267 MB (before that budget, 20 sessions took 672 MB).
+/// sessions peaked at 155–168 MB (before that budget, 20 sessions took 672 MB).
 const RSS_PER_LARGE_SESSION_MB: usize = 1;
 
 /// `--sessions N`; else 20 when quick; else 500, or as many as fit in a quarter of the

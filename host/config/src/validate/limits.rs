@@ -34,7 +34,7 @@ pub(super) fn limits(l: &LimitsFile) -> Result<Limits, ConfigError> {
         ..d.clone()
     };
     let limits = per_address(l, data(l, session)?)?;
-    let needed = limits.max_message_bytes.saturating_mul(crate::limits::MESSAGE_COPIES);
+    let needed = limits.largest_message_need();
     if limits.max_buffered_data_bytes < needed {
         return Err(invalid(
             key("max_buffered_data_bytes"),
