@@ -121,6 +121,11 @@ struct Sandboxed {
     disclosed: CategorySet,
     logs: Logs,
     own_time: Duration,
+    /// The call's store, to be dropped by the caller: unmapping its memory (64 MB for
+    /// a memory bomb) holds the process's memory-map lock, which every other thread's
+    /// page faults and mappings wait for; a nice-19 thread holding it gets the core
+    /// back last (priority inversion).
+    store: wasmtime::Store<StoreState>,
 }
 
 /// A compiled, checked plugin.
@@ -265,7 +270,8 @@ impl LoadedPlugin {
             worker.record(Conduct::Misbehaved);
         }
         self.stats.record(ran.verdict.as_ref().map(|v| &v.action).map_err(|f| f.class()), elapsed);
-        let Sandboxed { verdict, disclosed, logs, own_time } = ran;
+        let Sandboxed { verdict, disclosed, logs, own_time, store } = ran;
+        drop(store); // here, at the caller's priority
         let result = verdict.map(|verdict| CallOutcome { verdict, disclosed, logs, elapsed });
         Called { result, disclosed, own_time: Some(own_time) }
     }
@@ -303,7 +309,8 @@ impl LoadedPlugin {
             tracing::warn!(plugin = %self.identity, dropped = state.call.logs_dropped, "plugin log lines over the cap were dropped");
         }
         let own_time = state.clock.own_time();
-        Sandboxed { verdict: outcome, disclosed: state.call.disclosed, logs: state.call.logs.clone(), own_time }
+        let (disclosed, logs) = (state.call.disclosed, state.call.logs.clone());
+        Sandboxed { verdict: outcome, disclosed, logs, own_time, store }
     }
 }
 
