@@ -8,10 +8,16 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
+mod hosts;
+mod seen;
 mod word_hash;
 
+pub use hosts::is_host;
+
 use crate::Pseudonymizer;
-use std::collections::{HashMap, HashSet};
+use seen::Seen;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 use word_hash::WordHasher;
@@ -80,22 +86,24 @@ pub fn render_into(text: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut S
 }
 
 /// Renders the words of one text under one pseudonym key, remembering how each
-/// distinct token was rendered: texts repeat their words, and a lookup in this small
-/// table costs less than one in the vocabulary and an HMAC. Made per text, so nothing
-/// is remembered across texts, tenants or purposes.
+/// distinct token was rendered ([`Seen`]). Made per text, so nothing is remembered
+/// across texts, tenants or purposes.
 pub struct Words<'p> {
     p: &'p Pseudonymizer,
     hosts_clear: bool,
-    /// Each token seen: `None` when it passes in clear, else its rendering.
-    seen: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<WordHasher>>,
+    seen: Seen,
 }
+
+/// How the token at the head of a text renders: the bytes it takes, and what replaces
+/// them (`None` when they pass as they are).
+type Rendered<'a> = (usize, Option<Cow<'a, str>>);
 
 impl<'p> Words<'p> {
     /// A renderer under `p`; with `hosts_clear` (the network category is granted in
     /// full), host names (`www.shop-deals.click`) pass whole: filters judge links by
     /// their hosts.
     pub fn new(p: &'p Pseudonymizer, hosts_clear: bool) -> Self {
-        Words { p, hosts_clear, seen: HashMap::default() }
+        Words { p, hosts_clear, seen: Seen::default() }
     }
 
     /// Appends `text` to `out` with every token outside the vocabulary replaced by its
@@ -111,47 +119,56 @@ impl<'p> Words<'p> {
         } else {
             text
         };
-        // `clear_from` is where the text not yet copied starts; `at` walks to each token.
+        // `clear_from` is where the text not yet copied starts: a run of tokens that
+        // pass is copied in one piece when a token that does not (or the end) comes.
         let (mut clear_from, mut at) = (0, 0);
         while let Some(start) = next_alphanumeric(text, at) {
-            out.push_str(&text[clear_from..start]);
-            at = start + self.render_token(&text[start..], out);
-            clear_from = at;
+            let (len, shown) = self.render_token(&text[start..]);
+            at = start + len;
+            if let Some(shown) = shown {
+                out.push_str(&text[clear_from..start]);
+                out.push_str(&shown);
+                clear_from = at;
+            }
         }
         out.push_str(&text[clear_from..]);
     }
 
-    /// Renders the token at the head of `rest` (which starts with a letter or digit)
-    /// into `out` and returns how many bytes of `rest` it took.
-    fn render_token(&mut self, rest: &str, out: &mut String) -> usize {
+    /// Renders the token at the head of `rest` (which starts with a letter or digit).
+    fn render_token<'a>(&'a mut self, rest: &str) -> Rendered<'a> {
+        let bytes = rest.as_bytes();
+        // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
+        // dot or hyphen (or is, where hosts are not kept): the word is the run.
+        if bytes[0].is_ascii_alphabetic() {
+            let len = bytes.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(bytes.len());
+            let next = bytes.get(len).copied().unwrap_or(b' ');
+            if next < 0x80 && !(self.hosts_clear && matches!(next, b'.' | b'-')) {
+                return (len, self.token(&rest[..len]).map(Cow::Borrowed));
+            }
+        }
         // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
         // caught as a word) count as one number: a long one is one pseudonym.
-        if let Some(len) = rest.as_bytes()[0].is_ascii_digit().then(|| long_number(rest)).flatten() {
+        if let Some(len) = bytes[0].is_ascii_digit().then(|| long_number(rest)).flatten() {
             let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
-            out.push_str(&self.p.token("number", &digits));
-            return len;
+            return (len, Some(Cow::Owned(self.p.token("number", &digits))));
         }
         // The longest run of letters, digits, dots and hyphens, minus a final dot.
         let run = rest[..host_run_len(rest)].trim_end_matches(['.', '-']);
         if self.hosts_clear && is_host(run) {
-            out.push_str(run);
-            return run.len();
+            return (run.len(), None);
         }
         let word_len = run.find(['.', '-']).unwrap_or(run.len());
-        self.token(&run[..word_len], out);
-        word_len
+        (word_len, self.token(&run[..word_len]).map(Cow::Borrowed))
     }
 
-    /// One token, from the table or rendered and remembered.
-    fn token(&mut self, t: &str, out: &mut String) {
-        let shown = match self.seen.get(t) {
-            Some(shown) => shown,
-            None => {
-                let shown = token(t, self.p).map(String::into_boxed_str);
-                self.seen.entry(t.into()).or_insert(shown)
-            }
-        };
-        out.push_str(shown.as_deref().unwrap_or(t));
+    /// One token's rendering (`None` when it passes), from the table or rendered and
+    /// remembered.
+    fn token(&mut self, t: &str) -> seen::Shown<'_> {
+        if let Some(found) = self.seen.find(t) {
+            return self.seen.shown(t, found);
+        }
+        let shown = token(t, self.p);
+        self.seen.insert(t, shown)
     }
 }
 
@@ -250,68 +267,6 @@ fn long_number(s: &str) -> Option<usize> {
     // A digit run glued to letters is a word-like token, left to the tokenizer.
     let glued = s[end..].starts_with(char::is_alphanumeric);
     (digits > MAX_CLEAR_DIGITS + 2 && !glued && s.starts_with(|c: char| c.is_ascii_digit())).then_some(end)
-}
-
-/// Generic top-level domains that pass as hosts (every two-letter country code does
-/// too). A dotted run ending in anything else (`lotte.zwanenburg`) is words.
-const GENERIC_TLDS: &[&str] = &[
-    "com",
-    "net",
-    "org",
-    "info",
-    "biz",
-    "edu",
-    "gov",
-    "int",
-    "mil",
-    "io",
-    "app",
-    "dev",
-    "xyz",
-    "top",
-    "click",
-    "online",
-    "site",
-    "shop",
-    "store",
-    "club",
-    "link",
-    "email",
-    "live",
-    "icu",
-    "vip",
-    "work",
-    "buzz",
-    "cloud",
-    "tech",
-    "amsterdam",
-    "frl",
-    "brussels",
-    "london",
-    "test",
-    "example",
-    "invalid",
-    "localhost",
-    "arpa",
-    "local",
-];
-
-/// A DNS host name of two or more labels under a known top-level domain.
-pub fn is_host(run: &str) -> bool {
-    // Most runs are plain words: no dot, no host.
-    if !run.contains('.') {
-        return false;
-    }
-    let labels: Vec<&str> = run.split('.').collect();
-    let tld = labels.last().copied().unwrap_or_default().to_ascii_lowercase();
-    labels.len() >= 2
-        && ((tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())) || GENERIC_TLDS.contains(&tld.as_str()))
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
 }
 
 /// A token's rendering: `None` when it passes in clear, else its pseudonym.

@@ -17,6 +17,7 @@ pub mod addresses;
 mod name_starts;
 pub mod names;
 mod salutations;
+mod street_starts;
 pub mod structured;
 mod triggers;
 pub mod word_runs;

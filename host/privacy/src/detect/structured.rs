@@ -192,25 +192,51 @@ fn links(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
 
 /// ISO 13616 mod-97 check.
 pub fn iban_valid(candidate: &str) -> bool {
-    let s: String = candidate.chars().filter(|c| !c.is_whitespace()).collect();
-    if !(15..=34).contains(&s.len()) {
-        return false;
+    // Blanks apart, the first four characters go last; each step folds one more
+    // base-36 digit into the remainder, without building the rearranged string.
+    let step =
+        |rem: u32, c: char| c.to_digit(36).map(|v| if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 });
+    let mut chars = candidate.chars().filter(|c| !c.is_whitespace());
+    let mut head = ['\0'; 4];
+    for h in &mut head {
+        let Some(c) = chars.next() else { return false };
+        *h = c;
     }
-    let rearranged = s[4..].chars().chain(s[..4].chars());
-    let mut rem: u32 = 0;
-    for c in rearranged {
-        let v = match c.to_digit(36) {
-            Some(v) => v,
-            None => return false,
-        };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+    let (mut rem, mut len) = (0, head.len());
+    for c in chars.chain(head) {
+        len += 1;
+        match step(rem, c) {
+            Some(r) if len <= 34 + head.len() => rem = r,
+            _ => return false,
+        }
     }
-    rem == 1
+    (15..=34).contains(&(len - head.len())) && rem == 1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ibans_pass_the_mod_97_check_and_nothing_else_does() {
+        let valid =
+            ["NL91 ABNA 0417 1643 00", "NL91ABNA0417164300", "GB29 NWBK 6016 1331 9268 19", "de89370400440532013000"];
+        for iban in valid {
+            assert!(iban_valid(iban), "{iban}");
+        }
+        let invalid = [
+            "NL92 ABNA 0417 1643 00",
+            "NL91 ABNA 0417 1643",
+            "NL91",
+            "",
+            "NL91 ABNA 0417 1643 00 1234 5678 9012 3456",
+            "NL91 ABNA 0417 1643 0é",
+            "NL91-ABNA-0417-1643-00",
+        ];
+        for iban in invalid {
+            assert!(!iban_valid(iban), "{iban}");
+        }
+    }
 
     #[test]
     fn whole_text_patterns_run_as_lazy_dfas() {

@@ -14,6 +14,7 @@
 //! class (`\d`, `\p{Lu}`, a word character or a blank) is involved, so a condition
 //! never rules out a match the pattern would make.
 
+use super::street_starts::{is_word_byte, nl_street_at};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use std::ops::Range;
@@ -221,7 +222,7 @@ impl<'t> Starts<'t> {
                 let end = end + usize::from(bytes.get(end).is_some_and(u8::is_ascii_alphabetic));
                 return bytes.get(end).is_some_and(|b| matches!(b, b' ' | b'\t') || *b >= 0x80);
             }
-            number_within_words(bytes, i, 4)
+            nl_street_at(bytes, i)
         })
     }
 }
@@ -248,30 +249,6 @@ static CLASS: [u8; 256] = {
     }
     class
 };
-
-/// An ASCII letter, apostrophe, hyphen or dot: a byte inside a street word.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphabetic() || matches!(b, b'\'' | b'.' | b'-')
-}
-
-/// True when, from `i`, at most `words` runs of letters, apostrophes, dots and hyphens
-/// separated by blanks are followed by blanks and a digit (or by anything non-ASCII,
-/// which may be a blank, a letter or a digit of another script).
-fn number_within_words(bytes: &[u8], mut i: usize, words: usize) -> bool {
-    for _ in 0..words {
-        while bytes.get(i).is_some_and(|b| is_word_byte(*b)) {
-            i += 1;
-        }
-        let blanks = bytes[i..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
-        match bytes.get(i + blanks) {
-            Some(b) if *b >= 0x80 => return true,
-            Some(b) if blanks > 0 && b.is_ascii_digit() => return true,
-            Some(b) if blanks > 0 && is_word_byte(*b) => i += blanks,
-            _ => return false,
-        }
-    }
-    false
-}
 
 /// True when the digits, separators and brackets from `i` hold eight digits or more
 /// (a byte of a non-ASCII character may be a digit, so it counts as one).
