@@ -317,6 +317,12 @@ mod tests {
         render_into("Visit www.zwanenburg.nl", &Pseudonymizer::derive(&[1; 32], "x"), false, &mut out);
         assert!(!out.contains("zwanenburg"), "{out}");
         assert!(!is_host("1.2.3.4") && !is_host("end.") && is_host("mail.example.com"));
+        for host in ["MAIL.Example.COM", "x.nl", "a-b.shop-deals.click"] {
+            assert!(is_host(host), "{host}");
+        }
+        for not in ["a..b.nl", "-a.nl", "x.n1", "sanne.123", "lotte.zwanenburg", ".nl", "x.nl.", "a_b.nl"] {
+            assert!(!is_host(not), "{not}");
+        }
     }
 
     #[test]

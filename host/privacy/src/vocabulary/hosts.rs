@@ -48,15 +48,12 @@ const GENERIC_TLDS: &[&str] = &[
 
 /// A DNS host name of two or more labels under a known top-level domain.
 pub fn is_host(run: &str) -> bool {
-    // Most runs are plain words: no dot, no host.
-    if !run.contains('.') {
-        return false;
-    }
-    let labels: Vec<&str> = run.split('.').collect();
-    let tld = labels.last().copied().unwrap_or_default().to_ascii_lowercase();
-    labels.len() >= 2
-        && ((tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())) || GENERIC_TLDS.contains(&tld.as_str()))
-        && labels.iter().all(|l| {
+    // Most runs are plain words: no dot, no host. The top-level domain is checked
+    // first, as most dotted runs (`sanne.123`, `3.2.1`) fail there.
+    let Some((_, tld)) = run.rsplit_once('.') else { return false };
+    let generic = || GENERIC_TLDS.iter().any(|g| g.eq_ignore_ascii_case(tld));
+    ((tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())) || generic())
+        && run.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
                 && !l.starts_with('-')
