@@ -4,7 +4,7 @@
 //! failing plugin is then isolated; the clock of a call starts only once it has a
 //! worker.
 
-use mxr_sandbox::fair_share::{Conduct, FairShare, ISOLATE_AT, Refused, THROTTLE_AT};
+use mxr_sandbox::fair_share::{Conduct, FORGIVEN_PER_SUCCESS, FairShare, ISOLATE_AT, Refused, THROTTLE_AT};
 use mxr_sandbox::{FailureClass, LoadedPlugin, PluginFailure, SandboxLimits, StageCall};
 use mxr_tests::{CLEAN, LIVENESS, component, input, wait_until};
 use std::sync::mpsc::channel;
@@ -90,6 +90,45 @@ fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
     assert!(matches!(share.enter(&a, &p).map(drop), Err(Refused::Isolated(_))));
     assert!(share.enter(&a, &name("other-plugin")).is_ok(), "only the failing plugin is isolated");
     assert!(share.enter(&b, &p).is_ok(), "another tenant's use of the plugin is not isolated");
+}
+
+/// One call of `party` to `plugin`, recorded as `conduct`; whether it ran throttled,
+/// or the refusal.
+fn call(share: &FairShare, party: &str, plugin: &str, conduct: Conduct) -> Result<bool, Refused> {
+    let mut worker = share.enter(&name(party), &name(plugin))?;
+    worker.record(conduct);
+    Ok(worker.throttled())
+}
+
+/// A burning call between good ones is not forgiven by the next good one: a tenant
+/// that alternates them is throttled, and its plugin isolated, all the same. A plugin
+/// that fails now and then (one call in five) is neither.
+#[test]
+fn failures_between_good_calls_still_throttle_and_isolate() {
+    let share = FairShare::new(2, 100);
+    prove(&share, "a");
+    let mut pairs = 0;
+    while !call(&share, "a", "p", Conduct::Good).unwrap() {
+        call(&share, "a", "p", Conduct::Misbehaved).unwrap();
+        pairs += 1;
+        assert!(pairs <= THROTTLE_AT * FORGIVEN_PER_SUCCESS, "not throttled after {pairs} failures between good calls");
+    }
+    let mut failures = pairs;
+    loop {
+        match call(&share, "a", "p", Conduct::Misbehaved) {
+            Err(Refused::Isolated(_)) => break,
+            Ok(throttled) => assert!(throttled, "still throttled while it keeps failing"),
+        }
+        call(&share, "a", "p", Conduct::Good).unwrap_or_default();
+        failures += 1;
+        assert!(failures <= 2 * ISOLATE_AT, "not isolated after {failures} failures between good calls");
+    }
+    // One failure in five, over many calls: never throttled, never isolated.
+    prove(&share, "b");
+    for i in 0..200 {
+        let conduct = if i % 5 == 0 { Conduct::Misbehaved } else { Conduct::Good };
+        assert_eq!(call(&share, "b", "p", conduct), Ok(false), "call {i}");
+    }
 }
 
 #[test]

@@ -16,7 +16,9 @@
 //! not on one of the others' (whose calls would otherwise queue behind its burning
 //! one), and a plugin of it that reaches
 //! [`ISOLATE_AT`] is not run at all for a cool-down, after which one trial call
-//! decides. A success takes a strike away.
+//! decides. A success takes away a quarter of a strike ([`FORGIVEN_PER_SUCCESS`]), so
+//! a plugin that fails more than one call in five gains strikes whatever it does in
+//! between: a burning call between good ones is not forgiven at once.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,6 +33,11 @@ pub const THROTTLE_AT: u32 = 2;
 pub const THROTTLED_WORKERS: usize = 1;
 /// Strikes from which one of a party's plugins is isolated.
 pub const ISOLATE_AT: u32 = 5;
+/// How many calls that go well take one strike away. A failure costs a deadline and
+/// a good call next to nothing, so one good call between failures must not undo one:
+/// with 4, a plugin failing one call in five holds its strikes and one failing more
+/// often gains them.
+pub const FORGIVEN_PER_SUCCESS: u32 = 4;
 /// The first isolation; each one that follows a failed trial doubles, up to
 /// [`MAX_COOL_DOWN`].
 pub const COOL_DOWN: Duration = Duration::from_secs(10);
@@ -85,14 +92,15 @@ struct Party {
     /// Worker time used since the party became active.
     used: Duration,
     waiting: VecDeque<u64>,
-    strikes: u32,
+    /// Strikes in units of a success ([`FORGIVEN_PER_SUCCESS`] to a strike).
+    strikes: Strikes,
     /// No call of the party has gone well yet.
     on_probation: bool,
 }
 
 #[derive(Default)]
 struct Isolation {
-    strikes: u32,
+    strikes: Strikes,
     until: Option<Instant>,
     cool_down: Duration,
 }
@@ -195,9 +203,9 @@ impl FairShare {
         if let Some(p) = s.parties.get_mut(&w.party) {
             p.running -= 1;
             p.used += w.since.elapsed();
-            p.strikes = if misbehaved { p.strikes + 1 } else { p.strikes.saturating_sub(1) };
+            p.strikes.record(misbehaved);
             let proven = !misbehaved && std::mem::take(&mut p.on_probation);
-            if p.running == 0 && p.waiting.is_empty() && p.strikes == 0 {
+            if p.running == 0 && p.waiting.is_empty() && p.strikes.none() {
                 s.parties.remove(&w.party);
             }
             if proven {
@@ -243,7 +251,7 @@ impl Party {
     /// True from [`THROTTLE_AT`] strikes, or on probation: one call at a time, on a
     /// throttled worker.
     fn throttled(&self) -> bool {
-        self.strikes >= THROTTLE_AT || self.on_probation
+        self.strikes.at_least(THROTTLE_AT) || self.on_probation
     }
 }
 
@@ -298,22 +306,46 @@ impl Shares {
         let key = (party.clone(), plugin.clone());
         if !misbehaved {
             if let Some(iso) = self.plugins.get_mut(&key) {
-                iso.strikes = iso.strikes.saturating_sub(1);
-                if iso.until.is_some() || iso.strikes == 0 {
+                iso.strikes.record(false);
+                if iso.until.is_some() || iso.strikes.none() {
                     self.plugins.remove(&key); // a good trial ends the isolation
                 }
             }
             return;
         }
         let iso = self.plugins.entry(key).or_default();
-        iso.strikes += 1;
+        iso.strikes.record(true);
         if iso.until.is_some() {
             iso.cool_down = (iso.cool_down * 2).min(MAX_COOL_DOWN);
             iso.until = Some(Instant::now() + iso.cool_down);
-        } else if iso.strikes >= ISOLATE_AT {
+        } else if iso.strikes.at_least(ISOLATE_AT) {
             iso.cool_down = COOL_DOWN;
             iso.until = Some(Instant::now() + COOL_DOWN);
             tracing::warn!(tenant = %party, %plugin, cool_down = ?COOL_DOWN, "plugin isolated for this tenant after repeated failures");
         }
+    }
+}
+
+/// A strike count in which a success forgives a [`FORGIVEN_PER_SUCCESS`]th of a strike.
+#[derive(Clone, Copy, Debug, Default)]
+struct Strikes(u32);
+
+impl Strikes {
+    /// A failure adds a strike; a call that went well takes a part of one away.
+    fn record(&mut self, misbehaved: bool) {
+        self.0 = match misbehaved {
+            true => self.0.saturating_add(FORGIVEN_PER_SUCCESS),
+            false => self.0.saturating_sub(1),
+        };
+    }
+
+    /// True from `strikes` whole strikes.
+    fn at_least(self, strikes: u32) -> bool {
+        self.0 >= strikes * FORGIVEN_PER_SUCCESS
+    }
+
+    /// True when nothing is left to forgive.
+    fn none(self) -> bool {
+        self.0 == 0
     }
 }
