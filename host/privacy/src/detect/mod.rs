@@ -14,6 +14,7 @@
 //! (`cargo test -p mxr-tests --test privacy_corpus` prints precision and recall).
 
 pub mod addresses;
+mod byte_classes;
 mod name_starts;
 pub mod names;
 mod salutations;

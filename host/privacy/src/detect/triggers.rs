@@ -14,6 +14,7 @@
 //! class (`\d`, `\p{Lu}`, a word character or a blank) is involved, so a condition
 //! never rules out a match the pattern would make.
 
+use super::byte_classes::classes;
 use super::street_starts::{is_word_byte, nl_street_at};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
@@ -98,19 +99,14 @@ pub struct Starts<'t> {
 }
 
 impl<'t> Starts<'t> {
-    /// The starts in `text`, in one pass: sixty-four bytes at a time, each byte
-    /// classified by table into two bit masks, without a branch per byte.
+    /// The starts in `text`, in one pass: sixty-four bytes at a time, classified
+    /// into two bit masks ([`classes`]) without a branch per byte.
     pub fn new(text: &'t str) -> Self {
         let bytes = text.as_bytes();
         let mut at = Vec::new();
         let mut carry = 0u64;
         for (chunk_index, chunk) in bytes.chunks(64).enumerate() {
-            let (mut word, mut starting) = (0u64, 0u64);
-            for (k, &b) in chunk.iter().enumerate() {
-                let class = CLASS[b as usize];
-                word |= u64::from(class & WORD) << k;
-                starting |= u64::from((class & STARTING) >> 1) << k;
-            }
+            let (word, starting) = classes(chunk);
             let mut found = starting & !((word << 1) | carry);
             carry = word >> 63;
             while found != 0 {
@@ -226,29 +222,6 @@ impl<'t> Starts<'t> {
         })
     }
 }
-
-/// [`CLASS`] bit: an ASCII word character (letter, digit, `_`).
-const WORD: u8 = 1;
-/// [`CLASS`] bit: a byte a listed word may start with (a digit, an ASCII capital, the
-/// first byte of a non-ASCII character).
-const STARTING: u8 = 2;
-
-/// The class bits of every byte.
-static CLASS: [u8; 256] = {
-    let mut class = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            class[b] |= WORD;
-        }
-        if c.is_ascii_digit() || c.is_ascii_uppercase() || c >= 0xc0 {
-            class[b] |= STARTING;
-        }
-        b += 1;
-    }
-    class
-};
 
 /// True when the digits, separators and brackets from `i` hold eight digits or more
 /// (a byte of a non-ASCII character may be a digit, so it counts as one).
