@@ -139,6 +139,39 @@ async fn a_declared_size_is_held_only_through_the_rate_grace_period() {
     relay.stop().await;
 }
 
+/// Large messages waiting for the budget do not hold up smaller ones: with the large
+/// share held by a client that declared the largest size and then sends nothing, and
+/// a second declared message waiting at its DATA for that share, another client's
+/// message of 30 kB is taken at once. (In one shared queue it waited behind the second,
+/// whose wait here is longer than the test.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_waiting_for_the_large_share_do_not_hold_up_smaller_ones() {
+    // 5 MiB: 640 KiB for small messages, 1280 KiB for medium ones (up to 160 KiB
+    // each, so 40 kB at four copies), and 3200 KiB, the largest message's need, for
+    // large ones.
+    const BUDGET: usize = 5 << 20;
+    let limits =
+        format!("max_message_bytes = 819200\nmax_buffered_data_bytes = {BUDGET}\ndata_budget_wait_ms = 60000\n");
+    let mut relay = TestRelay::start(&config(&limits), &["delivery-stats"]).await;
+    let mut hog = relay.client().await;
+    hog.cmd("MAIL FROM:<a@sender.test> SIZE=800000").await.assert_code(250, "2.1.0");
+    hog.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    hog.cmd("DATA").await.assert_code(354, "");
+    // The next declared message fits what is free in all, not in the large share.
+    let mut next = relay.client_from("127.0.0.3").await;
+    next.cmd("MAIL FROM:<a@sender.test> SIZE=400000").await.assert_code(250, "2.1.0");
+    next.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    next.write(b"DATA\r\n").await;
+    let mut other = relay.client_from("127.0.0.2").await;
+    other.send_message("a@sender.test", &["b@example.test"], &large(30)).await.assert_code(250, "2.0.0");
+    drop(hog);
+    next.read_reply().await.assert_code(354, "");
+    next.write(b"Subject: next\r\n\r\nsmaller than declared\r\n.\r\n").await;
+    next.read_reply().await.assert_code(250, "2.0.0");
+    assert_eq!(relay.delivered("t1").len(), 2, "the 30 kB message and the next one");
+    relay.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_over_its_connection_or_message_rate_is_refused_and_others_are_not() {
     let limits = "connections_per_ip_per_minute = 2\nmessages_per_ip_per_minute = 1\n";

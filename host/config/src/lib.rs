@@ -168,9 +168,11 @@ pub struct Limits {
     /// Time at the start of DATA before its rate is checked (default 30 s).
     pub data_rate_grace: Duration,
     /// Bytes of DATA all sessions together may hold in memory, counting each message
-    /// [`limits::MESSAGE_COPIES`] times while it is checked (default 112 MiB; at least
+    /// [`limits::MESSAGE_COPIES`] times while it is checked (default 160 MiB; at least
     /// that many of the largest message); a message that cannot get its share gets
-    /// `452 4.3.1`.
+    /// `452 4.3.1`. An eighth is kept for small messages and a quarter for medium ones
+    /// (up to an eighth of that quarter each: 1.25 MB at the default), so that
+    /// neither waits behind the largest ones, which have the rest.
     pub max_buffered_data_bytes: usize,
     /// How long a growing message waits for its share of that budget (default 5 s).
     pub data_budget_wait: Duration,
@@ -217,7 +219,7 @@ impl Default for Limits {
             data_total_timeout: Duration::from_secs(1800),
             data_min_bytes_per_sec: 1024,
             data_rate_grace: Duration::from_secs(30),
-            max_buffered_data_bytes: 112 << 20,
+            max_buffered_data_bytes: 160 << 20,
             data_budget_wait: Duration::from_secs(5),
             max_connections_per_ip: 50,
             connections_per_ip_per_minute: 600,
