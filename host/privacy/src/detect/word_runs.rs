@@ -18,7 +18,7 @@ use std::ops::Range;
 const JOINERS: [&str; 9] = ["and", "&", "of", "en", "van", "de", "der", "the", "for"];
 
 /// Words that make a capitalised run a phrase (a call to action, a pronoun, a notice
-/// or a greeting), not a name, lower-case.
+/// or a greeting), not a name, lower-case and sorted (searched by halves).
 const PHRASE_WORDS: &[&str] = &[
     "a",
     "about",
@@ -241,13 +241,18 @@ fn next_word(text: &str, at: usize) -> Option<Range<usize>> {
 /// the vocabulary (which would otherwise pass in clear).
 fn is_name(run: &str) -> bool {
     let words: Vec<String> = run.split([' ', '\u{a0}']).map(str::to_lowercase).collect();
-    !words.iter().any(|w| PHRASE_WORDS.contains(&w.as_str()))
+    !words.iter().any(|w| PHRASE_WORDS.binary_search(&w.as_str()).is_ok())
         && words.iter().any(|w| !JOINERS.contains(&w.as_str()) && crate::vocabulary::is_word(w))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phrase_words_are_sorted_for_the_search_by_halves() {
+        assert!(PHRASE_WORDS.windows(2).all(|w| w[0] < w[1]), "PHRASE_WORDS out of order");
+    }
 
     #[test]
     fn is_letter_is_is_alphabetic() {
