@@ -148,7 +148,7 @@ impl Renderer<'_> {
             gap(&mut out, &text[at..span.range.start]);
             let piece = &text[span.range.clone()];
             let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category()) };
-            out.push_str(&self.span(span.category(), form, piece));
+            self.span_into(span.category(), form, piece, &mut out);
             at = span.range.end;
         }
         gap(&mut out, &text[at..]);
@@ -157,10 +157,15 @@ impl Renderer<'_> {
 
     /// One piece of data a detector found, in its category's granted form.
     pub fn piece(&self, category: Category, piece: &str) -> String {
-        self.span(category, self.grant.form(category), piece)
+        let mut out = String::new();
+        self.span_into(category, self.grant.form(category), piece, &mut out);
+        out
     }
 
-    fn span(&self, category: Category, form: Form, piece: &str) -> String {
+    /// Appends `piece`, of `category`, to `out` in `form` (or stricter, for a link
+    /// that carries an address): the forms that keep or replace it whole are copied
+    /// in place rather than built apart.
+    fn span_into(&self, category: Category, form: Form, piece: &str, out: &mut String) {
         // A link that carries an address (`?email=jan%40x.nl`) takes the stricter form:
         // only its host, unless addresses too are granted in full.
         let form = match (category, form) {
@@ -172,9 +177,9 @@ impl Renderer<'_> {
             }
             _ => form,
         };
-        match (category, form) {
-            (_, Form::Full) => piece.to_owned(),
-            (_, Form::Redacted | Form::Withheld) => category.placeholder().to_owned(),
+        let built = match (category, form) {
+            (_, Form::Full) => return out.push_str(piece),
+            (_, Form::Redacted | Form::Withheld) => return out.push_str(category.placeholder()),
             (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),
             (Category::PhoneNumber, Form::Pseudonym) => self.pseudonyms.phone(piece),
             (_, Form::Pseudonym) => self.pseudonyms.token(category.name(), &piece.to_lowercase()),
@@ -187,7 +192,8 @@ impl Renderer<'_> {
                 url_host(piece).map_or_else(|| category.placeholder().to_owned(), |h| format!("<tracking:{h}>"))
             }
             (_, Form::Domain) => category.placeholder().to_owned(),
-        }
+        };
+        out.push_str(&built);
     }
 }
 
