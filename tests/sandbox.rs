@@ -192,8 +192,14 @@ fn a_plugins_own_limits_are_the_ones_in_force() {
     use std::time::Duration;
     let (_rt, looping) = load("loop-forever");
     let mut inp = input(looping.grant, "spam-filtering", CLEAN, "");
-    inp.limits = PluginLimits { deadline: Some(Duration::from_millis(40)), memory_bytes: None };
-    assert_eq!(looping.call(&StageCall::Data, &inp).unwrap_err(), PluginFailure::Timeout(Duration::from_millis(40)));
+    let own = Duration::from_millis(40);
+    inp.limits = PluginLimits { deadline: Some(own), memory_bytes: None };
+    // Its own 40 ms of CPU, or, on a machine too busy to give it those within the
+    // wall-clock backstop, the backstop of that deadline (the default's are 200 ms and
+    // 5 s): either way the plugin's own deadline is the one in force.
+    let backstop = own * mxr_sandbox::clock::WALL_BACKSTOP_FACTOR;
+    let failure = looping.call(&StageCall::Data, &inp).unwrap_err();
+    assert!([PluginFailure::Timeout(own), PluginFailure::Timeout(backstop)].contains(&failure), "{failure:?}");
     let (_rt, bomb) = load("memory-bomb");
     let mut inp = input(bomb.grant, "spam-filtering", CLEAN, "");
     inp.limits = PluginLimits { deadline: None, memory_bytes: Some(8 << 20) };
