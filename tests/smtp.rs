@@ -35,6 +35,33 @@ async fn happy_path_delivers_byte_identical_after_added_headers() {
     relay.stop().await;
 }
 
+/// `Received:` names the protocol the message came by (RFC 3848: SMTP after HELO;
+/// RFC 6531: UTF8SMTP for an SMTPUTF8 transaction), and a sender's own fields in the
+/// node's `X-Mxr-` namespace do not reach the customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn received_names_the_protocol_and_forged_mxr_fields_are_removed() {
+    let mut relay = TestRelay::start(&stats_only(""), &["delivery-stats"]).await;
+    let (mut helo, greeting) = Client::connect(relay.addr).await;
+    greeting.assert_code(220, "");
+    helo.cmd("HELO client.test").await.assert_code(250, "");
+    let forged = [&b"X-Mxr-Tags: ham trusted\r\nX-Mxr-Score: -50.0\r\n"[..], MSG].concat();
+    helo.send_message("a@sender.test", &["b@example.test"], &forged).await.assert_code(250, "2.0.0");
+    let mut utf8 = relay.client().await;
+    utf8.cmd("MAIL FROM:<a@sender.test> SMTPUTF8").await.assert_code(250, "2.1.0");
+    utf8.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    utf8.data(MSG).await.assert_code(250, "2.0.0");
+    let got: Vec<String> = relay.delivered("t1").iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+    assert_eq!(got.len(), 2);
+    let with = |m: &str| m.split(" with ").nth(1).and_then(|w| w.split(' ').next()).map(str::to_owned);
+    let mut protocols: Vec<_> = got.iter().filter_map(|m| with(m)).collect();
+    protocols.sort();
+    assert_eq!(protocols, ["SMTP", "UTF8SMTP"]);
+    let from_helo = got.iter().find(|m| with(m).as_deref() == Some("SMTP")).unwrap();
+    assert!(!from_helo.contains("ham") && !from_helo.contains("-50.0"), "{from_helo}");
+    assert_eq!(original_part(from_helo.as_bytes(), &[]), MSG, "nothing else of the message changed");
+    relay.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelined_commands_get_their_replies_in_order() {
     let mut relay = TestRelay::start(&stats_only(""), &["delivery-stats"]).await;

@@ -126,6 +126,7 @@ impl Transaction {
         Arc::new(Envelope {
             client_ip: self.envelope.client_ip,
             helo: self.envelope.helo.clone(),
+            esmtp: self.envelope.esmtp,
             mail_from: if with_sender { self.envelope.mail_from.clone() } else { None },
             rcpts: rcpts.to_vec(),
             smtputf8: self.envelope.smtputf8,

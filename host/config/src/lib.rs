@@ -152,7 +152,9 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Recipients per transaction (default 100); more get `452 4.5.3`.
     pub max_recipients: usize,
-    /// Client errors per session before it is closed with `421 4.7.0` (default 10).
+    /// Client errors per session before it is closed with `421 4.7.0` (default 10):
+    /// 5xx replies to its commands (not refusals of a message's content) and junk
+    /// commands past the first hundred, since it last delivered a message.
     pub max_errors: u32,
     /// Longest DATA line in bytes, CRLF included (default 1000, RFC 5321 §4.5.3.1.6).
     pub max_line_bytes: usize,

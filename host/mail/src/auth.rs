@@ -179,9 +179,11 @@ fn pvalue(v: &str) -> Cow<'_, str> {
     Cow::Owned(format!("\"{}\"", clean.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
-/// The message without any `Authentication-Results` field whose authserv-id is
-/// `authserv_id` (compared without case): a sender's forgery of this node's verdict.
-/// Every other byte stays as it was; borrowed when there is nothing to remove.
+/// The message without a sender's forgeries of this node's verdict: any
+/// `Authentication-Results` field whose authserv-id is `authserv_id` (compared without
+/// case), and any field in the node's own `X-Mxr-` namespace (`X-Mxr-Score`,
+/// `X-Mxr-Tags`), on which a customer's rules may act. Every other byte stays as it
+/// was; borrowed when there is nothing to remove.
 pub fn strip_forged<'a>(raw: &'a [u8], authserv_id: &str) -> Cow<'a, [u8]> {
     let header_end = header_end(raw);
     let mut fields = Vec::new();
@@ -191,7 +193,7 @@ pub fn strip_forged<'a>(raw: &'a [u8], authserv_id: &str) -> Cow<'a, [u8]> {
         fields.push(at..end);
         at = end;
     }
-    let forged = |r: &std::ops::Range<usize>| claims(&raw[r.clone()], authserv_id);
+    let forged = |r: &std::ops::Range<usize>| claims(&raw[r.clone()], authserv_id) || in_our_namespace(&raw[r.clone()]);
     if !fields.iter().any(forged) {
         return Cow::Borrowed(raw);
     }
@@ -241,6 +243,11 @@ fn claims(field: &[u8], authserv_id: &str) -> bool {
     id.trim_matches('"').eq_ignore_ascii_case(authserv_id)
 }
 
+/// True when the field's name starts with `X-Mxr-` (any case).
+fn in_our_namespace(field: &[u8]) -> bool {
+    field.get(..6).is_some_and(|head| head.eq_ignore_ascii_case(b"x-mxr-"))
+}
+
 /// Text without its RFC 5322 comments (`(…)`, nested), so `(x) mx.test` reads `mx.test`.
 fn strip_comments(s: &str) -> String {
     let mut depth = 0usize;
@@ -264,7 +271,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forged_results_under_our_id_go_and_nothing_else_changes() {
+    fn forged_results_under_our_id_and_our_own_fields_go_and_nothing_else_changes() {
         let table: &[(&str, &str)] = &[
             ("Subject: a\r\n\r\nbody", "Subject: a\r\n\r\nbody"),
             ("Authentication-Results: mx.test; spf=pass\r\nSubject: a\r\n\r\nb", "Subject: a\r\n\r\nb"),
@@ -284,6 +291,10 @@ mod tests {
                 "Authentication-Results: mx.test.evil; spf=pass\r\n\r\n",
             ),
             ("Authentication-Results: mx.test; spf=pass", ""),
+            (
+                "X-Mxr-Score: -50.0\r\nx-mxr-tags: ham\r\n trusted\r\nX-Mxr: 1\r\nX-Spam-Score: 0\r\n\r\nX-Mxr-Tags: b\r\n",
+                "X-Mxr: 1\r\nX-Spam-Score: 0\r\n\r\nX-Mxr-Tags: b\r\n",
+            ),
         ];
         for (raw, want) in table {
             let got = strip_forged(raw.as_bytes(), "mx.test");

@@ -18,6 +18,9 @@ pub struct Envelope {
     pub client_ip: Option<IpAddr>,
     /// The EHLO/HELO name.
     pub helo: Option<String>,
+    /// The client greeted with EHLO (the extended protocol), not HELO: what the
+    /// `Received:` field's `with` says (RFC 3848).
+    pub esmtp: bool,
     /// The MAIL FROM address; `Some("")` is the null sender, `None` not given yet.
     pub mail_from: Option<String>,
     /// The accepted recipients.

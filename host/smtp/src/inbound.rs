@@ -20,7 +20,8 @@ pub struct SessionLimits {
     pub max_message_bytes: usize,
     /// Recipients per transaction (beyond it `452 4.5.3`). Default 100.
     pub max_recipients: usize,
-    /// Client errors per session before `421 4.7.0`. Default 10.
+    /// Client errors per session before `421 4.7.0` (see [`crate::session::JUNK_COMMANDS`]
+    /// for what counts). Default 10.
     pub max_errors: u32,
     /// Longest DATA line in bytes, CRLF included (RFC 5321: 1000).
     pub max_line_bytes: usize,

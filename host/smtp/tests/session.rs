@@ -42,6 +42,23 @@ fn cases() -> Vec<Case> {
     let mut bare_lf = ok_tx(b"Subject: x\r\n\r\nbody\n.\nMAIL FROM:<smuggled@evil.test>\r\n.\r\n");
     bare_lf.last_mut().unwrap().1 = vec![Code(554, "5.6.0")];
     bare_lf.push((b"NOOP\r\n", vec![Code(250, "2.0.0")]));
+    // Four messages refused for their content, then a NOOP: the session stays open.
+    let mut spam = vec![(EHLO, vec![Code(250, "")])];
+    for _ in 0..4 {
+        spam.extend(ok_tx(b"X-Fake-Verdict: spam\r\n\r\nbuy\r\n.\r\n").into_iter().skip(1));
+        spam.last_mut().unwrap().1 = vec![Code(550, "5.7.1 Fake says: spam")];
+    }
+    spam.push((b"NOOP\r\n", vec![Code(250, "2.0.0")]));
+    // A hundred junk commands are free; each after them is an error.
+    let mut junk: Vec<(&'static [u8], Vec<Want>)> = vec![(b"NOOP\r\n", vec![Code(250, "2.0.0")]); 100];
+    junk.extend([(&b"RSET\r\n"[..], vec![Code(250, "2.0.0")]), (b"VRFY x\r\n", vec![Code(252, "2.5.0")])]);
+    junk.push((b"HELP\r\n", vec![Code(214, "2.0.0"), Code(421, "4.7.0 mx.fake.test Too many errors"), Closed]));
+    // Errors before a delivered message are forgiven by it.
+    let mut forgiven = vec![(&b"BOGUS\r\n"[..], vec![Code(500, "5.5.1")]), (b"BOGUS\r\n", vec![Code(500, "5.5.1")])];
+    forgiven.extend(ok_tx(b"Subject: x\r\n\r\nfine\r\n.\r\n"));
+    forgiven.last_mut().unwrap().1 = vec![Code(250, "2.0.0")];
+    forgiven.extend([(&b"BOGUS\r\n"[..], vec![Code(500, "5.5.1")]), (b"BOGUS\r\n", vec![Code(500, "5.5.1")])]);
+    forgiven.push((b"NOOP\r\n", vec![Code(250, "2.0.0")]));
     let mut full = ok_tx(b"Subject: x\r\n\r\n..stuffed\r\n.\r\n");
     full.last_mut().unwrap().1 = vec![Code(250, "2.0.0 Ok: queued as FAKE1")];
     full.push((b"QUIT\r\n", vec![Code(221, "2.0.0"), Closed]));
@@ -104,6 +121,24 @@ fn cases() -> Vec<Case> {
             finished: 0,
         },
         Case {
+            name: "refusals of a message's content are not the client's errors",
+            limits: SessionLimits { max_errors: 3, ..limits() },
+            steps: spam,
+            finished: 0,
+        },
+        Case {
+            name: "junk commands past the limit are errors",
+            limits: SessionLimits { max_errors: 3, ..limits() },
+            steps: junk,
+            finished: 0,
+        },
+        Case {
+            name: "a delivered message forgives the errors before it",
+            limits: SessionLimits { max_errors: 3, ..limits() },
+            steps: forgiven,
+            finished: 1,
+        },
+        Case {
             name: "pipelined commands are answered in order",
             limits: limits(),
             steps: vec![
@@ -125,7 +160,7 @@ fn cases() -> Vec<Case> {
 #[tokio::test]
 async fn replies_follow_the_state_machine() {
     let cases = cases();
-    assert_eq!(cases.len(), 9);
+    assert_eq!(cases.len(), 12);
     for case in cases {
         let mut c = Conn::with(case.limits, None);
         let greeting = c.reply().await.expect("a greeting");

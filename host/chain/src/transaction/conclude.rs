@@ -109,7 +109,7 @@ impl Transaction {
     fn trace_headers(&self, copy: &TenantCopy, env: &Envelope, tls: bool) -> String {
         let helo = env.helo.as_deref().unwrap_or("unknown");
         let ip = env.client_ip.map_or("unknown".to_owned(), |ip| ip.to_string());
-        let with = if tls { "ESMTPS" } else { "ESMTP" };
+        let with = protocol(env, tls);
         let rcpt = if copy.rcpts.len() == 1 { format!("\r\n\tfor <{}>", copy.rcpts[0]) } else { String::new() };
         let mut h = format!(
             "Received: from {helo} ([{ip}])\r\n\tby {} (mxr) with {with} id {}{rcpt};\r\n\t{}\r\n",
@@ -131,6 +131,20 @@ impl Transaction {
             h.push_str(&format!("{name}: {value}\r\n"));
         }
         h
+    }
+}
+
+/// The `with` of a `Received:` field: the protocol the message came by, as IANA's
+/// mail transmission types name it (RFC 3848; RFC 6531 §3.7.3 for SMTPUTF8). STARTTLS
+/// is an extension, so a message over TLS came by ESMTP even when the client said
+/// HELO after the handshake.
+fn protocol(env: &Envelope, tls: bool) -> &'static str {
+    match (env.smtputf8, tls, env.esmtp) {
+        (true, true, _) => "UTF8SMTPS",
+        (true, false, _) => "UTF8SMTP",
+        (false, true, _) => "ESMTPS",
+        (false, false, true) => "ESMTP",
+        (false, false, false) => "SMTP",
     }
 }
 

@@ -68,7 +68,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             .await
             .map_err(std::io::Error::other)?;
         drop(reservation);
-        self.transaction_reply(reply).await;
+        self.verdict_reply(reply).await;
         Ok(true)
     }
 
@@ -91,11 +91,24 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
     /// a sender whose mail cannot be taken now (a tenant's plugin failing or isolated)
     /// retries at that pace, not as fast as it can, on cores other tenants need.
     pub(super) async fn transaction_reply(&mut self, reply: Reply) {
-        let delay = self.limits().tempfail_delay;
-        if (400..500).contains(&reply.code) && !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        delay_tempfail(&reply, self.limits().tempfail_delay).await;
         self.reply(reply);
+    }
+
+    /// The filter chain's verdict on a whole message, sent as
+    /// [`transaction_reply`](Self::transaction_reply) sends a reply, but never counted
+    /// as the client's error: the tenant's filters judged the content, and a large
+    /// sender whose mail is sometimes spam (a mailbox provider, a forwarder) would
+    /// otherwise be cut off for all its mail. A delivered message clears the session's
+    /// errors and junk commands, as Postfix's limits count those made "without
+    /// delivering mail".
+    async fn verdict_reply(&mut self, reply: Reply) {
+        delay_tempfail(&reply, self.limits().tempfail_delay).await;
+        if reply.code < 300 {
+            self.errors = 0;
+            self.junk_commands = 0;
+        }
+        self.write_reply(&reply);
     }
 
     /// The deadlines of a DATA phase starting now.
@@ -173,5 +186,12 @@ fn refusal(flaws: &DataFlaws, line: usize) -> Option<Reply> {
         ))
     } else {
         None
+    }
+}
+
+/// Waits `delay` before a temporary refusal is sent.
+async fn delay_tempfail(reply: &Reply, delay: std::time::Duration) {
+    if (400..500).contains(&reply.code) && !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
 }

@@ -54,6 +54,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         let envelope = Envelope {
             client_ip: Some(self.peer.ip()),
             helo,
+            esmtp: self.esmtp,
             mail_from: Some(from),
             rcpts: vec![],
             smtputf8,

@@ -24,6 +24,10 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
+/// Commands that move no mail (NOOP, RSET, VRFY, HELP) a session may give before each
+/// further one counts as an error, as Postfix's `smtpd_junk_command_limit` (100).
+pub const JUNK_COMMANDS: u32 = 100;
+
 /// The state of one connection.
 pub struct Session<I: Inbound, S> {
     inbound: Arc<I>,
@@ -34,6 +38,8 @@ pub struct Session<I: Inbound, S> {
     rbuf: Vec<u8>,
     wbuf: Vec<u8>,
     helo: Option<String>,
+    /// The client greeted with EHLO, not HELO.
+    esmtp: bool,
     tx: Option<I::Transaction>,
     /// The open transaction was begun with SMTPUTF8.
     smtputf8: bool,
@@ -41,8 +47,11 @@ pub struct Session<I: Inbound, S> {
     declared_size: Option<u64>,
     /// The span of the open transaction.
     tx_span: tracing::Span,
-    /// 5xx replies in this session.
+    /// 5xx replies in this session (and junk commands past [`JUNK_COMMANDS`]) since
+    /// it last delivered a message.
     errors: u32,
+    /// NOOP, RSET, VRFY and HELP commands since the session last delivered a message.
+    junk_commands: u32,
     /// The client's address went over its error rate (all its sessions count).
     address_errors: bool,
     shutdown: watch::Receiver<bool>,
@@ -59,11 +68,13 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             rbuf: Vec::new(),
             wbuf: Vec::new(),
             helo: None,
+            esmtp: false,
             tx: None,
             smtputf8: false,
             declared_size: None,
             tx_span: tracing::Span::none(),
             errors: 0,
+            junk_commands: 0,
             address_errors: false,
             shutdown,
         }
@@ -81,7 +92,22 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
                 self.address_errors = true;
             }
         }
+        self.write_reply(&r);
+    }
+
+    /// Queues a reply without counting it.
+    fn write_reply(&mut self, r: &Reply) {
         self.wbuf.extend_from_slice(r.to_wire().as_bytes());
+    }
+
+    /// Counts a command that moves no mail (NOOP, RSET, VRFY, HELP): past
+    /// [`JUNK_COMMANDS`] each is an error of the session's, so a client cannot hold a
+    /// connection slot forever with a NOOP every few minutes, or flood it with them.
+    fn junk_command(&mut self) {
+        self.junk_commands += 1;
+        if self.junk_commands > JUNK_COMMANDS {
+            self.errors += 1;
+        }
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
@@ -167,12 +193,14 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         match cmd {
             Command::Ehlo(name) => {
                 self.helo = Some(name);
+                self.esmtp = true;
                 self.tx = None;
                 let reply = self.ehlo_reply();
                 self.reply(reply);
             }
             Command::Helo(name) => {
                 self.helo = Some(name);
+                self.esmtp = false;
                 self.tx = None;
                 let host = self.inbound.hostname().to_owned();
                 self.reply(Reply::plain(250, vec![host.into()]));
@@ -181,18 +209,26 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             Command::Rcpt { to } => self.rcpt(to).await?,
             Command::Data => return self.data().await,
             Command::Rset => {
+                self.junk_command();
                 self.tx = None;
                 self.reply(Reply::new(250, "2.0.0", "Ok"));
             }
-            Command::Noop => self.reply(Reply::new(250, "2.0.0", "Ok")),
+            Command::Noop => {
+                self.junk_command();
+                self.reply(Reply::new(250, "2.0.0", "Ok"));
+            }
             Command::Vrfy => {
+                self.junk_command();
                 self.reply(Reply::new(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"))
             }
-            Command::Help => self.reply(Reply::new(
-                214,
-                "2.0.0",
-                "mxr: see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
-            )),
+            Command::Help => {
+                self.junk_command();
+                self.reply(Reply::new(
+                    214,
+                    "2.0.0",
+                    "mxr: see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
+                ))
+            }
             Command::Quit => {
                 self.reply(Reply::new(221, "2.0.0", "Bye"));
                 return Ok(false);

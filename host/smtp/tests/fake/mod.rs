@@ -98,6 +98,9 @@ impl InboundTransaction for FakeTx {
         }
     }
     fn finish(self, raw: &[u8], tls: bool) -> Reply {
+        if raw.windows(SPAM_MARK.len()).any(|w| w == SPAM_MARK) {
+            return Reply::new(550, "5.7.1", "Fake says: spam");
+        }
         self.finished.lock().unwrap().push(Finished {
             envelope: (self.envelope.client_ip, self.envelope.helo, self.envelope.mail_from, self.envelope.rcpts),
             raw: raw.to_vec(),
@@ -106,6 +109,9 @@ impl InboundTransaction for FakeTx {
         Reply::new(250, "2.0.0", "Ok: queued as FAKE1")
     }
 }
+
+/// A message holding this is refused by the fake's filter chain as spam.
+pub const SPAM_MARK: &[u8] = b"X-Fake-Verdict: spam";
 
 pub fn limits() -> SessionLimits {
     SessionLimits {
