@@ -55,7 +55,7 @@ fn bad(code: u16, enhanced: &'static str, text: &'static str) -> Reply {
 /// Parses one command line (no CRLF).
 pub fn parse(line: &[u8]) -> Result<Command, Reply> {
     if line.len() + 2 > MAX_COMMAND_LINE {
-        return Err(bad(500, "5.5.6", "Line too long"));
+        return Err(bad(500, "5.5.2", "Line too long"));
     }
     let Ok(line) = std::str::from_utf8(line) else {
         return Err(bad(500, "5.5.2", "Syntax error, command line is not valid UTF-8"));
@@ -78,6 +78,8 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         "QUIT" => no_args(Command::Quit),
         "STARTTLS" => no_args(Command::StartTls),
         "NOOP" => Ok(Command::Noop),
+        // RFC 5321 4.1.1.6: VRFY names what to verify.
+        "VRFY" if rest.is_empty() => Err(bad(501, "5.5.4", "Syntax error, VRFY needs a user or mailbox")),
         "VRFY" => Ok(Command::Vrfy),
         "HELP" => Ok(Command::Help),
         "" => Err(bad(500, "5.5.2", "Syntax error, empty command")),
@@ -263,7 +265,8 @@ mod tests {
         let cases: &[(&[u8], &str)] = &[
             (b"", "500 5.5.2"),
             (b"FOO bar", "500 5.5.1 Command not recognized"),
-            (long.as_bytes(), "500 5.5.6 Line too long"),
+            (long.as_bytes(), "500 5.5.2 Line too long"),
+            (b"VRFY", "501 5.5.4 Syntax error, VRFY needs"),
             (b"EHLO \xff\xfe", "500 5.5.2"),
             (b"EHLO a\x00b", "500 5.5.2"),
             (b"EHLO", "501 5.5.2"),

@@ -127,7 +127,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             let line = match self.next_line().await? {
                 Input::Line(l) => l,
                 Input::TooLong => {
-                    self.reply(Reply::new(500, "5.5.6", "Line too long"));
+                    self.reply(Reply::new(500, "5.5.2", "Line too long"));
                     if self.too_many_errors() {
                         break;
                     }
