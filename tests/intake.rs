@@ -172,6 +172,39 @@ async fn messages_waiting_for_the_large_share_do_not_hold_up_smaller_ones() {
     relay.stop().await;
 }
 
+/// MAIL with a declared size of 800 kB, one recipient, and DATA up to its `354`.
+async fn declare(c: &mut Client) {
+    c.cmd("MAIL FROM:<a@sender.test> SIZE=800000").await.assert_code(250, "2.1.0");
+    c.rcpt("b@example.test").await.assert_code(250, "2.1.5");
+    c.cmd("DATA").await.assert_code(354, "");
+}
+
+/// An address that declared a size, had it reserved, and then left without sending
+/// the message has its next declared sizes taken only as the data arrives: a client
+/// that declares 25 MB, sends nothing and reconnects cannot sit on the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_abandoned_declared_message_the_address_reserves_nothing_up_front() {
+    const BUDGET: usize = 3300 * 1024;
+    let limits = format!("max_message_bytes = 819200\nmax_buffered_data_bytes = {BUDGET}\n");
+    let mut relay = TestRelay::start(&config(&limits), &["delivery-stats"]).await;
+    let budget = relay.relay.inbound.intake.data_budget.clone();
+    let mut first = relay.client().await;
+    declare(&mut first).await;
+    assert!(BUDGET - budget.available_bytes() >= 3_200_000, "the declared size is held before the data");
+    drop(first);
+    wait_until_async(LIVENESS, "the abandoned reservation to come back", || budget.available_bytes() == BUDGET).await;
+    let mut again = relay.client().await;
+    declare(&mut again).await;
+    assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data now");
+    again.write(&[&large(10)[..], b".\r\n"].concat()).await;
+    again.read_reply().await.assert_code(250, "2.0.0");
+    let mut other = relay.client_from("127.0.0.2").await;
+    declare(&mut other).await;
+    assert!(BUDGET - budget.available_bytes() >= 3_200_000, "another address still has its size held");
+    drop(other);
+    relay.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_over_its_connection_or_message_rate_is_refused_and_others_are_not() {
     let limits = "connections_per_ip_per_minute = 2\nmessages_per_ip_per_minute = 1\n";

@@ -27,6 +27,13 @@ const FIRST_SWEEP_AT: usize = 4096;
 /// rates of those addresses start again from zero.
 pub const MAX_IDLE_ENTRIES: usize = 100_000;
 
+/// How long an address that abandoned a DATA phase whose declared SIZE was reserved
+/// before the data (cut off, or gone, before the final dot) has no such reservation
+/// again: its messages take the budget as their data arrives. One client that
+/// declared the largest size and sent nothing, reconnecting every time it was cut
+/// off, held the whole large share and refused everyone's large mail.
+pub const DECLARED_ABANDON_PENALTY: Duration = Duration::from_secs(600);
+
 /// Per-address limits; every one is greater than zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerLimits {
@@ -95,22 +102,29 @@ struct Tally {
     connections: u32,
     messages: u32,
     errors: u32,
+    /// When the address last abandoned a DATA phase with its declared SIZE reserved
+    /// (kept across windows, for [`DECLARED_ABANDON_PENALTY`]).
+    abandoned: Option<Instant>,
 }
 
 impl Tally {
     fn new(now: Instant) -> Self {
-        Tally { active: 0, window: now, connections: 0, messages: 0, errors: 0 }
+        Tally { active: 0, window: now, connections: 0, messages: 0, errors: 0, abandoned: None }
     }
 
     /// Starts a new window when the current one is over.
     fn roll(&mut self, now: Instant) {
         if now.saturating_duration_since(self.window) >= WINDOW {
-            *self = Tally { active: self.active, ..Tally::new(now) };
+            *self = Tally { active: self.active, abandoned: self.abandoned, ..Tally::new(now) };
         }
     }
 
+    fn penalised(&self, now: Instant) -> bool {
+        self.abandoned.is_some_and(|at| now.saturating_duration_since(at) < DECLARED_ABANDON_PENALTY)
+    }
+
     fn idle(&self, now: Instant) -> bool {
-        self.active == 0 && now.saturating_duration_since(self.window) >= WINDOW
+        self.active == 0 && now.saturating_duration_since(self.window) >= WINDOW && !self.penalised(now)
     }
 }
 
@@ -218,6 +232,21 @@ impl PeerTable {
         (*n, limits)
     }
 
+    /// Notes that `ip` abandoned a DATA phase whose declared SIZE was reserved before
+    /// the data.
+    pub fn note_abandoned_declaration(&self, ip: IpAddr, now: Instant) {
+        let mut t = self.lock();
+        let e = t.entries.entry(key(ip)).or_insert_with(|| Tally::new(now));
+        e.abandoned = Some(now);
+    }
+
+    /// True unless `ip` abandoned a DATA phase with its declared SIZE reserved within
+    /// [`DECLARED_ABANDON_PENALTY`]: whether a SIZE it declares is reserved before its
+    /// data.
+    pub fn may_reserve_declared(&self, ip: IpAddr, now: Instant) -> bool {
+        !self.lock().entries.get(&key(ip)).is_some_and(|e| e.penalised(now))
+    }
+
     /// Addresses tracked now (for tests and metrics).
     pub fn tracked(&self) -> usize {
         self.lock().entries.len()
@@ -284,6 +313,28 @@ mod tests {
         assert!(!t.note_error(B, later));
         assert_eq!(t.admit(B, later).err(), Some(Refusal::ErrorRate), "new sessions wait for the minute to end");
         assert!(t.admit(B, later + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn an_abandoned_declaration_costs_the_address_its_reservations_for_a_while() {
+        let t = table(PeerLimits::default());
+        let now = Instant::now();
+        assert!(t.may_reserve_declared(A, now));
+        t.note_abandoned_declaration(A, now);
+        let later = now + DECLARED_ABANDON_PENALTY - Duration::from_secs(1);
+        assert!(!t.may_reserve_declared(A, later), "across minute windows too");
+        drop(t.admit(A, later));
+        assert!(!t.may_reserve_declared(A, later), "a new connection does not clear it");
+        assert!(t.may_reserve_declared(B, now), "another address keeps its reservations");
+        assert!(t.may_reserve_declared(A, now + DECLARED_ABANDON_PENALTY));
+        // An idle penalised address outlives the sweep after its minute.
+        let c = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 3));
+        t.note_abandoned_declaration(c, now);
+        let swept = now + 2 * WINDOW;
+        for i in 0..FIRST_SWEEP_AT as u32 {
+            drop(t.admit(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), swept));
+        }
+        assert!(!t.may_reserve_declared(c, swept), "kept through the sweep");
     }
 
     #[test]

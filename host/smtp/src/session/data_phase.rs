@@ -44,6 +44,10 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
         let mut reader = DataReader::new(max, line);
         let Some(reservation) = self.read_data(&mut reader, reservation).await? else {
+            if self.declared_size.is_some() {
+                // Reserved before the data that then never came: not again for a while.
+                self.inbound.intake().peers.note_abandoned_declaration(self.peer.ip(), Instant::now().into_std());
+            }
             self.tx = None;
             return Ok(false);
         };
@@ -78,6 +82,12 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
     async fn reserve_declared(&mut self) -> Option<Reservation> {
         let mut reservation = self.inbound.intake().data_budget.reservation();
         let Some(size) = self.declared_size else { return Some(reservation) };
+        let peers = &self.inbound.intake().peers;
+        if !peers.may_reserve_declared(self.peer.ip(), Instant::now().into_std()) {
+            tracing::info!(peer = %self.peer, size, "this address abandoned a declared DATA lately; its SIZE is not reserved");
+            self.declared_size = None;
+            return Some(reservation);
+        }
         let need = usize::try_from(size).unwrap_or(usize::MAX).saturating_mul(self.limits().data_copies);
         if reservation.cover(need).await {
             return Some(reservation);
