@@ -196,7 +196,14 @@ async fn ehlo_lists_the_extensions_and_starttls_only_with_tls() {
             want.push("STARTTLS");
         }
         assert_eq!(ehlo, Got { code: 250, lines: want.iter().map(|s| s.to_string()).collect() }, "tls: {tls}");
+        // Not in the middle of a transaction: the handshake would drop its envelope.
+        c.send(MAIL).await;
+        assert_eq!(c.reply().await.unwrap().code, 250);
         c.send(b"STARTTLS\r\n").await;
+        let mid = c.reply().await.unwrap();
+        assert_eq!(mid.code, if tls { 503 } else { 502 }, "tls: {tls}: {mid:?}");
+        c.send(b"RSET\r\nSTARTTLS\r\n").await;
+        assert_eq!(c.reply().await.unwrap().code, 250);
         let go = c.reply().await.unwrap();
         assert_eq!(go.code, if tls { 220 } else { 502 }, "tls: {tls}: {go:?}");
     }

@@ -20,6 +20,12 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             self.reply(Reply::new(503, "5.5.1", "Already in TLS"));
             return Ok(true);
         }
+        // As Postfix: the envelope given in plaintext would be dropped by the
+        // handshake's reset, which a client that meant to protect it should know.
+        if self.tx.is_some() {
+            self.reply(Reply::new(503, "5.5.1", "STARTTLS not allowed during a mail transaction; RSET first"));
+            return Ok(true);
+        }
         self.reply(Reply::new(220, "2.0.0", "Ready to start TLS"));
         self.flush().await?;
         // Anything pipelined after STARTTLS arrived in plaintext: never act on it.
