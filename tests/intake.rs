@@ -180,8 +180,9 @@ async fn declare(c: &mut Client) {
 }
 
 /// An address that declared a size, had it reserved, and then left without sending
-/// the message has its next declared sizes taken only as the data arrives: a client
-/// that declares 25 MB, sends nothing and reconnects cannot sit on the budget.
+/// the message (or sent one far smaller) has its next declared sizes taken only as the
+/// data arrives: a client that declares 25 MB, sends nothing and reconnects cannot sit
+/// on the budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_an_abandoned_declared_message_the_address_reserves_nothing_up_front() {
     const BUDGET: usize = 3300 * 1024;
@@ -198,6 +199,15 @@ async fn after_an_abandoned_declared_message_the_address_reserves_nothing_up_fro
     assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data now");
     again.write(&[&large(10)[..], b".\r\n"].concat()).await;
     again.read_reply().await.assert_code(250, "2.0.0");
+    // Finishing with a message far smaller than declared counts as leaving: the
+    // reservation was held for nothing.
+    let mut tiny = relay.client_from("127.0.0.4").await;
+    declare(&mut tiny).await;
+    tiny.write(b"Subject: tiny\r\n\r\nx\r\n.\r\n").await;
+    tiny.read_reply().await.assert_code(250, "2.0.0");
+    declare(&mut tiny).await;
+    assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data after a tiny one either");
+    drop(tiny);
     let mut other = relay.client_from("127.0.0.2").await;
     declare(&mut other).await;
     assert!(BUDGET - budget.available_bytes() >= 3_200_000, "another address still has its size held");

@@ -240,9 +240,10 @@ impl Transaction {
     /// refusal; returns the transaction's verdict and each copy's outcome.
     pub fn finish(mut self, raw: &[u8], tls: bool) -> (Verdict, Vec<CopyOutcome>) {
         // A sender's own `Authentication-Results` under this node's name is a forgery
-        // (RFC 8601 §5): gone before any plugin or next hop sees the message, also when
-        // this node checks nothing (`dns.authenticate = false`), since the next hop
-        // trusts the name, not whether a check ran.
+        // (RFC 8601 §5), and so is a sender's `X-Mxr-Tags` or `X-Mxr-Score`: gone
+        // before any plugin or next hop sees the message, also when this node checks
+        // nothing (`dns.authenticate = false`), since the next hop trusts the name, not
+        // whether a check ran.
         let raw = mxr_mail::auth::strip_forged(raw, &self.chain.config.hostname);
         let raw = &*raw;
         let message = Arc::new(ScannedMail::parse(raw));

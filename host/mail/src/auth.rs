@@ -3,7 +3,9 @@
 //! privacy model), and the `Authentication-Results` header (RFC 8601) they become.
 //!
 //! Pure: no I/O. [`strip_forged`] removes a sender's own `Authentication-Results`
-//! fields that claim this node's authserv-id (RFC 8601 §5), touching nothing else.
+//! fields that claim this node's authserv-id (RFC 8601 §5) and its fields in the
+//! node's `X-Mxr-` namespace, touching nothing else. (A DKIM signature of the sender's
+//! that covered such a field then fails at the next hop: the forgery is what goes.)
 
 use std::borrow::Cow;
 use std::fmt::Write;

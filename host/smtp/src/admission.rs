@@ -4,8 +4,9 @@
 //! waiting; the server asks it at accept, the session at MAIL and at each 5xx.
 //!
 //! IPv6 clients are counted per /64, the smallest block one subscriber is given. The
-//! table cannot grow without bound: idle entries whose minute is over are swept, and
-//! past [`MAX_IDLE_ENTRIES`] idle entries are dropped even inside their minute.
+//! table cannot grow without bound: idle entries whose minute is over are swept (not
+//! those still under [`DECLARED_ABANDON_PENALTY`]), and past [`MAX_IDLE_ENTRIES`] idle
+//! entries are dropped even inside their minute, penalties and all.
 
 use crate::reply::Reply;
 use mxr_metrics::ConnectionRefusal;
@@ -102,6 +103,8 @@ struct Tally {
     connections: u32,
     messages: u32,
     errors: u32,
+    /// Messages delivered (answered 250 at the end of DATA) in the window.
+    delivered: u32,
     /// When the address last abandoned a DATA phase with its declared SIZE reserved
     /// (kept across windows, for [`DECLARED_ABANDON_PENALTY`]).
     abandoned: Option<Instant>,
@@ -109,7 +112,7 @@ struct Tally {
 
 impl Tally {
     fn new(now: Instant) -> Self {
-        Tally { active: 0, window: now, connections: 0, messages: 0, errors: 0, abandoned: None }
+        Tally { active: 0, window: now, connections: 0, messages: 0, errors: 0, delivered: 0, abandoned: None }
     }
 
     /// Starts a new window when the current one is over.
@@ -232,6 +235,27 @@ impl PeerTable {
         (*n, limits)
     }
 
+    /// Counts a message of `ip`'s delivered.
+    pub fn note_delivered(&self, ip: IpAddr, now: Instant) {
+        self.count(ip, now, |e| &mut e.delivered);
+    }
+
+    /// Counts a message of `ip`'s refused for its content: as an error while the
+    /// address has delivered nothing this window (a source of nothing but refused
+    /// mail), else not at all (a mailbox provider passing some spam among its mail).
+    /// False when it is over the error rate.
+    pub fn note_refused_content(&self, ip: IpAddr, now: Instant) -> bool {
+        let mut t = self.lock();
+        let limits = t.limits;
+        let e = t.entries.entry(key(ip)).or_insert_with(|| Tally::new(now));
+        e.roll(now);
+        if e.delivered > 0 {
+            return true;
+        }
+        e.errors = e.errors.saturating_add(1);
+        e.errors <= limits.errors_per_minute
+    }
+
     /// Notes that `ip` abandoned a DATA phase whose declared SIZE was reserved before
     /// the data.
     pub fn note_abandoned_declaration(&self, ip: IpAddr, now: Instant) {
@@ -313,6 +337,19 @@ mod tests {
         assert!(!t.note_error(B, later));
         assert_eq!(t.admit(B, later).err(), Some(Refusal::ErrorRate), "new sessions wait for the minute to end");
         assert!(t.admit(B, later + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn content_refusals_count_as_errors_only_for_an_address_that_delivered_nothing() {
+        let t = table(PeerLimits { errors_per_minute: 2, ..PeerLimits::default() });
+        let now = Instant::now();
+        assert!(t.note_refused_content(A, now) && t.note_refused_content(A, now));
+        assert!(!t.note_refused_content(A, now), "nothing but refused mail: over the error rate");
+        t.note_delivered(B, now);
+        for _ in 0..10 {
+            assert!(t.note_refused_content(B, now), "an address that delivers is not cut off for its spam");
+        }
+        assert!(t.note_refused_content(A, now + WINDOW), "a new minute, a new count");
     }
 
     #[test]

@@ -124,7 +124,8 @@ impl Reservation {
     }
 
     /// Grows the reservation to cover `bytes`, waiting at most the budget's wait;
-    /// false (holding what it held) when the budget cannot give that much in time.
+    /// false when the budget cannot give that much in time (holding what it held, or
+    /// nothing when the growth had to move it to a larger share).
     ///
     /// A reservation growing out of its share does not wait: it gets the next share's
     /// part at once or gives up, holding nothing. Waiting, it would hold its part of

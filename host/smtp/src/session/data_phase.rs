@@ -1,13 +1,19 @@
 //! The DATA phase: the body read to its final dot under the [`DataPace`] deadlines
 //! (idle, total, minimum rate; each cut-off is `421 4.4.2`), its memory taken from
-//! the shared [`crate::budget::DataBudget`] before it is allocated. A message whose
-//! MAIL FROM declared its SIZE has all of it reserved before `354`, or is refused
-//! there with `452 4.3.1` before a byte of it is sent: a burst of large messages then
-//! costs the relay no reading. The reservation is kept only through the rate grace
-//! period; after it, a session holds what it has received, as an undeclared one does,
-//! so a client that declares 25 MB and then dawdles does not sit on the budget. An undeclared message the budget cannot hold within
-//! its short wait is still read to the final dot, so the session stays in step, and
-//! refused with `452 4.3.1`.
+//! the shared [`crate::budget::DataBudget`] before it is allocated.
+//!
+//! A message whose MAIL FROM declared its SIZE has all of it reserved before `354`, or
+//! is refused there with `452 4.3.1` (ending the transaction) before a byte of it is
+//! sent: a burst of large messages then costs the relay no reading. The reservation
+//! is kept only through the rate grace period; after it, a session holds what it has
+//! received, as an undeclared one does. An address that had a size reserved and then
+//! did not send the message (cut off, gone, or far smaller than declared) has no such
+//! reservation for [`DECLARED_ABANDON_PENALTY`](crate::admission::DECLARED_ABANDON_PENALTY):
+//! a client that declared 25 MB, sent nothing and reconnected held the large share
+//! for good.
+//!
+//! An undeclared message the budget cannot hold within its short wait is still read
+//! to the final dot, so the session stays in step, and refused with `452 4.3.1`.
 
 use super::{Session, is_disconnect};
 use crate::budget::Reservation;
@@ -36,23 +42,36 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             Some(_) => {}
         }
         let Some(reservation) = self.reserve_declared().await else {
+            // The transaction ends: a client repeating DATA would wait on the large
+            // share again and again, its free part held in the wait each time.
+            self.tx = None;
             self.reply(Reply::new(452, "4.3.1", "Insufficient system storage for the declared SIZE, try again later"));
             return Ok(true);
         };
         self.reply(Reply::plain(354, vec!["End data with <CR><LF>.<CR><LF>".into()]));
-        self.flush().await?;
         let (max, line) = (self.limits().max_message_bytes, self.limits().max_line_bytes);
         let mut reader = DataReader::new(max, line);
-        let Some(reservation) = self.read_data(&mut reader, reservation).await? else {
-            if self.declared_size.is_some() {
+        let read = match self.flush().await {
+            Ok(()) => self.read_data(&mut reader, reservation).await,
+            Err(e) => Err(e),
+        };
+        let reservation = match read {
+            Ok(Some(reservation)) => reservation,
+            ended => {
                 // Reserved before the data that then never came: not again for a while.
-                self.inbound.intake().peers.note_abandoned_declaration(self.peer.ip(), Instant::now().into_std());
+                self.abandon_declared();
+                self.tx = None;
+                return ended.map(|_| false);
             }
-            self.tx = None;
-            return Ok(false);
         };
         let mut tx = self.tx.take().expect("checked above");
         let (raw, flaws) = reader.finish();
+        // Far less than it declared: the reservation was held for nothing, as when the
+        // client leaves (and a client could finish a tiny message just before the
+        // grace period ends, again and again).
+        if self.declared_size.is_some_and(|declared| (raw.len() as u64) < declared / 2) {
+            self.abandon_declared();
+        }
         if let Some(r) = refusal(&flaws, line) {
             self.reply(r);
             return Ok(true);
@@ -74,6 +93,15 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         drop(reservation);
         self.verdict_reply(reply).await;
         Ok(true)
+    }
+
+    /// Marks the client's address when this DATA had its declared SIZE reserved before
+    /// the data ([`reserve_declared`](Self::reserve_declared) clears the size when it
+    /// did not).
+    fn abandon_declared(&mut self) {
+        if self.declared_size.take().is_some() {
+            self.inbound.intake().peers.note_abandoned_declaration(self.peer.ip(), Instant::now().into_std());
+        }
     }
 
     /// A reservation of the budget for the message: what its declared SIZE takes while
@@ -109,14 +137,21 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
     /// [`transaction_reply`](Self::transaction_reply) sends a reply, but never counted
     /// as the client's error: the tenant's filters judged the content, and a large
     /// sender whose mail is sometimes spam (a mailbox provider, a forwarder) would
-    /// otherwise be cut off for all its mail. A delivered message clears the session's
-    /// errors and junk commands, as Postfix's limits count those made "without
-    /// delivering mail".
+    /// otherwise be cut off for all its mail. Only an address that delivered nothing
+    /// this minute has its content refusals counted against its error rate (a source
+    /// of nothing but spam still runs out of it). A delivered message clears the
+    /// session's errors and junk commands, as Postfix's limits count those made
+    /// "without delivering mail".
     async fn verdict_reply(&mut self, reply: Reply) {
         delay_tempfail(&reply, self.limits().tempfail_delay).await;
+        let peers = &self.inbound.intake().peers;
+        let now = Instant::now().into_std();
         if reply.code < 300 {
             self.errors = 0;
             self.junk_commands = 0;
+            peers.note_delivered(self.peer.ip(), now);
+        } else if reply.code >= 500 && !peers.note_refused_content(self.peer.ip(), now) {
+            self.address_errors = true;
         }
         self.write_reply(&reply);
     }

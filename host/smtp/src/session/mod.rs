@@ -110,10 +110,21 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         }
     }
 
+    /// Sends the queued replies, within the command timeout: a client that stops
+    /// reading would otherwise hold its session, and whatever it reserved, for ever.
     async fn flush(&mut self) -> std::io::Result<()> {
         if !self.wbuf.is_empty() {
-            self.conn.write_all(&self.wbuf).await?;
-            self.conn.flush().await?;
+            let write = async {
+                self.conn.write_all(&self.wbuf).await?;
+                self.conn.flush().await
+            };
+            match tokio::time::timeout(self.limits.command_timeout, write).await {
+                Ok(written) => written?,
+                Err(_) => {
+                    tracing::info!(peer = %self.peer, "client stopped reading its replies; closing");
+                    return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "replies not read"));
+                }
+            }
             self.wbuf.clear();
         }
         Ok(())
