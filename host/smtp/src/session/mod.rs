@@ -24,7 +24,8 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
-/// Commands that move no mail (NOOP, RSET, VRFY, HELP) a session may give before each
+/// Commands that move no mail (NOOP, RSET, VRFY, HELP, and EHLO or HELO, which a
+/// client could otherwise repeat to keep its slot) a session may give before each
 /// further one counts as an error, as Postfix's `smtpd_junk_command_limit` (100).
 pub const JUNK_COMMANDS: u32 = 100;
 
@@ -50,7 +51,8 @@ pub struct Session<I: Inbound, S> {
     /// 5xx replies in this session (and junk commands past [`JUNK_COMMANDS`]) since
     /// it last delivered a message.
     errors: u32,
-    /// NOOP, RSET, VRFY and HELP commands since the session last delivered a message.
+    /// NOOP, RSET, VRFY, HELP, EHLO and HELO commands since the session last delivered
+    /// a message.
     junk_commands: u32,
     /// The client's address went over its error rate (all its sessions count).
     address_errors: bool,
@@ -100,7 +102,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.wbuf.extend_from_slice(r.to_wire().as_bytes());
     }
 
-    /// Counts a command that moves no mail (NOOP, RSET, VRFY, HELP): past
+    /// Counts a command that moves no mail (NOOP, RSET, VRFY, HELP, EHLO, HELO): past
     /// [`JUNK_COMMANDS`] each is an error of the session's, so a client cannot hold a
     /// connection slot forever with a NOOP every few minutes, or flood it with them.
     fn junk_command(&mut self) {
@@ -203,6 +205,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
     async fn dispatch(&mut self, cmd: Command) -> std::io::Result<bool> {
         match cmd {
             Command::Ehlo(name) => {
+                self.junk_command();
                 self.helo = Some(name);
                 self.esmtp = true;
                 self.tx = None;
@@ -210,6 +213,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
                 self.reply(reply);
             }
             Command::Helo(name) => {
+                self.junk_command();
                 self.helo = Some(name);
                 self.esmtp = false;
                 self.tx = None;
