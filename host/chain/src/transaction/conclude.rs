@@ -160,3 +160,24 @@ pub(super) fn spool_envelope(tenant: String, queue_id: String, env: &Envelope, r
         eight_bit: env.eight_bit,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_names_each_protocol() {
+        let cases = [
+            ((false, false, false), "SMTP"),
+            ((false, false, true), "ESMTP"),
+            ((false, true, true), "ESMTPS"),
+            ((false, true, false), "ESMTPS"),
+            ((true, false, true), "UTF8SMTP"),
+            ((true, true, true), "UTF8SMTPS"),
+        ];
+        for ((smtputf8, tls, esmtp), want) in cases {
+            let env = Envelope { smtputf8, esmtp, ..Envelope::default() };
+            assert_eq!(protocol(&env, tls), want, "smtputf8 {smtputf8}, tls {tls}, esmtp {esmtp}");
+        }
+    }
+}
