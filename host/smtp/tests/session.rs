@@ -275,3 +275,24 @@ async fn smtputf8_rules_for_recipients_and_the_client_name() {
         assert_eq!(helo.as_deref(), Some(want), "smtputf8: {smtputf8}");
     }
 }
+
+/// A client that pipelines commands and never reads the replies fills the pipe; the
+/// session gives up on writing them after the command timeout instead of holding its
+/// slot for ever. (`RCPT` past the limit gets `452`, which is no error: only the
+/// write's deadline ends this session.)
+#[tokio::test]
+async fn a_client_that_never_reads_its_replies_is_let_go() {
+    use tokio::io::AsyncWriteExt;
+    let mut c = Conn::with(SessionLimits { command_timeout: std::time::Duration::from_millis(300), ..limits() }, None);
+    let many = [EHLO, MAIL, &RCPT.repeat(4000)].concat();
+    let Conn { io, task, .. } = &mut c;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        // Blocks while the session is stuck writing; fails once it has let go.
+        let _ = io.get_mut().write_all(&many).await;
+        task.await.expect("the session task")
+    })
+    .await
+    .expect("the session ended");
+    let err = ended.expect_err("the session ended on its write deadline");
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+}
