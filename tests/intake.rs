@@ -179,9 +179,9 @@ async fn declare(c: &mut Client) {
     c.cmd("DATA").await.assert_code(354, "");
 }
 
-/// An address that declared a size, had it reserved, and then left without sending
-/// the message (or sent one far smaller) has its next declared sizes taken only as the
-/// data arrives: a client that declares 25 MB, sends nothing and reconnects cannot sit
+/// An address that declared a size, had it reserved, and then got no message delivered
+/// with it (it left, sent one far smaller, or one refused for its framing) has its
+/// next declared sizes taken only as the data arrives: a client that declares 25 MB, sends nothing and reconnects cannot sit
 /// on the budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_an_abandoned_declared_message_the_address_reserves_nothing_up_front() {
@@ -208,6 +208,14 @@ async fn after_an_abandoned_declared_message_the_address_reserves_nothing_up_fro
     declare(&mut tiny).await;
     assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data after a tiny one either");
     drop(tiny);
+    // So does a message of about the declared size refused for its framing.
+    let mut framed = relay.client_from("127.0.0.5").await;
+    declare(&mut framed).await;
+    framed.write(&[&large(500)[..], b"bare\nLF\r\n.\r\n"].concat()).await;
+    framed.read_reply().await.assert_code(554, "5.6.0");
+    declare(&mut framed).await;
+    assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data after a refused one");
+    drop(framed);
     let mut other = relay.client_from("127.0.0.2").await;
     declare(&mut other).await;
     assert!(BUDGET - budget.available_bytes() >= 3_200_000, "another address still has its size held");

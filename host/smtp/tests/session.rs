@@ -296,3 +296,26 @@ async fn a_client_that_never_reads_its_replies_is_let_go() {
     let err = ended.expect_err("the session ended on its write deadline");
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
 }
+
+/// An address that sends nothing but mail refused for its content runs out of its
+/// error rate (30 a minute by default): the refusal that crosses it is followed by
+/// `421 4.7.0` and the close, as a command error's would be.
+#[tokio::test]
+async fn a_source_of_nothing_but_refused_mail_is_told_and_let_go() {
+    let mut c = Conn::with(SessionLimits { max_errors: 1000, ..limits() }, None);
+    assert_eq!(c.reply().await.unwrap().code, 220);
+    c.send(EHLO).await;
+    assert_eq!(c.reply().await.unwrap().code, 250);
+    let spam = [MAIL, RCPT, b"DATA\r\n", b"X-Fake-Verdict: spam\r\n\r\nbuy\r\n.\r\n"].concat();
+    for n in 1..=30 {
+        c.send(&spam).await;
+        for want in [250, 250, 354, 550] {
+            assert_eq!(c.reply().await.map(|g| g.code), Some(want), "message {n}");
+        }
+    }
+    c.send(&spam).await;
+    for want in [250, 250, 354, 550, 421] {
+        assert_eq!(c.reply().await.map(|g| g.code), Some(want));
+    }
+    assert_eq!(c.reply().await, None, "closed after the 421");
+}

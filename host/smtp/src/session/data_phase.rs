@@ -6,11 +6,13 @@
 //! is refused there with `452 4.3.1` (ending the transaction) before a byte of it is
 //! sent: a burst of large messages then costs the relay no reading. The reservation
 //! is kept only through the rate grace period; after it, a session holds what it has
-//! received, as an undeclared one does. An address that had a size reserved and then
-//! did not send the message (cut off, gone, or far smaller than declared) has no such
-//! reservation for [`DECLARED_ABANDON_PENALTY`](crate::admission::DECLARED_ABANDON_PENALTY):
-//! a client that declared 25 MB, sent nothing and reconnected held the large share
-//! for good.
+//! received, as an undeclared one does.
+//!
+//! An address that had a size reserved and then got no message delivered with it
+//! (cut off, gone, far smaller than declared, or refused for its framing, size or
+//! content) has no such reservation for
+//! [`DECLARED_ABANDON_PENALTY`](crate::admission::DECLARED_ABANDON_PENALTY): a client
+//! that declared 25 MB, sent nothing and reconnected held the large share for good.
 //!
 //! An undeclared message the budget cannot hold within its short wait is still read
 //! to the final dot, so the session stays in step, and refused with `452 4.3.1`.
@@ -73,6 +75,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             self.abandon_declared();
         }
         if let Some(r) = refusal(&flaws, line) {
+            self.abandon_declared();
             self.reply(r);
             return Ok(true);
         }
@@ -81,6 +84,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         let mut reservation = reservation;
         if !reservation.cover(raw.len().saturating_mul(self.limits().data_copies)).await {
             tracing::warn!(peer = %self.peer, bytes = raw.len(), "DATA budget exhausted before checking; refused");
+            self.abandon_declared();
             self.reply(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"));
             return Ok(true);
         }
@@ -91,6 +95,10 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             .await
             .map_err(std::io::Error::other)?;
         drop(reservation);
+        if reply.code >= 300 {
+            // Not delivered: the reservation served nothing the address is owed again.
+            self.abandon_declared();
+        }
         self.verdict_reply(reply).await;
         Ok(true)
     }
