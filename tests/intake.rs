@@ -201,21 +201,19 @@ async fn after_an_abandoned_declared_message_the_address_reserves_nothing_up_fro
     again.read_reply().await.assert_code(250, "2.0.0");
     // Finishing with a message far smaller than declared counts as leaving: the
     // reservation was held for nothing.
-    let mut tiny = relay.client_from("127.0.0.4").await;
-    declare(&mut tiny).await;
-    tiny.write(b"Subject: tiny\r\n\r\nx\r\n.\r\n").await;
-    tiny.read_reply().await.assert_code(250, "2.0.0");
-    declare(&mut tiny).await;
-    assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data after a tiny one either");
-    drop(tiny);
-    // So does a message of about the declared size refused for its framing.
-    let mut framed = relay.client_from("127.0.0.5").await;
-    declare(&mut framed).await;
-    framed.write(&[&large(500)[..], b"bare\nLF\r\n.\r\n"].concat()).await;
-    framed.read_reply().await.assert_code(554, "5.6.0");
-    declare(&mut framed).await;
-    assert_eq!(budget.available_bytes(), BUDGET, "nothing is held before the data after a refused one");
-    drop(framed);
+    let cases: [(&str, Vec<u8>, u16, &str); 2] = [
+        ("127.0.0.4", b"Subject: tiny\r\n\r\nx\r\n.\r\n".to_vec(), 250, "2.0.0"),
+        // So does a message of about the declared size refused for its framing.
+        ("127.0.0.5", [&large(500)[..], b"bare\nLF\r\n.\r\n"].concat(), 554, "5.6.0"),
+    ];
+    for (from, message, code, enhanced) in cases {
+        let mut c = relay.client_from(from).await;
+        declare(&mut c).await;
+        c.write(&message).await;
+        c.read_reply().await.assert_code(code, enhanced);
+        declare(&mut c).await;
+        assert_eq!(budget.available_bytes(), BUDGET, "{from}: nothing is held before the data now");
+    }
     let mut other = relay.client_from("127.0.0.2").await;
     declare(&mut other).await;
     assert!(BUDGET - budget.available_bytes() >= 3_200_000, "another address still has its size held");

@@ -93,16 +93,20 @@ impl Seen {
             self.grow();
         }
         self.inserted += 1;
-        let index = match shown {
-            Some(s) => {
-                self.renderings.push(s.into_boxed_str());
-                (self.renderings.len() - 1) as u32
-            }
-            None => CLEAR,
+        let Some(s) = shown else {
+            let at = self.place(key, t.len());
+            self.slots[at] = Slot { key, len: t.len() as u8, shown: CLEAR };
+            return None;
         };
-        let at = self.place(key, t.len());
-        self.slots[at] = Slot { key, len: t.len() as u8, shown: index };
-        (index != CLEAR).then(|| &*self.renderings[index as usize])
+        self.renderings.push(s.into_boxed_str());
+        let last = self.renderings.len() - 1;
+        // An index that would read as CLEAR is not remembered (fails closed: the token
+        // is rendered again next time, never shown in clear).
+        if let Some(index) = u32::try_from(last).ok().filter(|i| *i != CLEAR) {
+            let at = self.place(key, t.len());
+            self.slots[at] = Slot { key, len: t.len() as u8, shown: index };
+        }
+        Some(&self.renderings[last])
     }
 
     /// Doubles the table (or makes the first one), keeping what it held.
