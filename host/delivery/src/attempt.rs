@@ -140,7 +140,8 @@ impl Deliverer {
             self.spool_bounce(&env, &message, &failed);
         }
         if deferred.is_empty() {
-            return match self.blocking(move |s| s.remove(&qid)).await {
+            let tenant = env.tenant.clone();
+            return match self.blocking(move |s| s.remove_of(&tenant, &qid)).await {
                 Some(Ok(())) => Next::Done,
                 other => {
                     tracing::error!(queue_id = %env.queue_id, error = ?other, "delivered but cannot remove from the spool; it may be delivered again");

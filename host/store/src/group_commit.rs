@@ -1,4 +1,5 @@
-//! Group commit: many transactions share one flush to disk.
+//! Group commit: many transactions share one flush to disk, whichever store (the spool,
+//! the subject index) they write to.
 //!
 //! A writer puts its file in place (written, renamed, but not fsynced) and then asks
 //! for a commit; one `syncfs` of the spool's filesystem makes every such file durable
@@ -19,15 +20,25 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// A committer for the filesystem holding `dir`.
-    pub fn start(dir: &Path) -> std::io::Result<Self> {
-        let fd: OwnedFd = std::fs::File::open(dir)?.into();
+    /// One committer for the filesystems holding `dirs` (one flush per filesystem), so
+    /// that the writes of several stores on one filesystem share their flushes too.
+    pub fn start(dirs: &[&Path]) -> std::io::Result<Self> {
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        let mut devices = Vec::new();
+        for dir in dirs {
+            let f = std::fs::File::open(dir)?;
+            let dev = std::os::unix::fs::MetadataExt::dev(&f.metadata()?);
+            if !devices.contains(&dev) {
+                devices.push(dev);
+                fds.push(f.into());
+            }
+        }
         let (tx, rx) = mpsc::channel::<Waiter>();
         std::thread::Builder::new().name("mxr-group-commit".into()).spawn(move || {
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
-                let result = rustix::fs::syncfs(&fd);
+                let result = fds.iter().try_for_each(|fd| rustix::fs::syncfs(fd));
                 for waiter in batch {
                     let _ = waiter.send(result);
                 }
@@ -52,7 +63,7 @@ mod tests {
     #[test]
     fn concurrent_writers_all_complete_through_shared_flushes() {
         let dir = tempfile::tempdir().unwrap();
-        let gc = Arc::new(GroupCommit::start(dir.path()).unwrap());
+        let gc = Arc::new(GroupCommit::start(&[dir.path(), dir.path()]).unwrap());
         let writers: Vec<_> = (0..16)
             .map(|i| {
                 let (gc, dir) = (gc.clone(), dir.path().to_owned());

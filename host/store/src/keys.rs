@@ -57,14 +57,32 @@ impl TenantKey {
     }
 }
 
-/// A tenant's keys and the wrapped key (the file's bytes) they were read from.
-type Cached = (Arc<TenantKey>, Vec<u8>);
+/// A tenant's keys and the stamp of the file they were read from.
+type Cached = (Arc<TenantKey>, FileStamp);
+
+/// What identifies one version of a key file: a file written anew (always to a
+/// temporary name, then renamed) has another inode, and a file changed in place has
+/// another change time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    fn of(m: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp { dev: m.dev(), ino: m.ino(), len: m.len(), ctime: (m.ctime(), m.ctime_nsec()) }
+    }
+}
 
 /// The master key and the tenant keys it wraps, in `<data_dir>/keys/`.
 pub struct KeyStore {
     dir: PathBuf,
     master: Sealer,
-    /// Each tenant's keys with the wrapped key they were read from.
+    /// Each tenant's keys with the stamp of the file they were read from.
     tenants: Mutex<HashMap<String, Cached>>,
 }
 
@@ -128,34 +146,50 @@ impl KeyStore {
     }
 
     /// The tenant's keys, creating and wrapping a data key on first use.
+    ///
+    /// A cached key counts only while its file is the one it was read from (same
+    /// device, inode, size and change time): a key destroyed or replaced by another
+    /// process, such as offboarding beside a running relay, is forgotten here too. That
+    /// check is one `statx`, where reading the file back was five system calls, and a
+    /// message asks for its tenant's keys about ten times.
     pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
-        let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
         let path = self.tenant_path(tenant);
+        let now = match std::fs::metadata(&path) {
+            Ok(m) => Some(FileStamp::of(&m)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(KeyError::Io(path, e)),
+        };
+        let mut cache = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(now), Some((key, stamp))) = (now, cache.get(tenant))
+            && *stamp == now
+        {
+            return Ok(key.clone());
+        }
         let aad = format!("mxr/tenant-key/v1/{tenant}");
-        // A cached key counts only while its file still holds the same wrapped key: a
-        // key destroyed (or replaced) by another process, such as offboarding beside a
-        // running relay, is forgotten here too.
-        let (key, wrapped) = match std::fs::read(&path) {
-            Ok(sealed) => {
-                if let Some((k, w)) = cache.get(tenant)
-                    && *w == sealed
-                {
-                    return Ok(k.clone());
-                }
+        // The stamp is taken from the handle the key is read through, so it is the
+        // stamp of exactly the bytes read.
+        let read = std::fs::File::open(&path).and_then(|mut f| {
+            let stamp = FileStamp::of(&f.metadata()?);
+            let mut sealed = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut sealed)?;
+            Ok((sealed, stamp))
+        });
+        let (key, stamp) = match read {
+            Ok((sealed, stamp)) => {
                 let plain =
                     self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
-                (plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?, sealed)
+                (plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?, stamp)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = random_key();
-                let sealed = self.master.seal(aad.as_bytes(), &key);
-                write_private(&path, &sealed)?;
-                (key, sealed)
+                write_private(&path, &self.master.seal(aad.as_bytes(), &key))?;
+                let stamp = std::fs::metadata(&path).map_err(|e| KeyError::Io(path.clone(), e))?;
+                (key, FileStamp::of(&stamp))
             }
             Err(e) => return Err(KeyError::Io(path, e)),
         };
         let k = Arc::new(TenantKey::from_data_key(&key));
-        cache.insert(tenant.to_owned(), (k.clone(), wrapped));
+        cache.insert(tenant.to_owned(), (k.clone(), stamp));
         Ok(k)
     }
 
@@ -222,6 +256,10 @@ mod tests {
             beside.tenant("acme").unwrap().sealer().open(b"x", &sealed).is_err(),
             "forgotten by other processes too"
         );
+        // A key made anew by one process is the key of every other process as well.
+        let renewed = *again.tenant("acme").unwrap().pseudonym_root();
+        assert_ne!(renewed, p);
+        assert_eq!(*beside.tenant("acme").unwrap().pseudonym_root(), renewed, "the replaced file is read again");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -78,7 +78,7 @@ pub struct Spool {
     dir: PathBuf,
     keys: Arc<KeyStore>,
     index: super::subject_index::SubjectIndex,
-    commit: super::group_commit::GroupCommit,
+    commit: Arc<super::group_commit::GroupCommit>,
 }
 
 fn header(tenant: &str, queue_id: &str) -> Vec<u8> {
@@ -122,8 +122,14 @@ impl Spool {
     pub fn open(data_dir: &Path, keys: Arc<KeyStore>) -> Result<Self, SpoolError> {
         let dir = data_dir.join("spool");
         mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        let commit = super::group_commit::GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        let index = super::subject_index::SubjectIndex::with_group_commit(data_dir, keys.clone())?;
+        let index_dir = data_dir.join("index");
+        mxr_durable::private_dir(&index_dir).map_err(|e| SpoolError::Io(index_dir.clone(), e))?;
+        // One committer for both: an entry and a copy written at the same moment (each
+        // message writes one of each) share a flush.
+        let commit = Arc::new(
+            super::group_commit::GroupCommit::start(&[&dir, &index_dir]).map_err(|e| SpoolError::Io(dir.clone(), e))?,
+        );
+        let index = super::subject_index::SubjectIndex::with_group_commit(data_dir, keys.clone(), commit.clone());
         Ok(Spool { dir, keys, index, commit })
     }
 
@@ -203,13 +209,18 @@ impl Spool {
     /// flushed: should a crash undo it, the copy is delivered once more, which
     /// at-least-once delivery allows; the next group commit makes it durable anyway.
     pub fn remove(&self, queue_id: &str) -> Result<(), SpoolError> {
-        let tenant = self.tenant_of(queue_id)?;
+        match self.tenant_of(queue_id)? {
+            Some(tenant) => self.remove_of(&tenant, queue_id),
+            None => Err(SpoolError::Io(self.path(queue_id), std::io::ErrorKind::NotFound.into())),
+        }
+    }
+
+    /// As [`remove`](Self::remove), for a copy whose tenant the caller read from it
+    /// (delivery, which has just opened it): its header is not read again.
+    pub fn remove_of(&self, tenant: &str, queue_id: &str) -> Result<(), SpoolError> {
         let path = self.path(queue_id);
         std::fs::remove_file(&path).map_err(|e| SpoolError::Io(path, e))?;
-        match tenant {
-            Some(t) => self.index.forget(&t, super::subject_index::Place::Spool, queue_id),
-            None => Ok(()),
-        }
+        self.index.forget(tenant, super::subject_index::Place::Spool, queue_id)
     }
 
     /// Removes a copy for good (an erasure): as [`remove`](Self::remove), and the

@@ -13,9 +13,9 @@ use super::group_commit::GroupCommit;
 use super::keys::KeyStore;
 use super::spool::SpoolError;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Where a copy is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -84,21 +84,21 @@ pub struct SubjectIndex {
     /// The relay's entries share one flush to disk; without it (the operator's tools),
     /// each entry is fsynced on its own.
     commit: Option<Arc<GroupCommit>>,
+    /// Tenants whose folders this process has made or checked (with group commit).
+    checked: Arc<Mutex<HashSet<String>>>,
 }
 
 impl SubjectIndex {
     /// The index of a data dir (its folder is made on first write).
     pub fn new(data_dir: &Path, keys: Arc<KeyStore>) -> Self {
-        SubjectIndex { dir: data_dir.join("index"), keys, commit: None }
+        SubjectIndex { dir: data_dir.join("index"), keys, commit: None, checked: Arc::default() }
     }
 
-    /// The index of a data dir whose writes share flushes to disk (group commit), for
-    /// the relay, which writes an entry per copy it stores.
-    pub fn with_group_commit(data_dir: &Path, keys: Arc<KeyStore>) -> Result<Self, SpoolError> {
-        let dir = data_dir.join("index");
-        mxr_durable::private_dir(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        let commit = GroupCommit::start(&dir).map_err(|e| SpoolError::Io(dir.clone(), e))?;
-        Ok(SubjectIndex { dir, keys, commit: Some(Arc::new(commit)) })
+    /// The index of a data dir whose writes share flushes to disk (group commit) through
+    /// `commit`, which must cover the filesystem of `<data_dir>/index/`: for the relay,
+    /// which writes an entry per copy it stores.
+    pub fn with_group_commit(data_dir: &Path, keys: Arc<KeyStore>, commit: Arc<GroupCommit>) -> Self {
+        SubjectIndex { dir: data_dir.join("index"), keys, commit: Some(commit), checked: Arc::default() }
     }
 
     /// The folder of one tenant's entries.
@@ -120,21 +120,39 @@ impl SubjectIndex {
         let plain = postcard::to_allocvec(entry).expect("entry serialises");
         let sealed = key.sealer().seal(&Self::aad(&entry.tenant, entry.place, &entry.queue_id), &plain);
         let dir = self.tenant_dir(&entry.tenant);
-        for d in [&self.dir, &dir] {
-            mxr_durable::private_dir(d).map_err(|e| SpoolError::Io(d.clone(), e))?;
-        }
         let name = format!("{}.{}", entry.queue_id, entry.place.name());
         let io = |e| SpoolError::Io(dir.join(&name), e);
-        match &self.commit {
-            None => super::write_durably(&dir, &name, &[&sealed]).map(drop).map_err(io),
-            Some(commit) => {
-                // In place but not flushed; the shared flush makes it durable before
-                // this returns, and so before the copy is written.
-                mxr_durable::place_private(&dir.join(format!(".{name}.tmp")), &dir.join(&name), &[&sealed])
-                    .map_err(io)?;
-                commit.commit().map_err(io)
-            }
+        let Some(commit) = &self.commit else {
+            self.make_dirs(&dir)?;
+            return super::write_durably(&dir, &name, &[&sealed]).map(drop).map_err(io);
+        };
+        // The folders are made (or their modes set) once per tenant and process, not
+        // per entry: each `chmod` is a journalled metadata change. Should another
+        // process remove them meanwhile (offboarding), the write finds them missing
+        // and makes them again.
+        let first = self.checked.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.tenant.clone());
+        if first {
+            self.make_dirs(&dir)?;
         }
+        let place = || mxr_durable::place_private(&dir.join(format!(".{name}.tmp")), &dir.join(&name), &[&sealed]);
+        match place() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.make_dirs(&dir)?;
+                place().map_err(io)?;
+            }
+            placed => placed.map_err(io)?,
+        }
+        // In place but not flushed; the shared flush makes it durable before this
+        // returns, and so before the copy is written.
+        commit.commit().map_err(io)
+    }
+
+    /// Makes the index folder and the tenant's folder `dir`, private.
+    fn make_dirs(&self, dir: &PathBuf) -> Result<(), SpoolError> {
+        for d in [&self.dir, dir] {
+            mxr_durable::private_dir(d).map_err(|e| SpoolError::Io(d.clone(), e))?;
+        }
+        Ok(())
     }
 
     /// Indexes copy `to` (a bounce about copy `from`, stored in the spool under another
@@ -250,7 +268,12 @@ mod tests {
         let keys = Arc::new(KeyStore::open(dir.path(), &dir.path().join("master.key"), true).unwrap());
         let index = match grouped {
             false => SubjectIndex::new(dir.path(), keys),
-            true => SubjectIndex::with_group_commit(dir.path(), keys).unwrap(),
+            true => {
+                let index_dir = dir.path().join("index");
+                std::fs::create_dir(&index_dir).unwrap();
+                let commit = Arc::new(GroupCommit::start(&[&index_dir]).unwrap());
+                SubjectIndex::with_group_commit(dir.path(), keys, commit)
+            }
         };
         let entry = |qid: &str, place, token: &str| IndexEntry {
             tenant: "t1".into(),
@@ -286,5 +309,14 @@ mod tests {
         // A durable removal of an entry already forgotten, or of a tenant never indexed.
         index.remove("t1", Place::Quarantine, "Q2").unwrap();
         index.remove("t9", Place::Spool, "Q1").unwrap();
+
+        // A tenant's folder removed by another process (offboarding) is made again,
+        // private, by the next entry.
+        std::fs::remove_dir_all(dir.path().join("index/t1")).unwrap();
+        index.put(&entry("Q4", Place::Spool, "p.dddd")).unwrap();
+        assert_eq!(index.entries("t1").unwrap().len(), 1);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("index/t1")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, mxr_durable::PRIVATE_DIR);
     }
 }
