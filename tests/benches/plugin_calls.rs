@@ -7,7 +7,8 @@
 //! 2. Hot reload: a new version written into a watched folder → that version serving.
 //!
 //! Run: `cargo bench -p mxr-tests --bench plugin_calls`; after `--`, `--quick` for a short
-//! run and `--only NAME` for one plugin (e.g. under `perf record`).
+//! run `--only NAME` for one plugin and `--iterations N` for a longer loop (e.g. under
+//! `perf record`).
 
 // The plugins' own source files, compiled natively; the bench only black-boxes some
 // of what they return.
@@ -43,7 +44,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
-    let iterations = if quick { 300 } else { 3000 };
+    let iterations = match args.iter().position(|a| a == "--iterations").and_then(|i| args.get(i + 1)) {
+        Some(n) => n.parse().expect("--iterations takes a number"),
+        None if quick => 300,
+        None => 3000,
+    };
     let runtime = PluginRuntime::new(RuntimeConfig { max_instances: 64, ..RuntimeConfig::default() }).unwrap();
     println!("per-message cost: fresh instance + hook call, beside the same logic natively ({iterations} iterations)");
     println!(
