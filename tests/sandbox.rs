@@ -127,6 +127,10 @@ fn a_stuck_plugin_does_not_hold_up_other_calls() {
     });
     let stuck = Arc::new(LoadedPlugin::load_file(&rt, &component("loop-forever")).unwrap());
     let good = LoadedPlugin::load_file(&rt, &component("counter")).unwrap();
+    // The party's first call proves it: a party on probation runs one call at a time,
+    // so the stuck call, had it come first, would hold up the good ones (whichever of
+    // the two threads got there first, under load).
+    call_data(&good, "").unwrap();
     let (tx, rx) = channel();
     let tx2 = tx.clone();
     let handle = std::thread::spawn(move || {

@@ -38,7 +38,7 @@ impl GroupCommit {
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
-                let result = fds.iter().try_for_each(|fd| rustix::fs::syncfs(fd));
+                let result = fds.iter().try_for_each(rustix::fs::syncfs);
                 for waiter in batch {
                     let _ = waiter.send(result);
                 }
