@@ -68,7 +68,6 @@ fn a_misbehaving_tenant_runs_one_call_at_a_time_then_its_plugin_is_isolated() {
         share.enter(&a, &p).unwrap().record(Conduct::Misbehaved);
     }
     let first = share.enter(&a, &p).unwrap();
-    assert!(first.struck(), "throttled for its strikes: the call may run in the idle class");
     let second = std::thread::scope(|s| {
         let waiter = s.spawn(|| share.enter(&a, &p).map(drop));
         wait_until(LIVENESS, "a's second call to queue", || share.waiting() == 1);
@@ -138,7 +137,6 @@ fn a_new_tenant_runs_one_call_at_a_time_until_one_goes_well() {
     let (a, p) = (name("a"), name("p"));
     let first = share.enter(&a, &p).unwrap();
     assert!(first.throttled(), "a tenant never seen runs on the throttled worker, at the lowest priority");
-    assert!(!first.struck(), "but, with no strikes, not in the idle class, which a busy machine could starve");
     std::thread::scope(|s| {
         let second = s.spawn(|| share.enter(&a, &p).map(|w| w.throttled()));
         wait_until(LIVENESS, "a's second call to queue", || share.waiting() == 1);

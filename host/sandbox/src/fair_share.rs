@@ -12,7 +12,7 @@
 //! most one call's time. A party whose calls keep
 //! failing (timeouts, traps, memory caps, invalid output) earns strikes: from
 //! [`THROTTLE_AT`] it runs one call at a time, on a thread at the lowest CPU priority
-//! (nice 19, and the idle scheduling class), on a worker of the throttled parties' own ([`THROTTLED_WORKERS`]) and
+//! (nice 19), on a worker of the throttled parties' own ([`THROTTLED_WORKERS`]) and
 //! not on one of the others' (whose calls would otherwise queue behind its burning
 //! one), and a plugin of it that reaches
 //! [`ISOLATE_AT`] is not run at all for a cool-down, after which one trial call
@@ -113,7 +113,6 @@ pub struct Worker<'a> {
     conduct: Conduct,
     since: Instant,
     throttled: bool,
-    struck: bool,
 }
 
 impl FairShare {
@@ -181,7 +180,7 @@ impl FairShare {
         // The plugin may have been isolated while this call waited.
         let isolated = s.check_isolation(party, plugin, true);
         let p = s.parties.get_mut(party).expect("the party waits");
-        let (throttled, struck) = (p.throttled(), p.strikes.at_least(THROTTLE_AT));
+        let throttled = p.throttled();
         if isolated.is_ok() {
             p.running += 1;
             *s.pool(throttled) += 1;
@@ -190,7 +189,7 @@ impl FairShare {
         self.wake_next(s);
         isolated?;
         let (party, plugin) = (party.clone(), plugin.clone());
-        Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now(), throttled, struck })
+        Ok(Worker { share: self, party, plugin, conduct: Conduct::Good, since: Instant::now(), throttled })
     }
 
     fn lock(&self) -> MutexGuard<'_, Shares> {
@@ -234,13 +233,6 @@ impl Worker<'_> {
     /// call should also run at the lowest CPU priority.
     pub fn throttled(&self) -> bool {
         self.throttled
-    }
-
-    /// True when the party had [`THROTTLE_AT`] strikes or more as the call began (it
-    /// is throttled for what its calls did, not only new): the call may run in the
-    /// idle scheduling class.
-    pub fn struck(&self) -> bool {
-        self.struck
     }
 
     /// Records how the call went; a call never recorded counts as good.

@@ -259,9 +259,8 @@ impl LoadedPlugin {
         // A tenant that keeps misbehaving runs on a thread of the lowest priority, so
         // that its burning calls take what other tenants' calls leave of the cores.
         let ran = if worker.throttled() {
-            let idle = worker.struck();
             std::thread::scope(|s| {
-                s.spawn(|| lowest_priority(idle, run)).join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+                s.spawn(|| lowest_priority(run)).join().unwrap_or_else(|p| std::panic::resume_unwind(p))
             })
         } else {
             run()
@@ -318,25 +317,13 @@ impl LoadedPlugin {
 /// Log lines of a call: (level, scrubbed text).
 type Logs = Vec<(String, String)>;
 
-/// Runs `f` on this thread at nice 19, and for a party with strikes (`idle`) in the
-/// idle scheduling class, which Linux runs only on a core nothing else wants and
-/// preempts the moment another thread wakes. At nice 19 alone a burning call kept its
-/// core until its time slice ran out (up to a few milliseconds with EEVDF's
-/// run-to-parity), so every wake-up of another tenant's session on that core waited
-/// that long. A new party on probation stays at nice 19: on a saturated machine the
-/// idle class could hold its first call past the wall-clock backstop. The thread is
-/// the caller's own, fresh, and ends after `f`, so its priority need never be raised
-/// again.
-fn lowest_priority<T>(idle: bool, f: impl FnOnce() -> T) -> T {
-    // SAFETY: setpriority and sched_setscheduler on this thread's own id, with a valid
-    // `which`, policy and parameter; a failure (a platform without them) leaves the
-    // priority as it was.
+/// Runs `f` on this thread at nice 19 (the thread is the caller's own, fresh, and
+/// ends after `f`, so its priority need never be raised again).
+fn lowest_priority<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: setpriority on this thread's own id with a valid `which`; a failure
+    // (a platform without per-thread priority) leaves the priority as it was.
     let tid = unsafe { libc::gettid() };
     let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19) };
-    if idle {
-        let param = libc::sched_param { sched_priority: 0 };
-        let _ = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
-    }
     f()
 }
 
@@ -349,25 +336,4 @@ fn call_manifest(
     let mut store = bare_store(runtime, plugin, Arc::from(""));
     let result = hooks.manifest(pre, &mut store);
     result.map_err(|e| classify(e, store.data(), runtime.config.limits.deadline))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lowest_priority;
-
-    /// The policy and niceness a fresh thread ends up with.
-    fn on_fresh_thread(idle: bool) -> (i32, i32) {
-        std::thread::spawn(move || {
-            // SAFETY: queries of this thread's own scheduling, with valid arguments.
-            lowest_priority(idle, || unsafe { (libc::sched_getscheduler(0), libc::getpriority(libc::PRIO_PROCESS, 0)) })
-        })
-        .join()
-        .unwrap()
-    }
-
-    #[test]
-    fn a_struck_party_runs_in_the_idle_class_a_new_one_at_nice_19() {
-        assert_eq!(on_fresh_thread(true), (libc::SCHED_IDLE, 19));
-        assert_eq!(on_fresh_thread(false), (libc::SCHED_OTHER, 19));
-    }
 }
