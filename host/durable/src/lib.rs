@@ -94,6 +94,36 @@ pub fn write_via(tmp: &Path, path: &Path, parts: &[&[u8]], mode: Option<u32>) ->
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
+/// Creates `path` holding `parts`, durably and with mode [`PRIVATE_FILE`], unless a
+/// file is there already, which is then left as it is: `Ok(false)`. For a file that
+/// processes may create at once and whose first version must never be replaced (a key
+/// that may already have sealed data). The data goes to a temporary name of this
+/// process's own beside `path`, is fsynced, and is linked to `path`, which fails when
+/// `path` exists (a rename would replace it).
+pub fn create_private(path: &Path, parts: &[&[u8]]) -> std::io::Result<bool> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
+    let write = || -> std::io::Result<bool> {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(PRIVATE_FILE).open(&tmp)?;
+        for p in parts {
+            f.write_all(p)?;
+        }
+        f.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
+    let created = write();
+    let _ = std::fs::remove_file(&tmp);
+    let created = created?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+    Ok(created)
+}
+
 /// Fsyncs a folder, so that entries created, renamed or removed in it are on disk.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
@@ -126,6 +156,20 @@ mod tests {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         private_dir(&dir).unwrap();
         assert_eq!(mode(&dir), 0o700, "an existing folder is made private too");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_created_file_is_never_replaced() {
+        let root = std::env::temp_dir().join(format!("mxr-durable-create-{}", std::process::id()));
+        private_dir(&root).unwrap();
+        let path = root.join("k.key");
+        assert!(create_private(&path, &[b"first"]).unwrap());
+        assert!(!create_private(&path, &[b"second"]).unwrap(), "the second creator loses");
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        assert_eq!(mode(&path), PRIVATE_FILE);
+        let names: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["k.key"], "no temporary is left");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

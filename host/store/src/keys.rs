@@ -167,26 +167,30 @@ impl KeyStore {
         }
         let aad = format!("mxr/tenant-key/v1/{tenant}");
         // The stamp is taken from the handle the key is read through, so it is the
-        // stamp of exactly the bytes read.
-        let read = std::fs::File::open(&path).and_then(|mut f| {
-            let stamp = FileStamp::of(&f.metadata()?);
-            let mut sealed = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut sealed)?;
-            Ok((sealed, stamp))
-        });
-        let (key, stamp) = match read {
-            Ok((sealed, stamp)) => {
-                let plain =
-                    self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
-                (plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?, stamp)
+        // stamp of exactly the bytes read. A key this process makes is read back the
+        // same way: when another process made one at the same moment, the one on disk
+        // (the first) is the tenant's key, never replaced.
+        let mut made = false;
+        let (key, stamp) = loop {
+            let read = std::fs::File::open(&path).and_then(|mut f| {
+                let stamp = FileStamp::of(&f.metadata()?);
+                let mut sealed = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut sealed)?;
+                Ok((sealed, stamp))
+            });
+            match read {
+                Ok((sealed, stamp)) => {
+                    let plain =
+                        self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
+                    break (plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?, stamp);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !made => {
+                    let sealed = self.master.seal(aad.as_bytes(), &random_key());
+                    mxr_durable::create_private(&path, &[&sealed]).map_err(|e| KeyError::Io(path.clone(), e))?;
+                    made = true;
+                }
+                Err(e) => return Err(KeyError::Io(path, e)),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = random_key();
-                write_private(&path, &self.master.seal(aad.as_bytes(), &key))?;
-                let stamp = std::fs::metadata(&path).map_err(|e| KeyError::Io(path.clone(), e))?;
-                (key, FileStamp::of(&stamp))
-            }
-            Err(e) => return Err(KeyError::Io(path, e)),
         };
         let k = Arc::new(TenantKey::from_data_key(&key));
         cache.insert(tenant.to_owned(), (k.clone(), stamp));
@@ -229,6 +233,27 @@ impl KeyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stores that make a tenant's first key at the same moment (processes beside each
+    /// other) all end up with one key: the first on disk is never replaced.
+    #[test]
+    fn stores_making_a_key_at_once_agree_on_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let master = dir.path().join("master.key");
+        drop(KeyStore::open(dir.path(), &master, true).unwrap());
+        let roots: Vec<[u8; 32]> = std::thread::scope(|s| {
+            let makers: Vec<_> = (0..8)
+                .map(|_| {
+                    let store = KeyStore::open(dir.path(), &master, false).unwrap();
+                    s.spawn(move || *store.tenant("race").unwrap().pseudonym_root())
+                })
+                .collect();
+            makers.into_iter().map(|m| m.join().unwrap()).collect()
+        });
+        assert!(roots.iter().all(|r| *r == roots[0]), "every store uses the key on disk");
+        let again = KeyStore::open(dir.path(), &master, false).unwrap();
+        assert_eq!(*again.tenant("race").unwrap().pseudonym_root(), roots[0]);
+    }
 
     #[test]
     fn keys_persist_a_wrong_master_is_named_and_destroy_shreds() {

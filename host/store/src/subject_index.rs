@@ -130,9 +130,11 @@ impl SubjectIndex {
         // per entry: each `chmod` is a journalled metadata change. Should another
         // process remove them meanwhile (offboarding), the write finds them missing
         // and makes them again.
-        let first = self.checked.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.tenant.clone());
-        if first {
+        let known = self.checked.lock().unwrap_or_else(|p| p.into_inner()).contains(&entry.tenant);
+        if !known {
+            // Marked only once made: a failure is tried again by the next entry.
             self.make_dirs(&dir)?;
+            self.checked.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.tenant.clone());
         }
         let place = || mxr_durable::place_private(&dir.join(format!(".{name}.tmp")), &dir.join(&name), &[&sealed]);
         match place() {
