@@ -88,9 +88,18 @@ pub struct KeyStore {
 
 const CHECK_AAD: &[u8] = b"mxr/master-check/v1";
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
-    mxr_durable::write_via(&path.with_extension("tmp"), path, &[bytes], Some(mxr_durable::PRIVATE_FILE))
-        .map_err(|e| KeyError::Io(path.to_owned(), e))
+/// The bytes of the key file at `path`, made with `make` first when there is none.
+/// What is returned is always what is on disk: when another process made the file at
+/// the same moment, the first file stays and both read it ([`mxr_durable::create_private`]).
+fn read_or_create(path: &Path, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, KeyError> {
+    let io = |e| KeyError::Io(path.to_owned(), e);
+    match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            mxr_durable::create_private(path, &[&make()]).map_err(io)?;
+            std::fs::read(path).map_err(io)
+        }
+        read => read.map_err(io),
+    }
 }
 
 impl KeyStore {
@@ -102,26 +111,20 @@ impl KeyStore {
             mxr_durable::private_dir(&d).map_err(|e| KeyError::Io(d.clone(), e))?;
         }
         let master = match std::fs::read(master_path) {
-            Ok(bytes) => bytes.try_into().map_err(|_| KeyError::BadMaster(master_path.to_owned()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create_master => {
-                let key = random_key();
                 if let Some(parent) = master_path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| KeyError::Io(parent.to_owned(), e))?;
                 }
-                write_private(master_path, &key)?;
+                let bytes = read_or_create(master_path, || random_key().to_vec())?;
                 tracing::info!(path = %master_path.display(), "generated a master key");
-                key
+                bytes
             }
-            Err(e) => return Err(KeyError::Io(master_path.to_owned(), e)),
+            read => read.map_err(|e| KeyError::Io(master_path.to_owned(), e))?,
         };
+        let master: [u8; 32] = master.try_into().map_err(|_| KeyError::BadMaster(master_path.to_owned()))?;
         let master = Sealer::new(&master);
-        let check = dir.join("master.check");
-        match std::fs::read(&check) {
-            Ok(sealed) => {
-                master.open(CHECK_AAD, &sealed).map_err(|_| KeyError::WrongMaster(master_path.to_owned()))?;
-            }
-            Err(_) => write_private(&check, &master.seal(CHECK_AAD, b"mxr"))?,
-        }
+        let sealed = read_or_create(&dir.join("master.check"), || master.seal(CHECK_AAD, b"mxr"))?;
+        master.open(CHECK_AAD, &sealed).map_err(|_| KeyError::WrongMaster(master_path.to_owned()))?;
         Ok(KeyStore { dir, master, tenants: Mutex::new(HashMap::new()) })
     }
 
@@ -202,20 +205,12 @@ impl KeyStore {
     pub fn node_signing_seed(&self) -> Result<[u8; 32], KeyError> {
         let path = self.dir.join("node-signing.key");
         const AAD: &[u8] = b"mxr/node-signing-key/v1";
-        match std::fs::read(&path) {
-            Ok(sealed) => self
-                .master
-                .open(AAD, &sealed)
-                .ok()
-                .and_then(|p| p.try_into().ok())
-                .ok_or_else(|| KeyError::Unwrap("(node signing key)".into())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let seed = random_key();
-                write_private(&path, &self.master.seal(AAD, &seed))?;
-                Ok(seed)
-            }
-            Err(e) => Err(KeyError::Io(path, e)),
-        }
+        let sealed = read_or_create(&path, || self.master.seal(AAD, &random_key()))?;
+        self.master
+            .open(AAD, &sealed)
+            .ok()
+            .and_then(|p| p.try_into().ok())
+            .ok_or_else(|| KeyError::Unwrap("(node signing key)".into()))
     }
 
     /// Destroys a tenant's data key: everything sealed with it becomes unreadable.
@@ -234,25 +229,27 @@ impl KeyStore {
 mod tests {
     use super::*;
 
-    /// Stores that make a tenant's first key at the same moment (processes beside each
-    /// other) all end up with one key: the first on disk is never replaced.
+    /// Stores that make a data dir's keys at the same moment (processes beside each
+    /// other) all end up with one set: the first file on disk is never replaced.
     #[test]
     fn stores_making_a_key_at_once_agree_on_it() {
         let dir = tempfile::tempdir().unwrap();
         let master = dir.path().join("master.key");
-        drop(KeyStore::open(dir.path(), &master, true).unwrap());
-        let roots: Vec<[u8; 32]> = std::thread::scope(|s| {
+        let roots: Vec<([u8; 32], [u8; 32])> = std::thread::scope(|s| {
+            // The master key, its check value and the node's signing key too.
             let makers: Vec<_> = (0..8)
                 .map(|_| {
-                    let store = KeyStore::open(dir.path(), &master, false).unwrap();
-                    s.spawn(move || *store.tenant("race").unwrap().pseudonym_root())
+                    s.spawn(|| {
+                        let store = KeyStore::open(dir.path(), &master, true).unwrap();
+                        (store.node_signing_seed().unwrap(), *store.tenant("race").unwrap().pseudonym_root())
+                    })
                 })
                 .collect();
             makers.into_iter().map(|m| m.join().unwrap()).collect()
         });
         assert!(roots.iter().all(|r| *r == roots[0]), "every store uses the key on disk");
         let again = KeyStore::open(dir.path(), &master, false).unwrap();
-        assert_eq!(*again.tenant("race").unwrap().pseudonym_root(), roots[0]);
+        assert_eq!((again.node_signing_seed().unwrap(), *again.tenant("race").unwrap().pseudonym_root()), roots[0]);
     }
 
     #[test]
