@@ -22,7 +22,7 @@ pub(crate) fn new_store(
     deadline: Duration,
     memory: usize,
 ) -> Store<StoreState> {
-    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory, deadline));
+    let mut store = Store::new(&runtime.engine, StoreState::new(ctx, memory, deadline, runtime.ticker.ticking()));
     store.limiter(|s| &mut s.memory);
     let tick = runtime.config.tick;
     store.set_epoch_deadline(ticks_in(deadline, tick));

@@ -38,6 +38,7 @@ pub mod runtime;
 pub mod settings_api;
 pub mod state;
 pub mod stats;
+pub mod ticker;
 pub mod types_api;
 pub mod verdict;
 pub mod watch;

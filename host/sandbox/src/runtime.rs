@@ -6,12 +6,12 @@ use super::artifact_cache::ArtifactCache;
 use super::bindings::Filter;
 use super::fair_share::FairShare;
 use super::state::StoreState;
+use super::ticker::Ticker;
 use mxr_config::limits::SandboxLimits;
 use mxr_privacy::PurposePolicy;
 use mxr_privacy::detect::{Detector, PatternDetector};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -66,6 +66,9 @@ pub enum RuntimeError {
     /// The cache folder is unusable.
     #[error("cannot use the plugin cache folder {0}: {1}")]
     Cache(PathBuf, std::io::Error),
+    /// The epoch ticker thread could not start.
+    #[error("cannot start the epoch ticker: {0}")]
+    Ticker(std::io::Error),
 }
 
 /// The engine, linker and settings shared by every plugin.
@@ -75,7 +78,8 @@ pub struct PluginRuntime {
     pub(super) config: RuntimeConfig,
     pub(super) cache: Option<ArtifactCache>,
     pub(super) share: FairShare,
-    stop_ticker: Arc<AtomicBool>,
+    /// Advances the epoch while calls run (their deadline checks); stops with the runtime.
+    pub(super) ticker: Ticker,
 }
 
 impl PluginRuntime {
@@ -110,11 +114,10 @@ impl PluginRuntime {
             Some(dir) => Some(ArtifactCache::open(dir).map_err(|e| RuntimeError::Cache(dir.clone(), e))?),
             None => None,
         };
-        let stop_ticker = Arc::new(AtomicBool::new(false));
-        spawn_ticker(&engine, config.tick, stop_ticker.clone());
+        let ticker = Ticker::start(&engine, config.tick).map_err(RuntimeError::Ticker)?;
         warm(&*config.detector);
         let share = FairShare::new(config.workers.min(n as usize), config.max_waiting);
-        Ok(Arc::new(PluginRuntime { engine, linker, config, cache, share, stop_ticker }))
+        Ok(Arc::new(PluginRuntime { engine, linker, config, cache, share, ticker }))
     }
 
     /// The plugin workers and their fair share between tenants.
@@ -141,33 +144,10 @@ impl PluginRuntime {
     }
 }
 
-impl Drop for PluginRuntime {
-    fn drop(&mut self) {
-        self.stop_ticker.store(true, Ordering::Relaxed);
-    }
-}
-
 /// Loads the vocabulary and compiles the detector's automata now, when plugins load,
 /// so that the first message does not pay for them inside a plugin's deadline.
 fn warm(detector: &dyn Detector) {
     mxr_privacy::vocabulary::warm();
     let _ =
         detector.detect("Beste Jan Jansen, bel 06-12345678 of mail jan@example.nl, Dorpsstraat 1, 1234 AB Utrecht.");
-}
-
-/// Advances the engine's epoch every `tick` until stopped or the engine is gone.
-fn spawn_ticker(engine: &Engine, tick: Duration, stop: Arc<AtomicBool>) {
-    let weak = engine.weak();
-    std::thread::Builder::new()
-        .name("mxr-epoch".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(tick);
-                match weak.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
-                }
-            }
-        })
-        .expect("spawn epoch ticker");
 }

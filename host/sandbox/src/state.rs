@@ -89,13 +89,20 @@ pub struct StoreState {
     /// The plugin's own time, for the deadline.
     pub clock: PluginClock,
     stderr: MemoryOutputPipe,
+    /// Keeps the epoch ticking while the store lives.
+    _ticking: crate::ticker::Ticking,
 }
 
 impl StoreState {
     /// A sandbox with no files, network, environment or arguments: only clocks and
     /// random numbers, and a small captured stderr for panic messages.
     /// The clock starts now, with `deadline` of the plugin's own time.
-    pub fn new(call: CallContext, memory_cap: usize, deadline: std::time::Duration) -> Self {
+    pub fn new(
+        call: CallContext,
+        memory_cap: usize,
+        deadline: std::time::Duration,
+        ticking: crate::ticker::Ticking,
+    ) -> Self {
         StoreState {
             wasi: None,
             table: ResourceTable::new(),
@@ -103,6 +110,7 @@ impl StoreState {
             call,
             clock: PluginClock::start(deadline),
             stderr: MemoryOutputPipe::new(STDERR_CAPTURE),
+            _ticking: ticking,
         }
     }
 
