@@ -34,7 +34,7 @@ impl HookExports {
     /// generated bindings has refused already).
     pub(crate) fn find(component: &Component) -> Option<HookExports> {
         let (major, minor, patch) = INTERFACE_VERSION;
-        let hooks = component.get_export_index(None, &format!("mxr:filter/hooks@{major}.{minor}.{patch}"))?;
+        let hooks = component.get_export_index(None, format!("mxr:filter/hooks@{major}.{minor}.{patch}"))?;
         let hook = |name: &str| component.get_export_index(Some(&hooks), name);
         Some(HookExports {
             on_connect: hook("on-connect")?,

@@ -48,7 +48,7 @@ fn interface_name() -> String {
 impl SettingsCheck {
     /// The check `component` exports, if it exports one.
     pub(crate) fn find(component: &Component) -> Option<SettingsCheck> {
-        let interface = component.get_export_index(None, &interface_name())?;
+        let interface = component.get_export_index(None, interface_name())?;
         let check = component.get_export_index(Some(&interface), "check")?;
         Some(SettingsCheck { check })
     }
