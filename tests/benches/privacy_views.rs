@@ -102,7 +102,7 @@ fn families(pseudonyms: &Pseudonymizer, iterations: usize) {
     let raw = message(64 << 10);
     let text = ParsedMail::parse(&raw).text().unwrap_or_default().to_owned();
     let found = PatternDetector.detect(&text);
-    let mut time = |name: &str, f: &mut dyn FnMut()| println!("{:>12} {:>10.1}", name, p50(iterations, f));
+    let time = |name: &str, f: &mut dyn FnMut()| println!("{:>12} {:>10.1}", name, p50(iterations, f));
     println!("one part alone over the 64 KB text (medians)");
     println!("{:>12} {:>10}", "part", "µs");
     time("structured", &mut || structured::find(&text, black_box(&mut Vec::new())));
