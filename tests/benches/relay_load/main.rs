@@ -3,7 +3,8 @@
 //! real mail, and concurrency) and each peer, it sends N messages, one per SMTP
 //! session, and times them from the first connection until every message the peer
 //! accepted got its `250` from the sink; peers are measured in turn within each run,
-//! and each figure is the median of the runs. Peers are relays that deliver to the sink,
+//! each run starting with the next peer and each figure after a `sync` (untimed), and
+//! each figure is the median of the runs. Peers are relays that deliver to the sink,
 //! or the sink itself (the ceiling: the machine's limit through this generator).
 //!
 //! `cargo bench -p mxr-tests --bench relay_load -- --sink 127.0.0.1:30025
@@ -96,7 +97,8 @@ fn main() {
     print_table(&args, &rows, &rates);
 }
 
-/// Every figure, runs outermost (so that drift touches every peer alike):
+/// Every figure, runs outermost (so that drift touches every peer alike), each run
+/// starting with another peer:
 /// `rates[row][peer][run]`.
 async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
     let sink = Sink::start(Some(args.sink)).await;
@@ -108,10 +110,16 @@ async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
         load::figure(&sink, addr.unwrap_or(sink.addr), first.messages.clone(), WARM_UP, first.concurrency).await;
     }
     let mut rates = vec![vec![Vec::new(); args.peers.len()]; rows.len()];
-    for _ in 0..args.runs {
+    for run in 0..args.runs {
         for (r, row) in rows.iter().enumerate() {
-            for (p, (name, addr)) in args.peers.iter().enumerate() {
+            // Each run starts with another peer, and the disk is flushed (untimed)
+            // before each figure: a peer's file system work left over (journal
+            // commits, and on a file system mounted with `discard` the trims of the
+            // files it removed) must not be timed as the next peer's.
+            for p in (0..args.peers.len()).map(|i| (i + run) % args.peers.len()) {
+                let (name, addr) = &args.peers[p];
                 let peer = addr.unwrap_or(sink.addr);
+                flush_disks();
                 let f = load::figure(&sink, peer, row.messages.clone(), args.n, row.concurrency).await;
                 if f.refused > 0 || f.missing > 0 {
                     eprintln!(
@@ -124,6 +132,11 @@ async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
         }
     }
     rates
+}
+
+/// Flushes every file system (`sync`), so that a figure starts on a quiet disk.
+fn flush_disks() {
+    rustix::fs::sync();
 }
 
 fn print_table(args: &Args, rows: &[Row], rates: &[Vec<Vec<f64>>]) {
