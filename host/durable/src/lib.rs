@@ -97,31 +97,53 @@ pub fn write_via(tmp: &Path, path: &Path, parts: &[&[u8]], mode: Option<u32>) ->
 /// Creates `path` holding `parts`, durably and with mode [`PRIVATE_FILE`], unless a
 /// file is there already, which is then left as it is: `Ok(false)`. For a file that
 /// processes may create at once and whose first version must never be replaced (a key
-/// that may already have sealed data). The data goes to a temporary name of this
-/// process's own beside `path`, is fsynced, and is linked to `path`, which fails when
-/// `path` exists (a rename would replace it).
+/// that may already have sealed data). The data goes to a temporary file this call
+/// creates (never one another process made), is fsynced, and is renamed to `path`
+/// with `RENAME_NOREPLACE`, which fails when `path` exists and leaves no second name on
+/// the file. Where the filesystem lacks that flag, a hard link does the same, and the
+/// temporary name is removed after it.
 pub fn create_private(path: &Path, parts: &[&[u8]]) -> std::io::Result<bool> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let write = || -> std::io::Result<bool> {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(PRIVATE_FILE).open(&tmp)?;
+    let (tmp, mut f) = new_temporary(path)?;
+    let placed = (|| -> std::io::Result<bool> {
         for p in parts {
             f.write_all(p)?;
         }
         f.sync_all()?;
+        let cwd = rustix::fs::CWD;
+        match rustix::fs::renameat_with(cwd, &tmp, cwd, path, rustix::fs::RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(true),
+            Err(rustix::io::Errno::EXIST) => return Ok(false),
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {}
+            Err(e) => return Err(e.into()),
+        }
         match std::fs::hard_link(&tmp, path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
             Err(e) => Err(e),
         }
-    };
-    let created = write();
+    })();
+    // Gone after a rename; the loser's file, or a second name after a link, otherwise.
     let _ = std::fs::remove_file(&tmp);
-    let created = created?;
+    let created = placed?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))?;
     Ok(created)
+}
+
+/// A new private file beside `path`, created by this call (`O_EXCL`): its name holds
+/// the process id, a counter and the time, and a name taken already is passed over.
+fn new_temporary(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let tmp = path.with_file_name(format!(".{name}.{}-{n}-{nanos}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(PRIVATE_FILE).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Fsyncs a folder, so that entries created, renamed or removed in it are on disk.
