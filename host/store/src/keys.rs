@@ -145,7 +145,7 @@ impl KeyStore {
     /// The tenant's keys if it has a data key here; never makes one (for checking that
     /// a destroyed key stays destroyed).
     pub fn existing(&self, tenant: &str) -> Result<Option<Arc<TenantKey>>, KeyError> {
-        if self.tenant_path(tenant).is_file() { self.tenant(tenant).map(Some) } else { Ok(None) }
+        self.load(tenant, false)
     }
 
     /// The tenant's keys, creating and wrapping a data key on first use.
@@ -156,6 +156,13 @@ impl KeyStore {
     /// check is one `statx`, where reading the file back was five system calls, and a
     /// message asks for its tenant's keys about ten times.
     pub fn tenant(&self, tenant: &str) -> Result<Arc<TenantKey>, KeyError> {
+        Ok(self.load(tenant, true)?.expect("a key is made when there is none"))
+    }
+
+    /// The tenant's keys; with `make`, a key is made when there is none, else `None`.
+    /// Whether the file is there is decided by the same read that loads it, so a key
+    /// destroyed by another process meanwhile is never made again by [`existing`](Self::existing).
+    fn load(&self, tenant: &str, make: bool) -> Result<Option<Arc<TenantKey>>, KeyError> {
         let path = self.tenant_path(tenant);
         let now = match std::fs::metadata(&path) {
             Ok(m) => Some(FileStamp::of(&m)),
@@ -166,7 +173,7 @@ impl KeyStore {
         if let (Some(now), Some((key, stamp))) = (now, cache.get(tenant))
             && *stamp == now
         {
-            return Ok(key.clone());
+            return Ok(Some(key.clone()));
         }
         let aad = format!("mxr/tenant-key/v1/{tenant}");
         // The stamp is taken from the handle the key is read through, so it is the
@@ -187,6 +194,7 @@ impl KeyStore {
                         self.master.open(aad.as_bytes(), &sealed).map_err(|_| KeyError::Unwrap(tenant.to_owned()))?;
                     break (plain.try_into().map_err(|_| KeyError::Unwrap(tenant.to_owned()))?, stamp);
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !make => return Ok(None),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && !made => {
                     let sealed = self.master.seal(aad.as_bytes(), &random_key());
                     mxr_durable::create_private(&path, &[&sealed]).map_err(|e| KeyError::Io(path.clone(), e))?;
@@ -197,7 +205,7 @@ impl KeyStore {
         };
         let k = Arc::new(TenantKey::from_data_key(&key));
         cache.insert(tenant.to_owned(), (k.clone(), stamp));
-        Ok(k)
+        Ok(Some(k))
     }
 
     /// The node's audit signing key (an ed25519 seed), sealed by the master key in
@@ -250,6 +258,18 @@ mod tests {
         assert!(roots.iter().all(|r| *r == roots[0]), "every store uses the key on disk");
         let again = KeyStore::open(dir.path(), &master, false).unwrap();
         assert_eq!((again.node_signing_seed().unwrap(), *again.tenant("race").unwrap().pseudonym_root()), roots[0]);
+    }
+
+    #[test]
+    fn existing_never_makes_a_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::open(dir.path(), &dir.path().join("master.key"), true).unwrap();
+        assert!(store.existing("gone").unwrap().is_none());
+        assert!(!store.has_tenant("gone"), "asking made no key");
+        let made = *store.tenant("gone").unwrap().pseudonym_root();
+        assert_eq!(store.existing("gone").unwrap().map(|k| *k.pseudonym_root()), Some(made));
+        store.destroy("gone").unwrap();
+        assert!(store.existing("gone").unwrap().is_none(), "destroyed stays destroyed");
     }
 
     #[test]
