@@ -18,6 +18,8 @@ struct Shared {
     running: AtomicUsize,
     /// Epochs advanced so far.
     ticks: AtomicU64,
+    /// Turns of the thread's loop (each a wake-up), for the test that it sleeps.
+    turns: AtomicU64,
     stop: AtomicBool,
     thread: Thread,
 }
@@ -35,6 +37,7 @@ impl Ticker {
         let thread = std::thread::Builder::new().name("mxr-epoch".into()).spawn(move || {
             let Ok(shared) = rx.recv() else { return };
             while !shared.stop.load(Ordering::Acquire) {
+                shared.turns.fetch_add(1, Ordering::Relaxed);
                 if shared.running.load(Ordering::Acquire) == 0 {
                     // A call that starts now unparks this thread; an unpark that comes
                     // before the park makes it return at once, so none is missed.
@@ -52,6 +55,7 @@ impl Ticker {
         let shared = Arc::new(Shared {
             running: AtomicUsize::new(0),
             ticks: AtomicU64::new(0),
+            turns: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             thread: thread.thread().clone(),
         });
@@ -94,17 +98,19 @@ mod tests {
     fn ticks_only_while_a_call_runs() {
         let engine = Engine::new(wasmtime::Config::new().epoch_interruption(true)).unwrap();
         let ticker = Ticker::start(&engine, Duration::from_millis(1)).unwrap();
-        let ticks = || ticker.shared.ticks.load(Ordering::Relaxed);
+        let (ticks, turns) =
+            (|| ticker.shared.ticks.load(Ordering::Relaxed), || ticker.shared.turns.load(Ordering::Relaxed));
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(ticks(), 0, "no call, no tick");
         let guard = ticker.ticking();
         std::thread::sleep(Duration::from_millis(100));
         assert!(ticks() > 0, "a running call is ticked for");
         drop(guard);
-        // A tick already under way may still land.
-        std::thread::sleep(Duration::from_millis(10));
-        let after = ticks();
-        std::thread::sleep(Duration::from_millis(30));
-        assert_eq!(ticks(), after, "asleep again once no call runs");
+        // A tick already under way may still land, and the thread then parks.
+        std::thread::sleep(Duration::from_millis(50));
+        let (after, woke) = (ticks(), turns());
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(ticks(), after, "no tick once no call runs");
+        assert_eq!(turns(), woke, "asleep, not polling, once no call runs");
     }
 }
