@@ -3,8 +3,8 @@
 //! real mail, and concurrency) and each peer, it sends N messages, one per SMTP
 //! session, and times them from the first connection until every message the peer
 //! accepted got its `250` from the sink; peers are measured in turn within each run,
-//! each run starting with the next peer and each figure after a `sync` (untimed), and
-//! each figure is the median of the runs. Peers are relays that deliver to the sink,
+//! the order reversed every other run and each figure after a pause and a `sync`
+//! (untimed), and each figure is the median of the runs. Peers are relays that deliver to the sink,
 //! or the sink itself (the ceiling: the machine's limit through this generator).
 //!
 //! `cargo bench -p mxr-tests --bench relay_load -- --sink 127.0.0.1:30025
@@ -97,8 +97,8 @@ fn main() {
     print_table(&args, &rows, &rates);
 }
 
-/// Every figure, runs outermost (so that drift touches every peer alike), each run
-/// starting with another peer:
+/// Every figure, runs outermost (so that drift touches every peer alike), the order of
+/// the peers reversed every other run:
 /// `rates[row][peer][run]`.
 async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
     let sink = Sink::start(Some(args.sink)).await;
@@ -112,14 +112,20 @@ async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
     let mut rates = vec![vec![Vec::new(); args.peers.len()]; rows.len()];
     for run in 0..args.runs {
         for (r, row) in rows.iter().enumerate() {
-            // Each run starts with another peer, and the disk is flushed (untimed)
-            // before each figure: a peer's file system work left over (journal
-            // commits, and on a file system mounted with `discard` the trims of the
-            // files it removed) must not be timed as the next peer's.
-            for p in (0..args.peers.len()).map(|i| (i + run) % args.peers.len()) {
+            // A peer's file system work left over (removing its queue files after the
+            // last 250, journal commits, and on a file system mounted with `discard`
+            // the trims of the files it removed) must not be timed as the next peer's:
+            // each figure starts after a pause for that work and a sync, untimed. The
+            // order also turns round every other run, so that no peer always comes
+            // after the same one.
+            let order: Vec<usize> = match run % 2 {
+                0 => (0..args.peers.len()).collect(),
+                _ => (0..args.peers.len()).rev().collect(),
+            };
+            for p in order {
                 let (name, addr) = &args.peers[p];
                 let peer = addr.unwrap_or(sink.addr);
-                flush_disks();
+                settle_disks().await;
                 let f = load::figure(&sink, peer, row.messages.clone(), args.n, row.concurrency).await;
                 if f.refused > 0 || f.missing > 0 {
                     eprintln!(
@@ -134,10 +140,15 @@ async fn measure(args: &Args, rows: &[Row]) -> Vec<Vec<Vec<f64>>> {
     rates
 }
 
-/// Flushes every file system (`sync`), so that a figure starts on a quiet disk.
-fn flush_disks() {
-    rustix::fs::sync();
+/// Waits for the last peer's removals to be made, then flushes every file system
+/// (`sync`), so that a figure starts on a quiet disk.
+async fn settle_disks() {
+    tokio::time::sleep(SETTLE).await;
+    let _ = tokio::task::spawn_blocking(rustix::fs::sync).await;
 }
+
+/// The pause before a figure for the previous peer's removals after its last 250.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn print_table(args: &Args, rows: &[Row], rates: &[Vec<Vec<f64>>]) {
     let names: Vec<&str> = args.peers.iter().map(|(n, _)| n.as_str()).collect();
