@@ -13,10 +13,12 @@
 //! Latencies are medians over 3 runs (1 with `--quick`). It reports and never checks a
 //! target; it exits non-zero when the relay dies or a case cannot run.
 //!
-//! Run: `bench/isolation.sh [--quick] [--only ID] [--sessions N]`, or after
+//! Run: `bench/isolation.sh [--quick] [--only ID] [--sessions N] [--messages N]`, or after
 //! `cargo build --release -p mxr`: `cargo bench -p mxr-tests --bench isolation -- [...]`
 //! (`MXR_BIN` overrides the binary). `--sessions` sets case 5's count, which is
-//! otherwise 500 or what the machine's memory allows. See README.md.
+//! otherwise 500 or what the machine's memory allows; `--messages` B's messages per
+//! phase (1000). `MXR_BENCH_DATA=/dev/shm` puts the relays' data dirs on tmpfs, where
+//! disk stalls do not decide B's p99. See README.md.
 
 mod machine;
 mod relay;
@@ -81,8 +83,10 @@ fn main() -> ExitCode {
 }
 
 fn cases(quick: bool, args: &[String]) -> Vec<Case> {
-    // A p99 over 1000 is the tenth slowest: one stray pause does not make it.
-    let messages = if quick { 100 } else { 1000 };
+    // A p99 over 1000 is the tenth slowest: one stray pause does not make it. Where
+    // the disk stalls now and then, `--messages N` gives a longer phase.
+    let given = args.iter().position(|a| a == "--messages").and_then(|i| args.get(i + 1)?.parse().ok());
+    let messages = given.unwrap_or(if quick { 100 } else { 1000 });
     let small = Load { messages, pace: Pace::PerSecond(200), size: 600 };
     let sessions = large_sessions(args, quick);
     let case = |id, name: String, hostile| Case { id, name, hostile, load: small };
