@@ -70,11 +70,6 @@ impl Ticker {
         }
         Ticking { shared: self.shared.clone() }
     }
-
-    /// Stores running now.
-    pub fn running(&self) -> usize {
-        self.shared.running.load(Ordering::Acquire)
-    }
 }
 
 impl Drop for Ticking {

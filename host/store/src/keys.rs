@@ -91,14 +91,15 @@ const CHECK_AAD: &[u8] = b"mxr/master-check/v1";
 /// The bytes of the key file at `path`, made with `make` first when there is none.
 /// What is returned is always what is on disk: when another process made the file at
 /// the same moment, the first file stays and both read it ([`mxr_durable::create_private`]).
-fn read_or_create(path: &Path, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, KeyError> {
+/// Also says whether this call made it.
+fn read_or_create(path: &Path, make: impl FnOnce() -> Vec<u8>) -> Result<(Vec<u8>, bool), KeyError> {
     let io = |e| KeyError::Io(path.to_owned(), e);
     match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            mxr_durable::create_private(path, &[&make()]).map_err(io)?;
-            std::fs::read(path).map_err(io)
+            let made = mxr_durable::create_private(path, &[&make()]).map_err(io)?;
+            Ok((std::fs::read(path).map_err(io)?, made))
         }
-        read => read.map_err(io),
+        read => Ok((read.map_err(io)?, false)),
     }
 }
 
@@ -115,15 +116,17 @@ impl KeyStore {
                 if let Some(parent) = master_path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| KeyError::Io(parent.to_owned(), e))?;
                 }
-                let bytes = read_or_create(master_path, || random_key().to_vec())?;
-                tracing::info!(path = %master_path.display(), "generated a master key");
+                let (bytes, made) = read_or_create(master_path, || random_key().to_vec())?;
+                if made {
+                    tracing::info!(path = %master_path.display(), "generated a master key");
+                }
                 bytes
             }
             read => read.map_err(|e| KeyError::Io(master_path.to_owned(), e))?,
         };
         let master: [u8; 32] = master.try_into().map_err(|_| KeyError::BadMaster(master_path.to_owned()))?;
         let master = Sealer::new(&master);
-        let sealed = read_or_create(&dir.join("master.check"), || master.seal(CHECK_AAD, b"mxr"))?;
+        let (sealed, _) = read_or_create(&dir.join("master.check"), || master.seal(CHECK_AAD, b"mxr"))?;
         master.open(CHECK_AAD, &sealed).map_err(|_| KeyError::WrongMaster(master_path.to_owned()))?;
         Ok(KeyStore { dir, master, tenants: Mutex::new(HashMap::new()) })
     }
@@ -213,7 +216,7 @@ impl KeyStore {
     pub fn node_signing_seed(&self) -> Result<[u8; 32], KeyError> {
         let path = self.dir.join("node-signing.key");
         const AAD: &[u8] = b"mxr/node-signing-key/v1";
-        let sealed = read_or_create(&path, || self.master.seal(AAD, &random_key()))?;
+        let (sealed, _) = read_or_create(&path, || self.master.seal(AAD, &random_key()))?;
         self.master
             .open(AAD, &sealed)
             .ok()
