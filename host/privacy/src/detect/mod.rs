@@ -21,6 +21,7 @@ mod salutations;
 mod street_starts;
 pub mod structured;
 mod triggers;
+mod word_list;
 pub mod word_runs;
 
 use super::Category;

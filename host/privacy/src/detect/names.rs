@@ -9,6 +9,7 @@
 
 use super::name_starts::{self, cue_starts, first_name_at};
 use super::triggers::{Gated, Starts};
+use super::word_list::WordList;
 use super::{Kind, MatchStart, Span, ending_at, salutations};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -100,7 +101,7 @@ fn whole_word(word: &str) -> String {
 }
 
 /// Words that look like names after a greeting or closing but address nobody.
-const NOT_NAMES: [&str; 34] = [
+const NOT_NAMES: WordList = WordList::new(&[
     "Customer",
     "Customers",
     "Sir",
@@ -135,10 +136,10 @@ const NOT_NAMES: [&str; 34] = [
     "The Team",
     "Het Team",
     "Team Support",
-];
+]);
 
 /// First words of the greetings the greeting pattern knows, lower-case.
-const GREETING_WORDS: [&str; 13] = [
+const GREETING_WORDS: WordList = WordList::new(&[
     "dear",
     "hi",
     "hello",
@@ -152,10 +153,10 @@ const GREETING_WORDS: [&str; 13] = [
     "lieve",
     "goedemorgen",
     "goedemiddag",
-];
+]);
 
 /// First words of the closings the closing pattern knows, lower-case.
-const CLOSING_WORDS: [&str; 22] = [
+const CLOSING_WORDS: WordList = WordList::new(&[
     "kind",
     "best",
     "warm",
@@ -178,7 +179,7 @@ const CLOSING_WORDS: [&str; 22] = [
     "alvast",
     "bedankt",
     "dank",
-];
+]);
 
 /// A line's first word, past quote marks and HTML tags.
 fn first_word(line: &str) -> &str {
@@ -187,19 +188,6 @@ fn first_word(line: &str) -> &str {
         rest = rest[tag_end + 2..].trim_start_matches([' ', '\t']);
     }
     rest.split(|c: char| c.is_whitespace() || c == ',' || c == '!').next().unwrap_or_default()
-}
-
-/// True when `word` in lower case is one of `list` (lower-case words): compared
-/// without allocating when `word` is ASCII (then `to_lowercase` is ASCII lowering),
-/// and not lowered at all when it is too long to be one (a line of Chinese has no
-/// blank to end its first word): lowering keeps the number of characters or adds to
-/// it, and a character is at most four bytes.
-fn one_of(word: &str, list: &[&str]) -> bool {
-    match word.is_ascii() {
-        true => list.iter().any(|w| w.eq_ignore_ascii_case(word)),
-        false if list.iter().all(|w| word.len() > 4 * w.len()) => false,
-        false => list.contains(&word.to_lowercase().as_str()),
-    }
 }
 
 /// Adds the name and organisation spans of `text` to `spans`.
@@ -218,14 +206,14 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
         at += line.len();
         let first = first_word(line);
         // The match first (fast), its group by hand, by the pattern only where unsure.
-        if one_of(first, &GREETING_WORDS) && p.greeting.is_match(line) {
+        if GREETING_WORDS.contains(first) && p.greeting.is_match(line) {
             let name = salutations::greeting_name(line)
                 .or_else(|| p.greeting.captures(line).and_then(|c| Some(c.get(1)?.range())));
             if let Some(m) = name {
                 push_name_range(spans, text, start + m.start..start + m.end);
             }
         }
-        if one_of(first, &CLOSING_WORDS) {
+        if CLOSING_WORDS.contains(first) {
             let mut end = (start + 400).min(text.len());
             while !text.is_char_boundary(end) {
                 end -= 1;
@@ -281,7 +269,9 @@ fn cue_length(found: &str) -> usize {
 
 fn push_name_range(spans: &mut Vec<Span>, text: &str, range: std::ops::Range<usize>) {
     let name = text[range.clone()].trim_end();
-    if name.is_empty() || NOT_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+    // Only an ASCII name is one of these: lowering could make one of another (`K`, the
+    // Kelvin sign), and what is not a name here would pass as no name at all.
+    if name.is_empty() || (name.is_ascii() && NOT_NAMES.contains(name)) {
         return;
     }
     spans.push(Span::new(range.start..range.start + name.len(), Kind::Name));

@@ -19,6 +19,8 @@ struct Patterns {
     ipv6: Regex,
     phone: Gated,
     date: Regex,
+    /// [`TRACKING_MARKERS`] in any ASCII case, in one pass over a link.
+    tracking: aho_corasick::AhoCorasick,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -42,7 +44,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         r"(?:\+|00|0)\d(?:[ \-./]?\(?\d\)?){{6,12}}[ \-./]?\(?(?:\d\)(?-u:\b)|{DIGIT_AT_WORD_END})"
     ))
     .unwrap(),
-    date: Regex::new(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$").unwrap(),
+    date: Regex::new(DATE).unwrap(),
+    tracking: aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(TRACKING_MARKERS).unwrap(),
 }
 });
 
@@ -58,6 +61,23 @@ fn spelled_email() -> String {
     format!(
         r"(?i)(?-u:\b)[a-z0-9._%+\-]+(?:[ \t]*(?:{at}|＠)[ \t]*{label}(?:(?:{spelled_dot}|\.){label})+|[ \t]+at[ \t]+{label}(?:{spelled_dot}{label})+)(?-u:\b)"
     )
+}
+
+/// A date, which a phone number's shape takes in too (`01-02-2024`).
+const DATE: &str = r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$";
+
+/// True when `found` (a match of the phone pattern) is a [`DATE`]: decided by hand for
+/// ASCII, where that is three digit groups of at most 4, 2 and 4 digits between two
+/// separators, and by the pattern otherwise (`\d` is any script's digit).
+fn is_date(date: &Regex, found: &str) -> bool {
+    if !found.is_ascii() {
+        return date.is_match(found);
+    }
+    let mut groups = found.split(['-', '.', '/']);
+    let mut group = |most: usize| {
+        groups.next().is_some_and(|g| (1..=most).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()))
+    };
+    group(4) && group(2) && group(4) && groups.next().is_none()
 }
 
 /// Query parameters and paths that mark a link as tracking (conversion data).
@@ -85,8 +105,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
     for link in links(text) {
-        let url = text[link.clone()].to_ascii_lowercase();
-        if TRACKING_MARKERS.iter().any(|t| url.contains(t)) {
+        if p.tracking.is_match(&text[link.clone()]) {
             spans.push(Span::new(link, Kind::Tracking));
         }
     }
@@ -124,7 +143,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     for m in p.phone.matches(text, |at| starts.phone(at)) {
         let inside_iban_shape = text[..m.start].ends_with(|c: char| c.is_ascii_alphanumeric())
             || ibans.iter().any(|r| r.start <= m.start && m.end <= r.end);
-        if !inside_iban_shape && !p.date.is_match(&text[m.clone()]) && !after_reference_word(text, m.start) {
+        if !inside_iban_shape && !is_date(&p.date, &text[m.clone()]) && !after_reference_word(text, m.start) {
             spans.push(Span::new(m.clone(), Kind::Phone));
         }
     }
@@ -138,7 +157,21 @@ fn after_reference_word(text: &str, at: usize) -> bool {
     while !text.is_char_boundary(from) {
         from -= 1;
     }
-    let before = text[from..at].trim_end_matches([' ', ':', '.']).to_lowercase();
+    let before = text[from..at].trim_end_matches([' ', ':', '.']);
+    // Lowered on the stack when ASCII (the window is at most 27 bytes).
+    let mut buf = [0u8; 32];
+    let lowered;
+    let before: &str = match buf.get_mut(..before.len()) {
+        Some(b) if before.is_ascii() => {
+            b.copy_from_slice(before.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).expect("ASCII")
+        }
+        _ => {
+            lowered = before.to_lowercase();
+            &lowered
+        }
+    };
     before.ends_with('#')
         || [
             "order",
@@ -170,7 +203,7 @@ fn links(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            let colon = at + text[at..].find("://")?;
+            let colon = at + SCHEME_END.find(&bytes[at..])?;
             at = colon + 3;
             let scheme = |s: &[u8]| colon >= s.len() && bytes[colon - s.len()..colon].eq_ignore_ascii_case(s);
             let Some(start) = [&b"https"[..], b"http"].into_iter().find(|s| scheme(s)).map(|s| colon - s.len()) else {
@@ -179,15 +212,28 @@ fn links(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
             if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
                 continue;
             }
-            let rest = &text[at..];
-            let len =
-                rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'')).unwrap_or(rest.len());
+            let len = link_len(&text[at..]);
             if len > 0 {
                 at += len;
                 return Some(start..at);
             }
         }
     })
+}
+
+/// What ends a link's scheme, for a vectorised substring search.
+static SCHEME_END: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("://"));
+
+/// The length of the link's rest at the head of `rest`: up to white space, `<`, `>` or
+/// a quote. ASCII bytes are checked as bytes; from the first other byte on, as
+/// characters (white space includes U+00A0, U+2003 and the like).
+fn link_len(rest: &str) -> usize {
+    let end = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'');
+    match rest.bytes().position(|b| b >= 0x80 || end(char::from(b))) {
+        Some(i) if rest.as_bytes()[i] >= 0x80 => i + rest[i..].find(end).unwrap_or(rest.len() - i),
+        Some(i) => i,
+        None => rest.len(),
+    }
 }
 
 /// ISO 13616 mod-97 check.
@@ -236,6 +282,34 @@ mod tests {
         for iban in invalid {
             assert!(!iban_valid(iban), "{iban}");
         }
+    }
+
+    #[test]
+    fn a_date_is_what_the_date_pattern_says() {
+        let re = Regex::new(DATE).unwrap();
+        let cases = [
+            "01-02-2024",
+            "1.2.2024",
+            "2024/12/31",
+            "2024-1-1",
+            "12345-1-1",
+            "1-123-1",
+            "1-1-12345",
+            "01-02",
+            "01-02-2024-1",
+            "0612345678",
+            "06-1234-5678",
+            "-1-1",
+            "1--1",
+            "1-1-",
+            "06 12-3-4",
+            "٠١-٠٢-٢٠٢٤",
+            "1-٢-3",
+        ];
+        for found in cases {
+            assert_eq!(is_date(&re, found), re.is_match(found), "{found}");
+        }
+        assert!(is_date(&re, "01-02-2024") && !is_date(&re, "06-1234-5678"));
     }
 
     #[test]
