@@ -131,6 +131,9 @@ mod tests {
                 "Laan van Meerdervoort 45-47, Prins Hendrikkade 1, Dam 1, Damrak 2, Kerkstraat-Oost 4",
                 "Sint Jansstraat ١٢, Koningin Wilhelminaplein 1, Dr. Lelylaan 3, A2weg 4, Ölandstraat 5",
                 "Nieuwe Keizersgracht\u{a0}58, 221B Baker Street, Zuid’straat 7, Burgemeester 12",
+                "SW1A 1AA, W1A\u{a0}1AA, EC1A\t1BB, M1 1AE, B33 8TH, CR2 6XH, DN55 1PT, NL91 ABNA, A1\u{2009}٣AB",
+                "12\u{a0}Baker Street, 7 \tHigh Road, 9a  Mill Lane, ٣ Main Street, 10 Élysée Road, 4 , 5 Dam 3",
+                "Amsterdamstraat\u{a0}4, Singel\u{202f}٣, Kade\t\t8, Damstraat 4a, Damrak, 1015 CJ Amsterdam Street",
             ]
             .map(String::from),
         );

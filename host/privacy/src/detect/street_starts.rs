@@ -77,8 +77,9 @@ pub(super) fn nl_street_at(bytes: &[u8], i: usize) -> bool {
     }
     let word = &bytes[i..end];
     let suffix = |s: &&str| word.len() > s.len() && word.ends_with(s.as_bytes());
+    // A street word is followed by blanks and the house number.
     if NL_SUFFIXES.iter().any(suffix) || NL_STREETS.iter().any(|s| word == s.as_bytes()) {
-        return true;
+        return number_within_words(bytes, i, 1);
     }
     NL_LEADS.iter().any(|s| word == s.as_bytes()) && number_within_words(bytes, i, 4)
 }

@@ -189,15 +189,13 @@ impl<'t> Starts<'t> {
         })
     }
 
-    /// Where a UK postcode (a capital, maybe another, a digit), an English street line
-    /// (up to five digits, maybe a letter, a blank) or a Dutch one (a capitalised
-    /// word, and a number after at most three more words) could start.
+    /// Where a UK postcode ([`uk_postcode_at`]), an English street line (up to five
+    /// digits, maybe a letter, blanks and a capital) or a Dutch one (a street word and
+    /// a number after blanks, or a lead word and a number after at most three more
+    /// words) could start.
     pub fn postcode_or_street(&self, from: usize) -> Option<usize> {
         self.first(from, |bytes, i| {
-            let at = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
-            if bytes[i].is_ascii_uppercase()
-                && (may_be_digit(at(1)) || (at(1).is_ascii_uppercase() && may_be_digit(at(2))))
-            {
+            if uk_postcode_at(bytes, i) {
                 return true;
             }
             // A non-ASCII character starts a match only as a capital (`\p{Lu}`) or a
@@ -214,13 +212,46 @@ impl<'t> Starts<'t> {
                     false => may_be_decimal(c),
                 };
             }
+            // An English street line: the number, maybe a letter, blanks and a capital.
             if let Some(end) = digits(bytes, i, 5) {
+                // The run takes in a non-ASCII character after the digits, which may be
+                // another script's digit or a blank (`12\u{a0}Baker Street`).
+                if !bytes[i..end].is_ascii() {
+                    return true;
+                }
                 let end = end + usize::from(bytes.get(end).is_some_and(u8::is_ascii_alphabetic));
-                return bytes.get(end).is_some_and(|b| matches!(b, b' ' | b'\t') || *b >= 0x80);
+                let blanks = bytes.get(end..).unwrap_or_default().iter().take_while(|b| matches!(b, b' ' | b'\t'));
+                let word = end + blanks.count();
+                return match bytes.get(end) {
+                    Some(b) if *b >= 0x80 => true,
+                    Some(b' ' | b'\t') => bytes.get(word).is_some_and(|b| b.is_ascii_uppercase() || *b >= 0x80),
+                    _ => false,
+                };
             }
             nl_street_at(bytes, i)
         })
     }
+}
+
+/// True when a UK postcode (`[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?`, one blank, a `\d`)
+/// may start at `i`: checked byte by byte when the eight bytes from there are ASCII,
+/// and taken as possible when any is not (a blank or a digit of another script).
+fn uk_postcode_at(bytes: &[u8], i: usize) -> bool {
+    if !bytes[i].is_ascii_uppercase() {
+        return false;
+    }
+    let window = &bytes[i..(i + 8).min(bytes.len())];
+    if !window.is_ascii() {
+        return may_be_digit(window.get(1).copied().unwrap_or(0))
+            || window.get(1).is_some_and(u8::is_ascii_uppercase) && may_be_digit(window.get(2).copied().unwrap_or(0));
+    }
+    let mut j = 1 + usize::from(window.get(1).is_some_and(u8::is_ascii_uppercase));
+    if !window.get(j).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    j += 1;
+    j += usize::from(window.get(j).is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+    matches!(window.get(j), Some(b' ' | b'\t')) && window.get(j + 1).is_some_and(u8::is_ascii_digit)
 }
 
 /// True when the digits, separators and brackets from `i` hold eight digits or more
