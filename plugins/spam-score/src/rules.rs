@@ -73,7 +73,7 @@ pub fn score(m: &MailText, extra: &[String]) -> Vec<Hit> {
     if shouting(text, 40, 0.5) {
         hit("body-caps", 1.5);
     }
-    if subject.contains("!!") || text.contains("!!!") {
+    if find_from(subject, 0, "!!").is_some() || find_from(text, 0, "!!!").is_some() {
         hit("exclamations", 1.0);
     }
     let links = links(html);
@@ -101,47 +101,89 @@ pub fn score(m: &MailText, extra: &[String]) -> Vec<Hit> {
 }
 
 /// How many of the phrases (built-in and `extra`, all lowercase) occur in any of
-/// `parts`, ignoring case. Phrases of ASCII are found in one pass over each part,
-/// ignoring ASCII case: a table of their first two bytes says where one may start. A
-/// phrase with other letters (only an extra one can have them) is looked for in the
-/// Unicode-lowercased part. In wasm there is no SIMD substring search, so one pass
+/// `parts`, ignoring case. Phrases of ASCII (three bytes or more) are found in one
+/// pass over each part, ignoring ASCII case: tables of their first two and three bytes
+/// say where one may start, and
+/// only the phrases with those two bytes, not yet found, are compared there. A shorter
+/// phrase or one with other letters (only an extra one can be either) is looked for in
+/// the Unicode-lowercased part. In wasm there is no SIMD substring search, so one pass
 /// per phrase would read a 64 KB body thirty times.
 fn phrases_found(parts: &[&str], extra: &[String]) -> usize {
     let all = PHRASES.iter().copied().chain(extra.iter().map(String::as_str));
-    let (ascii, other): (Vec<&str>, Vec<&str>) = all.partition(|p| p.is_ascii() && p.len() >= 2);
-    let mut found = vec![false; ascii.len()];
+    let (ascii, other): (Vec<&str>, Vec<&str>) = all.partition(|p| p.is_ascii() && p.len() >= 3);
     let pair = |a: u8, b: u8| usize::from(a.to_ascii_lowercase()) << 8 | usize::from(b.to_ascii_lowercase());
-    let mut starts = vec![0u64; 1 << 10];
-    let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); 256];
-    for (j, p) in ascii.iter().enumerate() {
-        let k = pair(p.as_bytes()[0], p.as_bytes()[1]);
-        starts[k >> 6] |= 1 << (k & 63);
-        by_first[usize::from(p.as_bytes()[0].to_ascii_lowercase())].push(j);
+    // A second filter, on the first three bytes hashed to one of 8192 bits: common
+    // pairs (`de`, `in`, `er`) pass the first one at most places of a text.
+    let triple = |k: usize, c: u8| {
+        (((k << 8 | usize::from(c.to_ascii_lowercase())) as u32).wrapping_mul(0x9e37_79b1) >> 19) as usize
+    };
+    let mut triples = vec![0u64; 1 << 7];
+    for p in &ascii {
+        let t = triple(pair(p.as_bytes()[0], p.as_bytes()[1]), p.as_bytes()[2]);
+        triples[t >> 6] |= 1 << (t & 63);
     }
+    // The phrases not found yet, by their first two bytes (sorted by them).
+    let mut pending: Vec<(usize, &[u8])> =
+        ascii.iter().map(|p| (pair(p.as_bytes()[0], p.as_bytes()[1]), p.as_bytes())).collect();
+    pending.sort_unstable();
+    let mut starts = vec![0u64; 1 << 10];
+    for (k, _) in &pending {
+        starts[k >> 6] |= 1 << (k & 63);
+    }
+    let mut found = 0;
     for hay in parts.iter().map(|p| p.as_bytes()) {
-        for (i, w) in hay.windows(2).enumerate() {
-            let k = pair(w[0], w[1]);
+        for i in 0..hay.len().saturating_sub(2) {
+            let k = pair(hay[i], hay[i + 1]);
             if starts[k >> 6] & (1 << (k & 63)) == 0 {
                 continue;
             }
+            let t = triple(k, hay[i + 2]);
+            if triples[t >> 6] & (1 << (t & 63)) == 0 {
+                continue;
+            }
             let rest = &hay[i..];
-            for &j in &by_first[k >> 8] {
-                let p = ascii[j].as_bytes();
-                found[j] |= rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p);
+            let from = pending.partition_point(|(p, _)| *p < k);
+            let same = pending[from..].iter().take_while(|(p, _)| *p == k).count();
+            // Every phrase that matches here (an extra one may repeat a built-in one).
+            let before = pending.len();
+            let mut j = from;
+            for _ in 0..same {
+                let p = pending[j].1;
+                match rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p) {
+                    true => drop(pending.remove(j)),
+                    false => j += 1,
+                }
+            }
+            found += before - pending.len();
+            if before - pending.len() == same {
+                starts[k >> 6] &= !(1 << (k & 63));
             }
         }
     }
     let lowered: Vec<String> = if other.is_empty() { vec![] } else { parts.iter().map(|p| p.to_lowercase()).collect() };
     let others = other.iter().filter(|p| lowered.iter().any(|part| part.contains(*p))).count();
-    found.iter().filter(|f| **f).count() + others
+    found + others
 }
 
 /// True when at least `min_letters` letters are present and `ratio` of them are capitals.
+/// ASCII is counted byte by byte; other characters are decoded.
 fn shouting(s: &str, min_letters: usize, ratio: f64) -> bool {
     let (mut letters, mut upper) = (0usize, 0usize);
-    for c in s.chars().filter(|c| c.is_alphabetic()) {
-        letters += 1;
-        upper += usize::from(c.is_uppercase());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            letters += usize::from(b.is_ascii_alphabetic());
+            upper += usize::from(b.is_ascii_uppercase());
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or_default();
+        if c.is_alphabetic() {
+            letters += 1;
+            upper += usize::from(c.is_uppercase());
+        }
+        i += c.len_utf8();
     }
     letters >= min_letters && upper as f64 >= letters as f64 * ratio
 }
@@ -222,10 +264,33 @@ fn mismatched(href: &str, label: &str) -> bool {
     }
 }
 
+/// Where `needle` (ASCII) first occurs in `hay` at or after `at`: its first byte found
+/// by `str::find(char)`, which looks for one byte a word at a time (a two-way substring
+/// search reads a 64 KB body a byte at a time, and wasm has no SIMD to speed it).
+fn find_from(hay: &str, mut at: usize, needle: &str) -> Option<usize> {
+    let first = char::from(*needle.as_bytes().first()?);
+    loop {
+        at += hay.get(at..)?.find(first)?;
+        if hay[at..].starts_with(needle) {
+            return Some(at);
+        }
+        at += 1;
+    }
+}
+
+/// The hosts of the URLs in free text: each white-space-delimited word around a `://`.
 fn hosts_in_text(text: &str) -> impl Iterator<Item = String> + '_ {
-    // Most texts hold no URL: one search spares splitting all of it into words.
-    let text = if text.contains("://") { text } else { "" };
-    text.split_whitespace().filter(|w| w.contains("://")).filter_map(host)
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let colon = find_from(text, at, "://")?;
+        let start = text[..colon]
+            .rfind(char::is_whitespace)
+            .map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+        let end = text[colon..].find(char::is_whitespace).map_or(text.len(), |i| colon + i);
+        at = end;
+        Some(&text[start..end])
+    })
+    .filter_map(host)
 }
 
 fn suspicious_tld(host: &str) -> bool {
@@ -270,10 +335,10 @@ mod tests {
 
     #[test]
     fn phrases_ignore_case_count_once_and_fold_other_letters() {
-        let extra = ["überweisung".to_owned(), "free money".to_owned()];
+        let extra = ["überweisung".to_owned(), "free money".to_owned(), "click here".to_owned()];
         let cases: [(&[&str], usize); 6] = [
             (&["nothing to see"], 0),
-            (&["CLICK HERE now", "", "<b>Click Here</b>"], 1),
+            (&["CLICK HERE now", "", "<b>Click Here</b>"], 2),
             (&["Gefeliciteerd! U heeft gewonnen", "klik hier"], 3),
             (&["Eine ÜBERWEISUNG für Sie", "café"], 1),
             (&["FREE\nMONEY", "free  money"], 0),
@@ -310,7 +375,30 @@ mod tests {
     }
 
     #[test]
+    fn a_needle_is_found_where_str_find_finds_it() {
+        for (hay, needle) in
+            [("a!b!!c!!!", "!!!"), ("!!", "!!"), ("x! !", "!!"), ("10:30 https://x", "://"), ("", "!!")]
+        {
+            for at in 0..=hay.len() {
+                assert_eq!(find_from(hay, at, needle), hay[at..].find(needle).map(|i| at + i), "{hay} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn hosts_come_from_each_word_with_a_scheme() {
+        let text = "see https://a.test/x and\u{a0}http://b.top, ftp://c.test?q nohost:// x://d.test\nhttps://e.test";
+        let hosts: Vec<String> = hosts_in_text(text).collect();
+        let by_words: Vec<String> = text.split_whitespace().filter(|w| w.contains("://")).filter_map(host).collect();
+        assert_eq!(hosts, by_words);
+        assert_eq!(hosts, ["a.test", "b.top,", "c.test", "d.test", "e.test"]);
+        assert_eq!(hosts_in_text("no links here").count(), 0);
+    }
+
+    #[test]
     fn shouting_counts_letters_of_every_script() {
+        assert!(shouting("ÉÉN GROTE CAFÉ-ACTIE", 10, 0.7));
+        assert!(!shouting("één kleine café-actie NU", 10, 0.7));
         assert!(shouting("ГРОМКО И ЯСНО, CLEAR", 10, 0.7));
         assert!(!shouting("Quietly, tiny 12345 !!!!", 10, 0.7));
         assert!(!shouting("SHORT", 10, 0.7));
