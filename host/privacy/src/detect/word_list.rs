@@ -39,7 +39,10 @@ impl WordList {
             }
             false if self.words.iter().all(|w| word.len() > 4 * w.len()) => false,
             // Lowering may make ASCII of what was not (the Kelvin sign is a `k`).
-            false => self.words.iter().any(|w| w.eq_ignore_ascii_case(&word.to_lowercase())),
+            false => {
+                let lower = word.to_lowercase();
+                self.words.iter().any(|w| w.eq_ignore_ascii_case(&lower))
+            }
         }
     }
 }
