@@ -14,6 +14,9 @@
 // of what they return.
 #![allow(dead_code, unused_imports)]
 
+// spam-score's rules reach their sibling as `super::phrases`.
+#[path = "../../plugins/spam-score/src/phrases.rs"]
+mod phrases;
 #[path = "../../plugins/spam-score/src/rules.rs"]
 mod spam_rules;
 #[path = "../../plugins/spam-score/src/settings.rs"]

@@ -18,6 +18,7 @@
 //! phrases = extra phrase, another one
 //! ```
 
+mod phrases;
 mod rules;
 mod settings;
 
