@@ -39,14 +39,14 @@ const PHRASES: &[&str] = &[
 ];
 
 /// How many of the phrases (built-in and `extra`, all lowercase) occur in any of
-/// `parts`, ignoring case. Phrases of ASCII (three bytes or more) are found in one
-/// pass over each part ([`Phrases`]). A shorter phrase or one with other letters (only
-/// an extra one can be either) is looked for in the Unicode-lowercased part. In wasm
+/// `parts`, ignoring case. Phrases of ASCII (two bytes or more) are found in one pass
+/// over each part ([`Phrases`]), ignoring ASCII case. A phrase with other letters (only
+/// an extra one can have them) is looked for in the Unicode-lowercased part. In wasm
 /// there is no SIMD substring search, so one pass per phrase would read a 64 KB body
 /// thirty times.
 pub fn found(parts: &[&str], extra: &[String]) -> usize {
     let all = PHRASES.iter().copied().chain(extra.iter().map(String::as_str));
-    let (ascii, other): (Vec<&str>, Vec<&str>) = all.partition(|p| p.is_ascii() && p.len() >= 3);
+    let (ascii, other): (Vec<&str>, Vec<&str>) = all.partition(|p| p.is_ascii() && p.len() >= 2);
     let mut table = Phrases::new(&ascii);
     let found: usize = parts.iter().map(|p| table.scan(p.as_bytes())).sum();
     let lowered: Vec<String> = if other.is_empty() { vec![] } else { parts.iter().map(|p| p.to_lowercase()).collect() };
@@ -54,15 +54,15 @@ pub fn found(parts: &[&str], extra: &[String]) -> usize {
     found + others
 }
 
-/// ASCII phrases of three bytes or more, searched for in any ASCII case, each counted
+/// ASCII phrases of two bytes or more, searched for in any ASCII case, each counted
 /// the first time it is found.
 ///
 /// A text is probed only every `stride` bytes: a phrase of at least `stride + 1`
 /// bytes starting at `i` puts one of its first `stride` byte pairs at the next probe
 /// (the first multiple of `stride` from `i`), so a probe whose pair is none of those
 /// pairs rules out every start behind it. Where one is, each of those starts is
-/// checked: its first two bytes, then its first three (hashed), then the phrases not
-/// yet found with those two bytes.
+/// checked: its first two bytes, then its first three (hashed; unless a phrase has only
+/// two), then the phrases not yet found with those two bytes.
 struct Phrases<'p> {
     /// Not found yet, with their first two bytes (lower-cased), sorted by them.
     pending: Vec<(usize, &'p [u8])>,
@@ -71,8 +71,9 @@ struct Phrases<'p> {
     /// Bits of the pairs that start a pending phrase.
     starts: Vec<u64>,
     /// Bits of the first three bytes, hashed to one of 8192 (common pairs such as
-    /// `de`, `in` and `er` start a phrase and pass the first filter almost anywhere).
-    triples: Vec<u64>,
+    /// `de`, `in` and `er` start a phrase and pass the first filter almost anywhere);
+    /// `None` when a phrase has only two bytes.
+    triples: Option<Vec<u64>>,
     stride: usize,
 }
 
@@ -97,14 +98,17 @@ impl<'p> Phrases<'p> {
             let k = pair(p[0], p[1]);
             pending.push((k, p));
             starts[k >> 6] |= 1 << (k & 63);
-            let t = triple(k, p[2]);
-            triples[t >> 6] |= 1 << (t & 63);
+            if let Some(&c) = p.get(2) {
+                let t = triple(k, c);
+                triples[t >> 6] |= 1 << (t & 63);
+            }
             for o in 0..stride {
                 let k = pair(p[o], p[o + 1]);
                 probe[k >> 6] |= 1 << (k & 63);
             }
         }
         pending.sort_unstable();
+        let triples = phrases.iter().all(|p| p.len() >= 3).then_some(triples);
         Phrases { pending, probe, starts, triples, stride }
     }
 
@@ -121,9 +125,10 @@ impl<'p> Phrases<'p> {
 
     /// How many pending phrases `rest` starts with; they are found now.
     fn found_at(&mut self, rest: &[u8]) -> usize {
-        let [a, b, c, ..] = *rest else { return 0 };
+        let [a, b, ..] = *rest else { return 0 };
         let k = pair(a, b);
-        if !has(&self.starts, k) || !has(&self.triples, triple(k, c)) {
+        let third = |bits: &Vec<u64>| rest.get(2).is_some_and(|c| has(bits, triple(k, *c)));
+        if !has(&self.starts, k) || !self.triples.as_ref().is_none_or(third) {
             return 0;
         }
         let from = self.pending.partition_point(|(p, _)| *p < k);
@@ -185,11 +190,16 @@ mod tests {
             "N",
             "a",
         ];
-        // Without a short extra phrase the probes are four bytes apart; with `won`, two.
-        let extras = [vec!["überweisung".to_owned(), "x".to_owned()], vec!["won".to_owned(), "ab".to_owned()]];
+        // Without a short extra phrase the probes are four bytes apart; with `won`, two;
+        // with `wo`, every byte (and no filter on the first three bytes).
+        let extras = [
+            vec!["überweisung".to_owned(), "x".to_owned()],
+            vec!["won".to_owned(), "ab".to_owned()],
+            vec!["wo".to_owned(), "won".to_owned()],
+        ];
         let mut seed = 7u32;
         for round in 0..1000 {
-            let extra = &extras[round % 2];
+            let extra = &extras[round % extras.len()];
             let mut parts = [String::new(), String::new()];
             for part in &mut parts {
                 for _ in 0..6 {

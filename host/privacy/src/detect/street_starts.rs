@@ -3,7 +3,10 @@
 //! word: a street line starts with a word that ends in a street suffix
 //! (`Keizersgracht`), is a street on its own (`Singel`), or is a lead word
 //! (`Burgemeester`, `Van`) with a number within the next few words. The pattern is
-//! built from these lists, so gate and pattern cannot drift apart.
+//! built from these lists, so gate and pattern cannot drift apart. Also the gate of a
+//! UK postcode, the other alternative of the same pattern.
+
+use super::triggers::may_be_digit;
 
 /// Endings of a Dutch street name (`Keizers|gracht`), in lower case.
 pub(super) const NL_SUFFIXES: [&str; 25] = [
@@ -77,11 +80,11 @@ pub(super) fn nl_street_at(bytes: &[u8], i: usize) -> bool {
     }
     let word = &bytes[i..end];
     let suffix = |s: &&str| word.len() > s.len() && word.ends_with(s.as_bytes());
-    // A street word is followed by blanks and the house number.
-    if NL_SUFFIXES.iter().any(suffix) || NL_STREETS.iter().any(|s| word == s.as_bytes()) {
-        return number_within_words(bytes, i, 1);
-    }
-    NL_LEADS.iter().any(|s| word == s.as_bytes()) && number_within_words(bytes, i, 4)
+    // A street word is followed by blanks and the house number; a lead word may be
+    // a street word too, and then also by more words.
+    let street = NL_SUFFIXES.iter().any(suffix) || NL_STREETS.iter().any(|s| word == s.as_bytes());
+    (street && number_within_words(bytes, i, 1))
+        || (NL_LEADS.iter().any(|s| word == s.as_bytes()) && number_within_words(bytes, i, 4))
 }
 
 /// An ASCII letter, apostrophe, hyphen or dot: a byte inside a street word.
@@ -106,4 +109,26 @@ pub(super) fn number_within_words(bytes: &[u8], mut i: usize, words: usize) -> b
         }
     }
     false
+}
+
+/// True when a UK postcode (`[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?`, one blank, a `\d`)
+/// may start at `i`: checked byte by byte when the eight bytes from there are ASCII;
+/// when one is not (a blank or a digit of another script), only a capital, maybe a
+/// second one, and a byte that may be part of a digit.
+pub(super) fn uk_postcode_at(bytes: &[u8], i: usize) -> bool {
+    if !bytes[i].is_ascii_uppercase() {
+        return false;
+    }
+    let window = &bytes[i..(i + 8).min(bytes.len())];
+    if !window.is_ascii() {
+        return may_be_digit(window.get(1).copied().unwrap_or(0))
+            || window.get(1).is_some_and(u8::is_ascii_uppercase) && may_be_digit(window.get(2).copied().unwrap_or(0));
+    }
+    let mut j = 1 + usize::from(window.get(1).is_some_and(u8::is_ascii_uppercase));
+    if !window.get(j).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    j += 1;
+    j += usize::from(window.get(j).is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+    matches!(window.get(j), Some(b' ' | b'\t')) && window.get(j + 1).is_some_and(u8::is_ascii_digit)
 }

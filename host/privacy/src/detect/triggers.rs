@@ -15,7 +15,7 @@
 //! never rules out a match the pattern would make.
 
 use super::byte_classes::classes;
-use super::street_starts::{is_word_byte, nl_street_at};
+use super::street_starts::{is_word_byte, nl_street_at, uk_postcode_at};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use std::ops::Range;
@@ -233,27 +233,6 @@ impl<'t> Starts<'t> {
     }
 }
 
-/// True when a UK postcode (`[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?`, one blank, a `\d`)
-/// may start at `i`: checked byte by byte when the eight bytes from there are ASCII,
-/// and taken as possible when any is not (a blank or a digit of another script).
-fn uk_postcode_at(bytes: &[u8], i: usize) -> bool {
-    if !bytes[i].is_ascii_uppercase() {
-        return false;
-    }
-    let window = &bytes[i..(i + 8).min(bytes.len())];
-    if !window.is_ascii() {
-        return may_be_digit(window.get(1).copied().unwrap_or(0))
-            || window.get(1).is_some_and(u8::is_ascii_uppercase) && may_be_digit(window.get(2).copied().unwrap_or(0));
-    }
-    let mut j = 1 + usize::from(window.get(1).is_some_and(u8::is_ascii_uppercase));
-    if !window.get(j).is_some_and(u8::is_ascii_digit) {
-        return false;
-    }
-    j += 1;
-    j += usize::from(window.get(j).is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
-    matches!(window.get(j), Some(b' ' | b'\t')) && window.get(j + 1).is_some_and(u8::is_ascii_digit)
-}
-
 /// True when the digits, separators and brackets from `i` hold eight digits or more
 /// (a byte of a non-ASCII character may be a digit, so it counts as one).
 fn phone_digits(bytes: &[u8], i: usize) -> bool {
@@ -279,7 +258,7 @@ fn may_be_decimal(c: char) -> bool {
 }
 
 /// A byte that may belong to a `\d` (an ASCII digit, or part of another script's).
-fn may_be_digit(b: u8) -> bool {
+pub(super) fn may_be_digit(b: u8) -> bool {
     b.is_ascii_digit() || b >= 0x80
 }
 
