@@ -106,6 +106,9 @@ impl PluginRuntime {
             .memory_init_cow(true)
             .max_wasm_stack(512 << 10)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        // Names for the plugins' compiled code in `perf` (feature plugin-profiling).
+        #[cfg(feature = "plugin-profiling")]
+        wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
         let engine = Engine::new(&wasm).map_err(engine_err)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_err)?;
