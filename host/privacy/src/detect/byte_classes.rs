@@ -1,9 +1,9 @@
-//! The classes of a text's bytes that [`Starts`](super::triggers::Starts) needs, eight
-//! bytes at a time in a `u64` (SWAR: SIMD within a register, in safe code that every
-//! target runs): which bytes are ASCII word characters, and which may start a word a
-//! pattern looks for (a digit, an ASCII capital, the first byte of a non-ASCII
-//! character). About four operations a byte, against fifteen for a table lookup and
-//! two shifts per byte.
+//! The classes of a text's bytes that [`Starts`](super::triggers::Starts) and the
+//! search for capitalised words need, eight bytes at a time in a `u64` (SWAR: SIMD
+//! within a register, in safe code that every target runs): which bytes are ASCII word
+//! characters, and which may start a word a pattern looks for (a digit, an ASCII
+//! capital, the first byte of a non-ASCII character). About four operations a byte,
+//! against fifteen for a table lookup and two shifts per byte.
 
 /// The high bit of every byte.
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -48,6 +48,23 @@ fn classes_of_eight(x: u64) -> (u64, u64) {
     (high_bits(word), high_bits(digit | upper | lead))
 }
 
+/// The first byte at or after `from` that is an ASCII capital or the lead byte of a
+/// non-ASCII character (`0xc0` and up): where a capitalised word may start, found
+/// eight bytes at a time.
+pub(super) fn next_capital_or_lead(bytes: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(lane) = bytes.get(from..from + 8) {
+        let x = u64::from_le_bytes(lane.try_into().expect("eight bytes"));
+        let low = x & !HIGH;
+        let upper = (low + u64::from(0x80 - b'A') * ONES) & !(low + u64::from(0x7f - b'Z') * ONES) & !x & HIGH;
+        let found = upper | (x & (x << 1) & HIGH);
+        if found != 0 {
+            return Some(from + (found.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    bytes.get(from..)?.iter().position(|b| b.is_ascii_uppercase() || *b >= 0xc0).map(|i| from + i)
+}
+
 /// The high bits of the eight bytes of `v` (nothing else set) as eight bits, byte 0's
 /// lowest: each moved to the top byte by one multiplication.
 fn high_bits(v: u64) -> u64 {
@@ -68,6 +85,24 @@ mod tests {
             starting |= u64::from(is_starting) << k;
         }
         (word, starting)
+    }
+
+    #[test]
+    fn the_next_capital_or_lead_byte_is_the_first_one_by_one() {
+        let one_by_one = |b: &[u8], from: usize| {
+            b.get(from..)?.iter().position(|x| x.is_ascii_uppercase() || *x >= 0xc0).map(|i| from + i)
+        };
+        for b in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 20] {
+                for at in [0, len / 2, len - 1] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = b;
+                    for from in 0..=len + 1 {
+                        assert_eq!(next_capital_or_lead(&bytes, from), one_by_one(&bytes, from), "{b:#x} at {at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! name (`Click Here`, `Your Account`, `Terms and Conditions`). Spans found by more
 //! specific evidence win: only the words of a run that nothing else covers are added.
 
+use super::byte_classes::next_capital_or_lead;
 use super::{Kind, Span};
 use std::ops::Range;
 
@@ -134,11 +135,11 @@ impl Iterator for Words<'_> {
 
 /// The next capitalised word at or after `at`. Only the bytes that can start one are
 /// looked at (an ASCII capital, a non-ASCII character), so lower-case text is passed
-/// over byte by byte without decoding.
+/// over eight bytes at a time without decoding.
 fn next_capitalised(text: &str, mut at: usize) -> Option<Range<usize>> {
     let bytes = text.as_bytes();
     loop {
-        at += bytes[at..].iter().position(|b| b.is_ascii_uppercase() || *b >= 0xc0)?;
+        at = next_capital_or_lead(bytes, at)?;
         let c = text[at..].chars().next()?;
         let len = c.len_utf8();
         if c.is_uppercase() && starts_word(text, at) {
