@@ -147,4 +147,37 @@ mod tests {
         }
         assert!(streets > 300, "{streets} street lines and UK postcodes");
     }
+
+    /// The same on random texts stitched from the pieces street lines and postcodes
+    /// are made of, with every kind of blank between them: the gate must never pass
+    /// over a place where the pattern matches.
+    #[test]
+    fn the_street_gate_passes_every_street_in_random_pieces() {
+        let p = &*super::PATTERNS;
+        let words = "12 221 7 45 ١٢ 12a 221B Baker High Street Road Lane Keizersgracht Singel Dam Van Burg. de \
+                     Vlugtlaan SW1A 1AA W1A EC1A 1BB NL91 Élysée Kade Oost Amsterdam en";
+        let words: Vec<&str> = words.split_whitespace().collect();
+        let blanks = [" ", " ", "  ", "\t", "\u{a0}", "\u{2009}", "\u{202f}", ", ", "-", "\n", ""];
+        let mut seed = 0x9e37_79b9u32;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize % n
+        };
+        let mut found = 0;
+        for _ in 0..4000 {
+            let mut text = String::new();
+            for _ in 0..6 {
+                text.push_str(words[next(words.len())]);
+                text.push_str(blanks[next(blanks.len())]);
+            }
+            let starts = super::Starts::new(&text);
+            let gated: Vec<_> = p.postcode_or_street.matches(&text, |at| starts.postcode_or_street(at)).collect();
+            let every: Vec<_> = p.postcode_or_street.matches(&text, |at| starts.first(at, |_, _| true)).collect();
+            assert_eq!(gated, every, "{text:?}");
+            found += gated.len();
+        }
+        assert!(found > 500, "{found} matches: the pieces should make street lines and postcodes");
+    }
 }
