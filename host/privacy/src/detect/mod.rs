@@ -17,6 +17,8 @@ pub mod addresses;
 mod byte_classes;
 mod name_starts;
 pub mod names;
+#[cfg(test)]
+mod random_text;
 mod salutations;
 mod street_starts;
 pub mod structured;
