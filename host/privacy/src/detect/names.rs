@@ -55,7 +55,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         // word, and its words match in ASCII case only (`(?i-u:…)`): Unicode case
         // folding would also match `K` (Kelvin) for `k`, which [`cue_starts`], the
         // gate, does not look for.
-        cue: Gated::new(&format!(
+        cue: Gated::with_own_edge(&format!(
             r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.))[ \t]+(?:{name})"
         ))
         .unwrap(),
@@ -64,7 +64,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         name_at_end: Regex::new(&format!(r"{name}[ \t]*$")).unwrap(),
         // A known first name and up to two more name words: the list is a literal
         // alternation, which the regex engine scans for with a fast multi-literal search.
-        known_name: Gated::new(&format!(r"(?:{})(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}", first_name_alternation()))
+        known_name: Gated::with_own_edge(&format!(r"(?:{})(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{0,2}}", first_name_alternation()))
             .unwrap(),
         org_suffix: Regex::new(
             r"[ \t](?:B\.V\.|BV|N\.V\.|NV|Ltd\.?|Limited|Inc\.?|LLC|GmbH|plc|PLC|V\.O\.F\.|VOF|Holding|Group|Groep|& Co\.?|& Partners)",
@@ -318,11 +318,16 @@ mod tests {
                 "met Jan Bakker, email Anna de Vries, e-mail Anna Smit, xwith Anna Smit, with Anna",
                 "aan Jan van der Berg voor Piet Jansen per Ögur Ærø, bel\tJan",
                 "with Jan Bakker with Piet Jansen",
+                "ZoëPiet Jansen, Zoëmet Jan Bakker, 中文Jan Bakker",
                 "Jan",
                 "met",
             ]
             .map(String::from),
         );
+        // And random texts of cues, names and particles with blanks of every kind.
+        let words = "met with van aan vraag het t.n.v. in the name of on behalf bel Jan Bakker de der Berg Corné \
+                     Émile Zoë Anna Smit Piet xJan Janneke ÖGUR MET cc";
+        texts.extend(super::super::random_text::texts(words, 3000));
         for text in &texts {
             let starts = Starts::new(text);
             let cues = cue_starts(text, &starts);

@@ -36,18 +36,34 @@ pub const DIGIT_AT_WORD_END: &str = r"(?:[0-9](?-u:\b)|[\d--0-9](?-u:\B))";
 /// starts with a word character starts a word, so a candidate whose first character
 /// is a word character right after another is no start (as a leading `\b` says), and
 /// one that starts with another character (the `+` of a phone number) needs nothing.
+/// A pattern that states its own leading edge ([`with_own_edge`](Gated::with_own_edge))
+/// gets no such check.
 pub struct Gated {
     re: Regex,
+    /// Whether a match must start a word (checked here, as a Unicode `\b` would).
+    word_start: bool,
     #[cfg(test)]
     pattern: String,
 }
 
 impl Gated {
-    /// `pattern`, gated.
+    /// `pattern`, gated, its matches starting a word.
     pub fn new(pattern: &str) -> Result<Gated, Box<regex_automata::meta::BuildError>> {
+        Self::build(pattern, true)
+    }
+
+    /// `pattern`, gated, which says itself where a match may start (an ASCII
+    /// `(?-u:\b)` before its first word, which holds after a non-ASCII letter): its
+    /// matches are exactly what `find_iter` finds.
+    pub fn with_own_edge(pattern: &str) -> Result<Gated, Box<regex_automata::meta::BuildError>> {
+        Self::build(pattern, false)
+    }
+
+    fn build(pattern: &str, word_start: bool) -> Result<Gated, Box<regex_automata::meta::BuildError>> {
         let re = Regex::new(pattern).map_err(Box::new)?;
         Ok(Gated {
             re,
+            word_start,
             #[cfg(test)]
             pattern: pattern.to_owned(),
         })
@@ -78,7 +94,8 @@ impl Gated {
             loop {
                 let p = next(at)?;
                 let input = Input::new(text).span(p..text.len()).anchored(Anchored::Yes);
-                let Some(m) = Self::starts_word(text, p).then(|| self.re.find(input)).flatten() else {
+                let may_start = !self.word_start || Self::starts_word(text, p);
+                let Some(m) = may_start.then(|| self.re.find(input)).flatten() else {
                     at = p + 1;
                     continue;
                 };
