@@ -31,21 +31,23 @@ pub(super) fn classes(chunk: &[u8]) -> (u64, u64) {
 
 /// The two masks of eight bytes (a zero byte is neither).
 fn classes_of_eight(x: u64) -> (u64, u64) {
-    let ascii = !x & HIGH;
+    let (digit, upper) = (within(x, b'0', b'9'), within(x, b'A', b'Z'));
+    let word = digit | upper | within(x, b'a', b'z') | within(x, b'_', b'_');
+    (high_bits(word), high_bits(digit | upper | leads(x)))
+}
+
+/// The high bit of each of the eight bytes of `x` that is ASCII and from `lo` to `hi`:
+/// adding `0x80 - lo` reaches the high bit from `lo` on, adding `0x7f - hi` from
+/// `hi + 1` on, and with the high bits cleared first no addition carries into the
+/// next byte.
+fn within(x: u64, lo: u8, hi: u8) -> u64 {
     let low = x & !HIGH;
-    // High bit of each byte set where `lo <= byte <= hi`, for the ASCII bytes: adding
-    // `0x80 - lo` reaches the high bit from `lo` on, adding `0x7f - hi` from `hi + 1`
-    // on, and with the high bits cleared first no addition carries into the next byte.
-    let within = |lo: u8, hi: u8| {
-        let from_lo = low + u64::from(0x80 - lo) * ONES;
-        let past_hi = low + u64::from(0x7f - hi) * ONES;
-        from_lo & !past_hi & ascii
-    };
-    let (digit, upper) = (within(b'0', b'9'), within(b'A', b'Z'));
-    let word = digit | upper | within(b'a', b'z') | within(b'_', b'_');
-    // A lead byte of a non-ASCII character has its two high bits set.
-    let lead = x & (x << 1) & HIGH;
-    (high_bits(word), high_bits(digit | upper | lead))
+    (low + u64::from(0x80 - lo) * ONES) & !(low + u64::from(0x7f - hi) * ONES) & !x & HIGH
+}
+
+/// The high bit of each lead byte of a non-ASCII character (its two high bits set).
+fn leads(x: u64) -> u64 {
+    x & (x << 1) & HIGH
 }
 
 /// The first byte at or after `from` that is an ASCII capital or the lead byte of a
@@ -54,9 +56,7 @@ fn classes_of_eight(x: u64) -> (u64, u64) {
 pub(super) fn next_capital_or_lead(bytes: &[u8], mut from: usize) -> Option<usize> {
     while let Some(lane) = bytes.get(from..from + 8) {
         let x = u64::from_le_bytes(lane.try_into().expect("eight bytes"));
-        let low = x & !HIGH;
-        let upper = (low + u64::from(0x80 - b'A') * ONES) & !(low + u64::from(0x7f - b'Z') * ONES) & !x & HIGH;
-        let found = upper | (x & (x << 1) & HIGH);
+        let found = within(x, b'A', b'Z') | leads(x);
         if found != 0 {
             return Some(from + (found.trailing_zeros() / 8) as usize);
         }
