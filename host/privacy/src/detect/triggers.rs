@@ -308,7 +308,7 @@ mod tests {
         let text = "1.2.3.4é";
         let starts = Starts::new(text);
         let found: Vec<_> = gated.matches(text, |at| starts.ipv4_or_iban(at)).collect();
-        assert_eq!(found, [0..7]);
+        assert_eq!(found, vec![0..7]);
     }
 
     /// Each candidate function must find every match its pattern finds.
@@ -332,11 +332,12 @@ mod tests {
         );
         let street_re = (
             r"\b\p{Lu}[\p{L}'’\-]*straat[ \t]+\d{1,4}\b|\b\d{1,5}[ \t]+\p{Lu}\p{L}+ Street\b",
-            &*format!(
-                r"\p{{Lu}}[\p{{L}}'’\-]*straat[ \t]+\d{{0,3}}(?:[0-9](?-u:\b)|[\d--0-9](?-u:\B))|\d{{1,5}}[ \t]+\p{{Lu}}\p{{L}}+ Street(?-u:\b)"
-            ),
+            &*format!(r"\p{{Lu}}[\p{{L}}'’\-]*straat[ \t]+\d{{0,3}}{d}|\d{{1,5}}[ \t]+\p{{Lu}}\p{{L}}+ Street(?-u:\b)"),
         );
-        let cases: &[((&str, &str), &str, &str, &[&str])] = &[
+        /// The pattern as written with `\b` and as gated, the gate's name, a text, and
+        /// what both find in it.
+        type Case<'a> = ((&'a str, &'a str), &'a str, &'a str, &'a [&'a str]);
+        let cases: &[Case] = &[
             (ipv4_or_iban_re, "ipv4_or_iban", "from 192.0.2.17, 10.0.0.1.5 and 3.2.1", &["192.0.2.17", "10.0.0.1"]),
             (ipv4_or_iban_re, "ipv4_or_iban", "x1.2.3.4 1.2.3.4x 256.1.1.1 ٣.٣.٣.٣", &["٣.٣.٣.٣"]),
             (
