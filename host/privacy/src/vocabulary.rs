@@ -47,21 +47,26 @@ pub fn is_word(word: &str) -> bool {
     in_lower_case(word, |w| words().contains(w))
 }
 
-/// `test` on `word` in lower case: an ASCII word of up to 32 bytes is lowered on the
-/// stack (for ASCII, `to_lowercase` is `to_ascii_lowercase`), any other through an
-/// allocation.
+/// `test` on `word` in lower case.
 fn in_lower_case(word: &str, test: impl Fn(&str) -> bool) -> bool {
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
         return test(word);
     }
+    lowered(word, test)
+}
+
+/// `f` of `word.to_lowercase()`: an ASCII word of up to 32 bytes is lowered on the
+/// stack (for ASCII, `to_lowercase` is `to_ascii_lowercase`), any other through an
+/// allocation.
+fn lowered<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
     let mut buf = [0u8; 32];
     match buf.get_mut(..word.len()) {
         Some(lower) if word.is_ascii() => {
             lower.copy_from_slice(word.as_bytes());
             lower.make_ascii_lowercase();
-            test(std::str::from_utf8(lower).expect("ASCII"))
+            f(std::str::from_utf8(lower).expect("ASCII"))
         }
-        _ => test(&word.to_lowercase()),
+        _ => f(&word.to_lowercase()),
     }
 }
 
@@ -149,8 +154,9 @@ impl<'p> Words<'p> {
         // Digits grouped by spaces, dashes or dots (`06 - 1680 9762`, `NL91 ABNA …` is
         // caught as a word) count as one number: a long one is one pseudonym.
         if let Some(len) = bytes[0].is_ascii_digit().then(|| long_number(rest)).flatten() {
-            let digits: String = rest[..len].chars().filter(char::is_ascii_digit).collect();
-            return (len, Some(Cow::Owned(self.p.token("number", &digits))));
+            let digits: Vec<u8> = rest.as_bytes()[..len].iter().copied().filter(u8::is_ascii_digit).collect();
+            let digits = std::str::from_utf8(&digits).expect("ASCII digits");
+            return (len, Some(Cow::Owned(self.p.token("number", digits))));
         }
         // The longest run of letters, digits, dots and hyphens, minus a final dot.
         let run = rest[..host_run_len(rest)].trim_end_matches(['.', '-']);
@@ -281,7 +287,7 @@ fn token(t: &str, p: &Pseudonymizer) -> Option<String> {
         return None;
     }
     // The coarse shape survives: an all-caps token stays all caps (`P.3F…`).
-    let pseudonym = p.token("word", &t.to_lowercase());
+    let pseudonym = lowered(t, |lower| p.token("word", lower));
     let shouting = t.chars().count() > 1 && t.chars().all(|c| !c.is_lowercase());
     Some(if shouting { pseudonym.to_uppercase() } else { pseudonym })
 }
