@@ -15,6 +15,7 @@ mod word_hash;
 pub use hosts::is_host;
 
 use crate::Pseudonymizer;
+use crate::detect::byte_classes::alphanumeric_run;
 use seen::Seen;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -145,7 +146,7 @@ impl<'p> Words<'p> {
         // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
         // dot or hyphen (or is, where hosts are not kept): the word is the run.
         if bytes[0].is_ascii_alphabetic() {
-            let len = bytes.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(bytes.len());
+            let len = alphanumeric_run(bytes);
             let next = bytes.get(len).copied().unwrap_or(b' ');
             if next < 0x80 && !(self.hosts_clear && matches!(next, b'.' | b'-')) {
                 return (len, self.token(&rest[..len]).map(Cow::Borrowed));

@@ -14,7 +14,7 @@
 //! (`cargo test -p mxr-tests --test privacy_corpus` prints precision and recall).
 
 pub mod addresses;
-mod byte_classes;
+pub(crate) mod byte_classes;
 mod name_starts;
 pub mod names;
 #[cfg(test)]
