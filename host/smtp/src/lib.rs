@@ -1,4 +1,5 @@
-//! The inbound SMTP server: parsing (no I/O) in [`command`], [`data`] and [`reply`];
+//! The inbound SMTP server: parsing (no I/O) in [`command`], [`address`], [`data`] and
+//! [`reply`];
 //! fair intake as pure bookkeeping in [`admission`] (per client address), [`budget`]
 //! (buffered DATA bytes) and [`pace`] (DATA deadlines), their totals resizable on
 //! reload through [`capacity`];
@@ -11,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod admission;
 pub mod budget;
 pub mod capacity;

@@ -5,7 +5,7 @@
 //! UTF-8 name never reaches a `Received:` line of a non-SMTPUTF8 message.
 
 use super::Session;
-use crate::command::helo_ascii;
+use crate::address::helo_ascii;
 use crate::inbound::{Inbound, InboundTransaction};
 use crate::reply::Reply;
 use mxr_mail::Envelope;
