@@ -54,6 +54,11 @@ fn cases() -> Vec<Case> {
     let mut junk: Vec<(&'static [u8], Vec<Want>)> = vec![(b"NOOP\r\n", vec![Code(250, "2.0.0")]); 100];
     junk.extend([(&b"RSET\r\n"[..], vec![Code(250, "2.0.0")]), (b"EHLO again.test\r\n", vec![Code(250, "")])]);
     junk.push((b"HELP\r\n", vec![Code(214, "2.0.0"), Code(421, "4.7.0 mx.fake.test Too many errors"), Closed]));
+    // Recipients past the limit are junk too: a client cannot loop on `452` for ever.
+    let mut overshoot = vec![(EHLO, vec![Code(250, "")]), (MAIL, vec![Code(250, "2.1.0")])];
+    overshoot.push((b"RCPT TO:<r1@example.test>\r\n", vec![Code(250, "2.1.5")]));
+    overshoot.extend(vec![(&b"RCPT TO:<r2@example.test>\r\n"[..], vec![Code(452, "4.5.3")]); 101]);
+    overshoot.push((b"RCPT TO:<r2@example.test>\r\n", vec![Code(452, "4.5.3"), Code(421, "4.7.0"), Closed]));
     // Errors before a delivered message are forgiven by it.
     let mut forgiven = vec![(&b"BOGUS\r\n"[..], vec![Code(500, "5.5.1")]), (b"BOGUS\r\n", vec![Code(500, "5.5.1")])];
     forgiven.extend(ok_tx(b"Subject: x\r\n\r\nfine\r\n.\r\n"));
@@ -134,6 +139,12 @@ fn cases() -> Vec<Case> {
             finished: 0,
         },
         Case {
+            name: "recipients past the limit are junk commands",
+            limits: SessionLimits { max_errors: 3, max_recipients: 1, ..limits() },
+            steps: overshoot,
+            finished: 0,
+        },
+        Case {
             name: "a delivered message forgives the errors before it",
             limits: SessionLimits { max_errors: 3, ..limits() },
             steps: forgiven,
@@ -161,7 +172,7 @@ fn cases() -> Vec<Case> {
 #[tokio::test]
 async fn replies_follow_the_state_machine() {
     let cases = cases();
-    assert_eq!(cases.len(), 12);
+    assert_eq!(cases.len(), 13);
     for case in cases {
         let mut c = Conn::with(case.limits, None);
         let greeting = c.reply().await.expect("a greeting");
@@ -278,13 +289,16 @@ async fn smtputf8_rules_for_recipients_and_the_client_name() {
 
 /// A client that pipelines commands and never reads the replies fills the pipe; the
 /// session gives up on writing them after the command timeout instead of holding its
-/// slot for ever. (`RCPT` past the limit gets `452`, which is no error: only the
-/// write's deadline ends this session.)
+/// slot for ever. (Every `RCPT` is accepted, so no error limit ends this session:
+/// only the write's deadline does.)
 #[tokio::test]
 async fn a_client_that_never_reads_its_replies_is_let_go() {
     use tokio::io::AsyncWriteExt;
-    let mut c = Conn::with(SessionLimits { command_timeout: std::time::Duration::from_millis(300), ..limits() }, None);
-    let many = [EHLO, MAIL, &RCPT.repeat(4000)].concat();
+    let limits =
+        SessionLimits { command_timeout: std::time::Duration::from_millis(300), max_recipients: 10_000, ..limits() };
+    let mut c = Conn::with(limits, None);
+    // 8000 replies of 14 bytes are more than the 64 KiB pipe holds.
+    let many = [EHLO, MAIL, &RCPT.repeat(8000)].concat();
     let Conn { io, task, .. } = &mut c;
     let ended = tokio::time::timeout(std::time::Duration::from_secs(30), async {
         // Blocks while the session is stuck writing; fails once it has let go.

@@ -83,6 +83,9 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         let tx = self.tx.take().expect("checked above");
         if tx.recipient_count() >= self.limits().max_recipients {
             self.tx = Some(tx);
+            // Moves no mail: a client that keeps sending recipients past the limit is
+            // held to the junk-command limit (`4.5.3` is no error of its own).
+            self.junk_command();
             self.reply(Reply::new(452, "4.5.3", "Too many recipients"));
             return Ok(());
         }

@@ -24,9 +24,10 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
-/// Commands that move no mail (NOOP, RSET, VRFY, HELP, and EHLO or HELO, which a
-/// client could otherwise repeat to keep its slot) a session may give before each
-/// further one counts as an error, as Postfix's `smtpd_junk_command_limit` (100).
+/// Commands that move no mail (NOOP, RSET, VRFY, HELP, EHLO or HELO, which a client
+/// could otherwise repeat to keep its slot, and RCPT past the recipient limit) a
+/// session may give before each further one counts as an error, as Postfix's
+/// `smtpd_junk_command_limit` (100) and `smtpd_recipient_overshoot_limit`.
 pub const JUNK_COMMANDS: u32 = 100;
 
 /// The state of one connection.
@@ -51,8 +52,8 @@ pub struct Session<I: Inbound, S> {
     /// 5xx replies in this session (and junk commands past [`JUNK_COMMANDS`]) since
     /// it last delivered a message.
     errors: u32,
-    /// NOOP, RSET, VRFY, HELP, EHLO and HELO commands since the session last delivered
-    /// a message.
+    /// Commands that moved no mail ([`JUNK_COMMANDS`]) since the session last
+    /// delivered a message.
     junk_commands: u32,
     /// The client's address went over its error rate (all its sessions count).
     address_errors: bool,
@@ -102,7 +103,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.wbuf.extend_from_slice(r.to_wire().as_bytes());
     }
 
-    /// Counts a command that moves no mail (NOOP, RSET, VRFY, HELP, EHLO, HELO): past
+    /// Counts a command that moves no mail ([`JUNK_COMMANDS`]): past
     /// [`JUNK_COMMANDS`] each is an error of the session's, so a client cannot hold a
     /// connection slot forever with a NOOP every few minutes, or flood it with them.
     fn junk_command(&mut self) {
