@@ -242,7 +242,9 @@ fn claims(field: &[u8], authserv_id: &str) -> bool {
     let value = String::from_utf8_lossy(&field[colon + 1..]);
     let value = strip_comments(&value);
     let id = value.split(';').next().unwrap_or("").split_whitespace().next().unwrap_or("");
-    id.trim_matches('"').eq_ignore_ascii_case(authserv_id)
+    // A final dot names the same host (`mx.test.` is `mx.test`).
+    let without_dot = |s: &str| s.strip_suffix('.').unwrap_or(s).to_owned();
+    without_dot(id.trim_matches('"')).eq_ignore_ascii_case(&without_dot(authserv_id))
 }
 
 /// True when the field's name starts with `X-Mxr-` (any case).
@@ -280,6 +282,8 @@ mod tests {
             ("authentication-results:  MX.TEST ;\r\n\tdkim=pass\r\nX: 1\r\n\r\nb", "X: 1\r\n\r\nb"),
             ("Authentication-Results: (c) mx.test; spf=pass\r\n\r\nb", "\r\nb"),
             ("Authentication-Results: \"mx.test\"; none\nX: y\n\nb", "X: y\n\nb"),
+            ("Authentication-Results: mx.test.; dkim=pass header.d=bank.test\r\n\r\nb", "\r\nb"),
+            ("Authentication-Results: \"MX.TEST.\" ; none\r\n\r\nb", "\r\nb"),
             (
                 "Authentication-Results: other.test; spf=pass\r\nAuthentication-Results: mx.test 1; none\r\n\r\n",
                 "Authentication-Results: other.test; spf=pass\r\n\r\n",
