@@ -6,6 +6,7 @@ mod fake;
 
 use fake::{Conn, Finished, Got, limits, tls_acceptor};
 use mxr_smtp::SessionLimits;
+use mxr_smtp::session::RECIPIENT_OVERSHOOT;
 
 /// An expected reply: its code and the start of its first line ("" for any), or the
 /// connection closing.
@@ -54,10 +55,17 @@ fn cases() -> Vec<Case> {
     let mut junk: Vec<(&'static [u8], Vec<Want>)> = vec![(b"NOOP\r\n", vec![Code(250, "2.0.0")]); 100];
     junk.extend([(&b"RSET\r\n"[..], vec![Code(250, "2.0.0")]), (b"EHLO again.test\r\n", vec![Code(250, "")])]);
     junk.push((b"HELP\r\n", vec![Code(214, "2.0.0"), Code(421, "4.7.0 mx.fake.test Too many errors"), Closed]));
-    // Recipients past the limit are junk too: a client cannot loop on `452` for ever.
+    // A thousand recipients past the limit are free in each transaction; each after
+    // them is an error, so a client cannot loop on `452` for ever.
+    let past = || vec![(&b"RCPT TO:<r2@example.test>\r\n"[..], vec![Code(452, "4.5.3")]); RECIPIENT_OVERSHOOT as usize];
     let mut overshoot = vec![(EHLO, vec![Code(250, "")]), (MAIL, vec![Code(250, "2.1.0")])];
     overshoot.push((b"RCPT TO:<r1@example.test>\r\n", vec![Code(250, "2.1.5")]));
-    overshoot.extend(vec![(&b"RCPT TO:<r2@example.test>\r\n"[..], vec![Code(452, "4.5.3")]); 101]);
+    overshoot.extend(past());
+    overshoot.push((b"RSET\r\n", vec![Code(250, "2.0.0")]));
+    overshoot.push((MAIL, vec![Code(250, "2.1.0")]));
+    overshoot.push((b"RCPT TO:<r1@example.test>\r\n", vec![Code(250, "2.1.5")]));
+    overshoot.extend(past());
+    overshoot.extend(vec![(&b"RCPT TO:<r2@example.test>\r\n"[..], vec![Code(452, "4.5.3")]); 2]);
     overshoot.push((b"RCPT TO:<r2@example.test>\r\n", vec![Code(452, "4.5.3"), Code(421, "4.7.0"), Closed]));
     // Errors before a delivered message are forgiven by it.
     let mut forgiven = vec![(&b"BOGUS\r\n"[..], vec![Code(500, "5.5.1")]), (b"BOGUS\r\n", vec![Code(500, "5.5.1")])];
@@ -139,7 +147,7 @@ fn cases() -> Vec<Case> {
             finished: 0,
         },
         Case {
-            name: "recipients past the limit are junk commands",
+            name: "recipients far past the limit are errors",
             limits: SessionLimits { max_errors: 3, max_recipients: 1, ..limits() },
             steps: overshoot,
             finished: 0,

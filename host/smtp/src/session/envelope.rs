@@ -4,7 +4,7 @@
 //! into the envelope in its A-label form unless the transaction is SMTPUTF8, so a raw
 //! UTF-8 name never reaches a `Received:` line of a non-SMTPUTF8 message.
 
-use super::Session;
+use super::{RECIPIENT_OVERSHOOT, Session};
 use crate::address::helo_ascii;
 use crate::inbound::{Inbound, InboundTransaction};
 use crate::reply::Reply;
@@ -65,6 +65,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.tx_span = tracing::info_span!("transaction", id = %tx.id());
         self.tx_span.in_scope(|| tracing::debug!(peer = %self.peer, "transaction started"));
         self.tx = Some(tx);
+        self.overshoot = 0;
         self.smtputf8 = smtputf8;
         self.declared_size = size;
         self.reply(Reply::new(250, "2.1.0", "Ok"));
@@ -83,9 +84,13 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         let tx = self.tx.take().expect("checked above");
         if tx.recipient_count() >= self.limits().max_recipients {
             self.tx = Some(tx);
-            // Moves no mail: a client that keeps sending recipients past the limit is
-            // held to the junk-command limit (`4.5.3` is no error of its own).
-            self.junk_command();
+            // `4.5.3` asks for the rest in a later transaction and is no error; only
+            // a client that keeps sending far past it errs, as Postfix's
+            // `smtpd_recipient_overshoot_limit` says.
+            self.overshoot += 1;
+            if self.overshoot > RECIPIENT_OVERSHOOT {
+                self.errors += 1;
+            }
             self.reply(Reply::new(452, "4.5.3", "Too many recipients"));
             return Ok(());
         }

@@ -24,11 +24,16 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
-/// Commands that move no mail (NOOP, RSET, VRFY, HELP, EHLO or HELO, which a client
-/// could otherwise repeat to keep its slot, and RCPT past the recipient limit) a
-/// session may give before each further one counts as an error, as Postfix's
-/// `smtpd_junk_command_limit` (100) and `smtpd_recipient_overshoot_limit`.
+/// Commands that move no mail (NOOP, RSET, VRFY, HELP, and EHLO or HELO, which a
+/// client could otherwise repeat to keep its slot) a session may give before each
+/// further one counts as an error, as Postfix's `smtpd_junk_command_limit` (100).
 pub const JUNK_COMMANDS: u32 = 100;
+
+/// Recipients past the limit (each answered `452 4.5.3`) a transaction may give
+/// before each further one counts as an error, as Postfix's
+/// `smtpd_recipient_overshoot_limit` (1000): a client cannot loop on `452` for ever,
+/// and one that pipelines a long list is never cut off in the middle of it.
+pub const RECIPIENT_OVERSHOOT: u32 = 1000;
 
 /// The state of one connection.
 pub struct Session<I: Inbound, S> {
@@ -52,9 +57,11 @@ pub struct Session<I: Inbound, S> {
     /// 5xx replies in this session (and junk commands past [`JUNK_COMMANDS`]) since
     /// it last delivered a message.
     errors: u32,
-    /// Commands that moved no mail ([`JUNK_COMMANDS`]) since the session last
-    /// delivered a message.
+    /// NOOP, RSET, VRFY, HELP, EHLO and HELO commands since the session last delivered
+    /// a message.
     junk_commands: u32,
+    /// Recipients past the limit in the open transaction ([`RECIPIENT_OVERSHOOT`]).
+    overshoot: u32,
     /// The client's address went over its error rate (all its sessions count).
     address_errors: bool,
     shutdown: watch::Receiver<bool>,
@@ -78,6 +85,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             tx_span: tracing::Span::none(),
             errors: 0,
             junk_commands: 0,
+            overshoot: 0,
             address_errors: false,
             shutdown,
         }
@@ -103,7 +111,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         self.wbuf.extend_from_slice(r.to_wire().as_bytes());
     }
 
-    /// Counts a command that moves no mail ([`JUNK_COMMANDS`]): past
+    /// Counts a command that moves no mail (NOOP, RSET, VRFY, HELP, EHLO, HELO): past
     /// [`JUNK_COMMANDS`] each is an error of the session's, so a client cannot hold a
     /// connection slot forever with a NOOP every few minutes, or flood it with them.
     fn junk_command(&mut self) {
