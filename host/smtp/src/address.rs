@@ -9,7 +9,7 @@ pub fn helo_ascii(name: &str) -> Option<String> {
         return Some(name.to_owned());
     }
     let ascii = if name.is_ascii() { name.to_owned() } else { idna::domain_to_ascii(name).ok()? };
-    (ascii.len() <= 255 && ascii.split('.').all(label_ok)).then_some(ascii)
+    (ascii.len() <= 255 && ascii.split('.').all(name_label_ok)).then_some(ascii)
 }
 
 /// True when an address's local part routes onward: `user%other`, `other!user`, or
@@ -31,21 +31,50 @@ fn is_address_literal(s: &str) -> bool {
         || inner.strip_prefix("IPv6:").is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
-/// True for the domain of an address: an address literal, or labels of letters
-/// (any script, for SMTPUTF8), digits, hyphens and underscores ([`label_ok`]).
+/// True for the domain of an address: an address literal, or ASCII labels
+/// ([`label_ok`]), or (SMTPUTF8) a name in the very form IDNA gives it back, any
+/// case: one that IDNA maps to another name (full-width `ｓｐａｍ.example` to
+/// `spam.example`) is refused, or it would pass a check made on the other name.
 fn domain_ok(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 255 && (is_address_literal(name) || name.split('.').all(label_ok))
+    if is_address_literal(name) {
+        return true;
+    }
+    if name.is_ascii() {
+        return !name.is_empty() && name.len() <= 255 && name.split('.').all(label_ok);
+    }
+    let Ok(ascii) = idna::domain_to_ascii(name) else { return false };
+    let (unicode, mapped) = idna::domain_to_unicode(&ascii);
+    mapped.is_ok() && unicode == name.to_lowercase() && ascii.len() <= 255 && ascii.split('.').all(label_ok)
 }
 
-/// One label of a domain: 1 to 63 bytes of letters, digits, `-` and `_`, neither
-/// starting nor ending with a hyphen (RFC 5321 `sub-domain`; the underscore, which it
-/// does not allow, is common in deployed host names).
+/// One ASCII label of an address's domain: a [`name_label_ok`] label that neither
+/// starts nor ends with a hyphen (RFC 5321 `sub-domain`).
 fn label_ok(l: &str) -> bool {
-    !l.is_empty()
-        && l.len() <= 63
-        && !l.starts_with('-')
-        && !l.ends_with('-')
-        && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    name_label_ok(l) && !l.starts_with('-') && !l.ends_with('-')
+}
+
+/// One ASCII label of a client's name: 1 to 63 letters, digits, `-` and `_` (the
+/// underscore, which RFC 5321 does not allow, is common in deployed host names, and a
+/// misplaced hyphen is left to pass, as Postfix lets any EHLO name pass).
+fn name_label_ok(l: &str) -> bool {
+    !l.is_empty() && l.len() <= 63 && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
+/// A non-ASCII character a local part may hold (RFC 6531), minus those that show
+/// nothing or break a line: blanks, controls and format characters (bidi overrides,
+/// zero-width characters), with which an address would read as words.
+fn visible_non_ascii(c: char) -> bool {
+    !c.is_ascii() && !c.is_whitespace() && !c.is_control() && !is_format(c)
+}
+
+/// Unicode's format characters (general category `Cf`) that occur in text.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}'
+    )
 }
 
 /// Validates `local@domain` (RFC 5321 §4.1.2): a source route `@a,@b:` is dropped,
@@ -62,7 +91,9 @@ pub(crate) fn mailbox(path: &str) -> Option<String> {
                 && !local.starts_with('.')
                 && !local.ends_with('.')
                 && !local.contains("..")
-                && local.chars().all(|c| c.is_alphanumeric() || !c.is_ascii() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+                && local
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || visible_non_ascii(c) || "!#$%&'*+-/=?^_`{|}~.".contains(c))
         }
     };
     let address = format!("{local}@{domain}");
@@ -79,7 +110,7 @@ fn without_source_route(path: &str) -> Option<&str> {
 }
 
 /// The inside of a quoted local part (RFC 5321 `QcontentSMTP`): printable ASCII and
-/// blanks, or any non-ASCII character (SMTPUTF8), with `"` and `\` only after a
+/// blanks, or a [`visible_non_ascii`] character (SMTPUTF8), with `"` and `\` only after a
 /// backslash; not empty.
 fn quoted_ok(inside: &str) -> bool {
     let mut escaped = false;
@@ -90,7 +121,7 @@ fn quoted_ok(inside: &str) -> bool {
             '\\' => escaped = true,
             '"' => return false,
             ' '..='~' => {}
-            c if !c.is_ascii() => {}
+            c if visible_non_ascii(c) => {}
             _ => return false,
         }
     }
