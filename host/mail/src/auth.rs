@@ -242,9 +242,12 @@ fn claims(field: &[u8], authserv_id: &str) -> bool {
     let value = String::from_utf8_lossy(&field[colon + 1..]);
     let value = strip_comments(&value);
     let id = value.split(';').next().unwrap_or("").split_whitespace().next().unwrap_or("");
-    // A final dot names the same host (`mx.test.` is `mx.test`).
-    let without_dot = |s: &str| s.strip_suffix('.').unwrap_or(s).to_owned();
-    without_dot(id.trim_matches('"')).eq_ignore_ascii_case(&without_dot(authserv_id))
+    without_final_dot(id.trim_matches('"')).eq_ignore_ascii_case(without_final_dot(authserv_id))
+}
+
+/// A host name without its final dot, which names the same host (`mx.test.`).
+fn without_final_dot(name: &str) -> &str {
+    name.strip_suffix('.').unwrap_or(name)
 }
 
 /// True when the field's name starts with `X-Mxr-` (any case).

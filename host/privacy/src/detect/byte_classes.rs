@@ -1,7 +1,7 @@
-//! The classes of a text's bytes that [`Starts`](super::triggers::Starts) and the
-//! search for capitalised words need: which bytes are ASCII word characters, and which
-//! may start a word a pattern looks for (a digit, an ASCII capital, the first byte of a
-//! non-ASCII character). Eight bytes at a time in a `u64` (SWAR: SIMD within a
+//! The classes of a text's bytes that [`Starts`](super::triggers::Starts), the
+//! search for capitalised words and the vocabulary's word lengths need: which bytes
+//! are ASCII word characters, and which may start a word a pattern looks for (a digit,
+//! an ASCII capital, the first byte of a non-ASCII character). Eight bytes at a time in a `u64` (SWAR: SIMD within a
 //! register, in safe code that every target runs), about four operations a byte
 //! against fifteen for a table lookup; on x86-64, sixteen at a time with SSE2.
 
@@ -46,10 +46,10 @@ fn classes_of_eight(x: u64) -> (u64, u64) {
     (high_bits(word), high_bits(digit | upper | leads(x)))
 }
 
-/// [`classes`] sixteen bytes at a time with SSE2, which every x86-64 processor has
-/// (so no run-time check; the intrinsics need no pointer, so the one `unsafe` is the
-/// call that vouches for SSE2). The bytes compare as signed, so every non-ASCII byte (negative) is below
-/// each ASCII range and only the lead-byte test (`0xc0` and up) takes it in.
+/// The searches sixteen bytes at a time with SSE2, which every x86-64 processor has:
+/// no run-time check, and no pointer (each `unsafe` is only a call vouching for SSE2).
+/// The bytes compare as signed, so every non-ASCII byte (negative) is below each ASCII
+/// range and only the lead-byte test (`0xc0` and up) takes it in.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sixteen_at_a_time {
     use std::arch::x86_64::{

@@ -32,7 +32,7 @@ pub const JUNK_COMMANDS: u32 = 100;
 /// Recipients past the limit (each answered `452 4.5.3`) a transaction may give
 /// before each further one counts as an error, as Postfix's
 /// `smtpd_recipient_overshoot_limit` (1000): a client cannot loop on `452` for ever,
-/// and one that pipelines a long list is never cut off in the middle of it.
+/// and one that pipelines a list of up to a thousand too many is not cut off.
 pub const RECIPIENT_OVERSHOOT: u32 = 1000;
 
 /// The state of one connection.
@@ -54,8 +54,8 @@ pub struct Session<I: Inbound, S> {
     declared_size: Option<u64>,
     /// The span of the open transaction.
     tx_span: tracing::Span,
-    /// 5xx replies in this session (and junk commands past [`JUNK_COMMANDS`]) since
-    /// it last delivered a message.
+    /// 5xx replies in this session (and junk commands past [`JUNK_COMMANDS`], and
+    /// recipients past [`RECIPIENT_OVERSHOOT`]) since it last delivered a message.
     errors: u32,
     /// NOOP, RSET, VRFY, HELP, EHLO and HELO commands since the session last delivered
     /// a message.
