@@ -10,7 +10,7 @@
 //! and concurrency 20 while a busy-loop child keeps a core busy (B's `451` replies).
 //! A's clients run on a runtime of their own at nice 19 (they stand for remote
 //! machines; see `tenant_a::remote`), B's at normal priority.
-//! Latencies are medians over 3 runs (1 with `--quick`). It reports and never checks a
+//! Latencies are quantiles over the messages of 3 runs pooled (1 run with `--quick`). It reports and never checks a
 //! target; it exits non-zero when the relay dies or a case cannot run.
 //!
 //! Run: `bench/isolation.sh [--quick] [--only ID] [--sessions N] [--messages N]`, or after
