@@ -143,9 +143,13 @@ fn every_example_handles_every_mail_parser_fixture() {
 fn sender_policy_blocks_and_allows_by_domain() {
     let rt = runtime();
     let p = LoadedPlugin::load_file(&rt, &component("sender-policy")).unwrap();
-    let config = "block = spam.example, *.bad.test\nallow = partner.example\n";
+    let config = "block = spam.example, *.bad.test, xn--bcher-kva.example\nallow = partner.example, *.münchen.test\n";
     let cases = [
         ("x@spam.example", "reject 550 5.7.1"),
+        // An IDN is one domain in either form, whichever the list and the sender use.
+        ("x@bücher.example", "reject 550 5.7.1"),
+        ("x@xn--bcher-kva.example", "reject 550 5.7.1"),
+        ("x@mail.xn--mnchen-3ya.test", "accept"),
         ("x@mail.bad.test", "reject 550 5.7.1"),
         ("x@bad.test", "reject 550 5.7.1"),
         ("x@notbad.test", "continue"),

@@ -1,7 +1,9 @@
 //! `sender-policy`: block and allow lists of sender domains, at MAIL FROM, and the
 //! sender domain's DMARC policy, at DATA, when the tenant asks for it.
 //!
-//! Config (one list per line, comma-separated; `*.example` also matches subdomains):
+//! Config (one list per line, comma-separated; `*.example` also matches subdomains;
+//! an internationalised domain matches in either form, `bücher.example` or
+//! `xn--bcher-kva.example`):
 //! ```text
 //! block = spam.example, *.bad.test
 //! allow = partner.example
@@ -14,6 +16,7 @@
 //! is all a domain policy needs.
 
 mod domains;
+mod punycode;
 
 use domains::Decision;
 use mxr_sdk::auth::{DmarcPolicy, Outcome};
