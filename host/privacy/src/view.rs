@@ -310,7 +310,7 @@ pub fn header_name(r: &Renderer, name: &str) -> Option<String> {
 /// name; a value that is neither is withheld (unknown means stricter).
 pub fn helo(r: &Renderer, helo: &str) -> Shown {
     let literal = helo.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    let literal = literal.map(|l| l.strip_prefix("IPv6:").or_else(|| l.strip_prefix("ipv6:")).unwrap_or(l));
+    let literal = literal.map(|l| without_v6_tag(l).unwrap_or(l));
     if let Some(ip) = literal.and_then(|l| l.parse::<std::net::IpAddr>().ok()) {
         return r.ip(ip);
     }
@@ -327,6 +327,12 @@ pub fn helo(r: &Renderer, helo: &str) -> Shown {
         _ if is_host && crate::vocabulary::is_host(helo.trim_end_matches('.')) => r.value(Category::Network, helo),
         _ => Shown::Withheld,
     }
+}
+
+/// An address literal's text after its `IPv6:` tag, which is an ABNF string (RFC 5321
+/// §4.1.3), so in any case.
+fn without_v6_tag(literal: &str) -> Option<&str> {
+    literal.get(..5).filter(|tag| tag.eq_ignore_ascii_case("IPv6:")).map(|_| &literal[5..])
 }
 
 #[cfg(test)]
@@ -375,6 +381,7 @@ mod tests {
         with("statistics", |r| {
             assert_eq!(helo(r, "[198.51.100.7]"), Shown::Domain("198.51.100.0/24".into()));
             assert!(!text(helo(r, "[IPv6:2001:db8::1]")).contains("2001:db8::1"));
+            assert_eq!(helo(r, "[ipv6:2001:db8::1]"), helo(r, "[IPv6:2001:db8::1]"), "the tag in any case");
             assert_eq!(helo(r, "mail.example.com"), Shown::Domain("example.com".into()));
             assert_eq!(helo(r, "jan's laptop"), Shown::Withheld);
             assert_eq!(helo(r, "LOTTE-ZWANENBURG-PC"), Shown::Withheld);

@@ -199,6 +199,8 @@ mod tests {
             ("EHLO mx.example.com", Command::Ehlo("mx.example.com".into())),
             ("ehlo [192.0.2.1]", Command::Ehlo("[192.0.2.1]".into())),
             ("HELO [IPv6:2001:db8::1]", Command::Helo("[IPv6:2001:db8::1]".into())),
+            ("EHLO [ipv6:2001:db8::1]", Command::Ehlo("[ipv6:2001:db8::1]".into())),
+            ("RCPT TO:<c@[ipv6:2001:db8::1]>", Command::Rcpt { to: "c@[ipv6:2001:db8::1]".into() }),
             ("MAIL FROM:<a@b.test>", mail("a@b.test", None, false, false)),
             ("mail from:<>", mail("", None, false, false)),
             ("MAIL FROM: <a@b.test> SIZE=1000 BODY=8BITMIME", mail("a@b.test", Some(1000), true, false)),
