@@ -1,5 +1,6 @@
 //! The listener: accept, admit each connection by its address's share (over it:
-//! `421 4.7.0`, see [`crate::admission`]), limit concurrent sessions (a full house
+//! `421 4.7.0` after a second, see [`crate::admission`]; at once past the tarpit's
+//! [`TARPIT_SLOTS`]), limit concurrent sessions (a full house
 //! gets `421 4.3.2`), count each connection admitted or refused, and on shutdown stop
 //! accepting, tell every session, and wait for running transactions to finish,
 //! bounded by the drain time.
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
@@ -26,6 +27,7 @@ pub async fn run<I: Inbound>(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut sessions = JoinSet::new();
+    let tarpit = Tarpit::new(TARPIT_SLOTS);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -40,7 +42,7 @@ pub async fn run<I: Inbound>(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                admit(&relay, stream, peer, &stop_rx, &mut sessions);
+                admit(&relay, stream, peer, &stop_rx, &tarpit, &mut sessions);
             }
             () = &mut shutdown => break,
         }
@@ -65,6 +67,7 @@ fn admit<I: Inbound>(
     stream: TcpStream,
     peer: SocketAddr,
     stop: &watch::Receiver<bool>,
+    tarpit: &Tarpit,
     sessions: &mut JoinSet<()>,
 ) {
     let counted = &relay.intake().metrics;
@@ -74,8 +77,17 @@ fn admit<I: Inbound>(
             tracing::warn!(%peer, ?why, "over this address's share; refusing");
             counted.refused(why.counted_as());
             // Slowly: an address over its share that reconnects at once is held to
-            // one attempt per connection a second, not as many as it can open.
-            sessions.spawn(refuse_after(TARPIT, stream, why.reply(relay.hostname())));
+            // one attempt per connection a second, not as many as it can open. At
+            // once when the tarpit is full, so that a flood cannot hold the relay's
+            // file descriptors.
+            let reply = why.reply(relay.hostname());
+            match tarpit.hold() {
+                Some(held) => sessions.spawn(async move {
+                    let _held = held;
+                    refuse_after(TARPIT, stream, reply).await
+                }),
+                None => sessions.spawn(refuse(stream, reply)),
+            };
             return;
         }
     };
@@ -114,6 +126,25 @@ fn admit<I: Inbound>(
 /// How long a connection over its address's share waits for its `421`.
 const TARPIT: Duration = Duration::from_secs(1);
 
+/// How many refused connections the tarpit holds at once, all addresses together. A
+/// connect flood past it is refused at once: each held connection is a file
+/// descriptor, and a relay out of them cannot accept anybody's mail.
+const TARPIT_SLOTS: usize = 256;
+
+/// The places in the tarpit.
+struct Tarpit(Arc<Semaphore>);
+
+impl Tarpit {
+    fn new(slots: usize) -> Tarpit {
+        Tarpit(Arc::new(Semaphore::new(slots)))
+    }
+
+    /// A place for one refused connection, held until dropped; `None` when full.
+    fn hold(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.clone().try_acquire_owned().ok()
+    }
+}
+
 /// Like [`refuse`], after `delay`.
 async fn refuse_after(delay: Duration, stream: TcpStream, reply: Reply) {
     tokio::time::sleep(delay).await;
@@ -124,4 +155,18 @@ async fn refuse_after(delay: Duration, stream: TcpStream, reply: Reply) {
 async fn refuse(mut stream: TcpStream, reply: Reply) {
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.write_all(reply.to_wire().as_bytes())).await;
     let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tarpit_holds_at_most_its_slots_and_frees_them() {
+        let tarpit = Tarpit::new(3);
+        let held: Vec<_> = (0..3).map(|_| tarpit.hold().expect("a free place")).collect();
+        assert!(tarpit.hold().is_none(), "a full tarpit refuses at once");
+        drop(held);
+        assert!(tarpit.hold().is_some(), "a place comes back when its connection is answered");
+    }
 }
