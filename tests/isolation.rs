@@ -20,6 +20,9 @@ const OPEN_LIMITS: &str =
 fn two_tenants() -> String {
     server_toml(OPEN_LIMITS)
         + "[plugins]\nworkers = 2\n"
+        // Skipped when it fails, so that the memory bomb after it runs too (under the
+        // default `tempfail` the burner's failure would end A's chain before it).
+        + "[plugin.loop-forever]\nfailure_policy = \"skip\"\n"
         + &tenant_toml("tenant-a", "a.test", &[("loop-forever", "spam-filtering"), ("memory-bomb", "spam-filtering")])
         + &tenant_toml("tenant-b", "b.test", &[("spam-score", "spam-filtering")])
 }
@@ -71,6 +74,10 @@ async fn a_tenant_with_burning_and_bloating_plugins_does_not_cost_another_tenant
     assert_eq!(burner.calls, A_SENDERS as u64, "one burner call per message to A: {burner:?}");
     assert_eq!(burner.failures.iter().sum::<u64>(), burner.calls, "a burner call succeeded: {burner:?}");
     assert!(burner.failures_of(FailureClass::Isolated) > 0, "the burner was never isolated: {burner:?}");
+    let bomb = stats.get("memory-bomb").expect("loaded").stats.snapshot();
+    assert_eq!(bomb.calls, A_SENDERS as u64, "one bomb call per message to A: {bomb:?}");
+    assert!(bomb.failures_of(FailureClass::OutOfMemory) > 0, "the bomb never hit its memory limit: {bomb:?}");
+    assert_eq!(bomb.failures.iter().sum::<u64>(), bomb.calls, "a bomb call succeeded: {bomb:?}");
     // While it stays isolated, A's mail is refused at RCPT: no DATA uploaded for nothing.
     assert!(relay.relay.registry.runtime().share().is_isolated("tenant-a", "loop-forever"));
     let (mut c, _) = Client::connect_from(addr, "127.0.0.1".parse().unwrap()).await;
@@ -92,17 +99,31 @@ fn large_text(bytes: usize) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_messages_of_4_and_25_megabytes_are_relayed() {
-    let config = server_toml("") + &tenant_toml("tenant-b", "b.test", &[("spam-score", "spam-filtering")]);
-    let mut relay = TestRelay::start(&config, &["spam-score"]).await;
+    let chain = [("spam-score", "spam-filtering"), ("counter", "statistics")];
+    let config = server_toml("") + &tenant_toml("tenant-b", "b.test", &chain);
+    let mut relay = TestRelay::start(&config, &["spam-score", "counter"]).await;
+    let small = send(relay.addr, "127.0.0.1", "shop@b.test", large_text(200_000)).await;
+    assert_eq!(small, 250);
     // The second is just under the advertised SIZE (26214400). Four times that is more
     // than the seven eighths of the default DATA budget that large messages once had.
     for size in [4_000_000, 26_214_400] {
         let code = send(relay.addr, "127.0.0.1", "shop@b.test", large_text(size)).await;
         assert_eq!(code, 250, "a {size}-byte message under the advertised SIZE was refused");
     }
-    let delivered = relay.delivered("tenant-b");
-    assert_eq!(delivered.len(), 2);
-    assert!(delivered[1].len() >= 25_000_000, "the large message was cut: {} bytes", delivered[1].len());
+    let mut delivered = relay.delivered("tenant-b");
+    delivered.sort_by_key(Vec::len);
+    assert_eq!(delivered.len(), 3);
+    assert!(delivered[2].len() >= 25_000_000, "the large message was cut: {} bytes", delivered[2].len());
+    // A plugin sees at most 256 KiB of a body, and is told when it saw less than all.
+    let tags = |m: &[u8]| {
+        let head = &m[..m.len().min(4096)];
+        let line = head.split(|b| *b == b'\n').find(|l| l.starts_with(b"X-Mxr-Tags:")).expect("tags");
+        String::from_utf8_lossy(line).into_owned()
+    };
+    assert!(!tags(&delivered[0]).contains("body-truncated"), "200 KB is shown whole: {}", tags(&delivered[0]));
+    for large in &delivered[1..] {
+        assert!(tags(large).contains("body-truncated"), "{}", tags(large));
+    }
     relay.stop().await;
 }
 

@@ -276,3 +276,23 @@ fn a_settings_check_is_optional_and_a_failing_check_refuses_the_text() {
     }
     assert_host_still_serves(&rt);
 }
+
+/// A detector that counts its calls, over the pattern detector.
+#[derive(Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl mxr_privacy::detect::Detector for Counting {
+    fn detect(&self, text: &str) -> Vec<mxr_privacy::detect::Span> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        mxr_privacy::detect::Detector::detect(&mxr_privacy::detect::PatternDetector, text)
+    }
+}
+
+#[test]
+fn the_detector_is_warmed_when_the_runtime_starts() {
+    use mxr_sandbox::{PluginRuntime, RuntimeConfig};
+    let counting = Arc::new(Counting::default());
+    let _rt = PluginRuntime::new(RuntimeConfig { detector: counting.clone(), ..RuntimeConfig::default() }).unwrap();
+    // Its automata are compiled by that first detection, before any plugin's deadline.
+    assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 1, "one warming detection at start");
+}
