@@ -60,6 +60,7 @@ impl Tally {
 fn remote() -> &'static tokio::runtime::Runtime {
     static REMOTE: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     REMOTE.get_or_init(|| {
+        quiet_missed_replies();
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("tenant-a")
@@ -71,6 +72,21 @@ fn remote() -> &'static tokio::runtime::Runtime {
             .build()
             .expect("tenant A's runtime")
     })
+}
+
+/// Keeps the test client's liveness panic ("reply in time", after 30 s) quiet on A's
+/// threads: there it is expected (hundreds of 25 MB sessions at nice 19 wait that long
+/// for the cores), `session::send_guarded` counts it as a 0, and the tally reports
+/// it. Every other panic, and any panic on B's threads, still prints.
+fn quiet_missed_replies() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let on_a = std::thread::current().name() == Some("tenant-a");
+        let missed = info.payload().downcast_ref::<String>().is_some_and(|m| m.starts_with("reply in time"));
+        if !(on_a && missed) {
+            report(info);
+        }
+    }));
 }
 
 /// A hostile load in progress.
