@@ -12,8 +12,10 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;
 
+/// With lines that start with a dot (one is a lone dot): the outbound client stuffs them.
 const MSG: &[u8] =
-    b"From: ann@sender.test\r\nSubject: delivery\r\nMessage-ID: <d@sender.test>\r\n\r\nHello over SMTP.\r\n";
+    b"From: ann@sender.test\r\nSubject: delivery\r\nMessage-ID: <d@sender.test>\r\n\r\nHello over SMTP.\r\n\
+    .\r\n..two dots\r\n.one\r\n";
 
 fn config(next_hop: SocketAddr, tls: &str, bounce_relay: Option<SocketAddr>) -> String {
     let mut queue = "[queue]\nretry_base_secs = 1\n".to_owned();

@@ -11,7 +11,7 @@
 use crate::extensions;
 pub use crate::pool::{ConnectionPool, IDLE_TIME};
 pub use crate::session::web_roots;
-use crate::session::{self, ClientError, Offers, RemoteReply, Session};
+use crate::session::{self, BLOCK, ClientError, Offers, RemoteReply, Session};
 use mxr_config::TlsMode;
 use mxr_config::delivery::Timeouts;
 use rustls::RootCertStore;
@@ -138,7 +138,11 @@ async fn transaction(
         s.command("RSET", t.mail, "RSET").await.map_err(late)?;
         return Ok(all(out.rcpts, data));
     }
-    s.send(&mxr_mail::dot_stuff(out.message), t.block, "a block of the message").await.map_err(late)?;
+    // Stuffed a block at a time: no second whole copy of the message in memory.
+    let (mut stuffer, mut block) = (mxr_mail::DotStuffer::new(out.message), Vec::with_capacity(BLOCK + 1024));
+    while stuffer.next_block(&mut block, BLOCK) {
+        s.send(&block, t.block, "a block of the message").await.map_err(late)?;
+    }
     let end = s.reply(t.final_dot, "the reply to the final dot").await.map_err(late)?;
     if end.code >= 400 {
         for r in results.iter_mut().filter(|r| **r == RcptResult::Delivered) {

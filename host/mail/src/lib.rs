@@ -216,24 +216,57 @@ pub fn decode_encoded_words(value: &str) -> String {
 
 /// Dot-stuffs a message for the SMTP wire (RFC 5321 §4.5.2: a line starting with `.`
 /// gets another) and ends it with `CRLF . CRLF` (a missing final CRLF is added). The
-/// inbound reader undoes it; the outbound client applies it.
+/// inbound reader undoes it; the outbound client applies it, a block at a time
+/// ([`DotStuffer`]).
 pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 5);
-    // A line at a time: only a dot that starts a line is doubled.
-    let mut rest = message;
-    while !rest.is_empty() {
-        if rest[0] == b'.' {
-            out.push(b'.');
-        }
-        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
-        out.extend_from_slice(&rest[..end]);
-        rest = &rest[end..];
-    }
-    if !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
+    DotStuffer::new(message).next_block(&mut out, usize::MAX);
     out
+}
+
+/// [`dot_stuff`] a block at a time, so that a message goes out without a stuffed copy
+/// of the whole of it in memory.
+pub struct DotStuffer<'a> {
+    /// What is not stuffed yet; it starts at a line start.
+    rest: &'a [u8],
+    /// The message ends in CRLF (else one is added before the final dot).
+    ends_in_crlf: bool,
+    /// The final dot was written.
+    done: bool,
+}
+
+impl<'a> DotStuffer<'a> {
+    /// A stuffer over `message`.
+    pub fn new(message: &'a [u8]) -> DotStuffer<'a> {
+        DotStuffer { rest: message, ends_in_crlf: message.ends_with(b"\r\n"), done: false }
+    }
+
+    /// Replaces `out`'s contents with the next whole lines, stuffed, until it holds at
+    /// least `block` bytes (one line longer than that goes whole), and after the last
+    /// line the end of the message. False, with `out` empty, once all was given.
+    pub fn next_block(&mut self, out: &mut Vec<u8>, block: usize) -> bool {
+        out.clear();
+        if self.done {
+            return false;
+        }
+        // A line at a time: only a dot that starts a line is doubled.
+        while !self.rest.is_empty() && out.len() < block {
+            if self.rest[0] == b'.' {
+                out.push(b'.');
+            }
+            let end = memchr::memchr(b'\n', self.rest).map_or(self.rest.len(), |i| i + 1);
+            out.extend_from_slice(&self.rest[..end]);
+            self.rest = &self.rest[end..];
+        }
+        if self.rest.is_empty() {
+            if !self.ends_in_crlf {
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b".\r\n");
+            self.done = true;
+        }
+        true
+    }
 }
 
 /// A raw header value as one line: folding removed, line ends and edges trimmed.
@@ -255,6 +288,47 @@ fn unfold(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 5321 §4.5.2 spelled out: each line that starts with a dot gets another,
+    /// then `CRLF . CRLF`, with a CRLF first when the message does not end in one.
+    fn stuffed_by_the_rfc(message: &[u8]) -> Vec<u8> {
+        let mut out = vec![];
+        for line in message.split_inclusive(|b| *b == b'\n') {
+            if line.starts_with(b".") {
+                out.push(b'.');
+            }
+            out.extend_from_slice(line);
+        }
+        if !message.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+        out
+    }
+
+    #[test]
+    fn stuffing_a_block_at_a_time_gives_the_same_bytes_as_at_once() {
+        let lines: [&[u8]; 6] = [b".dot\r\n", b"plain\r\n", b"\r\n", b".\r\n", b"bare lf\n", b"no end"];
+        let mut seed = 7u32;
+        for _ in 0..500 {
+            let mut message = vec![];
+            for _ in 0..seed % 9 {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                message.extend_from_slice(lines[(seed >> 16) as usize % lines.len()]);
+            }
+            for block in [1, 5, 64, usize::MAX] {
+                let (mut stuffer, mut out, mut joined) = (DotStuffer::new(&message), vec![], vec![]);
+                while stuffer.next_block(&mut out, block) {
+                    joined.extend_from_slice(&out);
+                }
+                let want = stuffed_by_the_rfc(&message);
+                assert_eq!(joined, want, "{:?} in blocks of {block}", String::from_utf8_lossy(&message));
+                assert_eq!(dot_stuff(&message), want);
+            }
+        }
+        assert_eq!(dot_stuff(b""), b"\r\n.\r\n");
+        assert_eq!(dot_stuff(b".a\r\nb"), b"..a\r\nb\r\n.\r\n");
+    }
 
     #[test]
     fn parses_headers_addresses_bodies_and_attachments() {
