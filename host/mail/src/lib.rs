@@ -6,6 +6,9 @@
 
 pub mod auth;
 pub mod date;
+mod literal;
+
+pub use literal::address_literal_ip;
 
 use mail_parser::{MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};

@@ -309,9 +309,7 @@ pub fn header_name(r: &Renderer, name: &str) -> Option<String> {
 /// literal (`[192.0.2.7]`, `[IPv6:2001:db8::1]`) or the registrable domain of a host
 /// name; a value that is neither is withheld (unknown means stricter).
 pub fn helo(r: &Renderer, helo: &str) -> Shown {
-    let literal = helo.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    let literal = literal.map(|l| without_v6_tag(l).unwrap_or(l));
-    if let Some(ip) = literal.and_then(|l| l.parse::<std::net::IpAddr>().ok()) {
+    if let Some(ip) = mxr_mail::address_literal_ip(helo) {
         return r.ip(ip);
     }
     let is_host = !helo.is_empty()
@@ -327,12 +325,6 @@ pub fn helo(r: &Renderer, helo: &str) -> Shown {
         _ if is_host && crate::vocabulary::is_host(helo.trim_end_matches('.')) => r.value(Category::Network, helo),
         _ => Shown::Withheld,
     }
-}
-
-/// An address literal's text after its `IPv6:` tag, which is an ABNF string (RFC 5321
-/// §4.1.3), so in any case.
-fn without_v6_tag(literal: &str) -> Option<&str> {
-    literal.get(..5).filter(|tag| tag.eq_ignore_ascii_case("IPv6:")).map(|_| &literal[5..])
 }
 
 #[cfg(test)]

@@ -24,12 +24,10 @@ pub fn routes_onward(address: &str) -> bool {
     }
 }
 
-/// True for an address literal: `[192.0.2.1]` or `[IPv6:2001:db8::1]` (§4.1.3). The
-/// tag is an ABNF string, so any case: `[ipv6:…]` too.
+/// True for an address literal: `[192.0.2.1]` or `[IPv6:2001:db8::1]`, the tag in
+/// any case (§4.1.3).
 fn is_address_literal(s: &str) -> bool {
-    let Some(inner) = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')) else { return false };
-    let v6 = inner.get(..5).filter(|tag| tag.eq_ignore_ascii_case("IPv6:")).map(|_| &inner[5..]);
-    inner.parse::<std::net::Ipv4Addr>().is_ok() || v6.is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok())
+    mxr_mail::address_literal_ip(s).is_some()
 }
 
 /// True for the domain of an address: an address literal, or ASCII labels
