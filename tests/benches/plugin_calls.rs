@@ -26,6 +26,9 @@ mod spam_settings;
 mod magic;
 #[path = "../../plugins/attachment-guard/src/policy.rs"]
 mod policy;
+// sender-policy's domains reach their sibling as `super::punycode`.
+#[path = "../../plugins/sender-policy/src/punycode.rs"]
+mod punycode;
 #[path = "../../plugins/sender-policy/src/domains.rs"]
 mod sender_domains;
 #[path = "../../plugins/delivery-stats/src/stats_tags.rs"]

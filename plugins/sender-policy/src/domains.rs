@@ -1,6 +1,6 @@
 //! Matching a sender domain against the configured lists, over plain data.
 
-use crate::punycode::comparable;
+use super::punycode::comparable;
 
 /// What the lists say about a domain.
 #[derive(Debug, PartialEq, Eq)]
