@@ -5,7 +5,7 @@
 //! peak grows by well under half of what it grows by when the budget does not bind.
 //! Every time bound here is a liveness bound.
 
-use mxr_tests::smtp_client::Client;
+use mxr_tests::smtp_client::{Client, send_declared};
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
 use std::sync::Arc;
 
@@ -26,27 +26,6 @@ fn peak_mb() -> u64 {
     kb.trim().trim_end_matches("kB").trim().parse::<u64>().expect("VmHWM in kB") / 1024
 }
 
-/// One transaction declaring its size, with an already dot-stuffed body; the reply
-/// code to the final dot, or to the command that refused it.
-async fn send(addr: std::net::SocketAddr, stuffed: Arc<Vec<u8>>) -> u16 {
-    let (mut c, greeting) = Client::connect(addr).await;
-    greeting.assert_code(220, "");
-    c.ehlo("client.test").await.assert_code(250, "");
-    let steps = [format!("MAIL FROM:<a@sender.test> SIZE={}", stuffed.len()), "RCPT TO:<b@example.test>".into()];
-    for step in steps {
-        let reply = c.cmd(&step).await;
-        if reply.code != 250 {
-            return reply.code;
-        }
-    }
-    let go = c.cmd("DATA").await;
-    if go.code != 354 {
-        return go.code;
-    }
-    c.write(&stuffed).await;
-    c.read_reply().await.code
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_large_messages_stays_within_the_data_budget() {
     let limits = format!("max_message_bytes = {}\nmax_buffered_data_bytes = {BUDGET}\n", SIZE + (64 << 10));
@@ -59,7 +38,14 @@ async fn a_burst_of_large_messages_stays_within_the_data_budget() {
     let stuffed = Arc::new(mxr_mail::dot_stuff(&body));
     drop(body);
     let at_rest = peak_mb();
-    let burst: Vec<_> = (0..SESSIONS).map(|_| tokio::spawn(send(relay.addr, stuffed.clone()))).collect();
+    let burst: Vec<_> = (0..SESSIONS)
+        .map(|_| {
+            let (addr, stuffed) = (relay.addr, stuffed.clone());
+            tokio::spawn(async move {
+                send_declared(Client::try_connect(addr).await, "a@sender.test", "b@example.test", &stuffed).await
+            })
+        })
+        .collect();
     let mut small = relay.client_from("127.0.0.2").await;
     small.send_message("a@sender.test", &["b@example.test"], b"Subject: ok\r\n\r\nfine\r\n").await.assert_code(250, "");
     let mut codes = vec![];

@@ -199,6 +199,35 @@ impl Client {
     }
 }
 
+/// One transaction as an MTA sends it under load, on a connection just made (or not):
+/// EHLO, MAIL from `from` declaring the body's SIZE, RCPT `to`, DATA with `stuffed`
+/// (already dot-stuffed and ending in `CRLF . CRLF`, so that many sessions share one
+/// body). The reply code to the message, or to the first reply that refused it (the
+/// greeting included); 0 when the connection failed or closed.
+pub async fn send_declared(connected: std::io::Result<(Client, Reply)>, from: &str, to: &str, stuffed: &[u8]) -> u16 {
+    let Ok((mut c, greeting)) = connected else { return 0 };
+    if greeting.code != 220 {
+        return greeting.code;
+    }
+    let steps = [
+        "EHLO client.test".to_owned(),
+        format!("MAIL FROM:<{from}> SIZE={}", stuffed.len()),
+        format!("RCPT TO:<{to}>"),
+    ];
+    for line in steps {
+        let reply = c.cmd(&line).await;
+        if reply.code != 250 {
+            return reply.code;
+        }
+    }
+    let go = c.cmd("DATA").await;
+    if go.code != 354 {
+        return go.code;
+    }
+    c.write(stuffed).await;
+    c.read_reply().await.code
+}
+
 /// LF or mixed line ends to CRLF, as a sending MTA does.
 pub fn to_crlf(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 40);

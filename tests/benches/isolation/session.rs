@@ -2,7 +2,7 @@
 //! support crate's [`Client`] with an already dot-stuffed body (shared, so hundreds of
 //! 25 MB sessions do not each copy it).
 
-use mxr_tests::smtp_client::Client;
+use mxr_tests::smtp_client::{Client, send_declared};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::task::AbortHandle;
@@ -12,35 +12,14 @@ pub fn stuffed(message: &[u8]) -> Arc<[u8]> {
     mxr_mail::dot_stuff(message).into()
 }
 
-/// Connects (from `source`, or the default 127.0.0.1), then EHLO, MAIL (declaring the
-/// body's SIZE, as MTAs do when it is advertised), RCPT `to` and DATA with `body`. The reply code to the message, or the first reply that refused
-/// it (the greeting included); 0 when the connection failed or closed.
+/// Connects (from `source`, or the default 127.0.0.1), then sends `body` to `to` as
+/// [`send_declared`] does; the reply code.
 pub async fn send(addr: SocketAddr, source: Option<IpAddr>, to: &str, body: &[u8]) -> u16 {
     let connected = match source {
         Some(source) => Client::try_connect_from(addr, source).await,
         None => Client::try_connect(addr).await,
     };
-    let Ok((mut c, greeting)) = connected else { return 0 };
-    if greeting.code != 220 {
-        return greeting.code;
-    }
-    let steps = [
-        "EHLO client.bench.test".to_owned(),
-        format!("MAIL FROM:<orders@sender.test> SIZE={}", body.len()),
-        format!("RCPT TO:<{to}>"),
-    ];
-    for line in steps {
-        let reply = c.cmd(&line).await;
-        if reply.code != 250 {
-            return reply.code;
-        }
-    }
-    let go = c.cmd("DATA").await;
-    if go.code != 354 {
-        return go.code;
-    }
-    c.write(body).await;
-    c.read_reply().await.code
+    send_declared(connected, "orders@sender.test", to, body).await
 }
 
 /// Like [`send`] in a task of its own, so that a reply that never comes (the client
