@@ -10,6 +10,7 @@
 //! start, temporaries and files that do not open (torn, cut short, foreign) are removed.
 
 use super::keys::{KeyError, KeyStore};
+use super::sealed::{NONCE_LEN, TAG_LEN};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +40,15 @@ pub struct SpoolEnvelope {
     pub smtputf8: bool,
     /// The client declared `BODY=8BITMIME` (RFC 6152). False in first-version files.
     pub eight_bit: bool,
+}
+
+/// A spooled copy as seen from its clear header: see [`Spool::peek`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Peek {
+    /// The tenant it belongs to.
+    pub tenant: String,
+    /// The file's size: about the message's, as a copy is sealed whole.
+    pub bytes: u64,
 }
 
 /// The envelope as the first version (`MXRSPL01`) wrote it.
@@ -153,56 +163,75 @@ impl Spool {
     /// flush is shared with every other write waiting at the same moment (group commit).
     pub fn write(&self, env: &SpoolEnvelope, message: &[&[u8]]) -> Result<PathBuf, SpoolError> {
         let key = self.keys.tenant(&env.tenant)?;
-        let mut plain = postcard::to_allocvec(env).expect("envelope serialises");
-        let body: Vec<u8> = message.concat();
-        plain.extend_from_slice(&(body.len() as u64).to_be_bytes());
-        plain.extend_from_slice(&body);
+        let envelope = postcard::to_allocvec(env).expect("envelope serialises");
+        let body_len: usize = message.iter().map(|p| p.len()).sum();
+        // The whole file in one buffer, sealed where it lies: one copy of the message.
         let head = header(&env.tenant, &env.queue_id);
-        let sealed = key.sealer().seal(&head, &plain);
+        let mut file = Vec::with_capacity(head.len() + NONCE_LEN + envelope.len() + 8 + body_len + TAG_LEN);
+        file.extend_from_slice(&head);
+        file.resize(head.len() + NONCE_LEN, 0);
+        file.extend_from_slice(&envelope);
+        file.extend_from_slice(&(body_len as u64).to_be_bytes());
+        message.iter().for_each(|p| file.extend_from_slice(p));
+        key.sealer().seal_in_place(&head, &mut file, head.len());
         let path = self.path(&env.queue_id);
         let tmp = self.dir.join(format!(".{}.tmp", env.queue_id));
         let io = |e| SpoolError::Io(path.clone(), e);
-        mxr_durable::place_private(&tmp, &path, &[&head, &sealed]).map_err(io)?;
+        mxr_durable::place_private(&tmp, &path, &[&file]).map_err(io)?;
         self.commit.commit().map_err(io)?;
         Ok(path)
     }
 
-    /// Reads and opens a spooled copy.
+    /// Reads and opens a spooled copy; the message is opened where it was read, so
+    /// reading takes one copy's worth of memory.
     pub fn read(&self, path: &Path) -> Result<(SpoolEnvelope, Vec<u8>), SpoolError> {
-        let bytes = std::fs::read(path).map_err(|e| SpoolError::Io(path.to_owned(), e))?;
+        let mut bytes = std::fs::read(path).map_err(|e| SpoolError::Io(path.to_owned(), e))?;
         let broken = |why| SpoolError::Broken(path.to_owned(), why);
         let head = parse_header(&bytes).ok_or_else(|| broken("bad header"))?;
         let key = self.keys.tenant(&head.tenant)?;
-        let plain =
-            key.sealer().open(&bytes[..head.len], &bytes[head.len..]).map_err(|_| broken("does not authenticate"))?;
+        let (aad, sealed) = bytes.split_at_mut(head.len);
+        let plain = key.sealer().open_in_place(aad, sealed).map_err(|_| broken("does not authenticate"))?;
         let (env, rest): (SpoolEnvelope, &[u8]) = if head.v1 {
-            postcard::take_from_bytes::<EnvelopeV1>(&plain).map(|(e, rest)| (e.into(), rest))
+            postcard::take_from_bytes::<EnvelopeV1>(plain).map(|(e, rest)| (e.into(), rest))
         } else {
-            postcard::take_from_bytes(&plain)
+            postcard::take_from_bytes(plain)
         }
         .map_err(|_| broken("bad envelope"))?;
         let len = rest
             .get(..8)
             .map(|l| u64::from_be_bytes(l.try_into().unwrap()) as usize)
             .ok_or_else(|| broken("no length"))?;
-        let body = rest.get(8..8 + len).ok_or_else(|| broken("cut short"))?.to_vec();
-        Ok((env, body))
+        rest.get(8..).filter(|b| b.len() >= len).ok_or_else(|| broken("cut short"))?;
+        let start = head.len + NONCE_LEN + (plain.len() - rest.len()) + 8;
+        bytes.truncate(start + len);
+        bytes.drain(..start);
+        Ok((env, bytes))
     }
 
-    /// The tenant a spooled copy belongs to, from its clear header alone (for the
-    /// queue, which picks the copy's slots before reading it whole); `None` when the
-    /// file is gone (delivered).
+    /// The tenant a spooled copy belongs to, from its clear header alone; `None` when
+    /// the file is gone (delivered).
     pub fn tenant_of(&self, queue_id: &str) -> Result<Option<String>, SpoolError> {
+        Ok(self.peek(queue_id)?.map(|p| p.tenant))
+    }
+
+    /// What the queue needs before it reads a copy whole (to pick its slots and hold
+    /// its memory): its tenant, from the clear header alone, and the file's size;
+    /// `None` when the file is gone (delivered).
+    pub fn peek(&self, queue_id: &str) -> Result<Option<Peek>, SpoolError> {
         use std::io::Read;
         let path = self.path(queue_id);
+        let io = |e| SpoolError::Io(path.clone(), e);
         let mut head = Vec::new();
-        match std::fs::File::open(&path) {
-            // Magic, two length prefixes, a tenant id (≤ 64 bytes) and a queue id.
-            Ok(f) => f.take(1024).read_to_end(&mut head).map_err(|e| SpoolError::Io(path.clone(), e))?,
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(SpoolError::Io(path, e)),
+            Err(e) => return Err(io(e)),
         };
-        parse_header(&head).map(|h| Some(h.tenant)).ok_or(SpoolError::Broken(path, "bad header"))
+        let bytes = file.metadata().map_err(io)?.len();
+        // Magic, two length prefixes, a tenant id (≤ 64 bytes) and a queue id.
+        file.take(1024).read_to_end(&mut head).map_err(io)?;
+        let tenant = parse_header(&head).ok_or_else(|| SpoolError::Broken(path.clone(), "bad header"))?.tenant;
+        Ok(Some(Peek { tenant, bytes }))
     }
 
     /// Removes a delivered copy, then its index entry. The copy's removal is not
@@ -315,6 +344,8 @@ mod tests {
         assert_eq!(s.read(&path).unwrap().0, flagged);
         assert_eq!(s.tenant_of("Q1").unwrap().as_deref(), Some("t1"));
         assert_eq!(s.tenant_of("gone").unwrap(), None);
+        let size = std::fs::metadata(s.path("Q1")).unwrap().len();
+        assert_eq!(s.peek("Q1").unwrap(), Some(Peek { tenant: "t1".into(), bytes: size }));
 
         // A file as the first version wrote it: its envelope has no flags.
         let e = env("Q0");
