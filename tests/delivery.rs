@@ -1,7 +1,8 @@
 //! Delivery to a tenant's SMTP next hop (a test sink): per-recipient results, 4xx
 //! retried with backoff, 5xx and expiry bounced with an RFC 3464 report (never to the
 //! null sender), an outage survived across a restart, `tls = "required"` never
-//! falling back to plaintext, a hanging next hop delaying only its own tenant, a slow
+//! falling back to plaintext, a hanging next hop delaying only its own tenant and
+//! holding only its share of delivery memory, a slow
 //! one getting the message once, and SMTPUTF8 and 8BITMIME carried or bounced.
 
 use mxr_tests::sink::{DotReply, Sink};
@@ -234,6 +235,32 @@ async fn a_next_hop_that_never_answers_the_final_dot_delays_only_its_own_tenant(
     wait_until_async(FINAL_DOT / 4, "every stuck copy still waits: no final-dot timeout has fired", waiting).await;
     assert_eq!(hanging.connections.load(SeqCst), 2, "never more sessions than its per-destination cap");
     assert!(hanging.accepted.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_next_hop_holds_no_more_delivery_memory_than_its_share() {
+    let (hanging, prompt) = (Sink::start(None).await, Sink::start(None).await);
+    *hanging.dot.lock().unwrap() = DotReply::Never;
+    // Each next hop's share is 2 MB (5 of 10 deliveries of 4 MB, and 2 x 1 MB, the
+    // largest delivery); a delivery of a 600 KB copy holds 1.2 MB. So one such copy
+    // at a time goes to the stuck next hop, though its cap of connections is 5.
+    let delivery = "max_parallel = 10\nmax_per_destination = 5\nmax_per_tenant = 5\nmax_buffered_bytes = 4000000\n";
+    let tenants = tenant_toml_via("stuck", "stuck.test", &[], NextHop::Smtp(hanging.addr, "none"))
+        + &tenant_toml_via("fine", "fine.test", &[], NextHop::Smtp(prompt.addr, "none"));
+    let config = server_toml("max_message_bytes = 1000000") + "[queue]\nretry_base_secs = 1\n[delivery]\n" + delivery;
+    let relay = TestRelay::start(&(config + &tenants), &[]).await;
+    let large = [MSG, &b"0123456789abcde\r\n".repeat(600_000 / 17)].concat();
+    let mut c = relay.client().await;
+    for n in 0..3 {
+        c.send_message("ann@sender.test", &[&format!("u{n}@stuck.test")], &large).await.assert_code(250, "2.0.0");
+    }
+    let holding = || hanging.holding.load(SeqCst) == 1;
+    wait_until_async(LIVENESS, "the hanging next hop to hold one session", holding).await;
+    for n in 0..2 {
+        c.send_message("ann@sender.test", &[&format!("u{n}@fine.test")], &large).await.assert_code(250, "2.0.0");
+    }
+    assert_eq!(prompt.wait_for_within(LIVENESS, 2).await.len(), 2, "the other next hop got its share and its mail");
+    assert_eq!(hanging.connections.load(SeqCst), 1, "the other stuck copies wait for the share, not in a session");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

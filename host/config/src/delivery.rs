@@ -16,6 +16,8 @@ pub struct DeliveryFile {
     pub max_per_destination: Option<usize>,
     /// Deliveries of one tenant at once; below `max_parallel`.
     pub max_per_tenant: Option<usize>,
+    /// Bytes of spooled copies that deliveries hold in memory at once.
+    pub max_buffered_bytes: Option<usize>,
     /// TCP connect, in seconds.
     pub connect_timeout_secs: Option<u64>,
     /// The greeting, in seconds (RFC 5321 §4.5.3.2.1).
@@ -46,12 +48,33 @@ pub struct DeliveryConfig {
     pub max_per_destination: usize,
     /// Deliveries of one tenant at once (default 10); always below `max_parallel`.
     pub max_per_tenant: usize,
+    /// Bytes of spooled copies that deliveries hold in memory at once, over all next
+    /// hops (default 512 MiB). A delivery holds [`DELIVERY_COPIES`] times its copy's
+    /// size while it runs. A next hop's deliveries, and a tenant's, hold at most their
+    /// share ([`DeliveryConfig::share_of`]), so a stuck next hop holds no larger part
+    /// of this than of `max_parallel`.
+    pub max_buffered_bytes: usize,
     /// How long each step of a delivery waits for the next hop.
     pub timeouts: Timeouts,
     /// The port mail to an MX host goes to (default 25): bounces by MX, and tenant MX
     /// next hops without `next_hop.port`. Another port is for tests and unusual
     /// networks; the MX hosts of the Internet listen on 25.
     pub mx_port: u16,
+}
+
+/// How many times its size a spooled copy takes in memory while it is delivered: the
+/// copy as read, and, when some recipients are deferred, the copy sealed again for them.
+pub const DELIVERY_COPIES: usize = 2;
+
+impl DeliveryConfig {
+    /// The bytes of `max_buffered_bytes` that a party allowed `deliveries` of the
+    /// `max_parallel` at once may hold: the same part of it, but never less than one
+    /// delivery of a message of `max_message_bytes`. A next hop's share is
+    /// `share_of(max_per_destination, …)`, a tenant's `share_of(max_per_tenant, …)`.
+    pub fn share_of(&self, deliveries: usize, max_message_bytes: usize) -> usize {
+        let part = (self.max_buffered_bytes as u128 * deliveries as u128 / self.max_parallel as u128) as usize;
+        part.max(DELIVERY_COPIES.saturating_mul(max_message_bytes)).min(self.max_buffered_bytes)
+    }
 }
 
 /// The SMTP port: where mail exchangers listen, and an smtp next hop's default.
@@ -63,6 +86,7 @@ impl Default for DeliveryConfig {
             max_parallel: 100,
             max_per_destination: 10,
             max_per_tenant: 10,
+            max_buffered_bytes: 512 << 20,
             timeouts: Timeouts::default(),
             mx_port: SMTP_PORT,
         }

@@ -58,6 +58,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
     let hostname = hostname(s.hostname.as_deref())?;
     let tls = tls("server.tls", s.tls.as_ref(), base)?;
     let limits = limits::limits(&s.limits)?;
+    let delivery = delivery::delivery(&file.delivery, limits.max_message_bytes)?;
     let plugins = plugins::runtime(&file.plugins, base, &data_dir)?;
     let plugin_settings = plugins::settings(&file.plugin, &plugins.sandbox, base)?;
     let mut warnings = Vec::new();
@@ -75,7 +76,7 @@ pub fn validate(text: &str, base: &Path) -> Result<(Config, Vec<String>), Config
         tls,
         limits,
         queue: queue(&file.queue)?,
-        delivery: delivery::delivery(&file.delivery)?,
+        delivery,
         dns: dns::dns(&file.dns)?,
         plugins,
         plugin_settings,

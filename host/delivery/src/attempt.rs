@@ -9,6 +9,7 @@ use crate::scheduler::{Deliverer, Next, backoff};
 use crate::{dsn, maildir};
 use mxr_metrics::{DeliveryResult, EnhancedStatus};
 use mxr_store::spool::{Spool, SpoolEnvelope};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The enhanced code a recipient's reason (`"550 5.7.1 ..."`) carries when it is
@@ -44,7 +45,7 @@ impl Deliverer {
             if p.exists() { s.read(&p).map(Some) } else { Ok(None) }
         });
         let (env, message) = match read.await {
-            Some(Ok(Some(found))) => found,
+            Some(Ok(Some((env, message)))) => (env, Arc::new(message)),
             Some(Ok(None)) => return Next::Done, // queued twice: already delivered
             other => {
                 tracing::error!(queue_id = %qid, error = ?other.map(|r| r.err()), "cannot read a spooled copy");
@@ -55,7 +56,7 @@ impl Deliverer {
             Target::Maildir(root) => {
                 let (root, host, body) = (root.clone(), self.config.hostname.clone(), message.clone());
                 let n = env.rcpts.len();
-                match tokio::task::spawn_blocking(move || maildir::deliver(&root, &host, &[&body])).await {
+                match tokio::task::spawn_blocking(move || maildir::deliver(&root, &host, &[body.as_slice()])).await {
                     Ok(Ok(_)) => vec![RcptResult::Delivered; n],
                     other => vec![RcptResult::Deferred(format!("maildir: {:?}", other.map(|r| r.err()))); n],
                 }
@@ -112,7 +113,7 @@ impl Deliverer {
     }
 
     /// Removes what is done, keeps what is deferred, and says when to try again.
-    async fn settle(&self, mut env: SpoolEnvelope, message: Vec<u8>, results: Vec<RcptResult>) -> Next {
+    async fn settle(&self, mut env: SpoolEnvelope, message: Arc<Vec<u8>>, results: Vec<RcptResult>) -> Next {
         let (mut deferred, mut failed) = (Vec::new(), Vec::new());
         for (rcpt, r) in env.rcpts.iter().zip(results) {
             match r {
@@ -153,7 +154,7 @@ impl Deliverer {
         env.attempts += 1;
         let delay = backoff(self.config.queue.retry_base, env.attempts);
         let keep = env.clone();
-        match self.blocking(move |s| s.write(&keep, &[&message])).await {
+        match self.blocking(move |s| s.write(&keep, &[message.as_slice()])).await {
             Some(Ok(_)) => {}
             other => {
                 tracing::error!(queue_id = %env.queue_id, error = ?other, "cannot record the deferred recipients; retrying all")

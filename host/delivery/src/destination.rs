@@ -1,9 +1,9 @@
-//! Where each tenant's copies go, and the slots that bound how many go at once: one
-//! semaphore per tenant (`delivery.max_per_tenant`) and one per next hop
-//! (`delivery.max_per_destination`: a host and port, the MX domain and port, or a
-//! Maildir folder), shared by the tenants that deliver there and by the bounces to
-//! that domain. The scheduler takes a copy's tenant slot, then its next hop's, and
-//! only then a global permit.
+//! Where each tenant's copies go, and the shares that bound how many go at once and
+//! how much memory they hold: one per tenant (`delivery.max_per_tenant`) and one per
+//! next hop (`delivery.max_per_destination`: a host and port, the MX domain and port,
+//! or a Maildir folder), shared by the tenants that deliver there and by the bounces
+//! to that domain. The scheduler takes a copy's tenant slot, then its next hop's, and
+//! only then a global permit; then the copy's memory, in the same order.
 //!
 //! Bounces go through `queue.bounce_relay` when it is set, else to the MX of the
 //! sender's domain: a destination made for each bounce, whose next-hop slots are that
@@ -11,6 +11,7 @@
 //! domain delays only the bounces going there).
 
 use crate::client::{ConnectionPool, Route, web_roots};
+use crate::memory::Budget;
 use crate::mx::MxRoute;
 use crate::{CaFileProblem, DeliveryError, dsn};
 use mxr_config::{Config, NextHop, TenantSource, TlsMode};
@@ -34,11 +35,19 @@ pub(crate) enum Target {
 pub(crate) struct Destination {
     /// How its copies are delivered.
     pub(crate) target: Target,
-    /// Its own deliveries at once (`delivery.max_per_tenant`).
-    pub(crate) tenant_slots: Arc<Semaphore>,
-    /// Its next hop's connections at once (`delivery.max_per_destination`), shared
-    /// with every tenant delivering to the same next hop.
-    pub(crate) next_hop_slots: Arc<Semaphore>,
+    /// Its own deliveries at once (`delivery.max_per_tenant`) and their memory.
+    pub(crate) tenant: Arc<Share>,
+    /// Its next hop's connections at once (`delivery.max_per_destination`) and their
+    /// memory, shared with every tenant delivering to the same next hop.
+    pub(crate) next_hop: Arc<Share>,
+}
+
+/// What the deliveries of one tenant, or to one next hop, may hold at once.
+pub(crate) struct Share {
+    /// Deliveries.
+    pub(crate) slots: Semaphore,
+    /// Bytes of copies ([`mxr_config::delivery::DeliveryConfig::share_of`]).
+    pub(crate) memory: Budget,
 }
 
 /// What names a next hop: tenants naming the same one share its slots.
@@ -65,9 +74,9 @@ pub(crate) struct Destinations {
     /// Each tenant's destination, with the next hop it was made for.
     made: Mutex<HashMap<String, (NextHop, Arc<Destination>)>>,
     /// Per next hop, shared by every tenant naming it; kept across changes.
-    next_hop_slots: Mutex<HashMap<NextHopKey, Arc<Semaphore>>>,
+    next_hops: Mutex<HashMap<NextHopKey, Arc<Share>>>,
     /// Per tenant; kept across changes of its next hop.
-    tenant_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    tenants_shares: Mutex<HashMap<String, Arc<Share>>>,
     /// The bounce relay's destination, when `queue.bounce_relay` is set.
     bounces: Option<Arc<Destination>>,
     /// The resolver for MX next hops and bounces; `None` when none could be built.
@@ -92,16 +101,16 @@ impl Destinations {
             config: config.clone(),
             tenants,
             made: Mutex::default(),
-            next_hop_slots: Mutex::default(),
-            tenant_slots: Mutex::default(),
+            next_hops: Mutex::default(),
+            tenants_shares: Mutex::default(),
             bounces: None,
             dns,
         };
         if let Some((host, port)) = &config.queue.bounce_relay {
             let target = Target::Smtp(d.route(host, *port, mxr_config::TlsMode::Opportunistic, web_roots()));
-            let next_hop_slots = d.next_hop_slots(NextHopKey::Smtp(host.clone(), *port));
-            let tenant_slots = d.tenant_slots(dsn::BOUNCE_TENANT);
-            d.bounces = Some(Arc::new(Destination { target, tenant_slots, next_hop_slots }));
+            let next_hop = d.next_hop(NextHopKey::Smtp(host.clone(), *port));
+            let tenant = d.tenant(dsn::BOUNCE_TENANT);
+            d.bounces = Some(Arc::new(Destination { target, tenant, next_hop }));
         }
         for t in d.tenants.current().iter() {
             d.get(&t.id)?;
@@ -141,18 +150,23 @@ impl Destinations {
         }
     }
 
-    fn next_hop_slots(&self, key: NextHopKey) -> Arc<Semaphore> {
-        let n = self.config.delivery.max_per_destination;
-        let mut slots = lock(&self.next_hop_slots);
-        if slots.len() >= KEPT_NEXT_HOPS && !slots.contains_key(&key) {
-            slots.retain(|_, s| Arc::strong_count(s) > 1);
-        }
-        slots.entry(key).or_insert_with(|| Arc::new(Semaphore::new(n))).clone()
+    /// The share of a party allowed `deliveries` at once.
+    fn share(&self, deliveries: usize) -> Arc<Share> {
+        let bytes = self.config.delivery.share_of(deliveries, self.config.limits.max_message_bytes);
+        Arc::new(Share { slots: Semaphore::new(deliveries), memory: Budget::new(bytes) })
     }
 
-    fn tenant_slots(&self, tenant: &str) -> Arc<Semaphore> {
-        let n = self.config.delivery.max_per_tenant;
-        lock(&self.tenant_slots).entry(tenant.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(n))).clone()
+    fn next_hop(&self, key: NextHopKey) -> Arc<Share> {
+        let mut shares = lock(&self.next_hops);
+        if shares.len() >= KEPT_NEXT_HOPS && !shares.contains_key(&key) {
+            shares.retain(|_, s| Arc::strong_count(s) > 1);
+        }
+        shares.entry(key).or_insert_with(|| self.share(self.config.delivery.max_per_destination)).clone()
+    }
+
+    fn tenant(&self, tenant: &str) -> Arc<Share> {
+        let mut shares = lock(&self.tenants_shares);
+        shares.entry(tenant.to_owned()).or_insert_with(|| self.share(self.config.delivery.max_per_tenant)).clone()
     }
 
     /// The destination of a bounce to `rcpt`: the bounce relay when one is set, else
@@ -164,10 +178,10 @@ impl Destinations {
         }
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d).trim_end_matches('.').to_ascii_lowercase();
         let port = self.config.delivery.mx_port;
-        let next_hop_slots = self.next_hop_slots(NextHopKey::Mx(domain.clone(), port));
-        let tenant_slots = self.next_hop_slots(NextHopKey::Bounces(domain.clone()));
+        let next_hop = self.next_hop(NextHopKey::Mx(domain.clone(), port));
+        let tenant = self.next_hop(NextHopKey::Bounces(domain.clone()));
         let target = Target::Mx(self.mx_route(&domain, port, TlsMode::Opportunistic, web_roots()));
-        Arc::new(Destination { target, tenant_slots, next_hop_slots })
+        Arc::new(Destination { target, tenant, next_hop })
     }
 
     /// True when bounces go through `queue.bounce_relay` (not by MX).
@@ -210,8 +224,7 @@ impl Destinations {
             }
             NextHop::Maildir(dir) => (Target::Maildir(dir.clone()), NextHopKey::Maildir(dir.clone())),
         };
-        let next_hop_slots = self.next_hop_slots(key);
-        let dest = Arc::new(Destination { target, tenant_slots: self.tenant_slots(tenant), next_hop_slots });
+        let dest = Arc::new(Destination { target, tenant: self.tenant(tenant), next_hop: self.next_hop(key) });
         lock(&self.made).insert(tenant.to_owned(), (t.next_hop.clone(), dest.clone()));
         Ok(Some(dest))
     }

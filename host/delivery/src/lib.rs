@@ -6,6 +6,8 @@
 //! - [`scheduler`]: when a copy gets its turn: its tenant's slot, its next hop's slot,
 //!   then a global permit, so a stuck next hop delays only the mail going there;
 //! - `destination`: each tenant's way out and the slots it shares;
+//! - `memory`: the bytes of copies running deliveries hold, within
+//!   `delivery.max_buffered_bytes` and each tenant's and next hop's share of it;
 //! - `mx`: delivery to a domain's MX hosts (an mx next hop, bounces by MX);
 //! - `attempt`: one attempt, and retries (4xx), bounces (5xx, old age) after it;
 //! - [`client`]: the outbound SMTP client, over a `session` from a `pool`, asking for
@@ -24,6 +26,7 @@ mod destination;
 pub mod dsn;
 mod extensions;
 pub mod maildir;
+mod memory;
 mod mx;
 mod pool;
 pub mod scheduler;
@@ -104,6 +107,7 @@ impl Queue {
         let deliverer = Arc::new(Deliverer {
             spool,
             global: Semaphore::new(config.delivery.max_parallel),
+            memory: memory::Budget::new(config.delivery.max_buffered_bytes),
             config,
             destinations,
             again: tx,

@@ -2,17 +2,20 @@
 //!
 //! Every queued copy waits in a task of its own, holding nothing. It takes its
 //! tenant's slot, then its next hop's, and only then one of the queue's global permits
-//! (`delivery.max_parallel`), and gives all three back when its attempt ends. So a copy
+//! (`delivery.max_parallel`); then, in the same order, the memory its attempt will
+//! hold (`crate::memory`); and gives all of it back when its attempt ends. So a copy
 //! waiting for a stuck next hop holds no permit another next hop needs: a next hop that
 //! never answers holds at most `max_per_destination` permits, always fewer than there
 //! are, and delays only the mail going there. A retry waits out its backoff (or a
 //! flush), then queues again.
 
 use crate::destination::{Destination, Destinations};
+use crate::memory::Budget;
 use crate::{DeliveryError, dsn};
 use mxr_config::Config;
+use mxr_config::delivery::DELIVERY_COPIES;
 use mxr_metrics::{DeliveryMetrics, QueueState};
-use mxr_store::spool::{Spool, SpoolError};
+use mxr_store::spool::{Peek, Spool, SpoolError};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,6 +40,8 @@ pub(crate) struct Deliverer {
     pub(crate) destinations: Destinations,
     /// Deliveries running at once (`delivery.max_parallel`).
     pub(crate) global: Semaphore,
+    /// Bytes of copies that running deliveries hold (`delivery.max_buffered_bytes`).
+    pub(crate) memory: Budget,
     /// Queues a copy.
     pub(crate) again: mpsc::UnboundedSender<String>,
     /// Queue ids queued, in flight, waiting for a retry, or kept (see [`Next::Keep`]),
@@ -114,13 +119,16 @@ pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedRe
 /// One copy's turn: its slots in order, one attempt, and what follows.
 async fn turn(d: Arc<Deliverer>, qid: String) {
     let q = qid.clone();
-    let next = match d.blocking(move |s| s.tenant_of(&q)).await {
-        Some(Ok(Some(tenant))) => match d.destination(&qid, &tenant).await {
+    let next = match d.blocking(move |s| s.peek(&q)).await {
+        Some(Ok(Some(Peek { tenant, bytes }))) => match d.destination(&qid, &tenant).await {
             Ok(Some(dest)) => {
-                let slots = (dest.tenant_slots.acquire().await, dest.next_hop_slots.acquire().await);
+                let slots = (dest.tenant.slots.acquire().await, dest.next_hop.slots.acquire().await);
                 let global = d.global.acquire().await;
+                let need = usize::try_from(bytes).unwrap_or(usize::MAX).saturating_mul(DELIVERY_COPIES);
+                let (t, h, g) = (&dest.tenant.memory, &dest.next_hop.memory, &d.memory);
+                let memory = (t.hold(need).await, h.hold(need).await, g.hold(need).await);
                 let next = d.attempt(&qid, &dest).await;
-                drop((global, slots));
+                drop((memory, global, slots));
                 next
             }
             Ok(None) => {

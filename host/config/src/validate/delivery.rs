@@ -3,11 +3,12 @@
 
 use super::{duration, invalid, positive};
 use crate::ConfigError;
-use crate::delivery::{DeliveryConfig, DeliveryFile, Timeouts};
+use crate::delivery::{DELIVERY_COPIES, DeliveryConfig, DeliveryFile, Timeouts};
 use std::time::Duration;
 
-/// `[delivery]` validated; an error names the key.
-pub(super) fn delivery(f: &DeliveryFile) -> Result<DeliveryConfig, ConfigError> {
+/// `[delivery]` validated; an error names the key. `max_message_bytes` (from
+/// `[server.limits]`) is what a next hop's share of the buffered bytes must hold.
+pub(super) fn delivery(f: &DeliveryFile, max_message_bytes: usize) -> Result<DeliveryConfig, ConfigError> {
     let d = DeliveryConfig::default();
     let max_parallel = positive("delivery.max_parallel", f.max_parallel, d.max_parallel)?;
     let below = |key: &str, v: Option<usize>, default: usize| {
@@ -20,13 +21,23 @@ pub(super) fn delivery(f: &DeliveryFile) -> Result<DeliveryConfig, ConfigError> 
         }
         Ok(v)
     };
-    Ok(DeliveryConfig {
+    let config = DeliveryConfig {
         max_parallel,
         max_per_destination: below("delivery.max_per_destination", f.max_per_destination, d.max_per_destination)?,
         max_per_tenant: below("delivery.max_per_tenant", f.max_per_tenant, d.max_per_tenant)?,
+        max_buffered_bytes: positive("delivery.max_buffered_bytes", f.max_buffered_bytes, d.max_buffered_bytes)?,
         timeouts: timeouts(f)?,
         mx_port: positive("delivery.mx_port", f.mx_port, d.mx_port)?,
-    })
+    };
+    let needed = DELIVERY_COPIES.saturating_mul(max_message_bytes);
+    if config.max_buffered_bytes < needed {
+        let why = format!(
+            "must be at least {DELIVERY_COPIES} x max_message_bytes ({needed}), the memory one delivery of the \
+             largest message takes"
+        );
+        return Err(invalid("delivery.max_buffered_bytes", why));
+    }
+    Ok(config)
 }
 
 fn timeouts(f: &DeliveryFile) -> Result<Timeouts, ConfigError> {

@@ -158,6 +158,26 @@ fn delivery_has_rfc_5321_waits_by_default_and_caps_below_the_global_one() {
 }
 
 #[test]
+fn delivery_memory_holds_the_largest_delivery_and_shares_it_like_the_deliveries() {
+    let d = crate::delivery::DeliveryConfig::default();
+    let largest = crate::Limits::default().max_message_bytes;
+    assert_eq!(d.share_of(d.max_per_destination, largest), d.max_buffered_bytes / 10, "10 of 100 deliveries");
+    assert_eq!(d.share_of(1, largest), 2 * largest, "never less than one delivery of the largest message");
+    let e = error("version = 1\n[delivery]\nmax_buffered_bytes = 50000000\n");
+    assert!(
+        e.starts_with("config: delivery.max_buffered_bytes: must be at least 2 x max_message_bytes (52428800)"),
+        "{e}"
+    );
+    let small =
+        "version = 1\n[server.limits]\nmax_message_bytes = 5000000\n[delivery]\nmax_buffered_bytes = 50000000\n";
+    let (config, _) = validate(small, Path::new("/")).unwrap();
+    assert_eq!(config.delivery.share_of(10, 5_000_000), 10_000_000);
+    assert!(
+        error("version = 1\n[delivery]\nmax_buffered_bytes = 0\n").starts_with("config: delivery.max_buffered_bytes")
+    );
+}
+
+#[test]
 fn intake_limits_are_named_when_bad() {
     let limits = |line: &str| error(&format!("version = 1\n[server.limits]\n{line}\n"));
     for key in [
