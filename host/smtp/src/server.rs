@@ -1,7 +1,8 @@
 //! The listener: accept, admit each connection by its address's share (over it:
 //! `421 4.7.0` after a second, see [`crate::admission`]; at once past the tarpit's
 //! [`TARPIT_SLOTS`]), limit concurrent sessions (a full house
-//! gets `421 4.3.2`), count each connection admitted or refused, and on shutdown stop
+//! gets `421 4.3.2`), count each connection admitted or refused (logging a few refusals
+//! a minute, see [`RefusalLog`]), and on shutdown stop
 //! accepting, tell every session, and wait for running transactions to finish,
 //! bounded by the drain time.
 
@@ -27,7 +28,7 @@ pub async fn run<I: Inbound>(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut sessions = JoinSet::new();
-    let tarpit = Tarpit::new(TARPIT_SLOTS);
+    let mut refusals = Refusals { tarpit: Tarpit::new(TARPIT_SLOTS), log: RefusalLog::default() };
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -42,7 +43,7 @@ pub async fn run<I: Inbound>(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                admit(&relay, stream, peer, &stop_rx, &tarpit, &mut sessions);
+                admit(&relay, stream, peer, &stop_rx, &mut refusals, &mut sessions);
             }
             () = &mut shutdown => break,
         }
@@ -67,21 +68,24 @@ fn admit<I: Inbound>(
     stream: TcpStream,
     peer: SocketAddr,
     stop: &watch::Receiver<bool>,
-    tarpit: &Tarpit,
+    refusals: &mut Refusals,
     sessions: &mut JoinSet<()>,
 ) {
     let counted = &relay.intake().metrics;
-    let slot = match relay.intake().peers.admit(peer.ip(), Instant::now()) {
+    let now = Instant::now();
+    let slot = match relay.intake().peers.admit(peer.ip(), now) {
         Ok(slot) => slot,
         Err(why) => {
-            tracing::warn!(%peer, ?why, "over this address's share; refusing");
+            if let Some(unlogged) = refusals.log.note(why.counted_as(), now) {
+                tracing::warn!(%peer, ?why, unlogged, "over this address's share; refusing");
+            }
             counted.refused(why.counted_as());
             // Slowly: an address over its share that reconnects at once is held to
             // one attempt per connection a second, not as many as it can open. At
             // once when the tarpit is full, so that a flood cannot hold the relay's
             // file descriptors.
             let reply = why.reply(relay.hostname());
-            match tarpit.hold() {
+            match refusals.tarpit.hold() {
                 Some(held) => sessions.spawn(async move {
                     let _held = held;
                     refuse_after(TARPIT, stream, reply).await
@@ -92,7 +96,9 @@ fn admit<I: Inbound>(
         }
     };
     if relay.overloaded() {
-        tracing::warn!(%peer, "plugin calls are queued past their bound; refusing");
+        if let Some(unlogged) = refusals.log.note(ConnectionRefusal::PluginBacklog, now) {
+            tracing::warn!(%peer, unlogged, "plugin calls are queued past their bound; refusing");
+        }
         counted.refused(ConnectionRefusal::PluginBacklog);
         let host = relay.hostname();
         let busy = format!("{host} Too busy, try again later");
@@ -100,7 +106,9 @@ fn admit<I: Inbound>(
         return;
     }
     let Ok(permit) = relay.intake().connections.semaphore().clone().try_acquire_owned() else {
-        tracing::warn!(%peer, "connection limit reached; refusing");
+        if let Some(unlogged) = refusals.log.note(ConnectionRefusal::ServerFull, now) {
+            tracing::warn!(%peer, unlogged, "connection limit reached; refusing");
+        }
         counted.refused(ConnectionRefusal::ServerFull);
         let host = relay.hostname();
         sessions.spawn(refuse(
@@ -130,6 +138,45 @@ const TARPIT: Duration = Duration::from_secs(1);
 /// connect flood past it is refused at once: each held connection is a file
 /// descriptor, and a relay out of them cannot accept anybody's mail.
 const TARPIT_SLOTS: usize = 256;
+
+/// What the listener keeps about the connections it refuses.
+struct Refusals {
+    /// Where connections over their address's share wait for their `421`.
+    tarpit: Tarpit,
+    /// Which refusals get a log line.
+    log: RefusalLog,
+}
+
+/// How long the log stays quiet about a reason for refusing after a line about it.
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// The log lines about refused connections: for each reason, the first refusal in
+/// [`REFUSAL_LOG_EVERY`], which says how many went unlogged before it. A connect flood
+/// thus writes a few lines a minute instead of one a connection; the metrics count
+/// every refusal.
+#[derive(Default)]
+struct RefusalLog(std::collections::HashMap<ConnectionRefusal, (Instant, u64)>);
+
+impl RefusalLog {
+    /// Notes a refusal for `reason` at `now`: `Some(unlogged)` when it gets a line,
+    /// with the number of refusals for the same reason since the last line.
+    fn note(&mut self, reason: ConnectionRefusal, now: Instant) -> Option<u64> {
+        match self.0.get_mut(&reason) {
+            Some((since, unlogged)) if now.saturating_duration_since(*since) < REFUSAL_LOG_EVERY => {
+                *unlogged += 1;
+                None
+            }
+            Some((since, unlogged)) => {
+                *since = now;
+                Some(std::mem::take(unlogged))
+            }
+            None => {
+                self.0.insert(reason, (now, 0));
+                Some(0)
+            }
+        }
+    }
+}
 
 /// The places in the tarpit.
 struct Tarpit(Arc<Semaphore>);
@@ -168,5 +215,18 @@ mod tests {
         assert!(tarpit.hold().is_none(), "a full tarpit refuses at once");
         drop(held);
         assert!(tarpit.hold().is_some(), "a place comes back when its connection is answered");
+    }
+
+    #[test]
+    fn refusals_get_a_log_line_per_reason_every_ten_seconds_with_the_count_between() {
+        let (mut log, t0) = (RefusalLog::default(), Instant::now());
+        let full = ConnectionRefusal::ServerFull;
+        assert_eq!(log.note(full, t0), Some(0), "the first is logged");
+        for ms in 1..=500 {
+            assert_eq!(log.note(full, t0 + Duration::from_millis(ms)), None, "a flood stays quiet");
+        }
+        assert_eq!(log.note(ConnectionRefusal::PluginBacklog, t0), Some(0), "each reason has its own line");
+        assert_eq!(log.note(full, t0 + REFUSAL_LOG_EVERY), Some(500), "then one line says how many went unlogged");
+        assert_eq!(log.note(full, t0 + REFUSAL_LOG_EVERY * 2), Some(0));
     }
 }
