@@ -33,8 +33,7 @@ pub fn owed(config: &Config, env: &SpoolEnvelope, message: &[u8], failed: &[(Str
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let host = &config.hostname;
     let boundary = format!("{}/{host}", env.queue_id);
-    let headers_end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2);
-    let original_headers = String::from_utf8_lossy(&message[..headers_end]);
+    let original_headers = String::from_utf8_lossy(returned_headers(message));
     let (lines, per_rcpt) = per_recipient(failed);
     // An internationalised original (RFC 6531) gets an internationalised report
     // (RFC 6533): its addresses and headers may be UTF-8, which only the `global`
@@ -71,6 +70,23 @@ Reporting-MTA: dns; {host}\r\nX-Mxr-Queue-ID: {qid}\r\nArrival-Date: {arrived}\r
     Bounce::Spool(bounce_env, dsn.into_bytes())
 }
 
+/// Most bytes of the original's header a bounce returns: a bounce's size, and the
+/// memory making it takes, stay bounded whatever the original (a message with no
+/// blank line is all header).
+const RETURNED_HEADERS: usize = 64 << 10;
+
+/// The original's header as a bounce returns it: up to the blank line, cut after the
+/// last whole line within [`RETURNED_HEADERS`].
+fn returned_headers(message: &[u8]) -> &[u8] {
+    let scan = &message[..message.len().min(RETURNED_HEADERS + 2)];
+    let end = scan.windows(4).position(|w| w == b"\r\n\r\n").map_or(scan.len(), |i| i + 2);
+    if end <= RETURNED_HEADERS {
+        return &message[..end];
+    }
+    let cut = &message[..RETURNED_HEADERS];
+    &cut[..cut.windows(2).rposition(|w| w == b"\r\n").map_or(0, |i| i + 2)]
+}
+
 /// The text lines and the per-recipient fields of a report on `failed` recipients
 /// `(address, reason)`. The status is the reason's enhanced code (a 4.x.x one, given
 /// up on, is 4.4.7); a UTF-8 address is of type `utf-8` (RFC 6533), others `rfc822`.
@@ -88,4 +104,23 @@ fn per_recipient(failed: &[(String, String)]) -> (String, String) {
         ));
     }
     (lines, fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounce_returns_the_header_whole_lines_and_at_most_64_kib() {
+        assert_eq!(returned_headers(b"A: 1\r\nB: 2\r\n\r\nbody\r\n"), b"A: 1\r\nB: 2\r\n");
+        assert_eq!(returned_headers(b"A: 1\r\nB: 2\r\n"), b"A: 1\r\nB: 2\r\n", "no body: all of it");
+        let line = b"X-Long: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789\r\n";
+        let all_header = line.repeat(2 * RETURNED_HEADERS / line.len());
+        let cut = returned_headers(&all_header);
+        assert!(cut.len() <= RETURNED_HEADERS && cut.len() > RETURNED_HEADERS - line.len(), "{}", cut.len());
+        assert!(cut.ends_with(b"\r\n") && cut.starts_with(b"X-Long"), "whole lines");
+        let exact = [line.repeat(RETURNED_HEADERS / line.len()), b"\r\nbody".to_vec()].concat();
+        assert_eq!(returned_headers(&exact).len(), RETURNED_HEADERS / line.len() * line.len());
+        assert_eq!(returned_headers(&[b'x'; 100_000]), b"", "no line end within the cap: nothing");
+    }
 }
