@@ -237,20 +237,28 @@ async fn a_next_hop_that_never_answers_the_final_dot_delays_only_its_own_tenant(
     assert!(hanging.accepted.lock().unwrap().is_empty());
 }
 
+/// A config whose largest message is 1 MB, so that a delivery of it holds 2.5 MB
+/// (twice its spool file, `DeliveryConfig::largest_delivery`), with `delivery` lines.
+fn with_memory(delivery: &str, tenants: &str) -> String {
+    server_toml("max_message_bytes = 1000000") + "[queue]\nretry_base_secs = 1\n[delivery]\n" + delivery + tenants
+}
+
+/// A 900 KB message: a delivery of it holds 1.8 MB.
+fn large() -> Vec<u8> {
+    [MSG, &b"0123456789abcde\r\n".repeat(900_000 / 17)].concat()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_next_hop_holds_no_more_delivery_memory_than_its_share() {
     let (hanging, prompt) = (Sink::start(None).await, Sink::start(None).await);
     *hanging.dot.lock().unwrap() = DotReply::Never;
-    // Each next hop's share is 2 MB (5 of 10 deliveries of 4 MB, and 2 x 1 MB, the
-    // largest delivery); a delivery of a 600 KB copy holds 1.2 MB. So one such copy
-    // at a time goes to the stuck next hop, though its cap of connections is 5.
-    let delivery = "max_parallel = 10\nmax_per_destination = 5\nmax_per_tenant = 5\nmax_buffered_bytes = 4000000\n";
+    // Each next hop's share is 2.6 MB (5 of 10 deliveries of 5.2 MB): one 900 KB
+    // copy at a time goes to the stuck next hop, though its cap of connections is 5.
+    let delivery = "max_parallel = 10\nmax_per_destination = 5\nmax_per_tenant = 5\nmax_buffered_bytes = 5200000\n";
     let tenants = tenant_toml_via("stuck", "stuck.test", &[], NextHop::Smtp(hanging.addr, "none"))
         + &tenant_toml_via("fine", "fine.test", &[], NextHop::Smtp(prompt.addr, "none"));
-    let config = server_toml("max_message_bytes = 1000000") + "[queue]\nretry_base_secs = 1\n[delivery]\n" + delivery;
-    let relay = TestRelay::start(&(config + &tenants), &[]).await;
-    let large = [MSG, &b"0123456789abcde\r\n".repeat(600_000 / 17)].concat();
-    let mut c = relay.client().await;
+    let relay = TestRelay::start(&with_memory(delivery, &tenants), &[]).await;
+    let (large, mut c) = (large(), relay.client().await);
     for n in 0..3 {
         c.send_message("ann@sender.test", &[&format!("u{n}@stuck.test")], &large).await.assert_code(250, "2.0.0");
     }
@@ -261,6 +269,32 @@ async fn a_stuck_next_hop_holds_no_more_delivery_memory_than_its_share() {
     }
     assert_eq!(prompt.wait_for_within(LIVENESS, 2).await.len(), 2, "the other next hop got its share and its mail");
     assert_eq!(hanging.connections.load(SeqCst), 1, "the other stuck copies wait for the share, not in a session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_waiting_for_its_tenants_memory_holds_no_global_permit() {
+    let (stuck1, stuck2, prompt) = (Sink::start(None).await, Sink::start(None).await, Sink::start(None).await);
+    *stuck1.dot.lock().unwrap() = DotReply::Never;
+    *stuck2.dot.lock().unwrap() = DotReply::Never;
+    // 3 permits; a tenant's memory (2.67 MB) holds one 900 KB copy's delivery. Had
+    // big's second copy taken a permit before waiting for big's memory, big and other
+    // would hold all three, and the small copy for fine would wait for a final dot.
+    let delivery = "max_parallel = 3\nmax_per_destination = 2\nmax_per_tenant = 2\nmax_buffered_bytes = 4000000\n\
+        final_dot_timeout_secs = 120\n";
+    let tenants = tenant_toml_via("big", "big.test", &[], NextHop::Smtp(stuck1.addr, "none"))
+        + &tenant_toml_via("other", "other.test", &[], NextHop::Smtp(stuck2.addr, "none"))
+        + &tenant_toml_via("fine", "fine.test", &[], NextHop::Smtp(prompt.addr, "none"));
+    let relay = TestRelay::start(&with_memory(delivery, &tenants), &[]).await;
+    let (large, mut c) = (large(), relay.client().await);
+    for n in 0..2 {
+        c.send_message("ann@sender.test", &[&format!("u{n}@big.test")], &large).await.assert_code(250, "2.0.0");
+    }
+    wait_until_async(LIVENESS, "big's next hop to hold one session", || stuck1.holding.load(SeqCst) == 1).await;
+    c.send_message("ann@sender.test", &["u@other.test"], &large).await.assert_code(250, "2.0.0");
+    wait_until_async(LIVENESS, "other's next hop to hold its session", || stuck2.holding.load(SeqCst) == 1).await;
+    c.send_message("ann@sender.test", &["u@fine.test"], MSG).await.assert_code(250, "2.0.0");
+    assert_eq!(prompt.wait_for_within(LIVENESS, 1).await.len(), 1, "a permit was left for the small copy");
+    assert_eq!(stuck1.connections.load(SeqCst), 1, "big's second copy waits for big's memory");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

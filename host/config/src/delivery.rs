@@ -68,14 +68,26 @@ pub const DELIVERY_COPIES: usize = 2;
 
 impl DeliveryConfig {
     /// The bytes of `max_buffered_bytes` that a party allowed `deliveries` of the
-    /// `max_parallel` at once may hold: the same part of it, but never less than one
-    /// delivery of a message of `max_message_bytes`. A next hop's share is
-    /// `share_of(max_per_destination, …)`, a tenant's `share_of(max_per_tenant, …)`.
+    /// `max_parallel` at once may hold: the same part of it, but never less than
+    /// [`DeliveryConfig::largest_delivery`] of a message of `max_message_bytes` (nor
+    /// more than the whole). A next hop's share is `share_of(max_per_destination, …)`,
+    /// which validation keeps at its part; a tenant's `share_of(max_per_tenant, …)`.
     pub fn share_of(&self, deliveries: usize, max_message_bytes: usize) -> usize {
         let part = (self.max_buffered_bytes as u128 * deliveries as u128 / self.max_parallel as u128) as usize;
-        part.max(DELIVERY_COPIES.saturating_mul(max_message_bytes)).min(self.max_buffered_bytes)
+        part.max(Self::largest_delivery(max_message_bytes)).min(self.max_buffered_bytes)
+    }
+
+    /// The memory one delivery of a message of `max_message_bytes` holds: its spool
+    /// file (the message, its envelope and the seal: [`SPOOL_OVERHEAD`] at most),
+    /// [`DELIVERY_COPIES`] times.
+    pub fn largest_delivery(max_message_bytes: usize) -> usize {
+        DELIVERY_COPIES.saturating_mul(max_message_bytes.saturating_add(SPOOL_OVERHEAD))
     }
 }
+
+/// Bytes a spool file has beside its message, at most: the clear header, the envelope
+/// (a thousand recipients of 256 bytes fit) and the seal.
+pub const SPOOL_OVERHEAD: usize = 256 << 10;
 
 /// The SMTP port: where mail exchangers listen, and an smtp next hop's default.
 pub const SMTP_PORT: u16 = 25;

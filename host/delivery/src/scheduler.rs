@@ -1,9 +1,14 @@
 //! When each spooled copy gets its turn, and what it holds while it waits.
 //!
 //! Every queued copy waits in a task of its own, holding nothing. It takes its
-//! tenant's slot, then its next hop's, and only then one of the queue's global permits
-//! (`delivery.max_parallel`); then, in the same order, the memory its attempt will
-//! hold (`crate::memory`); and gives all of it back when its attempt ends. So a copy
+//! tenant's slot and its tenant's memory (`crate::memory`: twice its size), then its
+//! next hop's slot and memory, and only then one of the queue's global permits
+//! (`delivery.max_parallel`) and the global memory; and gives all of it back when its
+//! attempt ends. Each party's memory comes right after its slot, so a copy that waits
+//! for its tenant's memory (a tenant of large mail) holds no next hop's slot nor any
+//! global permit. A small copy ([`SMALL_COPY`]) takes no global memory: it never
+//! queues behind large ones there, and small copies together hold at most
+//! `max_parallel` times that much. So a copy
 //! waiting for a stuck next hop holds no permit another next hop needs: a next hop that
 //! never answers holds at most `max_per_destination` permits, always fewer than there
 //! are, and delays only the mail going there. A retry waits out its backoff (or a
@@ -27,6 +32,9 @@ use tokio::sync::{Semaphore, mpsc, watch};
 const RESCAN: Duration = Duration::from_secs(1);
 /// The file `mxr queue flush` creates in the spool folder.
 pub const FLUSH_MARKER: &str = ".flush";
+/// The memory, in bytes, up to which a delivery takes none of the global budget
+/// (only its tenant's and next hop's shares).
+pub const SMALL_COPY: usize = 256 << 10;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -122,13 +130,13 @@ async fn turn(d: Arc<Deliverer>, qid: String) {
     let next = match d.blocking(move |s| s.peek(&q)).await {
         Some(Ok(Some(Peek { tenant, bytes }))) => match d.destination(&qid, &tenant).await {
             Ok(Some(dest)) => {
-                let slots = (dest.tenant.slots.acquire().await, dest.next_hop.slots.acquire().await);
-                let global = d.global.acquire().await;
                 let need = usize::try_from(bytes).unwrap_or(usize::MAX).saturating_mul(DELIVERY_COPIES);
-                let (t, h, g) = (&dest.tenant.memory, &dest.next_hop.memory, &d.memory);
-                let memory = (t.hold(need).await, h.hold(need).await, g.hold(need).await);
+                let tenant = (dest.tenant.slots.acquire().await, dest.tenant.memory.hold(need).await);
+                let next_hop = (dest.next_hop.slots.acquire().await, dest.next_hop.memory.hold(need).await);
+                let global = d.global.acquire().await;
+                let global_memory = if need > SMALL_COPY { Some(d.memory.hold(need).await) } else { None };
                 let next = d.attempt(&qid, &dest).await;
-                drop((memory, global, slots));
+                drop((global_memory, global, next_hop, tenant));
                 next
             }
             Ok(None) => {

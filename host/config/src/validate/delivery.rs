@@ -3,7 +3,7 @@
 
 use super::{duration, invalid, positive};
 use crate::ConfigError;
-use crate::delivery::{DELIVERY_COPIES, DeliveryConfig, DeliveryFile, Timeouts};
+use crate::delivery::{DELIVERY_COPIES, DeliveryConfig, DeliveryFile, SPOOL_OVERHEAD, Timeouts};
 use std::time::Duration;
 
 /// `[delivery]` validated; an error names the key. `max_message_bytes` (from
@@ -29,11 +29,17 @@ pub(super) fn delivery(f: &DeliveryFile, max_message_bytes: usize) -> Result<Del
         timeouts: timeouts(f)?,
         mx_port: positive("delivery.mx_port", f.mx_port, d.mx_port)?,
     };
-    let needed = DELIVERY_COPIES.saturating_mul(max_message_bytes);
-    if config.max_buffered_bytes < needed {
+    // A next hop's share is its part of the budget, as its slots are of the permits:
+    // then stuck next hops hold no larger part of the memory than of the permits.
+    let needed = DeliveryConfig::largest_delivery(max_message_bytes);
+    let part = config.max_buffered_bytes as u128 * config.max_per_destination as u128 / max_parallel as u128;
+    if part < needed as u128 {
         let why = format!(
-            "must be at least {DELIVERY_COPIES} x max_message_bytes ({needed}), the memory one delivery of the \
-             largest message takes"
+            "{} is too small: a next hop's part of it (x max_per_destination / max_parallel = {part}) must hold \
+             one delivery of the largest message ({DELIVERY_COPIES} x (max_message_bytes + {SPOOL_OVERHEAD}) = \
+             {needed}), so that it needs at least {}",
+            config.max_buffered_bytes,
+            (needed as u128 * max_parallel as u128).div_ceil(config.max_per_destination as u128)
         );
         return Err(invalid("delivery.max_buffered_bytes", why));
     }

@@ -158,20 +158,26 @@ fn delivery_has_rfc_5321_waits_by_default_and_caps_below_the_global_one() {
 }
 
 #[test]
-fn delivery_memory_holds_the_largest_delivery_and_shares_it_like_the_deliveries() {
-    let d = crate::delivery::DeliveryConfig::default();
+fn delivery_memory_is_shared_like_the_deliveries_and_a_next_hops_part_holds_the_largest() {
+    use crate::delivery::DeliveryConfig;
+    let d = DeliveryConfig::default();
     let largest = crate::Limits::default().max_message_bytes;
     assert_eq!(d.share_of(d.max_per_destination, largest), d.max_buffered_bytes / 10, "10 of 100 deliveries");
-    assert_eq!(d.share_of(1, largest), 2 * largest, "never less than one delivery of the largest message");
-    let e = error("version = 1\n[delivery]\nmax_buffered_bytes = 50000000\n");
-    assert!(
-        e.starts_with("config: delivery.max_buffered_bytes: must be at least 2 x max_message_bytes (52428800)"),
-        "{e}"
+    assert_eq!(DeliveryConfig::largest_delivery(largest), 2 * (largest + (256 << 10)));
+    assert_eq!(d.share_of(1, largest), DeliveryConfig::largest_delivery(largest), "never below one delivery");
+    let e = error("version = 1\n[delivery]\nmax_buffered_bytes = 500000000\n");
+    assert_eq!(
+        e,
+        "config: delivery.max_buffered_bytes: 500000000 is too small: a next hop's part of it (x max_per_destination \
+         / max_parallel = 50000000) must hold one delivery of the largest message (2 x (max_message_bytes + 262144) \
+         = 52953088), so that it needs at least 529530880"
     );
+    let e = error("version = 1\n[server.limits]\nmax_message_bytes = 50000000\nmax_buffered_data_bytes = 200000000\n");
+    assert!(e.starts_with("config: delivery.max_buffered_bytes: 536870912 is too small"), "{e}");
     let small =
-        "version = 1\n[server.limits]\nmax_message_bytes = 5000000\n[delivery]\nmax_buffered_bytes = 50000000\n";
+        "version = 1\n[server.limits]\nmax_message_bytes = 2000000\n[delivery]\nmax_buffered_bytes = 50000000\n";
     let (config, _) = validate(small, Path::new("/")).unwrap();
-    assert_eq!(config.delivery.share_of(10, 5_000_000), 10_000_000);
+    assert_eq!(config.delivery.share_of(10, 2_000_000), 5_000_000);
     assert!(
         error("version = 1\n[delivery]\nmax_buffered_bytes = 0\n").starts_with("config: delivery.max_buffered_bytes")
     );
