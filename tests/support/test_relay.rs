@@ -120,7 +120,7 @@ impl TestRelay {
         tune(&mut config);
         crate::install_plugins(&config.plugins.dir, plugins);
         let relay = Relay::start(config).unwrap_or_else(|e| panic!("relay: {e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = mxr_smtp::server::listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(mxr_smtp::server::run(listener, relay.inbound.clone(), async move {

@@ -20,6 +20,22 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+/// Connections the kernel queues for the listener before it accepts them (capped by
+/// `net.core.somaxconn`, 4096 by default). The 128 of a plain `bind` is too few for a
+/// connect burst: past it the kernel drops the handshake's last ACK, the client thinks
+/// it is connected, and its greeting (or its `421`) waits for the retransmitted
+/// SYN-ACK, seconds later, while the accept loop could have answered it at once.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with [`LISTEN_BACKLOG`] (and `SO_REUSEADDR`, as `bind` sets
+/// it, so a restart does not wait out the old connections' `TIME_WAIT`).
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Serves `listener` until `shutdown` completes, then drains.
 pub async fn run<I: Inbound>(
     listener: TcpListener,
@@ -215,6 +231,22 @@ mod tests {
         assert!(tarpit.hold().is_none(), "a full tarpit refuses at once");
         drop(held);
         assert!(tarpit.hold().is_some(), "a place comes back when its connection is answered");
+    }
+
+    #[tokio::test]
+    async fn a_connect_burst_waits_in_the_listeners_queue_not_in_the_clients_retries() {
+        let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // 400 handshakes before anything is accepted: each completed one is in the
+        // queue at once (on loopback the last ACK is handled as it is sent). With a
+        // plain `bind`'s 128, the rest would reach it only on the SYN-ACK's retries.
+        let clients: Vec<_> = (0..400).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        let queue = listener.into_std().unwrap(); // non-blocking: accepts what is queued
+        let mut queued = 0;
+        while queue.accept().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(queued, clients.len(), "every connection of the burst is queued for accept");
     }
 
     #[test]

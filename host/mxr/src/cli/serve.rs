@@ -37,7 +37,7 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut servers = tokio::task::JoinSet::new();
         for addr in relay.config.listen.clone() {
-            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+            let listener = mxr_smtp::server::listen(addr).with_context(|| format!("listening on {addr}"))?;
             let mut stop = stop_rx.clone();
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
