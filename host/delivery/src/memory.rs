@@ -2,7 +2,9 @@
 //! against `delivery.max_buffered_bytes` as a whole and against each tenant's and each
 //! next hop's share of it. A delivery holds its bytes from before it reads its copy
 //! until its copy is settled, so what deliveries hold at once stays within the budget,
-//! and a stuck next hop or a tenant of large mail holds only its share.
+//! and a stuck next hop or a tenant of large mail holds only its share. (A bounce to be
+//! sent by MX is read once before, for its recipient, which picks its next hop: a
+//! bounce is small, as it returns at most 64 KiB of its original's header.)
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
