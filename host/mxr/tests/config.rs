@@ -1,6 +1,6 @@
 //! Config validation: every invalid fixture gives its expected error text (naming the
 //! key), the ready default is valid, and `mxr check-config` and `mxr serve` behave as an
-//! operator expects.
+//! operator expects (one relay per data dir).
 
 use mxr_config::{Config, READY_DEFAULT_TOML, validate};
 use mxr_tests::fixtures;
@@ -81,6 +81,30 @@ async fn serve_runs_the_ready_default_and_stops_cleanly_on_sigterm() {
     );
     let status = served.terminate();
     assert!(status.success(), "exit after SIGTERM: {status:?}");
+}
+
+#[test]
+fn a_second_serve_on_the_same_data_dir_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mxr = env!("CARGO_BIN_EXE_mxr");
+    let mut first = Served::start(mxr, dir.path());
+    let pid_file = dir.path().join("mxr.pid");
+    assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), first.pid().to_string());
+    let second = Command::new(mxr)
+        .args(["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["--api-listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "the second relay exits: {said}");
+    assert!(said.contains(&format!("is in use by another mxr serve (process {})", first.pid())), "{said}");
+    assert!(first.running(), "the first relay serves on");
+    assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), first.pid().to_string(), "its number stays");
+    first.kill(); // SIGKILL: the lock goes with the process, the stale number stays
+    let mut again = Served::start(mxr, dir.path());
+    assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), again.pid().to_string());
+    assert!(again.terminate().success());
+    assert!(!pid_file.exists(), "removed at a clean stop");
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
     if let (Some(addr), Some(api)) = (args.api_listen, config.api.as_mut()) {
         api.listen = addr;
     }
+    // Before anything opens the stores: a second relay on the same data would re-queue
+    // (and at start, clean up) the first one's spool files under it.
+    let _pid_file = PidFile::take(&config.data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("mxr").build()?;
     runtime.block_on(async move {
         // Before the listen line: a stop signal sent once it is printed is never lost.
@@ -70,11 +73,7 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
                 }
             });
         }
-        let pid_file = relay.config.data_dir.join(PID_FILE);
-        std::fs::write(&pid_file, format!("{}\n", std::process::id()))
-            .with_context(|| pid_file.display().to_string())?;
         reload_on_hangup(&relay, &args.relay, explicit_data_dir, stop_signal).await;
-        let _ = std::fs::remove_file(&pid_file);
         tracing::info!("stop requested");
         let _ = stop_tx.send(true);
         while let Some(done) = servers.join_next().await {
@@ -88,6 +87,49 @@ pub fn run(args: Args, explicit_data_dir: bool) -> anyhow::Result<ExitCode> {
 
 /// The file under the data dir holding a serving relay's process id (`mxr reload`).
 pub const PID_FILE: &str = "mxr.pid";
+
+/// The data dir's [`PID_FILE`], locked (`flock`) for as long as this relay serves, so
+/// that a second `mxr serve` on the same data refuses to start; removed when dropped.
+/// The kernel drops the lock with the process, so a relay killed with SIGKILL leaves
+/// no stale lock, only a stale number, which the next start overwrites.
+struct PidFile {
+    /// Holds the lock while open.
+    _locked: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl PidFile {
+    fn take(data_dir: &std::path::Path) -> anyhow::Result<PidFile> {
+        use rustix::fs::{FlockOperation, flock};
+        std::fs::create_dir_all(data_dir).with_context(|| data_dir.display().to_string())?;
+        let path = data_dir.join(PID_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| path.display().to_string())?;
+        if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            anyhow::bail!(
+                "{} is in use by another mxr serve (process {}): two relays on one data dir would deliver each other's mail twice",
+                data_dir.display(),
+                holder.trim()
+            );
+        }
+        file.set_len(0)
+            .and_then(|()| writeln!(file, "{}", std::process::id()))
+            .with_context(|| path.display().to_string())?;
+        Ok(PidFile { _locked: file, path })
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
 
 /// Reloads the config file on every SIGHUP until `stop` completes. A file that does
 /// not validate is refused with its key named, and the running state stays.
