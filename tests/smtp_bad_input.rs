@@ -1,6 +1,6 @@
 //! Bad input gets its precise reply or a timeout, never a panic or a stuck task: garbage,
 //! binary, very long lines, slow senders, a client that vanishes mid-DATA, bare line
-//! ends, and the SMTP smuggling sequence.
+//! ends, the SMTP smuggling sequence, and a header of too many fields.
 
 use mxr_tests::smtp_client::Client;
 use mxr_tests::test_relay::{TestRelay, server_toml, tenant_toml};
@@ -73,6 +73,20 @@ async fn a_client_vanishing_mid_data_leaves_nothing_behind() {
     }
     still_serves(&relay).await;
     assert_eq!(relay.delivered("t1").len(), 1, "only the complete message");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_of_too_many_fields_is_refused_before_it_is_parsed() {
+    let mut relay = TestRelay::start(&config(""), &["delivery-stats"]).await;
+    let mut c = relay.client().await;
+    // 10,001 short fields: each would cost the parser an allocation of its own.
+    let message = [b"X-F: v\r\n".repeat(10_001), b"\r\nbody\r\n".to_vec()].concat();
+    let reply = c.send_message("a@sender.test", &["b@example.test"], &message).await;
+    reply.assert_code(552, "5.3.4");
+    assert!(reply.lines[0].contains("10000 fields"), "{reply:?}");
+    serves(c).await;
+    assert_eq!(relay.delivered("t1").len(), 1, "only the clean message");
     relay.stop().await;
 }
 

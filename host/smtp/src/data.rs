@@ -34,6 +34,27 @@ pub struct DataFlaws {
     /// The body stopped being kept (the shared DATA budget ran out): what was read is
     /// incomplete, and the message must be refused.
     pub not_kept: bool,
+    /// A header section over [`MAX_HEADER_BYTES`] or [`MAX_HEADER_FIELDS`].
+    pub large_header: bool,
+}
+
+/// Most bytes of a message's header section (Exim's `header_maxsize` is 1 MiB too).
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+/// Most fields in a message's header section. Each costs the parser an allocation of
+/// its own, so a message of nothing but short fields would cost many times its size
+/// while it is checked, past what the DATA budget counts.
+pub const MAX_HEADER_FIELDS: usize = 10_000;
+
+/// True when the header section of `message` (up to its first empty line) is over
+/// [`MAX_HEADER_BYTES`] or holds more than [`MAX_HEADER_FIELDS`] fields.
+pub fn header_over_limits(message: &[u8]) -> bool {
+    let scan = &message[..message.len().min(MAX_HEADER_BYTES + 2)];
+    let end = scan.windows(4).position(|w| w == b"\r\n\r\n").map_or(scan.len(), |i| i + 2);
+    if end > MAX_HEADER_BYTES {
+        return true;
+    }
+    let starts_field = |line: &&[u8]| line.first().is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+    message[..end].split(|&b| b == b'\n').filter(starts_field).count() > MAX_HEADER_FIELDS
 }
 
 /// The first allocation for a body; it then doubles, never past the size limit, so
@@ -178,7 +199,8 @@ impl DataReader {
     }
 
     /// The body read (complete only after `feed` returned `Some`), and its flaws.
-    pub fn finish(self) -> (Vec<u8>, DataFlaws) {
+    pub fn finish(mut self) -> (Vec<u8>, DataFlaws) {
+        self.flaws.large_header = header_over_limits(&self.body);
         (self.body, self.flaws)
     }
 }
@@ -188,6 +210,25 @@ pub use mxr_mail::dot_stuff;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_section_over_1_mib_or_10000_fields_is_over_the_limits() {
+        let fields = |n: usize| b"X-F: v\r\n".repeat(n);
+        let cases: [(Vec<u8>, bool); 8] = [
+            (b"From: a@b\r\nSubject: s\r\n\r\nbody\r\n".to_vec(), false),
+            ([fields(MAX_HEADER_FIELDS), b"\r\nbody\r\n".to_vec()].concat(), false),
+            ([fields(MAX_HEADER_FIELDS + 1), b"\r\nbody\r\n".to_vec()].concat(), true),
+            ([fields(MAX_HEADER_FIELDS + 1)].concat(), true),
+            // Folded lines are one field.
+            ([b"Received: a\r\n".to_vec(), b"\tb\r\n".repeat(20_000), b"\r\nbody\r\n".to_vec()].concat(), false),
+            ([b"X: ".to_vec(), vec![b'v'; MAX_HEADER_BYTES], b"\r\n\r\nbody\r\n".to_vec()].concat(), true),
+            ([b"S: s\r\n\r\n".to_vec(), b"X-F: in the body\r\n".repeat(100_000)].concat(), false),
+            (b"no header end".to_vec(), false),
+        ];
+        for (i, (message, over)) in cases.iter().enumerate() {
+            assert_eq!(header_over_limits(message), *over, "case {i}");
+        }
+    }
 
     #[test]
     fn stuffing_round_trips_through_the_reader() {

@@ -19,7 +19,7 @@
 
 use super::{Session, is_disconnect};
 use crate::budget::Reservation;
-use crate::data::{DataFlaws, DataReader};
+use crate::data::{DataFlaws, DataReader, MAX_HEADER_BYTES, MAX_HEADER_FIELDS};
 use crate::inbound::{Inbound, InboundTransaction};
 use crate::pace::DataPace;
 use crate::reply::Reply;
@@ -227,6 +227,9 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
 fn refusal(flaws: &DataFlaws, line: usize) -> Option<Reply> {
     if flaws.too_big {
         Some(Reply::new(552, "5.3.4", "Message size exceeds fixed maximum message size"))
+    } else if flaws.large_header {
+        let why = format!("Message header exceeds {MAX_HEADER_BYTES} bytes or {MAX_HEADER_FIELDS} fields");
+        Some(Reply::owned(552, "5.3.4".into(), why))
     } else if flaws.not_kept {
         Some(Reply::new(452, "4.3.1", "Insufficient system storage, try again later"))
     } else if flaws.bare_line_end {
