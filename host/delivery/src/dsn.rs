@@ -7,7 +7,7 @@
 //! logged, counted (failed, `5.4.6`) and dropped.
 
 use mxr_config::Config;
-use mxr_mail::date;
+use mxr_mail::{date, header_section_len};
 use mxr_store::spool::SpoolEnvelope;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -78,8 +78,8 @@ const RETURNED_HEADERS: usize = 64 << 10;
 /// The original's header as a bounce returns it: up to the blank line, cut after the
 /// last whole line within [`RETURNED_HEADERS`].
 fn returned_headers(message: &[u8]) -> &[u8] {
-    let scan = &message[..message.len().min(RETURNED_HEADERS + 2)];
-    let end = scan.windows(4).position(|w| w == b"\r\n\r\n").map_or(scan.len(), |i| i + 2);
+    let within = RETURNED_HEADERS + 2;
+    let end = header_section_len(message, within).unwrap_or(message.len().min(within));
     if end <= RETURNED_HEADERS {
         return &message[..end];
     }

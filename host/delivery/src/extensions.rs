@@ -55,7 +55,7 @@ fn utf8_addresses(out: &Outbound<'_>) -> bool {
 /// client sent them as such (declared SMTPUTF8). Raw 8-bit headers of a client that
 /// did not declare it pass as they always did.
 fn needs_smtputf8(out: &Outbound<'_>) -> bool {
-    let headers_end = out.message.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(out.message.len());
+    let headers_end = mxr_mail::header_section_len(out.message, usize::MAX).unwrap_or(out.message.len());
     utf8_addresses(out) || (out.smtputf8 && !out.message[..headers_end].is_ascii())
 }
 

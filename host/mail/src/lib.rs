@@ -217,6 +217,14 @@ pub fn decode_encoded_words(value: &str) -> String {
     }
 }
 
+/// The length of `message`'s header section: up to and including the CRLF of its last
+/// field, without the empty line that ends it. Looked for in the first `within` bytes
+/// only; `None` when no empty line is there (a message with no body, or a header
+/// section longer than that).
+pub fn header_section_len(message: &[u8], within: usize) -> Option<usize> {
+    message[..message.len().min(within)].windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 2)
+}
+
 /// Dot-stuffs a message for the SMTP wire (RFC 5321 §4.5.2: a line starting with `.`
 /// gets another) and ends it with `CRLF . CRLF` (a missing final CRLF is added). The
 /// inbound reader undoes it; the outbound client applies it, a block at a time
@@ -291,6 +299,25 @@ fn unfold(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_section_ends_before_the_first_empty_line_within_the_bound() {
+        let cases: [(&[u8], usize, Option<usize>); 5] = [
+            (b"A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore", usize::MAX, Some(12)),
+            (b"A: 1\r\nB: 2\r\n", usize::MAX, None),
+            (b"A: 1\r\n\r\n", 8, Some(6)),
+            (b"A: 1\r\n\r\n", 7, None),
+            (b"\r\n\r\nbody", usize::MAX, Some(2)),
+        ];
+        for (message, within, want) in cases {
+            assert_eq!(
+                header_section_len(message, within),
+                want,
+                "{:?} within {within}",
+                String::from_utf8_lossy(message)
+            );
+        }
+    }
 
     /// RFC 5321 §4.5.2 spelled out: each line that starts with a dot gets another,
     /// then `CRLF . CRLF`, with a CRLF first when the message does not end in one.

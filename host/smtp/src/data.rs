@@ -48,8 +48,8 @@ pub const MAX_HEADER_FIELDS: usize = 10_000;
 /// True when the header section of `message` (up to its first empty line) is over
 /// [`MAX_HEADER_BYTES`] or holds more than [`MAX_HEADER_FIELDS`] fields.
 pub fn header_over_limits(message: &[u8]) -> bool {
-    let scan = &message[..message.len().min(MAX_HEADER_BYTES + 2)];
-    let end = scan.windows(4).position(|w| w == b"\r\n\r\n").map_or(scan.len(), |i| i + 2);
+    let within = MAX_HEADER_BYTES + 2;
+    let end = mxr_mail::header_section_len(message, within).unwrap_or(message.len().min(within));
     if end > MAX_HEADER_BYTES {
         return true;
     }
