@@ -1,18 +1,18 @@
 //! When each spooled copy gets its turn, and what it holds while it waits.
 //!
 //! Every queued copy waits in a task of its own, holding nothing. It takes its
-//! tenant's slot and its tenant's memory (`crate::memory`: twice its size), then its
-//! next hop's slot and memory, and only then one of the queue's global permits
-//! (`delivery.max_parallel`) and the global memory; and gives all of it back when its
-//! attempt ends. Each party's memory comes right after its slot, so a copy that waits
-//! for its tenant's memory (a tenant of large mail) holds no next hop's slot nor any
-//! global permit. A small copy ([`SMALL_COPY`]) takes no global memory: it never
-//! queues behind large ones there, and small copies together hold at most
-//! `max_parallel` times that much. So a copy
+//! tenant's slot, then its next hop's, and only then one of the queue's global permits
+//! (`delivery.max_parallel`), and gives all three back when its attempt ends. So a copy
 //! waiting for a stuck next hop holds no permit another next hop needs: a next hop that
 //! never answers holds at most `max_per_destination` permits, always fewer than there
 //! are, and delays only the mail going there. A retry waits out its backoff (or a
 //! flush), then queues again.
+//!
+//! Memory goes the same way (`crate::memory`: twice the copy's size): each party's
+//! right after its slot (tenant, next hop, then the global budget), so a copy waiting
+//! for its tenant's memory (a tenant of large mail) holds no next hop's slot nor any
+//! permit. A small copy ([`SMALL_COPY`]) takes no global memory: it never queues behind
+//! large ones there, and small copies together hold at most `max_parallel` times that.
 
 use crate::destination::{Destination, Destinations};
 use crate::memory::Budget;

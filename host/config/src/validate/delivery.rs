@@ -1,5 +1,6 @@
-//! `[delivery]`: each number greater than zero, and the per-destination and per-tenant
-//! caps below the global one.
+//! `[delivery]`: each number greater than zero, the per-destination and per-tenant caps
+//! below the global one, and a next hop's part of `max_buffered_bytes` large enough for
+//! one delivery of the largest message.
 
 use super::{duration, invalid, positive};
 use crate::ConfigError;
