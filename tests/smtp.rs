@@ -23,7 +23,10 @@ async fn happy_path_delivers_byte_identical_after_added_headers() {
     assert_eq!(got.len(), 1);
     let text = String::from_utf8_lossy(&got[0]);
     assert!(
-        text.starts_with("Received: from client.test ([127.0.0.1])\r\n\tby mx.test (mxr) with ESMTP id "),
+        text.starts_with(
+            "Return-Path: <a@sender.test>\r\nDelivered-To: b@example.test\r\n\
+             Received: from client.test ([127.0.0.1])\r\n\tby mx.test (mxr) with ESMTP id "
+        ),
         "{text}"
     );
     assert!(text.contains("\r\n\tfor <b@example.test>;\r\n"), "{text}");
@@ -200,9 +203,14 @@ async fn starttls_with_a_real_tls_client() {
     let ca = relay.data_dir().join("tls").join("cert.pem");
     c.write(b"NOOP\r\n").await;
     c.read_reply().await.assert_code(250, "2.0.0");
+    let help = c.cmd("HELP").await;
+    help.assert_code(214, "2.0.0");
+    assert!(help.lines[0].ends_with(" STARTTLS"), "offered in clear: {help:?}");
     let (mut tls, _) = c.starttls(&ca, "mx.test").await;
     let ehlo = tls.ehlo("client.test").await;
     assert!(!ehlo.lines.iter().any(|l| l == "STARTTLS"), "not offered twice: {ehlo:?}");
+    let help = tls.cmd("HELP").await;
+    assert!(!help.lines[0].contains("STARTTLS"), "HELP names only what is offered: {help:?}");
     tls.cmd("STARTTLS").await.assert_code(503, "5.5.1");
     tls.send_message("a@sender.test", &["b@example.test"], MSG).await.assert_code(250, "2.0.0");
     let got = String::from_utf8_lossy(&relay.delivered("t1")[0]).into_owned();

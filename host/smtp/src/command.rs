@@ -1,8 +1,9 @@
 //! Parsing SMTP command lines (RFC 5321 §4.1), separate from any I/O.
 //!
 //! A line arrives without its line end. Every refusal maps to the reply RFC 5321
-//! prescribes: 500 for an unknown verb or a line too long, 501 for bad arguments, 555
-//! for an unknown MAIL/RCPT parameter, 504 for an unsupported value.
+//! prescribes: 500 for an unknown verb or a line too long, 502 for a known one this
+//! relay does not implement, 501 for bad arguments, 555 for an unknown MAIL/RCPT
+//! parameter, 504 for an unsupported value.
 
 use super::address::{helo_ascii, mailbox};
 use super::reply::Reply;
@@ -83,6 +84,9 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         "VRFY" if rest.is_empty() => Err(bad(501, "5.5.4", "Syntax error, VRFY needs a user or mailbox")),
         "VRFY" => Ok(Command::Vrfy),
         "HELP" => Ok(Command::Help),
+        // RFC 5321 §4.2.4: a command of the standard, or an extension, that this relay
+        // recognises but does not offer (no EXPN, no ETRN or TURN, no AUTH, no CHUNKING).
+        "EXPN" | "TURN" | "ETRN" | "ATRN" | "AUTH" | "BDAT" => Err(bad(502, "5.5.1", "Command not implemented")),
         "" if line.is_empty() => Err(bad(500, "5.5.2", "Syntax error, empty command")),
         "" => Err(bad(500, "5.5.2", "Syntax error, a blank before the command")),
         _ => Err(bad(500, "5.5.1", "Command not recognized")),
@@ -259,6 +263,12 @@ mod tests {
             (b"MAIL FROM:<a@b.test>>", "501 5.5.4 Syntax: MAIL FROM"),
             (b"RCPT TO:<c@d.test >", "501 5.1.3"),
             (b"RCPT TO:<c@d.test extra stuff>", "501 5.1.3"),
+            (b"EXPN staff", "502 5.5.1"),
+            (b"expn", "502 5.5.1"),
+            (b"AUTH PLAIN AGFsaWNlAHNlY3JldA==", "502 5.5.1"),
+            (b"BDAT 100 LAST", "502 5.5.1"),
+            (b"ETRN example.test", "502 5.5.1"),
+            (b"TURN", "502 5.5.1"),
             // An odd quote leaves the path unclosed: the command's syntax is wrong.
             (b"RCPT TO:<\"a\"b\"@d.test>", "501 5.5.4"),
             (b"RCPT TO:<\"a\"b@d.test>", "501 5.1.3"),

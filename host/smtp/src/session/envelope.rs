@@ -21,10 +21,26 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
         lines.push("8BITMIME".into());
         lines.push("SMTPUTF8".into());
         lines.push("ENHANCEDSTATUSCODES".into());
-        if self.inbound.tls().is_some() && !self.conn.is_tls() {
+        if self.offers_starttls() {
             lines.push("STARTTLS".into());
         }
         Reply::plain(250, lines)
+    }
+
+    /// True when STARTTLS is offered: a certificate is configured and the session is
+    /// still in clear.
+    pub(super) fn offers_starttls(&self) -> bool {
+        self.inbound.tls().is_some() && !self.conn.is_tls()
+    }
+
+    /// The `214` answer to HELP: the commands this session takes now.
+    pub(super) fn help_reply(&self) -> Reply {
+        let tls = if self.offers_starttls() { " STARTTLS" } else { "" };
+        Reply::new(
+            214,
+            "2.0.0",
+            format!("mxr: see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP{tls}"),
+        )
     }
 
     pub(super) fn mail(&mut self, from: String, size: Option<u64>, eight_bit: bool, smtputf8: bool) {

@@ -247,11 +247,7 @@ impl<I: Inbound, S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Session<I, 
             }
             Command::Help => {
                 self.junk_command();
-                self.reply(Reply::new(
-                    214,
-                    "2.0.0",
-                    "mxr: see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
-                ))
+                self.reply(self.help_reply())
             }
             Command::Quit => {
                 self.reply(Reply::new(221, "2.0.0", "Bye"));
