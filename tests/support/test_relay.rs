@@ -285,12 +285,13 @@ pub fn spooled(spool: &std::path::Path) -> usize {
 }
 
 /// The part of a delivered message after the headers mxr prepended: everything from
-/// the first line that is not one of ours (Received with its folds,
-/// Authentication-Results, X-Mxr-*, and the
-/// plugins' X- headers named in `plugin_headers`).
+/// the first line that is not one of ours (the Maildir's Return-Path and
+/// Delivered-To, our one Received with its folds, Authentication-Results, X-Mxr-*,
+/// and the plugins' X- headers named in `plugin_headers`).
 pub fn original_part<'a>(delivered: &'a [u8], plugin_headers: &[&str]) -> &'a [u8] {
     let mut at = 0;
     let mut in_ours = false;
+    let mut received = false;
     while at < delivered.len() {
         let end = delivered[at..].windows(2).position(|w| w == b"\r\n").map_or(delivered.len(), |i| at + i + 2);
         let line = &delivered[at..end];
@@ -300,7 +301,11 @@ pub fn original_part<'a>(delivered: &'a [u8], plugin_headers: &[&str]) -> &'a [u
             .next()
             .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
             .unwrap_or_default();
-        let ours = at == 0 && name == "received"
+        let trace = !received && (name == "return-path" || name == "delivered-to");
+        let first_received = !received && name == "received";
+        received |= first_received;
+        let ours = trace
+            || first_received
             || name == "authentication-results"
             || name.starts_with("x-mxr-")
             || plugin_headers.iter().any(|h| h.eq_ignore_ascii_case(&name));

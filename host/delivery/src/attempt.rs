@@ -56,7 +56,9 @@ impl Deliverer {
             Target::Maildir(root) => {
                 let (root, host, body) = (root.clone(), self.config.hostname.clone(), message.clone());
                 let n = env.rcpts.len();
-                match tokio::task::spawn_blocking(move || maildir::deliver(&root, &host, &[body.as_slice()])).await {
+                let trace = maildir::trace_fields(&env.mail_from, &env.rcpts);
+                let parts = move || maildir::deliver(&root, &host, &[trace.as_bytes(), body.as_slice()]);
+                match tokio::task::spawn_blocking(parts).await {
                     Ok(Ok(_)) => vec![RcptResult::Delivered; n],
                     other => vec![RcptResult::Deferred(format!("maildir: {:?}", other.map(|r| r.err()))); n],
                 }
