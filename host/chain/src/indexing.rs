@@ -61,18 +61,29 @@ impl Chain {
         queue_id: &str,
         addresses: &[(Role, String)],
     ) -> Result<(), SpoolError> {
+        self.spool.index().put(&self.index_entry(tenant, place, queue_id, addresses)?)
+    }
+
+    /// The index entry of a copy to be stored at `place`: the keyed token of each
+    /// address it names.
+    pub(crate) fn index_entry(
+        &self,
+        tenant: &str,
+        place: Place,
+        queue_id: &str,
+        addresses: &[(Role, String)],
+    ) -> Result<IndexEntry, SpoolError> {
         let pseudonyms = TenantPseudonyms::new(self.keys.tenant(tenant)?.pseudonym_root());
         let mut tokens: Vec<(Role, String)> =
             addresses.iter().map(|(r, a)| (*r, pseudonyms.index_subject(a))).collect();
         tokens.dedup();
-        let entry = IndexEntry {
+        Ok(IndexEntry {
             tenant: tenant.to_owned(),
             place,
             queue_id: queue_id.to_owned(),
             time: mxr_audit::now(),
             tokens,
-        };
-        self.spool.index().put(&entry)
+        })
     }
 }
 

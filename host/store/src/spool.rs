@@ -11,6 +11,7 @@
 
 use super::keys::{KeyError, KeyStore};
 use super::sealed::{NONCE_LEN, TAG_LEN};
+use super::subject_index::IndexEntry;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -135,9 +136,10 @@ impl Spool {
         let index_dir = data_dir.join("index");
         mxr_durable::private_dir(&index_dir).map_err(|e| SpoolError::Io(index_dir.clone(), e))?;
         // One committer for both: an entry and a copy written at the same moment (each
-        // message writes one of each) share a flush.
+        // message writes one of each) share a flush. The index's filesystem is flushed
+        // first, so that where the two differ a copy is never durable before its entry.
         let commit = Arc::new(
-            super::group_commit::GroupCommit::start(&[&dir, &index_dir]).map_err(|e| SpoolError::Io(dir.clone(), e))?,
+            super::group_commit::GroupCommit::start(&[&index_dir, &dir]).map_err(|e| SpoolError::Io(dir.clone(), e))?,
         );
         let index = super::subject_index::SubjectIndex::with_group_commit(data_dir, keys.clone(), commit.clone());
         Ok(Spool { dir, keys, index, commit })
@@ -180,6 +182,23 @@ impl Spool {
         mxr_durable::place_private(&tmp, &path, &[&file]).map_err(io)?;
         self.commit.commit().map_err(io)?;
         Ok(path)
+    }
+
+    /// Writes a copy and its subject-index entry durably, in one flush (group commit)
+    /// where they used to take one each: the entry is put in place first, then the
+    /// copy, then both are flushed. Should the relay stop before the flush returns
+    /// (and so before any `250`), the journal of the filesystem (ext4, XFS, btrfs)
+    /// keeps the later rename only with the earlier one, and a second filesystem for
+    /// the index is flushed first: an entry may be left without its copy, which
+    /// subject requests skip, but never a copy without its entry.
+    pub fn write_indexed(
+        &self,
+        entry: &IndexEntry,
+        env: &SpoolEnvelope,
+        message: &[&[u8]],
+    ) -> Result<PathBuf, SpoolError> {
+        self.index.place(entry)?;
+        self.write(env, message)
     }
 
     /// Reads and opens a spooled copy; the message is opened where it was read, so
@@ -314,85 +333,4 @@ pub trait Handoff: Send + Sync {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spool(dir: &Path) -> Spool {
-        let keys = Arc::new(KeyStore::open(dir, &dir.join("master.key"), true).unwrap());
-        Spool::open(dir, keys).unwrap()
-    }
-
-    fn env(qid: &str) -> SpoolEnvelope {
-        SpoolEnvelope {
-            tenant: "t1".into(),
-            queue_id: qid.into(),
-            mail_from: "a@b.test".into(),
-            rcpts: vec!["c@d.test".into()],
-            received: 1,
-            attempts: 0,
-            smtputf8: false,
-            eight_bit: false,
-        }
-    }
-
-    #[test]
-    fn the_extension_flags_are_kept_and_first_version_files_still_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = spool(dir.path());
-        let flagged = SpoolEnvelope { smtputf8: true, eight_bit: true, ..env("Q1") };
-        let path = s.write(&flagged, &[b"Subject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nx\r\n"]).unwrap();
-        assert_eq!(s.read(&path).unwrap().0, flagged);
-        assert_eq!(s.tenant_of("Q1").unwrap().as_deref(), Some("t1"));
-        assert_eq!(s.tenant_of("gone").unwrap(), None);
-        let size = std::fs::metadata(s.path("Q1")).unwrap().len();
-        assert_eq!(s.peek("Q1").unwrap(), Some(Peek { tenant: "t1".into(), bytes: size }));
-
-        // A file as the first version wrote it: its envelope has no flags.
-        let e = env("Q0");
-        let old = EnvelopeV1 {
-            tenant: e.tenant.clone(),
-            queue_id: e.queue_id.clone(),
-            mail_from: e.mail_from.clone(),
-            rcpts: e.rcpts.clone(),
-            received: e.received,
-            attempts: 3,
-        };
-        let mut plain = postcard::to_allocvec(&old).unwrap();
-        plain.extend_from_slice(&4u64.to_be_bytes());
-        plain.extend_from_slice(b"body");
-        let mut head = header("t1", "Q0");
-        head[..8].copy_from_slice(MAGIC_V1);
-        let mut file = head.clone();
-        file.extend_from_slice(&s.keys.tenant("t1").unwrap().sealer().seal(&head, &plain));
-        std::fs::write(s.path("Q0"), file).unwrap();
-        let (read, body) = s.read(&s.path("Q0")).unwrap();
-        assert_eq!((read, body.as_slice()), (SpoolEnvelope { attempts: 3, ..e }, &b"body"[..]));
-    }
-
-    #[test]
-    fn round_trip_and_recovery_removes_whatever_is_not_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = spool(dir.path());
-        let path = s.write(&env("Q1"), &[b"Subject: x\r\n", b"\r\nbody canary-7f3a\r\n"]).unwrap();
-        let (e, body) = s.read(&path).unwrap();
-        assert_eq!((e, body.as_slice()), (env("Q1"), &b"Subject: x\r\n\r\nbody canary-7f3a\r\n"[..]));
-        assert!(!std::fs::read(&path).unwrap().windows(12).any(|w| w == b"canary-7f3a\r"), "sealed at rest");
-
-        let whole = std::fs::read(&path).unwrap();
-        s.write(&env("Q2"), &[b"second"]).unwrap();
-        std::fs::write(s.path("Q3"), &whole[..whole.len() - 10]).unwrap(); // torn write
-        let mut swapped = whole.clone();
-        swapped[10] = b'X'; // the tenant id (t1 → X1) in the clear header, bound as associated data
-        std::fs::write(s.path("Q4"), &swapped).unwrap();
-        std::fs::write(dir.path().join("spool/.Q5.tmp"), b"half").unwrap(); // crash before rename
-        let recovered: Vec<String> = s.recover().into_iter().map(|e| e.queue_id).collect();
-        assert_eq!(recovered, ["Q1", "Q2"]);
-        let mut left: Vec<String> = std::fs::read_dir(dir.path().join("spool"))
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["Q1.msg", "Q2.msg"]);
-    }
-}
+mod tests;

@@ -40,9 +40,9 @@ impl Transaction {
     ) -> CopyOutcome {
         let qid = copy.queue_id.clone();
         let tenant = copy.tenant.id.as_str();
-        let index = |place| {
+        let entry = |place| {
             let addresses = crate::indexing::named_addresses(env, &copy.rcpts, message, &self.chain);
-            self.chain.index_copy(tenant, place, &qid, &addresses)
+            self.chain.index_entry(tenant, place, &qid, &addresses)
         };
         let local_failure = |what: &str, e: &dyn std::fmt::Display| {
             tracing::error!(error = %e, "cannot write to the {what}");
@@ -63,7 +63,8 @@ impl Transaction {
                     mail_from: env.mail_from.clone().unwrap_or_default(),
                     rcpts: copy.rcpts.clone(),
                 };
-                let stored = index(Place::Quarantine)
+                let stored = entry(Place::Quarantine)
+                    .and_then(|e| self.chain.spool.index().put(&e))
                     .and_then(|()| self.chain.quarantine.put(&record, &[headers().as_bytes(), raw]));
                 match stored {
                     Ok(()) => CopyOutcome::Quarantined(qid),
@@ -72,8 +73,11 @@ impl Transaction {
             }
             Decision::Continue => {
                 let spooled = spool_envelope(copy.tenant.id.to_string(), qid.clone(), env, &copy.rcpts);
-                match index(Place::Spool).and_then(|()| self.chain.spool.write(&spooled, &[headers().as_bytes(), raw]))
-                {
+                // The entry and the copy share one flush (see `Spool::write_indexed`).
+                let parts = [headers().into_bytes()];
+                let written =
+                    entry(Place::Spool).and_then(|e| self.chain.spool.write_indexed(&e, &spooled, &[&parts[0], raw]));
+                match written {
                     Ok(_) => {
                         self.chain.handoff.spooled(&qid);
                         CopyOutcome::Queued(qid)
