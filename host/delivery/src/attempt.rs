@@ -5,10 +5,10 @@
 
 use crate::client::{self, Outbound, RcptResult};
 use crate::destination::{Destination, Target};
-use crate::scheduler::{Deliverer, Next, backoff};
+use crate::scheduler::{Deliverer, Next, Queued, backoff};
 use crate::{dsn, maildir};
 use mxr_metrics::{DeliveryResult, EnhancedStatus};
-use mxr_store::spool::{Spool, SpoolEnvelope};
+use mxr_store::spool::{Peek, Spool, SpoolEnvelope};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -69,10 +69,11 @@ impl Deliverer {
         self.settle(env, message, results).await
     }
 
-    /// Queues a spooled copy unless it is queued already (idempotent).
-    pub(crate) fn spooled(&self, queue_id: &str) {
+    /// Queues a spooled copy unless it is queued already (idempotent); `known` is its
+    /// tenant and size when its writer knows them.
+    pub(crate) fn spooled(&self, queue_id: &str, known: Option<Peek>) {
         if self.track(queue_id, std::time::SystemTime::now()) {
-            let _ = self.again.send(queue_id.to_owned());
+            let _ = self.again.send(Queued { queue_id: queue_id.to_owned(), known });
         }
     }
 
@@ -88,7 +89,7 @@ impl Deliverer {
             tracing::error!(queue_id = %env.queue_id, error = %e, "cannot index a bounce under its tenant");
         }
         match self.spool.write(&dsn_env, &[&dsn]) {
-            Ok(_) => self.spooled(&dsn_env.queue_id),
+            Ok(_) => self.spooled(&dsn_env.queue_id, None),
             Err(e) => tracing::error!(queue_id = %env.queue_id, error = %e, "cannot spool a bounce"),
         }
     }

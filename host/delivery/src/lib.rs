@@ -37,7 +37,7 @@ pub use session::{ClientError, Offers, RemoteReply};
 
 use mxr_config::{Config, TenantSource};
 use mxr_metrics::{DeliveryMetrics, QueueState};
-use mxr_store::spool::{Handoff, Spool, SpoolEnvelope};
+use mxr_store::spool::{Handoff, Peek, Spool, SpoolEnvelope};
 use scheduler::Deliverer;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -100,7 +100,7 @@ impl Queue {
         let recovered = spool.recover();
         for env in &recovered {
             tracing::info!(queue_id = %env.queue_id, tenant = %env.tenant, "re-queued from the spool");
-            let _ = tx.send(env.queue_id.clone());
+            let _ = tx.send(scheduler::Queued::unknown(env.queue_id.clone()));
         }
         let since = |received: u64| UNIX_EPOCH + Duration::from_secs(received);
         let known = Mutex::new(recovered.into_iter().map(|e| (e.queue_id, since(e.received))).collect());
@@ -130,14 +130,18 @@ impl Queue {
     /// the chain writes its copies itself and hands them off).
     pub fn accept(&self, env: &SpoolEnvelope, message: &[&[u8]]) -> Result<(), mxr_store::spool::SpoolError> {
         self.deliverer.spool.write(env, message)?;
-        self.deliverer.spooled(&env.queue_id);
+        self.deliverer.spooled(&env.queue_id, None);
         Ok(())
     }
 }
 
 impl Handoff for Queue {
     fn spooled(&self, queue_id: &str) {
-        self.deliverer.spooled(queue_id);
+        self.deliverer.spooled(queue_id, None);
+    }
+
+    fn spooled_known(&self, queue_id: &str, known: Peek) {
+        self.deliverer.spooled(queue_id, Some(known));
     }
 
     fn owe_bounce(&self, env: &SpoolEnvelope, message: &[u8], failed: &[(String, String)]) {

@@ -51,7 +51,7 @@ pub(crate) struct Deliverer {
     /// Bytes of copies that running deliveries hold (`delivery.max_buffered_bytes`).
     pub(crate) memory: Budget,
     /// Queues a copy.
-    pub(crate) again: mpsc::UnboundedSender<String>,
+    pub(crate) again: mpsc::UnboundedSender<Queued>,
     /// Queue ids queued, in flight, waiting for a retry, or kept (see [`Next::Keep`]),
     /// each with when it was spooled (its `received` time for one found at start).
     pub(crate) known: Mutex<HashMap<String, SystemTime>>,
@@ -59,6 +59,24 @@ pub(crate) struct Deliverer {
     pub(crate) metrics: DeliveryMetrics,
     /// Bumped by a flush: waiting retries start at once.
     pub(crate) flushed: watch::Sender<u64>,
+}
+
+/// A copy queued for its turn, with its tenant and size when whoever queued it knows
+/// them (the chain, which has just written it); otherwise its turn reads them from
+/// the copy's clear header ([`Spool::peek`]).
+#[derive(Debug)]
+pub(crate) struct Queued {
+    /// The copy.
+    pub(crate) queue_id: String,
+    /// Its tenant and size, if known.
+    pub(crate) known: Option<Peek>,
+}
+
+impl Queued {
+    /// A copy whose tenant and size its turn reads from the spool.
+    pub(crate) fn unknown(queue_id: String) -> Queued {
+        Queued { queue_id, known: None }
+    }
 }
 
 /// What follows an attempt.
@@ -118,16 +136,20 @@ impl Deliverer {
 }
 
 /// Gives every queued copy its own waiting task.
-pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<String>) {
-    while let Some(qid) = rx.recv().await {
-        tokio::spawn(turn(d.clone(), qid));
+pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Queued>) {
+    while let Some(queued) = rx.recv().await {
+        tokio::spawn(turn(d.clone(), queued));
     }
 }
 
 /// One copy's turn: its slots in order, one attempt, and what follows.
-async fn turn(d: Arc<Deliverer>, qid: String) {
+async fn turn(d: Arc<Deliverer>, Queued { queue_id: qid, known }: Queued) {
     let q = qid.clone();
-    let next = match d.blocking(move |s| s.peek(&q)).await {
+    let peeked = match known {
+        Some(known) => Some(Ok(Some(known))),
+        None => d.blocking(move |s| s.peek(&q)).await,
+    };
+    let next = match peeked {
         Some(Ok(Some(Peek { tenant, bytes }))) => match d.destination(&qid, &tenant).await {
             Ok(Some(dest)) => {
                 let need = usize::try_from(bytes).unwrap_or(usize::MAX).saturating_mul(DELIVERY_COPIES);
@@ -165,7 +187,7 @@ async fn turn(d: Arc<Deliverer>, qid: String) {
                 () = tokio::time::sleep(delay) => {}
                 _ = flushed.changed() => {}
             }
-            let _ = d.again.send(qid);
+            let _ = d.again.send(Queued::unknown(qid));
         }
     }
 }
@@ -188,7 +210,7 @@ pub(crate) async fn rescan_forever(d: Arc<Deliverer>) {
             let Some(qid) = name.strip_suffix(".msg").filter(|_| !name.starts_with('.')) else { continue };
             if d.track(qid, SystemTime::now()) {
                 tracing::info!(queue_id = %qid, "found in the spool; queued");
-                let _ = d.again.send(qid.to_owned());
+                let _ = d.again.send(Queued::unknown(qid.to_owned()));
             }
         }
     }

@@ -164,6 +164,11 @@ impl Spool {
     /// Writes a copy durably: data and folder entry are on disk when this returns. The
     /// flush is shared with every other write waiting at the same moment (group commit).
     pub fn write(&self, env: &SpoolEnvelope, message: &[&[u8]]) -> Result<PathBuf, SpoolError> {
+        self.write_copy(env, message).map(|(path, _)| path)
+    }
+
+    /// [`write`](Self::write), returning the file's path and size.
+    fn write_copy(&self, env: &SpoolEnvelope, message: &[&[u8]]) -> Result<(PathBuf, u64), SpoolError> {
         let key = self.keys.tenant(&env.tenant)?;
         let envelope = postcard::to_allocvec(env).expect("envelope serialises");
         let body_len: usize = message.iter().map(|p| p.len()).sum();
@@ -181,7 +186,7 @@ impl Spool {
         let io = |e| SpoolError::Io(path.clone(), e);
         mxr_durable::place_private(&tmp, &path, &[&file]).map_err(io)?;
         self.commit.commit().map_err(io)?;
-        Ok(path)
+        Ok((path, file.len() as u64))
     }
 
     /// Writes a copy and its subject-index entry durably, in one flush (group commit)
@@ -190,15 +195,17 @@ impl Spool {
     /// (and so before any `250`), the journal of the filesystem (ext4, XFS, btrfs)
     /// keeps the later rename only with the earlier one, and a second filesystem for
     /// the index is flushed first: an entry may be left without its copy, which
-    /// subject requests skip, but never a copy without its entry.
+    /// subject requests skip, but never a copy without its entry. Returns what
+    /// delivery would otherwise [`peek`](Self::peek) at: the copy's tenant and size.
     pub fn write_indexed(
         &self,
         entry: &IndexEntry,
         env: &SpoolEnvelope,
         message: &[&[u8]],
-    ) -> Result<PathBuf, SpoolError> {
+    ) -> Result<Peek, SpoolError> {
         self.index.place(entry)?;
-        self.write(env, message)
+        let (_, bytes) = self.write_copy(env, message)?;
+        Ok(Peek { tenant: env.tenant.clone(), bytes })
     }
 
     /// Reads and opens a spooled copy; the message is opened where it was read, so
@@ -326,6 +333,12 @@ pub trait Handoff: Send + Sync {
     /// `queue_id` is durably in the spool: deliver it. Idempotent (delivery may also
     /// find the file by rescanning the spool).
     fn spooled(&self, queue_id: &str);
+    /// As [`spooled`](Self::spooled), for a copy its writer has just written and
+    /// knows (its tenant and size), so that delivery need not read its header back.
+    fn spooled_known(&self, queue_id: &str, known: Peek) {
+        let _ = known;
+        self.spooled(queue_id);
+    }
     /// The copy `env` was refused after DATA while other copies of the same message
     /// were accepted (the client got `250`): its sender is owed a bounce listing
     /// `failed` (recipient, reason). Nothing for the null sender.

@@ -78,8 +78,8 @@ impl Transaction {
                 let written =
                     entry(Place::Spool).and_then(|e| self.chain.spool.write_indexed(&e, &spooled, &[&parts[0], raw]));
                 match written {
-                    Ok(_) => {
-                        self.chain.handoff.spooled(&qid);
+                    Ok(known) => {
+                        self.chain.handoff.spooled_known(&qid, known);
                         CopyOutcome::Queued(qid)
                     }
                     Err(e) => local_failure("spool", &e),
