@@ -9,15 +9,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
-/// The trace fields a final delivery writes above the message (RFC 5321 §4.4, in the
-/// form Postfix's `local` writes them): `Return-Path` with the envelope sender (`<>`
-/// for a bounce), then one `Delivered-To` per recipient the copy is for. The
+/// The trace fields a final delivery writes above the message (RFC 5321 §4.4):
+/// `Return-Path` with the envelope sender (`<>` for a bounce), and `Delivered-To`
+/// with the recipient when the copy is for one. A copy for several recipients is one
+/// file that each of them may read, so it names none of them: a Bcc recipient stays
+/// unnamed, as `Received: … for` names a recipient only when there is one. The
 /// addresses passed the SMTP parser, which refuses control characters; any that
 /// reach here anyway are dropped, so a field can never end early.
 pub fn trace_fields(mail_from: &str, rcpts: &[String]) -> String {
     let clean = |a: &str| a.replace(|c: char| c.is_control(), "");
     let mut fields = format!("Return-Path: <{}>\r\n", clean(mail_from));
-    for rcpt in rcpts {
+    if let [rcpt] = rcpts {
         fields.push_str(&format!("Delivered-To: {}\r\n", clean(rcpt)));
     }
     fields
@@ -49,14 +51,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trace_fields_name_the_sender_and_each_recipient() {
+    fn trace_fields_name_the_sender_and_a_sole_recipient() {
         let rcpts = ["a@kept.test".to_owned(), "b@kept.test".to_owned()];
         let cases = [
-            (
-                "ann@sender.test",
-                &rcpts[..],
-                "Return-Path: <ann@sender.test>\r\nDelivered-To: a@kept.test\r\nDelivered-To: b@kept.test\r\n",
-            ),
+            ("ann@sender.test", &rcpts[..], "Return-Path: <ann@sender.test>\r\n"),
             ("", &rcpts[..1], "Return-Path: <>\r\nDelivered-To: a@kept.test\r\n"),
             (
                 "x@y.test\r\nBcc: z@evil.test",

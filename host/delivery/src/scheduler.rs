@@ -161,6 +161,8 @@ async fn turn(d: Arc<Deliverer>, Queued { queue_id: qid, known }: Queued) {
                 drop((global_memory, global, next_hop, tenant));
                 next
             }
+            // A tenant the writer knew may have gone (offboarded) along with the copy.
+            Ok(None) if d.blocking(gone(&qid)).await == Some(true) => Next::Done,
             Ok(None) => {
                 tracing::error!(queue_id = %qid, tenant = %tenant, "spooled for a tenant the tenant store no longer has; kept in the spool");
                 Next::Keep
@@ -190,6 +192,12 @@ async fn turn(d: Arc<Deliverer>, Queued { queue_id: qid, known }: Queued) {
             let _ = d.again.send(Queued::unknown(qid));
         }
     }
+}
+
+/// A check, to run on the spool, that the copy `qid` has left it.
+fn gone(qid: &str) -> impl FnOnce(&Spool) -> bool + Send + 'static {
+    let qid = qid.to_owned();
+    move |s| !s.path(&qid).exists()
 }
 
 /// Picks up spool files the queue does not know (put there by `mxr quarantine
