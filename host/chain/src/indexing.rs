@@ -53,7 +53,7 @@ fn address_words(value: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Chain {
-    /// Writes the index entry of a copy about to be stored at `place`.
+    /// Writes (and flushes) the index entry of a copy under `place`.
     pub(crate) fn index_copy(
         &self,
         tenant: &str,

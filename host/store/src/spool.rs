@@ -136,10 +136,9 @@ impl Spool {
         let index_dir = data_dir.join("index");
         mxr_durable::private_dir(&index_dir).map_err(|e| SpoolError::Io(index_dir.clone(), e))?;
         // One committer for both: an entry and a copy written at the same moment (each
-        // message writes one of each) share a flush. The index's filesystem is flushed
-        // first, so that where the two differ a copy is never durable before its entry.
+        // message writes one of each) share a flush.
         let commit = Arc::new(
-            super::group_commit::GroupCommit::start(&[&index_dir, &dir]).map_err(|e| SpoolError::Io(dir.clone(), e))?,
+            super::group_commit::GroupCommit::start(&[&dir, &index_dir]).map_err(|e| SpoolError::Io(dir.clone(), e))?,
         );
         let index = super::subject_index::SubjectIndex::with_group_commit(data_dir, keys.clone(), commit.clone());
         Ok(Spool { dir, keys, index, commit })
@@ -189,21 +188,18 @@ impl Spool {
         Ok((path, file.len() as u64))
     }
 
-    /// Writes a copy and its subject-index entry durably, in one flush (group commit)
-    /// where they used to take one each: the entry is put in place first, then the
-    /// copy, then both are flushed. Should the relay stop before the flush returns
-    /// (and so before any `250`), the journal of the filesystem (ext4, XFS, btrfs)
-    /// keeps the later rename only with the earlier one, and a second filesystem for
-    /// the index is flushed first: an entry may be left without its copy, which
-    /// subject requests skip, but never a copy without its entry. Returns what
-    /// delivery would otherwise [`peek`](Self::peek) at: the copy's tenant and size.
+    /// Writes a copy's subject-index entry durably, then the copy: a copy is never on
+    /// disk without its entry (see [`subject_index`](super::subject_index)). Each
+    /// write waits for its own group commit, shared with whatever else is written at
+    /// that moment. Returns what delivery would otherwise [`peek`](Self::peek) at: the
+    /// copy's tenant and size.
     pub fn write_indexed(
         &self,
         entry: &IndexEntry,
         env: &SpoolEnvelope,
         message: &[&[u8]],
     ) -> Result<Peek, SpoolError> {
-        self.index.place(entry)?;
+        self.index.put(entry)?;
         let (_, bytes) = self.write_copy(env, message)?;
         Ok(Peek { tenant: env.tenant.clone(), bytes })
     }

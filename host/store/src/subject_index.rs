@@ -116,20 +116,6 @@ impl SubjectIndex {
 
     /// Writes an entry durably (replacing any entry of the same copy).
     pub fn put(&self, entry: &IndexEntry) -> Result<(), SpoolError> {
-        let Some(commit) = self.place(entry)? else {
-            return Ok(()); // written and flushed on its own
-        };
-        let io = |e| SpoolError::Io(self.path(&entry.tenant, entry.place, &entry.queue_id), e);
-        // In place but not flushed; the shared flush makes it durable before this
-        // returns, and so before the copy is written.
-        commit.commit().map_err(io)
-    }
-
-    /// Puts an entry in place, replacing any entry of the same copy. With group commit
-    /// the entry is not yet flushed: the caller's next commit (the one returned) makes
-    /// it durable, and nothing that depends on it may be acknowledged before that.
-    /// Without group commit it is written durably on its own, and `None` is returned.
-    pub(crate) fn place(&self, entry: &IndexEntry) -> Result<Option<&GroupCommit>, SpoolError> {
         let key = self.keys.tenant(&entry.tenant)?;
         let plain = postcard::to_allocvec(entry).expect("entry serialises");
         let sealed = key.sealer().seal(&Self::aad(&entry.tenant, entry.place, &entry.queue_id), &plain);
@@ -138,7 +124,7 @@ impl SubjectIndex {
         let io = |e| SpoolError::Io(dir.join(&name), e);
         let Some(commit) = &self.commit else {
             self.make_dirs(&dir)?;
-            return super::write_durably(&dir, &name, &[&sealed]).map(|_| None).map_err(io);
+            return super::write_durably(&dir, &name, &[&sealed]).map(drop).map_err(io);
         };
         // The folders are made (or their modes set) once per tenant and process, not
         // per entry: each `chmod` is a journalled metadata change. Should another
@@ -158,7 +144,9 @@ impl SubjectIndex {
             }
             placed => placed.map_err(io)?,
         }
-        Ok(Some(commit))
+        // In place but not flushed; the shared flush makes it durable before this
+        // returns, and so before the copy is written.
+        commit.commit().map_err(io)
     }
 
     /// Makes the index folder and the tenant's folder `dir`, private.

@@ -73,7 +73,6 @@ impl Transaction {
             }
             Decision::Continue => {
                 let spooled = spool_envelope(copy.tenant.id.to_string(), qid.clone(), env, &copy.rcpts);
-                // The entry and the copy share one flush (see `Spool::write_indexed`).
                 let parts = [headers().into_bytes()];
                 let written =
                     entry(Place::Spool).and_then(|e| self.chain.spool.write_indexed(&e, &spooled, &[&parts[0], raw]));

@@ -71,7 +71,7 @@ fn a_copy_written_with_its_index_entry_is_found_by_it_and_reads_back() {
     assert_eq!(s.index().get("t1", Place::Spool, "Q1").unwrap(), Some(entry));
     assert_eq!(s.read(&s.path("Q1")).unwrap().1, b"Subject: x\r\n\r\nbody\r\n");
     assert_eq!(s.peek("Q1").unwrap(), Some(written), "what the writer knows is what a peek reads");
-    // A second write of the same copy (deferred recipients) replaces both.
+    // A second write of the same copy replaces both.
     let later = IndexEntry { tenant: "t1".into(), place: Place::Spool, queue_id: "Q1".into(), time: 8, tokens: vec![] };
     s.write_indexed(&later, &env("Q1"), &[b"again"]).unwrap();
     assert_eq!(s.index().get("t1", Place::Spool, "Q1").unwrap(), Some(later));
