@@ -40,10 +40,7 @@ impl Transaction {
     ) -> CopyOutcome {
         let qid = copy.queue_id.clone();
         let tenant = copy.tenant.id.as_str();
-        let entry = |place| {
-            let addresses = crate::indexing::named_addresses(env, &copy.rcpts, message, &self.chain);
-            self.chain.index_entry(tenant, place, &qid, &addresses)
-        };
+        let addresses = || crate::indexing::named_addresses(env, &copy.rcpts, message, &self.chain);
         let local_failure = |what: &str, e: &dyn std::fmt::Display| {
             tracing::error!(error = %e, "cannot write to the {what}");
             CopyOutcome::Refused(SmtpReply::local_failure())
@@ -63,8 +60,9 @@ impl Transaction {
                     mail_from: env.mail_from.clone().unwrap_or_default(),
                     rcpts: copy.rcpts.clone(),
                 };
-                let stored = entry(Place::Quarantine)
-                    .and_then(|e| self.chain.spool.index().put(&e))
+                let stored = self
+                    .chain
+                    .index_copy(tenant, Place::Quarantine, &qid, &addresses())
                     .and_then(|()| self.chain.quarantine.put(&record, &[headers().as_bytes(), raw]));
                 match stored {
                     Ok(()) => CopyOutcome::Quarantined(qid),
@@ -73,9 +71,10 @@ impl Transaction {
             }
             Decision::Continue => {
                 let spooled = spool_envelope(copy.tenant.id.to_string(), qid.clone(), env, &copy.rcpts);
-                let parts = [headers().into_bytes()];
-                let written =
-                    entry(Place::Spool).and_then(|e| self.chain.spool.write_indexed(&e, &spooled, &[&parts[0], raw]));
+                let written = self
+                    .chain
+                    .index_entry(tenant, Place::Spool, &qid, &addresses())
+                    .and_then(|e| self.chain.spool.write_indexed(&e, &spooled, &[headers().as_bytes(), raw]));
                 match written {
                     Ok(known) => {
                         self.chain.handoff.spooled_known(&qid, known);
