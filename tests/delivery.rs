@@ -237,6 +237,39 @@ async fn a_next_hop_that_never_answers_the_final_dot_delays_only_its_own_tenant(
     assert!(hanging.accepted.lock().unwrap().is_empty());
 }
 
+/// The `.msg` files in the spool now.
+fn spool_files(spool: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let files = std::fs::read_dir(spool).unwrap().map(|e| e.unwrap().path());
+    files.filter(|p| p.extension().is_some_and(|x| x == "msg")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_erased_while_it_waits_for_its_slot_is_not_delivered_from_memory() {
+    // The chain hands delivery each copy it spools with its content, so that the
+    // first attempt need not read it back. A copy erased meanwhile must stay erased.
+    let hanging = Sink::start(None).await;
+    *hanging.dot.lock().unwrap() = DotReply::Never;
+    let delivery = "max_parallel = 2\nmax_per_destination = 1\nmax_per_tenant = 1\nfinal_dot_timeout_secs = 2\n";
+    let tenants = tenant_toml_via("stuck", "stuck.test", &[], NextHop::Smtp(hanging.addr, "none"));
+    let relay = TestRelay::start(&with_delivery(delivery, &tenants), &[]).await;
+    let spool = relay.data_dir().join("spool");
+    let mut c = relay.client().await;
+    c.send_message("ann@sender.test", &["u0@stuck.test"], MSG).await.assert_code(250, "2.0.0");
+    wait_until_async(LIVENESS, "the first copy's session to hang", || hanging.holding.load(SeqCst) == 1).await;
+    let before = spool_files(&spool);
+    c.send_message("ann@sender.test", &["u1@stuck.test"], MSG).await.assert_code(250, "2.0.0");
+    let second: Vec<_> = spool_files(&spool).into_iter().filter(|p| !before.contains(p)).collect();
+    assert_eq!(second.len(), 1, "the second copy is spooled, waiting for the one slot");
+    std::fs::remove_file(&second[0]).unwrap();
+    *hanging.dot.lock().unwrap() = DotReply::Prompt;
+    // The first attempt times out and frees the slot; the second copy's turn comes
+    // before the first copy's retry, which then arrives.
+    let got = hanging.wait_for_within(LIVENESS, 1).await;
+    assert_eq!(got[0].rcpts, ["u0@stuck.test"]);
+    let asked = hanging.asked.lock().unwrap().clone();
+    assert!(!asked.iter().any(|r| r.contains("u1")), "the erased copy went out: {asked:?}");
+}
+
 /// A config whose largest message is 1 MB, so that a delivery of it holds 2.5 MB
 /// (twice its spool file, `DeliveryConfig::largest_delivery`), with `delivery` lines.
 fn with_memory(delivery: &str, tenants: &str) -> String {

@@ -5,10 +5,11 @@
 
 use crate::client::{self, Outbound, RcptResult};
 use crate::destination::{Destination, Target};
+use crate::fresh::Fresh;
 use crate::scheduler::{Deliverer, Next, Queued, backoff};
 use crate::{dsn, maildir};
 use mxr_metrics::{DeliveryResult, EnhancedStatus};
-use mxr_store::spool::{Peek, Spool, SpoolEnvelope};
+use mxr_store::spool::{Peek, Spool, SpoolEnvelope, Written};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -38,12 +39,23 @@ impl Deliverer {
     }
 
     /// One attempt for one spooled copy, to its destination; the caller holds the slots.
-    pub(crate) async fn attempt(&self, qid: &str, dest: &Destination) -> Next {
+    /// A `fresh` copy is what its file holds, so it is not read back; the file must
+    /// still be there (an erasure since it was spooled wins).
+    pub(crate) async fn attempt(&self, qid: &str, dest: &Destination, fresh: Option<Fresh>) -> Next {
         let q = qid.to_owned();
-        let read = self.blocking(move |s| {
-            let p = s.path(&q);
-            if p.exists() { s.read(&p).map(Some) } else { Ok(None) }
-        });
+        let read = async {
+            match fresh {
+                Some(fresh) if self.spool.path(qid).exists() => Some(Ok(Some(fresh.into_parts()))),
+                Some(_) => Some(Ok(None)),
+                None => {
+                    self.blocking(move |s| {
+                        let p = s.path(&q);
+                        if p.exists() { s.read(&p).map(Some) } else { Ok(None) }
+                    })
+                    .await
+                }
+            }
+        };
         let (env, message) = match read.await {
             Some(Ok(Some((env, message)))) => (env, Arc::new(message)),
             Some(Ok(None)) => return Next::Done, // queued twice: already delivered
@@ -72,8 +84,19 @@ impl Deliverer {
     /// Queues a spooled copy unless it is queued already (idempotent); `known` is its
     /// tenant and size when its writer knows them.
     pub(crate) fn spooled(&self, queue_id: &str, known: Option<Peek>) {
-        if self.track(queue_id, std::time::SystemTime::now()) {
-            let _ = self.again.send(Queued { queue_id: queue_id.to_owned(), known });
+        self.queue(Queued { queue_id: queue_id.to_owned(), known, fresh: None });
+    }
+
+    /// Queues a copy its writer has just spooled, with its content while the bound
+    /// of fresh copies has room.
+    pub(crate) fn spooled_written(&self, written: Written) {
+        let (queue_id, known) = (written.env.queue_id.clone(), Some(written.peek.clone()));
+        self.queue(Queued { queue_id, known, fresh: self.fresh.keep(written) });
+    }
+
+    fn queue(&self, queued: Queued) {
+        if self.track(&queued.queue_id, std::time::SystemTime::now()) {
+            let _ = self.again.send(queued);
         }
     }
 

@@ -25,6 +25,7 @@ pub mod client;
 mod destination;
 pub mod dsn;
 mod extensions;
+mod fresh;
 pub mod maildir;
 mod memory;
 mod mx;
@@ -37,7 +38,7 @@ pub use session::{ClientError, Offers, RemoteReply};
 
 use mxr_config::{Config, TenantSource};
 use mxr_metrics::{DeliveryMetrics, QueueState};
-use mxr_store::spool::{Handoff, Peek, Spool, SpoolEnvelope};
+use mxr_store::spool::{Handoff, Spool, SpoolEnvelope, Written};
 use scheduler::Deliverer;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -108,6 +109,9 @@ impl Queue {
             spool,
             global: Semaphore::new(config.delivery.max_parallel),
             memory: memory::Budget::new(config.delivery.max_buffered_bytes),
+            // Fresh copies wait for their slots before their attempt holds memory:
+            // a quarter of the delivery budget bounds what that wait keeps.
+            fresh: fresh::FreshCopies::new(config.delivery.max_buffered_bytes / 4),
             config,
             destinations,
             again: tx,
@@ -140,8 +144,8 @@ impl Handoff for Queue {
         self.deliverer.spooled(queue_id, None);
     }
 
-    fn spooled_known(&self, queue_id: &str, known: Peek) {
-        self.deliverer.spooled(queue_id, Some(known));
+    fn spooled_written(&self, written: Written) {
+        self.deliverer.spooled_written(written);
     }
 
     fn owe_bounce(&self, env: &SpoolEnvelope, message: &[u8], failed: &[(String, String)]) {

@@ -15,6 +15,7 @@
 //! large ones there, and small copies together hold at most `max_parallel` times that.
 
 use crate::destination::{Destination, Destinations};
+use crate::fresh::{Fresh, FreshCopies};
 use crate::memory::Budget;
 use crate::{DeliveryError, dsn};
 use mxr_config::Config;
@@ -50,6 +51,8 @@ pub(crate) struct Deliverer {
     pub(crate) global: Semaphore,
     /// Bytes of copies that running deliveries hold (`delivery.max_buffered_bytes`).
     pub(crate) memory: Budget,
+    /// Copies just spooled, kept for their first attempt (a bounded part of `memory`'s bytes).
+    pub(crate) fresh: Arc<FreshCopies>,
     /// Queues a copy.
     pub(crate) again: mpsc::UnboundedSender<Queued>,
     /// Queue ids queued, in flight, waiting for a retry, or kept (see [`Next::Keep`]),
@@ -63,19 +66,22 @@ pub(crate) struct Deliverer {
 
 /// A copy queued for its turn, with its tenant and size when whoever queued it knows
 /// them (the chain, which has just written it); otherwise its turn reads them from
-/// the copy's clear header ([`Spool::peek`]).
+/// the copy's clear header ([`Spool::peek`]). A copy the chain has just written may
+/// come with its content ([`Fresh`]), which its attempt then need not read back.
 #[derive(Debug)]
 pub(crate) struct Queued {
     /// The copy.
     pub(crate) queue_id: String,
     /// Its tenant and size, if known.
     pub(crate) known: Option<Peek>,
+    /// Its envelope and message, if kept.
+    pub(crate) fresh: Option<Fresh>,
 }
 
 impl Queued {
     /// A copy whose tenant and size its turn reads from the spool.
     pub(crate) fn unknown(queue_id: String) -> Queued {
-        Queued { queue_id, known: None }
+        Queued { queue_id, known: None, fresh: None }
     }
 }
 
@@ -143,7 +149,7 @@ pub(crate) async fn deliver_forever(d: Arc<Deliverer>, mut rx: mpsc::UnboundedRe
 }
 
 /// One copy's turn: its slots in order, one attempt, and what follows.
-async fn turn(d: Arc<Deliverer>, Queued { queue_id: qid, known }: Queued) {
+async fn turn(d: Arc<Deliverer>, Queued { queue_id: qid, known, fresh }: Queued) {
     let q = qid.clone();
     let peeked = match known {
         Some(known) => Some(Ok(Some(known))),
@@ -157,7 +163,7 @@ async fn turn(d: Arc<Deliverer>, Queued { queue_id: qid, known }: Queued) {
                 let next_hop = (dest.next_hop.slots.acquire().await, dest.next_hop.memory.hold(need).await);
                 let global = d.global.acquire().await;
                 let global_memory = if need > SMALL_COPY { Some(d.memory.hold(need).await) } else { None };
-                let next = d.attempt(&qid, &dest).await;
+                let next = d.attempt(&qid, &dest, fresh).await;
                 drop((global_memory, global, next_hop, tenant));
                 next
             }

@@ -52,6 +52,19 @@ pub struct Peek {
     pub bytes: u64,
 }
 
+/// A copy its writer has just spooled, as delivery would read it back: what a
+/// [`Spool::peek`] would say, and the envelope and message a [`Spool::read`] would
+/// open. Handing this over spares delivery a read, an open and a thread hop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The copy's clear header, as a peek reads it.
+    pub peek: Peek,
+    /// Its envelope.
+    pub env: SpoolEnvelope,
+    /// Its message, every part joined.
+    pub message: Vec<u8>,
+}
+
 /// The envelope as the first version (`MXRSPL01`) wrote it.
 #[derive(Serialize, Deserialize)]
 struct EnvelopeV1 {
@@ -191,17 +204,18 @@ impl Spool {
     /// Writes a copy's subject-index entry durably, then the copy: a copy is never on
     /// disk without its entry (see [`subject_index`](super::subject_index)). Each
     /// write waits for its own group commit, shared with whatever else is written at
-    /// that moment. Returns what delivery would otherwise [`peek`](Self::peek) at: the
-    /// copy's tenant and size.
+    /// that moment. Returns what delivery would otherwise [`peek`](Self::peek) at and
+    /// [`read`](Self::read) back.
     pub fn write_indexed(
         &self,
         entry: &IndexEntry,
         env: &SpoolEnvelope,
         message: &[&[u8]],
-    ) -> Result<Peek, SpoolError> {
+    ) -> Result<Written, SpoolError> {
         self.index.put(entry)?;
         let (_, bytes) = self.write_copy(env, message)?;
-        Ok(Peek { tenant: env.tenant.clone(), bytes })
+        let peek = Peek { tenant: env.tenant.clone(), bytes };
+        Ok(Written { peek, env: env.clone(), message: message.concat() })
     }
 
     /// Reads and opens a spooled copy; the message is opened where it was read, so
@@ -330,10 +344,9 @@ pub trait Handoff: Send + Sync {
     /// find the file by rescanning the spool).
     fn spooled(&self, queue_id: &str);
     /// As [`spooled`](Self::spooled), for a copy its writer has just written and
-    /// knows (its tenant and size), so that delivery need not read its header back.
-    fn spooled_known(&self, queue_id: &str, known: Peek) {
-        let _ = known;
-        self.spooled(queue_id);
+    /// still has, so that delivery need not read it back.
+    fn spooled_written(&self, written: Written) {
+        self.spooled(&written.env.queue_id);
     }
     /// The copy `env` was refused after DATA while other copies of the same message
     /// were accepted (the client got `250`): its sender is owed a bounce listing

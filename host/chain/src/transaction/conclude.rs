@@ -76,8 +76,8 @@ impl Transaction {
                     .index_entry(tenant, Place::Spool, &qid, &addresses())
                     .and_then(|e| self.chain.spool.write_indexed(&e, &spooled, &[headers().as_bytes(), raw]));
                 match written {
-                    Ok(known) => {
-                        self.chain.handoff.spooled_known(&qid, known);
+                    Ok(written) => {
+                        self.chain.handoff.spooled_written(written);
                         CopyOutcome::Queued(qid)
                     }
                     Err(e) => local_failure("spool", &e),

@@ -70,7 +70,9 @@ fn a_copy_written_with_its_index_entry_is_found_by_it_and_reads_back() {
     let written = s.write_indexed(&entry, &env("Q1"), &[b"Subject: x\r\n\r\nbody\r\n"]).unwrap();
     assert_eq!(s.index().get("t1", Place::Spool, "Q1").unwrap(), Some(entry));
     assert_eq!(s.read(&s.path("Q1")).unwrap().1, b"Subject: x\r\n\r\nbody\r\n");
-    assert_eq!(s.peek("Q1").unwrap(), Some(written), "what the writer knows is what a peek reads");
+    assert_eq!(s.peek("Q1").unwrap(), Some(written.peek), "what the writer knows is what a peek reads");
+    let (read_env, read_message) = s.read(&s.path("Q1")).unwrap();
+    assert_eq!((written.env, written.message), (read_env, read_message), "and what a read opens");
     // A second write of the same copy replaces both.
     let later = IndexEntry { tenant: "t1".into(), place: Place::Spool, queue_id: "Q1".into(), time: 8, tokens: vec![] };
     s.write_indexed(&later, &env("Q1"), &[b"again"]).unwrap();
