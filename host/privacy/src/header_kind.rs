@@ -17,6 +17,10 @@ pub enum HeaderKind {
     /// A MIME field with parameters (Content-Type, Content-Disposition): the type and
     /// parameter names pass, file names render as file names, other values as text.
     Mime,
+    /// Message ids (Message-ID, In-Reply-To, References), network data: each id's
+    /// left part is a pseudonym whatever it looks like (a mailer may write a name or
+    /// a phone number there, and it is no e-mail address), so threads still match.
+    MessageIds,
 }
 
 /// The table: header name (lower-case) → kind. Anything not listed is content text.
@@ -41,9 +45,10 @@ const TABLE: &[(&str, HeaderKind)] = {
         ("x-originating-ip", Text(Network)),
         ("x-forwarded-for", Text(Network)),
         ("x-real-ip", Text(Network)),
-        ("message-id", Text(Network)),
-        ("in-reply-to", Text(Network)),
-        ("references", Text(Network)),
+        ("message-id", MessageIds),
+        ("in-reply-to", MessageIds),
+        ("references", MessageIds),
+        ("resent-message-id", MessageIds),
         ("authentication-results", Text(Network)),
         ("received-spf", Text(Network)),
         ("dkim-signature", Text(Network)),

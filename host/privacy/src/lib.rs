@@ -21,6 +21,7 @@ pub mod grant;
 pub mod header_kind;
 pub mod markup;
 pub mod policy;
+pub mod protocol_tokens;
 pub mod pseudonym;
 pub mod render;
 pub mod scan;

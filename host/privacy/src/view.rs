@@ -5,6 +5,7 @@
 use super::render::{Renderer, Shown};
 use super::{Category, Form};
 use crate::header_kind::{HeaderKind, header_kind};
+use crate::protocol_tokens;
 use mxr_mail::AddressEntry;
 
 /// One address from an address header: (display name, address), each in its form.
@@ -31,82 +32,40 @@ pub fn header(r: &Renderer, name: &str, value: &str) -> (Category, Shown) {
         HeaderKind::Technical if r.grant.form(Category::Content) == Form::Withheld => {
             (Category::Content, Shown::Withheld)
         }
-        HeaderKind::Technical if technical_shape(value) => (Category::Content, Shown::Full(value.to_owned())),
+        HeaderKind::Technical if protocol_tokens::technical_value(&name.to_ascii_lowercase(), value) => {
+            (Category::Content, Shown::Full(value.to_owned()))
+        }
         // A comment or any unexpected word in a technical field is free text.
         HeaderKind::Technical => (Category::Content, r.text(Category::Content, value)),
         HeaderKind::Mime => (Category::Content, mime_field(r, value)),
+        HeaderKind::MessageIds => (Category::Network, message_ids(r, value)),
     }
 }
 
-/// The words a technical field (Date, MIME-Version, Content-Transfer-Encoding,
-/// X-Priority, Importance, Precedence, Auto-Submitted) may hold to pass as it is.
-const TECHNICAL_WORDS: &[&str] = &[
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "may",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "oct",
-    "nov",
-    "dec",
-    "gmt",
-    "ut",
-    "utc",
-    "est",
-    "edt",
-    "cst",
-    "cdt",
-    "mst",
-    "mdt",
-    "pst",
-    "pdt",
-    "z",
-    "normal",
-    "high",
-    "low",
-    "highest",
-    "lowest",
-    "urgent",
-    "non-urgent",
-    "bulk",
-    "list",
-    "junk",
-    "no",
-    "auto-generated",
-    "auto-replied",
-    "auto-notified",
-    "base64",
-    "quoted-printable",
-    "7bit",
-    "8bit",
-    "binary",
-];
-
-/// True when a technical field's value is only digits, separators and the words above
-/// (no comment, no name): `Mon, 23 Nov 2026 10:00:00 +0100`, `1.0`, `3 (Normal)`.
-fn technical_shape(value: &str) -> bool {
-    value.len() <= 100
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b" ,:+-.()".contains(&b))
-        && value
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-            .filter(|w| w.bytes().any(|b| b.is_ascii_alphabetic()))
-            .all(|w| TECHNICAL_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+/// Message ids (`<left@right>`, any number): each left part a pseudonym, each right
+/// part a host name shown when the network is granted in full and a pseudonym
+/// otherwise; comments and anything outside the brackets dropped.
+fn message_ids(r: &Renderer, value: &str) -> Shown {
+    let form = r.grant.form(Category::Network);
+    if form == Form::Withheld {
+        return Shown::Withheld;
+    }
+    let ids: Vec<String> = value
+        .split('<')
+        .skip(1)
+        .filter_map(|s| s.split_once('>').map(|(id, _)| id))
+        .map(|id| {
+            let (left, right) = id.rsplit_once('@').unwrap_or((id, ""));
+            let left = r.pseudonyms.token("message-id", left);
+            match right {
+                "" => format!("<{left}>"),
+                host if form == Form::Full && crate::vocabulary::is_host(host) => format!("<{left}@{host}>"),
+                other => format!("<{left}@{}>", r.pseudonyms.token("host", &other.to_ascii_lowercase())),
+            }
+        })
+        .collect();
+    Shown::Pseudonym(ids.join(" "))
 }
-
-/// Parameters whose values are protocol tokens, shown as they are.
-const PLAIN_PARAMETERS: &[&str] =
-    &["charset", "format", "delsp", "method", "protocol", "micalg", "report-type", "type"];
 
 /// Parameter names of MIME fields that pass as they are; others are words.
 const PARAMETERS: &[&str] = &[
@@ -160,8 +119,10 @@ fn mime_field(r: &Renderer, value: &str) -> Shown {
         let (name, v) = (name.trim(), v.trim().trim_matches('"'));
         let key = name.trim_end_matches('*').to_ascii_lowercase();
         let key = key.split('*').next().unwrap_or_default();
-        let shown = if PLAIN_PARAMETERS.contains(&key) && token(v) {
+        let shown = if protocol_tokens::parameter_token(key, v) {
             Some(v.to_owned())
+        } else if protocol_tokens::MEDIA_TYPE_PARAMETERS.contains(&key) {
+            Some(media_type(r, v))
         } else if key == "name" || key == "filename" {
             file_name(r, v)
         } else {
@@ -402,6 +363,40 @@ mod tests {
             );
         });
         with("statistics", |r| assert_eq!(header(r, "Content-Type", "text/plain").1, Shown::Withheld));
+    }
+
+    #[test]
+    fn message_ids_are_pseudonyms_that_still_match_and_never_addresses() {
+        with("delivery", |r| {
+            let id = "<0612345678.Pieternella.Vosmaer@example.com>";
+            let out = text(header(r, "Message-ID", id).1);
+            assert!(out.starts_with("<p.") && out.ends_with("@example.com>"), "{out}");
+            assert!(!out.contains("0612345678") && !out.contains("Pieternella"), "{out}");
+            let reply = text(header(r, "In-Reply-To", &format!("(a comment) {id}")).1);
+            assert_eq!(reply, out, "a reply names the same pseudonym");
+            let refs = text(header(r, "References", "<a@x.test> <Timmerman.06_1234_5678@mail.example>").1);
+            assert_eq!(refs.matches("<p.").count(), 2, "{refs}");
+            assert!(!refs.contains("Timmerman") && !refs.contains("5678"), "{refs}");
+        });
+    }
+
+    #[test]
+    fn technical_fields_and_mime_parameters_pass_only_as_protocol_tokens() {
+        with("malware-scanning", |r| {
+            assert_eq!(text(header(r, "X-Priority", "3 (Normal)").1), "3 (Normal)");
+            for (name, value) in
+                [("X-Priority", "0612345678"), ("Importance", "31 6 12345678"), ("Precedence", "192.0.2.55")]
+            {
+                let out = text(header(r, name, value).1);
+                assert!(!out.contains("5678") && !out.contains("192.0"), "{name}: {out}");
+            }
+            let ct = text(
+                header(r, "Content-Type", "text/plain; charset=Zwanenburg-0612345678; format=NL91ABNA0417164300").1,
+            );
+            assert!(!ct.contains("Zwanenburg") && !ct.contains("0612345678") && !ct.contains("0417164300"), "{ct}");
+            let plain = text(header(r, "Content-Type", "text/plain; charset=\"utf-8\"; format=flowed").1);
+            assert!(plain.contains("charset=\"utf-8\"") && plain.contains("format=\"flowed\""), "{plain}");
+        });
     }
 
     #[test]

@@ -179,29 +179,53 @@ impl<'p> Words<'p> {
     }
 }
 
-/// Characters that show nothing but split tokens: soft hyphen, zero-width spaces and
-/// joiners, word joiner, BOM, NUL (UTF-16 read as UTF-8), and combining marks' host
-/// breakers are kept (they are alphanumeric-adjacent and join the token).
+/// Characters that show nothing but split tokens: every format character (Unicode
+/// category Cf: soft hyphen, zero-width spaces and joiners, bidirectional marks,
+/// embeddings, overrides and isolates, word joiner, BOM, tags), variation selectors,
+/// the combining grapheme joiner, and NUL (UTF-16 read as UTF-8). `Timmer\u{202d}man`
+/// is one token, as it shows.
 fn invisible(c: char) -> bool {
-    matches!(c, '\u{0}' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}')
+    matches!(
+        c,
+        '\u{0}'
+            | '\u{ad}'
+            | '\u{34f}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+            | '\u{e0100}'..='\u{e01ef}'
+    )
 }
 
-/// True when `text` holds an [`invisible`] character: its UTF-8 bytes looked for
-/// without decoding the text, and only in the 32-byte blocks that have a NUL or a
-/// lead byte of a non-ASCII character (`b - 1` wraps NUL to 0xff and keeps the top
-/// bit of every byte from 0x81 up), which the compiler checks many bytes at a time.
+/// True when `text` holds an [`invisible`] character, looked for only in the 32-byte
+/// blocks that have a NUL or a lead byte of a non-ASCII character (`b - 1` wraps NUL
+/// to 0xff and keeps the top bit of every byte from 0x81 up), which the compiler checks
+/// many bytes at a time; there each character that starts in the block is decoded.
 fn has_invisible(text: &str) -> bool {
     let b = text.as_bytes();
     b.chunks(32).enumerate().any(|(block, chunk)| {
         chunk.iter().fold(0u8, |any, x| any | (x.wrapping_sub(1) & 0x80)) != 0
-            && (block * 32..block * 32 + chunk.len()).any(|i| match b[i] {
-                0 => true,
-                0xc2 => b.get(i + 1) == Some(&0xad),
-                0xe1 => b[i + 1..].starts_with(&[0xa0, 0x8e]),
-                0xe2 => matches!(b.get(i + 1..i + 3), Some([0x80, 0x8b..=0x8f] | [0x81, 0xa0..=0xa4])),
-                0xef => b[i + 1..].starts_with(&[0xbb, 0xbf]),
-                _ => false,
-            })
+            && (block * 32..block * 32 + chunk.len())
+                .filter(|i| b[*i] == 0 || b[*i] >= 0xc0)
+                .any(|i| text[i..].chars().next().is_some_and(invisible))
     })
 }
 
@@ -237,14 +261,12 @@ fn host_run_len(s: &str) -> usize {
     ascii + s[ascii..].find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(s.len() - ascii)
 }
 
-/// Separators inside a written number: spaces of every width, tabs, dashes and minus,
-/// dots, slashes and brackets.
+/// Separators inside a written number: anything but a letter, a digit or a line
+/// break. Spaces, dashes and dots are the usual ones, but `06_1234_5678`,
+/// `06,12,34,56,78`, `06·1234·5678` and keycap digits are numbers too, and any
+/// group of them longer than a few digits may be someone's.
 fn number_separator(c: char) -> bool {
-    matches!(
-        c,
-        ' ' | '\t' | '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '-'
-            | '\u{2010}'..='\u{2015}' | '\u{2212}' | '.' | '/' | '(' | ')'
-    )
+    !c.is_alphanumeric() && c != '\n' && c != '\r'
 }
 
 /// The byte length of a number of more than [`MAX_CLEAR_DIGITS`] + 2 digits starting
@@ -334,7 +356,20 @@ mod tests {
 
     #[test]
     fn numbers_written_in_groups_are_one_number() {
-        for phone in ["06 - 1680 9762", "06\u{a0}16\u{a0}80\u{a0}97\u{a0}62", "020-123.45.67", "(020) 123 4567"] {
+        let phones = [
+            "06 - 1680 9762",
+            "06\u{a0}16\u{a0}80\u{a0}97\u{a0}62",
+            "020-123.45.67",
+            "(020) 123 4567",
+            "06_1680_9762",
+            "06,16,80,97,62",
+            "06\u{b7}1680\u{b7}9762",
+            "06|1680|9762",
+            "+31~6~1680~9762",
+            "06:1680:9762",
+            "0\u{fe0f}\u{20e3}6\u{fe0f}\u{20e3}1\u{fe0f}\u{20e3}6\u{fe0f}\u{20e3}8\u{fe0f}\u{20e3}0\u{fe0f}\u{20e3}9762",
+        ];
+        for phone in phones {
             let out = render(&format!("Bel {phone} graag"));
             assert!(out.starts_with("Bel ") && out.ends_with(" graag"), "{out}");
             assert!(!out.contains("9762") && !out.contains("4567") && !out.contains("62 "), "{phone}: {out}");
@@ -344,7 +379,14 @@ mod tests {
 
     #[test]
     fn invisible_characters_and_odd_spaces_split_nothing() {
-        for hidden in ["Lot\u{200b}te Zwanen\u{ad}burg", "L\0o\0t\0t\0e"] {
+        let hidden = [
+            "Lot\u{200b}te Zwanen\u{ad}burg",
+            "L\0o\0t\0t\0e",
+            "Lot\u{202d}te Zwanen\u{2066}burg",
+            "Lot\u{34f}te Zwanen\u{fe0f}burg",
+            "Lot\u{61c}te Zwanen\u{e0041}burg",
+        ];
+        for hidden in hidden {
             let out = render(hidden);
             assert!(!out.contains("Lot") && !out.contains("burg") && !out.contains('L'), "{out}");
         }
