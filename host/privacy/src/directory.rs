@@ -18,7 +18,6 @@ const STRUCTURAL: &[&str] = &[
     "BEGIN",
     "END",
     "VERSION",
-    "PRODID",
     "METHOD",
     "CALSCALE",
     "DTSTART",
@@ -44,9 +43,224 @@ const STRUCTURAL: &[&str] = &[
 ];
 /// Properties holding free text: rendered as content.
 const FREE_TEXT: &[&str] = &["SUMMARY", "DESCRIPTION", "COMMENT", "NOTE", "CATEGORIES"];
-/// Parameters that describe the value's type: their values pass.
+/// Parameters that describe the value's type: their values pass when each of their
+/// comma-separated items is one of [`TYPE_VALUES`] (or a language tag, for LANGUAGE).
 const TYPE_PARAMS: &[&str] =
-    &["TYPE", "VALUE", "CHARSET", "ENCODING", "ROLE", "PARTSTAT", "RSVP", "CUTYPE", "TZID", "LANGUAGE", "PREF"];
+    &["TYPE", "VALUE", "CHARSET", "ENCODING", "ROLE", "PARTSTAT", "RSVP", "CUTYPE", "LANGUAGE", "PREF"];
+/// The values [`TYPE_PARAMS`] take (RFC 6350 §5, RFC 5545 §3.2, and vCard 2.1/3.0's).
+const TYPE_VALUES: &[&str] = &[
+    "home",
+    "work",
+    "cell",
+    "voice",
+    "fax",
+    "pager",
+    "video",
+    "text",
+    "textphone",
+    "msg",
+    "pref",
+    "internet",
+    "x400",
+    "dom",
+    "intl",
+    "postal",
+    "parcel",
+    "bbs",
+    "modem",
+    "car",
+    "isdn",
+    "pcs",
+    "main",
+    "iphone",
+    "other",
+    "contact",
+    "uri",
+    "date",
+    "date-time",
+    "time",
+    "utc-offset",
+    "language-tag",
+    "boolean",
+    "integer",
+    "float",
+    "binary",
+    "duration",
+    "period",
+    "recur",
+    "cal-address",
+    "utf-8",
+    "us-ascii",
+    "iso-8859-1",
+    "b",
+    "base64",
+    "quoted-printable",
+    "8bit",
+    "chair",
+    "req-participant",
+    "opt-participant",
+    "non-participant",
+    "needs-action",
+    "accepted",
+    "declined",
+    "tentative",
+    "delegated",
+    "completed",
+    "in-process",
+    "true",
+    "false",
+    "individual",
+    "group",
+    "resource",
+    "room",
+    "unknown",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+];
+/// Property names of vCard and iCalendar; any other (`X-…`) is the sender's own and
+/// becomes a pseudonym like a value.
+const PROPERTIES: &[&str] = &[
+    "BEGIN",
+    "END",
+    "SOURCE",
+    "KIND",
+    "XML",
+    "FN",
+    "N",
+    "NICKNAME",
+    "PHOTO",
+    "BDAY",
+    "ANNIVERSARY",
+    "GENDER",
+    "ADR",
+    "TEL",
+    "EMAIL",
+    "IMPP",
+    "LANG",
+    "TZ",
+    "GEO",
+    "TITLE",
+    "ROLE",
+    "LOGO",
+    "ORG",
+    "MEMBER",
+    "RELATED",
+    "CATEGORIES",
+    "NOTE",
+    "PRODID",
+    "REV",
+    "SOUND",
+    "UID",
+    "CLIENTPIDMAP",
+    "URL",
+    "VERSION",
+    "KEY",
+    "FBURL",
+    "CALADRURI",
+    "CALURI",
+    "LABEL",
+    "MAILER",
+    "NAME",
+    "PROFILE",
+    "SORT-STRING",
+    "AGENT",
+    "CLASS",
+    "CALSCALE",
+    "METHOD",
+    "ATTACH",
+    "COMMENT",
+    "DESCRIPTION",
+    "LOCATION",
+    "PERCENT-COMPLETE",
+    "PRIORITY",
+    "RESOURCES",
+    "STATUS",
+    "SUMMARY",
+    "COMPLETED",
+    "DTEND",
+    "DUE",
+    "DTSTART",
+    "DURATION",
+    "FREEBUSY",
+    "TRANSP",
+    "TZID",
+    "TZNAME",
+    "TZOFFSETFROM",
+    "TZOFFSETTO",
+    "TZURL",
+    "ATTENDEE",
+    "CONTACT",
+    "ORGANIZER",
+    "RECURRENCE-ID",
+    "RELATED-TO",
+    "EXDATE",
+    "RDATE",
+    "RRULE",
+    "ACTION",
+    "REPEAT",
+    "TRIGGER",
+    "CREATED",
+    "DTSTAMP",
+    "LAST-MODIFIED",
+    "SEQUENCE",
+    "REQUEST-STATUS",
+];
+/// Parameter names of vCard and iCalendar; any other becomes a pseudonym.
+const PARAMETERS: &[&str] = &[
+    "LANGUAGE",
+    "VALUE",
+    "PREF",
+    "ALTID",
+    "PID",
+    "TYPE",
+    "MEDIATYPE",
+    "CALSCALE",
+    "SORT-AS",
+    "GEO",
+    "TZ",
+    "LABEL",
+    "CHARSET",
+    "ENCODING",
+    "ALTREP",
+    "CN",
+    "CUTYPE",
+    "DELEGATED-FROM",
+    "DELEGATED-TO",
+    "DIR",
+    "FMTTYPE",
+    "FBTYPE",
+    "MEMBER",
+    "PARTSTAT",
+    "RANGE",
+    "RELATED",
+    "RELTYPE",
+    "ROLE",
+    "RSVP",
+    "SENT-BY",
+    "TZID",
+    "EMAIL",
+];
+
+/// True when every comma-separated item of a type parameter's value is a known one
+/// (a language tag such as `nl` or `en-GB` for LANGUAGE).
+fn type_value(param: &str, value: &str) -> bool {
+    let language = |v: &str| {
+        let mut parts = v.split('-');
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()))
+            && parts.all(|p| (2..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
+    value.trim_matches('"').split(',').all(|item| {
+        TYPE_VALUES.iter().any(|t| t.eq_ignore_ascii_case(item))
+            || (param.eq_ignore_ascii_case("LANGUAGE") && language(item))
+    })
+}
 
 /// True for a vCard or iCalendar content type (lower-case, no parameters).
 pub fn is_directory(content_type: &str) -> bool {
@@ -81,21 +295,23 @@ fn render_line(r: &Renderer, line: &str, out: &mut String) {
     let name = params.next().unwrap_or_default();
     // A group prefix (`item1.TEL`) is the sender's label: the name is after the dot.
     let bare = name.rsplit('.').next().unwrap_or(name).to_ascii_uppercase();
-    out.push_str(&bare);
+    let known = |list: &[&str], n: &str| list.iter().any(|k| k.eq_ignore_ascii_case(n));
+    match known(PROPERTIES, &bare) {
+        true => out.push_str(&bare),
+        false => out.push_str(&r.pseudonyms.token("directory", &bare)),
+    }
     for param in params {
         out.push(';');
         match param.split_once('=') {
-            Some((k, v)) if TYPE_PARAMS.iter().any(|t| t.eq_ignore_ascii_case(k)) => {
+            Some((k, v)) if known(PARAMETERS, k) => {
                 out.push_str(k);
                 out.push('=');
-                out.push_str(v);
+                match known(TYPE_PARAMS, k) && type_value(k, v) {
+                    true => out.push_str(v),
+                    false => out.push_str(&r.pseudonyms.token("directory", v.trim_matches('"'))),
+                }
             }
-            Some((k, v)) => {
-                out.push_str(k);
-                out.push('=');
-                out.push_str(&r.pseudonyms.token("directory", v.trim_matches('"')));
-            }
-            None => out.push_str(&r.pseudonyms.token("directory", param)),
+            _ => out.push_str(&r.pseudonyms.token("directory", param)),
         }
     }
     out.push(':');

@@ -20,6 +20,7 @@ pub mod flatten;
 pub mod grant;
 pub mod header_kind;
 pub mod markup;
+pub mod nested;
 pub mod policy;
 pub mod protocol_tokens;
 pub mod pseudonym;

@@ -1,0 +1,61 @@
+//! A message inside a message (a forward as `message/rfc822`): parsed and rendered
+//! like the outer one, never passed as its raw bytes. Its header fields are decoded
+//! and rendered field by field, its bodies decoded (quoted-printable, base64, charset)
+//! and rendered as text, and its own attachments in turn, to a bounded depth.
+
+use crate::render::{Renderer, Shown};
+use crate::{Category, Form, view};
+use mxr_mail::ParsedMail;
+
+/// Deepest nesting rendered; a part below it is only named by its media type.
+/// mail-parser itself parses nested messages to about this depth.
+const MAX_DEPTH: usize = 4;
+
+/// The rendered form of the message in `bytes`, as content text; `None` when the
+/// grant withholds content.
+pub fn render(r: &Renderer, bytes: &[u8]) -> Option<String> {
+    if r.grant.form(Category::Content) == Form::Withheld {
+        return None;
+    }
+    let mut out = String::new();
+    message(r, bytes, 0, &mut out);
+    Some(out)
+}
+
+/// Appends the rendering of one message, `depth` levels below the outer one.
+fn message(r: &Renderer, bytes: &[u8], depth: usize, out: &mut String) {
+    let mail = ParsedMail::parse(bytes);
+    for (name, value) in mail.headers() {
+        let (Some(name), shown) = (view::header_name(r, name), view::header(r, name, value).1) else { continue };
+        if let Some(v) = shown_text(shown) {
+            out.push_str(&format!("{name}: {v}\r\n"));
+        }
+    }
+    out.push_str("\r\n");
+    for body in [mail.text(), mail.html().map(|h| crate::flatten::flatten(h).into_owned()).as_deref()].into_iter() {
+        if let Some(v) = body.and_then(|b| shown_text(r.text(Category::Content, b))) {
+            out.push_str(&v);
+            out.push_str("\r\n");
+        }
+    }
+    for part in mail.attachments() {
+        let kind = view::media_type(r, &part.content_type);
+        out.push_str(&format!("\r\n[{kind}]\r\n"));
+        if depth + 1 >= MAX_DEPTH {
+            continue;
+        }
+        if part.content_type.starts_with("message/") {
+            message(r, &part.bytes, depth + 1, out);
+        } else if let Some(Some(v)) = view::textual_part(r, &part.content_type, &part.bytes) {
+            out.push_str(&String::from_utf8_lossy(&v));
+        }
+    }
+}
+
+/// The text of a shown value; `None` when withheld.
+fn shown_text(s: Shown) -> Option<String> {
+    match s {
+        Shown::Withheld => None,
+        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),
+    }
+}

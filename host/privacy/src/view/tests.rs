@@ -1,0 +1,194 @@
+//! The views of header fields, parts and names, case by case.
+use super::*;
+use crate::detect::PatternDetector;
+use crate::{CategorySet, Grant, Pseudonymizer, PurposePolicy};
+
+fn with<T>(purpose: &str, f: impl FnOnce(&Renderer) -> T) -> T {
+    let all: CategorySet = Category::ALL.into_iter().collect();
+    let grant = Grant::for_purpose(&PurposePolicy::default_policy(), purpose, all).unwrap();
+    let p = Pseudonymizer::derive(&[7; 32], purpose);
+    f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
+}
+
+fn text(s: Shown) -> String {
+    match s {
+        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => v,
+        Shown::Withheld => "<withheld>".into(),
+    }
+}
+
+#[test]
+fn encoded_words_are_decoded_before_rendering() {
+    // "Afspraak met Lotte Zwanenburg", base64 and Q encoded.
+    for raw in ["=?UTF-8?B?QWZzcHJhYWsgbWV0IExvdHRlIFp3YW5lbmJ1cmc=?=", "=?utf-8?q?Afspraak_met_Lotte_Zwanenburg?="] {
+        let out = with("spam-filtering", |r| text(header(r, "Subject", raw).1));
+        assert!(out.starts_with("Afspraak met "), "{out}");
+        assert!(!out.contains("Lotte") && !out.contains("Zwanenburg") && !out.contains("=?"), "{out}");
+    }
+}
+
+#[test]
+fn uncommon_field_names_are_rendered_and_common_ones_pass() {
+    with("spam-filtering", |r| {
+        assert_eq!(header_name(r, "Content-Type").as_deref(), Some("Content-Type"));
+        let out = header_name(r, "X-Phone-0612345678").unwrap();
+        assert!(!out.contains("0612345678"), "{out}");
+    });
+    with("statistics", |r| assert_eq!(header_name(r, "X-Lotte-Zwanenburg"), None));
+}
+
+#[test]
+fn helo_under_domain_is_a_network_or_a_domain_never_the_literal() {
+    with("statistics", |r| {
+        assert_eq!(helo(r, "[198.51.100.7]"), Shown::Domain("198.51.100.0/24".into()));
+        assert!(!text(helo(r, "[IPv6:2001:db8::1]")).contains("2001:db8::1"));
+        assert_eq!(helo(r, "[ipv6:2001:db8::1]"), helo(r, "[IPv6:2001:db8::1]"), "the tag in any case");
+        assert_eq!(helo(r, "mail.example.com"), Shown::Domain("example.com".into()));
+        assert_eq!(helo(r, "jan's laptop"), Shown::Withheld);
+        assert_eq!(helo(r, "LOTTE-ZWANENBURG-PC"), Shown::Withheld);
+        assert_eq!(helo(r, "lotte.zwanenburg"), Shown::Withheld);
+    });
+}
+
+#[test]
+fn mime_fields_keep_types_and_lose_names_in_file_names() {
+    with("spam-filtering", |r| {
+        let raw = "application/pdf; name=\"cv Lotte Zwanenburg.pdf\"; charset=utf-8";
+        let out = text(header(r, "Content-Type", raw).1);
+        assert!(out.starts_with("application/pdf; name=\"cv ") && out.ends_with(".pdf\"; charset=\"utf-8\""), "{out}");
+        assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
+        let date = "Mon, 23 Nov 2026 10:00:00 +0100";
+        assert_eq!(header(r, "Date", date).1, Shown::Full(date.into()));
+        let commented = text(header(r, "Date", "Mon, 23 Nov 2026 10:00 +0100 (Lotte Zwanenburg 06-16809762)").1);
+        assert!(!commented.contains("Lotte") && !commented.contains("16809762"), "{commented}");
+        let made_up = text(header(r, "Content-Type", "application/lotte-zwanenburg.0616809762; Lotte-x=y").1);
+        assert!(
+            !made_up.contains("lotte") && !made_up.contains("Lotte") && !made_up.contains("0616809762"),
+            "{made_up}"
+        );
+    });
+    with("statistics", |r| assert_eq!(header(r, "Content-Type", "text/plain").1, Shown::Withheld));
+}
+
+#[test]
+fn message_ids_are_pseudonyms_that_still_match_and_never_addresses() {
+    with("delivery", |r| {
+        let id = "<0612345678.Pieternella.Vosmaer@example.com>";
+        let out = text(header(r, "Message-ID", id).1);
+        assert!(out.starts_with("<p.") && out.ends_with("@example.com>"), "{out}");
+        assert!(!out.contains("0612345678") && !out.contains("Pieternella"), "{out}");
+        let reply = text(header(r, "In-Reply-To", &format!("(a comment) {id}")).1);
+        assert_eq!(reply, out, "a reply names the same pseudonym");
+        let refs = text(header(r, "References", "<a@x.test> <Timmerman.06_1234_5678@mail.example>").1);
+        assert_eq!(refs.matches("<p.").count(), 2, "{refs}");
+        assert!(!refs.contains("Timmerman") && !refs.contains("5678"), "{refs}");
+    });
+}
+
+#[test]
+fn technical_fields_and_mime_parameters_pass_only_as_protocol_tokens() {
+    with("malware-scanning", |r| {
+        assert_eq!(text(header(r, "X-Priority", "3 (Normal)").1), "3 (Normal)");
+        for (name, value) in
+            [("X-Priority", "0612345678"), ("Importance", "31 6 12345678"), ("Precedence", "192.0.2.55")]
+        {
+            let out = text(header(r, name, value).1);
+            assert!(!out.contains("5678") && !out.contains("192.0"), "{name}: {out}");
+        }
+        let ct =
+            text(header(r, "Content-Type", "text/plain; charset=Zwanenburg-0612345678; format=NL91ABNA0417164300").1);
+        assert!(!ct.contains("Zwanenburg") && !ct.contains("0612345678") && !ct.contains("0417164300"), "{ct}");
+        let plain = text(header(r, "Content-Type", "text/plain; charset=\"utf-8\"; format=flowed").1);
+        assert!(plain.contains("charset=\"utf-8\"") && plain.contains("format=\"flowed\""), "{plain}");
+    });
+}
+
+#[test]
+fn a_value_inside_a_value_gets_the_stricter_form() {
+    with("conversion-tracking", |r| {
+        let out = text(header(r, "X-Mailer", "KzMailer 2.1 (jan.jansen@example.nl, +31 6 12345678)").1);
+        assert!(out.starts_with("KzMailer 2.1"), "device is full: {out}");
+        assert!(!out.contains("jan.jansen@") && !out.contains("12345678"), "{out}");
+    });
+}
+
+#[test]
+fn nested_mail_and_cards_are_rendered_as_text_not_bytes() {
+    with("malware-scanning", |r| {
+        let card = b"BEGIN:VCARD\r\nFN:Lotte Zwanenburg\r\nTEL:+31 6 16809762\r\nEMAIL:lotte@example.nl\r\n\
+ORG:Puffin Kayaks\r\nitem1.ADR;TYPE=work;LABEL=\"Kade 1\":;;Dorp\r\n dsweg 2\r\nEND:VCARD\r\n";
+        let out = String::from_utf8(textual_part(r, "text/vcard", card).unwrap().unwrap()).unwrap();
+        assert!(out.starts_with("BEGIN:VCARD\r\nFN:p.") && out.contains("ADR;TYPE=work;LABEL=p."), "{out}");
+        let invite =
+            b"BEGIN:VCALENDAR\r\nATTENDEE;CN=Bramble and Thorn;ROLE=CHAIR:mailto:x@y.test\r\nEND:VCALENDAR\r\n";
+        let shown = String::from_utf8(textual_part(r, "text/calendar", invite).unwrap().unwrap()).unwrap();
+        assert!(shown.contains("ROLE=CHAIR") && !shown.contains("Bramble") && !shown.contains("x@y"), "{shown}");
+        for secret in ["Zwanenburg", "16809762", "lotte@", "Puffin", "Kayaks", "Kade", "Dorpsweg", "Dorp"] {
+            assert!(!out.contains(secret), "{secret}: {out}");
+        }
+        let odd = b"BEGIN:VCARD\r\nPRODID:-//Apple Inc.//iPhone OS 17.1//EN\r\nX-TIMMERMAN:y\r\n\
+TEL;TYPE=06_1234_5678;X-PIETERNELLA-VOSMAER=1:x\r\nADR;LANGUAGE=Kerkstraat-12-Amsterdam:;;x\r\n\
+TEL;TYPE=cell,voice;LANGUAGE=nl-NL:y\r\nEND:VCARD\r\n";
+        let odd = String::from_utf8(textual_part(r, "text/vcard", odd).unwrap().unwrap()).unwrap();
+        for secret in ["iPhone", "TIMMERMAN", "5678", "PIETERNELLA", "Kerkstraat"] {
+            assert!(!odd.contains(secret), "{secret}: {odd}");
+        }
+        assert!(odd.contains("TEL;TYPE=cell,voice;LANGUAGE=nl-NL:p."), "known types pass: {odd}");
+        assert_eq!(textual_part(r, "application/pdf", b"%PDF-"), None, "binary stays attachment content");
+    });
+    with("statistics", |r| assert_eq!(textual_part(r, "message/rfc822", b"From: a@b.test\r\n\r\nhi"), Some(None)));
+}
+
+#[test]
+fn a_forwarded_message_is_decoded_before_it_is_rendered() {
+    let forward = "Subject: =?utf-8?q?Mevrouw?= =?utf-8?q?Zwanen?= =?utf-8?q?burg_0612?= =?utf-8?q?3456?= =?utf-8?q?78?=\r\n\
+        From: Lotte Zwanenburg <lotte@example.nl>\r\nContent-Type: text/plain\r\n\
+        Content-Transfer-Encoding: quoted-printable\r\n\r\nBel 0612=\r\n3456=\r\n78, ip 192.0=\r\n.2.55\r\n";
+    let outer = format!(
+        "Subject: fwd\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        base64_lines(forward.as_bytes())
+    );
+    with("malware-scanning", |r| {
+        for bytes in [forward.as_bytes(), outer.as_bytes()] {
+            let out = String::from_utf8(textual_part(r, "message/rfc822", bytes).unwrap().unwrap()).unwrap();
+            assert!(out.contains("Bel "), "the body is there: {out}");
+            for secret in ["Zwanen", "0612", "3456", "lotte@", "192.0", "=?utf-8"] {
+                assert!(!out.contains(secret), "{secret}: {out}");
+            }
+        }
+    });
+}
+
+/// `bytes` in base64, in lines of 76.
+fn base64_lines(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let all = base64::engine::general_purpose::STANDARD.encode(bytes);
+    all.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\r\n")
+}
+
+#[test]
+fn device_strings_in_text_do_not_pass_where_device_is_not_granted() {
+    with("spam-filtering", |r| {
+        let body = "Thanks!\n\nSent from my iPhone\nVerzonden vanaf mijn Samsung Galaxy S23 (SM-S911B)";
+        let out = text(r.text(Category::Content, body));
+        for device in ["iPhone", "Samsung", "S23", "SM-S911B", "S911B"] {
+            assert!(!out.contains(device), "{device}: {out}");
+        }
+    });
+}
+
+#[test]
+fn file_names_keep_extensions_and_lose_names() {
+    with("spam-filtering", |r| {
+        let out = file_name(r, "Motivatiebrief - Lotte Zwanenburg.pdf.exe").unwrap();
+        assert!(out.ends_with(".pdf.exe"), "{out}");
+        assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
+        for hidden in ["cv.lotte.de.vries.pdf", "06.1680.9762.pdf", "NL91.ABNA.0417.1643.00.pdf"] {
+            let out = file_name(r, hidden).unwrap();
+            assert!(out.ends_with(".pdf"), "{out}");
+            for secret in ["lotte", "vries", "9762", "ABNA", "1643"] {
+                assert!(!out.contains(secret), "{secret}: {out}");
+            }
+        }
+    });
+}
