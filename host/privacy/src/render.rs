@@ -53,8 +53,34 @@ pub struct Renderer<'a> {
 
 impl Renderer<'_> {
     /// An e-mail address (category email-address).
+    /// Something in an address's place that is no address (`<Lotte Zwanenburg
+    /// 0612345678>`) is one pseudonym (nothing under the domain form); an address whose domain is an
+    /// IP literal (`x@[192.0.2.7]`) shows that IP in the network's form, not whole.
     pub fn address(&self, address: &str) -> Shown {
-        match self.grant.form(Category::EmailAddress) {
+        let form = self.grant.form(Category::EmailAddress);
+        if matches!(form, Form::Full | Form::Pseudonym | Form::Domain) && !plain_address(address) {
+            // A domain form has no domain to give: nothing (a pseudonym would link).
+            return match form {
+                Form::Domain => Shown::Withheld,
+                _ => Shown::Pseudonym(self.pseudonyms.token("email", &address.trim().to_lowercase())),
+            };
+        }
+        let literal = address.rsplit_once('@').and_then(|(_, d)| mxr_mail::address_literal_ip(d));
+        if let Some(ip) = literal.filter(|_| matches!(form, Form::Pseudonym | Form::Domain)) {
+            let network = match self.ip(ip) {
+                Shown::Full(n) | Shown::Domain(n) | Shown::Pseudonym(n) => Some(format!("[{n}]")),
+                Shown::Redacted(_) | Shown::Withheld => None,
+            };
+            return match (form, network) {
+                (Form::Domain, Some(n)) => Shown::Domain(n),
+                (Form::Domain, None) => Shown::Withheld,
+                (_, n) => {
+                    let token = self.pseudonyms.token("email", &address.trim().to_lowercase());
+                    Shown::Pseudonym(n.map_or(token.clone(), |n| format!("{token}@{n}")))
+                }
+            };
+        }
+        match form {
             Form::Full => Shown::Full(address.to_owned()),
             Form::Pseudonym => Shown::Pseudonym(self.pseudonyms.address(address)),
             Form::Domain => domain_of(address).map_or(Shown::Withheld, Shown::Domain),
@@ -213,6 +239,19 @@ fn url_host(url: &str) -> Option<&str> {
     rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())
 }
 
+/// True for an address as RFC 5321 writes one: a local part and a domain (a host name
+/// or an address literal) around one `@`, with no space or control character outside
+/// a quoted local part. Anything else in an address's place is text, not an address.
+fn plain_address(address: &str) -> bool {
+    let Some((local, domain)) = address.trim().rsplit_once('@') else { return false };
+    let quoted = local.len() >= 2 && local.starts_with('"') && local.ends_with('"');
+    let clean = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    (quoted || clean(local))
+        && !(quoted && local.chars().any(|c| c.is_whitespace()))
+        && clean(domain)
+        && (mxr_mail::address_literal_ip(domain).is_some() || !domain.contains(['[', ']', '<', '>', '"', '@', ',']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +264,26 @@ mod tests {
         let grant = Grant::for_purpose(&policy, purpose, all).unwrap();
         let p = Pseudonymizer::derive(&[9; 32], purpose);
         f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
+    }
+
+    #[test]
+    fn what_stands_in_an_address_place_is_shown_as_an_address_only_when_it_is_one() {
+        let odd = ["Pieternella Vosmaer 0612345678", "undisclosed Zwanenburg", "\"Lotte Zwanenburg\"@example.nl"];
+        for (value, purpose) in odd.into_iter().flat_map(|v| [(v, "delivery"), (v, "statistics")]) {
+            let shown = with(purpose, |r| r.address(value));
+            assert!(
+                matches!(&shown, Shown::Pseudonym(p) if p.starts_with("p.") && !p.contains('@')),
+                "{value}: {shown:?}"
+            );
+        }
+        assert_eq!(with("delivery", |r| r.address("jan@example.nl")), Shown::Full("jan@example.nl".into()));
+        let literal = "hans@[192.0.2.55]";
+        let stats = with("statistics", |r| r.address(literal));
+        assert!(matches!(&stats, Shown::Pseudonym(p) if p.ends_with("@[192.0.2.0/24]")), "{stats:?}");
+        let tracked = with("conversion-tracking", |r| r.address(literal));
+        assert!(matches!(&tracked, Shown::Pseudonym(p) if !p.contains("192.0.2")), "{tracked:?}");
+        let v6 = with("statistics", |r| r.address("x@[IPv6:2001:db8:1:2::77]"));
+        assert!(matches!(&v6, Shown::Pseudonym(d) if d.contains("/48") && !d.contains("::77")), "{v6:?}");
     }
 
     #[test]
