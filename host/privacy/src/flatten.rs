@@ -6,17 +6,11 @@
 //! and decodes character references in text (re-escaping `<`, `>` and `&`, so no
 //! markup appears that was not there), and the detector and the fail-closed renderer
 //! then both work on the same flattened source. Links (`<a>`), images and every block
-//! or structural tag stay as they are, since filters read them.
+//! or structural tag stay as they are, since filters read them; every other element
+//! (formatting, `<label>`, made-up names) and every comment goes.
 
 use crate::markup::{decode_entities, decode_entities_except};
 use std::borrow::Cow;
-
-/// Formatting tags that never separate words; they are dropped.
-const INLINE: &[&str] = &[
-    "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd", "mark",
-    "nobr", "o:p", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
-    "wbr",
-];
 
 /// `html` with inline formatting tags dropped and character references in text
 /// decoded; borrowed when there is nothing to change.
@@ -29,14 +23,21 @@ pub fn flatten(html: &str) -> Cow<'_, str> {
     let mut i = 0;
     let bytes = html.as_bytes();
     while i < bytes.len() {
-        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/') {
+        if bytes[i..].starts_with(b"<!--") {
+            // A comment shows nothing: gone, so `06<!---->1234` is one number.
+            push_text(&html[text_from..i], &mut out);
+            let end = html[i + 4..].find("-->").map_or(html.len(), |e| i + 4 + e + 3);
+            (i, text_from) = (end, end);
+            continue;
+        }
+        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || b"/!".contains(n)) {
             i += 1;
             continue;
         }
         push_text(&html[text_from..i], &mut out);
         let end = tag_end(html, i);
         let tag = &html[i..end];
-        if !is_inline(tag) {
+        if kept(tag) {
             push_tag(tag, &mut out);
         }
         i = end;
@@ -85,11 +86,13 @@ fn tag_end(html: &str, start: usize) -> usize {
     html.len()
 }
 
-/// True for an opening or closing inline formatting tag.
-fn is_inline(tag: &str) -> bool {
+/// True for an opening or closing tag of an element the view keeps
+/// ([`html_names::kept_element`]); any other (formatting, `<label>`, a made-up
+/// `<zwanenburg>`) only splits text, and its name could be anyone's.
+fn kept(tag: &str) -> bool {
     let name = tag.trim_start_matches('<').trim_start_matches('/');
-    let len = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == ':')).unwrap_or(name.len());
-    INLINE.iter().any(|n| n.eq_ignore_ascii_case(&name[..len]))
+    let len = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '!')).unwrap_or(name.len());
+    crate::html_names::kept_element(&name[..len])
 }
 
 #[cfg(test)]
@@ -113,6 +116,10 @@ mod tests {
             ("1 < 2", "1 < 2"),
             ("<o:p>Jan</o:p><wbr>sen", "Jansen"),
             ("plain text", "plain text"),
+            ("06<label></label>1234<!---->5678<!-- x", "0612345678"),
+            ("Fr\u{f6}sche<!--x-->é<br>", "Fr\u{f6}scheé<br>"),
+            ("<zwanenburg data-x>Lotte</zwanenburg><!DOCTYPE html>", "Lotte<!DOCTYPE html>"),
+            ("&#48&#54&#49 &#x4c;&#x6fx", "061 Lox"),
             ("<a href=\"mailto:jan&#64;x.nl?a=1&amp;b=&quot;2\">", "<a href=\"mailto:jan@x.nl?a=1&amp;b=&quot;2\">"),
         ];
         for (html, flat) in cases {

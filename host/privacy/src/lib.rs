@@ -19,6 +19,7 @@ pub mod directory;
 pub mod flatten;
 pub mod grant;
 pub mod header_kind;
+pub mod html_names;
 pub mod markup;
 pub mod nested;
 pub mod policy;

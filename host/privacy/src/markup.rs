@@ -28,13 +28,15 @@ enum State {
 #[derive(Debug, Default)]
 pub struct Markup {
     state: State,
+    /// The tag or attribute name being read (a gap may end inside one).
+    name: String,
 }
 
 impl Markup {
     /// Appends the rendering of `gap` (the next piece of the source) to `out`.
     pub fn render_into(&mut self, gap: &str, words: &mut Words, out: &mut String) {
         let mut text_from = None::<usize>;
-        let mut flush = |from: &mut Option<usize>, to: usize, out: &mut String| {
+        let flush = |from: &mut Option<usize>, to: usize, words: &mut Words, out: &mut String| {
             if let Some(s) = from.take() {
                 // Character references decoded first: `06&nbsp;1680&nbsp;9762` is one
                 // number, `Zwanen&shy;burg` one word.
@@ -46,37 +48,39 @@ impl Markup {
             let next = chars.peek().map(|(_, n)| *n);
             match self.state {
                 State::Text | State::Comment if c == '<' && self.state == State::Text && opens_tag(next) => {
-                    flush(&mut text_from, i, out);
+                    flush(&mut text_from, i, words, out);
                     out.push('<');
                     self.state = if next == Some('!') { State::Comment } else { State::Tag };
                 }
                 State::Comment if c == '>' => {
-                    flush(&mut text_from, i, out);
+                    flush(&mut text_from, i, words, out);
                     out.push('>');
                     self.state = State::Text;
                 }
                 State::Text | State::Comment => {
                     text_from.get_or_insert(i);
                 }
-                State::Tag => match c {
-                    '>' => {
-                        out.push('>');
-                        self.state = State::Text;
+                // Tag and attribute names: markup when standard, text otherwise.
+                State::Tag if c.is_alphanumeric() || matches!(c, '-' | ':' | '_' | '.') => self.name.push(c),
+                State::Tag => {
+                    self.flush_name(words, out);
+                    match c {
+                        '>' => {
+                            out.push('>');
+                            self.state = State::Text;
+                        }
+                        '"' | '\'' => {
+                            out.push(c);
+                            self.state = State::Quoted(c);
+                        }
+                        '=' => {
+                            out.push('=');
+                            self.state = State::AfterEq;
+                        }
+                        c if matches!(c, '/' | '!') || c.is_whitespace() => out.push(c),
+                        _ => out.push('?'),
                     }
-                    '"' | '\'' => {
-                        out.push(c);
-                        self.state = State::Quoted(c);
-                    }
-                    '=' => {
-                        out.push('=');
-                        self.state = State::AfterEq;
-                    }
-                    // Tag and attribute names: markup, not text.
-                    c if c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '/' | '!' | '_') || c.is_whitespace() => {
-                        out.push(c)
-                    }
-                    _ => out.push('?'),
-                },
+                }
                 State::AfterEq => match c {
                     '"' | '\'' => {
                         out.push(c);
@@ -93,12 +97,12 @@ impl Markup {
                     }
                 },
                 State::Quoted(q) if c == q => {
-                    flush(&mut text_from, i, out);
+                    flush(&mut text_from, i, words, out);
                     out.push(q);
                     self.state = State::Tag;
                 }
                 State::Unquoted if c.is_whitespace() || c == '>' => {
-                    flush(&mut text_from, i, out);
+                    flush(&mut text_from, i, words, out);
                     out.push(c);
                     self.state = if c == '>' { State::Text } else { State::Tag };
                 }
@@ -107,7 +111,17 @@ impl Markup {
                 }
             }
         }
-        flush(&mut text_from, gap.len(), out);
+        flush(&mut text_from, gap.len(), words, out);
+    }
+
+    /// Writes the name read so far: as it is when it is a standard element or
+    /// attribute name, else through the vocabulary (`data-lotte_zwanenburg`).
+    fn flush_name(&mut self, words: &mut Words, out: &mut String) {
+        match crate::html_names::markup_name(&self.name) {
+            true => out.push_str(&self.name),
+            false => words.render_into(&self.name, out),
+        }
+        self.name.clear();
     }
 }
 
@@ -130,10 +144,15 @@ pub(crate) fn decode_entities_except<'t>(text: &'t str, kept: &[char]) -> std::b
         rest = &rest[at..];
         let end = rest[1..].find(';').map(|i| i + 1).filter(|&i| i <= 10);
         let decoded = end.and_then(|e| entity(&rest[1..e])).filter(|c| !kept.contains(c));
-        match (end, decoded) {
-            (Some(e), Some(c)) => {
+        match (end, decoded, unterminated_number(rest)) {
+            (Some(e), Some(c), _) => {
                 out.push(c);
                 rest = &rest[e + 1..];
+            }
+            // `&#48&#54`: browsers decode a numeric reference without its `;` too.
+            (_, _, Some((c, len))) if !kept.contains(&c) => {
+                out.push(c);
+                rest = &rest[len..];
             }
             _ => {
                 out.push('&');
@@ -143,6 +162,19 @@ pub(crate) fn decode_entities_except<'t>(text: &'t str, kept: &[char]) -> std::b
     }
     out.push_str(rest);
     out.into()
+}
+
+/// A numeric reference without its `;` at the head of `rest` (`&#48`, `&#x4c`): the
+/// character and the reference's length.
+fn unterminated_number(rest: &str) -> Option<(char, usize)> {
+    let body = rest.strip_prefix("&#")?;
+    let (digits, radix, skip) = match body.strip_prefix(['x', 'X']) {
+        Some(hex) => (hex.bytes().take_while(u8::is_ascii_hexdigit).count(), 16, 3),
+        None => (body.bytes().take_while(u8::is_ascii_digit).count(), 10, 2),
+    };
+    let number = &rest[skip..skip + digits];
+    let c = u32::from_str_radix(number, radix).ok().filter(|_| digits <= 7).and_then(char::from_u32)?;
+    Some((c, skip + digits))
 }
 
 fn entity(name: &str) -> Option<char> {
@@ -220,6 +252,17 @@ mod tests {
         for secret in ["zwanenburg", "Zwanenburg", "Lotte"] {
             assert!(!out.contains(secret), "{secret}: {out}");
         }
+    }
+
+    #[test]
+    fn made_up_tag_and_attribute_names_are_text() {
+        let out = render(&["<p data-pieternella_vosmaer aria-label=\"x\" class=y>a</p><zwanenburg x-tel-0612345678>"]);
+        for secret in ["pieternella", "vosmaer", "zwanenburg", "0612345678"] {
+            assert!(!out.contains(secret), "{secret}: {out}");
+        }
+        assert!(out.starts_with("<p data-p.") && out.contains(" aria-label=\"x\" class=y>a</p><p."), "{out}");
+        let cut = render(&["<p data-pieter", "nella_vosmaer>"]);
+        assert!(!cut.contains("nella") && !cut.contains("pieter"), "a name cut by a gap is one name: {cut}");
     }
 
     #[test]
