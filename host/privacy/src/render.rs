@@ -155,8 +155,10 @@ impl Renderer<'_> {
             return Shown::Full(text.to_owned());
         }
         // Free text that may hold personal data the detector misses fails closed: only
-        // vocabulary passes between the spans (see `vocabulary`).
-        let fail_closed = FREE_TEXT.contains(&base);
+        // vocabulary passes between the spans (see `vocabulary`). So do a device string
+        // (`Mozilla/5.0 (Lotte Zwanenburg)`) and the text around a tracking link,
+        // whose own words pass.
+        let fail_closed = FREE_TEXT.contains(&base) || matches!(base, Category::Device | Category::Conversion);
         let hosts_clear = self.grant.form(Category::Network) == Form::Full;
         let spans = spans();
         if spans.is_empty() && !fail_closed {
@@ -165,6 +167,9 @@ impl Renderer<'_> {
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         let mut words = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear);
+        if base == Category::Device {
+            words = words.with_device_words();
+        }
         let mut gap = |out: &mut String, piece: &str| match (fail_closed, markup.as_deref_mut()) {
             (true, Some(m)) => m.render_into(piece, &mut words, out),
             (true, None) => words.render_into(piece, out),

@@ -8,6 +8,7 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
+mod devices;
 mod hosts;
 mod seen;
 mod word_hash;
@@ -97,6 +98,8 @@ pub fn render_into(text: &str, p: &Pseudonymizer, hosts_clear: bool, out: &mut S
 pub struct Words<'p> {
     p: &'p Pseudonymizer,
     hosts_clear: bool,
+    /// Words of device strings pass too ([`Words::with_device_words`]).
+    device_words: bool,
     seen: Seen,
 }
 
@@ -109,7 +112,13 @@ impl<'p> Words<'p> {
     /// full), host names (`www.shop-deals.click`) pass whole: filters judge links by
     /// their hosts.
     pub fn new(p: &'p Pseudonymizer, hosts_clear: bool) -> Self {
-        Words { p, hosts_clear, seen: Seen::default() }
+        Words { p, hosts_clear, device_words: false, seen: Seen::default() }
+    }
+
+    /// The same renderer, passing the words of device strings as well (`Mozilla`,
+    /// `iPhone`, `Thunderbird`): for a device value shown to a purpose granted devices.
+    pub fn with_device_words(self) -> Self {
+        Words { device_words: true, ..self }
     }
 
     /// Appends `text` to `out` with every token outside the vocabulary replaced by its
@@ -174,7 +183,10 @@ impl<'p> Words<'p> {
         if let Some(found) = self.seen.find(t) {
             return self.seen.shown(t, found);
         }
-        let shown = token(t, self.p);
+        let shown = match self.device_words && devices::is_device_word(t) {
+            true => None,
+            false => token(t, self.p),
+        };
         self.seen.insert(t, shown)
     }
 }

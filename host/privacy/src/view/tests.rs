@@ -106,9 +106,20 @@ fn technical_fields_and_mime_parameters_pass_only_as_protocol_tokens() {
 #[test]
 fn a_value_inside_a_value_gets_the_stricter_form() {
     with("conversion-tracking", |r| {
-        let out = text(header(r, "X-Mailer", "KzMailer 2.1 (jan.jansen@example.nl, +31 6 12345678)").1);
-        assert!(out.starts_with("KzMailer 2.1"), "device is full: {out}");
+        let out = text(header(r, "X-Mailer", "Thunderbird 2.1 (jan.jansen@example.nl, +31 6 12345678)").1);
+        assert!(out.starts_with("Thunderbird 2.1"), "device is full: {out}");
         assert!(!out.contains("jan.jansen@") && !out.contains("12345678"), "{out}");
+        let agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0";
+        assert_eq!(text(header(r, "User-Agent", agent).1), agent, "a browser's own words pass");
+        for (name, value) in
+            [("X-Mailer", "iPhone (06_1234_5678)"), ("User-Agent", "Mozilla/5.0 (Pieternella Vosmaer)")]
+        {
+            let out = text(header(r, name, value).1);
+            assert!(!out.contains("5678") && !out.contains("Pieternella") && !out.contains("Vosmaer"), "{out}");
+        }
+        let unsubscribe = "<mailto:u@example.com?subject=lotte%40example.org&body=Pieternella%20Vosmaer>";
+        let out = text(header(r, "List-Unsubscribe", unsubscribe).1);
+        assert!(!out.contains("lotte") && !out.contains("Pieternella"), "{out}");
     });
 }
 

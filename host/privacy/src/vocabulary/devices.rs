@@ -1,0 +1,141 @@
+//! The words of device strings (`X-Mailer`, `User-Agent`): products, platforms and
+//! their parts, which pass in clear in a device value shown to a purpose granted the
+//! device category. Besides the list, a product name is written in camel case
+//! (`KMail`, `iPhone`, `AppleWebKit`) and a model or build mixes letters and digits
+//! (`SM-S911B`, `21A329`); a person's name is neither (`Pieternella Vosmaer`), and
+//! like any other word there it is a pseudonym, as in any fail-closed text.
+
+/// Lower-case; compared without regard to case.
+const WORDS: &[&str] = &[
+    "aarch64",
+    "airmail",
+    "alpine",
+    "amd64",
+    "android",
+    "aol",
+    "apple",
+    "applewebkit",
+    "arm",
+    "arm64",
+    "blackberry",
+    "chrome",
+    "chromium",
+    "claws",
+    "cpu",
+    "crios",
+    "darwin",
+    "debian",
+    "edg",
+    "edge",
+    "em",
+    "emclient",
+    "eudora",
+    "evolution",
+    "exchange",
+    "exim",
+    "fairemail",
+    "fedora",
+    "firefox",
+    "fxios",
+    "gecko",
+    "geary",
+    "gmail",
+    "gnus",
+    "horde",
+    "huawei",
+    "i686",
+    "intel",
+    "ios",
+    "ipad",
+    "iphone",
+    "ipod",
+    "java",
+    "javamail",
+    "k9",
+    "khtml",
+    "kmail",
+    "linux",
+    "lotus",
+    "mac",
+    "macintosh",
+    "mailbird",
+    "mailchimp",
+    "mailgun",
+    "microsoft",
+    "mozilla",
+    "msie",
+    "mso",
+    "mutt",
+    "neomutt",
+    "nodemailer",
+    "nokia",
+    "nt",
+    "oneplus",
+    "opera",
+    "opr",
+    "os",
+    "outlook",
+    "pegasus",
+    "php",
+    "phpmailer",
+    "pixel",
+    "postbox",
+    "postfix",
+    "proton",
+    "protonmail",
+    "python",
+    "qmail",
+    "rainloop",
+    "roundcube",
+    "rv",
+    "safari",
+    "samsung",
+    "samsungbrowser",
+    "seamonkey",
+    "sendgrid",
+    "sendmail",
+    "sm",
+    "squirrelmail",
+    "swiftmailer",
+    "sylpheed",
+    "thunderbird",
+    "trident",
+    "tutanota",
+    "ubuntu",
+    "webkit",
+    "webmail",
+    "win64",
+    "windows",
+    "wow64",
+    "x11",
+    "x64",
+    "x86",
+    "x86_64",
+    "xiaomi",
+    "xperia",
+    "yahoo",
+    "zimbra",
+];
+
+/// True for a word of device strings: a listed one (any case), a camel-case product
+/// name, or a model number (letters and digits, not a run of digits alone).
+pub fn is_device_word(word: &str) -> bool {
+    let camel = word.chars().skip(1).any(char::is_uppercase) && word.chars().any(char::is_lowercase);
+    let model = word.chars().any(char::is_alphabetic) && word.chars().any(|c| c.is_ascii_digit());
+    camel || model || WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_device_word;
+
+    #[test]
+    fn products_and_models_are_device_words_and_names_are_not() {
+        for word in ["Thunderbird", "iPhone", "KMail", "AppleWebKit", "S911B", "x64", "KzmMailer"] {
+            assert!(is_device_word(word), "{word}");
+        }
+        for word in ["Pieternella", "Vosmaer", "LOTTE", "lotte", "0612345678"] {
+            assert!(!is_device_word(word), "{word}");
+        }
+    }
+}
