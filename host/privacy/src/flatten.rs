@@ -35,9 +35,14 @@ pub fn flatten(html: &str) -> Cow<'_, str> {
             continue;
         }
         push_text(&html[text_from..i], &mut out);
-        let end = tag_end(html, i);
+        let mut end = tag_end(html, i);
         let tag = &html[i..end];
-        if kept(tag) {
+        let glued = out.chars().next_back().is_some_and(char::is_alphanumeric)
+            && html[end..].chars().next().is_some_and(char::is_alphanumeric);
+        if let Some(close) = empty_link_end(tag, &html[end..]) {
+            // `192<a></a>.0.2.55`: an empty link shows nothing and only splits.
+            end += close;
+        } else if kept(tag) && !(glued && is_element(tag, SPLITTERS)) {
             push_tag(tag, &mut out);
         }
         i = end;
@@ -86,6 +91,23 @@ fn tag_end(html: &str, start: usize) -> usize {
     html.len()
 }
 
+/// Void elements that show no text: between two letters or digits (`06<img>1234`)
+/// they only split a value, and go.
+const SPLITTERS: &[&str] = &["img", "input", "embed", "source", "area", "track", "param"];
+
+/// True when `tag` opens one of `names`.
+fn is_element(tag: &str, names: &[&str]) -> bool {
+    let name = tag.trim_start_matches('<');
+    let len = name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len());
+    names.iter().any(|n| n.eq_ignore_ascii_case(&name[..len]))
+}
+
+/// When `tag` opens a link and `rest` starts with its closing tag: that tag's length.
+fn empty_link_end(tag: &str, rest: &str) -> Option<usize> {
+    let close = rest.get(..4).filter(|c| c.eq_ignore_ascii_case("</a>"))?;
+    is_element(tag, &["a"]).then_some(close.len())
+}
+
 /// True for an opening or closing tag of an element the view keeps
 /// ([`html_names::kept_element`]); any other (formatting, `<label>`, a made-up
 /// `<zwanenburg>`) only splits text, and its name could be anyone's.
@@ -120,6 +142,7 @@ mod tests {
             ("Fr\u{f6}sche<!--x-->é<br>", "Fr\u{f6}scheé<br>"),
             ("<zwanenburg data-x>Lotte</zwanenburg><!DOCTYPE html>", "Lotte<!DOCTYPE html>"),
             ("&#48&#54&#49 &#x4c;&#x6fx", "061 Lox"),
+            ("192<a href=#></A>.0.2.55 06<img src=x>1234 a <img src=y> b", "192.0.2.55 061234 a <img src=y> b"),
             ("<a href=\"mailto:jan&#64;x.nl?a=1&amp;b=&quot;2\">", "<a href=\"mailto:jan@x.nl?a=1&amp;b=&quot;2\">"),
         ];
         for (html, flat) in cases {
