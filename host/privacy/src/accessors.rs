@@ -96,7 +96,7 @@ pub fn attachments(r: &Renderer, msg: &ScannedMail) -> Vec<AttachmentMeta> {
         size: a.bytes.len() as u64,
         // The hash of a small text part (a vCard, an invitation) could be reversed by
         // guessing: keyed unless the content itself is granted.
-        sha256: match content || view::textual_part(r, &a.content_type, b"").is_none() {
+        sha256: match content || !view::is_textual(&a.content_type, &a.bytes) {
             true => a.sha256.clone(),
             false => r.pseudonyms.token("sha256", &a.sha256),
         },

@@ -69,6 +69,12 @@ pub fn parameter_token(key: &str, value: &str) -> bool {
     }
 }
 
+/// True for a parameter whose value is a protocol token (`charset`, `format`, …): a
+/// value outside its closed set is no text to render but one pseudonym.
+pub fn token_parameter(key: &str) -> bool {
+    key == "charset" || TOKENS.iter().any(|(k, _)| *k == key)
+}
+
 /// The MIME parameters whose values are media types (`multipart/related; type=…`).
 pub const MEDIA_TYPE_PARAMETERS: &[&str] = &["type", "protocol"];
 

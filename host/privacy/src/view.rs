@@ -121,6 +121,8 @@ fn mime_field(r: &Renderer, value: &str) -> Shown {
         let key = key.split('*').next().unwrap_or_default();
         let shown = if protocol_tokens::parameter_token(key, v) {
             Some(v.to_owned())
+        } else if protocol_tokens::token_parameter(key) {
+            Some(r.pseudonyms.token("parameter", &v.to_ascii_lowercase()))
         } else if protocol_tokens::MEDIA_TYPE_PARAMETERS.contains(&key) {
             Some(media_type(r, v))
         } else if key == "name" || key == "filename" {
@@ -200,22 +202,64 @@ fn address_header(r: &Renderer, value: &str) -> Shown {
 /// part (its bytes are attachment content); `Some(None)` when content is withheld.
 pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Option<Vec<u8>>> {
     let ct = content_type.to_ascii_lowercase();
-    let textual = ct.starts_with("text/")
-        || ct.starts_with("message/")
-        || matches!(ct.as_str(), "application/ics" | "application/vcard" | "application/json" | "application/xml");
-    if !textual {
+    let declared = declared_textual(&ct);
+    // A card, an invitation or a message under another type (`application/x-vcard`,
+    // `application/octet-stream; name=fwd.eml`) is known by its first bytes.
+    let sniffed = if declared { None } else { sniff(bytes) };
+    if !declared && sniffed.is_none() {
         return None;
     }
-    if crate::directory::is_directory(&ct) {
+    if crate::directory::is_directory(&ct) || sniffed == Some(Sniffed::Directory) {
         return Some(crate::directory::render(r, &String::from_utf8_lossy(bytes)).map(String::into_bytes));
     }
-    if matches!(ct.as_str(), "message/rfc822" | "message/global") {
+    let mail = matches!(ct.as_str(), "message/rfc822" | "message/global" | "text/rfc822-headers");
+    if mail || sniffed == Some(Sniffed::Message) {
         return Some(crate::nested::render(r, bytes).map(String::into_bytes));
     }
     Some(match r.text(Category::Content, &String::from_utf8_lossy(bytes)) {
         Shown::Withheld => None,
         Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v.into_bytes()),
     })
+}
+
+/// True when [`textual_part`] renders this part as text rather than handing over its
+/// bytes: by its type (lower-case) or its first bytes.
+pub fn is_textual(content_type: &str, bytes: &[u8]) -> bool {
+    declared_textual(&content_type.to_ascii_lowercase()) || sniff(bytes).is_some()
+}
+
+fn declared_textual(ct: &str) -> bool {
+    ct.starts_with("text/")
+        || ct.starts_with("message/")
+        || matches!(ct, "application/ics" | "application/vcard" | "application/json" | "application/xml")
+}
+
+/// What a part's first bytes say it is, whatever its declared type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sniffed {
+    /// A vCard or an iCalendar object.
+    Directory,
+    /// A message: a header section naming a sender, subject, date or route.
+    Message,
+}
+
+/// Recognises a directory or a message by its start (after a BOM and blank space).
+fn sniff(bytes: &[u8]) -> Option<Sniffed> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    let upper = head.get(..15).unwrap_or(head).to_ascii_uppercase();
+    if upper.starts_with("BEGIN:VCARD") || upper.starts_with("BEGIN:VCALENDAR") {
+        return Some(Sniffed::Directory);
+    }
+    let fields = head.lines().take_while(|l| !l.trim().is_empty());
+    let names: Vec<String> = fields
+        .filter(|l| !l.starts_with([' ', '\t']))
+        .map_while(|l| l.split_once(':').map(|(n, _)| n.to_ascii_lowercase()))
+        .collect();
+    let shaped = !names.is_empty()
+        && names.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    let mail = names.iter().any(|n| matches!(n.as_str(), "from" | "subject" | "date" | "received" | "message-id"));
+    (shaped && mail).then_some(Sniffed::Message)
 }
 
 /// File-name extensions that pass in clear: filters judge them, and none is anyone's
@@ -283,7 +327,12 @@ pub fn helo(r: &Renderer, helo: &str) -> Shown {
             .split('.')
             .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     match r.grant.form(Category::Network) {
-        Form::Full => r.value(Category::Network, helo),
+        // A host name passes; any other word (`Lotte-Zwanenburg-0612345678`) is free
+        // network text, failing closed like a Received line.
+        Form::Full if is_host && crate::vocabulary::is_host(helo.trim_end_matches('.')) => {
+            r.value(Category::Network, helo)
+        }
+        Form::Full => r.text(Category::Network, helo),
         // A domain needs a real one: two labels or more under a known top-level domain
         // (`LOTTE-PC`, `lotte.zwanenburg` are names, not domains).
         _ if is_host && crate::vocabulary::is_host(helo.trim_end_matches('.')) => r.value(Category::Network, helo),
