@@ -58,6 +58,15 @@ impl Renderer<'_> {
     /// IP literal (`x@[192.0.2.7]`) shows that IP in the network's form, not whole.
     pub fn address(&self, address: &str) -> Shown {
         let form = self.grant.form(Category::EmailAddress);
+        // A domain holding a long number (`x@0612345678.nl`) shows no more than a
+        // host name in text would: the address is one pseudonym.
+        let numbered = || address.rsplit_once('@').is_some_and(|(_, d)| crate::vocabulary::long_digits(d));
+        if matches!(form, Form::Pseudonym | Form::Domain) && numbered() {
+            return match form {
+                Form::Domain => Shown::Withheld,
+                _ => Shown::Pseudonym(self.pseudonyms.token("email", &address.trim().to_lowercase())),
+            };
+        }
         if matches!(form, Form::Full | Form::Pseudonym | Form::Domain) && !plain_address(address) {
             // A domain form has no domain to give: nothing (a pseudonym would link).
             return match form {
@@ -287,6 +296,10 @@ mod tests {
         assert!(matches!(&stats, Shown::Pseudonym(p) if p.ends_with("@[192.0.2.0/24]")), "{stats:?}");
         let tracked = with("conversion-tracking", |r| r.address(literal));
         assert!(matches!(&tracked, Shown::Pseudonym(p) if !p.contains("192.0.2")), "{tracked:?}");
+        for numbered in ["x@0612345678.nl", "y@06-1234-5678.example.com"] {
+            let shown = with("statistics", |r| r.address(numbered));
+            assert!(matches!(&shown, Shown::Pseudonym(p) if !p.contains("5678")), "{numbered}: {shown:?}");
+        }
         let v6 = with("statistics", |r| r.address("x@[IPv6:2001:db8:1:2::77]"));
         assert!(matches!(&v6, Shown::Pseudonym(d) if d.contains("/48") && !d.contains("::77")), "{v6:?}");
     }

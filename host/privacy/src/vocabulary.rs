@@ -13,7 +13,7 @@ mod hosts;
 mod seen;
 mod word_hash;
 
-pub use hosts::is_host;
+pub use hosts::{is_host, long_digits};
 
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;
@@ -364,7 +364,9 @@ mod tests {
         for host in ["MAIL.Example.COM", "x.nl", "a-b.shop-deals.click"] {
             assert!(is_host(host), "{host}");
         }
-        for not in ["a..b.nl", "-a.nl", "x.n1", "sanne.123", "lotte.zwanenburg", ".nl", "x.nl.", "a_b.nl"] {
+        for not in
+            ["a..b.nl", "-a.nl", "x.n1", "sanne.123", "lotte.zwanenburg", ".nl", "x.nl.", "a_b.nl", "x0612345678.com"]
+        {
             assert!(!is_host(not), "{not}");
         }
     }

@@ -15,7 +15,7 @@
 
 pub mod addresses;
 pub(crate) mod byte_classes;
-mod name_starts;
+pub(crate) mod name_starts;
 pub mod names;
 #[cfg(test)]
 mod random_text;

@@ -35,7 +35,7 @@ static FIRST_NAMES: LazyLock<FirstNames> = LazyLock::new(|| {
 });
 
 /// True when a listed first name starts at `i`: where the known-name pattern may match.
-pub(super) fn first_name_at(bytes: &[u8], i: usize) -> bool {
+pub(crate) fn first_name_at(bytes: &[u8], i: usize) -> bool {
     let Some(&[a @ b'A'..=b'Z', b]) = bytes.get(i..i + 2) else { return false };
     let names = &*FIRST_NAMES;
     let (from, count) = names.heads[usize::from(a - b'A') * 256 + usize::from(b)];

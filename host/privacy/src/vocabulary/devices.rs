@@ -118,11 +118,25 @@ const WORDS: &[&str] = &[
 ];
 
 /// True for a word of device strings: a listed one (any case), a camel-case product
-/// name, or a model number (letters and digits, not a run of digits alone).
+/// name none of whose capitalised parts starts with a listed first name (`KMail`, not
+/// `LotteZwanenburg`), or a short model number (letters and digits, no run of more
+/// than four digits: `S911B`, not `Tel0612345678`).
 pub fn is_device_word(word: &str) -> bool {
-    let camel = word.chars().skip(1).any(char::is_uppercase) && word.chars().any(char::is_lowercase);
-    let model = word.chars().any(char::is_alphabetic) && word.chars().any(|c| c.is_ascii_digit());
-    camel || model || WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) || camel_case(word) || model(word)
+}
+
+fn camel_case(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let capitals: Vec<usize> = (0..bytes.len()).filter(|i| bytes[*i].is_ascii_uppercase()).collect();
+    word.is_ascii()
+        && capitals.iter().any(|i| *i > 0)
+        && bytes.iter().any(u8::is_ascii_lowercase)
+        && !capitals.iter().any(|i| crate::detect::name_starts::first_name_at(bytes, *i))
+}
+
+fn model(word: &str) -> bool {
+    let longest_digits = word.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
+    word.len() <= 10 && word.chars().any(char::is_alphabetic) && (1..=4).contains(&longest_digits)
 }
 
 #[cfg(test)]
@@ -134,7 +148,11 @@ mod tests {
         for word in ["Thunderbird", "iPhone", "KMail", "AppleWebKit", "S911B", "x64", "KzmMailer"] {
             assert!(is_device_word(word), "{word}");
         }
-        for word in ["Pieternella", "Vosmaer", "LOTTE", "lotte", "0612345678"] {
+        for word in ["Pieternella", "Vosmaer", "LOTTE", "lotte", "0612345678", "PieternellaVosmaer", "LotteZwanenburg"]
+        {
+            assert!(!is_device_word(word), "{word}");
+        }
+        for word in ["Tel0612345678", "Pieternella06"] {
             assert!(!is_device_word(word), "{word}");
         }
     }

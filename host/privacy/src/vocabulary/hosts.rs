@@ -59,4 +59,18 @@ pub fn is_host(run: &str) -> bool {
                 && !l.starts_with('-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+        && !long_digits(run)
+}
+
+/// True when `s` holds more than four digits in a row, or more than six in a run of
+/// digits and hyphens (`0612345678.nl`, `06-1234-5678.example.com`): a number that
+/// may be someone's, which no host name shows whole.
+pub fn long_digits(s: &str) -> bool {
+    let digits = |sep: &dyn Fn(char) -> bool| {
+        s.split(|c: char| !(c.is_ascii_digit() || sep(c)))
+            .map(|r| r.bytes().filter(u8::is_ascii_digit).count())
+            .max()
+            .unwrap_or(0)
+    };
+    digits(&|_| false) > 4 || digits(&|c| c == '-') > 6
 }
