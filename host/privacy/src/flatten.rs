@@ -35,14 +35,17 @@ pub fn flatten(html: &str) -> Cow<'_, str> {
             continue;
         }
         push_text(&html[text_from..i], &mut out);
+        if let Some((end, between)) = splitting_run(html, i, &out) {
+            out.push_str(between);
+            (i, text_from) = (end, end);
+            continue;
+        }
         let mut end = tag_end(html, i);
         let tag = &html[i..end];
-        let glued = out.chars().next_back().is_some_and(char::is_alphanumeric)
-            && html[end..].chars().next().is_some_and(char::is_alphanumeric);
         if let Some(close) = empty_link_end(tag, &html[end..]) {
             // `192<a></a>.0.2.55`: an empty link shows nothing and only splits.
             end += close;
-        } else if kept(tag) && !(glued && is_element(tag, SPLITTERS)) {
+        } else if kept(tag) {
             push_tag(tag, &mut out);
         }
         i = end;
@@ -91,15 +94,109 @@ fn tag_end(html: &str, start: usize) -> usize {
     html.len()
 }
 
-/// Void elements that show no text: between two letters or digits (`06<img>1234`)
-/// they only split a value, and go.
-const SPLITTERS: &[&str] = &["img", "input", "embed", "source", "area", "track", "param"];
+/// Elements that break a line: a value split by one of them shows as two lines.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "ul",
+];
 
-/// True when `tag` opens one of `names`.
+/// True when `tag` opens or closes one of `names`.
 fn is_element(tag: &str, names: &[&str]) -> bool {
-    let name = tag.trim_start_matches('<');
+    let name = tag.trim_start_matches('<').trim_start_matches('/');
     let len = name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len());
     names.iter().any(|n| n.eq_ignore_ascii_case(&name[..len]))
+}
+
+/// A run of tags (with blank space and comments between them) at `start` that only
+/// splits a value: between two digits (`06<br>1234`, `<td>06</td><td>1234</td>`,
+/// `06<a> </a>1234`), or glued between two letters with no line-breaking element in
+/// it (`Lot<a href=#>te</a>`). Where it ends and what replaces it: a line break where
+/// the run broke a line, a space where it held blank space (the number rule joins
+/// the groups across either), else nothing.
+fn splitting_run(html: &str, start: usize, before: &str) -> Option<(usize, &'static str)> {
+    // `end` is after the last tag or comment of the run: blank space after it is text,
+    // and counts only when another tag follows it.
+    let (mut at, mut end, mut blank, mut block, mut spaced) = (start, start, false, false, false);
+    loop {
+        let rest = &html[at..];
+        let b = rest.as_bytes();
+        if rest.starts_with("<!--") {
+            at = rest[4..].find("-->").map_or(html.len(), |e| at + 4 + e + 3);
+        } else if b.first() == Some(&b'<') && b.get(1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/') {
+            let e = tag_end(html, at);
+            block |= is_element(&html[at..e], BLOCKS);
+            at = e;
+        } else {
+            let space = rest.chars().next().filter(|c| c.is_whitespace()).map(char::len_utf8);
+            match space.or(rest.starts_with("&nbsp;").then_some(6)) {
+                Some(n) => (at, spaced) = (at + n, true),
+                None => break,
+            }
+            continue;
+        }
+        (blank, spaced, end) = (blank || spaced, false, at);
+    }
+    let after = html[end..].trim_start_matches(|c: char| c.is_whitespace()).trim_start_matches("&nbsp;");
+    if before.trim_end().chars().next_back()?.is_ascii_digit() && after.starts_with(|c: char| c.is_ascii_digit()) {
+        return Some((
+            end,
+            if block {
+                "\n"
+            } else if blank {
+                " "
+            } else {
+                ""
+            },
+        ));
+    }
+    let glued = before.chars().next_back().is_some_and(char::is_alphanumeric);
+    let next = html[end..].chars().next()?;
+    (glued && !blank && !block && next.is_alphanumeric()).then_some((end, ""))
 }
 
 /// When `tag` opens a link and `rest` starts with its closing tag: that tag's length.
@@ -143,6 +240,10 @@ mod tests {
             ("<zwanenburg data-x>Lotte</zwanenburg><!DOCTYPE html>", "Lotte<!DOCTYPE html>"),
             ("&#48&#54&#49 &#x4c;&#x6fx", "061 Lox"),
             ("192<a href=#></A>.0.2.55 06<img src=x>1234 a <img src=y> b", "192.0.2.55 061234 a <img src=y> b"),
+            ("<p>c 06<br>1234<br>5678</p><p>d 06<a> </a>1234", "<p>c 06\n1234\n5678</p><p>d 06 1234"),
+            ("<td>06</td><td>1234</td><td>5678</td>", "<td>06\n1234\n5678</td>"),
+            ("Lot<a href=\"#\">te</a> Zwanen<a href=#>burg</a> b<br>c", "Lotte</a> Zwanenburg</a> b<br>c"),
+            ("06<br><!-- x -->1234 and <p>Hello</p><p>World</p>", "06\n1234 and <p>Hello</p><p>World</p>"),
             ("<a href=\"mailto:jan&#64;x.nl?a=1&amp;b=&quot;2\">", "<a href=\"mailto:jan@x.nl?a=1&amp;b=&quot;2\">"),
         ];
         for (html, flat) in cases {
