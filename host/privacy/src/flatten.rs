@@ -147,9 +147,7 @@ const BLOCKS: &[&str] = &[
 
 /// True when `tag` opens or closes one of `names`.
 fn is_element(tag: &str, names: &[&str]) -> bool {
-    let name = tag.trim_start_matches('<').trim_start_matches('/');
-    let len = name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len());
-    names.iter().any(|n| n.eq_ignore_ascii_case(&name[..len]))
+    names.iter().any(|n| n.eq_ignore_ascii_case(element_name(tag)))
 }
 
 /// A run of tags (with blank space and comments between them) at `start` that only
@@ -209,9 +207,14 @@ fn empty_link_end(tag: &str, rest: &str) -> Option<usize> {
 /// ([`html_names::kept_element`]); any other (formatting, `<label>`, a made-up
 /// `<zwanenburg>`) only splits text, and its name could be anyone's.
 fn kept(tag: &str) -> bool {
+    crate::html_names::kept_element(element_name(tag))
+}
+
+/// The element name of an opening or closing tag (`<o:p …>` → `o:p`, `<!DOCTYPE` →
+/// `!DOCTYPE`).
+fn element_name(tag: &str) -> &str {
     let name = tag.trim_start_matches('<').trim_start_matches('/');
-    let len = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '!')).unwrap_or(name.len());
-    crate::html_names::kept_element(&name[..len])
+    &name[..name.find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '!')).unwrap_or(name.len())]
 }
 
 #[cfg(test)]
