@@ -20,6 +20,7 @@ pub mod flatten;
 pub mod grant;
 pub mod header_kind;
 pub mod html_names;
+pub mod link_query;
 pub mod markup;
 pub mod nested;
 pub mod policy;

@@ -98,6 +98,11 @@ impl Renderer<'_> {
         }
     }
 
+    /// True when the grant shows names and phone numbers in full.
+    fn names_and_phones_full(&self) -> bool {
+        [Category::NameAddress, Category::PhoneNumber].iter().all(|c| self.grant.form(*c) == Form::Full)
+    }
+
     /// An IP address (category network).
     pub fn ip(&self, ip: IpAddr) -> Shown {
         match self.grant.form(Category::Network) {
@@ -218,6 +223,13 @@ impl Renderer<'_> {
             _ => form,
         };
         let built = match (category, form) {
+            // Name or phone data in a tracking link's query takes its stricter form.
+            (Category::Conversion, Form::Full) if !self.names_and_phones_full() => {
+                match crate::link_query::without_personal_values(piece, self.pseudonyms) {
+                    Some(url) => url,
+                    None => return out.push_str(piece),
+                }
+            }
             (_, Form::Full) => return out.push_str(piece),
             (_, Form::Redacted | Form::Withheld) => return out.push_str(category.placeholder()),
             (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),

@@ -122,6 +122,9 @@ fn a_value_inside_a_value_gets_the_stricter_form() {
             let out = text(header(r, name, value).1);
             assert!(!out.contains("5678") && !out.contains("Pieternella") && !out.contains("Vosmaer"), "{out}");
         }
+        let tracked = "<https://t.example.com/c/track?utm_source=x&n=Pieternella+Vosmaer&tel=0612345678>";
+        let out = text(header(r, "List-Unsubscribe", tracked).1);
+        assert!(out.contains("utm_source=x") && !out.contains("Pieternella") && !out.contains("5678"), "{out}");
         let unsubscribe = "<mailto:u@example.com?subject=lotte%40example.org&body=Pieternella%20Vosmaer>";
         let out = text(header(r, "List-Unsubscribe", unsubscribe).1);
         assert!(!out.contains("lotte") && !out.contains("Pieternella"), "{out}");
