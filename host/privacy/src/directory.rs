@@ -315,7 +315,7 @@ fn render_line(r: &Renderer, line: &str, out: &mut String) {
         }
     }
     out.push(':');
-    if STRUCTURAL.contains(&bare.as_str()) {
+    if STRUCTURAL.contains(&bare.as_str()) && structural_value(value) {
         out.push_str(value);
     } else if FREE_TEXT.contains(&bare.as_str()) {
         if let Shown::Full(t) | Shown::Pseudonym(t) | Shown::Domain(t) | Shown::Redacted(t) =
@@ -326,6 +326,63 @@ fn render_line(r: &Renderer, line: &str, out: &mut String) {
     } else if !value.is_empty() {
         out.push_str(&r.pseudonyms.token("directory", &value.trim().to_lowercase()));
     }
+}
+
+/// True when a structural property's value has a structural shape: a date or
+/// date-time, a duration, an offset, a small number, a version, a recurrence rule or a
+/// word of the standards' closed sets. Anything else (`KIND:Lotte Zwanenburg`) is a value like
+/// any other, and a pseudonym.
+fn structural_value(value: &str) -> bool {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static SHAPES: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:[0-9]{8}(?:T[0-9]{6}Z?)?|[+-]?P[0-9WDTHMS]{1,12}|[+-][0-9]{4}|[0-9]{1,3}|[0-9]\.[0-9]|(?:(?:FREQ|UNTIL|COUNT|INTERVAL|BYSECOND|BYMINUTE|BYHOUR|BYDAY|BYMONTHDAY|BYYEARDAY|BYWEEKNO|BYMONTH|BYSETPOS|WKST)=[A-Z0-9,+-]{1,40};?){1,8})$",
+        )
+        .expect("a valid pattern")
+    });
+    const WORDS: &[&str] = &[
+        "VCARD",
+        "VCALENDAR",
+        "VEVENT",
+        "VTODO",
+        "VJOURNAL",
+        "VFREEBUSY",
+        "VTIMEZONE",
+        "VALARM",
+        "STANDARD",
+        "DAYLIGHT",
+        "GREGORIAN",
+        "REQUEST",
+        "REPLY",
+        "CANCEL",
+        "PUBLISH",
+        "ADD",
+        "REFRESH",
+        "COUNTER",
+        "DECLINECOUNTER",
+        "TENTATIVE",
+        "CONFIRMED",
+        "CANCELLED",
+        "NEEDS-ACTION",
+        "COMPLETED",
+        "IN-PROCESS",
+        "DRAFT",
+        "FINAL",
+        "OPAQUE",
+        "TRANSPARENT",
+        "PUBLIC",
+        "PRIVATE",
+        "CONFIDENTIAL",
+        "AUDIO",
+        "DISPLAY",
+        "EMAIL",
+        "INDIVIDUAL",
+        "GROUP",
+        "ORG",
+        "LOCATION",
+    ];
+    SHAPES.is_match(value.trim()) || WORDS.iter().any(|w| w.eq_ignore_ascii_case(value.trim()))
 }
 
 /// The byte index of the colon that ends a content line's name and parameters

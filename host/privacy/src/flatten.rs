@@ -179,8 +179,18 @@ fn splitting_run(html: &str, start: usize, before: &str) -> Option<(usize, &'sta
         }
         (blank, spaced, end) = (blank || spaced, false, at);
     }
-    let after = html[end..].trim_start_matches(|c: char| c.is_whitespace()).trim_start_matches("&nbsp;");
-    if before.trim_end().chars().next_back()?.is_ascii_digit() && after.starts_with(|c: char| c.is_ascii_digit()) {
+    // Digits on both sides, past any marks and blank space (`06-</td><td>1234`).
+    let mark = |c: char| !c.is_alphanumeric() && !matches!(c, '<' | '>' | '&');
+    let mut after = &html[end..];
+    loop {
+        let trimmed = after.trim_start_matches(mark).trim_start_matches("&nbsp;");
+        if trimmed.len() == after.len() {
+            break;
+        }
+        after = trimmed;
+    }
+    let last = before.trim_end_matches(mark).chars().next_back()?;
+    if last.is_ascii_digit() && after.starts_with(|c: char| c.is_ascii_digit()) {
         return Some((
             end,
             if block {
@@ -247,6 +257,8 @@ mod tests {
             ("<td>06</td><td>1234</td><td>5678</td>", "<td>06\n1234\n5678</td>"),
             ("Lot<a href=\"#\">te</a> Zwanen<a href=#>burg</a> b<br>c", "Lotte</a> Zwanenburg</a> b<br>c"),
             ("06<br><!-- x -->1234 and <p>Hello</p><p>World</p>", "06\n1234 and <p>Hello</p><p>World</p>"),
+            ("<td>06-</td><td>1234-</td><td>&nbsp; 5678</td>", "<td>06-\n1234-\n\u{a0} 5678</td>"),
+            ("06.<br>1234.<br>5678 and 06-<a href=#>1234</a>-5678", "06.\n1234.\n5678 and 06-1234-5678"),
             ("<a href=\"mailto:jan&#64;x.nl?a=1&amp;b=&quot;2\">", "<a href=\"mailto:jan@x.nl?a=1&amp;b=&quot;2\">"),
         ];
         for (html, flat) in cases {

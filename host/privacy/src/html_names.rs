@@ -217,6 +217,57 @@ const ATTRIBUTES: &[&str] = &[
     "xmlns:w",
 ];
 
+/// The suffixes of WAI-ARIA's `aria-*` attributes.
+const ARIA: &[&str] = &[
+    "activedescendant",
+    "atomic",
+    "autocomplete",
+    "busy",
+    "checked",
+    "colcount",
+    "colindex",
+    "colspan",
+    "controls",
+    "current",
+    "describedby",
+    "description",
+    "details",
+    "disabled",
+    "errormessage",
+    "expanded",
+    "flowto",
+    "haspopup",
+    "hidden",
+    "invalid",
+    "keyshortcuts",
+    "label",
+    "labelledby",
+    "level",
+    "live",
+    "modal",
+    "multiline",
+    "multiselectable",
+    "orientation",
+    "owns",
+    "placeholder",
+    "posinset",
+    "pressed",
+    "readonly",
+    "relevant",
+    "required",
+    "roledescription",
+    "rowcount",
+    "rowindex",
+    "rowspan",
+    "selected",
+    "setsize",
+    "sort",
+    "valuemax",
+    "valuemin",
+    "valuenow",
+    "valuetext",
+];
+
 /// True for an element a flattened view keeps (`name` as written, any case).
 pub fn kept_element(name: &str) -> bool {
     KEPT_ELEMENTS.iter().any(|n| n.eq_ignore_ascii_case(name))
@@ -228,5 +279,5 @@ pub fn markup_name(name: &str) -> bool {
     kept_element(name)
         || ATTRIBUTES.iter().any(|n| n.eq_ignore_ascii_case(name))
         || name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("aria-"))
-            && name[5..].bytes().all(|b| b.is_ascii_lowercase())
+            && ARIA.iter().any(|a| a.eq_ignore_ascii_case(&name[5..]))
 }

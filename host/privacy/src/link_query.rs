@@ -4,7 +4,6 @@
 //! stricter form: a keyed pseudonym in its place.
 
 use crate::Pseudonymizer;
-use crate::detect::name_starts::first_name_at;
 
 /// Query parameter names whose values are a person's data in any language mail uses.
 const PERSONAL: &[&str] = &[
@@ -43,10 +42,28 @@ const PERSONAL: &[&str] = &[
 ];
 
 /// `url` with each personal query value replaced by a pseudonym, or `None` when none
-/// is. A value is personal by its parameter's name, by a listed first name at the
-/// start of one of its words, or by holding more than six digits.
+/// is. A value is personal by its parameter's name, by a word that is a listed first
+/// name or common surname (any case), or by holding more than six digits. The path's
+/// segments are looked at the same way.
 pub fn without_personal_values(url: &str, p: &Pseudonymizer) -> Option<String> {
-    let (head, query) = url.split_once('?')?;
+    let (head, query) = url.split_once('?').unwrap_or((url, ""));
+    let (scheme_host, path) = head.split_once("://").map_or(("", head), |(s, rest)| (s, rest));
+    let mut path_changed = false;
+    let path: Vec<String> = path
+        .split('/')
+        .enumerate()
+        .map(|(i, seg)| match i > 0 && personal("", seg) {
+            true => (path_changed = true, p.token("path", &seg.to_lowercase())).1,
+            false => seg.to_owned(),
+        })
+        .collect();
+    let head = match scheme_host {
+        "" => path.join("/"),
+        scheme => format!("{scheme}://{}", path.join("/")),
+    };
+    if query.is_empty() {
+        return path_changed.then_some(head);
+    }
     let (query, fragment) = query.split_once('#').map_or((query, None), |(q, f)| (q, Some(f)));
     let mut changed = false;
     let pairs: Vec<String> = query
@@ -61,15 +78,13 @@ pub fn without_personal_values(url: &str, p: &Pseudonymizer) -> Option<String> {
         })
         .collect();
     let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
-    changed.then(|| format!("{head}?{}{fragment}", pairs.join("&")))
+    (changed || path_changed).then(|| format!("{head}?{}{fragment}", pairs.join("&")))
 }
 
 fn personal(name: &str, value: &str) -> bool {
     let decoded = decode(value);
-    let bytes = decoded.as_bytes();
-    let word_starts = (0..bytes.len()).filter(|i| *i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
     PERSONAL.iter().any(|n| n.eq_ignore_ascii_case(name))
-        || word_starts.clone().any(|i| first_name_at(bytes, i))
+        || decoded.split(|c: char| !c.is_alphanumeric()).any(crate::vocabulary::is_listed_name)
         || decoded.bytes().filter(u8::is_ascii_digit).count() > 6
 }
 
@@ -104,5 +119,10 @@ mod tests {
         assert!(!by_value.contains("Lotte") && by_value.ends_with("&id=42"), "{by_value}");
         assert_eq!(without_personal_values("https://t.test/c?utm_source=news&id=8f3a", &p), None);
         assert_eq!(without_personal_values("https://t.test/c", &p), None);
+        let path = without_personal_values("https://t.test/c/Pieternella-Vosmaer/x", &p).unwrap();
+        assert!(path.starts_with("https://t.test/c/p.") && path.ends_with("/x"), "{path}");
+        let lower =
+            without_personal_values("https://t.test/c?ref=lotte+zwanenburg&utm_campaign=marketing", &p).unwrap();
+        assert!(!lower.contains("lotte") && lower.ends_with("&utm_campaign=marketing"), "{lower}");
     }
 }

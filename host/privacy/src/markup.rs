@@ -257,6 +257,8 @@ mod tests {
     #[test]
     fn made_up_tag_and_attribute_names_are_text() {
         let out = render(&["<p data-pieternella_vosmaer aria-label=\"x\" class=y>a</p><zwanenburg x-tel-0612345678>"]);
+        let aria = render(&["<p aria-pieternella aria-hidden=true>"]);
+        assert!(!aria.contains("pieternella") && aria.contains(" aria-hidden=true"), "{aria}");
         for secret in ["pieternella", "vosmaer", "zwanenburg", "0612345678"] {
             assert!(!out.contains(secret), "{secret}: {out}");
         }

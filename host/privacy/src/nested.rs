@@ -14,11 +14,20 @@ const MAX_DEPTH: usize = 4;
 /// The rendered form of the message in `bytes`, as content text; `None` when the
 /// grant withholds content.
 pub fn render(r: &Renderer, bytes: &[u8]) -> Option<String> {
+    render_at(r, bytes, 0)
+}
+
+/// [`render`] for a message `depth` levels below the outer one: below [`MAX_DEPTH`]
+/// nothing of it is shown (however it was reached: as `message/rfc822`, or as a part
+/// of another type that turned out to be mail).
+pub(crate) fn render_at(r: &Renderer, bytes: &[u8], depth: usize) -> Option<String> {
     if r.grant.form(Category::Content) == Form::Withheld {
         return None;
     }
     let mut out = String::new();
-    message(r, bytes, 0, &mut out);
+    if depth < MAX_DEPTH {
+        message(r, bytes, depth, &mut out);
+    }
     Some(out)
 }
 
@@ -44,9 +53,7 @@ fn message(r: &Renderer, bytes: &[u8], depth: usize, out: &mut String) {
         if depth + 1 >= MAX_DEPTH {
             continue;
         }
-        if part.content_type.starts_with("message/") {
-            message(r, &part.bytes, depth + 1, out);
-        } else if let Some(Some(v)) = view::textual_part(r, &part.content_type, &part.bytes) {
+        if let Some(Some(v)) = view::textual_part_at(r, &part.content_type, &part.bytes, depth + 1) {
             out.push_str(&String::from_utf8_lossy(&v));
         }
     }

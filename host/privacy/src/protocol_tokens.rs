@@ -17,7 +17,7 @@ const ZONES: &str = "UT|UTC|GMT|Z|CET|CEST|BST|IST|EET|EEST|WET|WEST|MET|MEST|[E
 /// An RFC 5322 date (with the obsolete zones and a zone comment).
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     whole(&format!(
-        r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?\d{{1,2}}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{{2,4}}\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*(?:[+-]\d{{4}}|{ZONES}))?(?:\s*\((?:{ZONES})\))?"
+        r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?[0-9]{{1,2}}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+[0-9]{{2,4}}\s+[0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}})?(?:\s*(?:[+-][0-9]{{4}}|{ZONES}))?(?:\s*\((?:{ZONES})\))?"
     ))
 });
 /// `X-Priority`: a level and an optional word for it.
@@ -32,7 +32,7 @@ static WORD: LazyLock<Regex> = LazyLock::new(|| {
 /// A charset name (IANA names and common aliases).
 static CHARSET: LazyLock<Regex> = LazyLock::new(|| {
     whole(
-        r"utf-?8|utf-?16(?:le|be)?|utf-?32(?:le|be)?|utf-7|us-ascii|ascii|iso-?8859-\d{1,2}|iso-2022-(?:jp|kr|cn)(?:-\d)?|windows-12\d\d|cp-?\d{3,4}|koi8-[ru]|gb2312|gbk|gb18030|big5(?:-hkscs)?|shift[_-]jis|sjis|euc-(?:jp|kr|cn|tw)|tis-620|macintosh|x-mac-roman|unknown-8bit|x-unknown|default",
+        r"utf-?8|utf-?16(?:le|be)?|utf-?32(?:le|be)?|utf-7|us-ascii|ascii|iso-?8859-[0-9]{1,2}|iso-2022-(?:jp|kr|cn)(?:-[0-9])?|windows-12[0-9][0-9]|cp-?[0-9]{3,4}|koi8-[ru]|gb2312|gbk|gb18030|big5(?:-hkscs)?|shift[_-]jis|sjis|euc-(?:jp|kr|cn|tw)|tis-620|macintosh|x-mac-roman|unknown-8bit|x-unknown|default",
     )
 });
 /// Values of the other token parameters, by parameter name.

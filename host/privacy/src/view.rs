@@ -201,11 +201,17 @@ fn address_header(r: &Renderer, value: &str) -> Shown {
 /// like the outer message's, never handed over byte for byte. `None` for a binary
 /// part (its bytes are attachment content); `Some(None)` when content is withheld.
 pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Option<Vec<u8>>> {
+    textual_part_at(r, content_type, bytes, 0)
+}
+
+/// [`textual_part`] for a part `depth` messages deep: mail inside it is rendered only
+/// to [`crate::nested`]'s depth, however it is declared.
+pub(crate) fn textual_part_at(r: &Renderer, content_type: &str, bytes: &[u8], depth: usize) -> Option<Option<Vec<u8>>> {
     let ct = content_type.to_ascii_lowercase();
     let declared = declared_textual(&ct);
     // A card, an invitation or a message under another type (`application/x-vcard`,
     // `application/octet-stream; name=fwd.eml`) is known by its first bytes.
-    let sniffed = if declared { None } else { sniff(bytes) };
+    let sniffed = if declared { None } else { sniff(&ct, bytes) };
     if !declared && sniffed.is_none() {
         return None;
     }
@@ -214,7 +220,7 @@ pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Op
     }
     let mail = matches!(ct.as_str(), "message/rfc822" | "message/global" | "text/rfc822-headers");
     if mail || sniffed == Some(Sniffed::Message) {
-        return Some(crate::nested::render(r, bytes).map(String::into_bytes));
+        return Some(crate::nested::render_at(r, bytes, depth).map(String::into_bytes));
     }
     Some(match r.text(Category::Content, &String::from_utf8_lossy(bytes)) {
         Shown::Withheld => None,
@@ -225,8 +231,24 @@ pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Op
 /// True when [`textual_part`] renders this part as text rather than handing over its
 /// bytes: by its type (lower-case) or its first bytes.
 pub fn is_textual(content_type: &str, bytes: &[u8]) -> bool {
-    declared_textual(&content_type.to_ascii_lowercase()) || sniff(bytes).is_some()
+    let ct = content_type.to_ascii_lowercase();
+    declared_textual(&ct) || sniff(&ct, bytes).is_some()
 }
+
+/// Types under which a card, an invitation or a message is looked for by its first
+/// bytes: generic bytes and the unregistered names of those formats. A part of any
+/// other type (a program, a script, a document) stays attachment content whatever it
+/// starts with, so that a malware scanner gets its bytes.
+const SNIFFED_TYPES: &[&str] = &[
+    "application/octet-stream",
+    "application/x-vcard",
+    "application/x-ics",
+    "application/x-icalendar",
+    "application/mbox",
+    "application/x-mbox",
+    "application/eml",
+    "application/x-eml",
+];
 
 fn declared_textual(ct: &str) -> bool {
     ct.starts_with("text/")
@@ -243,10 +265,18 @@ enum Sniffed {
     Message,
 }
 
-/// Recognises a directory or a message by its start (after a BOM and blank space).
-fn sniff(bytes: &[u8]) -> Option<Sniffed> {
+/// Recognises a directory or a message by its start (after a BOM, blank space and an
+/// mbox `From ` line), in a part of one of [`SNIFFED_TYPES`] that holds text (no NUL).
+fn sniff(content_type: &str, bytes: &[u8]) -> Option<Sniffed> {
+    if !SNIFFED_TYPES.contains(&content_type) || memchr::memchr(0, bytes).is_some() {
+        return None;
+    }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
     let head = head.trim_start_matches('\u{feff}').trim_start();
+    let head = match head.starts_with("From ") {
+        true => head.split_once('\n').map_or("", |(_, rest)| rest),
+        false => head,
+    };
     let upper = head.get(..15).unwrap_or(head).to_ascii_uppercase();
     if upper.starts_with("BEGIN:VCARD") || upper.starts_with("BEGIN:VCALENDAR") {
         return Some(Sniffed::Directory);

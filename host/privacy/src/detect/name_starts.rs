@@ -34,6 +34,14 @@ static FIRST_NAMES: LazyLock<FirstNames> = LazyLock::new(|| {
     FirstNames { sorted, heads }
 });
 
+/// True when `word` (in any case) is a listed first name, whole.
+pub(crate) fn is_first_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else { return false };
+    let title: String = first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect();
+    FIRST_NAMES.sorted.binary_search(&title.as_str()).is_ok()
+}
+
 /// True when a listed first name starts at `i`: where the known-name pattern may match.
 pub(crate) fn first_name_at(bytes: &[u8], i: usize) -> bool {
     let Some(&[a @ b'A'..=b'Z', b]) = bytes.get(i..i + 2) else { return false };

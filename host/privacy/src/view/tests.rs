@@ -153,6 +153,13 @@ TEL;TYPE=cell,voice;LANGUAGE=nl-NL:y\r\nEND:VCARD\r\n";
             assert!(!odd.contains(secret), "{secret}: {odd}");
         }
         assert!(odd.contains("TEL;TYPE=cell,voice;LANGUAGE=nl-NL:p."), "known types pass: {odd}");
+        let structural = b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:Lotte Zwanenburg 0612345678\r\n\
+STATUS:CONFIRMED\r\nDTSTART:20261202T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VCARD\r\n";
+        let shown = String::from_utf8(textual_part(r, "text/vcard", structural).unwrap().unwrap()).unwrap();
+        assert!(!shown.contains("Zwanenburg") && !shown.contains("0612345678"), "{shown}");
+        for kept in ["VERSION:4.0", "STATUS:CONFIRMED", "DTSTART:20261202T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=MO"] {
+            assert!(shown.contains(kept), "{kept}: {shown}");
+        }
         assert_eq!(textual_part(r, "application/pdf", b"%PDF-"), None, "binary stays attachment content");
     });
     with("statistics", |r| assert_eq!(textual_part(r, "message/rfc822", b"From: a@b.test\r\n\r\nhi"), Some(None)));
@@ -164,7 +171,9 @@ fn cards_and_mail_under_another_type_are_known_by_their_start() {
         let card = b"BEGIN:VCARD\r\nFN:Pieternella Vosmaer\r\nTEL:0612345678\r\nEND:VCARD\r\n";
         let mail = b"From: Pieternella Vosmaer <pv@example.com>\r\nSubject: Bel 0612345678\r\n\r\nhoi\r\n";
         let headers = b"Subject: Bel 06 1234\r\n 5678\r\n\r\n";
-        let cases: [(&str, &[u8]); 4] = [
+        let mbox = b"From lotte@x.test Mon Nov 30 10:00:00 2026\nFrom: Pieternella Vosmaer <pv@x.test>\n\nhoi\n";
+        let cases: [(&str, &[u8]); 5] = [
+            ("application/mbox", mbox),
             ("application/x-vcard", card),
             ("application/octet-stream", card),
             ("application/octet-stream", mail),
@@ -178,6 +187,25 @@ fn cards_and_mail_under_another_type_are_known_by_their_start() {
         }
         assert_eq!(textual_part(r, "application/octet-stream", b"MZ\x90\0binary"), None, "binary stays binary");
         assert_eq!(textual_part(r, "application/javascript", b"var a = 1;\n"), None, "a script stays a script");
+        let script = b"Subject: x\r\n\r\nalert(1)\r\n";
+        assert_eq!(textual_part(r, "application/x-msdownload", script), None, "a program is never sniffed");
+        assert_eq!(textual_part(r, "application/octet-stream", b"Subject: x\r\n\r\nMZ\0\0"), None, "bytes with NUL");
+    });
+}
+
+#[test]
+fn mail_inside_parts_of_other_types_is_rendered_to_a_bounded_depth() {
+    // Each level a message whose one part, declared as bytes, is the next message.
+    let mut msg = String::from("From: a@b.test\r\nSubject: bottom\r\n\r\nBel 0612345678\r\n");
+    for k in 0..300 {
+        msg = format!(
+            "From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b{k}\r\n\r\n--b{k}\r\n\
+             Content-Type: application/octet-stream\r\n\r\n{msg}\r\n--b{k}--\r\n"
+        );
+    }
+    with("malware-scanning", |r| {
+        let out = textual_part(r, "message/rfc822", msg.as_bytes()).expect("text").expect("content");
+        assert!(out.len() < msg.len(), "rendered to a bounded depth: {} bytes of {}", out.len(), msg.len());
     });
 }
 

@@ -127,16 +127,22 @@ pub fn is_device_word(word: &str) -> bool {
 
 fn camel_case(word: &str) -> bool {
     let bytes = word.as_bytes();
-    let capitals: Vec<usize> = (0..bytes.len()).filter(|i| bytes[*i].is_ascii_uppercase()).collect();
-    word.is_ascii()
-        && capitals.iter().any(|i| *i > 0)
-        && bytes.iter().any(u8::is_ascii_lowercase)
-        && !capitals.iter().any(|i| crate::detect::name_starts::first_name_at(bytes, *i))
+    let inner_capital = bytes.iter().skip(1).any(u8::is_ascii_uppercase);
+    // The parts a capital starts (`Pieternella`, `Vosmaer` of `pieternellaVosmaer`).
+    let starts = (0..bytes.len()).filter(|i| *i == 0 || bytes[*i].is_ascii_uppercase());
+    let mut ends = starts.clone().skip(1).chain([bytes.len()]);
+    let title = |part: &str| part[..1].to_ascii_uppercase() + &part[1..];
+    let names_someone = starts
+        .map(|s| (s, ends.next().unwrap_or(bytes.len())))
+        .any(|(s, e)| e > s && word.is_ascii() && super::is_listed_name(&title(&word[s..e])));
+    word.is_ascii() && inner_capital && bytes.iter().any(u8::is_ascii_lowercase) && !names_someone
 }
 
 fn model(word: &str) -> bool {
     let longest_digits = word.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
-    word.len() <= 10 && word.chars().any(char::is_alphabetic) && (1..=4).contains(&longest_digits)
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = word.chars().filter(char::is_ascii_digit).count();
+    word.len() <= 10 && (1..=3).contains(&letters) && (1..=4).contains(&longest_digits) && digits <= 6
 }
 
 #[cfg(test)]
@@ -152,7 +158,7 @@ mod tests {
         {
             assert!(!is_device_word(word), "{word}");
         }
-        for word in ["Tel0612345678", "Pieternella06"] {
+        for word in ["Tel0612345678", "Pieternella06", "Lotte1", "x0612y3456", "pieternellaVosmaer", "deVries"] {
             assert!(!is_device_word(word), "{word}");
         }
     }
