@@ -51,7 +51,8 @@ pub(crate) struct Deliverer {
     pub(crate) global: Semaphore,
     /// Bytes of copies that running deliveries hold (`delivery.max_buffered_bytes`).
     pub(crate) memory: Budget,
-    /// Copies just spooled, kept for their first attempt (a bounded part of `memory`'s bytes).
+    /// Copies just spooled, kept for their first attempt: bounded by a quarter of
+    /// `delivery.max_buffered_bytes`, on top of what running deliveries hold.
     pub(crate) fresh: Arc<FreshCopies>,
     /// Queues a copy.
     pub(crate) again: mpsc::UnboundedSender<Queued>,

@@ -6,7 +6,7 @@
 //! (dates, versions, status), which pass, and free-text ones (`SUMMARY`,
 //! `DESCRIPTION`), which are rendered like any content text.
 
-use crate::render::{IN_FREE_TEXT, Renderer, Shown};
+use crate::render::{IN_FREE_TEXT, Renderer};
 use crate::{Category, Form};
 
 /// Content types of directory parts.
@@ -318,9 +318,7 @@ fn render_line(r: &Renderer, line: &str, out: &mut String) {
     if STRUCTURAL.contains(&bare.as_str()) && structural_value(value) {
         out.push_str(value);
     } else if FREE_TEXT.contains(&bare.as_str()) {
-        if let Shown::Full(t) | Shown::Pseudonym(t) | Shown::Domain(t) | Shown::Redacted(t) =
-            r.text(Category::Content, value)
-        {
+        if let Some(t) = r.text(Category::Content, value).into_text() {
             out.push_str(&t);
         }
     } else if !value.is_empty() {

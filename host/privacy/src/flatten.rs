@@ -12,7 +12,8 @@
 use crate::markup::{decode_entities, decode_entities_except};
 use std::borrow::Cow;
 
-/// `html` with inline formatting tags dropped and character references in text
+/// `html` with comments and the elements the view does not keep dropped, runs of tags
+/// that only split a value taken out of its way, and character references in text
 /// decoded; borrowed when there is nothing to change.
 pub fn flatten(html: &str) -> Cow<'_, str> {
     if !html.contains(['<', '&']) {
@@ -26,7 +27,7 @@ pub fn flatten(html: &str) -> Cow<'_, str> {
         if bytes[i..].starts_with(b"<!--") {
             // A comment shows nothing: gone, so `06<!---->1234` is one number.
             push_text(&html[text_from..i], &mut out);
-            let end = html[i + 4..].find("-->").map_or(html.len(), |e| i + 4 + e + 3);
+            let end = comment_end(html, i);
             (i, text_from) = (end, end);
             continue;
         }
@@ -94,60 +95,15 @@ fn tag_end(html: &str, start: usize) -> usize {
     html.len()
 }
 
-/// Elements that break a line: a value split by one of them shows as two lines.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "br",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "header",
-    "hr",
-    "html",
-    "li",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "title",
-    "tr",
-    "ul",
-];
-
 /// True when `tag` opens or closes one of `names`.
 fn is_element(tag: &str, names: &[&str]) -> bool {
     names.iter().any(|n| n.eq_ignore_ascii_case(element_name(tag)))
+}
+
+/// The end (exclusive) of the comment starting at `start` (`<!--`): after its `-->`,
+/// or the end of the source when it never closes (an unclosed comment hides the rest).
+fn comment_end(html: &str, start: usize) -> usize {
+    html[start + 4..].find("-->").map_or(html.len(), |e| start + 4 + e + 3)
 }
 
 /// A run of tags (with blank space and comments between them) at `start` that only
@@ -164,10 +120,10 @@ fn splitting_run(html: &str, start: usize, before: &str) -> Option<(usize, &'sta
         let rest = &html[at..];
         let b = rest.as_bytes();
         if rest.starts_with("<!--") {
-            at = rest[4..].find("-->").map_or(html.len(), |e| at + 4 + e + 3);
+            at = comment_end(html, at);
         } else if b.first() == Some(&b'<') && b.get(1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/') {
             let e = tag_end(html, at);
-            block |= is_element(&html[at..e], BLOCKS);
+            block |= crate::html_names::breaks_line(element_name(&html[at..e]));
             at = e;
         } else {
             let space = rest.chars().next().filter(|c| c.is_whitespace()).map(char::len_utf8);

@@ -1,7 +1,8 @@
 //! The names of HTML that pass as markup: the elements filters read (structure,
 //! blocks, tables, links, images, forms, media) and the standard attributes. Any
 //! other element is dropped before detection (it only splits text), and any other
-//! attribute name (`data-lotte_zwanenburg`) is rendered as text.
+//! attribute name (`data-lotte_zwanenburg`) is rendered as text. Which elements break
+//! a line decides how a run of tags between two digits is flattened.
 
 /// Elements kept in a flattened view: each separates what stands on either side of it
 /// or carries what filters judge (links, images, forms, scripts).
@@ -87,6 +88,57 @@ pub const KEPT_ELEMENTS: &[&str] = &[
     "ul",
     "video",
     "xml",
+];
+
+/// Elements that break a line: a value split by one of them shows as two lines.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "ul",
 ];
 
 /// Standard attribute names (HTML, and the presentational ones mail still uses).
@@ -267,6 +319,12 @@ const ARIA: &[&str] = &[
     "valuenow",
     "valuetext",
 ];
+
+/// True for an element that breaks a line (`name` as written, any case): a value
+/// split by one shows as two lines.
+pub fn breaks_line(name: &str) -> bool {
+    BLOCKS.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
 
 /// True for an element a flattened view keeps (`name` as written, any case).
 pub fn kept_element(name: &str) -> bool {

@@ -48,15 +48,17 @@ const PERSONAL: &[&str] = &[
 pub fn without_personal_values(url: &str, p: &Pseudonymizer) -> Option<String> {
     let (head, query) = url.split_once('?').unwrap_or((url, ""));
     let (scheme_host, path) = head.split_once("://").map_or(("", head), |(s, rest)| (s, rest));
-    let mut path_changed = false;
-    let path: Vec<String> = path
-        .split('/')
+    let segments: Vec<&str> = path.split('/').collect();
+    // The first segment is the host: its long numbers are the host rule's business.
+    let path: Vec<String> = segments
+        .iter()
         .enumerate()
         .map(|(i, seg)| match i > 0 && personal("", seg) {
-            true => (path_changed = true, p.token("path", &seg.to_lowercase())).1,
-            false => seg.to_owned(),
+            true => p.token("path", &seg.to_lowercase()),
+            false => (*seg).to_owned(),
         })
         .collect();
+    let path_changed = path.iter().zip(&segments).any(|(shown, seg)| shown != seg);
     let head = match scheme_host {
         "" => path.join("/"),
         scheme => format!("{scheme}://{}", path.join("/")),

@@ -3,12 +3,12 @@
 //! and rendered field by field, its bodies decoded (quoted-printable, base64, charset)
 //! and rendered as text, and its own attachments in turn, to a bounded depth.
 
-use crate::render::{Renderer, Shown};
+use crate::render::Renderer;
 use crate::{Category, Form, view};
 use mxr_mail::ParsedMail;
 
-/// Deepest nesting rendered; a part below it is only named by its media type.
-/// mail-parser itself parses nested messages to about this depth.
+/// Deepest nesting rendered: mail below it (however declared) shows nothing, its
+/// part named by its media type only. mail-parser parses to about this depth too.
 const MAX_DEPTH: usize = 4;
 
 /// The rendered form of the message in `bytes`, as content text; `None` when the
@@ -35,14 +35,13 @@ pub(crate) fn render_at(r: &Renderer, bytes: &[u8], depth: usize) -> Option<Stri
 fn message(r: &Renderer, bytes: &[u8], depth: usize, out: &mut String) {
     let mail = ParsedMail::parse(bytes);
     for (name, value) in mail.headers() {
-        let (Some(name), shown) = (view::header_name(r, name), view::header(r, name, value).1) else { continue };
-        if let Some(v) = shown_text(shown) {
+        if let (Some(name), Some(v)) = (view::header_name(r, name), view::header(r, name, value).1.into_text()) {
             out.push_str(&format!("{name}: {v}\r\n"));
         }
     }
     out.push_str("\r\n");
     for body in [mail.text(), mail.html().map(|h| crate::flatten::flatten(h).into_owned()).as_deref()].into_iter() {
-        if let Some(v) = body.and_then(|b| shown_text(r.text(Category::Content, b))) {
+        if let Some(v) = body.and_then(|b| r.text(Category::Content, b).into_text()) {
             out.push_str(&v);
             out.push_str("\r\n");
         }
@@ -50,19 +49,8 @@ fn message(r: &Renderer, bytes: &[u8], depth: usize, out: &mut String) {
     for part in mail.attachments() {
         let kind = view::media_type(r, &part.content_type);
         out.push_str(&format!("\r\n[{kind}]\r\n"));
-        if depth + 1 >= MAX_DEPTH {
-            continue;
-        }
         if let Some(Some(v)) = view::textual_part_at(r, &part.content_type, &part.bytes, depth + 1) {
             out.push_str(&String::from_utf8_lossy(&v));
         }
-    }
-}
-
-/// The text of a shown value; `None` when withheld.
-fn shown_text(s: Shown) -> Option<String> {
-    match s {
-        Shown::Withheld => None,
-        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),
     }
 }

@@ -41,6 +41,16 @@ pub enum Shown {
     Withheld,
 }
 
+impl Shown {
+    /// The text a plugin would read, whatever the form; `None` when withheld.
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Shown::Withheld => None,
+            Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),
+        }
+    }
+}
+
 /// Renders values under one grant, with the tenant-and-purpose pseudonym key.
 pub struct Renderer<'a> {
     /// The grant.
@@ -52,41 +62,33 @@ pub struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    /// An e-mail address (category email-address).
-    /// Something in an address's place that is no address (`<Lotte Zwanenburg
-    /// 0612345678>`) is one pseudonym (nothing under the domain form); an address whose domain is an
-    /// IP literal (`x@[192.0.2.7]`) shows that IP in the network's form, not whole.
+    /// An e-mail address (category email-address). Something in an address's place
+    /// that is no address (`<Lotte Zwanenburg 0612345678>`) is one pseudonym (nothing
+    /// under the domain form); an address whose domain is an IP literal
+    /// (`x@[192.0.2.7]`) shows that IP in the network's form, not whole.
     pub fn address(&self, address: &str) -> Shown {
         let form = self.grant.form(Category::EmailAddress);
-        // A domain holding a long number (`x@0612345678.nl`) shows no more than a
-        // host name in text would: the address is one pseudonym.
+        let whole = || self.pseudonyms.token("email", &address.trim().to_lowercase());
+        // No address, or a domain holding a long number (`x@0612345678.nl`, which shows
+        // no more than a host name in text would): one pseudonym, and nothing under the
+        // domain form, which has no domain to give (a pseudonym would link).
         let numbered = || address.rsplit_once('@').is_some_and(|(_, d)| crate::vocabulary::long_digits(d));
-        if matches!(form, Form::Pseudonym | Form::Domain) && numbered() {
-            return match form {
-                Form::Domain => Shown::Withheld,
-                _ => Shown::Pseudonym(self.pseudonyms.token("email", &address.trim().to_lowercase())),
-            };
-        }
-        if matches!(form, Form::Full | Form::Pseudonym | Form::Domain) && !plain_address(address) {
-            // A domain form has no domain to give: nothing (a pseudonym would link).
-            return match form {
-                Form::Domain => Shown::Withheld,
-                _ => Shown::Pseudonym(self.pseudonyms.token("email", &address.trim().to_lowercase())),
-            };
+        let opaque = !plain_address(address) || (form != Form::Full && numbered());
+        match form {
+            Form::Full | Form::Pseudonym if opaque => return Shown::Pseudonym(whole()),
+            Form::Domain if opaque => return Shown::Withheld,
+            _ => {}
         }
         let literal = address.rsplit_once('@').and_then(|(_, d)| mxr_mail::address_literal_ip(d));
         if let Some(ip) = literal.filter(|_| matches!(form, Form::Pseudonym | Form::Domain)) {
             let network = match self.ip(ip) {
-                Shown::Full(n) | Shown::Domain(n) | Shown::Pseudonym(n) => Some(format!("[{n}]")),
-                Shown::Redacted(_) | Shown::Withheld => None,
+                Shown::Redacted(_) => None,
+                shown => shown.into_text().map(|n| format!("[{n}]")),
             };
             return match (form, network) {
                 (Form::Domain, Some(n)) => Shown::Domain(n),
                 (Form::Domain, None) => Shown::Withheld,
-                (_, n) => {
-                    let token = self.pseudonyms.token("email", &address.trim().to_lowercase());
-                    Shown::Pseudonym(n.map_or(token.clone(), |n| format!("{token}@{n}")))
-                }
+                (_, n) => Shown::Pseudonym(n.map_or_else(whole, |n| format!("{}@{n}", whole()))),
             };
         }
         match form {

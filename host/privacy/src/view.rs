@@ -128,10 +128,7 @@ fn mime_field(r: &Renderer, value: &str) -> Shown {
         } else if key == "name" || key == "filename" {
             file_name(r, v)
         } else {
-            match r.text(Category::Content, v) {
-                Shown::Withheld => None,
-                Shown::Full(x) | Shown::Pseudonym(x) | Shown::Domain(x) | Shown::Redacted(x) => Some(x),
-            }
+            r.text(Category::Content, v).into_text()
         };
         if token(name)
             && let Some(x) = shown
@@ -182,10 +179,7 @@ fn address_header(r: &Renderer, value: &str) -> Shown {
         .detect(value)
         .into_iter()
         .filter(|s| s.category() == Category::EmailAddress)
-        .filter_map(|s| match r.address(&value[s.range]) {
-            Shown::Withheld => None,
-            Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),
-        })
+        .filter_map(|s| r.address(&value[s.range]).into_text())
         .collect();
     let joined = parts.join(", ");
     match addrs {
@@ -222,10 +216,7 @@ pub(crate) fn textual_part_at(r: &Renderer, content_type: &str, bytes: &[u8], de
     if mail || sniffed == Some(Sniffed::Message) {
         return Some(crate::nested::render_at(r, bytes, depth).map(String::into_bytes));
     }
-    Some(match r.text(Category::Content, &String::from_utf8_lossy(bytes)) {
-        Shown::Withheld => None,
-        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v.into_bytes()),
-    })
+    Some(r.text(Category::Content, &String::from_utf8_lossy(bytes)).into_text().map(String::into_bytes))
 }
 
 /// True when [`textual_part`] renders this part as text rather than handing over its
@@ -319,10 +310,7 @@ pub fn file_name(r: &Renderer, name: &str) -> Option<String> {
         cut -= 1;
     }
     let stem = parts[..cut].join(".");
-    let mut out = match r.text(Category::AttachmentMeta, &stem) {
-        Shown::Withheld => return None,
-        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => v,
-    };
+    let mut out = r.text(Category::AttachmentMeta, &stem).into_text()?;
     for ext in &parts[cut..] {
         out.push('.');
         out.push_str(ext);
@@ -337,10 +325,7 @@ pub fn header_name(r: &Renderer, name: &str) -> Option<String> {
     if crate::header_kind::is_common(name) {
         return Some(name.to_owned());
     }
-    match r.text(Category::Content, name) {
-        Shown::Withheld => None,
-        Shown::Full(v) | Shown::Pseudonym(v) | Shown::Domain(v) | Shown::Redacted(v) => Some(v),
-    }
+    r.text(Category::Content, name).into_text()
 }
 
 /// A HELO/EHLO name as a network value: for `domain`, the network of an address

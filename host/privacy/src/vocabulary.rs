@@ -204,8 +204,7 @@ impl<'p> Words<'p> {
 /// embeddings, overrides and isolates, word joiner, BOM, tags) and every other
 /// default-ignorable one (variation selectors, the combining grapheme joiner, Khmer
 /// and Mongolian ones, the unassigned blocks reserved for such), and NUL (UTF-16
-/// read as UTF-8). `Timmer\u{202d}man`
-/// is one token, as it shows.
+/// read as UTF-8). `Timmer\u{202d}man` is one token, as it shows.
 fn invisible(c: char) -> bool {
     matches!(
         c,
@@ -222,8 +221,7 @@ fn invisible(c: char) -> bool {
             | '\u{180b}'..='\u{180f}'
             | '\u{200b}'..='\u{200f}'
             | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2065}'..='\u{206f}'
+            | '\u{2060}'..='\u{206f}'
             | '\u{fe00}'..='\u{fe0f}'
             | '\u{feff}'
             | '\u{fff0}'..='\u{fffb}'
