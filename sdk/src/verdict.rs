@@ -1,6 +1,7 @@
 //! Building a [`Verdict`]: constructors for each action, then score, tags and headers.
 
 use crate::{Action, Header, Reply, Verdict};
+use alloc::vec::Vec;
 
 impl Verdict {
     fn of(action: Action) -> Self {

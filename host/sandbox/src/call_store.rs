@@ -82,15 +82,22 @@ pub(crate) fn classify(err: wasmtime::Error, state: &StoreState, deadline: Durat
     match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PluginFailure::Timeout(deadline),
         Some(Trap::StackOverflow) => PluginFailure::Trap("stack overflow".into()),
-        Some(trap) => {
-            let stderr = state.stderr_text();
-            if stderr.is_empty() {
-                PluginFailure::Trap(trap.to_string())
-            } else {
-                let said = super::host_api::scrub(state, &stderr);
-                PluginFailure::Trap(format!("{trap}; the plugin said: {said}"))
-            }
-        }
+        Some(trap) => match panic_text(state) {
+            Some(said) => PluginFailure::Trap(format!("{trap}; the plugin said: {said}")),
+            None => PluginFailure::Trap(trap.to_string()),
+        },
         None => PluginFailure::Trap(format!("{err:#}")),
     }
+}
+
+/// Why the plugin trapped, in its own (scrubbed) words: a filter with std writes a
+/// panic to stderr; one without (`mxr_sdk::no_std_runtime!`) logs it as an error line
+/// starting `panicked` just before it traps.
+fn panic_text(state: &StoreState) -> Option<String> {
+    let stderr = state.stderr_text();
+    if !stderr.is_empty() {
+        return Some(super::host_api::scrub(state, &stderr));
+    }
+    let (level, line) = state.call.logs.last()?;
+    (level.ends_with("error") && line.starts_with("panicked")).then(|| line.clone())
 }

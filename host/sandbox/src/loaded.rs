@@ -218,6 +218,13 @@ impl LoadedPlugin {
         }
     }
 
+    /// The interfaces the component imports, by full name (`mxr:filter/data@0.1.0`,
+    /// `wasi:cli/stderr@0.2.6`): a filter built without std imports `mxr:filter` alone.
+    pub fn imports(&self) -> Vec<String> {
+        let component = self.pre.instance_pre().component();
+        component.component_type().imports(&self.runtime.engine).map(|(name, _)| name.to_owned()).collect()
+    }
+
     /// True when the plugin exports a settings check.
     pub fn checks_settings(&self) -> bool {
         self.settings.is_some()

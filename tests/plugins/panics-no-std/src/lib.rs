@@ -1,0 +1,17 @@
+//! `panics` without std: its component imports no WASI, so the panic message reaches
+//! the relay through the SDK's panic handler and the host log, scrubbed all the same.
+#![no_std]
+extern crate alloc;
+use alloc::string::String;
+use mxr_sdk::{Envelope, Filter, Message, Verdict};
+struct Panics;
+impl Filter for Panics {
+    fn on_data(_env: &Envelope, _msg: &Message) -> Verdict {
+        panic!("cannot handle mail from jan.jansen@example.nl, call 06-12345678");
+    }
+    fn check_settings(_text: &str) -> Result<(), String> {
+        panic!("cannot read settings");
+    }
+}
+mxr_sdk::export_filter!(Panics, purpose = "spam-filtering", categories = [], stages = [Data]);
+mxr_sdk::no_std_runtime!();
