@@ -34,6 +34,8 @@ mod sender_domains;
 #[path = "../../plugins/delivery-stats/src/stats_tags.rs"]
 mod stats_tags;
 
+extern crate alloc;
+
 use mxr_mail::{Envelope, ParsedMail};
 use mxr_privacy::detect::PatternDetector;
 use mxr_privacy::render::{Renderer, Shown};

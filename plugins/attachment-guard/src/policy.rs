@@ -2,6 +2,7 @@
 //! sandbox, for tests and benchmarks).
 
 use super::magic;
+use alloc::{format, string::String, vec::Vec};
 
 /// Extensions that run code when opened on common desktops.
 const EXECUTABLE: &[&str] = &[

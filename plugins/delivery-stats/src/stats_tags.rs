@@ -1,6 +1,8 @@
 //! The tags, over plain data.
 
 /// Tags for a message: recipient count, size bucket, attachments, sender domain.
+use alloc::{format, string::String, vec, vec::Vec};
+
 pub fn tags(rcpts: usize, size: u64, attachments: Option<usize>, from_domain: Option<&str>) -> Vec<String> {
     let mut tags = vec![
         format!("rcpts.{}", bucket(rcpts as u64, &[1, 2, 5, 10, 50])),

@@ -9,6 +9,8 @@
 /// The comparable form of `domain`: labels decoded from `xn--` where they decode,
 /// lower-cased, a final dot dropped. A label that does not decode stays as written
 /// (lower-cased), so it can only match a pattern written the same way.
+use alloc::{string::String, vec::Vec};
+
 pub fn comparable(domain: &str) -> String {
     let domain = domain.trim_end_matches('.');
     let labels = domain.split('.').map(|label| {

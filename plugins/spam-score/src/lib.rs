@@ -17,11 +17,16 @@
 //! reject = 15.0
 //! phrases = extra phrase, another one
 //! ```
+// No std: the component then imports `mxr:filter` alone and starts faster
+// (`mxr_sdk::no_std_runtime!` below).
+#![no_std]
+extern crate alloc;
 
 mod phrases;
 mod rules;
 mod settings;
 
+use alloc::{format, string::String, vec::Vec};
 use mxr_sdk::{Envelope, Filter, Message, Verdict};
 use settings::Settings;
 
@@ -82,3 +87,4 @@ mxr_sdk::export_filter!(
     categories = [Content, EmailAddress, Conversion, Network],
     stages = [Data]
 );
+mxr_sdk::no_std_runtime!();

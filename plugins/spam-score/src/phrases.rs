@@ -1,6 +1,8 @@
 //! Spam phrases (English and Dutch, and a tenant's own), found in any case in one
 //! pass over each part of a message.
 
+use alloc::{string::String, vec, vec::Vec};
+
 const PHRASES: &[&str] = &[
     "viagra",
     "cialis",
@@ -153,6 +155,7 @@ impl<'p> Phrases<'p> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::borrow::ToOwned;
 
     #[test]
     fn phrases_ignore_case_count_once_and_fold_other_letters() {

@@ -2,6 +2,8 @@
 //! sandbox too. Each rule that fires is a hit; scores add up.
 
 /// The parts of a message the rules read, as the plugin's grant showed them.
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+
 pub struct MailText<'a> {
     pub subject: &'a str,
     pub text: &'a str,
@@ -209,7 +211,7 @@ fn find_from(hay: &str, mut at: usize, needle: &str) -> Option<usize> {
 /// The hosts of the URLs in free text: each white-space-delimited word around a `://`.
 fn hosts_in_text(text: &str) -> impl Iterator<Item = String> + '_ {
     let mut at = 0;
-    std::iter::from_fn(move || {
+    core::iter::from_fn(move || {
         let colon = find_from(text, at, "://")?;
         let start = text[..colon]
             .rfind(char::is_whitespace)
@@ -260,6 +262,7 @@ pub fn authentication(c: &SenderChecks) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn a_needle_is_found_where_str_find_finds_it() {

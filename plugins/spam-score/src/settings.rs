@@ -1,6 +1,8 @@
 //! The plugin's config: thresholds and extra phrases, as `key = value` lines.
 
 /// Thresholds and extra phrases.
+use alloc::{format, string::String, vec, vec::Vec};
+
 pub struct Settings {
     pub tag: f64,
     pub quarantine: f64,
