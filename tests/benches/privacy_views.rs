@@ -123,6 +123,11 @@ fn families(pseudonyms: &Pseudonymizer, iterations: usize) {
     time("vocabulary", &mut || {
         mxr_privacy::vocabulary::render_into(&text, pseudonyms, false, black_box(&mut String::new()))
     });
+    // The relay benchmark's filler: what enforcement costs a 64 KB message there.
+    let prose = String::from_utf8(filler(64 << 10)).expect("ASCII");
+    time("vocab prose", &mut || {
+        mxr_privacy::vocabulary::render_into(&prose, pseudonyms, true, black_box(&mut String::new()))
+    });
 }
 
 /// The median in microseconds.
