@@ -101,8 +101,8 @@ fn log_lines_are_capped_per_call() {
 fn plugin_log_lines_are_scrubbed_of_personal_data() {
     let (_rt, p) = load("verdicts");
     let out = call_data(&p, "").unwrap();
-    let (_, line) = &out.logs[0];
-    assert_eq!(line, "data: answering for <email> at <phone>");
+    let (level, line) = &out.logs[0];
+    assert_eq!((level.as_str(), line.as_str()), ("info", "data: answering for <email> at <phone>"));
 }
 
 #[test]

@@ -99,5 +99,5 @@ fn panic_text(state: &StoreState) -> Option<String> {
         return Some(super::host_api::scrub(state, &stderr));
     }
     let (level, line) = state.call.logs.last()?;
-    (level.ends_with("error") && line.starts_with("panicked")).then(|| line.clone())
+    (level == "error" && line.starts_with("panicked")).then(|| line.clone())
 }

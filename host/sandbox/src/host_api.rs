@@ -40,8 +40,14 @@ impl Host for StoreState {
             Level::Warn => tracing::warn!(plugin = name, version, hash, "{line}"),
             Level::Error => tracing::error!(plugin = name, version, hash, "{line}"),
         }
-        let level = format!("{level:?}").to_lowercase();
-        self.call.logs.push((level, line));
+        let level = match level {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        self.call.logs.push((level.to_owned(), line));
         Ok(())
     }
 
