@@ -96,7 +96,7 @@ pub fn attachments(r: &Renderer, msg: &ScannedMail) -> Vec<AttachmentMeta> {
         size: a.bytes.len() as u64,
         // The hash of a small text part (a vCard, an invitation) could be reversed by
         // guessing: keyed unless the content itself is granted.
-        sha256: match content || !view::is_textual(&a.content_type, &a.bytes) {
+        sha256: match content || !view::is_textual(a) {
             true => a.sha256.clone(),
             false => r.pseudonyms.token("sha256", &a.sha256),
         },
@@ -131,7 +131,7 @@ pub fn attachment_content(
     if a.bytes.len() > max_bytes {
         return Err(ContentRefusal::TooLarge);
     }
-    match view::textual_part(r, &a.content_type, &a.bytes) {
+    match view::textual_part(r, a) {
         None => Ok((Category::AttachmentContent, a.bytes.clone())),
         Some(None) => Err(ContentRefusal::NotGranted),
         Some(Some(rendered)) => Ok((Category::Content, rendered)),

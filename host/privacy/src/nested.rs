@@ -49,7 +49,7 @@ fn message(r: &Renderer, bytes: &[u8], depth: usize, out: &mut String) {
     for part in mail.attachments() {
         let kind = view::media_type(r, &part.content_type);
         out.push_str(&format!("\r\n[{kind}]\r\n"));
-        if let Some(Some(v)) = view::textual_part_at(r, &part.content_type, &part.bytes, depth + 1) {
+        if let Some(Some(v)) = view::textual_part_at(r, part, depth + 1) {
             out.push_str(&String::from_utf8_lossy(&v));
         }
     }

@@ -6,7 +6,7 @@ use super::render::{Renderer, Shown};
 use super::{Category, Form};
 use crate::header_kind::{HeaderKind, header_kind};
 use crate::protocol_tokens;
-use mxr_mail::AddressEntry;
+use mxr_mail::{AddressEntry, AttachmentEntry};
 
 /// One address from an address header: (display name, address), each in its form.
 pub fn address(r: &Renderer, a: &AddressEntry) -> (Shown, Shown) {
@@ -191,40 +191,67 @@ fn address_header(r: &Renderer, value: &str) -> Shown {
 }
 
 /// An attachment that is really text or mail (a forwarded `message/rfc822`, a vCard,
-/// an invitation, a text part with a file name): its bytes are rendered as content text,
-/// like the outer message's, never handed over byte for byte. `None` for a binary
-/// part (its bytes are attachment content); `Some(None)` when content is withheld.
-pub fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Option<Vec<u8>>> {
-    textual_part_at(r, content_type, bytes, 0)
+/// an invitation, a text part with a file name, a `.csv` sent as bytes): its bytes are
+/// rendered as content text, like the outer message's, never handed over byte for
+/// byte. `None` for a binary part (its bytes are attachment content); `Some(None)` when
+/// content is withheld.
+pub fn textual_part(r: &Renderer, part: &AttachmentEntry) -> Option<Option<Vec<u8>>> {
+    textual_part_at(r, part, 0)
 }
 
 /// [`textual_part`] for a part `depth` messages deep: mail inside it is rendered only
 /// to [`crate::nested`]'s depth, however it is declared.
-pub(crate) fn textual_part_at(r: &Renderer, content_type: &str, bytes: &[u8], depth: usize) -> Option<Option<Vec<u8>>> {
-    let ct = content_type.to_ascii_lowercase();
+pub(crate) fn textual_part_at(r: &Renderer, part: &AttachmentEntry, depth: usize) -> Option<Option<Vec<u8>>> {
+    let ct = part.content_type.to_ascii_lowercase();
     let declared = declared_textual(&ct);
-    // A card, an invitation or a message under another type (`application/x-vcard`,
-    // `application/octet-stream; name=fwd.eml`) is known by its first bytes.
-    let sniffed = if declared { None } else { sniff(&ct, bytes) };
+    // A card, an invitation, a message or a text file under another type
+    // (`application/x-vcard`, `application/octet-stream; name=fwd.eml`) is known by
+    // its first bytes or its extension.
+    let sniffed = if declared { None } else { sniff(&ct, part.name.as_deref(), &part.bytes) };
     if !declared && sniffed.is_none() {
         return None;
     }
+    let text = text_of(&part.bytes);
     if crate::directory::is_directory(&ct) || sniffed == Some(Sniffed::Directory) {
-        return Some(crate::directory::render(r, &String::from_utf8_lossy(bytes)).map(String::into_bytes));
+        return Some(crate::directory::render(r, &text).map(String::into_bytes));
     }
     let mail = matches!(ct.as_str(), "message/rfc822" | "message/global" | "text/rfc822-headers");
     if mail || sniffed == Some(Sniffed::Message) {
-        return Some(crate::nested::render_at(r, bytes, depth).map(String::into_bytes));
+        return Some(crate::nested::render_at(r, &part.bytes, depth).map(String::into_bytes));
     }
-    Some(r.text(Category::Content, &String::from_utf8_lossy(bytes)).into_text().map(String::into_bytes))
+    Some(r.text(Category::Content, &text).into_text().map(String::into_bytes))
 }
 
 /// True when [`textual_part`] renders this part as text rather than handing over its
-/// bytes: by its type (lower-case) or its first bytes.
-pub fn is_textual(content_type: &str, bytes: &[u8]) -> bool {
-    let ct = content_type.to_ascii_lowercase();
-    declared_textual(&ct) || sniff(&ct, bytes).is_some()
+/// bytes: by its type, its first bytes or its extension.
+pub fn is_textual(part: &AttachmentEntry) -> bool {
+    let ct = part.content_type.to_ascii_lowercase();
+    declared_textual(&ct) || sniff(&ct, part.name.as_deref(), &part.bytes).is_some()
 }
+
+/// A text part's characters: UTF-16 after its byte-order mark, else UTF-8 (lossily).
+fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let units = |be: bool| {
+        bytes[2..]
+            .chunks_exact(2)
+            .map(move |u| if be { u16::from_be_bytes([u[0], u[1]]) } else { u16::from_le_bytes([u[0], u[1]]) })
+    };
+    match bytes.get(..2) {
+        Some([0xfe, 0xff]) => {
+            char::decode_utf16(units(true)).map(|c| c.unwrap_or('\u{fffd}')).collect::<String>().into()
+        }
+        Some([0xff, 0xfe]) => {
+            char::decode_utf16(units(false)).map(|c| c.unwrap_or('\u{fffd}')).collect::<String>().into()
+        }
+        _ => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Extensions of files that are plain text or data a person typed (notes, lists,
+/// spreadsheets saved as text): sent under a generic type, they are text still.
+/// Scripts (`.js`, `.vbs`, `.ps1`) are not among them: the malware scanner gets their
+/// bytes.
+const TEXT_EXTENSIONS: &[&str] = &["txt", "text", "csv", "tsv", "tab", "log", "md", "vcf", "ics", "eml", "mbox"];
 
 /// Types under which a card, an invitation or a message is looked for by its first
 /// bytes: generic bytes and the unregistered names of those formats. A part of any
@@ -232,6 +259,11 @@ pub fn is_textual(content_type: &str, bytes: &[u8]) -> bool {
 /// starts with, so that a malware scanner gets its bytes.
 const SNIFFED_TYPES: &[&str] = &[
     "application/octet-stream",
+    "application/x-unknown",
+    "application/unknown",
+    "application/csv",
+    "application/x-csv",
+    "application/vnd.ms-excel",
     "application/x-vcard",
     "application/x-ics",
     "application/x-icalendar",
@@ -254,15 +286,33 @@ enum Sniffed {
     Directory,
     /// A message: a header section naming a sender, subject, date or route.
     Message,
+    /// Plain text by its extension ([`TEXT_EXTENSIONS`]).
+    Text,
 }
 
 /// Recognises a directory or a message by its start (after a BOM, blank space and an
 /// mbox `From ` line), in a part of one of [`SNIFFED_TYPES`] that holds text (no NUL).
-fn sniff(content_type: &str, bytes: &[u8]) -> Option<Sniffed> {
-    if !SNIFFED_TYPES.contains(&content_type) || memchr::memchr(0, bytes).is_some() {
+fn sniff(content_type: &str, name: Option<&str>, bytes: &[u8]) -> Option<Sniffed> {
+    if !SNIFFED_TYPES.contains(&content_type) {
         return None;
     }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    // Bytes with a NUL are binary, unless they are UTF-16 (with its byte-order mark).
+    let utf16 = matches!(bytes.get(..2), Some([0xfe, 0xff] | [0xff, 0xfe]));
+    if !utf16 && memchr::memchr(0, bytes).is_some() {
+        return None;
+    }
+    let text = text_of(&bytes[..bytes.len().min(4096)]);
+    if text.contains('\0') {
+        return None;
+    }
+    let found = sniff_text(&text);
+    let extension = name.and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
+    let text_file = extension.is_some_and(|e| TEXT_EXTENSIONS.contains(&e.as_str()));
+    found.or(text_file.then_some(Sniffed::Text))
+}
+
+/// A card, an invitation or a message, by the start of `head`.
+fn sniff_text(head: &str) -> Option<Sniffed> {
     let head = head.trim_start_matches('\u{feff}').trim_start();
     let head = match head.starts_with("From ") {
         true => head.split_once('\n').map_or("", |(_, rest)| rest),

@@ -3,6 +3,16 @@ use super::*;
 use crate::detect::PatternDetector;
 use crate::{CategorySet, Grant, Pseudonymizer, PurposePolicy};
 
+/// [`super::textual_part`] of an attachment without a file name.
+fn textual_part(r: &Renderer, content_type: &str, bytes: &[u8]) -> Option<Option<Vec<u8>>> {
+    super::textual_part(r, &part(content_type, None, bytes))
+}
+
+fn part(content_type: &str, name: Option<&str>, bytes: &[u8]) -> mxr_mail::AttachmentEntry {
+    let (name, content_type) = (name.map(str::to_owned), content_type.to_owned());
+    mxr_mail::AttachmentEntry { name, content_type, bytes: bytes.to_vec(), sha256: String::new() }
+}
+
 fn with<T>(purpose: &str, f: impl FnOnce(&Renderer) -> T) -> T {
     let all: CategorySet = Category::ALL.into_iter().collect();
     let grant = Grant::for_purpose(&PurposePolicy::default_policy(), purpose, all).unwrap();
@@ -259,6 +269,37 @@ fn file_names_keep_extensions_and_lose_names() {
             for secret in ["lotte", "vries", "9762", "ABNA", "1643"] {
                 assert!(!out.contains(secret), "{secret}: {out}");
             }
+        }
+    });
+}
+
+#[test]
+fn text_files_sent_as_bytes_are_text() {
+    with("malware-scanning", |r| {
+        let csv = b"naam;tel\nLotte Zwanenburg;0612345678\n";
+        let utf16: Vec<u8> = [0xfe, 0xff]
+            .into_iter()
+            .chain("Lotte Zwanenburg 0612345678".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let cases: [(&str, &str, &[u8]); 4] = [
+            ("application/octet-stream", "notes.txt", csv),
+            ("application/vnd.ms-excel", "lijst.csv", csv),
+            ("application/x-csv", "LIJST.CSV", csv),
+            ("application/octet-stream", "u16.txt", &utf16),
+        ];
+        for (kind, name, bytes) in cases {
+            let shown = super::textual_part(r, &part(kind, Some(name), bytes)).expect("text").expect("content");
+            let shown = String::from_utf8(shown).unwrap();
+            assert!(!shown.contains("Zwanenburg") && !shown.contains("0612345678"), "{kind} {name}: {shown}");
+        }
+        // Scripts, binaries and text without a text file's name keep their bytes.
+        for (kind, name, bytes) in [
+            ("application/octet-stream", "run.vbs", &csv[..]),
+            ("application/vnd.ms-excel", "lijst.xls", b"\xd0\xcf\x11\xe0\0\0"),
+            ("application/octet-stream", "notes.txt", b"MZ\x90\0"),
+            ("application/pdf", "notes.txt", b"%PDF-1.7"),
+        ] {
+            assert_eq!(super::textual_part(r, &part(kind, Some(name), bytes)), None, "{kind} {name}");
         }
     });
 }

@@ -1,0 +1,158 @@
+//! The vocabulary's renderer: what passes, what becomes one pseudonym, and what is
+//! joined or split first.
+
+use super::*;
+
+fn render(t: &str) -> String {
+    let mut out = String::new();
+    render_into(t, &Pseudonymizer::derive(&[1; 32], "spam-filtering"), true, &mut out);
+    out
+}
+
+#[test]
+fn words_and_short_numbers_pass_everything_else_is_a_pseudonym() {
+    assert_eq!(
+        render("Dear customer, your order of 12 items ships in 2026."),
+        "Dear customer, your order of 12 items ships in 2026."
+    );
+    assert_eq!(render("Geachte klant, uw bestelling is verzonden!"), "Geachte klant, uw bestelling is verzonden!");
+    let out = render("Groeten, Harriet McAllister 0612345678 X7Q9");
+    assert!(out.starts_with("Groeten, p."), "{out}");
+    for secret in ["Harriet", "McAllister", "0612345678", "X7Q9", "harriet"] {
+        assert!(!out.contains(secret), "{secret} in {out}");
+    }
+}
+
+#[test]
+fn host_names_pass_whole_when_the_network_is_granted() {
+    assert_eq!(render("Visit www.shop-deals.click/c?id=9 now."), "Visit www.shop-deals.click/c?id=9 now.");
+    let mut out = String::new();
+    render_into("Visit www.zwanenburg.nl", &Pseudonymizer::derive(&[1; 32], "x"), false, &mut out);
+    assert!(!out.contains("zwanenburg"), "{out}");
+    assert!(!is_host("1.2.3.4") && !is_host("end.") && is_host("mail.example.com"));
+    for host in ["MAIL.Example.COM", "x.nl", "a-b.shop-deals.click"] {
+        assert!(is_host(host), "{host}");
+    }
+    for not in
+        ["a..b.nl", "-a.nl", "x.n1", "sanne.123", "lotte.zwanenburg", ".nl", "x.nl.", "a_b.nl", "x0612345678.com"]
+    {
+        assert!(!is_host(not), "{not}");
+    }
+}
+
+#[test]
+fn numbers_written_in_groups_are_one_number() {
+    let phones = [
+        "06 - 1680 9762",
+        "06\u{a0}16\u{a0}80\u{a0}97\u{a0}62",
+        "020-123.45.67",
+        "(020) 123 4567",
+        "06_1680_9762",
+        "06,16,80,97,62",
+        "06\u{b7}1680\u{b7}9762",
+        "06|1680|9762",
+        "+31~6~1680~9762",
+        "06:1680:9762",
+        "06-1680\r\n9762",
+        "06_1680_9762_0x",
+        "06 16 80 97 62 9a",
+        "0\u{fe0f}\u{20e3}6\u{fe0f}\u{20e3}1\u{fe0f}\u{20e3}6\u{fe0f}\u{20e3}8\u{fe0f}\u{20e3}0\u{fe0f}\u{20e3}9762",
+    ];
+    for phone in phones {
+        let out = render(&format!("Bel {phone} graag"));
+        assert!(out.starts_with("Bel ") && out.ends_with(" graag"), "{out}");
+        assert!(!out.contains("9762") && !out.contains("4567") && !out.contains("62 "), "{phone}: {out}");
+    }
+    assert_eq!(render("In 2026 zijn er 12 - 14 mensen."), "In 2026 zijn er 12 - 14 mensen.");
+    assert!(render(&format!("1{}2 and 3", " ".repeat(200_000))).ends_with("2 and 3"), "a long gap, read once");
+    let many = "1,".repeat(100_000) + "1x";
+    assert!(!render(&many).contains("1,1"), "many short groups are one number");
+    let paragraphs = render("Tel 020\r\n\r\n1234 5678 9");
+    assert!(paragraphs.starts_with("Tel 020\r\n\r\np.") && !paragraphs.contains("5678"), "{paragraphs}");
+}
+
+#[test]
+fn invisible_characters_and_odd_spaces_split_nothing() {
+    let hidden = [
+        "Lot\u{200b}te Zwanen\u{ad}burg",
+        "L\0o\0t\0t\0e",
+        "Lot\u{202d}te Zwanen\u{2066}burg",
+        "Lot\u{34f}te Zwanen\u{fe0f}burg",
+        "Lot\u{61c}te Zwanen\u{e0041}burg",
+        "Lot\u{180b}te Zwanen\u{17b4}burg",
+        "Lot\u{2065}te Zwanen\u{e0f00}burg",
+    ];
+    for hidden in hidden {
+        let out = render(hidden);
+        assert!(!out.contains("Lot") && !out.contains("burg") && !out.contains('L'), "{out}");
+    }
+    for phone in ["06\u{2009}1680\u{2009}9762", "06\t1680\t9762", "+31\u{2212}6\u{2212}1680\u{2212}9762"] {
+        assert!(!render(phone).contains("9762"), "{phone}");
+    }
+    assert!(!render("\u{674e}").contains('\u{674e}'), "a single CJK character is no ASCII letter");
+    let mut out = String::new();
+    render_into("mail lotte.zwanenburg%40gmail.com", &Pseudonymizer::derive(&[1; 32], "x"), true, &mut out);
+    assert!(!out.contains("lotte") && !out.contains("zwanenburg"), "{out}");
+}
+
+#[test]
+fn invisible_characters_are_found_by_their_bytes() {
+    let every: Vec<char> = (0..=0x10ffff).filter_map(char::from_u32).collect();
+    for c in &every {
+        let text = format!("a{c}b");
+        assert_eq!(has_invisible(&text), invisible(*c), "U+{:04X}", *c as u32);
+    }
+    // Across the edge of a 32-byte block, and far from the start.
+    for at in 28..36 {
+        let text = format!("{}\u{200b}{}", "x".repeat(at), "é".repeat(40));
+        assert!(has_invisible(&text), "at {at}");
+        assert!(!has_invisible(&text.replace('\u{200b}', "\u{2019}")), "at {at}");
+    }
+}
+
+#[test]
+fn pseudonyms_are_stable_per_key_and_case_insensitive() {
+    assert_eq!(render("Zyxwvut"), render("zyxwvut"));
+    let mut other = String::new();
+    render_into("zyxwvut", &Pseudonymizer::derive(&[2; 32], "spam-filtering"), true, &mut other);
+    assert_ne!(render("zyxwvut"), other);
+}
+
+#[test]
+fn proper_nouns_of_the_word_lists_are_not_vocabulary() {
+    for name in ["Aaron", "Amsterdam", "Jansen", "Lotte", "Harriet"] {
+        assert!(!is_word(name), "{name} is a proper noun");
+    }
+    // A word whose capitalised twin stands in the same list is a name too.
+    for twin in ["bakker", "geert", "smith", "will"] {
+        assert!(!is_word(twin), "{twin} has a capitalised twin");
+    }
+    // A twin in another language's list does not count; short twins are kept.
+    assert!(is_word("free") && is_word("sale") && is_word("to") && is_word("viagra"));
+    assert!(is_word("house") && is_word("huis") && is_word("colour") && is_word("color"));
+}
+
+#[test]
+fn a_word_split_by_a_hyphen_is_one_word() {
+    for split in ["mevrouw Zwanen-burg gisteren", "de heer Tim-\r\nmerman", "Zwanen-\nburg"] {
+        let out = render(split);
+        assert!(!out.contains("burg") && !out.contains("merman"), "{split}: {out}");
+    }
+    let mut out = String::new();
+    render_into("mevrouw Zwanen-burg", &Pseudonymizer::derive(&[1; 32], "x"), false, &mut out);
+    assert!(!out.contains("burg"), "without hosts too: {out}");
+    assert_eq!(
+        render("E-mail us, a follow-up and a well-\nknown e-mail."),
+        "E-mail us, a follow-up and a well-\nknown e-mail."
+    );
+    assert_eq!(render("Visit shop-deals.click today"), "Visit shop-deals.click today");
+}
+
+#[test]
+fn a_capitalised_common_surname_is_a_name_and_the_word_in_lower_case_passes() {
+    for name in ["Prins", "Huisman", "Baker", "Rees", "Baxter", "Timmerman", "Don", "Joy", "Sander", "Boon"] {
+        let out = render(&format!("Groeten, {name}"));
+        assert!(!out.contains(name), "{name}: {out}");
+    }
+    assert_eq!(render("de prins en de huisman, a baker"), "de prins en de huisman, a baker");
+}
