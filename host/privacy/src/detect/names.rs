@@ -223,7 +223,11 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
                 salutations::closing_name(window, m.end())
                     .or_else(|| p.closing.captures(window).and_then(|c| Some(c.get(1)?.range())))
             });
-            if let Some(m) = name.filter(|m| p.name_line.is_match(window[m.clone()].trim_end())) {
+            let signed = |m: &std::ops::Range<usize>| {
+                let line = window[m.clone()].trim_end();
+                p.name_line.is_match(line) || lower_case_signature(line)
+            };
+            if let Some(m) = name.filter(signed) {
                 push_name_range(spans, text, start + m.start..start + m.end);
             }
         }
@@ -246,6 +250,17 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
         }
     }
     spans.extend(p.org_prefix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
+}
+
+/// A signature written in lower case under a closing (`groetjes,` / `sander`): one or
+/// two words of lower-case letters, the first a listed first name. Such a name is often
+/// also a word (`sander`, `mark`, `floor`), which the vocabulary would pass.
+fn lower_case_signature(line: &str) -> bool {
+    let mut words = line.split([' ', '\t']).filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or_default();
+    let lower = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
+    let rest: Vec<&str> = words.collect();
+    lower(first) && rest.len() <= 1 && rest.iter().all(|w| lower(w)) && name_starts::is_first_name(first)
 }
 
 /// How far into a match of the cue pattern its name starts: past the cue (a word, or
@@ -290,6 +305,20 @@ mod tests {
         for gated in [&p.cue, &p.known_name] {
             super::super::assert_lazy_dfa(gated.as_str());
         }
+    }
+
+    #[test]
+    fn a_signature_in_lower_case_is_a_name() {
+        let names = |text: &str| {
+            let mut spans = Vec::new();
+            find(text, &mut spans);
+            spans.into_iter().map(|s| text[s.range].to_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(names("Groetjes,\nsander\n"), ["sander"]);
+        assert_eq!(names("Kind regards,\r\nmark jansen\r\n"), ["mark jansen"]);
+        // Not a listed first name, or more than a name: left to the vocabulary.
+        assert!(names("Groetjes,\nde klantenservice\n").is_empty());
+        assert!(names("Thanks,\nmark the date in your diary\n").is_empty());
     }
 
     #[test]
