@@ -217,7 +217,9 @@ pub(crate) fn textual_part_at(r: &Renderer, part: &AttachmentEntry, depth: usize
     }
     let mail = matches!(ct.as_str(), "message/rfc822" | "message/global" | "text/rfc822-headers");
     if mail || sniffed == Some(Sniffed::Message) {
-        return Some(crate::nested::render_at(r, &part.bytes, depth).map(String::into_bytes));
+        // Mail in UTF-16 (known only by sniffing) is parsed from its characters.
+        let bytes = if sniffed.is_some() && is_utf16(&part.bytes) { text.as_bytes() } else { &part.bytes };
+        return Some(crate::nested::render_at(r, bytes, depth).map(String::into_bytes));
     }
     Some(r.text(Category::Content, &text).into_text().map(String::into_bytes))
 }
@@ -227,6 +229,11 @@ pub(crate) fn textual_part_at(r: &Renderer, part: &AttachmentEntry, depth: usize
 pub fn is_textual(part: &AttachmentEntry) -> bool {
     let ct = part.content_type.to_ascii_lowercase();
     declared_textual(&ct) || sniff(&ct, part.name.as_deref(), &part.bytes).is_some()
+}
+
+/// True when `bytes` start with a UTF-16 byte-order mark.
+fn is_utf16(bytes: &[u8]) -> bool {
+    matches!(bytes.get(..2), Some([0xfe, 0xff] | [0xff, 0xfe]))
 }
 
 /// A text part's characters: UTF-16 after its byte-order mark, else UTF-8 (lossily).
@@ -297,8 +304,7 @@ fn sniff(content_type: &str, name: Option<&str>, bytes: &[u8]) -> Option<Sniffed
         return None;
     }
     // Bytes with a NUL are binary, unless they are UTF-16 (with its byte-order mark).
-    let utf16 = matches!(bytes.get(..2), Some([0xfe, 0xff] | [0xff, 0xfe]));
-    if !utf16 && memchr::memchr(0, bytes).is_some() {
+    if !is_utf16(bytes) && memchr::memchr(0, bytes).is_some() {
         return None;
     }
     let text = text_of(&bytes[..bytes.len().min(4096)]);

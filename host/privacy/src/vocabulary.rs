@@ -297,7 +297,9 @@ fn split_word(rest: &str) -> Option<(usize, String)> {
     }
     let second_at = first + gap.len();
     let second = b[second_at..].iter().take_while(|c| c.is_ascii_lowercase()).count();
-    (second > 0).then(|| (second_at + second, [&rest[..first], &rest[second_at..second_at + second]].concat()))
+    // The second half ends the word (`Kamer-b12`, `Zwanen-bürg` are left as they were).
+    let ends = b.get(second_at + second).is_none_or(|c| !c.is_ascii_alphanumeric() && *c < 0x80);
+    (second > 0 && ends).then(|| (second_at + second, [&rest[..first], &rest[second_at..second_at + second]].concat()))
 }
 
 /// Separators inside a written number: anything but a letter or a digit. Spaces,

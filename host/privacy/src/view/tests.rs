@@ -292,6 +292,12 @@ fn text_files_sent_as_bytes_are_text() {
             let shown = String::from_utf8(shown).unwrap();
             assert!(!shown.contains("Zwanenburg") && !shown.contains("0612345678"), "{kind} {name}: {shown}");
         }
+        let mail = "From: Pieternella Vosmaer <pv@x.test>\r\nSubject: Bel 0612345678\r\n\r\nhoi\r\n";
+        let mail: Vec<u8> = [0xff, 0xfe].into_iter().chain(mail.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let shown =
+            super::textual_part(r, &part("application/octet-stream", None, &mail)).expect("mail").expect("content");
+        let shown = String::from_utf8(shown).unwrap();
+        assert!(!shown.contains("Vosmaer") && !shown.contains("0612345678") && !shown.contains('\0'), "{shown}");
         // Scripts, binaries and text without a text file's name keep their bytes.
         for (kind, name, bytes) in [
             ("application/octet-stream", "run.vbs", &csv[..]),

@@ -146,6 +146,10 @@ fn a_word_split_by_a_hyphen_is_one_word() {
         "E-mail us, a follow-up and a well-\nknown e-mail."
     );
     assert_eq!(render("Visit shop-deals.click today"), "Visit shop-deals.click today");
+    for glued in ["Kamer-b1234", "Ref-x0612"] {
+        let out = render(glued);
+        assert!(!out.contains("1234") && !out.contains("0612"), "{glued}: {out}");
+    }
 }
 
 #[test]
