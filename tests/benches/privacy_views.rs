@@ -7,7 +7,8 @@
 //! Russian, Greek and Chinese.
 //!
 //! Run: `cargo bench -p mxr-tests --bench privacy_views` (`-- --quick` for a short run,
-//! `-- --size 64` for one size in KB, e.g. under `perf record`).
+//! `-- --size 64` for one size in KB, e.g. under `perf record`; `-- --prose` for the
+//! filler row alone).
 
 use mxr_mail::ParsedMail;
 use mxr_privacy::detect::{Detector, PatternDetector};
@@ -138,6 +139,7 @@ fn p50(iterations: usize, f: impl FnMut()) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let prose_only = args.iter().any(|a| a == "--prose");
     let only: Option<usize> =
         args.iter().position(|a| a == "--size").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());
     let policy = PurposePolicy::default_policy();
@@ -152,7 +154,10 @@ fn main() {
     );
     let filler_row = (64 << 10, Some(filler(64 << 10)));
     let rows = [4 << 10, 64 << 10, 1 << 20].map(|size| (size, None)).into_iter().chain([filler_row]);
-    for (size, given) in rows.filter(|(s, _)| only.is_none_or(|kb| kb << 10 == *s)) {
+    let wanted = |(s, given): &(usize, Option<Vec<u8>>)| {
+        only.is_none_or(|kb| kb << 10 == *s) && (!prose_only || given.is_some())
+    };
+    for (size, given) in rows.filter(wanted) {
         let iterations = match (size, quick) {
             (s, true) if s >= 1 << 20 => 5,
             (_, true) => 50,
@@ -188,10 +193,10 @@ fn main() {
             view / parse
         );
     }
-    if only.is_none_or(|kb| kb == 64) {
+    if only.is_none_or(|kb| kb == 64) && !prose_only {
         families(&pseudonyms, if quick { 50 } else { 300 });
     }
-    if only.is_none() {
+    if only.is_none() && !prose_only {
         scripts(&detector, if quick { 50 } else { 300 });
     }
 }

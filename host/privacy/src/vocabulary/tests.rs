@@ -67,6 +67,16 @@ fn numbers_written_in_groups_are_one_number() {
     assert!(render(&format!("1{}2 and 3", " ".repeat(200_000))).ends_with("2 and 3"), "a long gap, read once");
     let many = "1,".repeat(100_000) + "1x";
     assert!(!render(&many).contains("1,1"), "many short groups are one number");
+    for split in ["0612 of 3456 of 78", "NL91 ABNA en 0417 en 1643 en 00", "a=0612&b=3456&c=78", "06 1234 5678 en 12"] {
+        let out = render(&format!("Bel {split} graag"));
+        let clear = ["3456", "1643", "5678"].into_iter().find(|d| out.contains(d));
+        assert!(clear.is_none(), "a number cut by words: {out}");
+    }
+    assert_eq!(render("Om 12 of 13 uur, in 2026"), "Om 12 of 13 uur, in 2026", "short numbers with words pass");
+    for clear in ["tussen 12 en 13", "between 02:00 and 03:15", "Op 3 nov. 2025 om 14:02", "1 en 2345 en 6789"] {
+        assert_eq!(render(clear), clear, "times, dates and short groups with words pass");
+    }
+    assert!(render("1234 en\r\n\r\n5678").contains("5678"), "a paragraph still ends a number");
     let paragraphs = render("Tel 020\r\n\r\n1234 5678 9");
     assert!(paragraphs.starts_with("Tel 020\r\n\r\np.") && !paragraphs.contains("5678"), "{paragraphs}");
 }
