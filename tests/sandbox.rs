@@ -57,6 +57,9 @@ fn a_panic_message_reaches_the_log_scrubbed() {
         assert!(err.contains("cannot handle mail from <email>, call <phone>"), "{name}: {err}");
         assert!(!err.contains("jan.jansen") && !err.contains("12345678"), "{name}: {err}");
     }
+    // A filter that used up its log lines still says why it trapped.
+    let err = call_data(&load("panics-no-std").1, "log-flood").unwrap_err().to_string();
+    assert!(err.contains("the plugin said: panicked") && err.contains("call <phone>"), "{err}");
 }
 
 #[test]

@@ -63,6 +63,7 @@ pub(crate) fn bare_store(runtime: &PluginRuntime, plugin: Arc<PluginIdentity>, c
         disclosed: CategorySet::default(),
         logs: vec![],
         logs_dropped: 0,
+        panic_line: None,
     };
     new_store(runtime, ctx, limits.deadline, limits.memory_bytes)
 }
@@ -92,12 +93,11 @@ pub(crate) fn classify(err: wasmtime::Error, state: &StoreState, deadline: Durat
 
 /// Why the plugin trapped, in its own (scrubbed) words: a filter with std writes a
 /// panic to stderr; one without (`mxr_sdk::no_std_runtime!`) logs it as an error line
-/// starting `panicked` just before it traps.
+/// starting `panicked` just before it traps, kept even when its log lines ran out.
 fn panic_text(state: &StoreState) -> Option<String> {
     let stderr = state.stderr_text();
     if !stderr.is_empty() {
         return Some(super::host_api::scrub(state, &stderr));
     }
-    let (level, line) = state.call.logs.last()?;
-    (level == "error" && line.starts_with("panicked")).then(|| line.clone())
+    state.call.panic_line.as_deref().map(|line| super::host_api::scrub(state, line))
 }

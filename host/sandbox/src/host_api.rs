@@ -26,6 +26,11 @@ pub fn scrub(state: &StoreState, text: &str) -> String {
 
 impl Host for StoreState {
     fn log(&mut self, level: Level, text: String) -> wasmtime::Result<()> {
+        if matches!(level, Level::Error) && text.starts_with("panicked") {
+            // Kept as written (clipped) and scrubbed only if the call traps, so that
+            // lines over the cap cost no detection.
+            self.call.panic_line = Some(text.chars().take(MAX_LOG_CHARS).collect());
+        }
         if self.call.logs.len() >= MAX_LOG_LINES {
             self.call.logs_dropped += 1;
             return Ok(());

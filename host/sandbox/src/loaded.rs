@@ -299,6 +299,7 @@ impl LoadedPlugin {
             disclosed: CategorySet::default(),
             logs: vec![],
             logs_dropped: 0,
+            panic_line: None,
         };
         let deadline = input.limits.deadline.map_or(limits.deadline, |d| d.min(limits.deadline));
         let memory = input.limits.memory_bytes.map_or(limits.memory_bytes, |m| m.min(limits.memory_bytes));

@@ -45,6 +45,9 @@ pub struct CallContext {
     pub logs: Vec<(String, String)>,
     /// Log lines dropped over the cap.
     pub logs_dropped: u32,
+    /// The last error line starting `panicked`, clipped but not yet scrubbed, kept even
+    /// over the cap: a filter without std says why it trapped this way.
+    pub panic_line: Option<String>,
 }
 
 impl CallContext {
