@@ -75,6 +75,18 @@ pub fn token_parameter(key: &str) -> bool {
     key == "charset" || TOKENS.iter().any(|(k, _)| *k == key)
 }
 
+/// The media types that pass in clear (`src/media-types.txt`: Debian's registry and
+/// the common unregistered ones), lower-case.
+static MEDIA_TYPES: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("media-types.txt").lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+});
+
+/// True when `kind` (`image/PNG`, any case, without parameters) is a known media type.
+/// A made-up one (`application/lotte-zwanenburg`) is not: it is rendered as text.
+pub fn known_media_type(kind: &str) -> bool {
+    kind.len() <= 128 && MEDIA_TYPES.contains(kind.to_ascii_lowercase().as_str())
+}
+
 /// The MIME parameters whose values are media types (`multipart/related; type=…`).
 pub const MEDIA_TYPE_PARAMETERS: &[&str] = &["type", "protocol"];
 

@@ -97,11 +97,15 @@ fn words_only(r: &Renderer, text: &str) -> String {
     out
 }
 
-/// A media type (`application/pdf`): its words as vocabulary, so a made-up subtype
+/// A media type (`application/pdf`): a known one ([`protocol_tokens::known_media_type`])
+/// in lower case, any other through the vocabulary, so a made-up subtype
 /// (`application/lotte-zwanenburg.0616809762`) fails closed. The caller checks the
 /// grant of the category it shows it under (attachment-meta, or content in a header).
 pub fn media_type(r: &Renderer, kind: &str) -> String {
-    words_only(r, kind)
+    match protocol_tokens::known_media_type(kind) {
+        true => kind.to_ascii_lowercase(),
+        false => words_only(r, kind),
+    }
 }
 
 /// `type/subtype; name=value; …` with the type and names as they are, file names as

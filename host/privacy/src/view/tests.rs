@@ -81,6 +81,15 @@ fn mime_fields_keep_types_and_lose_names_in_file_names() {
             !made_up.contains("lotte") && !made_up.contains("Lotte") && !made_up.contains("0616809762"),
             "{made_up}"
         );
+        // Registered and common types pass whole, in lower case, so a scanner can match
+        // them; a made-up subtype under a real type still fails closed.
+        let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        for kind in ["image/PNG", "message/rfc822", "application/x-msdownload", "application/ms-tnef", docx] {
+            assert_eq!(media_type(r, kind), kind.to_ascii_lowercase(), "{kind}");
+        }
+        let mixed = text(header(r, "Content-Type", "multipart/mixed; boundary=\"XX\"").1);
+        assert!(mixed.starts_with("multipart/mixed;"), "{mixed}");
+        assert!(!media_type(r, "image/x-lotte-0616809762").contains("0616809762"));
     });
     with("statistics", |r| assert_eq!(header(r, "Content-Type", "text/plain").1, Shown::Withheld));
 }
