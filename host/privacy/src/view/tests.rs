@@ -57,11 +57,15 @@ fn helo_under_domain_is_a_network_or_a_domain_never_the_literal() {
         assert_eq!(helo(r, "jan's laptop"), Shown::Withheld);
         assert_eq!(helo(r, "LOTTE-ZWANENBURG-PC"), Shown::Withheld);
         assert_eq!(helo(r, "lotte.zwanenburg"), Shown::Withheld);
+        assert_eq!(helo(r, "Jans-MacBook-Pro.local"), Shown::Withheld, "a computer's own name");
     });
     with("spam-filtering", |r| {
         assert_eq!(helo(r, "mail.example.com"), Shown::Full("mail.example.com".into()));
         let odd = text(helo(r, "Pieternella-Vosmaer-0612345678"));
         assert!(!odd.contains("Pieternella") && !odd.contains("Vosmaer") && !odd.contains("5678"), "{odd}");
+        assert!(!text(helo(r, "Jans-MacBook-Pro.local")).contains("Jans"));
+        let received = text(header(r, "Received", "from Ruuds-iMac.local (unknown [192.0.2.1]) by mx.example.nl").1);
+        assert!(!received.contains("Ruuds") && received.contains("mx.example.nl"), "{received}");
     });
 }
 
@@ -92,6 +96,19 @@ fn mime_fields_keep_types_and_lose_names_in_file_names() {
         assert!(!media_type(r, "image/x-lotte-0616809762").contains("0616809762"));
     });
     with("statistics", |r| assert_eq!(header(r, "Content-Type", "text/plain").1, Shown::Withheld));
+}
+
+#[test]
+fn a_verp_address_is_one_address() {
+    let verp = "<linux-nl-bounces+annelies.peeters=skynet.be@lists.linux-nl.org>";
+    let whole = "linux-nl-bounces+annelies.peeters=skynet.be@lists.linux-nl.org";
+    with("delivery", |r| assert_eq!(text(header(r, "Return-Path", verp).1), whole, "it must still route"));
+    let srs = "SRS0=Ab12=XY=skynet.be=annelies.peeters@forwarder.example";
+    with("delivery", |r| assert_eq!(text(header(r, "Return-Path", &format!("<{srs}>")).1), srs));
+    with("spam-filtering", |r| {
+        let out = text(header(r, "Return-Path", verp).1);
+        assert!(!out.contains("annelies") && !out.contains("skynet.be@"), "{out}");
+    });
 }
 
 #[test]

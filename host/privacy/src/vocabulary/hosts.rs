@@ -3,7 +3,9 @@
 //! and is words otherwise.
 
 /// Generic top-level domains that pass as hosts (every two-letter country code does
-/// too). A dotted run ending in anything else (`lotte.zwanenburg`) is words.
+/// too). A dotted run ending in anything else (`lotte.zwanenburg`) is words. `.local`
+/// is not here: its names are a computer's own (`Jans-MacBook-Pro.local`), its owner's
+/// name and device in one, and nothing a filter could look up.
 const GENERIC_TLDS: &[&str] = &[
     "com",
     "net",
@@ -43,7 +45,6 @@ const GENERIC_TLDS: &[&str] = &[
     "invalid",
     "localhost",
     "arpa",
-    "local",
 ];
 
 /// A DNS host name of two or more labels under a known top-level domain.
