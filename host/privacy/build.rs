@@ -4,7 +4,8 @@
 //! Capitalised entries are proper nouns (names, places) and are left out on purpose,
 //! and so are lower-case entries of four letters or more whose capitalised twin stands
 //! in the same list (the Dutch list has `bakker` and `Bakker`, `geert` and `Geert`).
-//! `src/vocabulary-extra.txt` adds a few mail, web and spam terms the lists lack.
+//! `src/vocabulary-extra.txt` adds a few mail, web and spam terms the lists lack, and
+//! the frequent words the twin rule would drop although they are rarely names.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -56,7 +57,8 @@ fn main() {
     let extra = Path::new(&manifest_dir).join("src/vocabulary-extra.txt");
     println!("cargo:rerun-if-changed={}", extra.display());
     let extra = std::fs::read_to_string(&extra).expect("src/vocabulary-extra.txt");
-    words.extend(extra.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
+    let lines = extra.lines().map(str::trim).filter(|l| !l.starts_with('#'));
+    words.extend(lines.flat_map(str::split_whitespace).map(str::to_owned));
     assert!(words.len() > 100_000, "word lists in {dir} look truncated ({} words)", words.len());
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("vocabulary.txt");
     let joined: Vec<&str> = words.iter().map(String::as_str).collect();
