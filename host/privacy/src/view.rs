@@ -371,11 +371,36 @@ pub fn file_name(r: &Renderer, name: &str) -> Option<String> {
     }
     let stem = parts[..cut].join(".");
     let mut out = r.text(Category::AttachmentMeta, &stem).into_text()?;
+    if r.grant.form(Category::NameAddress) != Form::Full {
+        out = listed_names_pseudonymised(r, &out);
+    }
     for ext in &parts[cut..] {
         out.push('.');
         out.push_str(ext);
     }
     Some(out)
+}
+
+/// `shown` (a rendered file name) with each word that is a listed first name or
+/// surname, in any case, as its pseudonym (`cv_floor_vos` → `cv_p.…_p.…`): a file name
+/// is written in lower case as often as not, and there `floor`, `jan` and `vos` are no
+/// words but a name, which neither the vocabulary nor the detector would know.
+fn listed_names_pseudonymised(r: &Renderer, shown: &str) -> String {
+    let mut out = String::with_capacity(shown.len());
+    let mut rest = shown;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        let len = rest[start..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len() - start);
+        let (before, word) = (&rest[..start], &rest[start..start + len]);
+        let glued = before.ends_with(char::is_alphanumeric) || rest[start + len..].starts_with(char::is_alphanumeric);
+        out.push_str(before);
+        match !glued && crate::vocabulary::is_listed_name(word) {
+            true => out.push_str(&r.pseudonyms.token("word", &word.to_ascii_lowercase())),
+            false => out.push_str(word),
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A header field name: registered and common names pass; any other (`X-Phone-06…`)

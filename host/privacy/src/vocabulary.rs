@@ -72,7 +72,8 @@ fn lowered<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
     }
 }
 
-/// Common surnames, and device product lines, that are also words (`surnames.txt`).
+/// Common surnames, device product lines, and places and names of the other language's
+/// list, that are also words (`surnames.txt`): not vocabulary when capitalised.
 const SURNAMES: &str = include_str!("surnames.txt");
 
 fn surnames() -> &'static WordSet {

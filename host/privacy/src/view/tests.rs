@@ -289,6 +289,12 @@ fn file_names_keep_extensions_and_lose_names() {
         let out = file_name(r, "Motivatiebrief - Lotte Zwanenburg.pdf.exe").unwrap();
         assert!(out.ends_with(".pdf.exe"), "{out}");
         assert!(!out.contains("Lotte") && !out.contains("Zwanenburg"), "{out}");
+        for lower in ["cv_floor_vos.pdf", "cv_jan_de_wit.pdf", "offerte-bakker.docx"] {
+            let out = file_name(r, lower).unwrap();
+            let clear = ["floor", "vos", "jan", "wit", "bakker"].into_iter().find(|n| out.to_lowercase().contains(n));
+            assert!(clear.is_none(), "a name in lower case: {out}");
+        }
+        assert_eq!(file_name(r, "invoice_march.pdf").unwrap(), "invoice_march.pdf");
         for hidden in ["cv.lotte.de.vries.pdf", "06.1680.9762.pdf", "NL91.ABNA.0417.1643.00.pdf"] {
             let out = file_name(r, hidden).unwrap();
             assert!(out.ends_with(".pdf"), "{out}");
