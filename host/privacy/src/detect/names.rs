@@ -229,6 +229,8 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
             };
             if let Some(m) = name.filter(signed) {
                 push_name_range(spans, text, start + m.start..start + m.end);
+            } else if let Some(at) = signature_after_closing(line) {
+                push_name_range(spans, text, start + at..start + line.trim_end().len());
             }
         }
     }
@@ -253,15 +255,40 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
 }
 
 /// A signature written in lower case under a closing (`groetjes,` / `sander`): one or
-/// two words of lower-case letters, the first a listed first name. Such a name is often
-/// also a word (`sander`, `mark`, `floor`), which the vocabulary would pass.
+/// two words of lower-case letters, the first a listed first name, with particles
+/// between them (`bas van dam`). Such a name is often also a word (`sander`, `mark`,
+/// `floor`), which the vocabulary would pass.
 fn lower_case_signature(line: &str) -> bool {
     let mut words = line.split([' ', '\t']).filter(|w| !w.is_empty());
     let first = words.next().unwrap_or_default();
     let lower = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
-    let rest: Vec<&str> = words.collect();
+    let rest: Vec<&str> = words.filter(|w| !PARTICLES.contains(w)).collect();
     lower(first) && rest.len() <= 1 && rest.iter().all(|w| lower(w)) && name_starts::is_first_name(first)
 }
+
+/// Particles inside a surname (`van der`, `ten`, `de la`).
+const PARTICLES: &[&str] = &["van", "de", "der", "den", "ten", "ter", "te", "het", "von", "la", "le", "du", "da", "di"];
+
+/// A closing and a lower-case signature on one line (`groet bas van dam`, `groetjes,
+/// sander`): where the name starts in `line`, if it is one.
+fn signature_after_closing(line: &str) -> Option<usize> {
+    let line = line.trim_end();
+    let lowered = line.to_ascii_lowercase();
+    // Where a closing word ends, with only words before it (`met vriendelijke groet`).
+    let ends = |c: &str| {
+        let at = lowered.find(c)?;
+        lowered[..at].bytes().all(|b| b.is_ascii_alphabetic() || b == b' ').then_some(at + c.len())
+    };
+    let closing = CLOSINGS_BEFORE_NAME.into_iter().find_map(ends)?;
+    let rest = &line[closing..];
+    let name = rest.trim_start_matches([',', '.', '!', ' ', '\t']);
+    (name.len() < rest.len() && lower_case_signature(name)).then(|| line.len() - name.len())
+}
+
+/// Closing words a signature may follow on the same line, longest first where one
+/// starts another (`groetjes` before `groet` before `gr`).
+const CLOSINGS_BEFORE_NAME: [&str; 9] =
+    ["groetjes", "groeten", "groet", "gr", "mvg", "regards", "cheers", "thanks", "bedankt"];
 
 /// How far into a match of the cue pattern its name starts: past the cue (a word, or
 /// the words of `vraag het aan`, `in the name of`, `on behalf of`, the only cues that
@@ -319,6 +346,12 @@ mod tests {
         // Not a listed first name, or more than a name: left to the vocabulary.
         assert!(names("Groetjes,\nde klantenservice\n").is_empty());
         assert!(names("Thanks,\nmark the date in your diary\n").is_empty());
+        // With particles, and on the closing's own line.
+        assert_eq!(names("Groet,\nbas van dam\n"), ["bas van dam"]);
+        assert_eq!(names("groet bas van dam\n"), ["bas van dam"]);
+        assert_eq!(names("Groetjes, sander\r\n"), ["sander"]);
+        assert!(names("Groeten aan iedereen\n").is_empty());
+        assert!(names("Great stuff, mark it\n").is_empty());
     }
 
     #[test]
