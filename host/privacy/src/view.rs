@@ -407,7 +407,8 @@ fn listed_names_pseudonymised(r: &Renderer, shown: &str) -> String {
 /// is rendered as content text, so personal data in a field name fails closed like
 /// any free text. `None` when content is withheld.
 pub fn header_name(r: &Renderer, name: &str) -> Option<String> {
-    if crate::header_kind::is_common(name) {
+    let words = || r.grant.form(Category::Content) != Form::Withheld && crate::vocabulary::is_field_name_of_words(name);
+    if crate::header_kind::is_common(name) || words() {
         return Some(name.to_owned());
     }
     r.text(Category::Content, name).into_text()

@@ -379,15 +379,43 @@ fn number_gap(rest: &str) -> (usize, bool) {
     if paragraph { (0, false) } else { (gap, joined) }
 }
 
+/// True when the token `t` (letters or digits) passes in clear: a short number, a
+/// single letter, or a word of the vocabulary that is no capitalised name.
+fn passes(t: &str) -> bool {
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        return t.len() <= MAX_CLEAR_DIGITS;
+    }
+    let single_ascii = t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic();
+    t.chars().all(char::is_alphabetic) && (single_ascii || (is_word(t) && !is_capitalised_surname(t)))
+}
+
+/// True for a header field name made of words only (`X-MS-Exchange-CrossTenant-
+/// UserPrincipalName`): its parts, split at hyphens and where a capital follows a
+/// lower-case letter, are each at most three ASCII letters or pass in clear. Such a
+/// name carries nobody's data and passes whole; `X-Lotte-Zwanenburg` does not.
+pub fn is_field_name_of_words(name: &str) -> bool {
+    let pieces = name.split(['-', '_']).flat_map(camel_case_pieces);
+    name.len() <= 128
+        && name.is_ascii()
+        && pieces
+            .into_iter()
+            .all(|w| !w.is_empty() && ((w.len() <= 3 && w.bytes().all(|b| b.is_ascii_alphabetic())) || passes(w)))
+}
+
+/// `part` split before each capital that follows a lower-case letter (`CrossTenant`
+/// → `Cross`, `Tenant`); an all-caps run stays whole (`MS`, `SCL`).
+fn camel_case_pieces(part: &str) -> Vec<&str> {
+    let b = part.as_bytes();
+    let mut cuts: Vec<usize> =
+        (1..b.len()).filter(|&i| b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase()).collect();
+    cuts.insert(0, 0);
+    cuts.push(b.len());
+    cuts.windows(2).map(|w| &part[w[0]..w[1]]).collect()
+}
+
 /// A token's rendering: `None` when it passes in clear, else its pseudonym.
 fn token(t: &str, p: &Pseudonymizer) -> Option<String> {
-    let clear = if t.chars().all(|c| c.is_ascii_digit()) {
-        t.len() <= MAX_CLEAR_DIGITS
-    } else {
-        let single_ascii = t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic();
-        t.chars().all(char::is_alphabetic) && (single_ascii || (is_word(t) && !is_capitalised_surname(t)))
-    };
-    if clear {
+    if passes(t) {
         return None;
     }
     // The coarse shape survives: an all-caps token stays all caps (`P.3F…`).
