@@ -42,11 +42,11 @@ fn host_names_pass_whole_when_the_network_is_granted() {
 
 #[test]
 fn frequent_words_pass_although_a_name_shares_them() {
-    let frequent = "Beste klant, we will hebben good news. Hope you are well; the bill is due in april.";
+    let frequent = "Beste klant, we will hebben good news. Good: hope you are well; the bill is due in april.";
     assert_eq!(render(frequent), frequent);
     let lower = "een paar manchester broeken, lang en zwart";
     assert_eq!(render(lower), lower, "in lower case they are the words");
-    for name in ["Bill", "April", "Houten", "Manchester", "Boston"] {
+    for name in ["Bill", "April", "Houten", "Manchester", "Boston", "Will", "Elke", "Zuid"] {
         assert!(!render(&format!("groet, {name}")).contains(name), "{name} capitalised is a name");
     }
 }
