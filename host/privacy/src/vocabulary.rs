@@ -389,17 +389,16 @@ fn passes(t: &str) -> bool {
     t.chars().all(char::is_alphabetic) && (single_ascii || (is_word(t) && !is_capitalised_surname(t)))
 }
 
-/// True for a header field name made of words only (`X-MS-Exchange-CrossTenant-
-/// UserPrincipalName`): its parts, split at hyphens and where a capital follows a
-/// lower-case letter, are each at most three ASCII letters or pass in clear. Such a
-/// name carries nobody's data and passes whole; `X-Lotte-Zwanenburg` does not.
+/// True for a header field name made of words only (`X-MS-Exchange-Transport-
+/// EndToEndLatency`): its parts, split at hyphens and where a capital follows a
+/// lower-case letter, are each an acronym of at most three capitals or a word that
+/// passes in clear; no digits. Such a name carries nobody's data and passes whole;
+/// `X-Lotte-Zwanenburg`, `X-Jan` and `X-Phone-06-1234-5678` do not.
 pub fn is_field_name_of_words(name: &str) -> bool {
     let pieces = name.split(['-', '_']).flat_map(camel_case_pieces);
-    name.len() <= 128
-        && name.is_ascii()
-        && pieces
-            .into_iter()
-            .all(|w| !w.is_empty() && ((w.len() <= 3 && w.bytes().all(|b| b.is_ascii_alphabetic())) || passes(w)))
+    let acronym = |w: &str| w.len() <= 3 && w.bytes().all(|b| b.is_ascii_uppercase());
+    let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphabetic()) && (acronym(w) || passes(w));
+    name.len() <= 128 && name.is_ascii() && pieces.into_iter().all(word)
 }
 
 /// `part` split before each capital that follows a lower-case letter (`CrossTenant`
