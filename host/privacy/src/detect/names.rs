@@ -201,7 +201,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     // Greetings and closings start a line: only lines whose first word could begin one
     // are tried, each on its own few lines, instead of the patterns over the whole text.
     let mut at = 0;
-    for line in text.split_inclusive('\n') {
+    for line in salutations::lines(text) {
         let start = at;
         at += line.len();
         let first = first_word(line);
@@ -346,6 +346,9 @@ mod tests {
         // Not a listed first name, or more than a name: left to the vocabulary.
         assert!(names("Groetjes,\nde klantenservice\n").is_empty());
         assert!(names("Thanks,\nmark the date in your diary\n").is_empty());
+        // A greeting in an HTML body of one line.
+        let html = "<div><p class=\"MsoNormal\">Hoi Rose,<o:p></o:p></p><p class=\"MsoNormal\">Zoals besproken.</p>";
+        assert_eq!(names(html), ["Rose"]);
         // With particles, and on the closing's own line.
         assert_eq!(names("Groet,\nbas van dam\n"), ["bas van dam"]);
         assert_eq!(names("groet bas van dam\n"), ["bas van dam"]);

@@ -88,9 +88,54 @@ fn skip_markup(line: &str) -> &str {
     rest.trim_start_matches([' ', '\t'])
 }
 
+/// The lines of `text` as a reader sees them, each with its end: split after each line
+/// break, and in markup also after each tag that ends a block (`</p>`, `<br>`,
+/// `</div>`), since an HTML body is often one line (`<p>Hoi Rose,</p><p>Zoals …`),
+/// where a greeting would never stand on a line of its own.
+pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive('\n').flat_map(|line| {
+        let mut rest = line;
+        std::iter::from_fn(move || {
+            if rest.is_empty() {
+                return None;
+            }
+            let end = block_end(rest).unwrap_or(rest.len());
+            let (head, tail) = rest.split_at(end);
+            rest = tail;
+            Some(head)
+        })
+    })
+}
+
+/// Tags (between `<` and `>`, without a closing `/`) after which a reader starts a
+/// new line.
+const BLOCK_ENDS: [&str; 8] = ["/p", "br", "/div", "/li", "/td", "/h1", "/h2", "/h3"];
+
+/// Where the first tag that ends a block in `line` ends (past its `>`), if any.
+fn block_end(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(open) = line[from..].find('<').map(|i| from + i) {
+        let close = open + line[open..].find('>')?;
+        let tag = line[open + 1..close].trim_end_matches(['/', ' ']);
+        if BLOCK_ENDS.iter().any(|b| b.eq_ignore_ascii_case(tag)) && close + 1 < bytes.len() {
+            return Some(close + 1);
+        }
+        from = close + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_end_at_breaks_and_at_tags_that_end_a_block() {
+        let text = "a\nb</p>c<br/>d<span>e</span><BR>f</P>";
+        assert_eq!(lines(text).collect::<Vec<_>>(), ["a\n", "b</p>", "c<br/>", "d<span>e</span><BR>", "f</P>"]);
+        assert_eq!(lines("x <y").collect::<Vec<_>>(), ["x <y"], "an unclosed tag ends nothing");
+    }
 
     #[test]
     fn greeting_table() {
