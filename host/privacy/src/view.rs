@@ -394,7 +394,7 @@ fn listed_names_pseudonymised(r: &Renderer, shown: &str) -> String {
         let glued = before.ends_with(char::is_alphanumeric) || rest[start + len..].starts_with(char::is_alphanumeric);
         out.push_str(before);
         match !glued && crate::vocabulary::is_listed_name(word) {
-            true => out.push_str(&r.pseudonyms.token("word", &word.to_ascii_lowercase())),
+            true => out.push_str(&crate::vocabulary::word_pseudonym(word, r.pseudonyms)),
             false => out.push_str(word),
         }
         rest = &rest[start + len..];

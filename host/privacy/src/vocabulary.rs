@@ -38,10 +38,11 @@ fn words() -> &'static WordSet {
     SET.get_or_init(|| WORDS.split('\n').collect())
 }
 
-/// Loads the vocabulary now (it is otherwise loaded on first use, which would count
-/// against the first plugin call's deadline).
+/// Loads the vocabulary and the known media types now (they are otherwise loaded on
+/// first use, which would count against the first plugin call's deadline).
 pub fn warm() {
     let _ = words().len() + surnames().len();
+    let _ = crate::protocol_tokens::known_media_type("text/plain");
 }
 
 /// True when `word` (any case) is in the vocabulary.
@@ -414,13 +415,15 @@ fn camel_case_pieces(part: &str) -> Vec<&str> {
 
 /// A token's rendering: `None` when it passes in clear, else its pseudonym.
 fn token(t: &str, p: &Pseudonymizer) -> Option<String> {
-    if passes(t) {
-        return None;
-    }
-    // The coarse shape survives: an all-caps token stays all caps (`P.3F…`).
+    (!passes(t)).then(|| word_pseudonym(t, p))
+}
+
+/// The pseudonym of the word `t` under `p`, whatever the vocabulary says of it: the same
+/// in any case, and the coarse shape survives (an all-caps word stays all caps, `P.3F…`).
+pub fn word_pseudonym(t: &str, p: &Pseudonymizer) -> String {
     let pseudonym = lowered(t, |lower| p.token("word", lower));
     let shouting = t.chars().count() > 1 && t.chars().all(|c| !c.is_lowercase());
-    Some(if shouting { pseudonym.to_uppercase() } else { pseudonym })
+    if shouting { pseudonym.to_uppercase() } else { pseudonym }
 }
 
 #[cfg(test)]
