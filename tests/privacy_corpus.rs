@@ -5,11 +5,10 @@
 //! default policy, against the bar.
 //!
 //! Detector matching: a structured kind (email, phone, ip, iban, postcode, tracking)
-//! counts only on the exact span and kind. Names, addresses and organisations count
-//! when the found spans of the same category cover the whole labelled span (recall)
-//! and when a found span overlaps a labelled one of its category (precision). Device
-//! strings have no detector kind: their recall is 0 by design, and only the
-//! fail-closed vocabulary keeps them out of views.
+//! counts only on the exact span and kind. Names, addresses, organisations and device
+//! strings count when the found spans of the same category cover the whole labelled
+//! span (recall) and when a found span overlaps a labelled one of its category
+//! (precision).
 //!
 //! `cargo test -p mxr-tests --test privacy_corpus -- --include-ignored --nocapture --test-threads 1`
 //! prints the tables, the misses and every leaked value. The tests over target are
@@ -17,7 +16,7 @@
 //! change the corpus or the check to make them pass.
 
 use mxr_privacy::detect::{Detector, Kind, PatternDetector, Span};
-use mxr_tests::corpus::{self, Gold, Label, Labelled};
+use mxr_tests::corpus::{self, Gold, Labelled};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -47,8 +46,8 @@ const MIN_PER_CLASS: usize = 20;
 const PART_1: &str = "privacy";
 const HELD_OUT: &str = "heldout/messages";
 
-fn structured(l: Label) -> bool {
-    matches!(l, Label::Detected(k) if !matches!(k, Kind::Name | Kind::Address | Kind::Organisation))
+fn structured(k: Kind) -> bool {
+    !matches!(k, Kind::Name | Kind::Address | Kind::Organisation | Kind::Device)
 }
 
 fn covered(range: &Range<usize>, by: &[&Span]) -> bool {
@@ -83,7 +82,7 @@ impl Score {
 /// Whether the detector found labelled value `g` among `found`.
 fn recalled(g: &Gold, found: &[Span]) -> bool {
     match g.label {
-        Label::Detected(k) if structured(g.label) => found.iter().any(|f| f.range == g.range && f.kind == k),
+        k if structured(k) => found.iter().any(|f| f.range == g.range && f.kind == k),
         _ => {
             let same: Vec<&Span> = found.iter().filter(|f| f.category() == g.label.category()).collect();
             covered(&g.range, &same)
@@ -94,7 +93,7 @@ fn recalled(g: &Gold, found: &[Span]) -> bool {
 /// Whether found span `f` is right: the labelled span itself, or for names, addresses
 /// and organisations any overlap with one of its category.
 fn correct(f: &Span, gold: &[Gold]) -> bool {
-    let label = Label::Detected(f.kind);
+    let label = f.kind;
     gold.iter().any(|g| match structured(label) {
         true => g.range == f.range && g.label == label,
         false => g.label.category() == f.category() && overlaps(&g.range, &f.range),
@@ -110,8 +109,8 @@ fn address_field(text: &str, at: usize) -> bool {
 }
 
 /// Precision and recall per kind over a part, and the misses.
-fn score(corpus: &[Labelled]) -> (BTreeMap<Label, Score>, Vec<String>) {
-    let mut scores: BTreeMap<Label, Score> = BTreeMap::new();
+fn score(corpus: &[Labelled]) -> (BTreeMap<Kind, Score>, Vec<String>) {
+    let mut scores: BTreeMap<Kind, Score> = BTreeMap::new();
     let mut misses = Vec::new();
     for m in corpus {
         let mut found = PatternDetector.detect(&m.text);
@@ -125,7 +124,7 @@ fn score(corpus: &[Labelled]) -> (BTreeMap<Label, Score>, Vec<String>) {
             }
         }
         for f in &found {
-            let s = scores.entry(Label::Detected(f.kind)).or_default();
+            let s = scores.entry(f.kind).or_default();
             s.found += 1;
             match correct(f, &m.gold) {
                 true => s.correct += 1,
@@ -136,7 +135,7 @@ fn score(corpus: &[Labelled]) -> (BTreeMap<Label, Score>, Vec<String>) {
     (scores, misses)
 }
 
-fn print_scores(part: &str, scores: &BTreeMap<Label, Score>, misses: &[String]) {
+fn print_scores(part: &str, scores: &BTreeMap<Kind, Score>, misses: &[String]) {
     println!("\ndetector on {part}:");
     println!("{:<13} {:>5} {:>5} {:>9} {:>7} {:>6}", "kind", "gold", "found", "precision", "recall", "F2");
     for (k, s) in scores {
@@ -160,7 +159,7 @@ fn part(folder: &str, min: usize) -> Vec<Labelled> {
         let n = corpus.iter().filter(|m| m.classes.iter().any(|c| c == class)).count();
         assert!(n >= MIN_PER_CLASS, "{folder}: class {class} in {n} messages");
     }
-    for k in Kind::ALL.into_iter().map(Label::Detected).chain([Label::Device]) {
+    for k in Kind::ALL {
         assert!(corpus.iter().any(|m| m.gold.iter().any(|g| g.label == k)), "{folder}: no {} labelled", k.name());
     }
     corpus
@@ -178,13 +177,13 @@ fn detector_meets_the_corpus_targets() {
     print_scores(PART_1, &scores, &misses);
     let mut failed = Vec::new();
     for k in [Kind::Email, Kind::Phone, Kind::Ip, Kind::Postcode, Kind::Iban] {
-        let s = &scores[&Label::Detected(k)];
+        let s = &scores[&k];
         if s.recall() < 0.98 || s.precision() < 0.95 {
             failed.push(format!("{}: precision {:.3} recall {:.3}", k.name(), s.precision(), s.recall()));
         }
     }
     for k in [Kind::Name, Kind::Address] {
-        let s = &scores[&Label::Detected(k)];
+        let s = &scores[&k];
         if s.f2() < 0.90 {
             failed.push(format!("{}: F2 {:.3}", k.name(), s.f2()));
         }
@@ -199,7 +198,7 @@ fn detector_is_scored_on_the_held_out_part() {
     let corpus = part(HELD_OUT, 200);
     let (scores, misses) = score(&corpus);
     print_scores(HELD_OUT, &scores, &misses);
-    for k in Kind::ALL.into_iter().map(Label::Detected).chain([Label::Device]) {
+    for k in Kind::ALL {
         assert!(scores.get(&k).is_some_and(|s| s.gold > 0), "{}: no scored {}", HELD_OUT, k.name());
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! Run: `cargo bench -p mxr-tests --bench privacy_views` (`-- --quick` for a short run,
 //! `-- --size 64` for one size in KB, e.g. under `perf record`; `-- --prose` for the
-//! filler row alone).
+//! filler row alone; `-- --part names` for one part of the 64 KB row alone, timed over
+//! 3,000 runs, e.g. under `perf record`).
 
 use mxr_mail::ParsedMail;
 use mxr_privacy::detect::{Detector, PatternDetector};
@@ -109,17 +110,22 @@ fn scripts(detector: &PatternDetector, iterations: usize) {
 
 /// Each detector family, and the vocabulary rendering, alone over the 64 KB message's
 /// text: where the view's time goes.
-fn families(pseudonyms: &Pseudonymizer, iterations: usize) {
-    use mxr_privacy::detect::{addresses, names, structured, word_runs};
+fn families(pseudonyms: &Pseudonymizer, iterations: usize, part: Option<&str>) {
+    use mxr_privacy::detect::{addresses, devices, names, structured, word_runs};
     let raw = message(64 << 10);
     let text = ParsedMail::parse(&raw).text().unwrap_or_default().to_owned();
     let found = PatternDetector.detect(&text);
-    let time = |name: &str, f: &mut dyn FnMut()| println!("{:>12} {:>10.1}", name, p50(iterations, f));
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        if part.is_none_or(|p| p == name) {
+            println!("{:>12} {:>10.1}", name, p50(iterations, f));
+        }
+    };
     println!("one part alone over the 64 KB text (medians)");
     println!("{:>12} {:>10}", "part", "µs");
     time("structured", &mut || structured::find(&text, black_box(&mut Vec::new())));
     time("addresses", &mut || addresses::find(&text, black_box(&mut Vec::new())));
     time("names", &mut || names::find(&text, black_box(&mut Vec::new())));
+    time("devices", &mut || devices::find(&text, black_box(&mut Vec::new())));
     time("word_runs", &mut || word_runs::find(&text, &found, black_box(&mut Vec::new())));
     time("vocabulary", &mut || {
         mxr_privacy::vocabulary::render_into(&text, pseudonyms, false, black_box(&mut String::new()))
@@ -140,6 +146,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let prose_only = args.iter().any(|a| a == "--prose");
+    let part = args.iter().position(|a| a == "--part").and_then(|i| args.get(i + 1)).map(String::as_str);
+    if part.is_some() {
+        let pseudonyms = Pseudonymizer::derive(&[1; 32], "spam-filtering");
+        return families(&pseudonyms, 3000, part);
+    }
     let only: Option<usize> =
         args.iter().position(|a| a == "--size").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());
     let policy = PurposePolicy::default_policy();
@@ -194,7 +205,7 @@ fn main() {
         );
     }
     if only.is_none_or(|kb| kb == 64) && !prose_only {
-        families(&pseudonyms, if quick { 50 } else { 300 });
+        families(&pseudonyms, if quick { 50 } else { 300 }, None);
     }
     if only.is_none() && !prose_only {
         scripts(&detector, if quick { 50 } else { 300 });

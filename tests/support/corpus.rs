@@ -4,43 +4,9 @@
 //! classes, written by the part's generator). Loading fails when a listed file is
 //! missing, an unlisted one is present, or a label count differs.
 
-use mxr_privacy::Category;
 use mxr_privacy::detect::Kind;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-
-/// A label's kind: one the detector knows, or a device string (which no detector
-/// finds: only the fail-closed vocabulary keeps it out).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Label {
-    /// A kind of [`Kind`].
-    Detected(Kind),
-    /// A device or software string in text (category device).
-    Device,
-}
-
-impl Label {
-    /// The kind with this corpus label.
-    pub fn from_name(name: &str) -> Option<Label> {
-        if name == "device" { Some(Label::Device) } else { Kind::from_name(name).map(Label::Detected) }
-    }
-
-    /// Its corpus label.
-    pub fn name(self) -> &'static str {
-        match self {
-            Label::Detected(k) => k.name(),
-            Label::Device => "device",
-        }
-    }
-
-    /// The category its values belong to.
-    pub fn category(self) -> Category {
-        match self {
-            Label::Detected(k) => k.category(),
-            Label::Device => Category::Device,
-        }
-    }
-}
 
 /// One labelled value in a message's text.
 #[derive(Clone, Debug)]
@@ -48,7 +14,7 @@ pub struct Gold {
     /// Byte range in [`Labelled::text`].
     pub range: Range<usize>,
     /// What it is.
-    pub label: Label,
+    pub label: Kind,
 }
 
 /// One message of the corpus.
@@ -82,7 +48,7 @@ pub fn parse(file: &str, marked: &str) -> (String, Vec<Gold>) {
         let after = &rest[open + 2..];
         let close = after.find("]]").unwrap_or_else(|| panic!("{file}: unclosed [["));
         let (kind, value) = after[..close].split_once('|').unwrap_or_else(|| panic!("{file}: mark without |"));
-        let label = Label::from_name(kind).unwrap_or_else(|| panic!("{file}: unknown kind {kind}"));
+        let label = Kind::from_name(kind).unwrap_or_else(|| panic!("{file}: unknown kind {kind}"));
         gold.push(Gold { range: text.len()..text.len() + value.len(), label });
         text.push_str(value);
         rest = &after[close + 2..];

@@ -7,9 +7,9 @@ use super::{Category, Form, Grant, Pseudonymizer};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// The personal categories free text may hold: what the detector finds, and device
-/// strings (which it does not find, so only the vocabulary keeps them out). Free text
-/// passes raw only when every one of them is granted in full.
+/// The personal categories free text may hold: what the detector finds (device
+/// strings too, though only by their usual shapes, so the vocabulary keeps out the
+/// rest). Free text passes raw only when every one of them is granted in full.
 pub const IN_FREE_TEXT: [Category; 7] = [
     Category::NameAddress,
     Category::EmailAddress,
@@ -195,7 +195,14 @@ impl Renderer<'_> {
             gap(&mut out, &text[at..span.range.start]);
             let piece = &text[span.range.clone()];
             let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category()) };
-            self.span_into(span.category(), form, piece, &mut out);
+            if fail_closed && span.category() == Category::Device && form == Form::Full {
+                // A device string granted in full is still free text (`Sent from my
+                // Lotte's iPhone`): its device words pass, any other word does not.
+                let mut device = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear).with_device_words();
+                device.render_into(piece, &mut out);
+            } else {
+                self.span_into(span.category(), form, piece, &mut out);
+            }
             at = span.range.end;
         }
         gap(&mut out, &text[at..]);

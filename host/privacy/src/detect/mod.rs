@@ -7,6 +7,7 @@
 //! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines;
 //! - [`names`]: names in greetings, signature blocks and beside known first names,
 //!   and organisations by their legal form;
+//! - [`devices`]: device strings (`Sent from my iPhone`, user agents, `Chrome 131`);
 //! - [`word_runs`]: organisations made of ordinary words, as capitalised runs inside a
 //!   sentence, where nothing more specific was found.
 //!
@@ -15,6 +16,7 @@
 
 pub mod addresses;
 pub(crate) mod byte_classes;
+pub mod devices;
 pub(crate) mod name_starts;
 pub mod names;
 #[cfg(test)]
@@ -50,11 +52,14 @@ pub enum Kind {
     Organisation,
     /// A tracking link.
     Tracking,
+    /// A device string: a phone, laptop, browser or mail program (`iPhone 13 mini`,
+    /// `Chrome 131`, a user agent).
+    Device,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Email,
         Kind::Phone,
         Kind::Ip,
@@ -64,6 +69,7 @@ impl Kind {
         Kind::Name,
         Kind::Organisation,
         Kind::Tracking,
+        Kind::Device,
     ];
 
     /// The category a span of this kind belongs to.
@@ -76,6 +82,7 @@ impl Kind {
             Kind::Iban | Kind::Postcode | Kind::Address | Kind::Name => Category::NameAddress,
             Kind::Organisation => Category::Organisation,
             Kind::Tracking => Category::Conversion,
+            Kind::Device => Category::Device,
         }
     }
 
@@ -91,6 +98,7 @@ impl Kind {
             Kind::Name => "name",
             Kind::Organisation => "organisation",
             Kind::Tracking => "tracking",
+            Kind::Device => "device",
         }
     }
 
@@ -140,6 +148,7 @@ impl Detector for PatternDetector {
         structured::find_from(text, &starts, &mut spans);
         addresses::find_from(text, &starts, &mut spans);
         names::find_from(text, &starts, &mut spans);
+        devices::find_from(text, &starts, &mut spans);
         let mut found = resolve_overlaps(spans);
         // Capitalised runs of ordinary words only where nothing more specific was found.
         let mut runs = Vec::new();
@@ -250,6 +259,7 @@ fn priority(kind: Kind) -> u8 {
         Kind::Ip => 2,
         Kind::Iban => 3,
         Kind::Postcode => 4,
+        Kind::Device => 5,
         Kind::Tracking => 6,
         Kind::Organisation => 7,
         Kind::Address => 8,

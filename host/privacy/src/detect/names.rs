@@ -273,17 +273,20 @@ const PARTICLES: &[&str] = &["van", "de", "der", "den", "ten", "ter", "te", "het
 /// sander`): where the name starts in `line`, if it is one.
 fn signature_after_closing(line: &str) -> Option<usize> {
     let line = line.trim_end();
-    let lowered = line.to_ascii_lowercase();
-    // Where a closing word ends, with only words before it (`met vriendelijke groet`).
-    let ends = |c: &str| {
-        let at = lowered.find(c)?;
-        lowered[..at].bytes().all(|b| b.is_ascii_alphabetic() || b == b' ').then_some(at + c.len())
-    };
+    // Where a closing word ends, with only words before it (`met vriendelijke groet`):
+    // looked for in the line's first words only, so a long line costs no more than a
+    // short one.
+    let words = line.bytes().take(SIGNATURE_CLOSING_WITHIN).take_while(|b| b.is_ascii_alphabetic() || *b == b' ');
+    let lowered: Vec<u8> = words.map(|b| b.to_ascii_lowercase()).collect();
+    let ends = |c: &str| Some(lowered.windows(c.len()).position(|w| w == c.as_bytes())? + c.len());
     let closing = CLOSINGS_BEFORE_NAME.into_iter().find_map(ends)?;
     let rest = &line[closing..];
     let name = rest.trim_start_matches([',', '.', '!', ' ', '\t']);
     (name.len() < rest.len() && lower_case_signature(name)).then(|| line.len() - name.len())
 }
+
+/// How far into a line (bytes) a closing may end for a signature to follow it.
+const SIGNATURE_CLOSING_WITHIN: usize = 64;
 
 /// Closing words a signature may follow on the same line, longest first where one
 /// starts another (`groetjes` before `groet` before `gr`).
