@@ -101,9 +101,13 @@ impl TenantPseudonyms {
     }
 }
 
-/// The domain of an address, lower-cased.
+/// The domain of an address, lower-cased, when it ends in a known top-level domain
+/// ([`is_tld`](crate::vocabulary::is_tld)): what follows an `@` otherwise may be text
+/// glued onto an address (`x@home.nl5211ablodewijks`), which no form shows.
 pub fn domain_of(address: &str) -> Option<String> {
-    address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>').to_lowercase()).filter(|d| !d.is_empty())
+    let domain = address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>').to_lowercase())?;
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    crate::vocabulary::is_tld(tld).then_some(domain)
 }
 
 /// The network of an IP: the /24 of IPv4, the /48 of IPv6.

@@ -244,7 +244,9 @@ impl Renderer<'_> {
             (Category::EmailAddress, Form::Pseudonym) => self.pseudonyms.address(piece),
             (Category::PhoneNumber, Form::Pseudonym) => self.pseudonyms.phone(piece),
             (_, Form::Pseudonym) => self.pseudonyms.token(category.name(), &piece.to_lowercase()),
-            (Category::EmailAddress, Form::Domain) => domain_of(piece).unwrap_or_default(),
+            (Category::EmailAddress, Form::Domain) => {
+                domain_of(piece).unwrap_or_else(|| category.placeholder().to_owned())
+            }
             (Category::Network, Form::Domain) => match piece.parse::<IpAddr>() {
                 Ok(ip) => network_of(ip),
                 Err(_) => category.placeholder().to_owned(),
@@ -358,6 +360,24 @@ mod tests {
             let plain = "https://t.example.test/c/track?id=9";
             assert_eq!(r.piece(Category::Conversion, plain), plain);
         });
+    }
+
+    #[test]
+    fn text_glued_onto_an_address_is_no_part_of_its_domain() {
+        // Table cells joined without a blank, and flattened spans.
+        let text = "E-mail jan@kpnmail.nl0623456781dijkhuizenmarco x@hotmail.comnl18rabo0123459876ramdin \
+                    p@planet.nlnienke z@example.community q@intranet.corp";
+        let Shown::Redacted(out) = with("spam-filtering", |r| r.text(Category::Content, text)) else { panic!() };
+        for glued in ["0623456781", "dijkhuizen", "nl18rabo", "ramdin", "nienke", "intranet"] {
+            assert!(!out.contains(glued), "{glued} in {out}");
+        }
+        for domain in ["@kpnmail.nlp.", "@hotmail.comp.", "@planet.nlp.", "@example.community "] {
+            assert!(out.contains(domain), "{domain} in {out}");
+        }
+        assert!(!out.contains(".corp"), "an unknown top-level domain is not shown: {out}");
+        let stats = with("statistics", |r| r.address("q@intranet.corp"));
+        assert!(matches!(&stats, Shown::Pseudonym(p) if !p.contains('@')), "{stats:?}");
+        with("delivery", |r| assert_eq!(r.address("q@intranet.corp"), Shown::Full("q@intranet.corp".into())));
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod hosts;
 mod seen;
 mod word_hash;
 
-pub use hosts::{is_host, long_digits};
+pub use hosts::{is_host, is_tld, long_digits};
 
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;

@@ -52,6 +52,23 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 }
 });
 
+/// How much of an address match is the address: all of it, unless its last label is
+/// no top-level domain but starts with one (`x@kpnmail.nl0623456781`,
+/// `x@gmail.comtim`, as table cells joined without a blank and flattened markup glue
+/// a phone number or a name onto an address). Then the address ends after the
+/// longest top-level domain the label starts with, and the rest (three characters
+/// or more) is text.
+fn glued_off(address: &str) -> usize {
+    let Some((head, label)) = address.rsplit_once('.') else { return address.len() };
+    if crate::vocabulary::is_tld(label) || !head.contains('@') {
+        return address.len();
+    }
+    // What is glued on is a word or a number, of three characters or more; a label
+    // like `corp` is an unknown domain (which no form shows), not `co` and a word.
+    let tld = (2..label.len().saturating_sub(2)).rev().find(|&n| crate::vocabulary::is_tld(&label[..n]));
+    tld.map_or(address.len(), |n| head.len() + 1 + n)
+}
+
 /// The pattern of an address written out: `@` as `[at]`, `(at)`, `{at}`, a full-width
 /// `＠` or a bare `at`, and dots as `[dot]`, `(punt)` and the like or bare `dot` and
 /// `punt` (a plain `.` only after a bracketed `at` or `＠`: `at 10.30` is a time). Any
@@ -112,7 +129,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
             spans.push(Span::new(link, Kind::Tracking));
         }
     }
-    spans.extend(p.email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
+    spans.extend(p.email.find_iter(text).map(|m| Span::new(m.start()..m.start() + glued_off(m.as_str()), Kind::Email)));
     if p.spelled_email_hint.is_match(text) {
         spans.extend(p.spelled_email.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
     }

@@ -47,6 +47,17 @@ const GENERIC_TLDS: &[&str] = &[
     "arpa",
 ];
 
+/// True for a top-level domain of the Public Suffix List (`src/tlds.txt`), or one
+/// of the names reserved for tests (`test`, `example`), in any case: the domains an
+/// address can really have. `kpnmail.nl0623456781` (an address with a phone number
+/// glued on, as table cells joined without a blank make it) has none.
+pub fn is_tld(label: &str) -> bool {
+    static TLDS: std::sync::LazyLock<Vec<&str>> = std::sync::LazyLock::new(|| {
+        include_str!("../tlds.txt").lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    });
+    label.len() <= 63 && TLDS.binary_search(&label.to_ascii_lowercase().as_str()).is_ok()
+}
+
 /// A DNS host name of two or more labels under a known top-level domain.
 pub fn is_host(run: &str) -> bool {
     // Most runs are plain words: no dot, no host. The top-level domain is checked
