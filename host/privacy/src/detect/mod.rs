@@ -7,6 +7,7 @@
 //! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines;
 //! - [`names`]: names in greetings, signature blocks and beside known first names,
 //!   and organisations by their legal form;
+//! - [`plates`]: vehicle registration plates (`GZ-815-K`, `1-ABC-234`);
 //! - [`devices`]: device strings (`Sent from my iPhone`, user agents, `Chrome 131`);
 //! - [`word_runs`]: organisations made of ordinary words, as capitalised runs inside a
 //!   sentence, where nothing more specific was found.
@@ -19,6 +20,7 @@ pub(crate) mod byte_classes;
 pub mod devices;
 pub(crate) mod name_starts;
 pub mod names;
+pub mod plates;
 #[cfg(test)]
 mod random_text;
 mod salutations;
@@ -44,7 +46,7 @@ pub enum Kind {
     Iban,
     /// A postcode.
     Postcode,
-    /// A street line or a city beside a postcode.
+    /// A street line, a city beside a postcode, or a vehicle's registration plate.
     Address,
     /// A person's name.
     Name,
@@ -149,6 +151,7 @@ impl Detector for PatternDetector {
         addresses::find_from(text, &starts, &mut spans);
         names::find_from(text, &starts, &mut spans);
         devices::find_from(text, &starts, &mut spans);
+        plates::find(text, &mut spans);
         let mut found = resolve_overlaps(spans);
         // Capitalised runs of ordinary words only where nothing more specific was found.
         let mut runs = Vec::new();
