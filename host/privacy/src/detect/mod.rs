@@ -338,6 +338,7 @@ mod tests {
         use Kind::*;
         let cases: &[(&str, &[(&str, Kind)])] = &[
             ("mail jan.jansen@example.nl now", &[("jan.jansen@example.nl", Email)]),
+            ("?id=7&sender=sandra.kok%40gmail.com&x", &[("sandra.kok%40gmail.com", Email)]),
             ("mail floor [at] voorbeeld [dot] nl", &[("floor [at] voorbeeld [dot] nl", Email)]),
             ("of sven (at) noordmail (punt) test.", &[("sven (at) noordmail (punt) test", Email)]),
             ("Mail ruud AT winkelier DOT test of", &[("ruud AT winkelier DOT test", Email)]),

@@ -25,11 +25,12 @@ struct Patterns {
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
+    // `%40` is an `@` in a link (`?sender=jan.kok%40gmail.com`).
     // `=` in a local part only where VERP (`list-bounces+jan=example.nl@`) and SRS
     // (`SRS0=hash=tt=example.nl=jan@`) put it: `smtp.mailfrom=jan@x.nl` is a key and
     // an address.
     email: Regex::new(
-        r"(?i)(?-u:\b)(?:srs[01]=[a-z0-9._%+=\-]+|[a-z0-9._%\-]*\+[a-z0-9._%+=\-]+|[a-z0-9._%+\-]+)@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+(?-u:\b)",
+        r"(?i)(?-u:\b)(?:srs[01]=[a-z0-9._%+=\-]+|[a-z0-9._%\-]*\+[a-z0-9._%+=\-]+|[a-z0-9._%+\-]+)(?:@|%40)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+(?-u:\b)",
     )
     .unwrap(),
     spelled_email: Regex::new(&spelled_email()).unwrap(),
