@@ -348,7 +348,7 @@ mod tests {
             }
         }
         // Phrases, headings and line starts stay readable.
-        let phrases = "Kind Regards, and please Click Here\nBlue Harbour Logistics ships today.";
+        let phrases = "Kind Regards, and please Click Here\nBlue Harbour Lights shine today.";
         assert_eq!(with("spam-filtering", |r| r.text(Category::Content, phrases)), Shown::Full(phrases.into()));
     }
 

@@ -7,7 +7,8 @@
 //! a word or a comma on the same line, is taken for an organisation when at least one
 //! of its words is vocabulary (a run of none is pseudonymised word by word already).
 //! Left alone: a run that starts a line or a sentence (a heading, a greeting, a
-//! title-case subject), and a run holding a word that makes it a phrase rather than a
+//! title-case subject) unless a word of it names a trade (`Centraal Beheer`,
+//! `Grachtengordel Makelaardij`, as signatures have them), and a run holding a word that makes it a phrase rather than a
 //! name (`Click Here`, `Your Account`, `Terms and Conditions`). Spans found by more
 //! specific evidence win: only the words of a run that nothing else covers are added.
 
@@ -83,6 +84,65 @@ const PHRASE_WORDS: &[&str] = &[
     "your",
 ];
 
+/// Endings of the words that name a trade or a kind of business, lower-case: a
+/// capitalised run holding one names a business even where it starts a line, as in a
+/// signature (`Grachtengordel Makelaardij`, `Centraal Beheer`, `Tandartspraktijk Smile`,
+/// `Harbour Lights Bakery`). Dutch compounds end in them (`huisartsenpraktijk`).
+const TRADE_ENDINGS: &[&str] = &[
+    "accountants",
+    "advies",
+    "advocaten",
+    "apotheek",
+    "architecten",
+    "architects",
+    "bakery",
+    "bakkerij",
+    "bedrijf",
+    "beheer",
+    "bouw",
+    "builders",
+    "catering",
+    "centrum",
+    "clinic",
+    "consultancy",
+    "consulting",
+    "dental",
+    "diensten",
+    "estates",
+    "garage",
+    "groep",
+    "hoveniers",
+    "installaties",
+    "kantoor",
+    "kapsalon",
+    "kliniek",
+    "lettings",
+    "logistics",
+    "logistiek",
+    "makelaardij",
+    "makelaars",
+    "motors",
+    "notariaat",
+    "pharmacy",
+    "plumbing",
+    "praktijk",
+    "schilders",
+    "solicitors",
+    "techniek",
+    "tutors",
+    "vastgoed",
+    "verhuur",
+    "zorg",
+];
+
+/// True when a word of `run` ends in one of [`TRADE_ENDINGS`].
+fn names_a_trade(run: &str) -> bool {
+    run.split([' ', '\u{a0}']).any(|w| {
+        let w = w.to_lowercase();
+        TRADE_ENDINGS.iter().any(|e| w.ends_with(e))
+    })
+}
+
 /// Adds a span of kind organisation to `spans` for each run of capitalised words in
 /// `text`, minus what `found` (sorted, non-overlapping) covers already.
 pub fn find(text: &str, found: &[Span], spans: &mut Vec<Span>) {
@@ -91,7 +151,8 @@ pub fn find(text: &str, found: &[Span], spans: &mut Vec<Span>) {
         // The whole run is passed over when it starts a sentence or a line.
         let run = run_from(text, w.clone());
         at = run.end;
-        if run != w && inside_sentence(text, w.start) && is_name(&text[run.clone()]) {
+        let named = inside_sentence(text, w.start) || names_a_trade(&text[run.clone()]);
+        if run != w && named && is_name(&text[run.clone()]) {
             spans.extend(uncovered(text, run, found).into_iter().map(|r| Span::new(r, Kind::Organisation)));
         }
     }
@@ -275,9 +336,16 @@ mod tests {
             ("We ship with Blue Harbour Logistics, as always.", &["Blue Harbour Logistics"]),
             ("Ordered at Copper Kettle & Sons, then", &["Copper Kettle & Sons"]),
             ("De bestelling komt van Groene Vallei Kwekerij vandaag.", &["Groene Vallei Kwekerij"]),
-            // Sentence and line starts, headings and greetings are left alone.
-            ("Blue Harbour Logistics ships today.", &[]),
-            ("Done. Blue Harbour Logistics ships today.", &[]),
+            // Sentence and line starts, headings and greetings are left alone, unless
+            // a word names a trade.
+            ("Blue Harbour Lights shine today.", &[]),
+            ("Done. Blue Harbour Lights shine today.", &[]),
+            ("Blue Harbour Logistics ships today.", &["Blue Harbour Logistics"]),
+            ("Groet,\nTim\nCentraal Beheer, afdeling schade", &["Centraal Beheer"]),
+            (
+                "Grachtengordel Makelaardij\nTandartspraktijk Smile Veldhoven",
+                &["Grachtengordel Makelaardij", "Tandartspraktijk Smile Veldhoven"],
+            ),
             ("Kind Regards,\nBest Wishes", &[]),
             ("Limited Time Offer Inside", &[]),
             ("Summer Garden Party Tickets", &[]),
