@@ -197,9 +197,8 @@ impl Renderer<'_> {
             let form = if base_form == Form::Redacted { Form::Redacted } else { self.grant.form(span.category()) };
             if fail_closed && span.category() == Category::Device && form == Form::Full {
                 // A device string granted in full is still free text (`Sent from my
-                // Lotte's iPhone`): its device words pass, any other word does not.
-                let mut device = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear).with_device_words();
-                device.render_into(piece, &mut out);
+                // Lotte's iPhone`): it fails closed like the text around it.
+                gap(&mut out, piece);
             } else {
                 self.span_into(span.category(), form, piece, &mut out);
             }
@@ -378,6 +377,18 @@ mod tests {
         let stats = with("statistics", |r| r.address("q@intranet.corp"));
         assert!(matches!(&stats, Shown::Pseudonym(p) if !p.contains('@')), "{stats:?}");
         with("delivery", |r| assert_eq!(r.address("q@intranet.corp"), Shown::Full("q@intranet.corp".into())));
+        // Letters that case-fold to ASCII (`ſ`, the Kelvin sign) are cut nowhere.
+        for odd in ["mail jan@example.ſſſx now", "x@b.nl\u{212a}abc", "y@b.xn--p1ai"] {
+            let _ = with("spam-filtering", |r| r.text(Category::Content, odd));
+        }
+        let idn = with("statistics", |r| r.address("y@site.xn--p1ai"));
+        assert_eq!(
+            idn,
+            Shown::Pseudonym(format!(
+                "{}@site.xn--p1ai",
+                with("statistics", |r| { r.pseudonyms.token("email", "y@site.xn--p1ai") })
+            ))
+        );
     }
 
     #[test]

@@ -22,9 +22,6 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// The phrases a mail app puts before the device it ran on.
-const LEAD_INS: &str = r"(?:Sent from my|Sent from|Sent with|Typed on my|Verzonden vanaf mijn|Verzonden met|Verzonden vanuit|Verstuurd vanaf mijn|Verstuurd met|Envoyé de mon|Envoyé depuis mon|Envoyé à partir de|Von meinem|Gesendet von meinem|Gesendet von|Gesendet mit|Enviado desde mi|Enviado desde|Inviato dal mio|Inviato da|Wysłane z mojego|Get Outlook for|Download Outlook voor|Outlook voor)";
-
 /// Products and platforms that are named with a version (`Chrome 131`), in their own
 /// spelling.
 const VERSIONED: &str = r"(?:Chrome|Chromium|Firefox|Safari|Edge|Opera|Outlook|Thunderbird|Windows|Windows NT|Windows Phone|Android|iOS|iPadOS|macOS|Mac OS X|OS X|OS|Ubuntu|Debian|Fedora|Linux|Exchange|Exchange Server|Gmail|Samsung Internet|SamsungBrowser|KMail|Apple Mail|Airmail|eM Client|Mailbird|Postbox|Roundcube|Zimbra|Lotus Notes|iPhone|iPad|Pixel|Xperia|Fairphone|Nokia|Huawei|OnePlus|Xiaomi|Redmi|Lumia)";
@@ -34,7 +31,7 @@ const NAMED: &str = r"(?:Samsung Galaxy|Galaxy (?:Tab|Note|Watch|Fold|Flip|[A-Z]
 
 /// Makers of phones and computers: with a model number within three words after it
 /// (`Acer Swift 3`, `Xiaomi Redmi Note 12`, `Nokia G21`), the name is a device's.
-const MAKERS: &str = r"(?:Samsung|Apple|Google|Motorola|Moto|OnePlus|Xiaomi|Redmi|Poco|POCO|Oppo|OPPO|Vivo|Realme|Huawei|Honor|HONOR|Nokia|Sony|Fairphone|Asus|ASUS|Acer|Lenovo|Dell|HP|MSI|Razer|Microsoft|Toshiba|LG|Alcatel|TCL|ZTE|BlackBerry|Medion|Gigabyte|Framework|Panasonic|Kyocera|Doro|Garmin|Fitbit)";
+const MAKERS: &str = r"(?:Samsung|Motorola|Moto|OnePlus|Xiaomi|Redmi|Poco|POCO|Oppo|OPPO|Vivo|Realme|Huawei|Honor|HONOR|Nokia|Sony|Fairphone|Asus|ASUS|Acer|Lenovo|Dell|HP|MSI|Razer|Toshiba|LG|Alcatel|TCL|ZTE|BlackBerry|Medion|Gigabyte|Panasonic|Kyocera|Doro|Garmin|Fitbit)";
 
 /// A model word after a device's name: a model number (`S21`, `T14`, `840`, `M2`, `G3`)
 /// or one of the words models are named with.
@@ -67,17 +64,16 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let product_token = r"[A-Za-z][A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-+]+";
     let comment = r"\([^()\r\n]{0,200}\)";
     let agent_head = AGENT_HEADS;
+    let words = start_words();
     Patterns {
-        signature: Regex::new(&format!(r"(?-u:\b){LEAD_INS}[ \t]+[^\r\n]{{1,80}}")).unwrap(),
-        capitalised: std::array::from_fn(|i| {
-            start_words().into_iter().filter(|w| w.as_bytes()[0] == b'A' + i as u8).collect()
-        }),
+        signature: Regex::new(&format!(r"(?-u:\b)(?:{})[ \t]+[^\r\n]{{1,80}}", LEAD_INS.join("|"))).unwrap(),
+        capitalised: std::array::from_fn(|i| words.iter().copied().filter(|w| w.as_bytes()[0] == b'A' + i as u8).collect()),
         pairs: std::array::from_fn(|i| {
-            std::array::from_fn(|b| start_words().iter().any(|w| w.as_bytes()[0] == b'A' + i as u8 && w.as_bytes()[1] == b as u8))
+            std::array::from_fn(|b| words.iter().any(|w| w.as_bytes()[..2] == [b'A' + i as u8, b as u8]))
         }),
         lower_case: AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(start_words().into_iter().filter(|w| !w.as_bytes()[0].is_ascii_uppercase()))
+            .build(words.iter().filter(|w| !w.as_bytes()[0].is_ascii_uppercase()))
             .unwrap(),
         device: Gated::with_own_edge(&format!(
             r"(?-u:\b){agent_head}/\d[A-Za-z0-9_.\-+]*(?:[ ]+(?:{comment}|{product_token}|Mobile))*|(?-u:\b)(?:{MAKERS}(?:[ ](?:[A-Z][a-z]+[A-Za-z]*|[a-z]+[A-Z][A-Za-z]*)){{0,2}}[ ][A-Z]{{0,3}}\d{{1,4}}[A-Za-z]{{0,3}}(?-u:\b)(?:[ ]{MODEL}(?-u:\b)){{0,2}}|{NAMED}(?:[ ]{MODEL}(?-u:\b)){{0,3}}|(?:{VENDORS} )?{VERSIONED}[ ]v?{VERSION}(?-u:\b)(?:[ ]{MODEL}(?-u:\b)){{0,2}})"
@@ -95,7 +91,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
     for m in p.signature.find_iter(text) {
-        let lead = LEAD_INS_LIST.iter().filter(|l| m.as_str().starts_with(*l)).map(|l| l.len()).max();
+        let lead = LEAD_INS.iter().filter(|l| m.as_str().starts_with(*l)).map(|l| l.len()).max();
         let start = m.start() + lead.unwrap_or(0);
         let rest = text[start..m.end()].trim_start_matches([' ', '\t']);
         let start = m.end() - rest.len();
@@ -108,6 +104,39 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
         let len = text[m.clone()].trim_end_matches(['.', '-']).len();
         spans.push(Span::new(m.start..m.start + len, Kind::Device));
     }
+}
+
+/// The parts of `devices` (sorted, non-overlapping) that no span of `found` (sorted,
+/// non-overlapping) covers, each holding a letter or digit: a device string holds
+/// other data (`Mozilla/5.0 (+31 6 12345678; 1015CJ)`), which keeps its own, stricter
+/// form, while the device string around it takes the device's. A name or
+/// organisation found inside a device string (`with Motorola Edge 40`, where `with`
+/// cues a name) is the device's: drop it from `found` first.
+pub(super) fn uncovered(text: &str, devices: Vec<Span>, found: &[Span]) -> Vec<Span> {
+    debug_assert!(found.iter().all(|s| !matches!(s.kind, Kind::Name | Kind::Organisation) || !within(&devices, s)));
+    let mut out = Vec::new();
+    for device in devices {
+        let mut at = device.range.start;
+        let first = found.partition_point(|s| s.range.end <= device.range.start);
+        let inside = found[first..].iter().take_while(|s| s.range.start < device.range.end);
+        let ends = inside.map(|s| (s.range.start, s.range.end)).chain([(device.range.end, device.range.end)]);
+        for (start, end) in ends {
+            let piece = at..start.max(at);
+            let trimmed = text[piece.clone()].trim();
+            if trimmed.chars().any(char::is_alphanumeric) {
+                let from = piece.start + text[piece.clone()].find(trimmed).unwrap_or(0);
+                out.push(Span::new(from..from + trimmed.len(), Kind::Device));
+            }
+            at = at.max(end);
+        }
+    }
+    out
+}
+
+/// True when `span` lies within one of `devices` (sorted, non-overlapping).
+pub(super) fn within(devices: &[Span], span: &Span) -> bool {
+    let i = devices.partition_point(|d| d.range.start <= span.range.start);
+    i > 0 && devices[i - 1].range.end >= span.range.end
 }
 
 /// Where a device match may start at or after `at`: a word that begins with a start
@@ -128,7 +157,9 @@ fn next_start(text: &str, starts: &Starts, at: usize) -> Option<usize> {
 }
 
 /// The first words of every alternative of the device pattern (`Samsung`, `iPad`,
-/// `Mac`, `Outlook-iOS`): a device match starts with one of them.
+/// `Mac`, `Outlook-iOS`): a device match starts with one of them. Each is ASCII, of
+/// two bytes or more, and holds no byte that ends a word before a capital (the gate
+/// for lower-case words stops where the next capitalised one starts).
 fn start_words() -> Vec<&'static str> {
     let mut words: Vec<&str> = [AGENT_HEADS, VENDORS, VERSIONED, NAMED, MAKERS]
         .into_iter()
@@ -161,24 +192,22 @@ fn top_level_alternatives(alternation: &str) -> Vec<&str> {
     out
 }
 
-/// [`LEAD_INS`] as a list, to measure the lead-in of a match by hand.
-const LEAD_INS_LIST: [&str; 24] = [
+/// The phrases a mail app puts before the device it ran on, a longer one before any
+/// it starts with. Phrases that also head other sentences (`Verzonden met PostNL`,
+/// `Sent with love`) are not here.
+const LEAD_INS: [&str; 20] = [
     "Sent from my",
     "Sent from",
-    "Sent with",
     "Typed on my",
     "Verzonden vanaf mijn",
-    "Verzonden met",
     "Verzonden vanuit",
     "Verstuurd vanaf mijn",
-    "Verstuurd met",
     "Envoyé de mon",
     "Envoyé depuis mon",
     "Envoyé à partir de",
     "Von meinem",
     "Gesendet von meinem",
     "Gesendet von",
-    "Gesendet mit",
     "Enviado desde mi",
     "Enviado desde",
     "Inviato dal mio",
@@ -216,6 +245,16 @@ mod tests {
     }
 
     #[test]
+    fn what_a_device_string_holds_keeps_its_own_kind() {
+        use super::super::{Detector, PatternDetector};
+        let ua = "UA: Mozilla/5.0 (Windows NT 10.0; +31 6 12345678; 1015CJ) Gecko/20100101";
+        let found: Vec<(&str, Kind)> = PatternDetector.detect(ua).into_iter().map(|s| (&ua[s.range], s.kind)).collect();
+        assert!(found.contains(&("+31 6 12345678", Kind::Phone)), "{found:?}");
+        assert!(found.contains(&("Mozilla/5.0 (Windows NT 10.0;", Kind::Device)), "{found:?}");
+        assert!(found.iter().all(|(s, k)| *k != Kind::Device || !s.contains("12345678")), "{found:?}");
+    }
+
+    #[test]
     fn patterns_run_as_lazy_dfas() {
         super::super::assert_lazy_dfa(PATTERNS.signature.as_str());
         super::super::assert_lazy_dfa(PATTERNS.device.as_str());
@@ -238,13 +277,9 @@ mod tests {
             let found: Vec<_> = whole.find_iter(text).map(|m| m.range()).collect();
             assert_eq!(gated, found, "{text}");
         }
-        assert!(start_words().contains(&"Outlook-iOS") && start_words().contains(&"Mac"));
-    }
-
-    #[test]
-    fn leads_ins_are_listed_as_in_the_pattern() {
-        let alternation = LEAD_INS.trim_start_matches("(?:").trim_end_matches(')');
-        assert_eq!(alternation.split('|').collect::<Vec<_>>(), LEAD_INS_LIST);
+        let words = start_words();
+        assert!(words.contains(&"Outlook-iOS") && words.contains(&"Mac"));
+        assert!(words.iter().all(|w| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
     }
 
     #[test]
@@ -283,6 +318,8 @@ mod tests {
             // Words, not devices.
             ("We exchange 2024 figures with the Office of the mayor.", &[]),
             ("Samsung Electronics and Google Maps; Dell in 2024", &[]),
+            ("Your Microsoft 365 plan, Framework Agreement 2024, Google Cloud Next 2025", &[]),
+            ("Verzonden met PostNL. Sent with love", &[]),
             ("Read chapter 3 and page 12; Mail 2 days ago, Office 365.", &[]),
             ("Uw pakket wordt verzonden via PostNL. Sent with love", &[]),
             ("text/html and/or application/json", &[]),

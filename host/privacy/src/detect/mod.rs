@@ -150,9 +150,17 @@ impl Detector for PatternDetector {
         structured::find_from(text, &starts, &mut spans);
         addresses::find_from(text, &starts, &mut spans);
         names::find_from(text, &starts, &mut spans);
-        devices::find_from(text, &starts, &mut spans);
         plates::find(text, &mut spans);
         let mut found = resolve_overlaps(spans);
+        // Device strings only where nothing else was found: what they hold keeps its form.
+        let mut devices = Vec::new();
+        devices::find_from(text, &starts, &mut devices);
+        if !devices.is_empty() {
+            let devices = resolve_overlaps(devices);
+            found.retain(|s| !matches!(s.kind, Kind::Name | Kind::Organisation) || !devices::within(&devices, s));
+            let pieces = devices::uncovered(text, devices, &found);
+            found = merge_by_start(found, pieces);
+        }
         // Capitalised runs of ordinary words only where nothing more specific was found.
         let mut runs = Vec::new();
         word_runs::find(text, &found, &mut runs);

@@ -59,6 +59,7 @@ enum Group {
     Digits,
 }
 
+/// The group a byte can be part of, if any.
 fn class(b: u8) -> Option<Group> {
     match b {
         b'A'..=b'Z' => Some(Group::Letters),

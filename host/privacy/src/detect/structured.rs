@@ -66,6 +66,11 @@ fn glued_off(address: &str) -> usize {
     }
     // What is glued on is a word or a number, of three characters or more; a label
     // like `corp` is an unknown domain (which no form shows), not `co` and a word.
+    // The pattern's `(?i)` also takes `ſ` and the Kelvin sign for letters: only ASCII
+    // labels are cut.
+    if !label.is_ascii() {
+        return address.len();
+    }
     let tld = (2..label.len().saturating_sub(2)).rev().find(|&n| crate::vocabulary::is_tld(&label[..n]));
     tld.map_or(address.len(), |n| head.len() + 1 + n)
 }

@@ -26,16 +26,22 @@ const PHRASE_WORDS: &[&str] = &[
     "about",
     "account",
     "act",
+    "agenda",
+    "alert",
     "all",
     "an",
     "best",
     "buy",
     "call",
+    "cheap",
     "claim",
     "click",
     "conditions",
     "contact",
+    "deal",
+    "deals",
     "dear",
+    "discount",
     "download",
     "free",
     "get",
@@ -45,6 +51,7 @@ const PHRASE_WORDS: &[&str] = &[
     "hi",
     "how",
     "i",
+    "instellingen",
     "it",
     "join",
     "kind",
@@ -54,15 +61,22 @@ const PHRASE_WORDS: &[&str] = &[
     "more",
     "my",
     "new",
+    "news",
+    "newsletter",
+    "nieuwsbrief",
+    "notification",
     "now",
     "offer",
     "order",
     "our",
+    "pills",
     "policy",
     "privacy",
     "read",
     "regards",
+    "sale",
     "see",
+    "settings",
     "shop",
     "sign",
     "start",
@@ -73,6 +87,7 @@ const PHRASE_WORDS: &[&str] = &[
     "today",
     "unsubscribe",
     "up",
+    "update",
     "us",
     "verify",
     "view",
@@ -146,8 +161,8 @@ const TRADE_ENDINGS: &[&str] = &[
 /// True when a word of `run` ends in one of [`TRADE_ENDINGS`].
 fn names_a_trade(run: &str) -> bool {
     run.split([' ', '\u{a0}']).any(|w| {
-        let w = w.to_lowercase();
-        TRADE_ENDINGS.iter().any(|e| w.ends_with(e))
+        let w = w.as_bytes();
+        TRADE_ENDINGS.iter().any(|e| w.len() >= e.len() && w[w.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
     })
 }
 
@@ -159,8 +174,8 @@ pub fn find(text: &str, found: &[Span], spans: &mut Vec<Span>) {
         // The whole run is passed over when it starts a sentence or a line.
         let run = run_from(text, w.clone());
         at = run.end;
-        let named = inside_sentence(text, w.start) || names_a_trade(&text[run.clone()]);
-        if run != w && named && is_name(&text[run.clone()]) {
+        let named = || inside_sentence(text, w.start) || names_a_trade(&text[run.clone()]);
+        if run != w && named() && is_name(&text[run.clone()]) {
             spans.extend(uncovered(text, run, found).into_iter().map(|r| Span::new(r, Kind::Organisation)));
         }
     }
