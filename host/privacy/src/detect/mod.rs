@@ -4,7 +4,8 @@
 //! The pattern detector combines three families, one module each:
 //! - [`structured`]: e-mail addresses, IP addresses, phone numbers, IBANs (mod-97
 //!   checked) and tracking links;
-//! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines;
+//! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines, and
+//!   four-digit postcodes on an address line (`3920 Lommel`);
 //! - [`names`]: names in greetings, signature blocks and beside known first names,
 //!   and organisations by their legal form;
 //! - [`plates`]: vehicle registration plates (`GZ-815-K`, `1-ABC-234`);
@@ -18,6 +19,7 @@
 pub mod addresses;
 pub(crate) mod byte_classes;
 pub mod devices;
+mod four_digit_postcodes;
 pub(crate) mod name_starts;
 pub mod names;
 pub mod plates;
@@ -151,6 +153,7 @@ impl Detector for PatternDetector {
         addresses::find_from(text, &starts, &mut spans);
         names::find_from(text, &starts, &mut spans);
         plates::find(text, &mut spans);
+        four_digit_postcodes::find_from(text, &starts, &mut spans);
         let mut found = resolve_overlaps(spans);
         // Device strings only where nothing else was found: what they hold keeps its form.
         let mut devices = Vec::new();
