@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod date;
+mod html_text;
 mod literal;
 
 pub use literal::address_literal_ip;
@@ -104,7 +105,11 @@ impl ParsedMail {
             let parts: Vec<String> = (0..n).filter_map(get).collect();
             (!parts.is_empty()).then(|| parts.join("\n"))
         };
-        let text = joined(msg.text_body_count(), &|i| msg.body_text(i).map(|c| c.into_owned()));
+        // A body that is only HTML is made text with its cells apart ([`html_text`]).
+        let text = joined(msg.text_body_count(), &|i| match msg.text_part(i as u32).map(|p| &p.body) {
+            Some(mail_parser::PartType::Html(html)) => Some(html_text::text_of(html)),
+            _ => msg.body_text(i).map(|c| c.into_owned()),
+        });
         // Only real HTML parts: mail-parser would otherwise render plain text as HTML,
         // and every filter reading both bodies would get (and scan) the text twice.
         let html = joined(msg.html_body_count(), &|i| {

@@ -349,3 +349,14 @@ fn text_files_sent_as_bytes_are_text() {
         }
     });
 }
+
+#[test]
+fn table_cells_of_an_html_only_body_are_apart_in_its_text() {
+    let raw = "From: a@b.nl\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<table><tr><td>jan@kpnmail.nl</td>\
+               <td>0623456781</td><td>Dijkhuizen</td></tr></table>\r\n";
+    let msg = crate::ScannedMail::parse(raw.as_bytes());
+    with("spam-filtering", |r| {
+        let out = text(crate::accessors::text_body(r, &msg));
+        assert!(out.contains("@kpnmail.nl ") && !out.contains("0623456781"), "{out}");
+    });
+}
