@@ -237,7 +237,10 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let cues = cue_starts(text, starts);
     let next_cue = |at: usize| cues.get(cues.partition_point(|&c| c < at)).copied();
     for m in p.cue.matches(text, next_cue) {
-        push_name_range(spans, text, m.start + cue_length(&text[m.clone()])..m.end);
+        let name = m.start + cue_length(&text[m.clone()])..m.end;
+        if !shouted_words(&text[name.clone()]) {
+            push_name_range(spans, text, name);
+        }
     }
     for m in p.address_open.find_iter(text) {
         if let Some(r) = ending_at(text, m.start(), 120, (&p.name_at_end, MatchStart::Anywhere), &[' ', '\t']) {
@@ -264,6 +267,15 @@ fn lower_case_signature(line: &str) -> bool {
     let lower = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
     let rest: Vec<&str> = words.filter(|w| !PARTICLES.contains(w)).collect();
     lower(first) && rest.len() <= 1 && rest.iter().all(|w| lower(w)) && name_starts::is_first_name(first)
+}
+
+/// True for words in capitals that are all words of the vocabulary and no names
+/// (`VRIENDELIJKE GROET` after a shouted `MET`): a closing or a heading, not a name.
+fn shouted_words(name: &str) -> bool {
+    let words = || name.split([' ', '\t']).filter(|w| !w.is_empty());
+    words().all(|w| {
+        w.chars().all(|c| !c.is_lowercase()) && crate::vocabulary::is_word(w) && !crate::vocabulary::is_listed_name(w)
+    })
 }
 
 /// Particles inside a surname (`van der`, `ten`, `de la`).
@@ -358,6 +370,9 @@ mod tests {
         assert_eq!(names("Groetjes, sander\r\n"), ["sander"]);
         assert!(names("Groeten aan iedereen\n").is_empty());
         assert!(names("Great stuff, mark it\n").is_empty());
+        // A shouted closing is no name; a shouted name still is.
+        assert_eq!(names("MET VRIENDELIJKE GROET,\n"), Vec::<String>::new());
+        assert_eq!(names("met JAN BAKKER\n"), ["JAN BAKKER"]);
     }
 
     #[test]
