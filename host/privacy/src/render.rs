@@ -165,6 +165,11 @@ impl Renderer<'_> {
         if base_form == Form::Withheld {
             return Shown::Withheld;
         }
+        // Invisible characters split what the detector would find (`Koolhaas` with a
+        // zero-width joiner inside): detection and rendering both see the text without
+        // them, its spans found anew, as the spans given were found with them.
+        let cleaned = crate::vocabulary::without_invisible(text);
+        let text = cleaned.as_deref().unwrap_or(text);
         let personal_full = IN_FREE_TEXT.iter().all(|c| self.grant.form(*c) == Form::Full);
         // Nothing a detector could find would change form: no need to look.
         if base_form == Form::Full && personal_full {
@@ -176,7 +181,10 @@ impl Renderer<'_> {
         // whose own words pass.
         let fail_closed = FREE_TEXT.contains(&base) || matches!(base, Category::Device | Category::Conversion);
         let hosts_clear = self.grant.form(Category::Network) == Form::Full;
-        let spans = spans();
+        let spans = match cleaned {
+            Some(_) => Cow::Owned(self.detector.detect(text)),
+            None => spans(),
+        };
         if spans.is_empty() && !fail_closed {
             return Shown::Full(text.to_owned());
         }

@@ -137,13 +137,8 @@ impl<'p> Words<'p> {
     pub fn render_into(&mut self, text: &str, out: &mut String) {
         // Invisible characters would split a name into words (`Lot\u{200b}te`): gone first.
         // All but NUL are non-ASCII, so ASCII text without NUL skips the check.
-        let cleaned;
-        let text = if has_invisible(text) {
-            cleaned = text.chars().filter(|c| !invisible(*c)).collect::<String>();
-            cleaned.as_str()
-        } else {
-            text
-        };
+        let cleaned = without_invisible(text);
+        let text = cleaned.as_deref().unwrap_or(text);
         // `clear_from` is where the text not yet copied starts: a run of tokens that
         // pass is copied in one piece when a token that does not (or the end) comes.
         let (mut clear_from, mut at) = (0, 0);
@@ -237,6 +232,11 @@ fn invisible(c: char) -> bool {
             | '\u{1d173}'..='\u{1d17a}'
             | '\u{e0000}'..='\u{e0fff}'
     )
+}
+
+/// `text` without its [`invisible`] characters, when it holds any.
+pub(crate) fn without_invisible(text: &str) -> Option<String> {
+    has_invisible(text).then(|| text.chars().filter(|c| !invisible(*c)).collect())
 }
 
 /// True when `text` holds an [`invisible`] character, looked for only in the 32-byte

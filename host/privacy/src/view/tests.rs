@@ -360,3 +360,13 @@ fn table_cells_of_an_html_only_body_are_apart_in_its_text() {
         assert!(out.contains("@kpnmail.nl ") && !out.contains("0623456781"), "{out}");
     });
 }
+
+#[test]
+fn an_invisible_character_inside_a_name_splits_nothing() {
+    with("spam-filtering", |r| {
+        for body in ["Groeten,\nPieter Berg\u{200d}huis\n", "Beste Anna Zwanen\u{200c}burg,\n\nDank je."] {
+            let out = text(r.text(Category::Content, body));
+            assert!(out.contains("<name>") && !out.contains("huis") && !out.contains("burg"), "{out}");
+        }
+    });
+}
