@@ -165,16 +165,16 @@ impl Renderer<'_> {
         if base_form == Form::Withheld {
             return Shown::Withheld;
         }
-        // Invisible characters split what the detector would find (`Koolhaas` with a
-        // zero-width joiner inside): detection and rendering both see the text without
-        // them, its spans found anew, as the spans given were found with them.
-        let cleaned = crate::vocabulary::without_invisible(text);
-        let text = cleaned.as_deref().unwrap_or(text);
         let personal_full = IN_FREE_TEXT.iter().all(|c| self.grant.form(*c) == Form::Full);
         // Nothing a detector could find would change form: no need to look.
         if base_form == Form::Full && personal_full {
             return Shown::Full(text.to_owned());
         }
+        // Invisible characters split what the detector would find (`Koolhaas` with a
+        // zero-width joiner inside): detection and rendering both see the text without
+        // them, its spans found anew, as the spans given were found with them.
+        let cleaned = crate::vocabulary::without_invisible(text);
+        let text = cleaned.as_deref().unwrap_or(text);
         // Free text that may hold personal data the detector misses fails closed: only
         // vocabulary passes between the spans (see `vocabulary`). So do a device string
         // (`Mozilla/5.0 (Lotte Zwanenburg)`) and the text around a tracking link,
