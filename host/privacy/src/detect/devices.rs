@@ -1,6 +1,7 @@
 //! Device strings in text: what a sender's phone, laptop or browser says of itself.
 //!
-//! Three shapes, one pattern each:
+//! Three shapes, in two patterns (the signature's, and one for the other two, searched
+//! only where one of its start words begins):
 //! - a signature a mail app adds (`Sent from my iPhone`, `Verzonden vanaf mijn Samsung
 //!   Galaxy`, `Envoyé de mon iPad`, `Von meinem iPhone gesendet`): the device is the
 //!   rest of the phrase, up to the line's end or a sentence mark, at most five words;
@@ -121,10 +122,10 @@ pub(super) fn uncovered(text: &str, devices: Vec<Span>, found: &[Span]) -> Vec<S
         let inside = found[first..].iter().take_while(|s| s.range.start < device.range.end);
         let ends = inside.map(|s| (s.range.start, s.range.end)).chain([(device.range.end, device.range.end)]);
         for (start, end) in ends {
-            let piece = at..start.max(at);
-            let trimmed = text[piece.clone()].trim();
+            let piece = &text[at..start.max(at)];
+            let trimmed = piece.trim();
             if trimmed.chars().any(char::is_alphanumeric) {
-                let from = piece.start + text[piece.clone()].find(trimmed).unwrap_or(0);
+                let from = at + (piece.len() - piece.trim_start().len());
                 out.push(Span::new(from..from + trimmed.len(), Kind::Device));
             }
             at = at.max(end);
