@@ -51,17 +51,24 @@ pub(crate) fn first_name_at(bytes: &[u8], i: usize) -> bool {
     same_head.iter().any(|n| bytes[i..].starts_with(n.as_bytes()))
 }
 
-/// Where a cue of the cue pattern may start, in order: at the cue word before the
-/// blanks before each capital (`met Jan`), at the first word of a multi-word cue that
+/// Where a cue of the cue pattern may start, in order: at each title and the cue word
+/// before the blanks before each capital (`met Jan`, `mevrouw Jansen`), at the first word of a multi-word cue that
 /// ends there (`vraag het aan Jan`), and at a `t.n.v.` there. Each match of the
 /// pattern starts at one of these: its name starts with a capital after blanks.
 pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
+    let blanks_before = |at: usize| bytes[..at].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |i| i + 1);
     for capital in starts.capitals() {
-        let end = bytes[..capital].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |i| i + 1);
+        let mut end = blanks_before(capital);
         if end == capital {
             continue;
+        }
+        // Titles before the name (`mr. drs.`), a match may start at each; a cue word
+        // may stand before them (`ask Dr. Fisher`).
+        while let Some(title) = title_ending_at(bytes, end) {
+            out.push(title);
+            end = blanks_before(title);
         }
         let start = bytes[..end].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |i| i + 1);
         if ends_with_ascii_case(&bytes[..end], b"t.n.v.") {
@@ -81,6 +88,30 @@ pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Titles before a name, as written (`MS Teams` is no name), whose dot is optional
+/// (`Mr` and `Mr.`).
+pub(super) const TITLES: &str = "Mr mr Mrs mrs Ms ms Dr dr Prof prof Dhr dhr Mevr mevr Mw mw Mme Mlle Heer heer \
+                                 Mevrouw mevrouw Meneer meneer Mijnheer mijnheer Herr Frau Monsieur Madame Sir \
+                                 Familie familie Dokter dokter Notaris notaris";
+/// Titles that are one only with their dot (`drs.`, `ing.`, `fam.`).
+pub(super) const DOTTED_TITLES: &str = "Drs drs Ir ir Ing ing Fam fam";
+
+/// True when `word` is a title, with its dot if it needs one.
+pub(super) fn is_title(word: &str) -> bool {
+    let listed = |list: &str, w: &str| list.split_whitespace().any(|t| t == w);
+    match word.strip_suffix('.') {
+        Some(bare) => listed(TITLES, bare) || listed(DOTTED_TITLES, bare),
+        None => listed(TITLES, word),
+    }
+}
+
+/// Where the title that ends at `end` starts, if one does.
+fn title_ending_at(bytes: &[u8], end: usize) -> Option<usize> {
+    let word_end = end - usize::from(bytes[..end].ends_with(b"."));
+    let start = bytes[..word_end].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |i| i + 1);
+    std::str::from_utf8(&bytes[start..end]).is_ok_and(is_title).then_some(start)
 }
 
 /// What a word before a capital is to the cue pattern.

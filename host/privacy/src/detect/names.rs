@@ -55,8 +55,11 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         // word, and its words match in ASCII case only (`(?i-u:…)`): Unicode case
         // folding would also match `K` (Kelvin) for `k`, which [`cue_starts`], the
         // gate, does not look for.
+        // A title (`mevrouw`, `Dr.`, `mr. drs.`) is a strong cue of its own, and may
+        // follow one (`ask Dr. Fisher`).
         cue: Gated::with_own_edge(&format!(
-            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.))[ \t]+(?:{name})"
+            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles})*[ \t]+(?:{name})",
+            titles = title_alternation(),
         ))
         .unwrap(),
         // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
@@ -80,6 +83,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .unwrap(),
     }
 });
+
+/// The titles of [`name_starts::TITLES`] as a regex, each in the case it is written
+/// in, its dot optional or required.
+fn title_alternation() -> String {
+    let list = |titles: &str| titles.split_whitespace().collect::<Vec<_>>().join("|");
+    format!(r"(?:(?:{})\.?|(?:{})\.)", list(name_starts::TITLES), list(name_starts::DOTTED_TITLES))
+}
 
 /// The names of `first-names.txt` as a regex alternation, each a whole word.
 fn first_name_alternation() -> String {
@@ -238,7 +248,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let next_cue = |at: usize| cues.get(cues.partition_point(|&c| c < at)).copied();
     for m in p.cue.matches(text, next_cue) {
         let name = m.start + cue_length(&text[m.clone()])..m.end;
-        if !shouted_words(&text[name.clone()]) {
+        if !name.is_empty() && !shouted_words(&text[name.clone()]) {
             push_name_range(spans, text, name);
         }
     }
@@ -318,10 +328,34 @@ fn cue_length(found: &str) -> usize {
     };
     let mut rest = found;
     for _ in 0..words {
-        let word_end = rest.find([' ', '\t']).unwrap_or(rest.len());
-        rest = rest[word_end..].trim_start_matches([' ', '\t']);
+        rest = skip(rest).1;
+    }
+    // The titles after a first one (`drs.` of `mr. drs. J. de Vries`), up to the last
+    // one a name word follows (in `mevrouw Dokter` the title is the name).
+    let mut probe = rest;
+    while let (word, after) = skip(probe)
+        && name_starts::is_title(word)
+    {
+        probe = after;
+        if starts_name_word(after) {
+            rest = after;
+        }
     }
     found.len() - rest.len()
+}
+
+/// The first word of `rest`, and what follows the blanks after it.
+fn skip(rest: &str) -> (&str, &str) {
+    let word_end = rest.find([' ', '\t']).unwrap_or(rest.len());
+    (&rest[..word_end], rest[word_end..].trim_start_matches([' ', '\t']))
+}
+
+/// True when a name word ([`WORD`]) may start `s`: a capital, then a letter, an
+/// apostrophe, a hyphen or a dot.
+fn starts_name_word(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && chars.next().is_some_and(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-' | '.'))
 }
 
 fn push_name_range(spans: &mut Vec<Span>, text: &str, range: std::ops::Range<usize>) {
@@ -335,92 +369,4 @@ fn push_name_range(spans: &mut Vec<Span>, text: &str, range: std::ops::Range<usi
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn whole_text_patterns_run_as_lazy_dfas() {
-        let p = &*PATTERNS;
-        for re in [&p.address_open, &p.org_suffix, &p.org_prefix, &p.org_words_at_end] {
-            super::super::assert_lazy_dfa(re.as_str());
-        }
-        for gated in [&p.cue, &p.known_name] {
-            super::super::assert_lazy_dfa(gated.as_str());
-        }
-    }
-
-    #[test]
-    fn a_signature_in_lower_case_is_a_name() {
-        let names = |text: &str| {
-            let mut spans = Vec::new();
-            find(text, &mut spans);
-            spans.into_iter().map(|s| text[s.range].to_owned()).collect::<Vec<_>>()
-        };
-        assert_eq!(names("Groetjes,\nsander\n"), ["sander"]);
-        assert_eq!(names("Kind regards,\r\nmark jansen\r\n"), ["mark jansen"]);
-        // Not a listed first name, or more than a name: left to the vocabulary.
-        assert!(names("Groetjes,\nde klantenservice\n").is_empty());
-        assert!(names("Thanks,\nmark the date in your diary\n").is_empty());
-        // A greeting in an HTML body of one line.
-        let html = "<div><p class=\"MsoNormal\">Hoi Rose,<o:p></o:p></p><p class=\"MsoNormal\">Zoals besproken.</p>";
-        assert_eq!(names(html), ["Rose"]);
-        // With particles, and on the closing's own line.
-        assert_eq!(names("Groet,\nbas van dam\n"), ["bas van dam"]);
-        assert_eq!(names("groet bas van dam\n"), ["bas van dam"]);
-        assert_eq!(names("Groetjes, sander\r\n"), ["sander"]);
-        assert!(names("Groeten aan iedereen\n").is_empty());
-        assert!(names("Great stuff, mark it\n").is_empty());
-        // A shouted closing is no name; a shouted name still is.
-        assert_eq!(names("MET VRIENDELIJKE GROET,\n"), Vec::<String>::new());
-        assert_eq!(names("met JAN BAKKER\n"), ["JAN BAKKER"]);
-    }
-
-    #[test]
-    fn first_names_are_whole_words_beside_any_letter() {
-        fn found(text: &str) -> Vec<&str> {
-            let starts = Starts::new(text);
-            PATTERNS.known_name.matches(text, |at| starts.first(at, first_name_at)).map(|m| &text[m]).collect()
-        }
-        assert_eq!(found("Corné, Janneke en Jan"), ["Corné", "Janneke", "Jan"]);
-        assert_eq!(found("Cornés Janssen MarJan"), Vec::<&str>::new());
-        assert_eq!(found("café Jan Bakker"), ["Jan Bakker"]);
-    }
-
-    /// The gated searches find exactly what the same patterns find over the whole
-    /// text, on the labelled corpus (every `.eml` file read as text) and on cues at
-    /// the edges.
-    #[test]
-    fn gated_searches_find_what_whole_text_searches_find() {
-        let p = &*PATTERNS;
-        let (cue, known) = (Regex::new(p.cue.as_str()).unwrap(), Regex::new(p.known_name.as_str()).unwrap());
-        let mut texts = super::super::corpus_texts();
-        texts.extend(
-            [
-                "Vraag het aan Jan, vraag het aan\tJan, VRAAG HET AAN Piet Jansen",
-                "In The Name Of Jan Bakker and on behalf of  Émile Zola; t.n.v. Ockels, xt.n.v. Ockels",
-                "met Jan Bakker, email Anna de Vries, e-mail Anna Smit, xwith Anna Smit, with Anna",
-                "aan Jan van der Berg voor Piet Jansen per Ögur Ærø, bel\tJan",
-                "with Jan Bakker with Piet Jansen",
-                "ZoëPiet Jansen, Zoëmet Jan Bakker, 中文Jan Bakker",
-                "Jan",
-                "met",
-            ]
-            .map(String::from),
-        );
-        // And random texts of cues, names and particles with blanks of every kind.
-        let words = "met with van aan vraag het t.n.v. in the name of on behalf bel Jan Bakker de der Berg Corné \
-                     Émile Zoë Anna Smit Piet xJan Janneke ÖGUR MET cc";
-        texts.extend(super::super::random_text::texts(words, 3000));
-        for text in &texts {
-            let starts = Starts::new(text);
-            let cues = cue_starts(text, &starts);
-            let gated: Vec<_> =
-                p.cue.matches(text, |at| cues.get(cues.partition_point(|&c| c < at)).copied()).collect();
-            let whole: Vec<_> = cue.find_iter(text).map(|m| m.range()).collect();
-            assert_eq!(gated, whole, "cues in {text}");
-            let gated: Vec<_> = p.known_name.matches(text, |at| starts.first(at, first_name_at)).collect();
-            let whole: Vec<_> = known.find_iter(text).map(|m| m.range()).collect();
-            assert_eq!(gated, whole, "first names in {text}");
-        }
-    }
-}
+mod tests;
