@@ -258,11 +258,14 @@ fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Extensions of files that are plain text or data a person typed (notes, lists,
-/// spreadsheets saved as text): sent under a generic type, they are text still.
-/// Scripts (`.js`, `.vbs`, `.ps1`) are not among them: the malware scanner gets their
-/// bytes.
-const TEXT_EXTENSIONS: &[&str] = &["txt", "text", "csv", "tsv", "tab", "log", "md", "vcf", "ics", "eml", "mbox"];
+/// Extensions of files that are plain text or data a person typed or exported (notes,
+/// lists, spreadsheets saved as text, address books, routes, exports under `.dat`):
+/// sent under a generic type, they are text still. Scripts (`.js`, `.vbs`, `.ps1`)
+/// are not among them: the malware scanner gets their bytes.
+const TEXT_EXTENSIONS: &[&str] = &[
+    "txt", "text", "csv", "tsv", "tab", "log", "md", "vcf", "ics", "eml", "mbox", "json", "xml", "ldif", "gpx", "kml",
+    "yaml", "yml", "dat", "sql",
+];
 
 /// Types under which a card, an invitation or a message is looked for by its first
 /// bytes: generic bytes and the unregistered names of those formats. A part of any
@@ -284,10 +287,15 @@ const SNIFFED_TYPES: &[&str] = &[
     "application/x-eml",
 ];
 
+/// Text by its declared type: `text/*`, `message/*`, cards and invitations, and JSON
+/// and XML, also under a structured suffix (`application/gpx+xml`, RFC 6839). An
+/// `image/svg+xml` stays an image.
 fn declared_textual(ct: &str) -> bool {
+    let ct = ct.split(';').next().unwrap_or_default().trim();
     ct.starts_with("text/")
         || ct.starts_with("message/")
         || matches!(ct, "application/ics" | "application/vcard" | "application/json" | "application/xml")
+        || (ct.starts_with("application/") && (ct.ends_with("+xml") || ct.ends_with("+json")))
 }
 
 /// What a part's first bytes say it is, whatever its declared type.

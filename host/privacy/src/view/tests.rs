@@ -321,8 +321,11 @@ fn text_files_sent_as_bytes_are_text() {
             .into_iter()
             .chain("Lotte Zwanenburg 0612345678".encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
-        let cases: [(&str, &str, &[u8]); 4] = [
+        let cases: [(&str, &str, &[u8]); 7] = [
             ("application/octet-stream", "notes.txt", csv),
+            ("application/octet-stream", "ledenlijst_backup.dat", csv),
+            ("application/octet-stream", "adresboek.ldif", b"dn: cn=Lotte Zwanenburg\ntelephoneNumber: 0612345678\n"),
+            ("application/gpx+xml", "route.gpx", b"<gpx><name>Lotte Zwanenburg</name><desc>0612345678</desc></gpx>"),
             ("application/vnd.ms-excel", "lijst.csv", csv),
             ("application/x-csv", "LIJST.CSV", csv),
             ("application/octet-stream", "u16.txt", &utf16),
