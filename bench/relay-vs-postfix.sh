@@ -19,6 +19,11 @@
 #
 #   bench/relay-vs-postfix.sh                 # N=2000 RUNS=3
 #   RUNS=1 N=300 bench/relay-vs-postfix.sh    # a quick check
+#   PROFILE=4096@20 RUNS=1 bench/relay-vs-postfix.sh   # mxr alone under perf record -g
+#
+# With PROFILE=ROW it measures only mxr (and the ceiling) on that row, recording mxr's
+# call graphs with perf (to PERF_OUT, /tmp/mxr-relay.perf.data) and printing its CPU
+# time and context switches per message; Postfix is not needed then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-2000}
@@ -162,7 +167,7 @@ chmod 755 "$W"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-command -v postfix >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+[ -n "${PROFILE:-}" ] || command -v postfix >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
 
 # built ARGS...: runs cargo ARGS, prints the path of each artefact it made (the JSON
 # messages name them, wherever the target dir is).
@@ -182,6 +187,26 @@ cp "$(built bench --no-run -p mxr-tests --bench relay_load)" "$W/bin/relay_load"
 cp "$(built build --release -p mxr --features unenforced-baseline)" "$W/bin/mxr-baseline"
 # Leave the enforcing binary in the shared target dir, not the baseline.
 built build --release -p mxr >/dev/null
+
+# profile ROW: mxr alone under ROW's load, perf recording its call graphs, then its CPU
+# time and context switches per message it took (warm-up included).
+profile() {
+    start_mxr "$W/bin/mxr" "$MXR_PORT" mxr
+    perf record -F 999 -g -p "$MXR_PID" -o "${PERF_OUT:-/tmp/mxr-relay.perf.data}" 2>/dev/null &
+    local perf=$! messages=$((N * RUNS + 100))
+    load --peer ceiling=sink --peer mxr="$MXR_PORT" --row "$1"
+    kill -INT "$perf"
+    wait "$perf" || true
+    awk -v m=$messages '{printf "mxr CPU per message: user %.0f µs, system %.0f µs\n", $14 * 1e4 / m, $15 * 1e4 / m}' "/proc/$MXR_PID/stat"
+    cat /proc/"$MXR_PID"/task/*/status | awk -v m=$messages '/^voluntary_ctxt/ { v += $2 } /^nonvoluntary_ctxt/ { n += $2 }
+        END { printf "context switches per message: %.1f voluntary, %.1f involuntary\n", v / m, n / m }'
+    stop_mxr "$MXR_PID"
+    echo "call graphs: perf report -i ${PERF_OUT:-/tmp/mxr-relay.perf.data} --no-children"
+}
+if [ -n "${PROFILE:-}" ]; then
+    profile "$PROFILE"
+    exit 0
+fi
 
 start_postfix
 start_mxr "$W/bin/mxr" "$MXR_PORT" mxr
