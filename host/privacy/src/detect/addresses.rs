@@ -48,11 +48,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 /// What may stand between a town and the UK postcode after it (`town_at_end`).
 const TOWN_TRAILING: [char; 6] = [' ', '\t', '\u{a0}', '\u{2009}', '\u{202f}', ','];
 
-/// Two capital letters after four digits that are units, currencies or regions.
-const NOT_POSTCODE_LETTERS: [&str; 20] = [
-    "SA", "SD", "SS", "KB", "MB", "GB", "TB", "PB", "EU", "US", "UK", "AM", "PM", "CM", "KM", "KG", "MG", "ML", "HZ",
-    "BC",
-];
+/// Two capital letters never issued after a postcode's four digits.
+const NEVER_ISSUED: [&str; 3] = ["SA", "SD", "SS"];
+
+/// Two capital letters after four digits that are units, currencies or regions: a
+/// postcode only with a town after them (`1103 TB Amsterdam`, not `1024 MB RAM`).
+const UNIT_LETTERS: [&str; 17] =
+    ["KB", "MB", "GB", "TB", "PB", "EU", "US", "UK", "AM", "PM", "CM", "KM", "KG", "MG", "ML", "HZ", "BC"];
 
 /// Words that follow a postcode without being a city.
 const NOT_CITY: [&str; 8] = ["The", "Tel", "Telefoon", "Phone", "Nederland", "Netherlands", "En", "And"];
@@ -71,11 +73,14 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
         let found = &text[m.clone()];
         let (digits, letters, city) = nl_postcode_parts(found);
         let at = |r: Range<usize>| m.start + r.start..m.start + r.end;
-        if NOT_POSTCODE_LETTERS.contains(&&found[letters.clone()]) {
+        let city = city.filter(|c| !NOT_CITY.contains(&&found[c.clone()]));
+        let pair = &found[letters.clone()];
+        let town = city.clone().is_some_and(|c| is_town(&found[c]));
+        if NEVER_ISSUED.contains(&pair) || (UNIT_LETTERS.contains(&pair) && !town) {
             continue;
         }
         spans.push(Span::new(at(digits.start..letters.end), Kind::Postcode));
-        if let Some(city) = city.filter(|c| !NOT_CITY.contains(&&found[c.clone()])) {
+        if let Some(city) = city {
             spans.push(Span::new(at(city), Kind::Address));
         }
     }
@@ -94,6 +99,12 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
             spans.push(Span::new(m.clone(), Kind::Address));
         }
     }
+}
+
+/// True when the word(s) after a postcode read as a town: not in capitals (`RAM`) and
+/// no word of the vocabulary (`Memory`).
+fn is_town(city: &str) -> bool {
+    city.chars().any(char::is_lowercase) && !crate::vocabulary::is_word(city)
 }
 
 /// The digits, the letters and the city (if any) of a match of the Dutch postcode
@@ -121,6 +132,22 @@ mod tests {
     /// The gate of the street pattern lets through every place where the pattern,
     /// tried at every word start, matches: on the labelled corpus and on street lines
     /// of each kind.
+    #[test]
+    fn unit_letters_make_a_postcode_only_before_a_town() {
+        let postcodes = |text: &str| {
+            let mut spans = Vec::new();
+            super::find(text, &mut spans);
+            spans
+                .into_iter()
+                .filter(|s| s.kind == super::Kind::Postcode)
+                .map(|s| text[s.range].to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(postcodes("Bijlmerdreef 1012, 1103 TB Amsterdam"), ["1103 TB"]);
+        assert_eq!(postcodes("1234 GB Den Haag en 1015 CJ"), ["1234 GB", "1015 CJ"]);
+        assert!(postcodes("4096 MB RAM, 2048 GB Memory, 1000 KB, 2500 SA Zwolle").is_empty());
+    }
+
     #[test]
     fn the_street_gate_passes_every_street_the_pattern_finds() {
         let p = &*super::PATTERNS;
