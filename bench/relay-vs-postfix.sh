@@ -36,9 +36,10 @@ for port in $SINK $PF_PORT $MXR_PORT $FULL_PORT; do
     fi
 done
 
-MXR_PIDS=() LOAD_PID="" PF_STARTED="" PF_ALTERNATE=""
+MXR_PIDS=() LOAD_PID="" PERF_PID="" PF_STARTED="" PF_ALTERNATE=""
 cleanup() {
     [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null || true
+    [ -n "$PERF_PID" ] && kill -INT "$PERF_PID" 2>/dev/null || true
     local pid
     for pid in "${MXR_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${MXR_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -189,19 +190,25 @@ cp "$(built build --release -p mxr --features unenforced-baseline)" "$W/bin/mxr-
 built build --release -p mxr >/dev/null
 
 # profile ROW: mxr alone under ROW's load, perf recording its call graphs, then its CPU
-# time and context switches per message it took (warm-up included).
+# time and context switches per message it took (warm-up included; the switches of
+# threads that have exited since are not counted).
 profile() {
+    local out=${PERF_OUT:-/tmp/mxr-relay.perf.data} messages=$((N * RUNS + 100)) tick
+    tick=$(getconf CLK_TCK)
     start_mxr "$W/bin/mxr" "$MXR_PORT" mxr
-    perf record -F 999 -g -p "$MXR_PID" -o "${PERF_OUT:-/tmp/mxr-relay.perf.data}" 2>/dev/null &
-    local perf=$! messages=$((N * RUNS + 100))
+    perf record -F 999 -g -p "$MXR_PID" -o "$out" 2>"$W/perf.log" &
+    PERF_PID=$!
+    sleep 1
+    kill -0 "$PERF_PID" 2>/dev/null || { cat "$W/perf.log" >&2; PERF_PID=""; exit 1; }
     load --peer ceiling=sink --peer mxr="$MXR_PORT" --row "$1"
-    kill -INT "$perf"
-    wait "$perf" || true
-    awk -v m=$messages '{printf "mxr CPU per message: user %.0f µs, system %.0f µs\n", $14 * 1e4 / m, $15 * 1e4 / m}' "/proc/$MXR_PID/stat"
-    cat /proc/"$MXR_PID"/task/*/status | awk -v m=$messages '/^voluntary_ctxt/ { v += $2 } /^nonvoluntary_ctxt/ { n += $2 }
-        END { printf "context switches per message: %.1f voluntary, %.1f involuntary\n", v / m, n / m }'
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" || true
+    PERF_PID=""
+    awk -v m=$messages -v t="$tick" '{ printf "mxr CPU per message: user %.0f µs, system %.0f µs\n", $14 * 1e6 / t / m, $15 * 1e6 / t / m }' "/proc/$MXR_PID/stat"
+    cat /proc/"$MXR_PID"/task/*/status 2>/dev/null | awk -v m=$messages '/^voluntary_ctxt/ { v += $2 } /^nonvoluntary_ctxt/ { n += $2 }
+        END { printf "context switches per message: %.1f voluntary, %.1f involuntary\n", v / m, n / m }' || true
     stop_mxr "$MXR_PID"
-    echo "call graphs: perf report -i ${PERF_OUT:-/tmp/mxr-relay.perf.data} --no-children"
+    echo "call graphs: perf report -i $out --no-children"
 }
 if [ -n "${PROFILE:-}" ]; then
     profile "$PROFILE"

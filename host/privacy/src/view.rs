@@ -260,11 +260,11 @@ fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// Extensions of files that are plain text or data a person typed or exported (notes,
 /// lists, spreadsheets saved as text, address books, routes, exports under `.dat`):
-/// sent under a generic type, they are text still. Scripts (`.js`, `.vbs`, `.ps1`)
-/// are not among them: the malware scanner gets their bytes.
+/// sent under a generic type, they are text still. Scripts (`.js`, `.vbs`, `.ps1`) and
+/// documents (`.xml`, which Office also saves as) are not among them: the malware
+/// scanner gets their bytes.
 const TEXT_EXTENSIONS: &[&str] = &[
-    "txt", "text", "csv", "tsv", "tab", "log", "md", "vcf", "ics", "eml", "mbox", "json", "xml", "ldif", "gpx", "kml",
-    "yaml", "yml", "dat", "sql",
+    "txt", "text", "csv", "tsv", "tab", "log", "md", "vcf", "ics", "eml", "mbox", "json", "ldif", "gpx", "kml", "dat",
 ];
 
 /// Types under which a card, an invitation or a message is looked for by its first

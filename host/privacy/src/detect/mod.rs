@@ -256,12 +256,29 @@ fn resolve_overlaps(mut spans: Vec<Span>) -> Vec<Span> {
     spans.sort_unstable_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end), priority(s.kind)));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     for s in spans {
-        match out.last() {
+        match out.last_mut() {
+            // A name or organisation found by its words ends where data of a stricter
+            // kind starts inside it (`Dhr. Jansen Kerkstraat 12`, `Dr. J. Fisher
+            // J.Fisher@uni.nl`): the address or e-mail address keeps its own form.
+            Some(last) if s.range.start < last.range.end && by_words(last.kind) && !by_words(s.kind) => {
+                if s.range.start > last.range.start {
+                    last.range.end = s.range.start;
+                } else {
+                    out.pop();
+                }
+                out.push(s);
+            }
             Some(last) if s.range.start < last.range.end => {}
             _ => out.push(s),
         }
     }
     out
+}
+
+/// True for the kinds found by their words (names and organisations), which may run
+/// into the data after them.
+fn by_words(kind: Kind) -> bool {
+    matches!(kind, Kind::Name | Kind::Organisation)
 }
 
 /// A kind's rank on a tie, lowest first: structured data, then organisations,
@@ -309,6 +326,16 @@ fn corpus_texts() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_ends_where_an_address_inside_it_starts() {
+        let text = "Dhr. Jansen Kerkstraat 12, en Dr. J. Fisher J.Fisher@uni.nl";
+        let found: Vec<(Kind, &str)> =
+            PatternDetector.detect(text).into_iter().map(|s| (s.kind, &text[s.range])).collect();
+        assert!(found.contains(&(Kind::Address, "Kerkstraat 12")), "{found:?}");
+        assert!(found.contains(&(Kind::Email, "J.Fisher@uni.nl")), "{found:?}");
+        assert!(found.iter().all(|(_, t)| !t.contains("Kerkstraat 12,")), "{found:?}");
+    }
 
     #[test]
     fn a_word_start_is_what_a_leading_word_boundary_finds() {

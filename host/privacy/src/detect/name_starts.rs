@@ -66,7 +66,8 @@ pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
         }
         // Titles before the name (`mr. drs.`), a match may start at each; a cue word
         // may stand before them (`ask Dr. Fisher`).
-        while let Some(title) = title_ending_at(bytes, end) {
+        for _ in 0..MOST_TITLES {
+            let Some(title) = title_ending_at(bytes, end) else { break };
             out.push(title);
             end = blanks_before(title);
         }
@@ -90,20 +91,27 @@ pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     out
 }
 
-/// Titles before a name, as written (`MS Teams` is no name), whose dot is optional
-/// (`Mr` and `Mr.`).
-pub(super) const TITLES: &str = "Mr mr Mrs mrs Ms ms Dr dr Prof prof Dhr dhr Mevr mevr Mw mw Mme Mlle Heer heer \
-                                 Mevrouw mevrouw Meneer meneer Mijnheer mijnheer Herr Frau Monsieur Madame Sir \
-                                 Familie familie Dokter dokter Notaris notaris";
-/// Titles that are one only with their dot (`drs.`, `ing.`, `fam.`).
-pub(super) const DOTTED_TITLES: &str = "Drs drs Ir ir Ing ing Fam fam";
+/// Titles that are words (`mevrouw`, `Sir`, `dokter`), as written (`MS Teams` is no
+/// name): without a dot (`naar de dokter. Hij` is no name).
+pub(super) const WORD_TITLES: [&str; 21] = [
+    "Heer", "heer", "Mevrouw", "mevrouw", "Meneer", "meneer", "Mijnheer", "mijnheer", "Herr", "Frau", "Monsieur",
+    "Madame", "Sir", "Familie", "familie", "Dokter", "dokter", "Notaris", "notaris", "Mme", "Mlle",
+];
+/// Abbreviated titles whose dot is optional (`Mr`, `Mr.`, `dhr Jansen`).
+pub(super) const ABBREVIATED_TITLES: [&str; 13] =
+    ["Mr", "Mrs", "Ms", "Dr", "Prof", "Dhr", "dhr", "Mevr", "mevr", "Mw", "mw", "Drs", "Ir"];
+/// Titles that are one only with their dot: those that are also words or units in
+/// lower case (`35 ms Average`), `ing.` and `fam.`.
+pub(super) const DOTTED_TITLES: [&str; 11] = ["mr", "mrs", "ms", "dr", "prof", "drs", "ir", "Ing", "ing", "Fam", "fam"];
+/// Most titles before one name (`prof. dr. ir.`): a longer run of them is no chain,
+/// and its search stays short.
+pub(super) const MOST_TITLES: usize = 3;
 
-/// True when `word` is a title, with its dot if it needs one.
+/// True when `word` is a title, with its dot if it needs one and none if it takes none.
 pub(super) fn is_title(word: &str) -> bool {
-    let listed = |list: &str, w: &str| list.split_whitespace().any(|t| t == w);
     match word.strip_suffix('.') {
-        Some(bare) => listed(TITLES, bare) || listed(DOTTED_TITLES, bare),
-        None => listed(TITLES, word),
+        Some(bare) => ABBREVIATED_TITLES.contains(&bare) || DOTTED_TITLES.contains(&bare),
+        None => WORD_TITLES.contains(&word) || ABBREVIATED_TITLES.contains(&word),
     }
 }
 

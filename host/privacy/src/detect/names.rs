@@ -58,8 +58,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         // A title (`mevrouw`, `Dr.`, `mr. drs.`) is a strong cue of its own, and may
         // follow one (`ask Dr. Fisher`).
         cue: Gated::with_own_edge(&format!(
-            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles})*[ \t]+(?:{name})",
+            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles}){{0,{more}}}[ \t]+(?:{name})",
             titles = title_alternation(),
+            more = name_starts::MOST_TITLES - 1,
         ))
         .unwrap(),
         // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
@@ -84,11 +85,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     }
 });
 
-/// The titles of [`name_starts::TITLES`] as a regex, each in the case it is written
-/// in, its dot optional or required.
+/// The titles of [`name_starts`] as a regex, each in the case it is written in, with
+/// no dot, its dot optional, or its dot required.
 fn title_alternation() -> String {
-    let list = |titles: &str| titles.split_whitespace().collect::<Vec<_>>().join("|");
-    format!(r"(?:(?:{})\.?|(?:{})\.)", list(name_starts::TITLES), list(name_starts::DOTTED_TITLES))
+    let (words, abbreviated, dotted) =
+        (name_starts::WORD_TITLES, name_starts::ABBREVIATED_TITLES, name_starts::DOTTED_TITLES);
+    format!(r"(?:(?:{})|(?:{})\.?|(?:{})\.)", words.join("|"), abbreviated.join("|"), dotted.join("|"))
 }
 
 /// The names of `first-names.txt` as a regex alternation, each a whole word.

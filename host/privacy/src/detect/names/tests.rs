@@ -46,9 +46,12 @@ fn a_capitalised_word_after_a_title_is_a_name() {
     assert_eq!(names("Meneer Zeeman belt terug, zei mevrouw Schoenmaker."), ["Zeeman", "Schoenmaker"]);
     assert_eq!(names("Namens mr. drs. J. de Vries en Prof. Dr. Ir. Baker."), ["J. de Vries", "Baker"]);
     assert_eq!(names("Ask Dr. Fisher or Mrs Young today"), ["Fisher", "Young"]);
-    // A title in another case, or without its dot, is none; nor is one before a
-    // lower-case word, and in `mevrouw Dokter` the title is the name.
+    // A title in another case, without the dot it needs or with one it takes none
+    // of, is none; nor is one before a lower-case word, and in `mevrouw Dokter` the
+    // title is the name.
     assert!(names("Use MS Teams, ir Jansen or de meneer van de bank").is_empty());
+    assert!(names("uw familie. Met dank, naar de dokter. Hij zei: thank you Sir. Your 35 ms Average").is_empty());
+    assert_eq!(names("dhr Jansen en mw Bakker"), ["Jansen", "Bakker"]);
     assert_eq!(names("zei mevrouw Dokter gisteren"), ["Dokter"]);
     assert_eq!(names("Beste familie Koopman, dokter Tan en fam. Kraai"), ["Koopman", "Tan", "Kraai"]);
 }
@@ -84,12 +87,13 @@ fn gated_searches_find_what_whole_text_searches_find() {
             "met",
             "zei mevrouw Schoenmaker, mr. drs. J. de Vries en Prof. Dr. Ir. Jansen; 3mr. drs. Zeeman",
             "MS Teams, Ms Teams, mevrouw Heer jansen, dr.Jansen, ir Jansen, ir. Jansen, Mevrouw",
+            "Mr Mr Mr Mr Mr Jansen, ask mr. mr. mr. Bakker, vraag het aan Dr. Ir. Smit, familie. Met",
         ]
         .map(String::from),
     );
     // And random texts of cues, names and particles with blanks of every kind.
     let words = "met with van aan vraag het t.n.v. in the name of on behalf bel Jan Bakker de der Berg Corné \
-                 Émile Zoë Anna Smit Piet xJan Janneke ÖGUR MET cc mr. drs. Dr Mevrouw mevrouw ir. MS Heer";
+                 Émile Zoë Anna Smit Piet xJan Janneke ÖGUR MET cc mr. drs. Dr Mevrouw mevrouw ir. MS Heer familie. ask Mr";
     texts.extend(super::super::random_text::texts(words, 3000));
     for text in &texts {
         let starts = Starts::new(text);
@@ -101,4 +105,14 @@ fn gated_searches_find_what_whole_text_searches_find() {
         let whole: Vec<_> = known.find_iter(text).map(|m| m.range()).collect();
         assert_eq!(gated, whole, "first names in {text}");
     }
+}
+
+#[test]
+fn a_long_run_of_titles_costs_no_more_than_its_length() {
+    // Each capital looks back over at most three titles, and each search from one
+    // stops within three: a text of titles alone is searched once over, not once per title.
+    let text = "Mr ".repeat(20_000) + "Jansen";
+    let starts = Starts::new(&text);
+    assert!(cue_starts(&text, &starts).len() <= 3 * 20_001);
+    assert_eq!(names(&text).last().map(String::as_str), Some("Jansen"));
 }
