@@ -51,10 +51,11 @@ pub(crate) fn first_name_at(bytes: &[u8], i: usize) -> bool {
     same_head.iter().any(|n| bytes[i..].starts_with(n.as_bytes()))
 }
 
-/// Where a cue of the cue pattern may start, in order: at each title and the cue word
-/// before the blanks before each capital (`met Jan`, `mevrouw Jansen`), at the first word of a multi-word cue that
-/// ends there (`vraag het aan Jan`), and at a `t.n.v.` there. Each match of the
-/// pattern starts at one of these: its name starts with a capital after blanks.
+/// Where a cue of the cue pattern may start, in order: at each of the (at most
+/// [`MOST_TITLES`]) titles and at the cue word before the blanks before each capital
+/// (`met Jan`, `mevrouw Jansen`), at the first word of a multi-word cue that ends there
+/// (`vraag het aan Jan`), and at a `t.n.v.` there. Each match of the pattern starts at
+/// one of these: its name starts with a capital after blanks.
 pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
