@@ -6,8 +6,8 @@
 //!   checked) and tracking links;
 //! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines, and
 //!   four-digit postcodes on an address line (`3920 Lommel`);
-//! - [`names`]: names in greetings, signature blocks and beside known first names,
-//!   and organisations by their legal form;
+//! - [`names`]: names in greetings, signature blocks, after titles and initials
+//!   (`J. Pinas`) and beside known first names, and organisations by their legal form;
 //! - [`plates`]: vehicle registration plates (`GZ-815-K`, `1-ABC-234`);
 //! - [`devices`]: device strings (`Sent from my iPhone`, user agents, `Chrome 131`);
 //! - [`word_runs`]: organisations made of ordinary words, as capitalised runs inside a
@@ -20,6 +20,7 @@ pub mod addresses;
 pub(crate) mod byte_classes;
 pub mod devices;
 mod four_digit_postcodes;
+mod initials;
 pub(crate) mod name_starts;
 pub mod names;
 pub mod plates;

@@ -3,8 +3,9 @@
 //! People are found by context: after a greeting (`Beste Jan,`, `Dear Ms Smith,`), on
 //! the line after a closing (`Met vriendelijke groet,` / `Kind regards,`), after a
 //! cue word with a first and last name (`with Jelte Bosma`), and anywhere a phrase
-//! starts with a common first name (`first-names.txt`), and before an address in
-//! angle brackets (`Jan Jansen <jan@example.nl>`). Organisations are found by
+//! starts with a common first name (`first-names.txt`), after initials (`J. Pinas`,
+//! [`super::initials`]), and before an address in angle brackets
+//! (`Jan Jansen <jan@example.nl>`). Organisations are found by
 //! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
 
 use super::name_starts::{self, cue_starts, first_name_at};
@@ -267,6 +268,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
         }
     }
     spans.extend(p.org_prefix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
+    super::initials::find(text, spans);
 }
 
 /// A signature written in lower case under a closing (`groetjes,` / `sander`): one or
@@ -291,7 +293,8 @@ fn shouted_words(name: &str) -> bool {
 }
 
 /// Particles inside a surname (`van der`, `ten`, `de la`).
-const PARTICLES: &[&str] = &["van", "de", "der", "den", "ten", "ter", "te", "het", "von", "la", "le", "du", "da", "di"];
+pub(super) const PARTICLES: &[&str] =
+    &["van", "de", "der", "den", "ten", "ter", "te", "het", "von", "la", "le", "du", "da", "di"];
 
 /// A closing and a lower-case signature on one line (`groet bas van dam`, `groetjes,
 /// sander`): where the name starts in `line`, if it is one.
