@@ -38,7 +38,10 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     let bytes = text.as_bytes();
     let mut skip_to = 0;
     for dot in memchr::memchr_iter(b'.', bytes) {
-        if dot < skip_to {
+        // Most dots end a sentence, a host label or an ellipsis: a lower-case letter, a
+        // digit or a dot before them is the one byte needed to pass on.
+        let before = dot.checked_sub(1).map(|b| bytes[b]);
+        if dot < skip_to || before.is_none_or(|b| b < 0x80 && !b.is_ascii_uppercase()) {
             continue;
         }
         let Some(start) = initial_before(text, dot) else { continue };
