@@ -278,9 +278,16 @@ fn registrable_tail(host: &str) -> String {
     labels.into_iter().rev().collect::<Vec<_>>().join(".").to_lowercase()
 }
 
+/// The host of a link. One without a scheme (`//trk.test/o/…`, `links.test/c/…`)
+/// has one only when a path follows a name with a dot: a value that is no link has
+/// none.
 fn url_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())
+    if let Some((_, rest)) = url.split_once("://") {
+        return rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty());
+    }
+    let (host, _path) = url.strip_prefix("//").unwrap_or(url).split_once('/')?;
+    let host_like = host.contains('.') && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+    host_like.then_some(host)
 }
 
 /// True for an address as RFC 5321 writes one: a local part and a domain (a host name
@@ -367,6 +374,16 @@ mod tests {
             let plain = "https://t.example.test/c/track?id=9";
             assert_eq!(r.piece(Category::Conversion, plain), plain);
         });
+    }
+
+    #[test]
+    fn a_link_without_a_scheme_keeps_only_its_host() {
+        assert_eq!(url_host("//trk.example/o/pixel/237d85b65.png"), Some("trk.example"));
+        assert_eq!(url_host("links.winkel.test/v/981d8da1"), Some("links.winkel.test"));
+        // No host in a value that is no link: nothing of it is shown.
+        for value in ["237d85b65", "a1b2/c3", "jan@x.test/c/1", "//x/o/1"] {
+            assert_eq!(url_host(value), None, "{value}");
+        }
     }
 
     #[test]

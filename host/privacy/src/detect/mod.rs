@@ -29,6 +29,7 @@ mod random_text;
 mod salutations;
 mod street_starts;
 pub mod structured;
+mod tracking;
 mod triggers;
 mod word_list;
 pub mod word_runs;

@@ -1,5 +1,5 @@
 //! Structured personal data: e-mail and IP addresses, phone numbers, IBANs and
-//! tracking links. Shapes by regular expression, then validation (an IPv6 address
+//! tracking links ([`super::tracking`]). Shapes by regular expression, then validation (an IPv6 address
 //! must parse, an IBAN must pass mod-97, a phone number must not be a date).
 
 use super::triggers::{DIGIT_AT_WORD_END, Gated, Starts};
@@ -23,8 +23,6 @@ struct Patterns {
     ipv6: Regex,
     phone: Gated,
     date: Regex,
-    /// [`TRACKING_MARKERS`] in any ASCII case, in one pass over a link.
-    tracking: aho_corasick::AhoCorasick,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -47,7 +45,6 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     ))
     .unwrap(),
     date: Regex::new(DATE).unwrap(),
-    tracking: aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(TRACKING_MARKERS).unwrap(),
 }
 });
 
@@ -113,22 +110,6 @@ fn is_date(date: &Regex, found: &str) -> bool {
     group(4) && group(2) && group(4) && groups.next().is_none()
 }
 
-/// Query parameters and paths that mark a link as tracking (conversion data).
-const TRACKING_MARKERS: [&str; 12] = [
-    "utm_",
-    "gclid=",
-    "fbclid=",
-    "mc_eid=",
-    "mc_cid=",
-    "/track/",
-    "/click",
-    "/open",
-    "trk=",
-    "/ls/click",
-    "msclkid=",
-    "_hsenc=",
-];
-
 /// Adds the structured spans of `text` to `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     find_from(text, &Starts::new(text), spans);
@@ -137,11 +118,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 /// As [`find`], with the word starts of `text` found already.
 pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let p = &*PATTERNS;
-    for link in links(text) {
-        if p.tracking.is_match(&text[link.clone()]) {
-            spans.push(Span::new(link, Kind::Tracking));
-        }
-    }
+    super::tracking::find(text, spans);
     spans.extend(p.email.find_iter(text).map(|m| Span::new(m.start()..m.start() + glued_off(m.as_str()), Kind::Email)));
     if memchr::memmem::find(text.as_bytes(), b"%40").is_some() {
         spans.extend(p.email_in_link.find_iter(text).map(|m| Span::new(m.range(), Kind::Email)));
@@ -234,7 +211,7 @@ fn after_reference_word(text: &str, at: usize) -> bool {
 /// scheme in ASCII case): from each `://`, which a substring search finds far faster
 /// than the regex engine's search for the eight cases of `http`, back to the scheme
 /// at a word start and on to a blank, `<`, `>` or a quote.
-fn links(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+pub(super) fn links(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
@@ -263,7 +240,7 @@ static SCHEME_END: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| 
 /// The length of the link's rest at the head of `rest`: up to white space, `<`, `>` or
 /// a quote. ASCII bytes are checked as bytes; from the first other byte on, as
 /// characters (white space includes U+00A0, U+2003 and the like).
-fn link_len(rest: &str) -> usize {
+pub(super) fn link_len(rest: &str) -> usize {
     let end = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'');
     match rest.bytes().position(|b| b >= 0x80 || end(char::from(b))) {
         Some(i) if rest.as_bytes()[i] >= 0x80 => i + rest[i..].find(end).unwrap_or(rest.len() - i),

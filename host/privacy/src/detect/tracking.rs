@@ -1,0 +1,182 @@
+//! Tracking links (conversion data), in every shape a newsletter writes them:
+//! - with a scheme, protocol-relative (`//trk.example/o/pixel/237d85b65.png`, an open
+//!   pixel) or bare (`links.winkel.test/v/981d8da1`, as plain-text parts print them);
+//! - marked by a query parameter or path of an analytics or mailing service (`utm_`,
+//!   `gclid=`, `/ls/click`), or by the short path of a click or open redirect (`/c/`,
+//!   `/o/`, `/v/`, `/r/?id=`) followed by an opaque id.
+//!
+//! An id is opaque when it is six characters or more of letters, digits, `_` and `-`
+//! with a digit in it or no word of the vocabulary (`mvabxepw`, not `products`): a
+//! channel page (`/c/products`) is no tracking link.
+
+use super::structured::{link_len, links};
+use super::{Kind, Span};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// Query parameters and paths that mark a link as tracking wherever they stand.
+const MARKERS: [&str; 12] = [
+    "utm_",
+    "gclid=",
+    "fbclid=",
+    "mc_eid=",
+    "mc_cid=",
+    "/track/",
+    "/click",
+    "/open",
+    "trk=",
+    "/ls/click",
+    "msclkid=",
+    "_hsenc=",
+];
+
+/// [`MARKERS`] in any ASCII case, in one pass over a link.
+static FIND_MARKER: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(MARKERS).unwrap());
+
+/// Path segments of click and open redirects, which an opaque id follows (`/c/<id>`,
+/// `/o/pixel/<id>.png`, `/r/?id=<id>`, Amazon SES's `/CL0/`, SendGrid's `/ss/c/`).
+const REDIRECT_SEGMENTS: [&str; 16] =
+    ["c", "o", "v", "r", "l", "t", "e", "ct", "cl0", "l0", "ls", "wf", "ss", "pixel", "redirect", "rd"];
+
+/// The shortest opaque id, in characters.
+const SHORTEST_ID: usize = 6;
+
+/// Adds a [`Kind::Tracking`] span for every tracking link in `text`.
+pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
+    let with_scheme: Vec<Range<usize>> = links(text).collect();
+    for link in with_scheme.iter().chain(&bare_links(text, &with_scheme)) {
+        if is_tracking(&text[link.clone()]) {
+            spans.push(Span::new(link.clone(), Kind::Tracking));
+        }
+    }
+}
+
+/// True when `link` (with a scheme or without) is a tracking link.
+fn is_tracking(link: &str) -> bool {
+    if FIND_MARKER.is_match(link) {
+        return true;
+    }
+    let after_scheme = link.split_once("://").map_or(link.trim_start_matches('/'), |(_, rest)| rest);
+    let Some(path_at) = after_scheme.find(['/', '?']) else { return false };
+    let (path, query) = after_scheme[path_at..].split_once('?').unwrap_or((&after_scheme[path_at..], ""));
+    let path = path.split('#').next().unwrap_or_default();
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let marked = segments.by_ref().any(|s| REDIRECT_SEGMENTS.iter().any(|m| s.eq_ignore_ascii_case(m)));
+    let query_values = query.split(['&', '#']).filter_map(|pair| pair.split_once('=').map(|(_, v)| v));
+    marked && segments.chain(query_values).any(opaque)
+}
+
+/// True for an opaque id (a file's extension and punctuation after it apart): see the
+/// module's header.
+fn opaque(part: &str) -> bool {
+    // Punctuation after a link is taken into it (`(see x.test/o/ab12cd)`).
+    let part = part.trim_end_matches([')', ']', '.', ',', ';', ':', '!', '?']);
+    let id = part.rsplit_once('.').map_or(part, |(stem, _)| stem);
+    id.len() >= SHORTEST_ID
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        && (id.bytes().any(|b| b.is_ascii_digit()) || !crate::vocabulary::is_word(id))
+}
+
+/// Links without a scheme: protocol-relative (`//host/…`) and bare (`host.tld/…`),
+/// outside the links with one (`with_scheme`, in order). A bare host has two labels or
+/// more and ends in letters, and stands after a blank, a bracket or a quote.
+fn bare_links(text: &str, with_scheme: &[Range<usize>]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let (mut found, mut next, mut scheme_link) = (Vec::new(), 0, with_scheme.iter().peekable());
+    for slash in memchr::memchr_iter(b'/', bytes) {
+        while scheme_link.next_if(|l| l.end <= slash).is_some() {}
+        if slash < next || scheme_link.peek().is_some_and(|l| l.start <= slash) {
+            continue;
+        }
+        let start = match bytes.get(slash + 1) {
+            Some(b'/') if slash == 0 || stands_alone(bytes[slash - 1]) => {
+                let host = host_len(&bytes[slash + 2..]);
+                (host > 0 && bytes.get(slash + 2 + host) == Some(&b'/')).then_some(slash)
+            }
+            _ => host_before(bytes, slash),
+        };
+        if let Some(start) = start {
+            let end = slash + link_len(&text[slash..]);
+            // A protocol-relative link's path starts after its host.
+            next = end;
+            found.push(start..end);
+        }
+    }
+    found
+}
+
+/// Where a bare host that ends at `slash` starts, if one does.
+fn host_before(bytes: &[u8], slash: usize) -> Option<usize> {
+    let start = bytes[..slash].iter().rposition(|b| !host_byte(*b)).map_or(0, |i| i + 1);
+    let stands = start == 0 || stands_alone(bytes[start - 1]);
+    (stands && start < slash && host_len(&bytes[start..]) == slash - start).then_some(start)
+}
+
+/// The length of the host name at the head of `bytes`: labels of letters, digits and
+/// hyphens, two or more, the last of two letters or more; 0 when there is none.
+fn host_len(bytes: &[u8]) -> usize {
+    let len = bytes.iter().position(|b| !host_byte(*b)).unwrap_or(bytes.len());
+    let host = &bytes[..len];
+    let mut labels = host.split(|b| *b == b'.');
+    let all_labels = labels.clone().all(|l| !l.is_empty());
+    let tld = labels.next_back().unwrap_or_default();
+    let two = labels.next().is_some();
+    (all_labels && two && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)).then_some(len).unwrap_or(0)
+}
+
+fn host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+}
+
+/// True when a link may start after `b`: a blank, a bracket, a quote or `=`.
+fn stands_alone(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'(' | b'[' | b'<' | b'"' | b'\'' | b'=' | b',' | b';' | b':' | b'>')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &mut spans);
+        spans.iter().map(|s| &text[s.range.clone()]).collect()
+    }
+
+    #[test]
+    fn tracking_links_in_every_shape_are_found() {
+        let cases: &[(&str, &[&str])] = &[
+            ("see https://x.test/a?utm_source=nl now", &["https://x.test/a?utm_source=nl"]),
+            ("<img src=\"//links.winkel.test/o/pixel/237d85b65.png\">", &["//links.winkel.test/o/pixel/237d85b65.png"]),
+            ("open links.winkel.test/v/981d8da1 today", &["links.winkel.test/v/981d8da1"]),
+            (
+                "https://trk.newsletter.example/r/?id=a1b2c3d4&l=nl",
+                &["https://trk.newsletter.example/r/?id=a1b2c3d4&l=nl"],
+            ),
+            ("http://r.campagne.test/c/981d8da1/9.", &["http://r.campagne.test/c/981d8da1/9."]),
+            ("(go.shop.example/o/mvabxepw)", &["go.shop.example/o/mvabxepw)"]),
+            (
+                "https://x.awstrack.me/L0/https:%2F%2Fshop.test/1/0102018f",
+                &["https://x.awstrack.me/L0/https:%2F%2Fshop.test/1/0102018f"],
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(found(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn links_without_an_opaque_id_or_a_redirect_path_are_no_tracking() {
+        for text in [
+            "https://www.example.com/faq and www.example.com/c/products",
+            "https://www.youtube.com/c/music",
+            "a path src/main.rs/x and 1/2 and and/or, a.b/c/d1234567",
+            "https://t.co/AbC123xyz",
+            "mail jan@example.nl//x",
+            "https://example.com/r/rust",
+        ] {
+            assert_eq!(found(text), Vec::<&str>::new(), "{text:?}");
+        }
+    }
+}
