@@ -4,11 +4,12 @@
 //! vocabulary (`Pinas`, `Storm`, `Zeeman`) that no other cue finds.
 //!
 //! Initials are capitals with a dot, each a word of its own, with at most one blank
-//! between them; a blank, any particles (`van der`) and a capitalised word follow. Not
-//! names: known abbreviations (`P.S. Thanks`, `U.S. Army`), a lone `I.`, a capital
-//! ending a sentence before a word that starts one (`plan B. The`), and a lone initial
-//! opening a line with more after the word (`A. Koopsom en betaling`, a list item;
-//! alone on its line, `J. Pinas` is a signature).
+//! between them; one or two blanks, any particles (`van der`, `De`) and a capitalised
+//! word that is not all capitals follow. Not names: known abbreviations (`P.S.
+//! Thanks`, `U.S. Army`), a lone `I.`, initials before a word that starts sentences
+//! (`plan B. The`), and a lone initial opening a line with more after the word
+//! (`A. Koopsom en betaling`, a list item; alone on its line, `J. Pinas` is a
+//! signature).
 
 use super::names::PARTICLES;
 use super::{Kind, Span};
@@ -27,7 +28,8 @@ const SENTENCE_STARTS: &[&str] = &[
     "Thanks", "Thank", "See", "And", "But", "Or", "So", "Then", "There", "They", "He", "She", "My", "Our", "As", "To",
     "Is", "Are", "De", "Het", "Een", "Dit", "Dat", "Deze", "Die", "Wij", "Ik", "Je", "Jij", "Hij", "Zij", "Ze", "Uw",
     "Op", "Als", "Voor", "Met", "Er", "Graag", "Dank", "Daarna", "Dan", "Maar", "Ook", "En", "Of", "Bij", "Na", "Zie",
-    "Let", "Wat", "Hoe", "Wie", "Waar", "Wanneer", "Is", "Zijn", "Wordt", "Kunt", "Kun",
+    "Let", "Wat", "Hoe", "Wie", "Waar", "Wanneer", "Zijn", "Wordt", "Kunt", "Kun", "Also", "However", "Helaas", "Ja",
+    "Nee",
 ];
 
 /// The most initials one name carries (`J.W.M.A.`).
@@ -101,7 +103,8 @@ fn initials_run(text: &str, start: usize) -> (usize, usize) {
     (count, end)
 }
 
-/// The surname after initials that end at `at`: one or two blanks, any particles, then
+/// The surname after initials that end at `at`: one or two blanks, any particles (in
+/// any case), then
 /// a capitalised word of two letters or more (hyphens and apostrophes inside). Its
 /// start and end.
 fn surname_after(text: &str, at: usize) -> Option<(usize, usize)> {
@@ -112,7 +115,9 @@ fn surname_after(text: &str, at: usize) -> Option<(usize, usize)> {
     let mut at = at + blanks;
     loop {
         let word_end = at + text[at..].find([' ', '\t']).unwrap_or(text.len() - at);
-        if !PARTICLES.contains(&&text[at..word_end]) {
+        // `J. De Vries`, `J. Van Dijk`: a particle may be capitalised after initials.
+        let word = &text[at..word_end];
+        if !PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(word)) {
             break;
         }
         at = word_end + text[word_end..].bytes().take_while(|b| matches!(b, b' ' | b'\t')).count();
@@ -122,7 +127,8 @@ fn surname_after(text: &str, at: usize) -> Option<(usize, usize)> {
 }
 
 /// The length of the capitalised word that starts `s`: a capital, then letters with
-/// inner hyphens and apostrophes, ending in a letter; at least two letters.
+/// inner hyphens and apostrophes, ending in a letter; at least two letters, and not
+/// all capitals (`ITEM A. THANKS` is a heading).
 fn capitalised_word(s: &str) -> Option<usize> {
     let first = s.chars().next().filter(|c| c.is_uppercase())?;
     let mut end = first.len_utf8();
@@ -135,23 +141,24 @@ fn capitalised_word(s: &str) -> Option<usize> {
         }
     }
     end = last_letter;
-    (end > first.len_utf8()).then_some(end)
+    let lower = s[..end].chars().any(char::is_lowercase);
+    (end > first.len_utf8() && lower).then_some(end)
 }
 
 /// True when only blanks, quote marks, bullets or a list number come before `at` on
-/// its line.
+/// its line. Read back from `at` over those characters only, so the text before a
+/// line's first word is read once however many initials the line holds.
 fn opens_line(text: &str, at: usize) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
-    text[line_start..at]
-        .chars()
-        .all(|c| c.is_whitespace() || c.is_ascii_digit() || matches!(c, '>' | '*' | '-' | '•' | '.' | ')'))
+    let before = text[..at].chars().rev().find(|&c| {
+        !(matches!(c, ' ' | '\t' | '\r' | '>' | '*' | '-' | '•' | '.' | ')' | '"' | '„' | '“') || c.is_ascii_digit())
+    });
+    before.is_none_or(|c| c == '\n')
 }
 
-/// True when only blanks and a comma or full stop follow `at` on its line.
+/// True when only blanks, commas and full stops follow `at` on its line.
 fn ends_line(text: &str, at: usize) -> bool {
-    let rest = &text[at..];
-    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    line.trim_start_matches([',', '.']).trim().is_empty()
+    let rest = text[at..].trim_start_matches([' ', '\t', ',', '.']);
+    rest.is_empty() || rest.starts_with(['\r', '\n'])
 }
 
 #[cfg(test)]
@@ -174,10 +181,19 @@ mod tests {
             ("gesprek met Ö. Demir-Lie gisteren", &["Ö. Demir-Lie"]),
             ("Groet,\r\nJ. Zeeman\r\n", &["J. Zeeman"]),
             ("(A. Appel)", &["A. Appel"]),
+            ("brief van J. De Vries en J. Van Dijk", &["J. De Vries", "J. Van Dijk"]),
+            ("Groet,\r\n  J. Pinas ,\r\n", &["J. Pinas"]),
         ];
         for (text, want) in cases {
             assert_eq!(names(text), *want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_line_of_many_initials_is_read_once() {
+        // Each lone initial mid-line once read the whole line back to its start.
+        let line = " x A. Bob".repeat(50_000);
+        assert_eq!(names(&line).len(), 50_000);
     }
 
     #[test]
@@ -194,6 +210,9 @@ mod tests {
             "e.g. Something",
             "J. alone",
             "J. X",
+            "ITEM A. THANKS",
+            "take vitamin D. Also rest",
+            "bijlage B. De stukken",
         ];
         for text in cases {
             assert_eq!(names(text), Vec::<&str>::new(), "{text:?}");
