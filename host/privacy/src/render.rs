@@ -278,14 +278,21 @@ fn registrable_tail(host: &str) -> String {
     labels.into_iter().rev().collect::<Vec<_>>().join(".").to_lowercase()
 }
 
-/// The host of a link. One without a scheme (`//trk.test/o/…`, `links.test/c/…`)
-/// has one only when a path follows a name with a dot: a value that is no link has
-/// none.
+/// The host of a link, if it is a host name or an IPv4 address: no user (`jan:pw@`),
+/// no port, nothing that only looks like a link (`?next=https://0612345678`). One
+/// without a scheme (`//trk.test/o/…`, `links.test/c/…`) has one only when a path
+/// follows a name with a dot: a value that is no link has none.
 fn url_host(url: &str) -> Option<&str> {
-    if let Some((_, rest)) = url.split_once("://") {
-        return rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty());
+    let scheme_end = url.find("://").filter(|&i| i > 0 && url[..i].bytes().all(|b| b.is_ascii_alphabetic()));
+    let (rest, needs_path) = match scheme_end {
+        Some(i) => (&url[i + 3..], false),
+        None => (url.strip_prefix("//").unwrap_or(url), true),
+    };
+    let end = rest.find(['/', '?', '#']);
+    if needs_path && !end.is_some_and(|i| rest[i..].starts_with('/')) {
+        return None;
     }
-    let (host, _path) = url.strip_prefix("//").unwrap_or(url).split_once('/')?;
+    let host = &rest[..end.unwrap_or(rest.len())];
     let host_like = host.contains('.') && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
     host_like.then_some(host)
 }
@@ -380,8 +387,18 @@ mod tests {
     fn a_link_without_a_scheme_keeps_only_its_host() {
         assert_eq!(url_host("//trk.example/o/pixel/237d85b65.png"), Some("trk.example"));
         assert_eq!(url_host("links.winkel.test/v/981d8da1"), Some("links.winkel.test"));
+        // A link inside the link's query is not its host.
+        let nested = "go.shop.test/r/?id=a1b2c3d4&next=https://0612345678";
+        assert_eq!(url_host(nested), Some("go.shop.test"));
         // No host in a value that is no link: nothing of it is shown.
-        for value in ["237d85b65", "a1b2/c3", "jan@x.test/c/1", "//x/o/1"] {
+        for value in [
+            "237d85b65",
+            "a1b2/c3",
+            "jan@x.test/c/1",
+            "//x/o/1",
+            "https://jan:pw@x.test/c/ab12cd",
+            "https://x.test:8080/c/ab12cd",
+        ] {
             assert_eq!(url_host(value), None, "{value}");
         }
     }

@@ -240,7 +240,7 @@ static SCHEME_END: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| 
 /// The length of the link's rest at the head of `rest`: up to white space, `<`, `>` or
 /// a quote. ASCII bytes are checked as bytes; from the first other byte on, as
 /// characters (white space includes U+00A0, U+2003 and the like).
-pub(super) fn link_len(rest: &str) -> usize {
+fn link_len(rest: &str) -> usize {
     let end = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'');
     match rest.bytes().position(|b| b >= 0x80 || end(char::from(b))) {
         Some(i) if rest.as_bytes()[i] >= 0x80 => i + rest[i..].find(end).unwrap_or(rest.len() - i),

@@ -2,14 +2,15 @@
 //! - with a scheme, protocol-relative (`//trk.example/o/pixel/237d85b65.png`, an open
 //!   pixel) or bare (`links.winkel.test/v/981d8da1`, as plain-text parts print them);
 //! - marked by a query parameter or path of an analytics or mailing service (`utm_`,
-//!   `gclid=`, `/ls/click`), or by the short path of a click or open redirect (`/c/`,
-//!   `/o/`, `/v/`, `/r/?id=`) followed by an opaque id.
+//!   `gclid=`, `/ls/click`), or by the short first path segment of a click or open
+//!   redirect (`/c/`, `/o/`, `/v/`, `/r/?id=`) with an opaque id right after it (past
+//!   `pixel/` or `open/`), or in its query when no segment follows (`/r/?id=`).
 //!
 //! An id is opaque when it is six characters or more of letters, digits, `_` and `-`
-//! with a digit in it or no word of the vocabulary (`mvabxepw`, not `products`): a
-//! channel page (`/c/products`) is no tracking link.
+//! with a digit in it: a channel or topic page (`/c/LotteZwanenburg`,
+//! `/t/topic-title/123`) is no tracking link, and stays words to pseudonymise.
 
-use super::structured::{link_len, links};
+use super::structured::links;
 use super::{Kind, Span};
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -34,10 +35,9 @@ const MARKERS: [&str; 12] = [
 static FIND_MARKER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(MARKERS).unwrap());
 
-/// Path segments of click and open redirects, which an opaque id follows (`/c/<id>`,
-/// `/o/pixel/<id>.png`, `/r/?id=<id>`, Amazon SES's `/CL0/`, SendGrid's `/ss/c/`).
-const REDIRECT_SEGMENTS: [&str; 16] =
-    ["c", "o", "v", "r", "l", "t", "e", "ct", "cl0", "l0", "ls", "wf", "ss", "pixel", "redirect", "rd"];
+/// First path segments of click and open redirects, which an opaque id follows
+/// (`/c/<id>`, `/o/pixel/<id>.png`, `/r/?id=<id>`, Amazon SES's `/CL0/`).
+const REDIRECT_SEGMENTS: [&str; 13] = ["c", "o", "v", "r", "l", "t", "e", "ct", "cl0", "l0", "ls", "redirect", "rd"];
 
 /// The shortest opaque id, in characters.
 const SHORTEST_ID: usize = 6;
@@ -61,10 +61,23 @@ fn is_tracking(link: &str) -> bool {
     let Some(path_at) = after_scheme.find(['/', '?']) else { return false };
     let (path, query) = after_scheme[path_at..].split_once('?').unwrap_or((&after_scheme[path_at..], ""));
     let path = path.split('#').next().unwrap_or_default();
-    let mut segments = path.split('/').filter(|s| !s.is_empty());
-    let marked = segments.by_ref().any(|s| REDIRECT_SEGMENTS.iter().any(|m| s.eq_ignore_ascii_case(m)));
-    let query_values = query.split(['&', '#']).filter_map(|pair| pair.split_once('=').map(|(_, v)| v));
-    marked && segments.chain(query_values).any(opaque)
+    let mut segments = path.split('/').skip(1).peekable();
+    // SendGrid's `/ss/c/<id>`.
+    segments.next_if(|s| s.eq_ignore_ascii_case("ss"));
+    let Some(marker) = segments.next().filter(|s| is_one_of(s, &REDIRECT_SEGMENTS)) else { return false };
+    if is_one_of(marker, &["l0", "cl0"]) {
+        // Amazon SES: the target's address comes first, the ids after it.
+        return segments.any(opaque);
+    }
+    segments.next_if(|s| is_one_of(s, &["pixel", "open"]));
+    match segments.next().filter(|s| !s.is_empty()) {
+        Some(id) => opaque(id),
+        None => query.split(['&', '#']).filter_map(|pair| pair.split_once('=').map(|(_, v)| v)).any(opaque),
+    }
+}
+
+fn is_one_of(segment: &str, names: &[&str]) -> bool {
+    names.iter().any(|n| segment.eq_ignore_ascii_case(n))
 }
 
 /// True for an opaque id (a file's extension and punctuation after it apart): see the
@@ -75,12 +88,14 @@ fn opaque(part: &str) -> bool {
     let id = part.rsplit_once('.').map_or(part, |(stem, _)| stem);
     id.len() >= SHORTEST_ID
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-        && (id.bytes().any(|b| b.is_ascii_digit()) || !crate::vocabulary::is_word(id))
+        && id.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// Links without a scheme: protocol-relative (`//host/…`) and bare (`host.tld/…`),
 /// outside the links with one (`with_scheme`, in order). A bare host has two labels or
-/// more and ends in letters, and stands after a blank, a bracket or a quote.
+/// more and ends in letters, and stands where [`stands_alone`] says a link may start.
+/// Such a link is URL characters only, less punctuation at its end: text glued on
+/// after it (`…/981d8da1)张伟`) stays text, with its own spans.
 fn bare_links(text: &str, with_scheme: &[Range<usize>]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let (mut found, mut next, mut scheme_link) = (Vec::new(), 0, with_scheme.iter().peekable());
@@ -97,8 +112,7 @@ fn bare_links(text: &str, with_scheme: &[Range<usize>]) -> Vec<Range<usize>> {
             _ => host_before(bytes, slash),
         };
         if let Some(start) = start {
-            let end = slash + link_len(&text[slash..]);
-            // A protocol-relative link's path starts after its host.
+            let end = slash + url_len(&bytes[slash..]);
             next = end;
             found.push(start..end);
         }
@@ -125,11 +139,20 @@ fn host_len(bytes: &[u8]) -> usize {
     (all_labels && two && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)).then_some(len).unwrap_or(0)
 }
 
+/// The length of the URL at the head of `bytes`: the characters RFC 3986 allows,
+/// less the punctuation that ends a sentence or closes a bracket after a link.
+fn url_len(bytes: &[u8]) -> usize {
+    let all = bytes.iter().position(|b| !(b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(b)));
+    let url = &bytes[..all.unwrap_or(bytes.len())];
+    url.len() - url.iter().rev().take_while(|b| b")]'.,;:!?".contains(b)).count()
+}
+
 fn host_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
 }
 
-/// True when a link may start after `b`: a blank, a bracket, a quote or `=`.
+/// True when a link may start after `b`: a blank, an opening bracket or quote, `=`,
+/// or punctuation that separates (`,` `;` `:` `>`).
 fn stands_alone(b: u8) -> bool {
     b.is_ascii_whitespace() || matches!(b, b'(' | b'[' | b'<' | b'"' | b'\'' | b'=' | b',' | b';' | b':' | b'>')
 }
@@ -155,7 +178,9 @@ mod tests {
                 &["https://trk.newsletter.example/r/?id=a1b2c3d4&l=nl"],
             ),
             ("http://r.campagne.test/c/981d8da1/9.", &["http://r.campagne.test/c/981d8da1/9."]),
-            ("(go.shop.example/o/mvabxepw)", &["go.shop.example/o/mvabxepw)"]),
+            ("(go.shop.example/o/mvab1epw)", &["go.shop.example/o/mvab1epw"]),
+            ("(links.shop.test/v/981d8da1)张伟先生", &["links.shop.test/v/981d8da1"]),
+            ("https://u.test/ss/c/a1b2c3d4e5", &["https://u.test/ss/c/a1b2c3d4e5"]),
             (
                 "https://x.awstrack.me/L0/https:%2F%2Fshop.test/1/0102018f",
                 &["https://x.awstrack.me/L0/https:%2F%2Fshop.test/1/0102018f"],
@@ -175,6 +200,10 @@ mod tests {
             "https://t.co/AbC123xyz",
             "mail jan@example.nl//x",
             "https://example.com/r/rust",
+            "https://www.youtube.com/c/LotteZwanenburg and go.shop.example/o/mvabxepw",
+            "cd my.project/src/t/abc123 and https://x.test/a/c/abc123",
+            "teams.microsoft.com/l/meetup-join/19%3ameeting_abc",
+            "https://www.reddit.com/r/x/comments/1abc23/my_neighbour and forum.test/t/topic-title/123",
         ] {
             assert_eq!(found(text), Vec::<&str>::new(), "{text:?}");
         }
