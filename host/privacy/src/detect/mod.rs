@@ -17,6 +17,7 @@
 //! (`cargo test -p mxr-tests --test privacy_corpus` prints precision and recall).
 
 pub mod addresses;
+mod attributions;
 pub(crate) mod byte_classes;
 pub mod devices;
 mod four_digit_postcodes;
