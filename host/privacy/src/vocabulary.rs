@@ -8,6 +8,7 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
+mod compounds;
 mod devices;
 mod hosts;
 mod seen;
@@ -158,11 +159,13 @@ impl<'p> Words<'p> {
     fn render_token<'a>(&'a mut self, rest: &str) -> Rendered<'a> {
         let bytes = rest.as_bytes();
         // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
-        // dot or hyphen (or is, where hosts are not kept): the word is the run.
+        // hyphen, and no dot before a letter or where hosts are kept: the word is the run.
         if bytes[0].is_ascii_alphabetic() {
             let len = alphanumeric_run(bytes);
             let next = bytes.get(len).copied().unwrap_or(b' ');
-            if next < 0x80 && next != b'-' && !(self.hosts_clear && next == b'.') {
+            // A dot between letters may join a compound (`grace.baker`) or a host.
+            let joined = next == b'.' && (self.hosts_clear || bytes.get(len + 1).is_some_and(u8::is_ascii_alphabetic));
+            if next < 0x80 && next != b'-' && !joined {
                 return (len, self.token(&rest[..len]).map(Cow::Borrowed));
             }
         }
@@ -180,6 +183,9 @@ impl<'p> Words<'p> {
         }
         if let Some((len, joined)) = split_word(rest) {
             return (len, self.token(&joined).map(Cow::Borrowed));
+        }
+        if compounds::names_someone(run) {
+            return (run.len(), Some(Cow::Owned(word_pseudonym(run, self.p))));
         }
         let word_len = run.find(['.', '-']).unwrap_or(run.len());
         (word_len, self.token(&run[..word_len]).map(Cow::Borrowed))

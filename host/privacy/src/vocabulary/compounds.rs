@@ -1,0 +1,51 @@
+//! Words joined into one token by hyphens or dots that together name someone: URL
+//! slugs and user names (`linkedin.com/in/hope-de-bruin`, `grace.baker`,
+//! `lijst/storm-schipper-2026`). Each part alone is a word of the vocabulary in lower
+//! case (`hope`, `bruin`, `baker`), so word by word the name would pass.
+
+use super::{is_listed_name, is_word};
+
+/// True for a lower-case compound that names someone: one of its parts of letters is a listed
+/// first name or surname, and another is one too or is no word (`ivy-chen`).
+/// Particles (`de`, `van`) and numbers count as neither, so `white-paper`,
+/// `long-term` and `page-2` stay words.
+pub(super) fn names_someone(compound: &str) -> bool {
+    // Capitalised parts are names or not on their own (`Hope-Baker`, `Noord-Holland`).
+    if compound.bytes().any(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
+    let (mut listed, mut unknown) = (0, 0);
+    let letters = compound.split(['-', '.']).filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    for part in letters.take(8) {
+        if is_listed_name(part) {
+            listed += 1;
+        } else if !is_word(part) {
+            unknown += 1;
+        }
+    }
+    listed >= 1 && listed + unknown >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compounds_of_names_name_someone() {
+        for slug in ["hope-de-bruin", "grace-baker", "storm-schipper-2026", "grace.baker", "ivy-chen"] {
+            assert!(names_someone(slug), "{slug}");
+        }
+        for slug in [
+            "white-paper",
+            "long-term",
+            "page-2",
+            "follow-up",
+            "www.example.com",
+            "king-size",
+            "e-mail",
+            "Noord-Holland",
+        ] {
+            assert!(!names_someone(slug), "{slug}");
+        }
+    }
+}
