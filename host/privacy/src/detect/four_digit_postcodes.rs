@@ -2,11 +2,12 @@
 //! Denmark write them (`3920 Lommel`, `1000 Brussel`, `8001 Zürich`): four digits
 //! alone would be a year or a quantity, so only the shape of an address line counts.
 //!
-//! The digits stand at a line's start or after `, ` or `: `, the town after one blank
-//! is a capitalised word that is neither vocabulary nor a listed name (a place is
-//! neither), and
-//! the line ends after the town, or a comma or a bracket follows it. The digits are a
-//! [`Kind::Postcode`], the town a [`Kind::Address`].
+//! The digits stand at a line's start or after `, ` or `: `, or after a country's
+//! letter (`B-2000`); the town after one blank is a capitalised word that is neither
+//! vocabulary nor a listed name (a place is neither), or may be one after a comma or a
+//! country's letter (`, 9000 Gent`); and the line or sentence ends after the town, or a
+//! comma or a bracket follows it. The digits are a [`Kind::Postcode`], the town a
+//! [`Kind::Address`].
 
 use super::triggers::Starts;
 use super::{Kind, Span};
@@ -16,17 +17,32 @@ pub fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     let mut at = 0;
     while let Some(start) = starts.first(at, |b, i| matches!(b[i], b'1'..=b'9')) {
         at = start + 1;
-        let Some(town) = town_after(text, start) else { continue };
-        if line_before(&text[..start]) {
-            spans.push(Span::new(start..start + 4, Kind::Postcode));
+        let before = &text[..start];
+        let prefix = country_prefix(before);
+        let after_comma = before.trim_end_matches([' ', '\t']).ends_with(',');
+        // A town that is also a word (`Gent`) only after a country's letter or a comma.
+        let Some(town) = town_after(text, start, prefix > 0 || after_comma) else { continue };
+        if prefix > 0 || line_before(before) {
+            spans.push(Span::new(start - prefix..start + 4, Kind::Postcode));
             spans.push(Span::new(town, Kind::Address));
         }
     }
 }
 
+/// The length of the country letters and hyphen that end `before` (`B-2000
+/// Antwerpen`, `CH-8001 Zürich`, as older address lines write them), or 0.
+fn country_prefix(before: &str) -> usize {
+    let Some(letters) = before.strip_suffix('-') else { return 0 };
+    let code = ["B", "CH", "A", "L", "NL", "DK"].into_iter().find(|c| letters.ends_with(c));
+    let code_len = code.map_or(0, str::len);
+    let boundary = letters[..letters.len() - code_len].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+    if code.is_some() && boundary { code_len + 1 } else { 0 }
+}
+
 /// The town after the four digits at `start`, if the digits are four and a town as
-/// the module says follows them.
-fn town_after(text: &str, start: usize) -> Option<std::ops::Range<usize>> {
+/// the module says follows them; with `words`, the town may be a word of the
+/// vocabulary (`Gent`, `Hoorn`).
+fn town_after(text: &str, start: usize, words: bool) -> Option<std::ops::Range<usize>> {
     let b = text.as_bytes();
     let digits = b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
     if digits != 4 || b.get(start + 4) != Some(&b' ') {
@@ -38,8 +54,8 @@ fn town_after(text: &str, start: usize) -> Option<std::ops::Range<usize>> {
     let town = &rest[..len];
     let capitalised = town.chars().next().is_some_and(char::is_uppercase) && town.chars().any(char::is_lowercase);
     let after = rest[len..].trim_start_matches([' ', '\t']);
-    let ends = after.is_empty() || after.starts_with(['\r', '\n', ',', '(', '<']);
-    let place = !crate::vocabulary::is_word(town) && !crate::vocabulary::is_listed_name(town);
+    let ends = after.is_empty() || after.starts_with(['\r', '\n', ',', '(', '<', '.', ')', ';']);
+    let place = words || (!crate::vocabulary::is_word(town) && !crate::vocabulary::is_listed_name(town));
     (capitalised && ends && len >= 2 && place).then_some(from..from + len)
 }
 
@@ -72,6 +88,11 @@ mod tests {
             ("2024 Highlights\nOrder 1234 Shipped\n", &[]),
             ("2023 Pieter\n", &[]),
             ("12345 Lommel\n0920 Lommel\n3920  Lommel\n3920 lommel", &[]),
+            ("Grote Markt 3, B-2000 Antwerpen.", &[("B-2000", Postcode), ("Antwerpen", Address)]),
+            ("Veldstraat 1, 9000 Gent).", &[("9000", Postcode), ("Gent", Address)]),
+            ("bus 3, 2018 Antwerpen. Om uw dossier", &[("2018", Postcode), ("Antwerpen", Address)]),
+            ("9000 Gent\n", &[]),
+            ("type AB-2000 Turbo, model X-1000 Pro", &[]),
         ];
         for (text, want) in cases {
             assert_eq!(found(text), *want, "{text}");
