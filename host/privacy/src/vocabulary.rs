@@ -159,13 +159,11 @@ impl<'p> Words<'p> {
     fn render_token<'a>(&'a mut self, rest: &str) -> Rendered<'a> {
         let bytes = rest.as_bytes();
         // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
-        // hyphen, and no dot before a letter or where hosts are kept: the word is the run.
+        // dot or hyphen (or is, where hosts are not kept): the word is the run.
         if bytes[0].is_ascii_alphabetic() {
             let len = alphanumeric_run(bytes);
             let next = bytes.get(len).copied().unwrap_or(b' ');
-            // A dot between letters may join a compound (`grace.baker`) or a host.
-            let joined = next == b'.' && (self.hosts_clear || bytes.get(len + 1).is_some_and(u8::is_ascii_alphabetic));
-            if next < 0x80 && next != b'-' && !joined {
+            if next < 0x80 && next != b'-' && !(self.hosts_clear && next == b'.') {
                 return (len, self.token(&rest[..len]).map(Cow::Borrowed));
             }
         }
@@ -184,7 +182,7 @@ impl<'p> Words<'p> {
         if let Some((len, joined)) = split_word(rest) {
             return (len, self.token(&joined).map(Cow::Borrowed));
         }
-        if compounds::names_someone(run) {
+        if run.bytes().any(|b| b == b'-' || b == b'.') && compounds::names_someone(run) {
             return (run.len(), Some(Cow::Owned(word_pseudonym(run, self.p))));
         }
         let word_len = run.find(['.', '-']).unwrap_or(run.len());

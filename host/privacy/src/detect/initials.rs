@@ -71,9 +71,17 @@ fn initial_before(text: &str, dot: usize) -> Option<usize> {
 fn name_from(text: &str, start: usize) -> (usize, bool) {
     let (initials, after) = initials_run(text, start);
     let run = &text[start..after];
-    let compact: String = run.chars().filter(|c| !c.is_whitespace()).collect();
+    // The run without its blanks (`J. W.` → `J.W.`), on the stack: at most
+    // MOST_INITIALS capitals of four bytes and their dots.
+    let mut buf = [0u8; MOST_INITIALS * 5];
+    let mut len = 0;
+    for b in run.bytes().filter(|b| !matches!(b, b' ' | b'\t')) {
+        buf[len] = b;
+        len += 1;
+    }
+    let compact = std::str::from_utf8(&buf[..len]).expect("a run of whole characters");
     let lone = initials == 1;
-    if initials == 0 || ABBREVIATIONS.contains(&compact.as_str()) || (lone && compact == "I.") {
+    if initials == 0 || ABBREVIATIONS.contains(&compact) || (lone && compact == "I.") {
         return (after, false);
     }
     let Some((word_start, end)) = surname_after(text, after) else { return (after, false) };
