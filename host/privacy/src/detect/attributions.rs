@@ -4,15 +4,21 @@
 //!   schreef Roos Vos <roos@x.nl>:`, `Am 03.12.2026 schrieb Karl Wolf:`;
 //! - the header blocks of quoted and forwarded messages: `Van: Storm, Ivo`,
 //!   `To: Hope Baker; Mark Koster <mark@x.nl>`, as Outlook writes them. A `From:`,
-//!   `To:` or `Cc:` line counts only beside another header line of a block (`Sent:`,
-//!   `Onderwerp:`), so `Van: 10:00` in a schedule or `To: all staff` is no name.
+//!   `To:` or `Cc:` line counts only within a few lines of a block's other fields
+//!   (`Sent:`, `Onderwerp:`), and an item counts only when it is words (letters,
+//!   blanks, commas, dots, hyphens): `Van: 10:00` in a schedule, `To: all staff` or
+//!   `From: Team https://x.example/verify` is no name.
+//!
+//! Each line is read within [`WINDOW`] bytes of its verb or field, so a long line of
+//! many attributions costs no more than many short ones.
 //!
 //! The names here are often words (`Hope`, `Storm`, `Roos`) that no other cue finds.
 
 use super::{Kind, Span};
 use std::sync::LazyLock;
 
-/// Verbs of attribution lines with the name before them, and what follows each.
+/// Verbs of attribution lines: a colon follows them (`wrote:`, `a écrit :`) with the
+/// name before them, or the name and then a colon ([`NAME_AFTER`]).
 const NAME_BEFORE: [&str; 5] = ["wrote", "a écrit", "schreef", "schrieb", "escribió"];
 /// Verbs of attribution lines with the name after them (and a blank), ending in `:`.
 const NAME_AFTER: [&str; 2] = ["schreef", "schrieb"];
@@ -25,14 +31,17 @@ static VERBS: LazyLock<Vec<memchr::memmem::Finder<'static>>> =
 
 /// Header fields of a quoted block that name people, in the languages mail uses.
 const NAME_FIELDS: &[&str] =
-    &["from", "to", "cc", "bcc", "reply-to", "van", "aan", "von", "an", "de", "à", "a", "envoyé par", "antwoord aan"];
+    &["from", "to", "cc", "bcc", "reply-to", "van", "aan", "von", "an", "de", "à", "envoyé par", "antwoord aan"];
 /// The other fields of such a block.
 const OTHER_FIELDS: &[&str] =
     &["sent", "date", "subject", "verzonden", "datum", "onderwerp", "gesendet", "betreff", "envoyé", "objet"];
 
-/// How far into a line (bytes, quote marks and tags included) a field's colon may
-/// stand.
+/// A line is read as a field only when a colon stands within this many bytes of its
+/// start (quote marks and tags included): a quick test before the field's name, at
+/// most 24 characters, is read.
 const FIELD_WITHIN: usize = 64;
+/// How far (bytes) from a verb or a field's colon its line is read.
+const WINDOW: usize = 256;
 
 /// How many lines apart the fields of one block may stand.
 const BLOCK_LINES: usize = 4;
@@ -52,15 +61,15 @@ pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
 }
 
 /// The name of the attribution whose `verb` starts at `start`, if it is one: the verb
-/// follows a blank, and a colon follows it (`wrote:`), or the name and then a colon do
-/// (`schreef Roos Vos:`). French needs no colon after `a écrit`.
+/// follows a blank, and a colon follows it (`wrote:`, `a écrit :`), or the name and
+/// then a colon do (`schreef Roos Vos:`).
 fn attribution(text: &str, start: usize, verb: &str) -> Option<std::ops::Range<usize>> {
     if !text[..start].ends_with(' ') {
         return None;
     }
     let end = start + verb.len();
     let after = &text[end..];
-    if after.trim_start_matches(' ').starts_with(':') || verb == "a écrit" {
+    if after.trim_start_matches(' ').starts_with(':') {
         name_before(text, start - 1)
     } else if after.starts_with(' ') && NAME_AFTER.contains(&verb) {
         name_after(text, end + 1)
@@ -69,21 +78,28 @@ fn attribution(text: &str, start: usize, verb: &str) -> Option<std::ops::Range<u
     }
 }
 
-/// The name that ends a line's text before `at`, past an address in angle brackets or
-/// parentheses and quotes: a run of capitalised words, particles and initials.
+/// The name that ends a line's text before `at`, past an address in angle brackets
+/// (`&lt;…&gt;` in HTML) or parentheses, and quotes: a run of capitalised words,
+/// particles and initials.
 fn name_before(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
-    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
-    let mut end = text[line_start..at].trim_end().len() + line_start;
-    if text[..end].ends_with(['>', ')']) {
-        let open = text[line_start..end].rfind(['<', '(']).map(|o| o + line_start)?;
-        end = text[line_start..open].trim_end().len() + line_start;
-    }
-    let quoted = text[line_start..end].strip_suffix('"').and_then(|t| t.rfind('"').map(|o| o + line_start + 1));
+    let from = floor(text, at.saturating_sub(WINDOW));
+    let line_start = text[from..at].rfind('\n').map_or(from, |n| from + n + 1);
+    let line = |end: usize| &text[line_start..end];
+    let mut end = line(at).trim_end().len() + line_start;
+    let open = if line(end).ends_with("&gt;") {
+        line(end).rfind("&lt;")
+    } else if line(end).ends_with(['>', ')']) {
+        line(end).rfind(['<', '('])
+    } else {
+        Some(end - line_start)
+    };
+    end = line(open? + line_start).trim_end().len() + line_start;
+    let quoted = line(end).strip_suffix('"').and_then(|t| t.rfind('"').map(|o| o + line_start + 1));
     if let Some(open) = quoted {
         return Some(open..end - 1).filter(|r| has_capital(&text[r.clone()]));
     }
     let mut start = end;
-    for word in text[line_start..end].rsplit(' ').take(MOST_WORDS) {
+    for word in line(end).rsplit(' ').take(MOST_WORDS) {
         if !name_word(word) {
             break;
         }
@@ -93,23 +109,34 @@ fn name_before(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
     (has_capital(&text[range.clone()])).then_some(range)
 }
 
+/// `at`, or the char boundary before it.
+fn floor(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// The name after an attribution verb that starts at `at`: up to an address in angle
 /// brackets or the `:` that ends the line, all of it name words.
 fn name_after(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
-    let rest = &text[at..];
-    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    let line = line.trim_end();
+    let rest = &text[at..floor(text, (at + WINDOW).min(text.len()))];
+    // The line's end, within the window, or the text's.
+    let line_end = rest.find('\n').or((at + rest.len() == text.len()).then_some(rest.len()))?;
+    let line = rest[..line_end].trim_end();
     let body = line.strip_suffix(':')?;
     let name = body[..body.find('<').unwrap_or(body.len())].trim_end();
     let all_names = name.split(' ').take(MOST_WORDS + 1).all(name_word) && name.split(' ').count() <= MOST_WORDS;
     (all_names && has_capital(name)).then(|| at..at + name.len())
 }
 
-/// A word of a name: capitalised (`Hope`, `O'Neil`, `Ö.`), or a particle.
+/// A word of a name: capitalised (`Hope`, `O'Neil`, `Ö.`) but not in capitals (`AM`
+/// of `10:12 AM Hope Stone`), or a particle.
 fn name_word(word: &str) -> bool {
     let capital = word.chars().next().is_some_and(char::is_uppercase);
     let letters = word.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'' | '’'));
-    (capital && letters) || super::names::PARTICLES.contains(&word)
+    let shouted = word.chars().filter(|c| c.is_alphabetic()).count() > 1 && !word.chars().any(char::is_lowercase);
+    (capital && letters && !shouted) || super::names::PARTICLES.contains(&word)
 }
 
 fn has_capital(name: &str) -> bool {
@@ -118,19 +145,25 @@ fn has_capital(name: &str) -> bool {
 
 /// The name spans of the `From:`, `To:` and `Cc:` lines of quoted header blocks.
 fn header_blocks(text: &str, spans: &mut Vec<Span>) {
-    let mut fields: Vec<(usize, usize, bool)> = Vec::new(); // (line, value start, names people)
+    // (line number, the value's bytes, names people)
+    let mut fields: Vec<(usize, std::ops::Range<usize>, bool)> = Vec::new();
     let mut at = 0;
     for (n, line) in super::salutations::lines(text).enumerate() {
         if let Some((value, names)) = field(line) {
-            fields.push((n, at + value, names));
+            let end = line.trim_end_matches(['\r', '\n']).len().max(value);
+            fields.push((n, at + value..at + end, names));
         }
         at += line.len();
     }
-    // Fields come in line order: a block's other fields are the neighbours.
-    let near = |j: usize, line: usize| fields.get(j).is_some_and(|f| f.0.abs_diff(line) <= BLOCK_LINES);
-    for (i, &(line, value, names)) in fields.iter().enumerate() {
-        if names && ((i > 0 && near(i - 1, line)) || near(i + 1, line)) {
-            people(text, value, spans);
+    // A people field needs another kind of field of its block within BLOCK_LINES lines;
+    // fields come in line order.
+    let other_near = |line: usize| {
+        let from = fields.partition_point(|f| f.0 + BLOCK_LINES < line);
+        fields[from..].iter().take_while(|f| f.0 <= line + BLOCK_LINES).any(|f| !f.2)
+    };
+    for (line, value, names) in &fields {
+        if *names && other_near(*line) {
+            people(text, value.clone(), spans);
         }
     }
 }
@@ -153,32 +186,33 @@ fn field(line: &str) -> Option<(usize, bool)> {
         return None;
     }
     // Tags after the colon (`<b>Van:</b> Storm, Ivo`), but not an address (`<a@x.nl>`).
-    let mut value = rest[colon + 1..].trim_start();
+    let blanks = [' ', '\t'];
+    let mut value = rest[colon + 1..].trim_start_matches(blanks);
     while let Some(tag) = value.strip_prefix('<').and_then(|r| r.find('>').map(|e| &r[..e])) {
         if tag.contains('@') {
             break;
         }
-        value = value[tag.len() + 2..].trim_start();
+        value = value[tag.len() + 2..].trim_start_matches(blanks);
     }
     let value = value.trim_start_matches([' ', '\t', '*']);
     Some((line.len() - value.len(), names))
 }
 
-/// Name spans for the people of a header value at `at`: items apart by `;`, each a
-/// display name before its address, or a name alone. An item with a digit or without a
-/// capital is none; a bare address is the address pattern's.
-fn people(text: &str, at: usize, spans: &mut Vec<Span>) {
-    let rest = &text[at..];
-    let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
-    let mut item_start = at;
-    for item in items(&rest[..end]) {
+/// Name spans for the people of the header value at `value`: items apart by `;`,
+/// each a display name before its address, or a name alone. An item counts only when
+/// it is words (letters, blanks and `,` `.` `-` `'` `"`) with a capital; a bare
+/// address is the address pattern's, a link or a time no name.
+fn people(text: &str, value: std::ops::Range<usize>, spans: &mut Vec<Span>) {
+    let end = floor(text, value.end.min(value.start + WINDOW));
+    let mut item_start = value.start;
+    for item in items(&text[value.start..end]) {
         let name_end =
             [item.find(['<', '(', '[']), item.find("&lt;")].into_iter().flatten().min().unwrap_or(item.len());
         let name = item[..name_end].trim_end();
         let lead = name.len() - name.trim_start_matches([' ', '\t', '"', '\'']).len();
         let name = name[lead..].trim_end_matches(['"', '\'']);
-        let plain = !name.contains('@') && !name.bytes().any(|b| b.is_ascii_digit());
-        if plain && has_capital(name) {
+        let words = name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | ',' | '.' | '-' | '\'' | '’' | '"'));
+        if words && has_capital(name) {
             spans.push(Span::new(item_start + lead..item_start + lead + name.len(), Kind::Name));
         }
         item_start += item.len() + 1;
@@ -197,9 +231,11 @@ fn items(value: &str) -> impl Iterator<Item = &str> {
                 rest = None;
                 return Some(v);
             };
-            let entity = v[..semi].rfind('&').is_some_and(|amp| {
-                let name = &v[amp + 1..semi];
-                (1..=8).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'#')
+            // An entity's name is at most eight bytes: looked for that far back only.
+            let near = &v.as_bytes()[semi.saturating_sub(9)..semi];
+            let entity = near.iter().rposition(|&b| b == b'&').is_some_and(|amp| {
+                let name = &near[amp + 1..];
+                !name.is_empty() && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'#')
             });
             if !entity {
                 rest = Some(&v[semi + 1..]);
