@@ -159,11 +159,16 @@ impl<'p> Words<'p> {
     fn render_token<'a>(&'a mut self, rest: &str) -> Rendered<'a> {
         let bytes = rest.as_bytes();
         // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
-        // dot or hyphen (or is, where hosts are not kept): the word is the run.
+        // hyphen, and no dot that joins: the word is the run.
         if bytes[0].is_ascii_alphabetic() {
             let len = alphanumeric_run(bytes);
             let next = bytes.get(len).copied().unwrap_or(b' ');
-            if next < 0x80 && next != b'-' && !(self.hosts_clear && next == b'.') {
+            // A dot joins a host where hosts are kept, and a name to the next word
+            // (`grace.baker`) everywhere.
+            let joined = next == b'.'
+                && (self.hosts_clear
+                    || (bytes.get(len + 1).is_some_and(u8::is_ascii_lowercase) && is_listed_name(&rest[..len])));
+            if next < 0x80 && next != b'-' && !joined {
                 return (len, self.token(&rest[..len]).map(Cow::Borrowed));
             }
         }

@@ -1,9 +1,9 @@
 //! Words joined into one token by hyphens or dots that together name someone: URL
 //! slugs and user names (`linkedin.com/in/hope-de-bruin`, `grace.baker`,
 //! `lijst/storm-schipper-2026`). Each part alone is a word of the vocabulary in lower
-//! case (`hope`, `bruin`, `baker`), so word by word the name would pass. A dot joins
-//! a compound only where host names pass whole (the network category in full, as
-//! spam filters have it); elsewhere the renderer splits words at dots first.
+//! case (`hope`, `bruin`, `baker`), so word by word the name would pass. Parts are
+//! joined by hyphens, and by dots where host names pass whole (the network category
+//! in full, as spam filters have it) or after a listed name (`grace.baker`).
 
 use super::{is_listed_name, is_word};
 

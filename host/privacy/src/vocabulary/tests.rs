@@ -184,3 +184,16 @@ fn a_capitalised_common_surname_is_a_name_and_the_word_in_lower_case_passes() {
     assert_eq!(render("de prins en de huisman, a baker"), "de prins en de huisman, a baker");
     assert_eq!(render("no harm done, the field dries"), "no harm done, the field dries");
 }
+
+#[test]
+fn a_slug_of_names_is_one_pseudonym_whether_hosts_pass_or_not() {
+    let text = "see linkedin.com/in/hope-de-bruin and grace.baker or a well-known follow-up.";
+    for hosts in [true, false] {
+        let mut out = String::new();
+        render_into(text, &Pseudonymizer::derive(&[1; 32], "x"), hosts, &mut out);
+        for name in ["hope", "bruin", "grace", "baker"] {
+            assert!(!out.contains(name), "{name} in {out} (hosts {hosts})");
+        }
+        assert!(out.contains("a well-known follow-up."), "{out}");
+    }
+}
