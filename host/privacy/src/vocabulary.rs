@@ -180,7 +180,13 @@ impl<'p> Words<'p> {
             return (len, Some(Cow::Owned(self.p.token("number", digits))));
         }
         // The longest run of letters, digits, dots and hyphens, minus a final dot.
-        let run = rest[..host_run_len(rest)].trim_end_matches(['.', '-']);
+        // Read within the longest host name (253 bytes), so a long run of one-letter
+        // words (`a-a-a-…`) is not read again for each of them.
+        let mut within = LONGEST_RUN.min(rest.len());
+        while !rest.is_char_boundary(within) {
+            within -= 1;
+        }
+        let run = rest[..host_run_len(&rest[..within])].trim_end_matches(['.', '-']);
         if self.hosts_clear && is_host(run) {
             return (run.len(), None);
         }
@@ -293,6 +299,10 @@ fn host_run_len(s: &str) -> usize {
     }
     ascii + s[ascii..].find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(s.len() - ascii)
 }
+
+/// The longest run of letters, digits, dots and hyphens read as one token: the
+/// longest host name (RFC 1035), bytes.
+const LONGEST_RUN: usize = 253;
 
 /// A capitalised word split by a hyphen, as one word: a capitalised ASCII word, `-`
 /// (at a line's end too) and lower-case letters: `Zwanen-burg` and `Tim-\r\nmerman`,

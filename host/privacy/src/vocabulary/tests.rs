@@ -197,3 +197,10 @@ fn a_slug_of_names_is_one_pseudonym_whether_hosts_pass_or_not() {
         assert!(out.contains("a well-known follow-up."), "{out}");
     }
 }
+
+#[test]
+fn a_long_run_of_one_letter_words_is_read_in_pieces() {
+    // Each word of `a-a-a-…` once read the whole run again to find its end.
+    let text = "a-".repeat(20_000);
+    assert_eq!(render(&text), text);
+}
