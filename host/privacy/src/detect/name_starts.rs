@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 /// The names of `first-names.txt`, sorted.
-pub(super) fn first_names() -> BTreeSet<&'static str> {
+pub(crate) fn first_names() -> BTreeSet<&'static str> {
     include_str!("first-names.txt").lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect()
 }
 
@@ -36,6 +36,15 @@ static FIRST_NAMES: LazyLock<FirstNames> = LazyLock::new(|| {
 
 /// True when `word` (in any case) is a listed first name, whole.
 pub(crate) fn is_first_name(word: &str) -> bool {
+    // An ASCII word is title-cased on the stack: this is asked of many words.
+    let mut buf = [0u8; 32];
+    if let Some(title) = buf.get_mut(..word.len()).filter(|_| word.is_ascii() && !word.is_empty()) {
+        title.copy_from_slice(word.as_bytes());
+        title.make_ascii_lowercase();
+        title[0].make_ascii_uppercase();
+        let title = std::str::from_utf8(title).expect("ASCII");
+        return FIRST_NAMES.sorted.binary_search(&title).is_ok();
+    }
     let mut chars = word.chars();
     let Some(first) = chars.next() else { return false };
     let title: String = first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect();
