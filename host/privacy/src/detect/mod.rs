@@ -22,6 +22,7 @@ pub(crate) mod byte_classes;
 pub mod devices;
 mod four_digit_postcodes;
 mod initials;
+mod name_fields;
 pub(crate) mod name_starts;
 pub mod names;
 pub mod plates;

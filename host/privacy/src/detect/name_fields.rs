@@ -1,0 +1,269 @@
+//! Names after the label of a form field or a list: `Naam: Sky Kok`, `Tenant: Cash
+//! Short`, `Apologies: Lake, Sunny Moss`, `Aanwezig: Bo, Storm en Roos de Wit`. Forms,
+//! rosters and minutes name people this way, often by names that are words.
+//!
+//! The label opens a line (past quote marks, bullets, blanks and tags) or follows a
+//! `|` or a tab of a table, is one of [`LABELS`] in any case, and a colon follows it. Its value
+//! is items apart by `,`, `;`, `&`, `/`, `and` or `en`; each item that is one to four
+//! name words (capitalised, particles, initials) is a name. The first item that is
+//! not ends the list.
+
+use super::{Kind, Span};
+
+/// Labels of fields and lists that hold people's names, lower-case.
+const LABELS: &[&str] = &[
+    "name",
+    "naam",
+    "full name",
+    "volledige naam",
+    "voornaam",
+    "achternaam",
+    "first name",
+    "last name",
+    "surname",
+    "vorname",
+    "nachname",
+    "nom",
+    "prénom",
+    "tenant",
+    "tenants",
+    "huurder",
+    "huurders",
+    "verhuurder",
+    "landlord",
+    "mieter",
+    "locataire",
+    "client",
+    "klant",
+    "kunde",
+    "patient",
+    "patiënt",
+    "member",
+    "members",
+    "lid",
+    "leden",
+    "donor",
+    "donateur",
+    "contact",
+    "contactpersoon",
+    "emergency contact",
+    "noodcontact",
+    "attendees",
+    "present",
+    "aanwezig",
+    "afwezig",
+    "apologies",
+    "absent",
+    "afgemeld",
+    "guest",
+    "guests",
+    "gast",
+    "gasten",
+    "passenger",
+    "passengers",
+    "passagier",
+    "passagiers",
+    "driver",
+    "bestuurder",
+    "chauffeur",
+    "owner",
+    "eigenaar",
+    "parent",
+    "parents",
+    "ouder",
+    "ouders",
+    "child",
+    "kind",
+    "kinderen",
+    "signer",
+    "ondertekenaar",
+    "recipient",
+    "ontvanger",
+    "buyer",
+    "koper",
+    "seller",
+    "verkoper",
+    "employee",
+    "medewerker",
+    "werknemer",
+    "candidate",
+    "kandidaat",
+    "applicant",
+    "sollicitant",
+    "student",
+    "leerling",
+    "teacher",
+    "docent",
+    "leerkracht",
+    "mentor",
+    "coach",
+    "trainer",
+    "referee",
+    "scheidsrechter",
+    "chair",
+    "voorzitter",
+    "secretary",
+    "secretaris",
+    "treasurer",
+    "penningmeester",
+    "notulist",
+    "assignee",
+    "reporter",
+    "reviewer",
+    "requester",
+    "aanvrager",
+    "beneficiary",
+    "begunstigde",
+    "account holder",
+    "rekeninghouder",
+    "cardholder",
+    "kaarthouder",
+    "name on account",
+    "naam rekeninghouder",
+    "behandelaar",
+    "partner",
+    "spouse",
+    "echtgenoot",
+    "echtgenote",
+];
+
+/// The longest label, in characters.
+const LONGEST_LABEL: usize = 24;
+/// The most words of one name.
+const MOST_WORDS: usize = 4;
+/// How far into its line (bytes) a value is read.
+const WINDOW: usize = 256;
+
+/// Adds a [`Kind::Name`] span for each name of a labelled field or list in `text`.
+pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
+    let mut at = 0;
+    for line in super::salutations::lines(text) {
+        let start = at;
+        at += line.len();
+        // Most lines hold no colon at all.
+        if memchr::memchr(b':', line.as_bytes()).is_none() {
+            continue;
+        }
+        for cell in cells(line) {
+            if let Some(value) = labelled_value(cell) {
+                let offset = start + (value.as_ptr() as usize - line.as_ptr() as usize);
+                names_in(value, offset, spans);
+            }
+        }
+    }
+}
+
+/// The cells of a line: the line, and what follows each `|` or tab in it.
+fn cells(line: &str) -> impl Iterator<Item = &str> {
+    let bars = memchr::memchr2_iter(b'|', b'\t', line.as_bytes());
+    std::iter::once(line).chain(bars.map(move |i| &line[i + 1..]))
+}
+
+/// The value after a label that opens `cell`, up to the line's end (at most
+/// [`WINDOW`] bytes).
+fn labelled_value(cell: &str) -> Option<&str> {
+    let marks = [' ', '\t', '>', '*', '-', '•'];
+    let mut rest = cell.trim_start_matches(marks);
+    // Tags before the label (`<p>Huurder:`, `<td><b>Naam:`).
+    while let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')) {
+        rest = rest[tag_end + 2..].trim_start_matches(marks);
+    }
+    let colon = rest.char_indices().take(LONGEST_LABEL + 1).find(|&(_, c)| c == ':')?.0;
+    let label = rest[..colon].trim_end().to_lowercase();
+    if !LABELS.contains(&label.as_str()) {
+        return None;
+    }
+    let value = &rest[colon + 1..];
+    let mut end = value.find(['\r', '\n', '|', '\t', '<', '(']).unwrap_or(value.len()).min(WINDOW);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(&value[..end])
+}
+
+/// Name spans for the items of `value`, which starts at `offset` in the text.
+fn names_in(value: &str, offset: usize, spans: &mut Vec<Span>) {
+    let mut item_start = 0;
+    for (sep_at, sep_len) in separators(value).chain(std::iter::once((value.len(), 0))) {
+        let item = &value[item_start..sep_at];
+        let lead = item.len() - item.trim_start().len();
+        let name = item.trim();
+        if name.is_empty() || !is_name(name) {
+            return;
+        }
+        spans.push(Span::new(offset + item_start + lead..offset + item_start + lead + name.len(), Kind::Name));
+        item_start = sep_at + sep_len;
+    }
+}
+
+/// Where the items of a value are apart, and the separator's length.
+fn separators(value: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let words = [" and ", " en ", " & ", " und ", " et "];
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let rest = &value[at..];
+        let punct = rest.find([',', ';', '/']).map(|i| (i, 1));
+        let word = words.iter().filter_map(|w| rest.find(w).map(|i| (i, w.len()))).min();
+        let (i, len) = [punct, word].into_iter().flatten().min()?;
+        at += i + len;
+        Some((at - len, len))
+    })
+}
+
+/// True for one to [`MOST_WORDS`] name words with a capital: capitalised words (not
+/// all capitals, past a first initial), particles and initials.
+fn is_name(item: &str) -> bool {
+    let words: Vec<&str> = item.split_whitespace().collect();
+    let name_word = |w: &&str| {
+        let mut chars = w.chars();
+        let first = chars.next().is_some_and(char::is_uppercase);
+        let rest_ok = w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'' | '’'));
+        let lower = w.chars().any(char::is_lowercase) || w.len() <= 2;
+        (first && rest_ok && lower) || super::names::PARTICLES.contains(w)
+    };
+    (1..=MOST_WORDS).contains(&words.len())
+        && words.iter().all(name_word)
+        && words.iter().any(|w| w.chars().next().is_some_and(char::is_uppercase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &mut spans);
+        spans.iter().map(|s| &text[s.range.clone()]).collect()
+    }
+
+    #[test]
+    fn labelled_fields_and_lists_name_their_people() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Naam: Sky Kok\r\n", &["Sky Kok"]),
+            ("Emergency contact: Cash Short (brother) 0612345678\n", &["Cash Short"]),
+            ("Apologies: Lake, Sunny Moss; Will\n", &["Lake", "Sunny Moss", "Will"]),
+            ("Aanwezig: Bo, Storm en Roos de Wit\n", &["Bo", "Storm", "Roos de Wit"]),
+            ("> * Tenant: J. Short & Hope Lake\n", &["J. Short", "Hope Lake"]),
+            ("| Donor: Sage Short | 50 |\n", &["Sage Short"]),
+            ("<p>Huurder: Cash Fox</p>", &["Cash Fox"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(names(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn other_labels_and_values_that_are_no_names_name_nobody() {
+        for text in [
+            "Subject: Cash Prize\n",
+            "Name: your full name here\n",
+            "Client: 12345\n",
+            "Contact: support@example.com\n",
+            "Owner: THE BOARD\n",
+            "the name: Sky\n",
+            "Present: all members present and voting today\n",
+        ] {
+            assert_eq!(names(text), Vec::<&str>::new(), "{text:?}");
+        }
+    }
+}
