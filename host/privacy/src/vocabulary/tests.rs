@@ -1,6 +1,7 @@
 //! The vocabulary's renderer: what passes, what becomes one pseudonym, and what is
 //! joined or split first.
 
+use super::invisible::{has_invisible, invisible};
 use super::*;
 
 fn render(t: &str) -> String {
@@ -203,4 +204,12 @@ fn a_long_run_of_one_letter_words_is_read_in_pieces() {
     // Each word of `a-a-a-…` once read the whole run again to find its end.
     let text = "a-".repeat(20_000);
     assert_eq!(render(&text), text);
+}
+
+#[test]
+fn a_name_word_beside_a_name_becomes_a_pseudonym_alone_it_passes() {
+    let out = render("New starter: Cash Okoro. Coffee: Sky Patel & Joy Short. Cash back, Sky News.");
+    // Only the last sentence's `Cash` and `Sky` pass; `Short` follows the pseudonym of `Joy`.
+    assert_eq!((out.matches("Cash").count(), out.matches("Sky").count()), (1, 1), "{out}");
+    assert!(!out.contains("Short") && out.ends_with("Cash back, Sky News."), "{out}");
 }
