@@ -174,9 +174,7 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<&str> {
-        let mut spans = Vec::new();
-        find(text, &mut spans);
-        spans.iter().map(|s| &text[s.range.clone()]).collect()
+        super::super::found_by(find, text)
     }
 
     #[test]

@@ -302,6 +302,15 @@ fn priority(kind: Kind) -> u8 {
     }
 }
 
+/// The texts of the spans one family's `find` adds for `text`, in order: what its
+/// table tests compare.
+#[cfg(test)]
+fn found_by(find: fn(&str, &mut Vec<Span>), text: &str) -> Vec<&str> {
+    let mut spans = Vec::new();
+    find(text, &mut spans);
+    spans.iter().map(|s| &text[s.range.clone()]).collect()
+}
+
 /// Panics unless `re` can run as the regex engine's lazy DFA on any text: a Unicode
 /// `\b` makes that DFA give up at the first non-ASCII character, and the search falls
 /// back to an engine ten times slower. Every pattern run over a whole text must pass.
