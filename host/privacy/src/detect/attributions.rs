@@ -36,10 +36,6 @@ const NAME_FIELDS: &[&str] =
 const OTHER_FIELDS: &[&str] =
     &["sent", "date", "subject", "verzonden", "datum", "onderwerp", "gesendet", "betreff", "envoyé", "objet"];
 
-/// A line is read as a field only when a colon stands within this many bytes of its
-/// start (quote marks and tags included): a quick test before the field's name, at
-/// most 24 characters, is read.
-const FIELD_WITHIN: usize = 64;
 /// How far (bytes) from a verb or a field's colon its line is read.
 const WINDOW: usize = 256;
 
@@ -169,32 +165,13 @@ fn header_blocks(text: &str, spans: &mut Vec<Span>) {
 }
 
 /// Where the value of a header line of a quoted block starts in `line`, and whether its
-/// field names people. Quote marks, blanks and tags may come before the field's name,
-/// tags after its colon.
+/// field names people ([`super::name_fields::label_and_value`] reads the line).
 fn field(line: &str) -> Option<(usize, bool)> {
-    // Most lines: no colon near their start.
-    let head = &line.as_bytes()[..line.len().min(FIELD_WITHIN)];
-    memchr::memchr(b':', head)?;
-    let mut rest = line.trim_start_matches(['>', ' ', '\t', '*']);
-    while let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')) {
-        rest = rest[tag_end + 2..].trim_start_matches([' ', '\t', '*']);
-    }
-    let colon = rest.char_indices().take(24).find(|&(_, c)| c == ':')?.0;
-    let name = rest[..colon].trim_end().to_lowercase();
+    let (name, value) = super::name_fields::label_and_value(line)?;
     let names = NAME_FIELDS.contains(&name.as_str());
     if !names && !OTHER_FIELDS.contains(&name.as_str()) {
         return None;
     }
-    // Tags after the colon (`<b>Van:</b> Storm, Ivo`), but not an address (`<a@x.nl>`).
-    let blanks = [' ', '\t'];
-    let mut value = rest[colon + 1..].trim_start_matches(blanks);
-    while let Some(tag) = value.strip_prefix('<').and_then(|r| r.find('>').map(|e| &r[..e])) {
-        if tag.contains('@') {
-            break;
-        }
-        value = value[tag.len() + 2..].trim_start_matches(blanks);
-    }
-    let value = value.trim_start_matches([' ', '\t', '*']);
     Some((line.len() - value.len(), names))
 }
 

@@ -129,6 +129,9 @@ const LABELS: &[&str] = &[
 
 /// The longest label, in characters.
 const LONGEST_LABEL: usize = 24;
+/// A cell is read for a label only when a colon stands within this many bytes of its
+/// start (quote marks and tags included): a quick test before the label is read.
+const LABEL_WITHIN: usize = 64;
 /// The most words of one name.
 const MOST_WORDS: usize = 4;
 /// How far into its line (bytes) a value is read.
@@ -159,26 +162,43 @@ fn cells(line: &str) -> impl Iterator<Item = &str> {
     std::iter::once(line).chain(bars.map(move |i| &line[i + 1..]))
 }
 
-/// The value after a label that opens `cell`, up to the line's end (at most
-/// [`WINDOW`] bytes).
+/// The value after a label that opens `cell`, up to the line's end, a cell's end, an
+/// address or a bracket (at most [`WINDOW`] bytes).
 fn labelled_value(cell: &str) -> Option<&str> {
-    let marks = [' ', '\t', '>', '*', '-', '•'];
-    let mut rest = cell.trim_start_matches(marks);
-    // Tags before the label (`<p>Huurder:`, `<td><b>Naam:`).
-    while let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')) {
-        rest = rest[tag_end + 2..].trim_start_matches(marks);
-    }
-    let colon = rest.char_indices().take(LONGEST_LABEL + 1).find(|&(_, c)| c == ':')?.0;
-    let label = rest[..colon].trim_end().to_lowercase();
+    let (label, value) = label_and_value(cell)?;
     if !LABELS.contains(&label.as_str()) {
         return None;
     }
-    let value = &rest[colon + 1..];
     let mut end = value.find(['\r', '\n', '|', '\t', '<', '(']).unwrap_or(value.len()).min(WINDOW);
     while !value.is_char_boundary(end) {
         end -= 1;
     }
     Some(&value[..end])
+}
+
+/// The label that opens `cell` (past quote marks, bullets, blanks and tags), in lower
+/// case, and what follows its colon (past blanks and tags, but not an address in angle
+/// brackets): `<td><b>Naam:</b> Sky` gives `naam` and `Sky`. The colon stands within
+/// [`LONGEST_LABEL`] characters of the label's start; a line with none near its start
+/// is passed over at once.
+pub(super) fn label_and_value(cell: &str) -> Option<(String, &str)> {
+    memchr::memchr(b':', &cell.as_bytes()[..cell.len().min(LABEL_WITHIN)])?;
+    let marks = [' ', '\t', '>', '*', '-', '•'];
+    let mut rest = cell.trim_start_matches(marks);
+    while let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')) {
+        rest = rest[tag_end + 2..].trim_start_matches(marks);
+    }
+    let colon = rest.char_indices().take(LONGEST_LABEL + 1).find(|&(_, c)| c == ':')?.0;
+    let label = rest[..colon].trim_end().to_lowercase();
+    let blanks = [' ', '\t', '*'];
+    let mut value = rest[colon + 1..].trim_start_matches(blanks);
+    while let Some(tag) = value.strip_prefix('<').and_then(|r| r.find('>').map(|e| &r[..e])) {
+        if tag.contains('@') {
+            break;
+        }
+        value = value[tag.len() + 2..].trim_start_matches(blanks);
+    }
+    Some((label, value))
 }
 
 /// Name spans for the items of `value`, which starts at `offset` in the text.
@@ -244,6 +264,7 @@ mod tests {
             ("> * Tenant: J. Short & Hope Lake\n", &["J. Short", "Hope Lake"]),
             ("| Donor: Sage Short | 50 |\n", &["Sage Short"]),
             ("<p>Huurder: Cash Fox</p>", &["Cash Fox"]),
+            ("<td><b>Naam:</b> Sky Kok</td>", &["Sky Kok"]),
         ];
         for (text, want) in cases {
             assert_eq!(names(text), *want, "{text:?}");
