@@ -45,9 +45,12 @@ const SHORTEST_ID: usize = 6;
 /// Adds a [`Kind::Tracking`] span for every tracking link in `text`.
 pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
     let with_scheme: Vec<Range<usize>> = links(text).collect();
-    for link in with_scheme.iter().chain(&bare_links(text, &with_scheme)) {
+    // A link with a scheme runs to a blank or a quote; as a tracking link it ends at
+    // its URL characters, so text glued on after it (`…/ab12cd)张伟`) keeps its own spans.
+    let urls = with_scheme.iter().map(|l| l.start..l.start + url_chars(&text.as_bytes()[l.clone()]));
+    for link in urls.chain(bare_links(text, &with_scheme)) {
         if is_tracking(&text[link.clone()]) {
-            spans.push(Span::new(link.clone(), Kind::Tracking));
+            spans.push(Span::new(link, Kind::Tracking));
         }
     }
 }
@@ -142,9 +145,14 @@ fn host_len(bytes: &[u8]) -> usize {
 /// The length of the URL at the head of `bytes`: the characters RFC 3986 allows,
 /// less the punctuation that ends a sentence or closes a bracket after a link.
 fn url_len(bytes: &[u8]) -> usize {
-    let all = bytes.iter().position(|b| !(b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(b)));
-    let url = &bytes[..all.unwrap_or(bytes.len())];
+    let url = &bytes[..url_chars(bytes)];
     url.len() - url.iter().rev().take_while(|b| b")]'.,;:!?".contains(b)).count()
+}
+
+/// The length of the run of characters RFC 3986 allows in a URL at the head of `bytes`.
+fn url_chars(bytes: &[u8]) -> usize {
+    let url_byte = |b: &u8| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(b);
+    bytes.iter().position(|b| !url_byte(b)).unwrap_or(bytes.len())
 }
 
 fn host_byte(b: u8) -> bool {
@@ -179,6 +187,7 @@ mod tests {
             ("(go.shop.example/o/mvab1epw)", &["go.shop.example/o/mvab1epw"]),
             ("(links.shop.test/v/981d8da1)张伟先生", &["links.shop.test/v/981d8da1"]),
             ("https://u.test/ss/c/a1b2c3d4e5", &["https://u.test/ss/c/a1b2c3d4e5"]),
+            ("https://x.test/c/ab12cd)张伟先生", &["https://x.test/c/ab12cd)"]),
             (
                 "https://x.awstrack.me/L0/https:%2F%2Fshop.test/1/0102018f",
                 &["https://x.awstrack.me/L0/https:%2F%2Fshop.test/1/0102018f"],
