@@ -1,13 +1,15 @@
 //! Finding personal data inside free text, behind a trait so that a better detector
 //! (an NER model, say) can replace the pattern one without touching its callers.
 //!
-//! The pattern detector combines three families, one module each:
+//! The pattern detector combines these families, each a module with its helpers:
 //! - [`structured`]: e-mail addresses, IP addresses, phone numbers, IBANs (mod-97
-//!   checked) and tracking links;
+//!   checked) and tracking links with a scheme, protocol-relative or bare;
 //! - [`addresses`]: Dutch and UK postcodes, the city beside them, street lines, and
 //!   four-digit postcodes on an address line (`3920 Lommel`);
 //! - [`names`]: names in greetings, signature blocks, after titles and initials
-//!   (`J. Pinas`) and beside known first names, and organisations by their legal form;
+//!   (`J. Pinas`), in reply attributions and quoted header blocks, after form labels
+//!   (`Naam: Sky Kok`) and beside known first names, and organisations by their legal
+//!   form;
 //! - [`plates`]: vehicle registration plates (`GZ-815-K`, `1-ABC-234`);
 //! - [`devices`]: device strings (`Sent from my iPhone`, user agents, `Chrome 131`);
 //! - [`word_runs`]: organisations made of ordinary words, as capitalised runs inside a
