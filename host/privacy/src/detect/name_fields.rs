@@ -184,15 +184,18 @@ fn labelled_value(cell: &str) -> Option<&str> {
 pub(super) fn label_and_value(cell: &str) -> Option<(String, &str)> {
     memchr::memchr(b':', &cell.as_bytes()[..cell.len().min(LABEL_WITHIN)])?;
     let marks = [' ', '\t', '>', '*', '-', '•'];
+    // A tag ends within LABEL_WITHIN bytes, or it is no tag: so many cells of one long
+    // line (`|<:|<:…`) each read a few bytes, not the rest of the line.
+    let tag_end = |r: &str| memchr::memchr(b'>', &r.as_bytes()[..r.len().min(LABEL_WITHIN)]);
     let mut rest = cell.trim_start_matches(marks);
-    while let Some(tag_end) = rest.strip_prefix('<').and_then(|r| r.find('>')) {
-        rest = rest[tag_end + 2..].trim_start_matches(marks);
+    while let Some(end) = rest.strip_prefix('<').and_then(tag_end) {
+        rest = rest[end + 2..].trim_start_matches(marks);
     }
     let colon = rest.char_indices().take(LONGEST_LABEL + 1).find(|&(_, c)| c == ':')?.0;
     let label = rest[..colon].trim_end().to_lowercase();
     let blanks = [' ', '\t', '*'];
     let mut value = rest[colon + 1..].trim_start_matches(blanks);
-    while let Some(tag) = value.strip_prefix('<').and_then(|r| r.find('>').map(|e| &r[..e])) {
+    while let Some(tag) = value.strip_prefix('<').and_then(|r| tag_end(r).map(|e| &r[..e])) {
         if tag.contains('@') {
             break;
         }
@@ -269,6 +272,15 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(names(text), *want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_long_line_of_cells_is_read_a_few_bytes_a_cell() {
+        // Each cell's tags were looked for to the line's end.
+        let line = "|<:".repeat(50_000);
+        assert!(names(&line).is_empty());
+        let table = "| Naam: Sky Kok ".repeat(20_000);
+        assert_eq!(names(&table).len(), 20_000);
     }
 
     #[test]
