@@ -21,6 +21,7 @@ pub use hosts::{is_host, is_tld, long_digits};
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;
 pub(crate) use invisible::without_invisible;
+use name_words::NameBefore;
 use seen::Seen;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -153,9 +154,9 @@ impl<'p> Words<'p> {
         // `clear_from` is where the text not yet copied starts: a run of tokens that
         // pass is copied in one piece when a token that does not (or the end) comes.
         let (mut clear_from, mut at) = (0, 0);
-        // Where the last token ends if it was a capitalised word shown as a pseudonym:
-        // a name word right after it (`Joy Short`) is part of that name.
-        let mut capital_pseudonym_end = None;
+        // The capitalised pseudonym just before, if any: a word right after it (`Joy
+        // Short`, `Walter Pope`) may be part of that name ([`name_words`]).
+        let mut before: Option<NameBefore> = None;
         while let Some(start) = next_alphanumeric(text, at) {
             let (len, shown) = self.render_token(&text[start..]);
             at = start + len;
@@ -165,15 +166,16 @@ impl<'p> Words<'p> {
                     out.push_str(&text[clear_from..start]);
                     out.push_str(&shown);
                     clear_from = at;
-                    capital_pseudonym_end = capital.then_some(at);
+                    before =
+                        capital.then(|| NameBefore { end: at, extends: name_words::name_shaped(&text[start..at]) });
                 }
-                None if name_words::beside_a_name(text, start, len, capital_pseudonym_end) => {
+                None if name_words::beside_a_name(text, start, len, before) => {
                     out.push_str(&text[clear_from..start]);
                     out.push_str(&word_pseudonym(&text[start..at], self.p));
                     clear_from = at;
-                    capital_pseudonym_end = Some(at);
+                    before = Some(NameBefore { end: at, extends: false });
                 }
-                None => capital_pseudonym_end = None,
+                None => before = name_words::particle_after(text, start, len, before),
             }
         }
         out.push_str(&text[clear_from..]);

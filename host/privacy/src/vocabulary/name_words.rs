@@ -1,8 +1,13 @@
-//! Words that name people often enough to be a name beside another name, but are too
-//! common to be names on their own: `Cash Okoro`, `Sky Patel`, `Mercy Eze`, `Joy
-//! Short`, `Grace Bull`, `Bo Keizer`. Alone (`Cash back`, `Sky News`, `Short notice`)
-//! they pass; right beside a capitalised word that does not pass, or beside another of
-//! them (`Cash Short`), they are part of that name and become pseudonyms too.
+//! Words of the vocabulary that are part of a name beside them.
+//!
+//! - Any capitalised word right after a name-shaped pseudonym (`Walter Pope`, `Jerrel
+//!   Pinas`, `Kwak-Klein`, `Johannes ter Brood`): a surname that is also a word. Only
+//!   one such word: `Walter Pope Funeral Home` keeps `Funeral Home`.
+//! - Words that name people often enough to be a name beside another name, but are too
+//!   common to be names on their own: `Cash Okoro`, `Sky Patel`, `Mercy Eze`, `Joy
+//!   Short`, `Grace Bull`, `Bo Keizer`. Alone (`Cash back`, `Sky News`, `Short notice`)
+//!   they pass; right beside a capitalised word that does not pass, or beside another
+//!   of them (`Cash Short`), they are part of that name and become pseudonyms too.
 
 use super::{in_lower_case, passes};
 use std::collections::HashSet;
@@ -22,24 +27,86 @@ fn name_words() -> &'static HashSet<&'static str> {
     SET.get_or_init(|| NAME_WORDS.split_whitespace().collect())
 }
 
-/// True when the word `text[start..start + len]`, which passes in clear, is a name
-/// word ([`NAME_WORDS`], capitalised) right beside a name: after a capitalised
-/// pseudonym that ends at `pseudonym_before` and one blank, or before one blank and a
-/// capitalised word that does not pass or is a name word too.
-pub(super) fn beside_a_name(text: &str, start: usize, len: usize, pseudonym_before: Option<usize>) -> bool {
-    let word = &text[start..start + len];
-    if !is_name_word(word) {
+/// A capitalised pseudonym just rendered, which the next word may belong to.
+#[derive(Clone, Copy)]
+pub(super) struct NameBefore {
+    /// Where it ends (bytes), past any particles after it (`van der`).
+    pub end: usize,
+    /// True when any capitalised word after it is part of the name: it was a word of
+    /// a name's shape ([`name_shaped`]), not itself made a pseudonym by this module.
+    pub extends: bool,
+}
+
+/// True for a token shaped like a name: a capital, then lower-case letters (`Pinas`,
+/// `Jerrel`), not an acronym, a product (`iPhone`) or a code (`NL91`).
+pub(super) fn name_shaped(token: &str) -> bool {
+    capitalised(token)
+}
+
+/// True when the word `text[start..start + len]`, which passes in clear, is part of a
+/// name beside it:
+/// - any capitalised word right after a pseudonym that [extends](NameBefore::extends)
+///   ([`joins`]), or right before a hyphen and a name-shaped word that does not pass
+///   (`Klein-Boer`);
+/// - a capitalised word of a family (`The Lake family`, `familie Haar`);
+/// - a name word ([`NAME_WORDS`], capitalised) right after any capitalised pseudonym,
+///   or before one blank and a capitalised word that does not pass or is a name word
+///   too.
+pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option<NameBefore>) -> bool {
+    let (word, rest) = (&text[start..start + len], &text[start + len..]);
+    if !capitalised(word) {
         return false;
     }
-    let after_name = pseudonym_before.is_some_and(|end| end + 1 == start && text.as_bytes()[end] == b' ');
-    after_name || name_after(&text[start + len..])
+    let right_after = before.filter(|b| joins(&text[b.end..start]));
+    if right_after.is_some_and(|b| b.extends) || hyphen_name_after(rest) || of_a_family(&text[..start], rest) {
+        return true;
+    }
+    is_name_word(word) && (right_after.is_some() || name_after(rest))
+}
+
+/// True for what may stand between two parts of one name: a blank, a hyphen or an
+/// underscore (`Ramírez_Best.jpg`), or a closing quote or bracket and a blank after a
+/// nickname (`Walter "Walt" Pope`, `G.H. (Grietje) Klein`).
+fn joins(gap: &str) -> bool {
+    matches!(gap, " " | "-" | "_" | "\" " | ") " | "' " | "” ")
+}
+
+/// True when `rest` is a hyphen and a name-shaped word that does not pass
+/// (`-Boer` of `Klein-Boer`).
+fn hyphen_name_after(rest: &str) -> bool {
+    let Some(next) = rest.strip_prefix('-') else { return false };
+    let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let word = &next[..len];
+    capitalised(word) && !next[len..].starts_with(|c: char| c.is_alphanumeric()) && !passes(word)
+}
+
+/// True for a word between `head` and `rest` that names a family: before ` family`
+/// (`The Lake family`), or after Dutch `familie ` or `fam. ` (`familie Haar`).
+fn of_a_family(head: &str, rest: &str) -> bool {
+    let after = [" family", " Family", " gezin"].iter().any(|f| rest.starts_with(f));
+    after || ["familie ", "Familie ", "fam. ", "Fam. "].iter().any(|f| head.ends_with(f))
+}
+
+/// `before`, carried past the word `text[start..start + len]` if it is a surname
+/// particle one blank after it (`Johannes ter Brood`); else `None`.
+pub(super) fn particle_after(text: &str, start: usize, len: usize, before: Option<NameBefore>) -> Option<NameBefore> {
+    let b = before.filter(|b| b.end + 1 == start && text.as_bytes()[b.end] == b' ')?;
+    PARTICLES.contains(&&text[start..start + len]).then_some(NameBefore { end: start + len, ..b })
+}
+
+/// Lower-case words between a given name and a surname.
+const PARTICLES: &[&str] =
+    &["van", "de", "der", "den", "ten", "ter", "te", "von", "la", "le", "du", "da", "di", "el", "al"];
+
+/// True for a capital then lower-case ASCII letters, two or more.
+fn capitalised(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_lowercase)
 }
 
 /// True for a capitalised word (capital, then lower case) of [`NAME_WORDS`].
 fn is_name_word(word: &str) -> bool {
-    let mut chars = word.chars();
-    let capitalised = chars.next().is_some_and(|c| c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_lowercase());
-    capitalised && word.len() >= 2 && in_lower_case(word, |w| name_words().contains(w))
+    capitalised(word) && in_lower_case(word, |w| name_words().contains(w))
 }
 
 /// True when `rest` starts with one blank and a capitalised word that does not pass
@@ -61,6 +128,7 @@ mod tests {
     fn a_name_word_beside_a_name_is_part_of_it() {
         let beside = |text: &str, word: &str, before: Option<usize>| {
             let start = text.find(word).unwrap();
+            let before = before.map(|end| NameBefore { end, extends: false });
             beside_a_name(text, start, word.len(), before)
         };
         assert!(beside("New starter: Cash Okoro (he/him)", "Cash", None));
@@ -70,5 +138,38 @@ mod tests {
         assert!(!beside("Watch Sky News tonight", "Sky", None));
         assert!(!beside("at short notice", "short", None));
         assert!(!beside("p.a1b2  Short", "Short", Some(6)), "two blanks");
+        assert!(beside("Klein-Okoro", "Klein", None));
+        assert!(!beside("Well-Known", "Well", None), "both words");
+        assert!(beside("The Lake family gave", "Lake", None));
+        assert!(beside("bij familie Haar thuis", "Haar", None));
+        assert!(!beside("Lake district", "Lake", None));
+    }
+
+    #[test]
+    fn a_capitalised_word_after_a_name_shaped_pseudonym_is_its_surname() {
+        let after = |text: &str, word: &str, end: usize, extends: bool| {
+            let start = text.rfind(word).unwrap();
+            beside_a_name(text, start, word.len(), Some(NameBefore { end, extends }))
+        };
+        // `p.1` stands for a pseudonym of a name-shaped word (`Walter`).
+        assert!(after("p.1 Pope", "Pope", 3, true));
+        assert!(after("p.1-Klein", "Klein", 3, true));
+        assert!(after("p.1_Best.jpg", "Best", 3, true));
+        assert!(after("\"p.1\" Pope", "Pope", 4, true));
+        assert!(after("(p.1) Klein", "Klein", 4, true));
+        assert!(!after("p.1 Funeral", "Funeral", 3, false), "a pseudonym made here extends no further");
+        assert!(!after("p.1 pope", "pope", 3, true), "lower case");
+        assert!(!after("p.1, Pope", "Pope", 3, true), "a comma ends the name");
+        assert!(!after("p.1\r\nPope", "Pope", 3, true), "so does a line end");
+    }
+
+    #[test]
+    fn particles_carry_a_name_to_its_surname() {
+        let text = "Johannes ter Brood";
+        let before = Some(NameBefore { end: 8, extends: true });
+        let carried = particle_after(text, 9, 3, before).expect("`ter` is a particle");
+        assert_eq!(carried.end, 12);
+        assert!(beside_a_name(text, 13, 5, Some(carried)));
+        assert!(particle_after("Johannes met Brood", 9, 3, before).is_none());
     }
 }

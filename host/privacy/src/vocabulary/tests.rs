@@ -213,3 +213,14 @@ fn a_name_word_beside_a_name_becomes_a_pseudonym_alone_it_passes() {
     assert_eq!((out.matches("Cash").count(), out.matches("Sky").count()), (1, 1), "{out}");
     assert!(!out.contains("Short") && out.ends_with("Cash back, Sky News."), "{out}");
 }
+
+#[test]
+fn a_word_after_a_name_is_its_surname_once() {
+    let out =
+        render("In memory of Walter \"Walt\" Pope, Jerrel Pinas and Johannes ter Brood (Walter Pope Funeral Home).");
+    for surname in ["Pope", "Pinas", "Brood"] {
+        assert!(!out.contains(surname), "{surname} in {out}");
+    }
+    // One word only: the name's pseudonym does not carry on to the words after it.
+    assert!(out.contains(" Funeral Home).") && out.starts_with("In memory of "), "{out}");
+}
