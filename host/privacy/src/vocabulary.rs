@@ -21,7 +21,7 @@ pub use hosts::{is_host, is_tld, long_digits};
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;
 pub(crate) use invisible::without_invisible;
-use name_words::NameBefore;
+use name_words::{NameBefore, Shape};
 use seen::Seen;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -166,14 +166,13 @@ impl<'p> Words<'p> {
                     out.push_str(&text[clear_from..start]);
                     out.push_str(&shown);
                     clear_from = at;
-                    before =
-                        capital.then(|| NameBefore { end: at, extends: name_words::name_shaped(&text[start..at]) });
+                    before = capital.then(|| NameBefore { end: at, shape: Shape::of(&text[start..at]) });
                 }
                 None if name_words::beside_a_name(text, start, len, before) => {
                     out.push_str(&text[clear_from..start]);
                     out.push_str(&word_pseudonym(&text[start..at], self.p));
                     clear_from = at;
-                    before = Some(NameBefore { end: at, extends: false });
+                    before = Some(NameBefore { end: at, shape: Shape::Part });
                 }
                 None => before = name_words::particle_after(text, start, len, before),
             }

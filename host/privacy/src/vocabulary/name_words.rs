@@ -32,22 +32,39 @@ fn name_words() -> &'static HashSet<&'static str> {
 pub(super) struct NameBefore {
     /// Where it ends (bytes), past any particles after it (`van der`).
     pub end: usize,
-    /// True when any capitalised word after it is part of the name: it was a word of
-    /// a name's shape ([`name_shaped`]), not itself made a pseudonym by this module.
-    pub extends: bool,
+    /// What it was.
+    pub shape: Shape,
 }
 
-/// True for a token shaped like a name: a capital, then lower-case letters (`Pinas`,
-/// `Jerrel`), not an acronym, a product (`iPhone`) or a code (`NL91`).
-pub(super) fn name_shaped(token: &str) -> bool {
-    capitalised(token)
+/// What a capitalised pseudonym was, which decides what may follow it in a name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A token of another shape (`DESKTOP`, `NL91`, `McDonald`): only a name word
+    /// ([`NAME_WORDS`]) after it is part of it.
+    Other,
+    /// A word of a name's shape (`Jerrel`): any capitalised word after it is its
+    /// surname, and a neighbour in a list of names is a name too.
+    Name,
+    /// A word this module made a pseudonym (`Pope` of `Walter Pope`): a neighbour in a
+    /// list of names is a name too, but the word after it is not its surname.
+    Part,
+}
+
+impl Shape {
+    /// The shape of the capitalised `token`: [`Shape::Name`] for a capital, then
+    /// lower-case letters (`Pinas`, `Jerrel`), not an acronym, a product (`iPhone`) or a
+    /// code (`NL91`).
+    pub(super) fn of(token: &str) -> Shape {
+        if capitalised(token) { Shape::Name } else { Shape::Other }
+    }
 }
 
 /// True when the word `text[start..start + len]`, which passes in clear, is part of a
 /// name beside it:
-/// - any capitalised word right after a pseudonym that [extends](NameBefore::extends)
+/// - any capitalised word right after a pseudonym of a [name's shape](Shape::Name)
 ///   ([`joins`]), or right before a hyphen and a name-shaped word that does not pass
 ///   (`Klein-Boer`);
+/// - a capitalised word that is an item of a list of names ([`in_a_list`]);
 /// - a capitalised word of a family (`The Lake family`, `familie Haar`);
 /// - a name word ([`NAME_WORDS`], capitalised) right after any capitalised pseudonym,
 ///   or before one blank and a capitalised word that does not pass or is a name word
@@ -58,7 +75,11 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
         return false;
     }
     let right_after = before.filter(|b| joins(&text[b.end..start]));
-    if right_after.is_some_and(|b| b.extends) || hyphen_name_after(rest) || of_a_family(&text[..start], rest) {
+    if right_after.is_some_and(|b| b.shape == Shape::Name)
+        || hyphen_name_after(rest)
+        || of_a_family(&text[..start], rest)
+        || in_a_list(&text[..start], rest, before)
+    {
         return true;
     }
     is_name_word(word) && (right_after.is_some() || name_after(rest))
@@ -69,6 +90,26 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
 /// nickname (`Walter "Walt" Pope`, `G.H. (Grietje) Klein`).
 fn joins(gap: &str) -> bool {
     matches!(gap, " " | "-" | "_" | "\" " | ") " | "' " | "” ")
+}
+
+/// True for a word between `head` and `rest` that is a whole item of a list (`, ` or
+/// `(` before it, `,` `;` `)` or a line end after it) beside a name: after `, ` and a
+/// pseudonym of a name's shape or one made here (`Pieter, Haar, Es`), or before `, `
+/// and a capitalised name-shaped word that does not pass (`rijden: Go, Pieter`). A
+/// line's first word is no item (`Thanks, Anna`).
+fn in_a_list(head: &str, rest: &str, before: Option<NameBefore>) -> bool {
+    let whole = rest.is_empty() || rest.starts_with([',', ';', ')', '\r', '\n']);
+    if !whole || !(head.ends_with(", ") || head.ends_with(": ") || head.ends_with('(')) {
+        return false;
+    }
+    let after_name = before.is_some_and(|b| b.shape != Shape::Other && b.end + 2 == head.len() && head.ends_with(", "));
+    after_name
+        || rest.strip_prefix(", ").is_some_and(|next| {
+            let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
+            capitalised(&next[..len])
+                && !next[len..].starts_with(|c: char| c.is_alphanumeric())
+                && !passes(&next[..len])
+        })
 }
 
 /// True when `rest` is a hyphen and a name-shaped word that does not pass
@@ -128,7 +169,7 @@ mod tests {
     fn a_name_word_beside_a_name_is_part_of_it() {
         let beside = |text: &str, word: &str, before: Option<usize>| {
             let start = text.find(word).unwrap();
-            let before = before.map(|end| NameBefore { end, extends: false });
+            let before = before.map(|end| NameBefore { end, shape: Shape::Part });
             beside_a_name(text, start, word.len(), before)
         };
         assert!(beside("New starter: Cash Okoro (he/him)", "Cash", None));
@@ -147,9 +188,10 @@ mod tests {
 
     #[test]
     fn a_capitalised_word_after_a_name_shaped_pseudonym_is_its_surname() {
-        let after = |text: &str, word: &str, end: usize, extends: bool| {
+        let after = |text: &str, word: &str, end: usize, name: bool| {
             let start = text.rfind(word).unwrap();
-            beside_a_name(text, start, word.len(), Some(NameBefore { end, extends }))
+            let shape = if name { Shape::Name } else { Shape::Part };
+            beside_a_name(text, start, word.len(), Some(NameBefore { end, shape }))
         };
         // `p.1` stands for a pseudonym of a name-shaped word (`Walter`).
         assert!(after("p.1 Pope", "Pope", 3, true));
@@ -159,14 +201,35 @@ mod tests {
         assert!(after("(p.1) Klein", "Klein", 4, true));
         assert!(!after("p.1 Funeral", "Funeral", 3, false), "a pseudonym made here extends no further");
         assert!(!after("p.1 pope", "pope", 3, true), "lower case");
-        assert!(!after("p.1, Pope", "Pope", 3, true), "a comma ends the name");
+        assert!(!after("p.1, Pope said", "Pope", 3, true), "a comma ends the name");
         assert!(!after("p.1\r\nPope", "Pope", 3, true), "so does a line end");
+    }
+
+    #[test]
+    fn a_word_in_a_list_of_names_is_a_name() {
+        let after = |text: &str, word: &str, end: usize, shape: Shape| {
+            let start = text.rfind(word).unwrap();
+            beside_a_name(text, start, word.len(), Some(NameBefore { end, shape }))
+        };
+        assert!(after("rijden: p.1, Haar, Es", "Haar", 11, Shape::Name));
+        assert!(after("rijden: p.1, Haar, Es", "Es", 17, Shape::Part));
+        assert!(after("(p.1, Can)", "Can", 4, Shape::Name));
+        assert!(!after("p.1, Haar", "Haar", 3, Shape::Other), "a code is no name");
+        assert!(!after("p.1, Haar knippen", "Haar", 3, Shape::Name), "no whole item");
+        assert!(!after("p.1: Klacht", "Klacht", 3, Shape::Name), "a label's value");
+        let before = |text: &str, word: &str| {
+            let start = text.find(word).unwrap();
+            beside_a_name(text, start, word.len(), None)
+        };
+        assert!(before("rijden: Go, Okoro, Tan", "Go"));
+        assert!(!before("Thanks, Okoro", "Thanks"), "a line's first word");
+        assert!(!before("rijden: Go, Later", "Go"), "a word after it");
     }
 
     #[test]
     fn particles_carry_a_name_to_its_surname() {
         let text = "Johannes ter Brood";
-        let before = Some(NameBefore { end: 8, extends: true });
+        let before = Some(NameBefore { end: 8, shape: Shape::Name });
         let carried = particle_after(text, 9, 3, before).expect("`ter` is a particle");
         assert_eq!(carried.end, 12);
         assert!(beside_a_name(text, 13, 5, Some(carried)));
