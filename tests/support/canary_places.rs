@@ -3,8 +3,9 @@
 //! RFC 2231 and RFC 2047 file names, a forwarded message/rfc822 (headers and body), a
 //! vCard and an invitation, HTML entities and values split by tags, `%40` and base64
 //! in link parameters, an address inside a tracking URL, DKIM `z=` copies, X-Mailer
-//! and User-Agent with an address and a phone inside, and HELO literals and personal
-//! host names. Every canary is [`Place::Inside`]: it must not reach a purpose that
+//! and User-Agent with an address and a phone inside, HELO literals and personal
+//! host names, and an Outlook `winmail.dat` (TNEF) with a body, MAPI properties and
+//! files inside. Every canary is [`Place::Inside`]: it must not reach a purpose that
 //! does not get its category in full, in any trivial encoding.
 
 use crate::canary::{Canary, CanaryMessage, Place, b64, b64_lines, iban, letters, qp};
@@ -60,6 +61,10 @@ fn canaries(n: usize, l: &str, helo_canary: String) -> Vec<(Category, String)> {
         (E, mail("ua")),
         (P, phone(7)),
         (I, helo_canary),
+        (P, phone(8)),
+        (E, mail("tnef")),
+        (N, name('m')),
+        (N, name('r')),
     ]
 }
 
@@ -80,8 +85,9 @@ fn bodies(n: usize, l: &str) -> (String, String) {
     (text, html)
 }
 
-/// The parts after the bodies: a forwarded message, a vCard, an invitation and two
-/// attachments whose names are encoded (RFC 2231 split inside the canary, RFC 2047).
+/// The parts after the bodies: a forwarded message, a vCard, an invitation, two
+/// attachments whose names are encoded (RFC 2231 split inside the canary, RFC 2047)
+/// and a `winmail.dat`.
 fn parts(n: usize, l: &str) -> String {
     let nested = format!(
         "From: \"Kqd{l} Nest\" <nested{n}q{l}@kqn.test>\r\nSubject: Doorgestuurd voor Kqe{l}\r\n\
@@ -104,10 +110,37 @@ fn parts(n: usize, l: &str) -> String {
          --m{n}\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\
          Content-Disposition: attachment;\r\n filename*0*=UTF-8''cv_Kqb;\r\n filename*1*={l}.pdf\r\n\r\nJVBERi0xLjQK\r\n\
          --m{n}\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\
-         Content-Disposition: attachment; filename=\"=?utf-8?B?{rfc2047_name}?=\"\r\n\r\nJVBERi0xLjQK\r\n--m{n}--\r\n",
+         Content-Disposition: attachment; filename=\"=?utf-8?B?{rfc2047_name}?=\"\r\n\r\nJVBERi0xLjQK\r\n\
+         --m{n}\r\nContent-Type: application/ms-tnef; name=\"winmail.dat\"\r\nContent-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"winmail.dat\"\r\n\r\n{}\r\n--m{n}--\r\n",
         b64_lines(vcard.as_bytes()),
         qp(&ics, 30),
+        b64_lines(&winmail(n, l)),
     )
+}
+
+/// An Outlook `winmail.dat` (TNEF): a body with a phone number, MAPI properties with
+/// a name and an address, a file whose name is a name and a text file that names
+/// someone.
+fn winmail(n: usize, l: &str) -> Vec<u8> {
+    let attr = |level: u8, id: u32, data: &[u8]| {
+        let sum = data.iter().map(|b| u16::from(*b)).fold(0u16, u16::wrapping_add);
+        [&[level][..], &id.to_le_bytes(), &(data.len() as u32).to_le_bytes(), data, &sum.to_le_bytes()].concat()
+    };
+    let mapi = format!("\x01\0\0\0\x1e\0\x1a\x0c\x01\0\0\0\x20\0\0\0Kqm{l} <tnef{n}q{l}@kqt.test>\0");
+    [
+        mxr_mail::tnef::SIGNATURE.to_vec(),
+        vec![0x01, 0x00],
+        attr(1, 0x0002_800c, format!("Bel me op 0638{n:06}.").as_bytes()),
+        attr(1, 0x0006_9003, mapi.as_bytes()),
+        attr(2, 0x0006_9002, &[0; 14]),
+        attr(2, 0x0001_8010, format!("cv_Kqr{l}.pdf\0").as_bytes()),
+        attr(2, 0x0006_800f, b"%PDF-1.4\n"),
+        attr(2, 0x0006_9002, &[0; 14]),
+        attr(2, 0x0001_8010, b"notes.txt\0"),
+        attr(2, 0x0006_800f, format!("Gesprek met Kqm{l} over de huur.").as_bytes()),
+    ]
+    .concat()
 }
 
 /// Message `n` (below 26⁴) with its canaries.

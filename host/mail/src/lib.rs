@@ -8,6 +8,7 @@ pub mod auth;
 pub mod date;
 mod html_text;
 mod literal;
+pub mod tnef;
 
 pub use literal::address_literal_ip;
 
@@ -59,6 +60,13 @@ pub struct AttachmentEntry {
     pub bytes: Vec<u8>,
     /// Hex SHA-256 of `bytes`.
     pub sha256: String,
+}
+
+impl AttachmentEntry {
+    /// An attachment of these bytes, hashed.
+    pub fn new(name: Option<String>, content_type: String, bytes: Vec<u8>) -> AttachmentEntry {
+        AttachmentEntry { name, content_type, sha256: hex::encode(Sha256::digest(&bytes)), bytes }
+    }
 }
 
 /// A message parsed once; plugins' views read from it.
@@ -117,8 +125,7 @@ impl ParsedMail {
         });
         let attachments = msg
             .attachments()
-            .map(|part| {
-                let bytes = part.contents().to_vec();
+            .flat_map(|part| {
                 let content_type = part.content_type().map_or("application/octet-stream".into(), |ct| {
                     match ct.subtype() {
                         Some(sub) => format!("{}/{}", ct.ctype(), sub),
@@ -126,11 +133,10 @@ impl ParsedMail {
                     }
                     .to_ascii_lowercase()
                 });
-                AttachmentEntry {
-                    name: part.attachment_name().map(str::to_owned),
-                    content_type,
-                    sha256: hex::encode(Sha256::digest(&bytes)),
-                    bytes,
+                let name = part.attachment_name().map(str::to_owned);
+                match tnef::is_tnef(&content_type, name.as_deref(), part.contents()) {
+                    true => tnef::entries(name, part.contents()),
+                    false => vec![AttachmentEntry::new(name, content_type, part.contents().to_vec())],
                 }
             })
             .collect();
