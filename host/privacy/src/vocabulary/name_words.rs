@@ -82,8 +82,15 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
     {
         return true;
     }
-    is_name_word(word) && (right_after.is_some() || name_after(rest))
+    let and_after = |b: &NameBefore| {
+        b.shape == Shape::Name && AND.iter().any(|a| b.end + a.len() == start && text[b.end..].starts_with(a))
+    };
+    is_name_word(word) && (right_after.is_some() || before.is_some_and(|b| and_after(&b)) || name_after(rest))
 }
+
+/// The words that join two people (`Silver and Kenji`, `Sky en Daan`), with their
+/// blanks.
+const AND: [&str; 3] = [" and ", " en ", " & "];
 
 /// True for what may stand between two parts of one name: a blank, a hyphen or an
 /// underscore (`Ramírez_Best.jpg`), or a closing quote or bracket and a blank after a
@@ -150,10 +157,11 @@ fn is_name_word(word: &str) -> bool {
     capitalised(word) && in_lower_case(word, |w| name_words().contains(w))
 }
 
-/// True when `rest` starts with one blank and a capitalised word that does not pass
-/// in clear or is a name word.
+/// True when `rest` starts with one blank (or `and` between blanks) and a capitalised
+/// word that does not pass in clear or is a name word.
 fn name_after(rest: &str) -> bool {
-    let Some(next) = rest.strip_prefix(' ') else { return false };
+    let joined = AND.iter().find_map(|a| rest.strip_prefix(a));
+    let Some(next) = joined.or_else(|| rest.strip_prefix(' ')) else { return false };
     let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
     let word = &next[..len];
     word.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
@@ -184,6 +192,8 @@ mod tests {
         assert!(beside("The Lake family gave", "Lake", None));
         assert!(beside("bij familie Haar thuis", "Haar", None));
         assert!(!beside("Lake district", "Lake", None));
+        assert!(beside("Hi Silver and Nakamura - please sign", "Silver", None));
+        assert!(!beside("Silver and Gold", "Silver", None), "two words");
     }
 
     #[test]
@@ -199,6 +209,9 @@ mod tests {
         assert!(after("p.1_Best.jpg", "Best", 3, true));
         assert!(after("\"p.1\" Pope", "Pope", 4, true));
         assert!(after("(p.1) Klein", "Klein", 4, true));
+        assert!(after("p.1 and Sky", "Sky", 3, true), "a name word after a name and `and`");
+        assert!(!after("p.1 and Sky", "Sky", 3, false));
+        assert!(!after("p.1 and Later", "Later", 3, true), "not a name word");
         assert!(!after("p.1 Funeral", "Funeral", 3, false), "a pseudonym made here extends no further");
         assert!(!after("p.1 pope", "pope", 3, true), "lower case");
         assert!(!after("p.1, Pope said", "Pope", 3, true), "a comma ends the name");
