@@ -4,6 +4,8 @@
 //! calls, because the detector's spans cut the source into gaps at any point, inside
 //! tags too.
 
+mod entities;
+
 use crate::vocabulary::Words;
 
 /// Where in the HTML source the previous gap ended.
@@ -217,7 +219,7 @@ fn entity(name: &str) -> Option<char> {
         "lpar" => '(',
         "rpar" => ')',
         "comma" => ',',
-        _ => return None,
+        _ => return entities::named(name),
     })
 }
 
@@ -271,6 +273,9 @@ mod tests {
     fn character_references_join_what_they_split() {
         let out = render(&["<p>Bel 06&nbsp;1680&nbsp;9762 of Zwanen&shy;burg &#64; thuis</p>"]);
         assert!(!out.contains("9762") && !out.contains("burg") && !out.contains("Zwanen"), "{out}");
+        // Typography passes as the characters it names, not as words to pseudonymise.
+        let quoted = render(&["<p>&ldquo;Caf&eacute; open&rdquo; &ndash; it&rsquo;s &euro;&nbsp;5&hellip;</p>"]);
+        assert_eq!(quoted, "<p>“Café open” – it’s €\u{a0}5…</p>");
     }
 
     #[test]
