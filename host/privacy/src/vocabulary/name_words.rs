@@ -62,30 +62,34 @@ impl Shape {
 /// True when the word `text[start..start + len]`, which passes in clear, is part of a
 /// name beside it:
 /// - any capitalised word right after a pseudonym of a [name's shape](Shape::Name)
-///   ([`joins`]), or right before a hyphen and a name-shaped word that does not pass
-///   (`Klein-Boer`);
+///   ([`joins`]) or in quotes or brackets after one (`Pieter "Biscuit" Jansen`), or
+///   right before a hyphen and a name-shaped word that does not pass (`Klein-Boer`);
 /// - a capitalised word that is an item of a list of names ([`in_a_list`]);
 /// - a capitalised word of a family (`The Lake family`, `familie Haar`);
 /// - a name word ([`NAME_WORDS`], capitalised) right after any capitalised pseudonym,
-///   or before one blank and a capitalised word that does not pass or is a name word
-///   too.
+///   after a name-shaped one and `, ` (`Goodchild, Patience`), or before one blank and
+///   a capitalised word that does not pass or is a name word too.
 pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option<NameBefore>) -> bool {
     let (word, rest) = (&text[start..start + len], &text[start + len..]);
     if !capitalised(word) {
         return false;
     }
     let right_after = before.filter(|b| joins(&text[b.end..start]));
+    let after_name = |gaps: &[&str]| {
+        before.is_some_and(|b| {
+            b.shape == Shape::Name && gaps.iter().any(|g| b.end + g.len() == start && text[b.end..].starts_with(g))
+        })
+    };
+    let nickname = after_name(&[" \"", " (", " “", " '"]) && rest.starts_with(['"', ')', '”', '\'']);
     if right_after.is_some_and(|b| b.shape == Shape::Name)
+        || nickname
         || hyphen_name_after(rest)
         || of_a_family(&text[..start], rest)
         || in_a_list(&text[..start], rest, before)
     {
         return true;
     }
-    let and_after = |b: &NameBefore| {
-        b.shape == Shape::Name && AND.iter().any(|a| b.end + a.len() == start && text[b.end..].starts_with(a))
-    };
-    is_name_word(word) && (right_after.is_some() || before.is_some_and(|b| and_after(&b)) || name_after(rest))
+    is_name_word(word) && (right_after.is_some() || after_name(&AND) || after_name(&[", "]) || name_after(rest))
 }
 
 /// The words that join two people (`Silver and Kenji`, `Sky en Daan`), with their
@@ -99,25 +103,36 @@ fn joins(gap: &str) -> bool {
     matches!(gap, " " | "-" | "_" | "\" " | ") " | "' " | "” ")
 }
 
-/// True for a word between `head` and `rest` that is a whole item of a list (`, ` or
-/// `(` before it, `,` `;` `)` or a line end after it) beside a name: after `, ` and a
-/// pseudonym of a name's shape or one made here (`Pieter, Haar, Es`), or before `, `
-/// and a capitalised name-shaped word that does not pass (`rijden: Go, Pieter`). A
-/// line's first word is no item (`Thanks, Anna`).
+/// True for a word between `head` and `rest` that is a whole item of a list beside a
+/// name: after a [separator](LIST_SEPARATORS) and a pseudonym of a name's shape or one
+/// made here (`Pieter, Haar, Es`), or before one and a capitalised name-shaped word
+/// that does not pass (`rijden: Go, Pieter`, `Peach,Honey,Okoro`). An item starts
+/// after a separator, `: ` or `(`, and ends at a separator, `)` or a line end. A line's
+/// first word is an item only before a separator without a blank (a CSV row's first
+/// cell), not before `, ` (`Thanks, Anna`).
 fn in_a_list(head: &str, rest: &str, before: Option<NameBefore>) -> bool {
-    let whole = rest.is_empty() || rest.starts_with([',', ';', ')', '\r', '\n']);
-    if !whole || !(head.ends_with(", ") || head.ends_with(": ") || head.ends_with('(')) {
+    let whole = rest.is_empty() || rest.starts_with([',', ';', ')', '\t', '\r', '\n']);
+    let line_start = head.is_empty() || head.ends_with('\n');
+    let opens =
+        line_start || head.ends_with(": ") || head.ends_with('(') || LIST_SEPARATORS.iter().any(|s| head.ends_with(s));
+    if !whole || !opens {
         return false;
     }
-    let after_name = before.is_some_and(|b| b.shape != Shape::Other && b.end + 2 == head.len() && head.ends_with(", "));
-    after_name
-        || rest.strip_prefix(", ").is_some_and(|next| {
-            let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
-            capitalised(&next[..len])
-                && !next[len..].starts_with(|c: char| c.is_alphanumeric())
-                && !passes(&next[..len])
-        })
+    let after_name = before.is_some_and(|b| {
+        b.shape != Shape::Other && LIST_SEPARATORS.iter().any(|s| b.end + s.len() == head.len() && head.ends_with(s))
+    });
+    let separator = LIST_SEPARATORS.iter().find(|s| rest.starts_with(**s));
+    let before_name = separator.filter(|s| !line_start || !s.ends_with(' ')).is_some_and(|s| {
+        let next = &rest[s.len()..];
+        let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
+        capitalised(&next[..len]) && !next[len..].starts_with(|c: char| c.is_alphanumeric()) && !passes(&next[..len])
+    });
+    after_name || before_name
 }
+
+/// What stands between the items of a list of names, longest first: `, ` and `; ` in
+/// prose, `,`, `;` and a tab in exported rows.
+const LIST_SEPARATORS: [&str; 5] = [", ", "; ", ",", ";", "\t"];
 
 /// True when `rest` is a hyphen and a name-shaped word that does not pass
 /// (`-Boer` of `Klein-Boer`).
@@ -212,9 +227,12 @@ mod tests {
         assert!(after("p.1 and Sky", "Sky", 3, true), "a name word after a name and `and`");
         assert!(!after("p.1 and Sky", "Sky", 3, false));
         assert!(!after("p.1 and Later", "Later", 3, true), "not a name word");
+        assert!(after("p.1 \"Biscuit\" p.2", "Biscuit", 3, true), "a nickname");
+        assert!(after("p.1 (Riek) p.2", "Riek", 3, true));
+        assert!(!after("p.1 (Later", "Later", 3, true), "no closing bracket");
         assert!(!after("p.1 Funeral", "Funeral", 3, false), "a pseudonym made here extends no further");
         assert!(!after("p.1 pope", "pope", 3, true), "lower case");
-        assert!(!after("p.1, Pope said", "Pope", 3, true), "a comma ends the name");
+        assert!(!after("p.1, Funeral said", "Funeral", 3, true), "a comma ends the name");
         assert!(!after("p.1\r\nPope", "Pope", 3, true), "so does a line end");
     }
 
@@ -228,7 +246,8 @@ mod tests {
         assert!(after("rijden: p.1, Haar, Es", "Es", 17, Shape::Part));
         assert!(after("(p.1, Can)", "Can", 4, Shape::Name));
         assert!(!after("p.1, Haar", "Haar", 3, Shape::Other), "a code is no name");
-        assert!(!after("p.1, Haar knippen", "Haar", 3, Shape::Name), "no whole item");
+        assert!(!after("p.1, Soms knippen", "Soms", 3, Shape::Name), "no whole item");
+        assert!(after("p.1, Patience 21:48", "Patience", 3, Shape::Name), "a name word after `Surname, `");
         assert!(!after("p.1: Klacht", "Klacht", 3, Shape::Name), "a label's value");
         let before = |text: &str, word: &str| {
             let start = text.find(word).unwrap();
@@ -237,6 +256,13 @@ mod tests {
         assert!(before("rijden: Go, Okoro, Tan", "Go"));
         assert!(!before("Thanks, Okoro", "Thanks"), "a line's first word");
         assert!(!before("rijden: Go, Later", "Go"), "a word after it");
+        assert!(before("Peach,Honey,Okoro,3", "Honey") && before("Peach,Okoro,3", "Peach"), "a CSV row");
+        assert!(before("4;Kort;Okoro", "Kort") && before("Slagwerk\tTrommel\tOkoro", "Trommel"));
+        assert!(!before("Thanks, Okoro", "Thanks") && !before("Thanks,\nOkoro", "Thanks"));
+        assert!(
+            !before("Quote Vermeulen", "Quote") && !before("Bank Holiday", "Bank"),
+            "no rule for a word before a name"
+        );
     }
 
     #[test]
