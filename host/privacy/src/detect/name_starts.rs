@@ -68,7 +68,17 @@ pub(crate) fn first_name_at(bytes: &[u8], i: usize) -> bool {
 pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let blanks_before = |at: usize| bytes[..at].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |i| i + 1);
+    let back_over =
+        |at: usize, skipped: &[u8]| bytes[..at].iter().rposition(|b| !skipped.contains(b)).map_or(0, |i| i + 1);
+    // Blanks, and a line break with blanks and quote marks after it: a title may end
+    // the line before its name (`de heer` / `   Vonk`).
+    let blanks_before = |at: usize| {
+        let end = back_over(at, b" \t>");
+        match end.checked_sub(1).filter(|&e| bytes[e] == b'\n') {
+            Some(e) => back_over(if e > 0 && bytes[e - 1] == b'\r' { e - 1 } else { e }, b" \t"),
+            None => back_over(at, b" \t"),
+        }
+    };
     for capital in starts.capitals() {
         let mut end = blanks_before(capital);
         if end == capital {

@@ -59,9 +59,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         // folding would also match `K` (Kelvin) for `k`, which [`cue_starts`], the
         // gate, does not look for.
         // A title (`mevrouw`, `Dr.`, `mr. drs.`) is a strong cue of its own, and may
-        // follow one (`ask Dr. Fisher`).
+        // follow one (`ask Dr. Fisher`). A name may start the next line (`de heer` /
+        // `   Vonk`), where a wrapped paragraph puts it.
         cue: Gated::with_own_edge(&format!(
-            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles}){{0,{more}}}[ \t]+(?:{name})",
+            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles}){{0,{more}}}(?:[ \t]+|[ \t]*\r?\n[ \t>]*)(?:{name})",
             titles = title_alternation(),
             more = name_starts::MOST_TITLES - 1,
         ))

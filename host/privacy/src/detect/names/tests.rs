@@ -56,6 +56,8 @@ fn a_capitalised_word_after_a_title_is_a_name() {
     assert_eq!(names("dhr Jansen en mw Bakker"), ["Jansen", "Bakker"]);
     assert_eq!(names("zei mevrouw Dokter gisteren"), ["Dokter"]);
     assert_eq!(names("Beste familie Koopman, dokter Tan en fam. Kraai"), ["Koopman", "Tan", "Kraai"]);
+    assert_eq!(names("het bewijs van de heer\r\n   Vonk (penningmeester) en Mrs\n> Lake"), ["Vonk", "Lake"]);
+    assert!(names("zei mevrouw\r\n\r\nVonk").is_empty(), "a blank line ends the sentence");
 }
 
 #[test]
