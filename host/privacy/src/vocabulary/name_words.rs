@@ -14,13 +14,15 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// Given names and surnames that are frequent words of English or Dutch (the ninth
-/// probe's `Cash`, `Sky`, `River`, `Silver`, `Mercy`, `Patience`, `Short`, `Lake`), in
+/// probe's `Cash`, `Sky`, `River`, `Silver`, `Mercy`, `Patience`, `Short`, `Lake`; the
+/// tenth's `Greet`, `Kit`, `Scout`, `Honey`, `Juniper`, `Lotus`), in
 /// lower case. Words listed as names outright (`surnames.txt`, `first-names.txt`)
 /// are not here: capitalised, they never pass.
 const NAME_WORDS: &str =
     "sky river silver cash mercy patience sunny lake short bull sparrow pope rain bear autumn spring star angel
 major duke judge chance case chase swift pearl ruby poppy violet olive crystal misty precious destiny harmony
-journey liberty golden rock bridge crane swan finch wren lark bo jet hoop lang kort sterk haar klein de";
+journey liberty golden rock bridge crane swan finch wren lark bo jet hoop lang kort sterk haar klein de
+greet wil lot kit scout honey reef chip juniper ash dot clover marigold sorrel lotus pip blue ocean story con june";
 
 fn name_words() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
@@ -176,7 +178,14 @@ fn is_name_word(word: &str) -> bool {
 /// word that does not pass in clear or is a name word.
 fn name_after(rest: &str) -> bool {
     let joined = AND.iter().find_map(|a| rest.strip_prefix(a));
-    let Some(next) = joined.or_else(|| rest.strip_prefix(' ')) else { return false };
+    let Some(mut next) = joined.or_else(|| rest.strip_prefix(' ')) else { return false };
+    // Particles before a surname (`Lotus de Wit`, `Greet van der Appel`).
+    for _ in 0..2 {
+        match PARTICLES.iter().find_map(|p| next.strip_prefix(p).and_then(|r| r.strip_prefix(' '))) {
+            Some(after) => next = after,
+            None => break,
+        }
+    }
     let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
     let word = &next[..len];
     word.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
@@ -209,6 +218,8 @@ mod tests {
         assert!(!beside("Lake district", "Lake", None));
         assert!(beside("Hi Silver and Nakamura - please sign", "Silver", None));
         assert!(!beside("Silver and Gold", "Silver", None), "two words");
+        assert!(beside("Greet Appel en Lotus de Okoro", "Greet", None) && beside("en Lotus de Okoro", "Lotus", None));
+        assert!(!beside("Lotus de luxe", "Lotus", None));
     }
 
     #[test]
