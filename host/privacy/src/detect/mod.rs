@@ -21,6 +21,7 @@
 pub mod addresses;
 mod attributions;
 pub(crate) mod byte_classes;
+mod columns;
 pub mod devices;
 mod four_digit_postcodes;
 mod initials;

@@ -128,7 +128,7 @@ const LABELS: &[&str] = &[
 ];
 
 /// The longest label, in characters.
-const LONGEST_LABEL: usize = 24;
+pub(super) const LONGEST_LABEL: usize = 24;
 /// A cell is read for a label only when a colon stands within this many bytes of its
 /// start (quote marks and tags included): a quick test before the label is read.
 const LABEL_WITHIN: usize = 64;
@@ -160,6 +160,28 @@ pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
 fn cells(line: &str) -> impl Iterator<Item = &str> {
     let bars = memchr::memchr2_iter(b'|', b'\t', line.as_bytes());
     std::iter::once(line).chain(bars.map(move |i| &line[i + 1..]))
+}
+
+/// [`LABELS`] as a set: a cell of every row of a table is looked up.
+fn labels() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| LABELS.iter().copied().collect())
+}
+
+/// True when `cell` is one of [`LABELS`], in any case (`Naam`, `FULL NAME`).
+pub(super) fn is_label(cell: &str) -> bool {
+    let mut buf = [0u8; LONGEST_LABEL * 2];
+    match buf.get_mut(..cell.len()) {
+        // ASCII (every label but `prénom`'s kind) is lowered on the stack: most cells
+        // of a row are no label, and this runs for each.
+        Some(lower) if cell.is_ascii() => {
+            lower.copy_from_slice(cell.as_bytes());
+            lower.make_ascii_lowercase();
+            labels().contains(std::str::from_utf8(lower).unwrap_or_default())
+        }
+        Some(_) => labels().contains(cell.to_lowercase().as_str()),
+        None => false,
+    }
 }
 
 /// The value after a label that opens `cell`, up to the line's end, a cell's end, an
@@ -205,7 +227,7 @@ pub(super) fn label_and_value(cell: &str) -> Option<(String, &str)> {
 }
 
 /// Name spans for the items of `value`, which starts at `offset` in the text.
-fn names_in(value: &str, offset: usize, spans: &mut Vec<Span>) {
+pub(super) fn names_in(value: &str, offset: usize, spans: &mut Vec<Span>) {
     let mut item_start = 0;
     for (sep_at, sep_len) in separators(value).chain(std::iter::once((value.len(), 0))) {
         let item = &value[item_start..sep_at];

@@ -68,21 +68,16 @@ pub(crate) fn first_name_at(bytes: &[u8], i: usize) -> bool {
 pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let back_over =
-        |at: usize, skipped: &[u8]| bytes[..at].iter().rposition(|b| !skipped.contains(b)).map_or(0, |i| i + 1);
-    // Blanks, and a line break with blanks and quote marks after it: a title may end
-    // the line before its name (`de heer` / `   Vonk`).
-    let blanks_before = |at: usize| {
-        let end = back_over(at, b" \t>");
-        match end.checked_sub(1).filter(|&e| bytes[e] == b'\n') {
-            Some(e) => back_over(if e > 0 && bytes[e - 1] == b'\r' { e - 1 } else { e }, b" \t"),
-            None => back_over(at, b" \t"),
-        }
-    };
+    let blanks_before = |at: usize| bytes[..at].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |i| i + 1);
     for capital in starts.capitals() {
         let mut end = blanks_before(capital);
-        if end == capital {
+        if end == 0 {
             continue;
+        }
+        if end == capital || matches!(bytes[end - 1], b'\n' | b'>') {
+            // A title or a cue may end the line before the name (`de heer` / `   Vonk`).
+            let Some(before) = end_of_the_line_before(bytes, end) else { continue };
+            end = before;
         }
         // Titles before the name (`mr. drs.`), a match may start at each; a cue word
         // may stand before them (`ask Dr. Fisher`).
@@ -109,6 +104,17 @@ pub(super) fn cue_starts(text: &str, starts: &Starts) -> Vec<usize> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Where the line before `at` ends, past its blanks, when only blanks, quote marks and
+/// one line break stand between (`de heer` / `   Vonk`, `Mrs` / `> Lake`).
+fn end_of_the_line_before(bytes: &[u8], at: usize) -> Option<usize> {
+    let quoted = bytes[..at].iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'>')).map_or(0, |i| i + 1);
+    let line_break = quoted.checked_sub(1).filter(|&e| bytes[e] == b'\n')?;
+    let end = line_break - usize::from(line_break > 0 && bytes[line_break - 1] == b'\r');
+    let end = bytes[..end].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |i| i + 1);
+    // Titles and cue words end in a letter or a dot; most lines end otherwise.
+    Some(end).filter(|&e| e > 0 && (bytes[e - 1].is_ascii_alphabetic() || bytes[e - 1] == b'.'))
 }
 
 /// Titles that are words (`mevrouw`, `Sir`, `dokter`), as written (`MS Teams` is no

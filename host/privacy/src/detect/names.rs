@@ -274,6 +274,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     super::initials::find(text, spans);
     super::attributions::find(text, spans);
     super::name_fields::find(text, spans);
+    super::columns::find(text, spans);
 }
 
 /// A signature written in lower case under a closing (`groetjes,` / `sander`): one or
