@@ -320,7 +320,9 @@ fn long_number(s: &str) -> Option<usize> {
     }
     // The groups so far: their digits and where the last one ends; and the same for
     // the groups before the first word, which make a number on their own.
-    let (mut total, mut end, mut at) = (0, 0, 0);
+    let (mut total, mut end, mut at, mut groups) = (0, 0, 0, 0);
+    // An amount or a decimal (`1.249,95`, `1,249.95`): groups joined by `.` and `,`.
+    let mut amount = true;
     let mut before_word: Option<(usize, usize)> = None;
     loop {
         let n = digits_at(at);
@@ -328,7 +330,7 @@ fn long_number(s: &str) -> Option<usize> {
         if glued {
             break;
         }
-        (total, end) = (total + n, at + n);
+        (total, end, groups) = (total + n, at + n, groups + 1);
         let (gap, word) = number_gap(&s[end..]);
         if gap == 0 || !s[end + gap..].starts_with(|x: char| x.is_ascii_digit()) {
             break;
@@ -339,10 +341,15 @@ fn long_number(s: &str) -> Option<usize> {
         if word && before_word.is_none() {
             before_word = Some((total, end));
         }
+        amount &= s.as_bytes()[end..end + gap].iter().all(|c| matches!(c, b'.' | b','));
         at = end + gap;
     }
     let long = |(total, end): (usize, usize), least: usize| (total >= least).then_some(end);
     match before_word {
+        // Three groups or more make a code of six digits personal too: a UK sort code
+        // (`40-12-76`), an NI number's digits (`QQ 98 76 54 A`), a lockbox code; an
+        // amount (`1.249,95`) is none.
+        None if groups >= 3 && !amount => long((total, end), MAX_CLEAR_DIGITS + 2),
         None => long((total, end), MAX_CLEAR_DIGITS + 3),
         Some(plain) => long((total, end), WORD_JOINED_DIGITS).or_else(|| long(plain, MAX_CLEAR_DIGITS + 3)),
     }

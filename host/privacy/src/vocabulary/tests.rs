@@ -224,3 +224,13 @@ fn a_word_after_a_name_is_its_surname_once() {
     // One word only: the name's pseudonym does not carry on to the words after it.
     assert!(out.contains(" Funeral Home).") && out.starts_with("In memory of "), "{out}");
 }
+
+#[test]
+fn six_digits_in_three_groups_are_a_code_but_an_amount_is_not() {
+    let out = render("sort code 40-12-76, NI QQ 98 76 54 A. Total 1.249,95 or 1,249.95 today. Met 12-3-26.");
+    for code in ["40-12-76", "98 76 54"] {
+        assert!(!out.contains(code), "{code} in {out}");
+    }
+    // Five digits stay clear (a short date), and so does an amount.
+    assert!(out.ends_with(". Total 1.249,95 or 1,249.95 today. Met 12-3-26."), "{out}");
+}
