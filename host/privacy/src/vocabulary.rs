@@ -8,6 +8,7 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
+mod birth_dates;
 mod compounds;
 mod devices;
 mod hosts;
@@ -157,10 +158,15 @@ impl<'p> Words<'p> {
         // The capitalised pseudonym just before, if any: a word right after it (`Joy
         // Short`, `Walter Pope`) may be part of that name ([`name_words`]).
         let mut before: Option<NameBefore> = None;
+        // Where a date of birth after a cue may end ([`birth_dates`]).
+        let mut birth_date_end = 0;
         while let Some(start) = next_alphanumeric(text, at) {
             let (len, shown) = self.render_token(&text[start..]);
             at = start + len;
             let capital = text.as_bytes()[start].is_ascii_uppercase();
+            if let Some(end) = birth_dates::window_after(text, start, at) {
+                birth_date_end = end;
+            }
             match shown {
                 Some(shown) => {
                     out.push_str(&text[clear_from..start]);
@@ -168,13 +174,22 @@ impl<'p> Words<'p> {
                     clear_from = at;
                     before = capital.then(|| NameBefore { end: at, shape: Shape::of(&text[start..at]) });
                 }
-                None if name_words::beside_a_name(text, start, len, before) => {
-                    out.push_str(&text[clear_from..start]);
-                    out.push_str(&word_pseudonym(&text[start..at], self.p));
-                    clear_from = at;
-                    before = Some(NameBefore { end: at, shape: Shape::Part });
+                None => {
+                    // Part of a name beside it, or of a date of birth after a cue.
+                    let part = name_words::beside_a_name(text, start, len, before);
+                    if part || (start < birth_date_end && birth_dates::date_part(&text[start..at])) {
+                        out.push_str(&text[clear_from..start]);
+                        let t = &text[start..at];
+                        match t.bytes().all(|b| b.is_ascii_digit()) {
+                            true => out.push_str(&self.p.token("number", t)),
+                            false => out.push_str(&word_pseudonym(t, self.p)),
+                        }
+                        clear_from = at;
+                        before = part.then_some(NameBefore { end: at, shape: Shape::Part });
+                    } else {
+                        before = name_words::particle_after(text, start, len, before);
+                    }
                 }
-                None => before = name_words::particle_after(text, start, len, before),
             }
         }
         out.push_str(&text[clear_from..]);

@@ -234,3 +234,12 @@ fn six_digits_in_three_groups_are_a_code_but_an_amount_is_not() {
     // Five digits stay clear (a short date), and so does an amount.
     assert!(out.ends_with(". Total 1.249,95 or 1,249.95 today. Met 12-3-26."), "{out}");
 }
+
+#[test]
+fn a_date_of_birth_in_words_is_pseudonyms_after_its_cue() {
+    let out = render("Geboren op 9 juli 1971 te Utrecht.\nDate of birth: 3 May 1990\nOn 9 July 1971 we met.");
+    assert!(!out.contains("juli 1971") && !out.contains("May 1990"), "{out}");
+    // The window ends with the line: the last line's date is no one's birth date.
+    assert!(out.contains(" te p.") && out.ends_with(" 1971 we met."), "{out}");
+    assert!(out.starts_with("Geboren op p.") && out.contains("\nDate of birth: p."), "{out}");
+}
