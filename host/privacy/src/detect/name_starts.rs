@@ -157,12 +157,48 @@ enum Cue {
     Last(&'static [&'static [u8]]),
 }
 
+/// Relatives, whose name follows them (`my son Storm`, `mijn dochter Sky`, `Oma Go`,
+/// `mum Clover`): cues as strong as `ask`, lower-case. Not `man` or `friend`, which
+/// stand before teams and spam (`Man City`, `Dear friend`).
+pub(super) const KIN: [&str; 27] = [
+    "wife",
+    "husband",
+    "partner",
+    "son",
+    "daughter",
+    "mum",
+    "mom",
+    "dad",
+    "brother",
+    "sister",
+    "grandson",
+    "granddaughter",
+    "nephew",
+    "niece",
+    "vrouw",
+    "zoon",
+    "dochter",
+    "broer",
+    "zus",
+    "moeder",
+    "vader",
+    "kleinzoon",
+    "kleindochter",
+    "oma",
+    "opa",
+    "tante",
+    "oom",
+];
+
 /// The cue `word` (ASCII letters, any case) is or ends, if any.
 fn cue_word(word: &[u8]) -> Option<Cue> {
-    let mut lower = [0u8; 9];
+    let mut lower = [0u8; 13];
     let lower = lower.get_mut(..word.len())?;
     lower.copy_from_slice(word);
     lower.make_ascii_lowercase();
+    if KIN.iter().any(|k| k.as_bytes() == &*lower) {
+        return Some(Cue::Word);
+    }
     match &*lower {
         b"with" | b"from" | b"contact" | b"email" | b"mail" | b"manager" | b"met" | b"van" | b"door" | b"by"
         | b"to" | b"for" | b"voor" | b"per" | b"ask" | b"call" | b"colleague" | b"collega" | b"namens" | b"cc"

@@ -53,7 +53,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .unwrap(),
         name_line: Regex::new(&format!(r"^{name}$")).unwrap(),
         // A weak cue (`with`, `van`) needs a first and a last name after it; a strong one
-        // (`ask`, `t.n.v.`) names a person even with one word.
+        // (`ask`, `t.n.v.`, and a relative: `my son Storm`, `onze dochter Sky`) names a
+        // person even with one word.
         // Both kinds in one pass (one automaton instead of two). Every cue starts a
         // word, and its words match in ASCII case only (`(?i-u:…)`): Unicode case
         // folding would also match `K` (Kelvin) for `k`, which [`cue_starts`], the
@@ -62,9 +63,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         // follow one (`ask Dr. Fisher`). A name may start the next line (`de heer` /
         // `   Vonk`), where a wrapped paragraph puts it.
         cue: Gated::with_own_edge(&format!(
-            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of)|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles}){{0,{more}}}(?:[ \t]+|[ \t]*\r?\n[ \t>]*)(?:{name})",
+            r"(?-u:\b)(?i-u:with|from|contact|email|mail|manager|met|van|door|aan|by|to|for|voor|per)[ \t]+(?:{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{WORD}){{1,2}})|(?:(?-u:\b)(?i-u:ask|call|colleague|collega|namens|cc|vraag het aan|bel|in the name of|on behalf of|{kin})|(?-u:\b)(?i-u:t\.n\.v\.)|(?-u:\b){titles})(?:[ \t]+{titles}){{0,{more}}}(?:[ \t]+|[ \t]*\r?\n[ \t>]*)(?:{name})",
             titles = title_alternation(),
             more = name_starts::MOST_TITLES - 1,
+            kin = name_starts::KIN.join("|"),
         ))
         .unwrap(),
         // `Jan Jansen <jan@example.nl>`, as in quote introductions and pasted headers.
@@ -331,7 +333,7 @@ const CLOSINGS_BEFORE_NAME: [&str; 9] =
 /// start with these words) and the blanks after it. Found by hand instead of by capture
 /// groups, which cost a second, slower search per match.
 fn cue_length(found: &str) -> usize {
-    let first = found.split([' ', '\t']).next().unwrap_or_default();
+    let first = found.split([' ', '\t', '\r', '\n']).next().unwrap_or_default();
     let words = match first.to_ascii_lowercase().as_str() {
         "vraag" | "on" => 3,
         "in" => 4,
@@ -355,10 +357,11 @@ fn cue_length(found: &str) -> usize {
     found.len() - rest.len()
 }
 
-/// The first word of `rest`, and what follows the blanks after it.
+/// The first word of `rest`, and what follows the blanks (a line break and quote marks
+/// too) after it.
 fn skip(rest: &str) -> (&str, &str) {
-    let word_end = rest.find([' ', '\t']).unwrap_or(rest.len());
-    (&rest[..word_end], rest[word_end..].trim_start_matches([' ', '\t']))
+    let word_end = rest.find([' ', '\t', '\r', '\n']).unwrap_or(rest.len());
+    (&rest[..word_end], rest[word_end..].trim_start_matches([' ', '\t', '\r', '\n', '>']))
 }
 
 /// True when a name word ([`WORD`]) may start `s`: a capital, then a letter, an

@@ -61,6 +61,12 @@ fn a_capitalised_word_after_a_title_is_a_name() {
 }
 
 #[test]
+fn a_capitalised_word_after_a_relative_is_a_name() {
+    assert_eq!(names("my partner\nAsh is back, onze dochter Sky en Oma Go"), ["Ash", "Sky", "Go"]);
+    assert!(names("Man City and Dear friend Click Here, my son is 4").is_empty());
+}
+
+#[test]
 fn first_names_are_whole_words_beside_any_letter() {
     fn found(text: &str) -> Vec<&str> {
         let starts = Starts::new(text);
