@@ -301,7 +301,7 @@ fn shouted_words(name: &str) -> bool {
 }
 
 /// Particles inside a surname (`van der`, `ten`, `de la`).
-pub(super) const PARTICLES: &[&str] =
+pub(crate) const PARTICLES: &[&str] =
     &["van", "de", "der", "den", "ten", "ter", "te", "het", "von", "la", "le", "du", "da", "di"];
 
 /// A closing and a lower-case signature on one line (`groet bas van dam`, `groetjes,

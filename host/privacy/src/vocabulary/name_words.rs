@@ -10,6 +10,7 @@
 //!   of them (`Cash Short`), they are part of that name and become pseudonyms too.
 
 use super::{in_lower_case, passes};
+use crate::detect::names::PARTICLES;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -158,10 +159,6 @@ pub(super) fn particle_after(text: &str, start: usize, len: usize, before: Optio
     let b = before.filter(|b| b.end + 1 == start && text.as_bytes()[b.end] == b' ')?;
     PARTICLES.contains(&&text[start..start + len]).then_some(NameBefore { end: start + len, ..b })
 }
-
-/// Lower-case words between a given name and a surname.
-const PARTICLES: &[&str] =
-    &["van", "de", "der", "den", "ten", "ter", "te", "von", "la", "le", "du", "da", "di", "el", "al"];
 
 /// True for a capital then lower-case ASCII letters, two or more.
 fn capitalised(word: &str) -> bool {
