@@ -125,11 +125,8 @@ fn in_a_list(head: &str, rest: &str, before: Option<NameBefore>) -> bool {
         b.shape != Shape::Other && LIST_SEPARATORS.iter().any(|s| b.end + s.len() == head.len() && head.ends_with(s))
     });
     let separator = LIST_SEPARATORS.iter().find(|s| rest.starts_with(**s));
-    let before_name = separator.filter(|s| !line_start || !s.ends_with(' ')).is_some_and(|s| {
-        let next = &rest[s.len()..];
-        let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
-        capitalised(&next[..len]) && !next[len..].starts_with(|c: char| c.is_alphanumeric()) && !passes(&next[..len])
-    });
+    let before_name =
+        separator.filter(|s| !line_start || !s.ends_with(' ')).is_some_and(|s| opens_with_a_name(&rest[s.len()..]));
     after_name || before_name
 }
 
@@ -140,10 +137,15 @@ const LIST_SEPARATORS: [&str; 5] = [", ", "; ", ",", ";", "\t"];
 /// True when `rest` is a hyphen and a name-shaped word that does not pass
 /// (`-Boer` of `Klein-Boer`).
 fn hyphen_name_after(rest: &str) -> bool {
-    let Some(next) = rest.strip_prefix('-') else { return false };
-    let len = next.bytes().take_while(u8::is_ascii_alphabetic).count();
-    let word = &next[..len];
-    capitalised(word) && !next[len..].starts_with(|c: char| c.is_alphanumeric()) && !passes(word)
+    rest.strip_prefix('-').is_some_and(opens_with_a_name)
+}
+
+/// True when `text` opens with a whole name-shaped word (ASCII letters, nothing
+/// alphanumeric glued on) that does not pass in clear.
+fn opens_with_a_name(text: &str) -> bool {
+    let len = text.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let word = &text[..len];
+    capitalised(word) && !text[len..].starts_with(|c: char| c.is_alphanumeric()) && !passes(word)
 }
 
 /// True for a word between `head` and `rest` that names a family: before ` family`
