@@ -279,6 +279,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cue_reaches_into_the_next_cell() {
+        let out =
+            render(&["<tr><td>Geboortedatum</td><td>9 juli 1971</td></tr>", "<tr><td>Pincode</td><td>", "0815</td>"]);
+        for secret in ["9 juli", "1971", "0815"] {
+            assert!(!out.contains(secret), "{secret}: {out}");
+        }
+        // Not past a line break: the next row's number is no one's code.
+        let rows = render(&["<td>Code</td>\n<td>12 items</td>"]);
+        assert_eq!(rows, "<td>Code</td>\n<td>12 items</td>");
+    }
+
+    #[test]
     fn state_carries_across_gaps_cut_inside_tags_and_values() {
         let whole = render(&[r#"<a title="Zwanenburg x" href=zwanenburg>y</a>"#]);
         let cut = render(&[r#"<a tit"#, r#"le="Zwanenburg"#, r#" x" href="#, r#"zwanenburg>y</a>"#]);

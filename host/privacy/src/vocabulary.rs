@@ -8,8 +8,8 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
-mod birth_dates;
 mod compounds;
+mod cued;
 mod devices;
 mod hosts;
 mod invisible;
@@ -21,6 +21,7 @@ pub use hosts::{is_host, is_tld, long_digits};
 
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;
+use cued::{Cue, Window};
 pub(crate) use invisible::without_invisible;
 use name_words::{NameBefore, Shape};
 use seen::Seen;
@@ -124,6 +125,9 @@ pub struct Words<'p> {
     /// Words of device strings pass too ([`Words::with_device_words`]).
     device_words: bool,
     seen: Seen,
+    /// A cue's window that the last text ended inside ([`cued`]): what it announces and
+    /// the bytes left of it, for the next piece of the same text.
+    open: Option<(Cue, usize)>,
 }
 
 /// How the token at the head of a text renders: the bytes it takes, and what replaces
@@ -135,7 +139,7 @@ impl<'p> Words<'p> {
     /// full), host names (`www.shop-deals.click`) pass whole: filters judge links by
     /// their hosts.
     pub fn new(p: &'p Pseudonymizer, hosts_clear: bool) -> Self {
-        Words { p, hosts_clear, device_words: false, seen: Seen::default() }
+        Words { p, hosts_clear, device_words: false, seen: Seen::default(), open: None }
     }
 
     /// The same renderer, passing the words of device strings as well (`Mozilla`,
@@ -158,14 +162,15 @@ impl<'p> Words<'p> {
         // The capitalised pseudonym just before, if any: a word right after it (`Joy
         // Short`, `Walter Pope`) may be part of that name ([`name_words`]).
         let mut before: Option<NameBefore> = None;
-        // Where a date of birth after a cue may end ([`birth_dates`]).
-        let mut birth_date_end = 0;
+        // The window of a cue (`geboren`, `code`) that the token may lie in ([`cued`]),
+        // going on from the piece before.
+        let mut window = self.open.take().map(|(cue, left)| Window::going_on(cue, text, left));
         while let Some(start) = next_alphanumeric(text, at) {
             let (len, shown) = self.render_token(&text[start..]);
             at = start + len;
             let capital = text.as_bytes()[start].is_ascii_uppercase();
-            if let Some(end) = birth_dates::window_after(text, start, at) {
-                birth_date_end = end;
+            if let Some(cue) = Cue::of(&text[start..at]) {
+                window = Some(Window::after(cue, text, at));
             }
             match shown {
                 Some(shown) => {
@@ -175,11 +180,11 @@ impl<'p> Words<'p> {
                     before = capital.then(|| NameBefore { end: at, shape: Shape::of(&text[start..at]) });
                 }
                 None => {
-                    // Part of a name beside it, or of a date of birth after a cue.
+                    // Part of a name beside it, or of what a cue before announces.
                     let part = name_words::beside_a_name(text, start, len, before);
-                    if part || (start < birth_date_end && birth_dates::date_part(&text[start..at])) {
+                    let t = &text[start..at];
+                    if part || window.is_some_and(|w| start < w.end && w.cue.takes(t)) {
                         out.push_str(&text[clear_from..start]);
-                        let t = &text[start..at];
                         match t.bytes().all(|b| b.is_ascii_digit()) {
                             true => out.push_str(&self.p.token("number", t)),
                             false => out.push_str(&word_pseudonym(t, self.p)),
@@ -191,7 +196,11 @@ impl<'p> Words<'p> {
                     }
                 }
             }
+            if let Some(w) = &mut window {
+                w.read(text.as_bytes()[start].is_ascii_digit());
+            }
         }
+        self.open = window.and_then(|w| Some((w.cue, w.rest_after(text)?)));
         out.push_str(&text[clear_from..]);
     }
 

@@ -243,3 +243,14 @@ fn a_date_of_birth_in_words_is_pseudonyms_after_its_cue() {
     assert!(out.contains(" te p.") && out.ends_with(" 1971 we met."), "{out}");
     assert!(out.starts_with("Geboren op p.") && out.contains("\nDate of birth: p."), "{out}");
 }
+
+#[test]
+fn a_short_code_after_its_cue_is_a_pseudonym() {
+    let out = render("Back door, code 4417.\nIs the key safe still 1987? Pakket: code 731 442\nError code 12 of 2026.");
+    for code in ["4417", "1987", "731", "442", " 12 "] {
+        assert!(!out.contains(code), "{code} in {out}");
+    }
+    // The window closes after the code's numbers: the year after them passes.
+    assert!(out.ends_with(" of 2026.") && out.starts_with("Back door, code p."), "{out}");
+    assert_eq!(render("Order 4417 ships in 2026."), "Order 4417 ships in 2026.");
+}

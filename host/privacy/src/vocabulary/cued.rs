@@ -1,0 +1,200 @@
+//! Values that pass alone but are personal after a cue word, up to the cue's line end
+//! ([`WINDOW`] bytes at most):
+//! - a date of birth in words: `geboren op 9 juli 1971`, `Date of birth: 3 May 1990`,
+//!   `born in 1958`. A date in figures is a long number and a pseudonym already
+//!   (`12-03-1985`); a day, a month's name and a year each pass alone;
+//! - a short code: `code 4417`, `pincode: 0815`, `key safe still 1987`, `code 731 442`.
+//!   Numbers of up to four digits pass alone (years, quantities, house numbers). A
+//!   code's window closes after its first numbers (`sort code 40-12-76, total 12,50`).
+//!
+//! The window goes on into the next piece of the same text when a piece ends inside it:
+//! an HTML cell (`<td>Geboortedatum</td><td>9 juli 1971</td>`), or the text after a
+//! detected span.
+
+/// Words after which a date of birth follows, lower-case.
+const BIRTH_CUES: [&str; 9] =
+    ["born", "birth", "dob", "geboren", "geb", "geboortedatum", "geboortejaar", "geburtsdatum", "geburtstag"];
+
+/// Words after which a code follows, lower-case, beside every word that ends in `code`
+/// or `codes` (`pincode`, `toegangscode`, `deurcode`, `Diagnostic-Code`).
+const CODE_CUES: [&str; 12] = [
+    "pin",
+    "pins",
+    "safe",
+    "kluis",
+    "sleutelkluis",
+    "lockbox",
+    "keybox",
+    "keysafe",
+    "combination",
+    "combinatie",
+    "otp",
+    "tan",
+];
+
+/// How far after a cue (bytes) its value may reach.
+const WINDOW: usize = 40;
+
+/// Month names and their abbreviations (English, Dutch, German), lower-case.
+const MONTHS: [&str; 34] = [
+    "jan",
+    "january",
+    "januari",
+    "januar",
+    "feb",
+    "february",
+    "februari",
+    "februar",
+    "mar",
+    "march",
+    "maart",
+    "märz",
+    "apr",
+    "april",
+    "may",
+    "mei",
+    "mai",
+    "jun",
+    "june",
+    "juni",
+    "jul",
+    "july",
+    "juli",
+    "aug",
+    "august",
+    "augustus",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "okt",
+    "october",
+    "oktober",
+    "nov",
+];
+
+/// More month names: November and December in three languages.
+const LAST_MONTHS: [&str; 5] = ["november", "dec", "december", "dez", "dezember"];
+
+/// What a cue announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cue {
+    /// A date of birth: numbers of up to four digits and month names.
+    BirthDate,
+    /// A code: numbers.
+    Code,
+}
+
+impl Cue {
+    /// The cue `token` is, if any.
+    pub(super) fn of(token: &str) -> Option<Cue> {
+        let b = token.as_bytes();
+        if b.len() > 13 || !b[0].is_ascii_alphabetic() {
+            return None;
+        }
+        let is = |list: &[&str]| list.iter().any(|c| c.eq_ignore_ascii_case(token));
+        match b[0].to_ascii_lowercase() {
+            b'b' | b'd' | b'g' if is(&BIRTH_CUES) => return Some(Cue::BirthDate),
+            _ => {}
+        }
+        let ends_in_code = |n: usize| b.len() >= n && b[b.len() - n..b.len() - n + 4].eq_ignore_ascii_case(b"code");
+        (ends_in_code(4) || ends_in_code(5) && b[b.len() - 1].eq_ignore_ascii_case(&b's') || is(&CODE_CUES))
+            .then_some(Cue::Code)
+    }
+
+    /// True for a token that is part of what the cue announces.
+    pub(super) fn takes(self, token: &str) -> bool {
+        let number = token.len() <= 4 && token.bytes().all(|b| b.is_ascii_digit());
+        match self {
+            Cue::Code => number,
+            Cue::BirthDate => number || MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(token)),
+        }
+    }
+}
+
+/// An open window: what its cue announces, and where it ends (bytes into the text; past
+/// the text's end when it goes on into the next piece).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Window {
+    pub cue: Cue,
+    pub end: usize,
+    /// A number has been read inside the window.
+    number: bool,
+}
+
+impl Window {
+    /// The window of `cue`, whose token ends at `from` in `text`.
+    pub(super) fn after(cue: Cue, text: &str, from: usize) -> Window {
+        Window { cue, end: reach(text, from, WINDOW), number: false }
+    }
+
+    /// Notes a token read inside the window, a number or not: the first token after a
+    /// code's numbers closes a code's window.
+    pub(super) fn read(&mut self, number: bool) {
+        match (self.cue, number) {
+            (Cue::Code, true) => self.number = true,
+            (Cue::Code, false) if self.number => self.end = 0,
+            _ => {}
+        }
+    }
+
+    /// What is left of this window for the next piece after `text`, if it reaches past
+    /// the text's end.
+    pub(super) fn rest_after(self, text: &str) -> Option<usize> {
+        self.end.checked_sub(text.len()).filter(|left| *left > 0)
+    }
+
+    /// The window `left` bytes long that goes on at the start of `text`.
+    pub(super) fn going_on(cue: Cue, text: &str, left: usize) -> Window {
+        Window { cue, end: reach(text, 0, left), number: false }
+    }
+}
+
+/// Where `budget` bytes from `from` in `text` end: at the first line break, else at
+/// `from + budget`, which may lie past the text's end.
+fn reach(text: &str, from: usize, budget: usize) -> usize {
+    let limit = (from + budget).min(text.len());
+    memchr::memchr(b'\n', &text.as_bytes()[from..limit]).map_or(from + budget, |i| from + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cue_opens_a_window_to_its_line_end() {
+        let text = "Geboren op 9 juli 1971 te Utrecht\nVolgende regel";
+        assert_eq!(Cue::of("Geboren"), Some(Cue::BirthDate));
+        assert_eq!(Window::after(Cue::BirthDate, text, 7).end, 33);
+        let window = Window::after(Cue::BirthDate, "Date of birth: 3 May 1990", 13);
+        assert_eq!((window.end, window.rest_after("Date of birth: 3 May 1990")), (53, Some(28)));
+        assert_eq!(Cue::of("Birthday"), None);
+        assert!(["9", "juli", "1971", "May", "DEC"].into_iter().all(|t| Cue::BirthDate.takes(t)));
+        assert!(!["te", "12345", "Utrecht"].into_iter().any(|t| Cue::BirthDate.takes(t)));
+    }
+
+    #[test]
+    fn codes_follow_their_cues() {
+        for cue in ["code", "Code", "PINCODE", "toegangscode", "codes", "PIN", "safe", "Diagnostic-Code"] {
+            let last = cue.rsplit('-').next().unwrap_or(cue);
+            assert_eq!(Cue::of(last), Some(Cue::Code), "{cue}");
+        }
+        for word in ["cod", "decoder", "coder", "pine", "safety", "o", "1code"] {
+            assert_eq!(Cue::of(word), None, "{word}");
+        }
+        assert!(Cue::Code.takes("4417") && !Cue::Code.takes("May") && !Cue::Code.takes("door"));
+        let text = "code 731 442, total 12";
+        let mut window = Window::after(Cue::Code, text, 4);
+        window.read(true);
+        window.read(true);
+        assert_eq!(window.end, 44);
+        window.read(false);
+        assert_eq!((window.end, window.rest_after(text)), (0, None));
+    }
+
+    #[test]
+    fn a_window_goes_on_into_the_next_piece_until_a_line_break() {
+        assert_eq!(Window::going_on(Cue::Code, "9 juli\n1971", 30).end, 6);
+        assert_eq!(Window::going_on(Cue::Code, "</td><td>", 30).rest_after("</td><td>"), Some(21));
+    }
+}
