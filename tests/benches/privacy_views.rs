@@ -9,7 +9,8 @@
 //! Run: `cargo bench -p mxr-tests --bench privacy_views` (`-- --quick` for a short run,
 //! `-- --size 64` for one size in KB, e.g. under `perf record`; `-- --prose` for the
 //! filler row alone; `-- --part names` for one part of the 64 KB row alone, timed over
-//! 3,000 runs, e.g. under `perf record`).
+//! 3,000 runs, e.g. under `perf record`; `-- --runs N` for another number, e.g. 100
+//! under callgrind).
 
 use mxr_mail::ParsedMail;
 use mxr_privacy::detect::{Detector, PatternDetector};
@@ -149,7 +150,8 @@ fn main() {
     let part = args.iter().position(|a| a == "--part").and_then(|i| args.get(i + 1)).map(String::as_str);
     if part.is_some() {
         let pseudonyms = Pseudonymizer::derive(&[1; 32], "spam-filtering");
-        return families(&pseudonyms, 3000, part);
+        let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)?.parse().ok());
+        return families(&pseudonyms, runs.unwrap_or(3000), part);
     }
     let only: Option<usize> =
         args.iter().position(|a| a == "--size").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());

@@ -86,20 +86,28 @@ pub(super) enum Cue {
 }
 
 impl Cue {
-    /// The cue `token` is, if any.
+    /// The cue `token` is, if any. Called for every token, so most are turned away by
+    /// their first and last byte.
     pub(super) fn of(token: &str) -> Option<Cue> {
         let b = token.as_bytes();
-        if b.len() > 13 || !b[0].is_ascii_alphabetic() {
+        let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return None };
+        if b.len() > 13 || !first.is_ascii_alphabetic() {
             return None;
         }
         let is = |list: &[&str]| list.iter().any(|c| c.eq_ignore_ascii_case(token));
-        match b[0].to_ascii_lowercase() {
+        // `| 0x20` lower-cases an ASCII letter, and turns no other byte into one.
+        match first | 0x20 {
             b'b' | b'd' | b'g' if is(&BIRTH_CUES) => return Some(Cue::BirthDate),
+            b'p' | b's' | b'k' | b'l' | b'c' | b'o' | b't' if is(&CODE_CUES) => return Some(Cue::Code),
             _ => {}
         }
         let ends_in_code = |n: usize| b.len() >= n && b[b.len() - n..b.len() - n + 4].eq_ignore_ascii_case(b"code");
-        (ends_in_code(4) || ends_in_code(5) && b[b.len() - 1].eq_ignore_ascii_case(&b's') || is(&CODE_CUES))
-            .then_some(Cue::Code)
+        let code = match last | 0x20 {
+            b'e' => ends_in_code(4),
+            b's' => ends_in_code(5),
+            _ => false,
+        };
+        code.then_some(Cue::Code)
     }
 
     /// True for a token that is part of what the cue announces.
