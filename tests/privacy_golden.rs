@@ -85,7 +85,7 @@ fn hashes(case: &Case, purposes: &[String], policy: &PurposePolicy) -> Vec<Strin
     for purpose in purposes {
         let grant = Grant::for_purpose(policy, purpose, Category::ALL.into_iter().collect()).unwrap();
         let pseudonyms = Pseudonymizer::derive(&[4; 32], purpose);
-        let r = Renderer { grant: &grant, pseudonyms: &pseudonyms, detector: &PatternDetector };
+        let r = Renderer::new(&grant, &pseudonyms, &PatternDetector);
         let mut bytes = Vec::new();
         for (accessor, text) in every_view::read_all(&r, &env, &msg) {
             bytes.extend_from_slice(format!("{accessor}\0{}\0{text}\n", text.len()).as_bytes());

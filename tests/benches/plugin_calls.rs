@@ -121,7 +121,7 @@ fn text(s: &Shown) -> &str {
 /// exactly as the sandboxed accessors render it.
 fn native_call(name: &str, p: &LoadedPlugin, input: &CallInput) {
     let detector = PatternDetector;
-    let r = Renderer { grant: &p.grant, pseudonyms: &input.pseudonyms, detector: &detector };
+    let r = Renderer::new(&p.grant, &input.pseudonyms, &detector);
     let msg = input.message.as_ref().unwrap();
     let env = &input.envelope;
     match name {

@@ -159,7 +159,7 @@ fn main() {
     let grant = Grant::for_purpose(&policy, "spam-filtering", Category::ALL.into_iter().collect()).unwrap();
     let pseudonyms = Pseudonymizer::derive(&[1; 32], "spam-filtering");
     let detector = PatternDetector;
-    let r = Renderer { grant: &grant, pseudonyms: &pseudonyms, detector: &detector };
+    let r = Renderer::new(&grant, &pseudonyms, &detector);
     println!("detection + view building per message (spam-filtering grant), beside parsing alone (medians)");
     println!(
         "{:>6} {:>12} {:>12} {:>10} {:>12} {:>10} {:>8}",

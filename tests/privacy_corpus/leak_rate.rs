@@ -43,7 +43,7 @@ fn tally(purpose: &str, corpus: &[Labelled]) -> Tally {
     let policy = PurposePolicy::default_policy();
     let grant = Grant::for_purpose(&policy, purpose, Category::ALL.into_iter().collect()).unwrap();
     let pseudonyms = Pseudonymizer::derive(&[4; 32], purpose);
-    let r = Renderer { grant: &grant, pseudonyms: &pseudonyms, detector: &PatternDetector };
+    let r = Renderer::new(&grant, &pseudonyms, &PatternDetector);
     let env = every_view::corpus_envelope();
     let mut t = Tally::default();
     for m in corpus {

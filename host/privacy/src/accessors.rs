@@ -38,20 +38,32 @@ pub fn addresses(r: &Renderer, list: &[AddressEntry]) -> Vec<(Shown, Shown)> {
     list.iter().map(|a| view::address(r, a)).collect()
 }
 
+/// `r` for the values of `msg`: knowing the names found in it, when free text is
+/// rendered at all (else finding them would be wasted).
+fn of_message<'b>(r: &'b Renderer, msg: &'b ScannedMail) -> Renderer<'b> {
+    match r.renders_free_text() {
+        true => r.knowing(msg.names(r.detector)),
+        false => *r,
+    }
+}
+
 /// The decoded subject (content).
 pub fn subject(r: &Renderer, msg: &ScannedMail) -> Shown {
+    let r = of_message(r, msg);
     msg.subject().map_or(Shown::Withheld, |s| r.text(Category::Content, s))
 }
 
 /// The text bodies (content), at most [`crate::scan::BODY_VIEW_BYTES`], with
 /// detection cached per message.
 pub fn text_body(r: &Renderer, msg: &ScannedMail) -> Shown {
+    let r = &of_message(r, msg);
     let spans = || Cow::Borrowed(msg.text_spans(r.detector));
     msg.text_view().map_or(Shown::Withheld, |t| r.text_spanned(Category::Content, t, spans))
 }
 
 /// The HTML bodies (content): markup as markup, the rest failing closed.
 pub fn html_body(r: &Renderer, msg: &ScannedMail) -> Shown {
+    let r = &of_message(r, msg);
     let spans = || Cow::Borrowed(msg.html_spans(r.detector));
     msg.html_view().map_or(Shown::Withheld, |h| r.html_spanned(h, spans))
 }
@@ -64,7 +76,16 @@ pub fn header_names(r: &Renderer, msg: &ScannedMail) -> Vec<String> {
 
 /// Every value of the field `name` (case-insensitive), with the category governing it.
 pub fn header(r: &Renderer, msg: &ScannedMail, name: &str) -> Vec<(Category, Shown)> {
+    let r = &of_message(r, msg);
     msg.header_values(name).map(|v| view::header(r, name, v)).collect()
+}
+
+/// Every field in order: its name as [`header_names`] shows it and its value as
+/// [`header`] does (for `mxr plugin run`, which shows what all of them return).
+pub fn all_headers(r: &Renderer, msg: &ScannedMail) -> Vec<(String, Shown)> {
+    let r = &of_message(r, msg);
+    let shown = |(n, v): &(String, String)| Some((view::header_name(r, n)?, view::header(r, n, v).1));
+    msg.headers().iter().filter_map(shown).collect()
 }
 
 /// One attachment as attachment-meta shows it.
@@ -87,6 +108,7 @@ pub fn attachments(r: &Renderer, msg: &ScannedMail) -> Vec<AttachmentMeta> {
     if r.grant.form(Category::AttachmentMeta) != Form::Full {
         return vec![];
     }
+    let r = &of_message(r, msg);
     let list = msg.attachments().iter().enumerate();
     let content = r.grant.form(Category::AttachmentContent) == Form::Full;
     list.map(|(i, a)| AttachmentMeta {
@@ -131,7 +153,7 @@ pub fn attachment_content(
     if a.bytes.len() > max_bytes {
         return Err(ContentRefusal::TooLarge);
     }
-    match view::textual_part(r, a) {
+    match view::textual_part(&of_message(r, msg), a) {
         None => Ok((Category::AttachmentContent, a.bytes.clone())),
         Some(None) => Err(ContentRefusal::NotGranted),
         Some(Some(rendered)) => Ok((Category::Content, rendered)),

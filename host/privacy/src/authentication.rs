@@ -145,7 +145,7 @@ mod tests {
         let asked: CategorySet = asked.iter().copied().collect();
         let grant = Grant::for_purpose(&PurposePolicy::default_policy(), purpose, asked).unwrap();
         let p = Pseudonymizer::derive(&[7; 32], purpose);
-        let r = Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector };
+        let r = Renderer::new(&grant, &p, &PatternDetector);
         let auth = AuthResults {
             spf: SpfCheck { result: AuthResult::Pass, domain: "LOTTE-PC".into(), helo: true },
             dkim: vec![DkimCheck { result: AuthResult::Fail, domain: "sender.example".into(), selector: "s1".into() }],

@@ -22,6 +22,7 @@ pub mod header_kind;
 pub mod html_names;
 pub mod link_query;
 pub mod markup;
+pub mod message_names;
 pub mod nested;
 pub mod policy;
 pub mod protocol_tokens;

@@ -2,6 +2,7 @@
 
 use super::detect::{Detector, Span};
 use super::markup::Markup;
+use super::message_names::MessageNames;
 use super::pseudonym::{domain_of, network_of};
 use super::{Category, Form, Grant, Pseudonymizer};
 use std::borrow::Cow;
@@ -52,6 +53,7 @@ impl Shown {
 }
 
 /// Renders values under one grant, with the tenant-and-purpose pseudonym key.
+#[derive(Clone, Copy)]
 pub struct Renderer<'a> {
     /// The grant.
     pub grant: &'a Grant,
@@ -59,9 +61,28 @@ pub struct Renderer<'a> {
     pub pseudonyms: &'a Pseudonymizer,
     /// The detector for personal data inside text.
     pub detector: &'a dyn Detector,
+    /// Names found elsewhere in the message being rendered, if any: their words are
+    /// pseudonyms in its free text ([`MessageNames`]).
+    pub names: Option<&'a MessageNames>,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    /// A renderer under `grant` with the key `pseudonyms`, for values of no message.
+    pub fn new(grant: &'a Grant, pseudonyms: &'a Pseudonymizer, detector: &'a dyn Detector) -> Renderer<'a> {
+        Renderer { grant, pseudonyms, detector, names: None }
+    }
+
+    /// The same renderer, for the values of a message whose found names are `names`.
+    pub fn knowing<'b>(&'b self, names: &'b MessageNames) -> Renderer<'b> {
+        Renderer { names: Some(names), ..*self }
+    }
+
+    /// True when free text is rendered at all: some personal category in it is not
+    /// granted in full, so the detector and the vocabulary run.
+    pub fn renders_free_text(&self) -> bool {
+        !IN_FREE_TEXT.iter().all(|c| self.grant.form(*c) == Form::Full)
+    }
+
     /// An e-mail address (category email-address). Something in an address's place
     /// that is no address (`<Lotte Zwanenburg 0612345678>`) is one pseudonym (nothing
     /// under the domain form); an address whose domain is an IP literal
@@ -190,7 +211,7 @@ impl Renderer<'_> {
         }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
-        let mut words = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear);
+        let mut words = crate::vocabulary::Words::new(self.pseudonyms, hosts_clear).knowing(self.names);
         if base == Category::Device {
             words = words.with_device_words();
         }
@@ -321,7 +342,7 @@ mod tests {
         let all: CategorySet = Category::ALL.into_iter().collect();
         let grant = Grant::for_purpose(&policy, purpose, all).unwrap();
         let p = Pseudonymizer::derive(&[9; 32], purpose);
-        f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
+        f(&Renderer::new(&grant, &p, &PatternDetector))
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! space where one is near, so a 25 MB text costs a plugin no more than a 256 KiB one.
 
 use crate::detect::{Detector, Span};
+use crate::message_names::MessageNames;
 use mxr_mail::ParsedMail;
 use std::ops::Deref;
 use std::sync::OnceLock;
@@ -24,6 +25,8 @@ pub struct ScannedMail {
     html_spans: OnceLock<Vec<Span>>,
     /// The HTML view, flattened ([`crate::flatten`]) once.
     html_view: OnceLock<Option<String>>,
+    /// The words of the names found in it ([`MessageNames`]), collected on first use.
+    names: OnceLock<MessageNames>,
 }
 
 impl ScannedMail {
@@ -59,6 +62,25 @@ impl ScannedMail {
     pub fn html_spans(&self, detector: &dyn Detector) -> &[Span] {
         self.html_spans.get_or_init(|| self.html_view().map_or_else(Vec::new, |t| detector.detect(t)))
     }
+
+    /// The words of the names found in the bodies and of the people in the address
+    /// fields, collected on first use: pseudonyms wherever else they stand.
+    pub fn names(&self, detector: &dyn Detector) -> &MessageNames {
+        self.names.get_or_init(|| {
+            let mut names = MessageNames::default();
+            if let Some(text) = self.text_view() {
+                names.add_found(text, self.text_spans(detector));
+            }
+            if let Some(html) = self.html_view() {
+                names.add_found(html, self.html_spans(detector));
+            }
+            let people = [self.from(), self.to(), self.cc(), self.reply_to()];
+            for name in people.into_iter().flatten().filter_map(|a| a.name.as_deref()) {
+                names.add_display_name(name);
+            }
+            names
+        })
+    }
 }
 
 /// The first [`BODY_VIEW_BYTES`] of `body`, cut at the last white space in the final
@@ -80,7 +102,13 @@ fn bounded(body: &str) -> &str {
 
 impl From<ParsedMail> for ScannedMail {
     fn from(mail: ParsedMail) -> Self {
-        ScannedMail { mail, text_spans: OnceLock::new(), html_spans: OnceLock::new(), html_view: OnceLock::new() }
+        ScannedMail {
+            mail,
+            text_spans: OnceLock::new(),
+            html_spans: OnceLock::new(),
+            html_view: OnceLock::new(),
+            names: OnceLock::new(),
+        }
     }
 }
 

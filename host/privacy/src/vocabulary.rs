@@ -21,6 +21,7 @@ pub use hosts::{is_host, is_tld, long_digits};
 
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;
+use crate::message_names::MessageNames;
 use cued::{Cue, Window};
 pub(crate) use invisible::without_invisible;
 use name_words::{NameBefore, Shape};
@@ -58,7 +59,7 @@ pub fn is_word(word: &str) -> bool {
 }
 
 /// `test` on `word` in lower case.
-fn in_lower_case(word: &str, test: impl Fn(&str) -> bool) -> bool {
+pub(crate) fn in_lower_case(word: &str, test: impl Fn(&str) -> bool) -> bool {
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
         return test(word);
     }
@@ -128,6 +129,9 @@ pub struct Words<'p> {
     /// A cue's window that the last text ended inside ([`cued`]): what it announces and
     /// the bytes left of it, for the next piece of the same text.
     open: Option<(Cue, usize)>,
+    /// Names found elsewhere in the message ([`MessageNames`]): their words are
+    /// pseudonyms here too, capitalised.
+    known: Option<&'p MessageNames>,
 }
 
 /// How the token at the head of a text renders: the bytes it takes, and what replaces
@@ -139,13 +143,19 @@ impl<'p> Words<'p> {
     /// full), host names (`www.shop-deals.click`) pass whole: filters judge links by
     /// their hosts.
     pub fn new(p: &'p Pseudonymizer, hosts_clear: bool) -> Self {
-        Words { p, hosts_clear, device_words: false, seen: Seen::default(), open: None }
+        Words { p, hosts_clear, device_words: false, seen: Seen::default(), open: None, known: None }
     }
 
     /// The same renderer, passing the words of device strings as well (`Mozilla`,
     /// `iPhone`, `Thunderbird`): for a device value shown to a purpose granted devices.
     pub fn with_device_words(self) -> Self {
         Words { device_words: true, ..self }
+    }
+
+    /// The same renderer, with the words of names found elsewhere in the message as
+    /// pseudonyms (`Bo` alone, where `Bo Koster` signed).
+    pub fn knowing(self, names: Option<&'p MessageNames>) -> Self {
+        Words { known: names.filter(|n| !n.is_empty()), ..self }
     }
 
     /// Appends `text` to `out` with every token outside the vocabulary replaced by its
@@ -181,8 +191,9 @@ impl<'p> Words<'p> {
                 }
                 None => {
                     // Part of a name beside it, or of what a cue before announces.
-                    let part = name_words::beside_a_name(text, start, len, before);
                     let t = &text[start..at];
+                    let part = name_words::beside_a_name(text, start, len, before)
+                        || self.known.is_some_and(|k| k.contains(t));
                     if part || window.is_some_and(|w| start < w.end && w.cue.takes(t)) {
                         out.push_str(&text[clear_from..start]);
                         match t.bytes().all(|b| b.is_ascii_digit()) {
@@ -403,6 +414,10 @@ fn number_gap(rest: &str) -> (usize, bool) {
 
 /// True when the token `t` (letters or digits) passes in clear: a short number, a
 /// single letter, or a word of the vocabulary that is no capitalised name.
+pub(crate) fn passes_in_clear(t: &str) -> bool {
+    passes(t)
+}
+
 fn passes(t: &str) -> bool {
     if t.chars().all(|c| c.is_ascii_digit()) {
         return t.len() <= MAX_CLEAR_DIGITS;

@@ -17,7 +17,7 @@ pub const MAX_LOG_CHARS: usize = 512;
 pub fn scrub(state: &StoreState, text: &str) -> String {
     let clipped: String = text.chars().take(MAX_LOG_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
     let call = &state.call;
-    let r = Renderer { grant: &Grant::SCRUB, pseudonyms: &call.pseudonyms, detector: &*call.detector };
+    let r = Renderer::new(&Grant::SCRUB, &call.pseudonyms, &*call.detector);
     match r.text(Category::Content, &clipped) {
         Shown::Full(t) | Shown::Redacted(t) => t,
         _ => String::new(),

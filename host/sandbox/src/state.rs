@@ -53,7 +53,7 @@ pub struct CallContext {
 impl CallContext {
     /// A renderer for this call's grant.
     pub fn renderer(&self) -> Renderer<'_> {
-        Renderer { grant: &self.grant, pseudonyms: &self.pseudonyms, detector: &*self.detector }
+        Renderer::new(&self.grant, &self.pseudonyms, &*self.detector)
     }
 }
 

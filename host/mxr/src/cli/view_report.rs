@@ -103,11 +103,7 @@ impl ViewReport {
             to: accessors::addresses(r, msg.to()),
             cc: accessors::addresses(r, msg.cc()),
             reply_to: accessors::addresses(r, msg.reply_to()),
-            headers: (msg.headers().iter())
-                .filter_map(|(n, v)| {
-                    Some((mxr_privacy::view::header_name(r, n)?, mxr_privacy::view::header(r, n, v).1))
-                })
-                .collect(),
+            headers: accessors::all_headers(r, msg),
             text_body: accessors::text_body(r, msg),
             html_body: accessors::html_body(r, msg),
             attachments,
@@ -166,5 +162,5 @@ pub fn renderer<'a>(
     p: &'a mxr_privacy::Pseudonymizer,
     d: &'a dyn mxr_privacy::detect::Detector,
 ) -> Renderer<'a> {
-    Renderer { grant, pseudonyms: p, detector: d }
+    Renderer::new(grant, p, d)
 }

@@ -134,7 +134,7 @@ pub(super) const DOTTED_TITLES: [&str; 11] = ["mr", "mrs", "ms", "dr", "prof", "
 pub(super) const MOST_TITLES: usize = 3;
 
 /// True when `word` is a title, with its dot if it needs one and none if it takes none.
-pub(super) fn is_title(word: &str) -> bool {
+pub(crate) fn is_title(word: &str) -> bool {
     match word.strip_suffix('.') {
         Some(bare) => ABBREVIATED_TITLES.contains(&bare) || DOTTED_TITLES.contains(&bare),
         None => WORD_TITLES.contains(&word) || ABBREVIATED_TITLES.contains(&word),

@@ -17,7 +17,7 @@ fn with<T>(purpose: &str, f: impl FnOnce(&Renderer) -> T) -> T {
     let all: CategorySet = Category::ALL.into_iter().collect();
     let grant = Grant::for_purpose(&PurposePolicy::default_policy(), purpose, all).unwrap();
     let p = Pseudonymizer::derive(&[7; 32], purpose);
-    f(&Renderer { grant: &grant, pseudonyms: &p, detector: &PatternDetector })
+    f(&Renderer::new(&grant, &p, &PatternDetector))
 }
 
 fn text(s: Shown) -> String {
@@ -372,4 +372,18 @@ fn an_invisible_character_inside_a_name_splits_nothing() {
             assert!(out.contains("<name>") && !out.contains("huis") && !out.contains("burg"), "{out}");
         }
     });
+}
+
+#[test]
+fn a_name_found_once_is_a_name_everywhere_in_its_message() {
+    let raw = "From: \"Sky de Boer\" <sky@example.nl>\r\nSubject: RE: ziekmelding Bo\r\n\r\nBo belde net.\r\n\r\nMet vriendelijke groet,\r\nBo Koster\r\nSky\r\n";
+    let msg = crate::ScannedMail::parse(raw.as_bytes());
+    let (subject, body, plain) = with("spam-filtering", |r| {
+        let plain = r.text(Category::Content, "RE: ziekmelding Bo");
+        (text(crate::accessors::subject(r, &msg)), text(crate::accessors::text_body(r, &msg)), text(plain))
+    });
+    // Alone, `Bo` is a word of the vocabulary; in this message it is a found name.
+    assert_eq!(plain, "RE: ziekmelding Bo");
+    assert!(subject.starts_with("RE: ziekmelding p.") && !subject.contains("Bo"), "{subject}");
+    assert!(body.starts_with("p.") && !body.contains("Bo ") && !body.contains("\r\nSky"), "{body}");
 }

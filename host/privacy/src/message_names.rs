@@ -1,0 +1,133 @@
+//! Names a message gives away in one place, as names everywhere in it.
+//!
+//! A name the detector finds once (`Bo Koster` in a sign-off, `Sky de Boer` as the
+//! sender's display name) often stands alone elsewhere in the same message, where no
+//! cue marks it and the word passes as vocabulary: `RE: ziekmelding Bo`, `Bo belde
+//! net`, `Sky` on the last line. The words of such names that would pass in clear are
+//! collected once per message; capitalised, they are pseudonyms in every view of that
+//! message (subject, bodies, headers, file names). Only within one message: nothing
+//! carries over to the next.
+
+use crate::detect::{Kind, Span};
+use crate::vocabulary;
+use std::collections::HashSet;
+
+/// Words that stand in found names but name nobody: roles, teams, greetings' objects.
+const NOT_NAMES: [&str; 24] = [
+    "team",
+    "support",
+    "service",
+    "sales",
+    "info",
+    "customer",
+    "klant",
+    "klantenservice",
+    "member",
+    "members",
+    "all",
+    "everyone",
+    "there",
+    "friend",
+    "friends",
+    "user",
+    "the",
+    "het",
+    "dear",
+    "beste",
+    "no",
+    "reply",
+    "mail",
+    "news",
+];
+
+/// The words of a message's found names that would pass in clear, lower-case.
+#[derive(Debug, Default)]
+pub struct MessageNames {
+    words: HashSet<String>,
+}
+
+impl MessageNames {
+    /// Adds the words of the names among `spans` of `text`.
+    pub fn add_found(&mut self, text: &str, spans: &[Span]) {
+        for span in spans.iter().filter(|s| s.kind == Kind::Name) {
+            if let Some(name) = text.get(span.range.clone()) {
+                self.add_words(name);
+            }
+        }
+    }
+
+    /// Adds the words of a display name (`"Sky de Boer" <…>`) when it is a person's: two
+    /// to four capitalised words (particles between), one of them a listed first name
+    /// or surname. `PayPal Security` and `Team Support` are no one's.
+    pub fn add_display_name(&mut self, name: &str) {
+        let words: Vec<&str> = name.split_whitespace().collect();
+        let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        let particle = |w: &str| crate::detect::names::PARTICLES.contains(&w);
+        let named = words.iter().filter(|w| capitalised(w)).count();
+        if (2..=4).contains(&named)
+            && words.iter().all(|w| capitalised(w) || particle(w))
+            && words.iter().any(|w| vocabulary::is_listed_name(w))
+        {
+            self.add_words(name);
+        }
+    }
+
+    /// True when the capitalised `token` is a word of a name found in this message.
+    pub fn contains(&self, token: &str) -> bool {
+        !self.words.is_empty()
+            && token.chars().next().is_some_and(char::is_uppercase)
+            && vocabulary::in_lower_case(token, |w| self.words.contains(w))
+    }
+
+    /// True when no name of the message would pass in clear.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    fn add_words(&mut self, name: &str) {
+        for word in name.split(|c: char| !c.is_alphabetic()) {
+            let lower = word.to_lowercase();
+            let worth = word.chars().count() >= 2
+                && word.chars().next().is_some_and(char::is_uppercase)
+                && vocabulary::passes_in_clear(word)
+                && !NOT_NAMES.contains(&lower.as_str())
+                // `De Vries`, `Van Dijk`: the particle opens sentences as an article.
+                && !crate::detect::names::PARTICLES.contains(&lower.as_str())
+                && !crate::detect::name_starts::is_title(word);
+            if worth {
+                self.words.insert(lower);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Detector, PatternDetector};
+
+    #[test]
+    fn words_of_found_names_that_pass_are_kept() {
+        let text = "Met vriendelijke groet,\nBo Koster\n";
+        let mut names = MessageNames::default();
+        names.add_found(text, &PatternDetector.detect(text));
+        assert!(names.contains("Bo") && names.contains("BO"), "{names:?}");
+        // Only capitalised tokens count, and words that are pseudonyms anyway are not kept.
+        assert!(!names.contains("bo") && !names.contains("Koster") && !names.contains("Met"), "{names:?}");
+    }
+
+    #[test]
+    fn a_display_name_counts_when_it_is_a_persons() {
+        let mut names = MessageNames::default();
+        for display in ["PayPal Security", "Team Support", "Sky", "Sky News Daily Alerts Now", "Hope and Rose"] {
+            names.add_display_name(display);
+        }
+        assert!(names.is_empty(), "{names:?}");
+        names.add_display_name("Sky de Boer");
+        assert!(names.contains("Sky") && !names.contains("De"), "{names:?}");
+        // A capitalised particle is an article at a sentence's start.
+        names.add_found("Lotte De Vries", &[Span::new(0..14, Kind::Name)]);
+        assert!(names.contains("Lotte") || !vocabulary::passes_in_clear("Lotte"));
+        assert!(!names.contains("De"), "{names:?}");
+    }
+}
