@@ -181,6 +181,8 @@ impl<'p> Words<'p> {
             let capital = text.as_bytes()[start].is_ascii_uppercase();
             if let Some(cue) = Cue::of(&text[start..at]) {
                 window = Some(Window::after(cue, text, at));
+            } else if let Some(handle) = Window::handle_at(text, start) {
+                window = Some(handle);
             }
             match shown {
                 Some(shown) => {

@@ -5,7 +5,10 @@
 //!   (`12-03-1985`); a day, a month's name and a year each pass alone;
 //! - a short code: `code 4417`, `pincode: 0815`, `key safe still 1987`, `code 731 442`.
 //!   Numbers of up to four digits pass alone (years, quantities, house numbers). A
-//!   code's window closes after its first numbers (`sort code 40-12-76, total 12,50`).
+//!   code's window closes after its first numbers (`sort code 40-12-76, total 12,50`);
+//! - a handle after `@` (`Ping @joy on Slack`, `@hope_bird`): every word of it, to the
+//!   end of its run of letters, digits, `_`, `.` and `-`, where the `@` opens a word
+//!   (a blank or a bracket before it); an address's `@` has its local part before it.
 //!
 //! The window goes on into the next piece of the same text when a piece ends inside it:
 //! an HTML cell (`<td>Geboortedatum</td><td>9 juli 1971</td>`), or the text after a
@@ -83,6 +86,8 @@ pub(super) enum Cue {
     BirthDate,
     /// A code: numbers.
     Code,
+    /// A handle (`@joy`): every word.
+    Handle,
 }
 
 impl Cue {
@@ -115,6 +120,7 @@ impl Cue {
         let number = token.len() <= 4 && token.bytes().all(|b| b.is_ascii_digit());
         match self {
             Cue::Code => number,
+            Cue::Handle => true,
             Cue::BirthDate => number || MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(token)),
         }
     }
@@ -131,6 +137,18 @@ pub(super) struct Window {
 }
 
 impl Window {
+    /// The window of the handle whose first token starts at `start`, right after an
+    /// `@` with no letter or digit before it, if one does.
+    pub(super) fn handle_at(text: &str, start: usize) -> Option<Window> {
+        let b = text.as_bytes();
+        // A handle opens a word: a blank, a bracket or a tag before its `@`. A quoted
+        // local part (`"Ailsa Chaudhry"@host`) is an address's.
+        let opens = |c: u8| c.is_ascii_whitespace() || b"([<>,;:".contains(&c);
+        let after_at = start > 0 && b[start - 1] == b'@' && (start < 2 || opens(b[start - 2]));
+        let run = b[start..].iter().take(64).take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c)).count();
+        after_at.then_some(Window { cue: Cue::Handle, end: start + run, number: false })
+    }
+
     /// The window of `cue`, whose token ends at `from` in `text`.
     pub(super) fn after(cue: Cue, text: &str, from: usize) -> Window {
         Window { cue, end: reach(text, from, WINDOW), number: false }
@@ -198,6 +216,16 @@ mod tests {
         assert_eq!(window.end, 44);
         window.read(false);
         assert_eq!((window.end, window.rest_after(text)), (0, None));
+    }
+
+    #[test]
+    fn a_handle_runs_to_its_last_word() {
+        let text = "Ping @hope_bird.2 or me@x, or @ home, \"A B\"@host";
+        let handle = Window::handle_at(text, 6).expect("a handle");
+        assert_eq!((handle.cue, &text[6..handle.end]), (Cue::Handle, "hope_bird.2"));
+        assert!(Window::handle_at(text, 23).is_none() && Window::handle_at(text, 0).is_none());
+        assert!(Window::handle_at(text, text.len() - 4).is_none(), "a quoted local part's domain");
+        assert!(Cue::Handle.takes("bird"));
     }
 
     #[test]

@@ -254,3 +254,12 @@ fn a_short_code_after_its_cue_is_a_pseudonym() {
     assert!(out.ends_with(" of 2026.") && out.starts_with("Back door, code p."), "{out}");
     assert_eq!(render("Order 4417 ships in 2026."), "Order 4417 ships in 2026.");
 }
+
+#[test]
+fn a_handle_after_an_at_sign_is_pseudonyms() {
+    let out = render("Questions? Ping @joy on Slack, or @hope_bird. Mail us at home.");
+    for handle in ["joy", "hope", "bird"] {
+        assert!(!out.contains(handle), "{handle} in {out}");
+    }
+    assert!(out.starts_with("Questions? Ping @p.") && out.ends_with(". Mail us at home."), "{out}");
+}
