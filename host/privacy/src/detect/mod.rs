@@ -21,6 +21,7 @@
 pub mod addresses;
 mod attributions;
 pub(crate) mod byte_classes;
+mod chat_exports;
 mod columns;
 pub mod devices;
 mod four_digit_postcodes;

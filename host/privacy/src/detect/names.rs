@@ -5,7 +5,8 @@
 //! cue word with a first and last name (`with Jelte Bosma`), and anywhere a phrase
 //! starts with a common first name (`first-names.txt`), after initials (`J. Pinas`,
 //! [`super::initials`]), above quoted text (`Hope Stone wrote:`, `Van: Storm, Ivo`,
-//! [`super::attributions`]), after the label of a form field or list (`Naam: Sky Kok`,
+//! [`super::attributions`]), as the speakers of a pasted chat ([`super::chat_exports`]),
+//! after the label of a form field or list (`Naam: Sky Kok`,
 //! [`super::name_fields`]), and before an address in angle brackets
 //! (`Jan Jansen <jan@example.nl>`). Organisations are found by
 //! their legal form (`Acme B.V.`, `Widgets Ltd`) or their leading word (`Stichting …`).
@@ -275,6 +276,7 @@ pub(super) fn find_from(text: &str, starts: &Starts, spans: &mut Vec<Span>) {
     spans.extend(p.org_prefix.find_iter(text).map(|m| Span::new(m.range(), Kind::Organisation)));
     super::initials::find(text, spans);
     super::attributions::find(text, spans);
+    super::chat_exports::find(text, spans);
     super::name_fields::find(text, spans);
     super::columns::find(text, spans);
 }
