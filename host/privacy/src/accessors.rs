@@ -39,9 +39,10 @@ pub fn addresses(r: &Renderer, list: &[AddressEntry]) -> Vec<(Shown, Shown)> {
 }
 
 /// `r` for the values of `msg`: knowing the names found in it, when free text is
-/// rendered at all (else finding them would be wasted).
+/// rendered at all and content is not withheld (else finding them, which reads the
+/// bodies, would be wasted or disclose nothing).
 fn of_message<'b>(r: &'b Renderer, msg: &'b ScannedMail) -> Renderer<'b> {
-    match r.renders_free_text() {
+    match r.renders_free_text() && r.grant.form(Category::Content) != Form::Withheld {
         true => r.knowing(msg.names(r.detector)),
         false => *r,
     }
@@ -71,6 +72,7 @@ pub fn html_body(r: &Renderer, msg: &ScannedMail) -> Shown {
 /// The field names in order, see [`view::header_name`]; names content may not show
 /// are left out.
 pub fn header_names(r: &Renderer, msg: &ScannedMail) -> Vec<String> {
+    let r = &of_message(r, msg);
     msg.headers().iter().filter_map(|(n, _)| view::header_name(r, n)).collect()
 }
 

@@ -39,10 +39,14 @@ impl Markup {
     pub fn render_into(&mut self, gap: &str, words: &mut Words, out: &mut String) {
         let mut text_from = None::<usize>;
         let flush = |from: &mut Option<usize>, to: usize, words: &mut Words, out: &mut String| {
-            if let Some(s) = from.take() {
+            match from.take().map(|s| &gap[s..to]) {
+                // Layout between tags (`</td>\n  <td>`) is no text: it ends no cue's
+                // window ([`Words`]), as a reader sees one table row.
+                Some(layout) if layout.bytes().all(|b| b.is_ascii_whitespace()) => out.push_str(layout),
                 // Character references decoded first: `06&nbsp;1680&nbsp;9762` is one
                 // number, `Zwanen&shy;burg` one word.
-                words.render_into(&decode_entities(&gap[s..to]), out);
+                Some(text) => words.render_into(&decode_entities(text), out),
+                None => {}
             }
         };
         let mut chars = gap.char_indices().peekable();
@@ -285,9 +289,12 @@ mod tests {
         for secret in ["9 juli", "1971", "0815"] {
             assert!(!out.contains(secret), "{secret}: {out}");
         }
-        // Not past a line break: the next row's number is no one's code.
-        let rows = render(&["<td>Code</td>\n<td>12 items</td>"]);
-        assert_eq!(rows, "<td>Code</td>\n<td>12 items</td>");
+        // Pretty-printed source: layout between tags is no line break of the text.
+        let pretty = render(&["<tr>\n  <td>Geboortedatum</td>\n  <td>9 juli 1971</td>\n</tr>"]);
+        assert!(!pretty.contains("juli") && pretty.starts_with("<tr>\n  <td>Geboortedatum</td>\n  <td>p."), "{pretty}");
+        // A line break of the text ends it: the next line's number is no one's code.
+        let lines = render(&["<p>Code\n12 items</p>"]);
+        assert_eq!(lines, "<p>Code\n12 items</p>");
     }
 
     #[test]

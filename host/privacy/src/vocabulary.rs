@@ -22,7 +22,7 @@ pub use hosts::{is_host, is_tld, long_digits};
 use crate::Pseudonymizer;
 use crate::detect::byte_classes::alphanumeric_run;
 use crate::message_names::MessageNames;
-use cued::{Cue, Window};
+use cued::{Open, Windows};
 pub(crate) use invisible::without_invisible;
 use name_words::{NameBefore, Shape};
 use seen::Seen;
@@ -126,9 +126,9 @@ pub struct Words<'p> {
     /// Words of device strings pass too ([`Words::with_device_words`]).
     device_words: bool,
     seen: Seen,
-    /// A cue's window that the last text ended inside ([`cued`]): what it announces and
-    /// the bytes left of it, for the next piece of the same text.
-    open: Option<(Cue, usize)>,
+    /// The cues' windows that the last text ended inside ([`cued`]): the bytes left of
+    /// each, for the next piece of the same text.
+    open: Open,
     /// Names found elsewhere in the message ([`MessageNames`]): their words are
     /// pseudonyms here too, capitalised.
     known: Option<&'p MessageNames>,
@@ -143,7 +143,7 @@ impl<'p> Words<'p> {
     /// full), host names (`www.shop-deals.click`) pass whole: filters judge links by
     /// their hosts.
     pub fn new(p: &'p Pseudonymizer, hosts_clear: bool) -> Self {
-        Words { p, hosts_clear, device_words: false, seen: Seen::default(), open: None, known: None }
+        Words { p, hosts_clear, device_words: false, seen: Seen::default(), open: Open::default(), known: None }
     }
 
     /// The same renderer, passing the words of device strings as well (`Mozilla`,
@@ -172,18 +172,14 @@ impl<'p> Words<'p> {
         // The capitalised pseudonym just before, if any: a word right after it (`Joy
         // Short`, `Walter Pope`) may be part of that name ([`name_words`]).
         let mut before: Option<NameBefore> = None;
-        // The window of a cue (`geboren`, `code`) that the token may lie in ([`cued`]),
-        // going on from the piece before.
-        let mut window = self.open.take().map(|(cue, left)| Window::going_on(cue, text, left));
+        // The windows of cues (`geboren`, `code`, `@`) that the token may lie in
+        // ([`cued`]), going on from the piece before.
+        let mut windows = Windows::going_on(self.open, text);
         while let Some(start) = next_alphanumeric(text, at) {
             let (len, shown) = self.render_token(&text[start..]);
             at = start + len;
             let capital = text.as_bytes()[start].is_ascii_uppercase();
-            if let Some(cue) = Cue::of(&text[start..at]) {
-                window = Some(Window::after(cue, text, at));
-            } else if let Some(handle) = Window::handle_at(text, start) {
-                window = Some(handle);
-            }
+            windows.see(text, start, at);
             match shown {
                 Some(shown) => {
                     out.push_str(&text[clear_from..start]);
@@ -196,7 +192,7 @@ impl<'p> Words<'p> {
                     let t = &text[start..at];
                     let part = name_words::beside_a_name(text, start, len, before)
                         || self.known.is_some_and(|k| k.contains(t));
-                    if part || window.is_some_and(|w| start < w.end && w.cue.takes(t)) {
+                    if part || windows.take(start, t) {
                         out.push_str(&text[clear_from..start]);
                         match t.bytes().all(|b| b.is_ascii_digit()) {
                             true => out.push_str(&self.p.token("number", t)),
@@ -209,11 +205,9 @@ impl<'p> Words<'p> {
                     }
                 }
             }
-            if let Some(w) = &mut window {
-                w.read(text.as_bytes()[start].is_ascii_digit());
-            }
+            windows.read(text.as_bytes()[start].is_ascii_digit());
         }
-        self.open = window.and_then(|w| Some((w.cue, w.rest_after(text)?)));
+        self.open = windows.rest_after(text);
         out.push_str(&text[clear_from..]);
     }
 
@@ -426,6 +420,12 @@ fn passes(t: &str) -> bool {
     }
     let single_ascii = t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic();
     t.chars().all(char::is_alphabetic) && (single_ascii || (is_word(t) && !is_capitalised_surname(t)))
+}
+
+/// True for a capitalised frequent word that is often a name (`Sky`, `Bo`, `Kit`)
+/// ([`name_words`]).
+pub(crate) fn is_name_word(word: &str) -> bool {
+    name_words::is_name_word(word)
 }
 
 /// True for a header field name made of words only (`X-MS-Exchange-Transport-

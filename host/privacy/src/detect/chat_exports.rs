@@ -1,6 +1,7 @@
 //! Speakers of a chat pasted into mail, as WhatsApp exports one:
 //! `[22-06-2027 21:45:12] Sky: blijf binnen` (iPhone) and `22-06-2027 21:45 - Sky:
-//! blijf binnen` (Android), also with `/` or `.` in the date and `, ` before the time.
+//! blijf binnen` (Android), also with `/` or `.` in the date, `, ` before the time, a
+//! 12-hour time (`[6/22/27, 9:45:12 PM]`) and the left-to-right mark iPhones put first.
 //! The speaker, between the time stamp and the colon, is a name (or a saved phone
 //! number, which the phone detector finds too). Such names are often words (`Sky`,
 //! `Hope`) that no other cue finds.
@@ -12,8 +13,9 @@ use super::{Kind, Span};
 
 /// Longest speaker (bytes) before the colon.
 const LONGEST_SPEAKER: usize = 40;
-/// Longest time stamp (bytes) before its end: `[22-06-2027, 21:45:12`.
-const LONGEST_STAMP: usize = 24;
+/// Longest time stamp (bytes) before its end: a left-to-right mark and
+/// `[22-06-2027, 10:45:12 PM`.
+const LONGEST_STAMP: usize = 30;
 
 /// Adds the speakers of the chat lines in `text`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
@@ -40,6 +42,7 @@ fn stamp_before(bytes: &[u8], end: usize, bracketed: bool) -> bool {
         None => return false, // no line start within reach
     };
     let stamp = &bytes[start..end];
+    let stamp = stamp.strip_prefix("\u{200e}".as_bytes()).unwrap_or(stamp);
     let stamp = match bracketed {
         true => match stamp.strip_prefix(b"[") {
             Some(s) => s,
@@ -58,8 +61,9 @@ fn is_date(s: &[u8]) -> bool {
     groups.len() == 3 && groups.iter().all(|g| (1..=4).contains(&g.len()) && g.iter().all(u8::is_ascii_digit))
 }
 
-/// `21:45` or `21:45:12`.
+/// `21:45`, `21:45:12` or `9:45 PM`.
 fn is_time(s: &[u8]) -> bool {
+    let s = [b" AM", b" PM", b" am", b" pm"].iter().find_map(|m| s.strip_suffix(&m[..])).unwrap_or(s);
     let groups: Vec<&[u8]> = s.split(|b| *b == b':').collect();
     (2..=3).contains(&groups.len())
         && groups.iter().all(|g| (1..=2).contains(&g.len()) && g.iter().all(u8::is_ascii_digit))
@@ -88,8 +92,8 @@ mod tests {
     #[test]
     fn the_speakers_of_an_exported_chat_are_names() {
         let chat = "Zie hieronder:\n[22-06-2027 21:45:12] Sky: blijf binnen\n[22-06-2027, 21:46] Hope de Wit: ok\n\
-                    23/06/2027 08:01 - Bo: weer veilig\n";
-        assert_eq!(speakers(chat), ["Sky", "Hope de Wit", "Bo"]);
+                    23/06/2027 08:01 - Bo: weer veilig\n\u{200e}[6/22/27, 9:45:12 PM] Kit: ok\n";
+        assert_eq!(speakers(chat), ["Sky", "Hope de Wit", "Kit", "Bo"]);
     }
 
     #[test]

@@ -387,3 +387,11 @@ fn a_name_found_once_is_a_name_everywhere_in_its_message() {
     assert!(subject.starts_with("RE: ziekmelding p.") && !subject.contains("Bo"), "{subject}");
     assert!(body.starts_with("p.") && !body.contains("Bo ") && !body.contains("\r\nSky"), "{body}");
 }
+
+#[test]
+fn a_cue_reaches_past_a_detected_span() {
+    // The name between the cue and the date is a span: the date is rendered in the
+    // piece after it, and the cue's window goes on there.
+    let out = with("spam-filtering", |r| text(r.text(Category::Content, "Geboortedatum Jan Jansen: 9 juli 1971")));
+    assert!(out.contains("<name>") && !out.contains("juli") && !out.contains("1971"), "{out}");
+}

@@ -11,8 +11,10 @@
 //!   (a blank or a bracket before it); an address's `@` has its local part before it.
 //!
 //! The window goes on into the next piece of the same text when a piece ends inside it:
-//! an HTML cell (`<td>Geboortedatum</td><td>9 juli 1971</td>`), or the text after a
-//! detected span.
+//! an HTML cell (`<td>Geboortedatum</td><td>9 juli 1971</td>`, layout between tags
+//! not counted), or the text after a detected span. Each kind of cue has a window of
+//! its own, so a later cue never closes an earlier one (`Date of birth / PIN: 3 May
+//! 1990`).
 
 /// Words after which a date of birth follows, lower-case.
 const BIRTH_CUES: [&str; 9] =
@@ -96,10 +98,10 @@ impl Cue {
     pub(super) fn of(token: &str) -> Option<Cue> {
         let b = token.as_bytes();
         let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return None };
-        if b.len() > 13 || !first.is_ascii_alphabetic() {
+        if b.len() > 32 || !first.is_ascii_alphabetic() {
             return None;
         }
-        let is = |list: &[&str]| list.iter().any(|c| c.eq_ignore_ascii_case(token));
+        let is = |list: &[&str]| b.len() <= 13 && list.iter().any(|c| c.eq_ignore_ascii_case(token));
         // `| 0x20` lower-cases an ASCII letter, and turns no other byte into one.
         match first | 0x20 {
             b'b' | b'd' | b'g' if is(&BIRTH_CUES) => return Some(Cue::BirthDate),
@@ -143,10 +145,12 @@ impl Window {
         let b = text.as_bytes();
         // A handle opens a word: a blank, a bracket or a tag before its `@`. A quoted
         // local part (`"Ailsa Chaudhry"@host`) is an address's.
-        let opens = |c: u8| c.is_ascii_whitespace() || b"([<>,;:".contains(&c);
+        // Any non-ASCII character before it (a no-break space, a quote mark) opens one
+        // too.
+        let opens = |c: u8| c.is_ascii_whitespace() || c >= 0x80 || b"([<>,;:".contains(&c);
         let after_at = start > 0 && b[start - 1] == b'@' && (start < 2 || opens(b[start - 2]));
-        let run = b[start..].iter().take(64).take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c)).count();
-        after_at.then_some(Window { cue: Cue::Handle, end: start + run, number: false })
+        let run = || b[start..].iter().take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c)).count();
+        after_at.then(|| Window { cue: Cue::Handle, end: start + run(), number: false })
     }
 
     /// The window of `cue`, whose token ends at `from` in `text`.
@@ -173,6 +177,50 @@ impl Window {
     /// The window `left` bytes long that goes on at the start of `text`.
     pub(super) fn going_on(cue: Cue, text: &str, left: usize) -> Window {
         Window { cue, end: reach(text, 0, left), number: false }
+    }
+}
+
+/// The open windows of one text, one per kind of cue.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Windows([Option<Window>; 3]);
+
+/// What is left of a text's windows for its next piece: bytes, per kind of cue.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Open([Option<usize>; 3]);
+
+/// Every kind of cue, in the order of [`Windows`] and [`Open`].
+const CUES: [Cue; 3] = [Cue::BirthDate, Cue::Code, Cue::Handle];
+
+impl Windows {
+    /// The windows going on at the start of `text` from the piece before.
+    pub(super) fn going_on(open: Open, text: &str) -> Windows {
+        Windows(std::array::from_fn(|i| open.0[i].map(|left| Window::going_on(CUES[i], text, left))))
+    }
+
+    /// Notes the token `text[start..end]`: a cue opens its window after it, and the
+    /// first word of a handle opens the handle's.
+    pub(super) fn see(&mut self, text: &str, start: usize, end: usize) {
+        if let Some(cue) = Cue::of(&text[start..end]) {
+            self.0[cue as usize] = Some(Window::after(cue, text, end));
+        }
+        if let Some(handle) = Window::handle_at(text, start) {
+            self.0[Cue::Handle as usize] = Some(handle);
+        }
+    }
+
+    /// True when an open window takes the token `token` at `start`.
+    pub(super) fn take(&self, start: usize, token: &str) -> bool {
+        self.0.iter().flatten().any(|w| start < w.end && w.cue.takes(token))
+    }
+
+    /// Notes a token read, a number or not ([`Window::read`]).
+    pub(super) fn read(&mut self, number: bool) {
+        self.0.iter_mut().flatten().for_each(|w| w.read(number));
+    }
+
+    /// What is left of each window for the next piece after `text`.
+    pub(super) fn rest_after(&self, text: &str) -> Open {
+        Open(self.0.map(|w| w?.rest_after(text)))
     }
 }
 
@@ -216,6 +264,39 @@ mod tests {
         assert_eq!(window.end, 44);
         window.read(false);
         assert_eq!((window.end, window.rest_after(text)), (0, None));
+    }
+
+    #[test]
+    fn a_later_cue_leaves_an_earlier_window_open() {
+        for text in [
+            "Geboortedatum/postcode: 9 juli 1971",
+            "Date of birth / PIN: 3 May 1990",
+            "Geboren (zie @mama) 9 juli 1971",
+        ] {
+            let mut windows = Windows::default();
+            let mut taken = Vec::new();
+            let words: Vec<(usize, &str)> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .scan(0, |at, w| {
+                    let start = text[*at..].find(w).map_or(*at, |i| *at + i);
+                    *at = start + w.len();
+                    Some((start, w))
+                })
+                .filter(|(_, w)| !w.is_empty())
+                .collect();
+            for (start, word) in words {
+                windows.see(text, start, start + word.len());
+                if windows.take(start, word) {
+                    taken.push(word);
+                }
+                windows.read(word.as_bytes()[0].is_ascii_digit());
+            }
+            assert!(
+                taken.iter().any(|w| w.len() > 2 && w.bytes().all(|b| b.is_ascii_alphabetic())),
+                "{text}: {taken:?}"
+            );
+            assert!(taken.iter().any(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit())), "{text}: {taken:?}");
+        }
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn capitalised(word: &str) -> bool {
 }
 
 /// True for a capitalised word (capital, then lower case) of [`NAME_WORDS`].
-fn is_name_word(word: &str) -> bool {
+pub(super) fn is_name_word(word: &str) -> bool {
     capitalised(word) && in_lower_case(word, |w| name_words().contains(w))
 }
 

@@ -253,6 +253,22 @@ fn a_short_code_after_its_cue_is_a_pseudonym() {
     // The window closes after the code's numbers: the year after them passes.
     assert!(out.ends_with(" of 2026.") && out.starts_with("Back door, code p."), "{out}");
     assert_eq!(render("Order 4417 ships in 2026."), "Order 4417 ships in 2026.");
+    let long = render("Je verificatiecode is 4417, je Sicherheitscode 0815.");
+    assert!(!long.contains("4417") && !long.contains("0815"), "{long}");
+}
+
+#[test]
+fn a_later_cue_or_handle_leaves_a_date_of_birth_hidden() {
+    for text in
+        ["Geboortedatum/postcode: 9 juli 1971", "Date of birth / PIN: 3 May 1990", "Geboren (zie @mama) 9 juli 1971"]
+    {
+        let out = render(text);
+        for part in ["juli", "May", "1971", "1990"] {
+            assert!(!out.contains(part), "{part} in {out}");
+        }
+    }
+    let handles = render("Ping @pin_joy or @born.free");
+    assert!(!handles.contains("joy") && !handles.contains("free"), "{handles}");
 }
 
 #[test]
