@@ -199,21 +199,28 @@ impl Windows {
 
     /// Notes the token `text[start..end]`: a cue opens its window after it, and the
     /// first word of a handle opens the handle's.
+    #[inline]
     pub(super) fn see(&mut self, text: &str, start: usize, end: usize) {
         if let Some(cue) = Cue::of(&text[start..end]) {
             self.0[cue as usize] = Some(Window::after(cue, text, end));
         }
-        if let Some(handle) = Window::handle_at(text, start) {
+        // Nearly no token follows an `@`: one byte settles it.
+        if start > 0
+            && text.as_bytes()[start - 1] == b'@'
+            && let Some(handle) = Window::handle_at(text, start)
+        {
             self.0[Cue::Handle as usize] = Some(handle);
         }
     }
 
     /// True when an open window takes the token `token` at `start`.
+    #[inline]
     pub(super) fn take(&self, start: usize, token: &str) -> bool {
         self.0.iter().flatten().any(|w| start < w.end && w.cue.takes(token))
     }
 
     /// Notes a token read, a number or not ([`Window::read`]).
+    #[inline]
     pub(super) fn read(&mut self, number: bool) {
         self.0.iter_mut().flatten().for_each(|w| w.read(number));
     }

@@ -21,6 +21,7 @@ fn number_separator(c: char) -> bool {
 /// 3456 of 78`, `NL91 ABNA en 0417 en 1643 en 00`), but such a number needs at least
 /// [`WORD_JOINED_DIGITS`], as a phone number or an account has: times and dates in
 /// prose (`between 02:00 and 03:15`, `3 nov. 2025 om 14:02`) stay as they are.
+#[inline]
 pub(super) fn long_number(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let digits_at = |i: usize| b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
