@@ -279,3 +279,10 @@ fn a_handle_after_an_at_sign_is_pseudonyms() {
     }
     assert!(out.starts_with("Questions? Ping @p.") && out.ends_with(". Mail us at home."), "{out}");
 }
+
+#[test]
+fn english_weekdays_and_months_pass_but_months_that_are_names_do_not() {
+    assert_eq!(render("Sale: open Monday 22 January."), "Sale: open Monday 22 January.");
+    let out = render("Call April on Sunday.");
+    assert!(out.starts_with("Call p.") && out.ends_with(" on Sunday."), "{out}");
+}
