@@ -17,34 +17,6 @@ use crate::detect::{Kind, Span};
 use crate::vocabulary;
 use std::collections::HashSet;
 
-/// Words that stand in found names but name nobody: roles, teams, greetings' objects.
-const NOT_NAMES: [&str; 24] = [
-    "team",
-    "support",
-    "service",
-    "sales",
-    "info",
-    "customer",
-    "klant",
-    "klantenservice",
-    "member",
-    "members",
-    "all",
-    "everyone",
-    "there",
-    "friend",
-    "friends",
-    "user",
-    "the",
-    "het",
-    "dear",
-    "beste",
-    "no",
-    "reply",
-    "mail",
-    "news",
-];
-
 /// The words of a message's found names that would pass in clear, lower-case.
 #[derive(Debug, Default)]
 pub struct MessageNames {
@@ -96,7 +68,6 @@ impl MessageNames {
                 && word.chars().next().is_some_and(char::is_uppercase)
                 && vocabulary::passes_in_clear(word)
                 && (vocabulary::is_listed_name(word) || vocabulary::is_name_word(word))
-                && !NOT_NAMES.contains(&lower.as_str())
                 // `De Vries`, `Van Dijk`: the particle opens sentences as an article.
                 && !crate::detect::names::PARTICLES.contains(&lower.as_str())
                 && !crate::detect::name_starts::is_title(word);

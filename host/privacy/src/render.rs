@@ -186,7 +186,7 @@ impl<'a> Renderer<'a> {
         if base_form == Form::Withheld {
             return Shown::Withheld;
         }
-        let personal_full = IN_FREE_TEXT.iter().all(|c| self.grant.form(*c) == Form::Full);
+        let personal_full = !self.renders_free_text();
         // Nothing a detector could find would change form: no need to look.
         if base_form == Form::Full && personal_full {
             return Shown::Full(text.to_owned());

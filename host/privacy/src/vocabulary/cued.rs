@@ -83,7 +83,7 @@ const LAST_MONTHS: [&str; 5] = ["november", "dec", "december", "dez", "dezember"
 
 /// What a cue announces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Cue {
+enum Cue {
     /// A date of birth: numbers of up to four digits and month names.
     BirthDate,
     /// A code: numbers.
@@ -95,7 +95,7 @@ pub(super) enum Cue {
 impl Cue {
     /// The cue `token` is, if any. Called for every token, so most are turned away by
     /// their first and last byte.
-    pub(super) fn of(token: &str) -> Option<Cue> {
+    fn of(token: &str) -> Option<Cue> {
         let b = token.as_bytes();
         let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return None };
         if b.len() > 32 || !first.is_ascii_alphabetic() {
@@ -118,7 +118,7 @@ impl Cue {
     }
 
     /// True for a token that is part of what the cue announces.
-    pub(super) fn takes(self, token: &str) -> bool {
+    fn takes(self, token: &str) -> bool {
         let number = token.len() <= 4 && token.bytes().all(|b| b.is_ascii_digit());
         match self {
             Cue::Code => number,
@@ -131,9 +131,9 @@ impl Cue {
 /// An open window: what its cue announces, and where it ends (bytes into the text; past
 /// the text's end when it goes on into the next piece).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Window {
-    pub cue: Cue,
-    pub end: usize,
+struct Window {
+    cue: Cue,
+    end: usize,
     /// A number has been read inside the window.
     number: bool,
 }
@@ -141,7 +141,7 @@ pub(super) struct Window {
 impl Window {
     /// The window of the handle whose first token starts at `start`, right after an
     /// `@` with no letter or digit before it, if one does.
-    pub(super) fn handle_at(text: &str, start: usize) -> Option<Window> {
+    fn handle_at(text: &str, start: usize) -> Option<Window> {
         let b = text.as_bytes();
         // A handle opens a word: a blank, a bracket or a tag before its `@`. A quoted
         // local part (`"Ailsa Chaudhry"@host`) is an address's.
@@ -154,13 +154,13 @@ impl Window {
     }
 
     /// The window of `cue`, whose token ends at `from` in `text`.
-    pub(super) fn after(cue: Cue, text: &str, from: usize) -> Window {
+    fn after(cue: Cue, text: &str, from: usize) -> Window {
         Window { cue, end: reach(text, from, WINDOW), number: false }
     }
 
     /// Notes a token read inside the window, a number or not: the first token after a
     /// code's numbers closes a code's window.
-    pub(super) fn read(&mut self, number: bool) {
+    fn read(&mut self, number: bool) {
         match (self.cue, number) {
             (Cue::Code, true) => self.number = true,
             (Cue::Code, false) if self.number => self.end = 0,
@@ -170,12 +170,12 @@ impl Window {
 
     /// What is left of this window for the next piece after `text`, if it reaches past
     /// the text's end.
-    pub(super) fn rest_after(self, text: &str) -> Option<usize> {
+    fn rest_after(self, text: &str) -> Option<usize> {
         self.end.checked_sub(text.len()).filter(|left| *left > 0)
     }
 
     /// The window `left` bytes long that goes on at the start of `text`.
-    pub(super) fn going_on(cue: Cue, text: &str, left: usize) -> Window {
+    fn going_on(cue: Cue, text: &str, left: usize) -> Window {
         Window { cue, end: reach(text, 0, left), number: false }
     }
 }
