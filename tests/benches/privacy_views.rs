@@ -136,6 +136,9 @@ fn families(pseudonyms: &Pseudonymizer, iterations: usize, part: Option<&str>) {
     time("vocab prose", &mut || {
         mxr_privacy::vocabulary::render_into(&prose, pseudonyms, true, black_box(&mut String::new()))
     });
+    time("detect prose", &mut || {
+        black_box(PatternDetector.detect(&prose));
+    });
 }
 
 /// The median in microseconds.

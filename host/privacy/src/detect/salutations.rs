@@ -92,18 +92,29 @@ fn skip_markup(line: &str) -> &str {
 /// break, and in markup also after each tag that ends a block (`</p>`, `<br>`,
 /// `</div>`), since an HTML body is often one line (`<p>Hoi Rose,</p><p>Zoals …`),
 /// where a greeting would never stand on a line of its own.
+///
+/// Three detectors walk these lines, so the walk is cheap: the next line break and the
+/// next `<` are each found once over the whole text, and a line with no `<` in it is
+/// not read for tags.
 pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive('\n').flat_map(|line| {
-        let mut rest = line;
-        std::iter::from_fn(move || {
-            if rest.is_empty() {
-                return None;
-            }
-            let end = block_end(rest).unwrap_or(rest.len());
-            let (head, tail) = rest.split_at(end);
-            rest = tail;
-            Some(head)
-        })
+    let bytes = text.as_bytes();
+    let next = |b: u8, from: usize| memchr::memchr(b, &bytes[from..]).map_or(bytes.len(), |i| from + i);
+    let (mut at, mut open) = (0, next(b'<', 0));
+    std::iter::from_fn(move || {
+        if at == bytes.len() {
+            return None;
+        }
+        let line_end = (next(b'\n', at) + 1).min(bytes.len());
+        if open < at {
+            open = next(b'<', at);
+        }
+        let end = match open < line_end {
+            true => block_end(&text[at..line_end]).map_or(line_end, |e| at + e),
+            false => line_end,
+        };
+        let line = &text[at..end];
+        at = end;
+        Some(line)
     })
 }
 
@@ -135,6 +146,29 @@ mod tests {
         let text = "a\nb</p>c<br/>d<span>e</span><BR>f</P>";
         assert_eq!(lines(text).collect::<Vec<_>>(), ["a\n", "b</p>", "c<br/>", "d<span>e</span><BR>", "f</P>"]);
         assert_eq!(lines("x <y").collect::<Vec<_>>(), ["x <y"], "an unclosed tag ends nothing");
+    }
+
+    /// The walk splits exactly where splitting at each line break, then at each tag
+    /// that ends a block within the line, does: over every string of a small alphabet
+    /// of the bytes that matter.
+    #[test]
+    fn lines_split_as_line_breaks_then_block_tags_do() {
+        fn by_line(text: &str) -> Vec<&str> {
+            let mut out = Vec::new();
+            for mut rest in text.split_inclusive('\n') {
+                while !rest.is_empty() {
+                    let (head, tail) = rest.split_at(block_end(rest).unwrap_or(rest.len()));
+                    out.push(head);
+                    rest = tail;
+                }
+            }
+            out
+        }
+        let pieces = ["\n", "<br>", "</p>", "<b>", "<", ">", "x", "é", "\r\n", "</td >"];
+        for n in 0..pieces.len().pow(4) {
+            let text: String = (0..4).map(|i| pieces[n / pieces.len().pow(i) % pieces.len()]).collect();
+            assert_eq!(lines(&text).collect::<Vec<_>>(), by_line(&text), "{text:?}");
+        }
     }
 
     #[test]
