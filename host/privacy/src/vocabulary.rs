@@ -191,7 +191,9 @@ impl<'p> Words<'p> {
                 None => {
                     // Part of a name beside it, or of what a cue before announces.
                     let t = &text[start..at];
-                    let part = name_words::beside_a_name(text, start, len, before)
+                    // Only a capitalised word can be part of a name: the test is here,
+                    // so a lower-case word costs no call.
+                    let part = (capital && name_words::beside_a_name(text, start, len, before))
                         || self.known.is_some_and(|k| k.contains(t));
                     if part || windows.take(start, t) {
                         out.push_str(&text[clear_from..start]);
@@ -201,7 +203,7 @@ impl<'p> Words<'p> {
                         }
                         clear_from = at;
                         before = part.then_some(NameBefore { end: at, shape: Shape::Part });
-                    } else {
+                    } else if before.is_some() {
                         before = name_words::particle_after(text, start, len, before);
                     }
                 }
@@ -259,6 +261,7 @@ impl<'p> Words<'p> {
 
     /// One token's rendering (`None` when it passes), from the table or rendered and
     /// remembered.
+    #[inline]
     fn token(&mut self, t: &str) -> seen::Shown<'_> {
         if let Some(found) = self.seen.find(t) {
             return self.seen.shown(t, found);

@@ -16,26 +16,50 @@
 //! its own, so a later cue never closes an earlier one (`Date of birth / PIN: 3 May
 //! 1990`).
 
-/// Words after which a date of birth follows, lower-case.
-const BIRTH_CUES: [&str; 9] =
-    ["born", "birth", "dob", "geboren", "geb", "geboortedatum", "geboortejaar", "geburtsdatum", "geburtstag"];
-
-/// Words after which a code follows, lower-case, beside every word that ends in `code`
-/// or `codes` (`pincode`, `toegangscode`, `deurcode`, `Diagnostic-Code`).
-const CODE_CUES: [&str; 12] = [
-    "pin",
-    "pins",
-    "safe",
-    "kluis",
-    "sleutelkluis",
-    "lockbox",
-    "keybox",
-    "keysafe",
-    "combination",
-    "combinatie",
-    "otp",
-    "tan",
+/// The cue words, lower-case: after the first nine a date of birth follows, after the
+/// rest a code (as after every word that ends in `code` or `codes`: `pincode`,
+/// `toegangscode`, `Diagnostic-Code`).
+const CUE_WORDS: [(&str, Cue); 21] = [
+    ("born", Cue::BirthDate),
+    ("birth", Cue::BirthDate),
+    ("dob", Cue::BirthDate),
+    ("geboren", Cue::BirthDate),
+    ("geb", Cue::BirthDate),
+    ("geboortedatum", Cue::BirthDate),
+    ("geboortejaar", Cue::BirthDate),
+    ("geburtsdatum", Cue::BirthDate),
+    ("geburtstag", Cue::BirthDate),
+    ("pin", Cue::Code),
+    ("pins", Cue::Code),
+    ("safe", Cue::Code),
+    ("kluis", Cue::Code),
+    ("sleutelkluis", Cue::Code),
+    ("lockbox", Cue::Code),
+    ("keybox", Cue::Code),
+    ("keysafe", Cue::Code),
+    ("combination", Cue::Code),
+    ("combinatie", Cue::Code),
+    ("otp", Cue::Code),
+    ("tan", Cue::Code),
 ];
+
+/// The bit of a word in [`CUE_FILTER`], from its first and last byte (any case) and
+/// its length.
+const fn filter_bit(first: u8, last: u8, len: usize) -> u32 {
+    ((first | 0x20) as u32 * 7 + (last | 0x20) as u32 * 3 + len as u32) % 64
+}
+
+/// A filter the cue words pass: a token whose bit is clear is none of them, which
+/// settles nearly every token without comparing it to the list.
+const CUE_FILTER: u64 = {
+    let (mut bits, mut i) = (0u64, 0);
+    while i < CUE_WORDS.len() {
+        let w = CUE_WORDS[i].0.as_bytes();
+        bits |= 1 << filter_bit(w[0], w[w.len() - 1], w.len());
+        i += 1;
+    }
+    bits
+};
 
 /// How far after a cue (bytes) its value may reach.
 const WINDOW: usize = 40;
@@ -93,20 +117,19 @@ enum Cue {
 }
 
 impl Cue {
-    /// The cue `token` is, if any. Called for every token, so most are turned away by
-    /// their first and last byte.
+    /// The cue `token` is, if any. Called for every token, so nearly all are turned
+    /// away by [`CUE_FILTER`] and their last byte.
+    #[inline]
     fn of(token: &str) -> Option<Cue> {
         let b = token.as_bytes();
         let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return None };
         if b.len() > 32 || !first.is_ascii_alphabetic() {
             return None;
         }
-        let is = |list: &[&str]| b.len() <= 13 && list.iter().any(|c| c.eq_ignore_ascii_case(token));
-        // `| 0x20` lower-cases an ASCII letter, and turns no other byte into one.
-        match first | 0x20 {
-            b'b' | b'd' | b'g' if is(&BIRTH_CUES) => return Some(Cue::BirthDate),
-            b'p' | b's' | b'k' | b'l' | b'c' | b'o' | b't' if is(&CODE_CUES) => return Some(Cue::Code),
-            _ => {}
+        if CUE_FILTER & 1 << filter_bit(first, last, b.len()) != 0
+            && let Some((_, cue)) = CUE_WORDS.iter().find(|(w, _)| w.as_bytes().eq_ignore_ascii_case(b))
+        {
+            return Some(*cue);
         }
         let ends_in_code = |n: usize| b.len() >= n && b[b.len() - n..b.len() - n + 4].eq_ignore_ascii_case(b"code");
         let code = match last | 0x20 {

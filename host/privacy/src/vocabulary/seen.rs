@@ -64,6 +64,7 @@ impl Seen {
 
     /// Where the rendering of `t` is, if it was seen: a handle that holds no borrow,
     /// so that a caller can insert when there is none.
+    #[inline]
     pub fn find(&self, t: &str) -> Option<Found> {
         let Some(key) = key(t) else {
             return self.long.contains_key(t).then_some(Found::Long);
@@ -76,6 +77,7 @@ impl Seen {
     }
 
     /// The rendering of `t` that [`find`](Self::find) found.
+    #[inline]
     pub fn shown(&self, t: &str, found: Found) -> Shown<'_> {
         match found {
             Found::Short(CLEAR) => None,
