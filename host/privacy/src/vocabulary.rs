@@ -249,6 +249,9 @@ impl<'p> Words<'p> {
         if self.hosts_clear && is_host(run) {
             return (run.len(), None);
         }
+        if numbers::coded_id(run) {
+            return (run.len(), Some(Cow::Owned(word_pseudonym(run, self.p))));
+        }
         if let Some((len, joined)) = split_word(rest) {
             return (len, self.token(&joined).map(Cow::Borrowed));
         }

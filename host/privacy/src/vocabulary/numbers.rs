@@ -65,6 +65,21 @@ pub(super) fn long_number(s: &str) -> Option<usize> {
     }
 }
 
+/// True for a reference code of capitals and digit groups joined by hyphens, three
+/// parts or more, two of them numbers (`VH-27-0551`, `27-VH-05`, `AB12-3456-78`): a
+/// case, file, plate or member number, one token and one pseudonym. Each of its
+/// digit groups alone is short enough to pass, and its letters alone are one more
+/// pseudonym, so read part by part the number stays in clear. Lower-case words with
+/// numbers (`page-2-3`) and two-part names (`COVID-19`, `SHA-256`) are no such code.
+pub(super) fn coded_id(run: &str) -> bool {
+    let parts = || run.split('-');
+    let part_ok =
+        |p: &str| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let numbers = parts().filter(|p| p.bytes().all(|b| b.is_ascii_digit())).count();
+    let letters = parts().any(|p| p.bytes().any(|b| b.is_ascii_uppercase()));
+    parts().count() >= 3 && parts().all(part_ok) && numbers >= 2 && letters
+}
+
 /// Fewest digits of a number whose groups are joined by words ([`long_number`]): a
 /// Dutch phone number without its leading zero, or a bank account number.
 const WORD_JOINED_DIGITS: usize = 9;

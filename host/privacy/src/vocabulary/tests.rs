@@ -236,6 +236,20 @@ fn six_digits_in_three_groups_are_a_code_but_an_amount_is_not() {
 }
 
 #[test]
+fn a_code_of_capitals_and_digit_groups_is_one_pseudonym() {
+    let out = render("Dossier VH-27-0551, lid 27-VH-05 en AB12-3456-78.");
+    for part in ["27", "0551", "05", "3456", "78", "VH", "AB12"] {
+        assert!(!out.split(|c: char| !c.is_alphanumeric()).any(|w| w == part), "{part} in {out}");
+    }
+    assert_eq!(out.matches("P.").count(), 3, "{out}");
+    // Two parts, or lower case, are no such code: their parts render as before.
+    let out = render("COVID-19 and SHA-256 on page-2-3 of UTF-8.");
+    for clear in ["-19 and", "-256 on", "-2-3 of", "-8."] {
+        assert!(out.contains(clear), "{clear} in {out}");
+    }
+}
+
+#[test]
 fn a_date_of_birth_in_words_is_pseudonyms_after_its_cue() {
     let out = render("Geboren op 9 juli 1971 te Utrecht.\nDate of birth: 3 May 1990\nOn 9 July 1971 we met.");
     assert!(!out.contains("juli 1971") && !out.contains("May 1990"), "{out}");
