@@ -20,7 +20,26 @@ const LONGEST_HEADER_CELL: usize = 40;
 const LONGEST_CELL: usize = 80;
 
 /// Column headers of street addresses, lower-case.
-const ADDRESS_LABELS: &[&str] = &["adres", "address", "straat", "street", "woonadres", "huisadres", "postadres"];
+/// Postcodes count as addresses: a column of them (`Postcode`, `ZIP`, `PLZ`) holds
+/// foreign ones too, which no pattern knows (`80-827`, `0155`).
+const ADDRESS_LABELS: &[&str] = &[
+    "adres",
+    "address",
+    "straat",
+    "street",
+    "woonadres",
+    "huisadres",
+    "postadres",
+    "postcode",
+    "postal code",
+    "postalcode",
+    "zip",
+    "zipcode",
+    "zip code",
+    "plz",
+    "postleitzahl",
+    "code postal",
+];
 
 /// The columns of a table being read: its separator, its number of cells, and the
 /// columns that hold names or addresses.
@@ -100,7 +119,7 @@ fn name_cells(row: &str, start: usize, t: &Table, spans: &mut Vec<Span>) {
         let at = start + offset + (value.as_ptr() as usize - cell.as_ptr() as usize);
         match t.columns.iter().find(|(c, _)| *c == i) {
             _ if value.is_empty() || value.len() > LONGEST_CELL => {}
-            Some((_, Kind::Name)) => super::name_fields::names_in(value, at, spans),
+            Some((_, Kind::Name)) => super::name_fields::names_in(value, at, super::name_fields::Case::Any, spans),
             Some((_, kind)) => spans.push(Span::new(at..at + value.len(), *kind)),
             None => {}
         }
@@ -153,6 +172,15 @@ mod tests {
         assert_eq!(names(tsv), ["Trommel", "Sietse", "Klok"]);
         let pipes = "| Plot | Name |\n| 12 | Goldie Hatch |\n| 14 | - |\n";
         assert_eq!(names(pipes), ["Goldie Hatch"]);
+    }
+
+    #[test]
+    fn a_name_column_takes_names_in_lower_case_and_a_postcode_column_its_codes() {
+        let tsv =
+            "tijd\tnaam\titem\n10:00\tbill\tstofzuiger\n10:00\tmevr. hope van dam\tlamp\n10:30\tstaande lamp 2\tx\n";
+        assert_eq!(names(tsv), ["bill", "mevr. hope van dam"]);
+        let csv = "Naam;Postcode;Land\nAnna Nowak;80-827;PL\nOla Berg;0155;NO\n";
+        assert_eq!(names(csv), ["Anna Nowak", "80-827", "Ola Berg", "0155"]);
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
         for cell in cells(line) {
             if let Some(value) = labelled_value(cell) {
                 let offset = start + (value.as_ptr() as usize - line.as_ptr() as usize);
-                names_in(value, offset, spans);
+                names_in(value, offset, Case::Capitalised, spans);
             }
         }
     }
@@ -226,14 +226,24 @@ pub(super) fn label_and_value(cell: &str) -> Option<(String, &str)> {
     Some((label, value))
 }
 
+/// How the words of a name may be written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Case {
+    /// With a capital, as a name after a label in prose is (`Naam: Sky Kok`).
+    Capitalised,
+    /// In any case: a cell of a name column (`naam` / `bill`, `hope van dam`), where
+    /// the header says what every cell holds.
+    Any,
+}
+
 /// Name spans for the items of `value`, which starts at `offset` in the text.
-pub(super) fn names_in(value: &str, offset: usize, spans: &mut Vec<Span>) {
+pub(super) fn names_in(value: &str, offset: usize, case: Case, spans: &mut Vec<Span>) {
     let mut item_start = 0;
     for (sep_at, sep_len) in separators(value).chain(std::iter::once((value.len(), 0))) {
         let item = &value[item_start..sep_at];
         let lead = item.len() - item.trim_start().len();
         let name = item.trim();
-        if name.is_empty() || !is_name(name) {
+        if name.is_empty() || !is_name(name, case) {
             return;
         }
         spans.push(Span::new(offset + item_start + lead..offset + item_start + lead + name.len(), Kind::Name));
@@ -256,19 +266,22 @@ fn separators(value: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// True for one to [`MOST_WORDS`] name words with a capital: capitalised words (not
-/// all capitals, past a first initial), particles and initials.
-fn is_name(item: &str) -> bool {
+/// all capitals, past a first initial), particles and initials. With [`Case::Any`],
+/// words of letters in any case.
+fn is_name(item: &str, case: Case) -> bool {
     let words: Vec<&str> = item.split_whitespace().collect();
     let name_word = |w: &&str| {
         let mut chars = w.chars();
-        let first = chars.next().is_some_and(char::is_uppercase);
+        let first = chars.next().is_some_and(char::is_uppercase) || case == Case::Any;
         let rest_ok = w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'' | '’'));
+        let letters = w.chars().any(char::is_alphabetic);
         let lower = w.chars().any(char::is_lowercase) || w.len() <= 2;
-        (first && rest_ok && lower) || super::names::PARTICLES.contains(w)
+        (first && rest_ok && letters && lower) || super::names::PARTICLES.contains(w)
     };
+    let capital = |w: &&str| w.chars().next().is_some_and(char::is_uppercase);
     (1..=MOST_WORDS).contains(&words.len())
         && words.iter().all(name_word)
-        && words.iter().any(|w| w.chars().next().is_some_and(char::is_uppercase))
+        && (case == Case::Any || words.iter().any(capital))
 }
 
 #[cfg(test)]
