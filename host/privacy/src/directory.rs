@@ -326,16 +326,18 @@ fn render_line(r: &Renderer, line: &str, out: &mut String) {
     }
 }
 
-/// True when a structural property's value has a structural shape: a date or
-/// date-time, a duration, an offset, a small number, a version, a recurrence rule or a
+/// True when a structural property's value has a structural shape: a date-time, a
+/// duration, an offset, a small number, a version, a recurrence rule or a
 /// word of the standards' closed sets. Anything else (`KIND:Lotte Zwanenburg`) is a value like
-/// any other, and a pseudonym.
+/// any other, and a pseudonym; so is a date alone (`DTSTART;VALUE=DATE:19410312`): an
+/// all-day event that comes back each year is a birthday, and its first day a date of
+/// birth.
 fn structural_value(value: &str) -> bool {
     use regex::Regex;
     use std::sync::LazyLock;
     static SHAPES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^(?:[0-9]{8}(?:T[0-9]{6}Z?)?|[+-]?P[0-9WDTHMS]{1,12}|[+-][0-9]{4}|[0-9]{1,3}|[0-9]\.[0-9]|(?:(?:FREQ|UNTIL|COUNT|INTERVAL|BYSECOND|BYMINUTE|BYHOUR|BYDAY|BYMONTHDAY|BYYEARDAY|BYWEEKNO|BYMONTH|BYSETPOS|WKST)=[A-Z0-9,+-]{1,40};?){1,8})$",
+            r"^(?:[0-9]{8}T[0-9]{6}Z?|[+-]?P[0-9WDTHMS]{1,12}|[+-][0-9]{4}|[0-9]{1,3}|[0-9]\.[0-9]|(?:(?:FREQ|UNTIL|COUNT|INTERVAL|BYSECOND|BYMINUTE|BYHOUR|BYDAY|BYMONTHDAY|BYYEARDAY|BYWEEKNO|BYMONTH|BYSETPOS|WKST)=[A-Z0-9,+-]{1,40};?){1,8})$",
         )
         .expect("a valid pattern")
     });

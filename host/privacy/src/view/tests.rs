@@ -198,9 +198,11 @@ TEL;TYPE=cell,voice;LANGUAGE=nl-NL:y\r\nEND:VCARD\r\n";
         }
         assert!(odd.contains("TEL;TYPE=cell,voice;LANGUAGE=nl-NL:p."), "known types pass: {odd}");
         let structural = b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:Lotte Zwanenburg 0612345678\r\n\
-STATUS:CONFIRMED\r\nDTSTART:20261202T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VCARD\r\n";
+STATUS:CONFIRMED\r\nDTSTART:20261202T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\n\
+DTSTART;VALUE=DATE:19410312\r\nEND:VCARD\r\n";
         let shown = String::from_utf8(textual_part(r, "text/vcard", structural).unwrap().unwrap()).unwrap();
         assert!(!shown.contains("Zwanenburg") && !shown.contains("0612345678"), "{shown}");
+        assert!(!shown.contains("19410312"), "a date alone is a birthday's: {shown}");
         for kept in ["VERSION:4.0", "STATUS:CONFIRMED", "DTSTART:20261202T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=MO"] {
             assert!(shown.contains(kept), "{kept}: {shown}");
         }
