@@ -23,7 +23,11 @@ const WORD: &str = r"\p{Lu}[\p{L}'’\-]*\p{L}";
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let (nl_suffix, nl_street, nl_lead) = (alternation(&NL_SUFFIXES), alternation(&NL_STREETS), alternation(&NL_LEADS));
-    let en_suffix = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Sq|Boulevard|Blvd|Close|Crescent|Terrace|Gardens|Grove|Row|Mews|Parkway|Hill|Walk";
+    // British streets are named by many more words than `Street` and `Road` (`17
+    // Hawthorn Rise`, `4 Mill Croft`); each needs a house number and a capitalised
+    // word before it.
+    let en_suffix = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Sq|Boulevard|Blvd|Close|Crescent|Terrace|Gardens|Grove|Row|Mews|Parkway|Hill|Walk\
+        |Rise|View|Green|Gate|Vale|Croft|Meadow|Meadows|Chase|Parade|Wharf|Approach|Heights|Mount|Ridge|Quay|Cottages|Fields|Park|Circus|Embankment|Dene|Glade|Hollow|Grange|Orchard|Paddock";
     // What may follow a house number's last digit: a letter, a range, or the word's end
     // (after an ASCII digit, and after another script's).
     let house = |end: &str| {
@@ -149,6 +153,17 @@ mod tests {
     }
 
     #[test]
+    fn british_streets_of_every_kind_are_addresses() {
+        for street in ["17 Hawthorn Rise", "4 Mill Croft", "2 Orchard View", "8 Kings Parade", "12 Baker Street"] {
+            let text = format!("Delivery address is {street}, Leeds.");
+            let mut spans = Vec::new();
+            super::find(&text, &mut spans);
+            let found: Vec<&str> = spans.iter().map(|s| &text[s.range.clone()]).collect();
+            assert!(found.iter().any(|f| f.contains(street)), "{street}: {found:?}");
+        }
+    }
+
+    #[test]
     fn the_street_gate_passes_every_street_the_pattern_finds() {
         let p = &*super::PATTERNS;
         let mut texts = super::super::corpus_texts();
@@ -161,6 +176,7 @@ mod tests {
                 "SW1A 1AA, W1A\u{a0}1AA, EC1A\t1BB, M1 1AE, B33 8TH, CR2 6XH, DN55 1PT, NL91 ABNA, A1\u{2009}٣AB",
                 "12\u{a0}Baker Street, 7 \tHigh Road, 9a  Mill Lane, ٣ Main Street, 10 Élysée Road, 4 , 5 Dam 3",
                 "Amsterdamstraat\u{a0}4, Singel\u{202f}٣, Kade\t\t8, Damstraat 4a, Damrak, 1015 CJ Amsterdam Street",
+                "17 Hawthorn Rise, 4 Mill Croft, 2 Orchard View, 8 Kings Parade, 3 The Green, 11 Abbey Mount",
             ]
             .map(String::from),
         );
