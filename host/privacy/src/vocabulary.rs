@@ -16,6 +16,7 @@ mod invisible;
 mod name_words;
 mod numbers;
 mod seen;
+mod spelled;
 mod word_hash;
 
 pub use hosts::{is_host, is_tld, long_digits};

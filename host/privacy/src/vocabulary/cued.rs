@@ -9,6 +9,8 @@
 //! - a handle after `@` (`Ping @joy on Slack`, `@hope_bird`): every word of it, to the
 //!   end of its run of letters, digits, `_`, `.` and `-`, where the `@` opens a word
 //!   (a blank or a bracket before it); an address's `@` has its local part before it.
+//! - a number spelled out in seven digit words or more (`nul zes, vier één twee …`,
+//!   [`super::spelled`]): every word of it.
 //!
 //! The window goes on into the next piece of the same text when a piece ends inside it:
 //! an HTML cell (`<td>Geboortedatum</td><td>9 juli 1971</td>`, layout between tags
@@ -114,6 +116,8 @@ enum Cue {
     Code,
     /// A handle (`@joy`): every word.
     Handle,
+    /// A number spelled out in digit words ([`super::spelled`]): every word.
+    Spelled,
 }
 
 impl Cue {
@@ -145,7 +149,7 @@ impl Cue {
         let number = token.len() <= 4 && token.bytes().all(|b| b.is_ascii_digit());
         match self {
             Cue::Code => number,
-            Cue::Handle => true,
+            Cue::Handle | Cue::Spelled => true,
             Cue::BirthDate => number || MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(token)),
         }
     }
@@ -205,14 +209,14 @@ impl Window {
 
 /// The open windows of one text, one per kind of cue.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Windows([Option<Window>; 3]);
+pub(super) struct Windows([Option<Window>; 4]);
 
 /// What is left of a text's windows for its next piece: bytes, per kind of cue.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Open([Option<usize>; 3]);
+pub(super) struct Open([Option<usize>; 4]);
 
 /// Every kind of cue, in the order of [`Windows`] and [`Open`].
-const CUES: [Cue; 3] = [Cue::BirthDate, Cue::Code, Cue::Handle];
+const CUES: [Cue; 4] = [Cue::BirthDate, Cue::Code, Cue::Handle, Cue::Spelled];
 
 impl Windows {
     /// The windows going on at the start of `text` from the piece before.
@@ -221,7 +225,7 @@ impl Windows {
     }
 
     /// Notes the token `text[start..end]`: a cue opens its window after it, and the
-    /// first word of a handle opens the handle's.
+    /// first word of a handle or of a spelled number opens the window of its words.
     #[inline]
     pub(super) fn see(&mut self, text: &str, start: usize, end: usize) {
         if let Some(cue) = Cue::of(&text[start..end]) {
@@ -233,6 +237,14 @@ impl Windows {
             && let Some(handle) = Window::handle_at(text, start)
         {
             self.0[Cue::Handle as usize] = Some(handle);
+        }
+        // Most tokens are turned away by their length and first two letters.
+        let spelled = &mut self.0[Cue::Spelled as usize];
+        if super::spelled::may_be_digit_word(&text.as_bytes()[start..end])
+            && spelled.is_none_or(|w| start >= w.end)
+            && let Some(number_end) = super::spelled::number_from(text, start, end)
+        {
+            *spelled = Some(Window { cue: Cue::Spelled, end: number_end, number: false });
         }
     }
 

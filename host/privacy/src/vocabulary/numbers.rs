@@ -72,12 +72,21 @@ pub(super) fn long_number(s: &str) -> Option<usize> {
 /// pseudonym, so read part by part the number stays in clear. Lower-case words with
 /// numbers (`page-2-3`) and two-part names (`COVID-19`, `SHA-256`) are no such code.
 pub(super) fn coded_id(run: &str) -> bool {
-    let parts = || run.split('-');
-    let part_ok =
-        |p: &str| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    let numbers = parts().filter(|p| p.bytes().all(|b| b.is_ascii_digit())).count();
-    let letters = parts().any(|p| p.bytes().any(|b| b.is_ascii_uppercase()));
-    parts().count() >= 3 && parts().all(part_ok) && numbers >= 2 && letters
+    // One pass over the bytes settles nearly every run (`again...`, `follow-up`).
+    let (mut hyphens, mut letters, mut other) = (0, 0, false);
+    for b in run.bytes() {
+        match b {
+            b'-' => hyphens += 1,
+            b'A'..=b'Z' => letters += 1,
+            b'0'..=b'9' => {}
+            _ => other = true,
+        }
+    }
+    if other || hyphens < 2 || letters == 0 {
+        return false;
+    }
+    let numbers = run.split('-').filter(|p| p.bytes().all(|b| b.is_ascii_digit())).count();
+    run.split('-').all(|p| (1..=8).contains(&p.len())) && numbers >= 2
 }
 
 /// Fewest digits of a number whose groups are joined by words ([`long_number`]): a

@@ -250,6 +250,16 @@ fn a_code_of_capitals_and_digit_groups_is_one_pseudonym() {
 }
 
 #[test]
+fn a_number_spelled_in_digit_words_is_pseudonyms() {
+    let out = render("Bel me op nul zes, vier één twee nul, negen negen drie zeven. Een twee drie, vier!");
+    assert!(out.starts_with("Bel me op p."), "{out}");
+    for word in ["nul", "zes", "vier één", "negen", "zeven"] {
+        assert!(!out.contains(word), "{word} in {out}");
+    }
+    assert!(out.ends_with(". Een twee drie, vier!"), "a short count stays: {out}");
+}
+
+#[test]
 fn a_date_of_birth_in_words_is_pseudonyms_after_its_cue() {
     let out = render("Geboren op 9 juli 1971 te Utrecht.\nDate of birth: 3 May 1990\nOn 9 July 1971 we met.");
     assert!(!out.contains("juli 1971") && !out.contains("May 1990"), "{out}");
