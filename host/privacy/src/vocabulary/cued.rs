@@ -1,8 +1,9 @@
 //! Values that pass alone but are personal after a cue word, up to the cue's line end
-//! ([`WINDOW`] bytes at most):
+//! ([`WINDOW`] bytes at most, [`BIRTH_WINDOW`] after a birth cue):
 //! - a date of birth in words: `geboren op 9 juli 1971`, `Date of birth: 3 May 1990`,
-//!   `born in 1958`. A date in figures is a long number and a pseudonym already
-//!   (`12-03-1985`); a day, a month's name and a year each pass alone;
+//!   `born in 1958`, a birthday's (`jarig op 9 juli`), a genealogy's `* 4 maart 1938`.
+//!   A date in figures is a long number and a pseudonym already (`12-03-1985`); a
+//!   day, a month's name and a year each pass alone;
 //! - a short code: `code 4417`, `pincode: 0815`, `key safe still 1987`, `code 731 442`.
 //!   Numbers of up to four digits pass alone (years, quantities, house numbers). A
 //!   code's window closes after its first numbers (`sort code 40-12-76, total 12,50`);
@@ -18,11 +19,16 @@
 //! its own, so a later cue never closes an earlier one (`Date of birth / PIN: 3 May
 //! 1990`).
 
-/// The cue words, lower-case: after the first nine a date of birth follows, after the
-/// rest a code (as after every word that ends in `code` or `codes`: `pincode`,
+/// The cue words, lower-case: after the first fourteen a date of birth follows (a
+/// birthday's date is one: `Sjoerd is jarig op 9 juli 1998`), after the rest a code (as after every word that ends in `code` or `codes`: `pincode`,
 /// `toegangscode`, `Diagnostic-Code`).
-const CUE_WORDS: [(&str, Cue); 21] = [
+const CUE_WORDS: [(&str, Cue); 26] = [
     ("born", Cue::BirthDate),
+    ("birthday", Cue::BirthDate),
+    ("bday", Cue::BirthDate),
+    ("verjaardag", Cue::BirthDate),
+    ("jarig", Cue::BirthDate),
+    ("anniversaire", Cue::BirthDate),
     ("birth", Cue::BirthDate),
     ("dob", Cue::BirthDate),
     ("geboren", Cue::BirthDate),
@@ -63,8 +69,11 @@ const CUE_FILTER: u64 = {
     bits
 };
 
-/// How far after a cue (bytes) its value may reach.
+/// How far after a cue (bytes) its value may reach: a code follows its cue closely
+/// (`code: 4417`), a date of birth may stand further on in the sentence (`de
+/// verjaardag van Sjoerd (de nieuwe vriend van Fenna) erin gezet: 9 juli 1998`).
 const WINDOW: usize = 40;
+const BIRTH_WINDOW: usize = 120;
 
 /// Month names and their abbreviations (English, Dutch, German), lower-case.
 const MONTHS: [&str; 34] = [
@@ -182,7 +191,8 @@ impl Window {
 
     /// The window of `cue`, whose token ends at `from` in `text`.
     fn after(cue: Cue, text: &str, from: usize) -> Window {
-        Window { cue, end: reach(text, from, WINDOW), number: false }
+        let budget = if cue == Cue::BirthDate { BIRTH_WINDOW } else { WINDOW };
+        Window { cue, end: reach(text, from, budget), number: false }
     }
 
     /// Notes a token read inside the window, a number or not: the first token after a
@@ -238,6 +248,10 @@ impl Windows {
         {
             self.0[Cue::Handle as usize] = Some(handle);
         }
+        // A genealogy's birth star (`Henk Snow  *  4 maart 1938`): a number after it.
+        if text.as_bytes()[start].is_ascii_digit() && birth_star_before(text, start) {
+            self.0[Cue::BirthDate as usize] = Some(Window::after(Cue::BirthDate, text, start));
+        }
         // Most tokens are turned away by their length and first two letters.
         let spelled = &mut self.0[Cue::Spelled as usize];
         if super::spelled::may_be_digit_word(&text.as_bytes()[start..end])
@@ -266,6 +280,16 @@ impl Windows {
     }
 }
 
+/// True when a `*` stands right before `start` (blanks apart) with something before it
+/// on its line: a birth date's star after a name (`Henk Snow  *  4 maart 1938`, `(* 4
+/// maart 1938, † 8 juni 2027)`), not a list's bullet at the line's start (`* 4 items`).
+fn birth_star_before(text: &str, start: usize) -> bool {
+    let head = text.as_bytes()[..start].trim_ascii_end();
+    let Some(before_star) = head.strip_suffix(b"*") else { return false };
+    let line = before_star.rsplit(|b| *b == b'\n').next().unwrap_or(before_star);
+    !line.trim_ascii().is_empty()
+}
+
 /// Where `budget` bytes from `from` in `text` end: at the first line break, else at
 /// `from + budget`, which may lie past the text's end.
 fn reach(text: &str, from: usize, budget: usize) -> usize {
@@ -283,8 +307,9 @@ mod tests {
         assert_eq!(Cue::of("Geboren"), Some(Cue::BirthDate));
         assert_eq!(Window::after(Cue::BirthDate, text, 7).end, 33);
         let window = Window::after(Cue::BirthDate, "Date of birth: 3 May 1990", 13);
-        assert_eq!((window.end, window.rest_after("Date of birth: 3 May 1990")), (53, Some(28)));
-        assert_eq!(Cue::of("Birthday"), None);
+        assert_eq!((window.end, window.rest_after("Date of birth: 3 May 1990")), (133, Some(108)));
+        assert_eq!(Cue::of("Birthday"), Some(Cue::BirthDate), "a birthday's date is a date of birth");
+        assert_eq!(Window::after(Cue::Code, "code 4417", 4).end, 44, "a code follows its cue closely");
         assert!(["9", "juli", "1971", "May", "DEC"].into_iter().all(|t| Cue::BirthDate.takes(t)));
         assert!(!["te", "12345", "Utrecht"].into_iter().any(|t| Cue::BirthDate.takes(t)));
     }

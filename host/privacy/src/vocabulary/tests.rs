@@ -260,6 +260,23 @@ fn a_number_spelled_in_digit_words_is_pseudonyms() {
 }
 
 #[test]
+fn a_birthday_and_a_birth_star_announce_a_date_of_birth() {
+    let texts = [
+        "Ik heb ook de verjaardag van Sjoerd (de nieuwe vriend van Fenna) erin gezet: 9 juli 1998.",
+        "    Henk Snow  *  4 maart 1938  -  8 juni 2027",
+        "Opa (* 4 maart 1938, † 8 juni 2027) is overleden.",
+        "My birthday is on 14 April, so cards are welcome.",
+    ];
+    for text in texts {
+        let out = render(text);
+        for part in ["9 juli", "1998", "4 maart", "1938", "14 April"] {
+            assert!(!out.contains(part), "{part} in {out}");
+        }
+    }
+    assert_eq!(render("* 4 items left\n"), "* 4 items left\n", "a bullet is no birth star");
+}
+
+#[test]
 fn a_date_of_birth_in_words_is_pseudonyms_after_its_cue() {
     let out = render("Geboren op 9 juli 1971 te Utrecht.\nDate of birth: 3 May 1990\nOn 9 July 1971 we met.");
     assert!(!out.contains("juli 1971") && !out.contains("May 1990"), "{out}");
