@@ -84,10 +84,10 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
         })
     };
     let nickname = after_name(&[" \"", " (", " “", " '"]) && rest.starts_with(['"', ')', '”', '\'']);
-    if right_after.is_some_and(|b| b.shape == Shape::Name)
+    if right_after.is_some_and(|b| b.shape == Shape::Name && !DAYS_AND_MONTHS.contains(&word))
         || nickname
         || hyphen_name_after(rest)
-        || of_a_family(&text[..start], rest)
+        || of_a_family(word, &text[..start], rest)
         || in_a_list(&text[..start], rest, before)
     {
         return true;
@@ -150,10 +150,36 @@ fn opens_with_a_name(text: &str) -> bool {
 
 /// True for a word between `head` and `rest` that names a family: before ` family`
 /// (`The Lake family`), or after Dutch `familie ` or `fam. ` (`familie Haar`).
-fn of_a_family(head: &str, rest: &str) -> bool {
-    let after = [" family", " Family", " gezin"].iter().any(|f| rest.starts_with(f));
+/// A determiner or possessive (`The family`, `Our family`, `Het gezin`) is none.
+fn of_a_family(word: &str, head: &str, rest: &str) -> bool {
+    let after = [" family", " Family", " gezin"].iter().any(|f| rest.starts_with(f)) && !DETERMINERS.contains(&word);
     after || ["familie ", "Familie ", "fam. ", "Fam. "].iter().any(|f| head.ends_with(f))
 }
+
+/// Capitalised words that open a noun phrase (`The family`, `Ons gezin`): never a name.
+const DETERMINERS: [&str; 24] = [
+    "The", "A", "An", "Our", "Your", "My", "His", "Her", "Their", "This", "That", "Whole", "Entire", "Every", "De",
+    "Het", "Ons", "Onze", "Jullie", "Mijn", "Zijn", "Haar", "Hun", "Uw",
+];
+
+/// Weekdays and months, capitalised: a word after a name (`Black Friday`, `Cyber
+/// Monday`) is no surname when it is one of these.
+const DAYS_AND_MONTHS: [&str; 14] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "July",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// `before`, carried past the word `text[start..start + len]` if it is a surname
 /// particle one blank after it (`Johannes ter Brood`); else `None`.
@@ -213,6 +239,7 @@ mod tests {
         assert!(beside("Klein-Okoro", "Klein", None));
         assert!(!beside("Well-Known", "Well", None), "both words");
         assert!(beside("The Lake family gave", "Lake", None));
+        assert!(!beside("The family gave", "The", None) && !beside("Our family", "Our", None));
         assert!(beside("bij familie Haar thuis", "Haar", None));
         assert!(!beside("Lake district", "Lake", None));
         assert!(beside("Hi Silver and Nakamura - please sign", "Silver", None));
@@ -230,6 +257,7 @@ mod tests {
         };
         // `p.1` stands for a pseudonym of a name-shaped word (`Walter`).
         assert!(after("p.1 Pope", "Pope", 3, true));
+        assert!(!after("p.1 Friday deals", "Friday", 3, true), "Black Friday");
         assert!(after("p.1-Klein", "Klein", 3, true));
         assert!(after("p.1_Best.jpg", "Best", 3, true));
         assert!(after("\"p.1\" Pope", "Pope", 4, true));
