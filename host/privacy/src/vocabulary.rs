@@ -218,6 +218,10 @@ impl<'p> Words<'p> {
     /// Renders the token at the head of `rest` (which starts with a letter or digit).
     fn render_token<'a>(&'a mut self, rest: &str) -> Rendered<'a> {
         let bytes = rest.as_bytes();
+        // A MAC address is one token: its third byte says whether to look.
+        if let Some(len) = numbers::mac_address(bytes) {
+            return (len, Some(Cow::Owned(word_pseudonym(&rest[..len], self.p))));
+        }
         // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
         // hyphen, and no dot that joins: the word is the run.
         if bytes[0].is_ascii_alphabetic() {

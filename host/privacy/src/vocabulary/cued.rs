@@ -22,7 +22,7 @@
 /// The cue words, lower-case: after the first fourteen a date of birth follows (a
 /// birthday's date is one: `Sjoerd is jarig op 9 juli 1998`), after the rest a code (as after every word that ends in `code` or `codes`: `pincode`,
 /// `toegangscode`, `Diagnostic-Code`).
-const CUE_WORDS: [(&str, Cue); 26] = [
+const CUE_WORDS: [(&str, Cue); 30] = [
     ("born", Cue::BirthDate),
     ("birthday", Cue::BirthDate),
     ("bday", Cue::BirthDate),
@@ -49,6 +49,10 @@ const CUE_WORDS: [(&str, Cue); 26] = [
     ("combinatie", Cue::Code),
     ("otp", Cue::Code),
     ("tan", Cue::Code),
+    ("password", Cue::Code),
+    ("wachtwoord", Cue::Code),
+    ("passwort", Cue::Code),
+    ("kennwort", Cue::Code),
 ];
 
 /// The bit of a word in [`CUE_FILTER`], from its first and last byte (any case) and

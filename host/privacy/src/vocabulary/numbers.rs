@@ -89,6 +89,17 @@ pub(super) fn coded_id(run: &str) -> bool {
     run.split('-').all(|p| (1..=8).contains(&p.len())) && numbers >= 2
 }
 
+/// The length of a MAC address at the head of `s` (`A4:83:E7:12:9B:01`, with `:` or
+/// `-`), or `None`: six pairs of hex digits, one separator throughout. Its digit pairs
+/// alone would pass as short numbers beside the pseudonyms of the others.
+pub(super) fn mac_address(s: &[u8]) -> Option<usize> {
+    let sep = *s.get(2).filter(|c| matches!(c, b':' | b'-'))?;
+    let hex = |i: usize| s.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let shaped = (0..6).all(|g| hex(3 * g) && hex(3 * g + 1) && (g == 5 || s.get(3 * g + 2) == Some(&sep)));
+    let ends = s.get(17).is_none_or(|c| !c.is_ascii_alphanumeric() && *c != sep);
+    (shaped && ends).then_some(17)
+}
+
 /// Fewest digits of a number whose groups are joined by words ([`long_number`]): a
 /// Dutch phone number without its leading zero, or a bank account number.
 const WORD_JOINED_DIGITS: usize = 9;

@@ -277,6 +277,15 @@ fn a_birthday_and_a_birth_star_announce_a_date_of_birth() {
 }
 
 #[test]
+fn a_mac_address_and_a_password_s_digits_are_pseudonyms() {
+    let out = render("Om 10:30 NAS A4:83:E7:12:9B:01 en 00-1a-2b-3c-4d-5e; wachtwoord: Tulp-Fiets-1984!");
+    for part in [":83:", ":12:", ":01", "1a-2b", "1984"] {
+        assert!(!out.contains(part), "{part} in {out}");
+    }
+    assert!(out.starts_with("Om 10:30 NAS P."), "a time is no MAC address: {out}");
+}
+
+#[test]
 fn a_date_of_birth_in_words_is_pseudonyms_after_its_cue() {
     let out = render("Geboren op 9 juli 1971 te Utrecht.\nDate of birth: 3 May 1990\nOn 9 July 1971 we met.");
     assert!(!out.contains("juli 1971") && !out.contains("May 1990"), "{out}");
