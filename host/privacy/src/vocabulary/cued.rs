@@ -291,7 +291,18 @@ fn birth_star_before(text: &str, start: usize) -> bool {
     let head = text.as_bytes()[..start].trim_ascii_end();
     let Some(before_star) = head.strip_suffix(b"*") else { return false };
     let line = before_star.rsplit(|b| *b == b'\n').next().unwrap_or(before_star);
-    !line.trim_ascii().is_empty()
+    // Where a detected name ends the piece before, the star opens this one: a day and
+    // a month's name after it (`* 4 maart`) say it is a date all the same.
+    !line.trim_ascii().is_empty() || month_after_day(&text[start..])
+}
+
+/// True when `rest` starts with a day's number and a month's name (`4 maart`, `14.
+/// April`).
+fn month_after_day(rest: &str) -> bool {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let month = rest[digits..].trim_start_matches([' ', '.', '\t']);
+    let word = &month[..month.bytes().take_while(u8::is_ascii_alphabetic).count()];
+    (1..=2).contains(&digits) && MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(word))
 }
 
 /// Where `budget` bytes from `from` in `text` end: at the first line break, else at

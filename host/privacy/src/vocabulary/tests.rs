@@ -274,6 +274,7 @@ fn a_birthday_and_a_birth_star_announce_a_date_of_birth() {
         }
     }
     assert_eq!(render("* 4 items left\n"), "* 4 items left\n", "a bullet is no birth star");
+    assert!(!render("  *  4 maart 1938").contains("1938"), "a piece after a detected name");
 }
 
 #[test]
