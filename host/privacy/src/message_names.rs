@@ -24,11 +24,15 @@ pub struct MessageNames {
 }
 
 impl MessageNames {
-    /// Adds the words of the names among `spans` of `text`.
+    /// Adds the words of the names among `spans` of `text`, and of the organisations
+    /// that are shaped like a person's name ([`add_display_name`](Self::add_display_name)):
+    /// a sign-off's `Bo Koster` may be found as a firm of two capitalised words.
     pub fn add_found(&mut self, text: &str, spans: &[Span]) {
-        for span in spans.iter().filter(|s| s.kind == Kind::Name) {
-            if let Some(name) = text.get(span.range.clone()) {
-                self.add_words(name);
+        for span in spans {
+            match (span.kind, text.get(span.range.clone())) {
+                (Kind::Name, Some(name)) => self.add_words(name),
+                (Kind::Organisation, Some(name)) => self.add_display_name(name),
+                _ => {}
             }
         }
     }
@@ -105,6 +109,13 @@ mod tests {
         // A capitalised particle is an article at a sentence's start.
         names.add_found("Bo De Vries", &[Span::new(0..11, Kind::Name)]);
         assert!(names.contains("Bo") && !names.contains("De"), "{names:?}");
+        // A person's name found as an organisation counts as a display name would.
+        let mut found = MessageNames::default();
+        found.add_found(
+            "Kit Koster; Centraal Beheer",
+            &[Span::new(0..10, Kind::Organisation), Span::new(12..27, Kind::Organisation)],
+        );
+        assert!(found.contains("Kit") && !found.contains("Centraal"), "{found:?}");
         // The sender writes the display name: words that are no names are not taken.
         names.add_display_name("Anna Casino Bonus");
         assert!(!names.contains("Casino") && !names.contains("Bonus"), "{names:?}");
