@@ -231,8 +231,8 @@ pub(super) fn label_and_value(cell: &str) -> Option<(String, &str)> {
 pub(super) enum Case {
     /// With a capital, as a name after a label in prose is (`Naam: Sky Kok`).
     Capitalised,
-    /// In any case: a cell of a name column (`naam` / `bill`, `hope van dam`), where
-    /// the header says what every cell holds.
+    /// In lower case too: a cell of a name column (`naam` / `bill`, `hope van dam`),
+    /// where the header says what every cell holds.
     Any,
 }
 
@@ -267,7 +267,8 @@ fn separators(value: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// True for one to [`MOST_WORDS`] name words with a capital: capitalised words (not
 /// all capitals, past a first initial), particles and initials. With [`Case::Any`],
-/// words of letters in any case.
+/// lower-case words too (still not all capitals: `JANSEN` in a name column is left to
+/// the vocabulary).
 fn is_name(item: &str, case: Case) -> bool {
     let words: Vec<&str> = item.split_whitespace().collect();
     let name_word = |w: &&str| {

@@ -99,12 +99,15 @@ fn skip_markup(line: &str) -> &str {
 pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let next = |b: u8, from: usize| memchr::memchr(b, &bytes[from..]).map_or(bytes.len(), |i| from + i);
-    let (mut at, mut open) = (0, next(b'<', 0));
+    let (mut at, mut open, mut line_end) = (0, next(b'<', 0), 0);
     std::iter::from_fn(move || {
         if at == bytes.len() {
             return None;
         }
-        let line_end = (next(b'\n', at) + 1).min(bytes.len());
+        // A line split at its tags is searched for its break once, not once a piece.
+        if at >= line_end {
+            line_end = (next(b'\n', at) + 1).min(bytes.len());
+        }
         if open < at {
             open = next(b'<', at);
         }
@@ -146,6 +149,10 @@ mod tests {
         let text = "a\nb</p>c<br/>d<span>e</span><BR>f</P>";
         assert_eq!(lines(text).collect::<Vec<_>>(), ["a\n", "b</p>", "c<br/>", "d<span>e</span><BR>", "f</P>"]);
         assert_eq!(lines("x <y").collect::<Vec<_>>(), ["x <y"], "an unclosed tag ends nothing");
+        // One long line of many block tags is walked in one pass, not a pass a piece
+        // (`<br>`, then 199,999 times `x<br>`, then `x`; quadratic, this took minutes).
+        let one_line = "<br>x".repeat(200_000);
+        assert_eq!(lines(&one_line).count(), 200_001);
     }
 
     /// The walk splits exactly where splitting at each line break, then at each tag

@@ -84,7 +84,7 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
         })
     };
     let nickname = after_name(&[" \"", " (", " “", " '"]) && rest.starts_with(['"', ')', '”', '\'']);
-    if right_after.is_some_and(|b| b.shape == Shape::Name && !DAYS_AND_MONTHS.contains(&word))
+    if right_after.is_some_and(|b| b.shape == Shape::Name && !day_of_an_event(text, b.end, word))
         || nickname
         || hyphen_name_after(rest)
         || of_a_family(word, &text[..start], rest)
@@ -157,13 +157,17 @@ fn of_a_family(word: &str, head: &str, rest: &str) -> bool {
 }
 
 /// Capitalised words that open a noun phrase (`The family`, `Ons gezin`): never a name.
-const DETERMINERS: [&str; 24] = [
-    "The", "A", "An", "Our", "Your", "My", "His", "Her", "Their", "This", "That", "Whole", "Entire", "Every", "De",
-    "Het", "Ons", "Onze", "Jullie", "Mijn", "Zijn", "Haar", "Hun", "Uw",
+/// Those that are also surnames (`Haar`, `Her`, `An`, `De`, `Hun`) are left out: `The
+/// Haar family` names the Haars.
+const DETERMINERS: [&str; 18] = [
+    "The", "A", "Our", "Your", "My", "His", "Their", "This", "That", "Whole", "Entire", "Het", "Ons", "Onze", "Jullie",
+    "Mijn", "Zijn", "Uw",
 ];
 
-/// Weekdays and months, capitalised: a word after a name (`Black Friday`, `Cyber
-/// Monday`) is no surname when it is one of these.
+/// Weekdays and the months that are no given names (not March, April, May, June or
+/// August), capitalised: after a word that names an event (`Black Friday`, `Cyber
+/// Monday`, `Bank Holiday Monday`) one is no surname. After a name it still is
+/// (`Grace Sunday`, `Emmanuel Friday`).
 const DAYS_AND_MONTHS: [&str; 14] = [
     "Monday",
     "Tuesday",
@@ -180,6 +184,20 @@ const DAYS_AND_MONTHS: [&str; 14] = [
     "November",
     "December",
 ];
+
+/// Words that name an event with its day (`Black Friday`, `Easter Monday`), capitalised.
+const EVENT_WORDS: [&str; 14] = [
+    "Black", "Cyber", "Good", "Easter", "Boxing", "Super", "Giving", "Travel", "Blue", "Holy", "Palm", "Shrove",
+    "Holiday", "Whit",
+];
+
+/// True for a weekday or month after a word that names an event: `Friday` in `Black
+/// Friday`, whose `Black` ends at `end` one blank before.
+fn day_of_an_event(text: &str, end: usize, word: &str) -> bool {
+    let before = &text[..end];
+    let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or(before);
+    DAYS_AND_MONTHS.contains(&word) && EVENT_WORDS.contains(&last)
+}
 
 /// `before`, carried past the word `text[start..start + len]` if it is a surname
 /// particle one blank after it (`Johannes ter Brood`); else `None`.
@@ -240,6 +258,7 @@ mod tests {
         assert!(!beside("Well-Known", "Well", None), "both words");
         assert!(beside("The Lake family gave", "Lake", None));
         assert!(!beside("The family gave", "The", None) && !beside("Our family", "Our", None));
+        assert!(beside("The Haar family", "Haar", None), "a surname that is also a determiner");
         assert!(beside("bij familie Haar thuis", "Haar", None));
         assert!(!beside("Lake district", "Lake", None));
         assert!(beside("Hi Silver and Nakamura - please sign", "Silver", None));
@@ -257,7 +276,8 @@ mod tests {
         };
         // `p.1` stands for a pseudonym of a name-shaped word (`Walter`).
         assert!(after("p.1 Pope", "Pope", 3, true));
-        assert!(!after("p.1 Friday deals", "Friday", 3, true), "Black Friday");
+        assert!(!after("Black Friday deals", "Friday", 5, true), "Black Friday");
+        assert!(after("Grace Sunday", "Sunday", 5, true), "a surname that is a weekday");
         assert!(after("p.1-Klein", "Klein", 3, true));
         assert!(after("p.1_Best.jpg", "Best", 3, true));
         assert!(after("\"p.1\" Pope", "Pope", 4, true));

@@ -92,12 +92,19 @@ pub(super) fn coded_id(run: &str) -> bool {
 /// The length of a MAC address at the head of `s` (`A4:83:E7:12:9B:01`, with `:` or
 /// `-`), or `None`: six pairs of hex digits, one separator throughout. Its digit pairs
 /// alone would pass as short numbers beside the pseudonyms of the others.
-pub(super) fn mac_address(s: &[u8]) -> Option<usize> {
+pub(super) fn mac_address(text: &str) -> Option<usize> {
+    let s = text.as_bytes();
     let sep = *s.get(2).filter(|c| matches!(c, b':' | b'-'))?;
     let hex = |i: usize| s.get(i).is_some_and(u8::is_ascii_hexdigit);
     let shaped = (0..6).all(|g| hex(3 * g) && hex(3 * g + 1) && (g == 5 || s.get(3 * g + 2) == Some(&sep)));
     let ends = s.get(17).is_none_or(|c| !c.is_ascii_alphanumeric() && *c != sep);
-    (shaped && ends).then_some(17)
+    if !(shaped && ends) {
+        return None;
+    }
+    // Pairs of digits alone may start a longer number (`00-31-06-12-34-56 7890`),
+    // which is one pseudonym whole.
+    let digits = s[..17].iter().all(|c| c.is_ascii_digit() || *c == sep);
+    (!digits || long_number(text).is_none_or(|n| n <= 17)).then_some(17)
 }
 
 /// Fewest digits of a number whose groups are joined by words ([`long_number`]): a

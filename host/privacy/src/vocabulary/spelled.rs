@@ -123,6 +123,11 @@ mod tests {
             let first = prose.find(' ').unwrap();
             assert_eq!(number_from(prose, 0, first), None, "{prose}");
         }
-        assert_eq!(number_from("seventeen", 0, 9), None);
+        for word in ["Zeven", "één", "OH", "dubbel", "neuf"] {
+            assert!(is_digit_word(word), "{word}");
+        }
+        for word in ["zeros", "the", "fox", "seventeen", "eenzaam", "s"] {
+            assert!(!is_digit_word(word), "{word}");
+        }
     }
 }

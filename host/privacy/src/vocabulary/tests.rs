@@ -284,6 +284,8 @@ fn a_mac_address_and_a_password_s_digits_are_pseudonyms() {
         assert!(!out.contains(part), "{part} in {out}");
     }
     assert!(out.starts_with("Om 10:30 NAS P."), "a time is no MAC address: {out}");
+    let out = render("bel 00-31-06-12-34-56 7890 nu");
+    assert!(!out.contains("7890"), "a longer number written in pairs is one: {out}");
 }
 
 #[test]
