@@ -219,7 +219,9 @@ impl<'p> Words<'p> {
     fn render_token<'a>(&'a mut self, rest: &str) -> Rendered<'a> {
         let bytes = rest.as_bytes();
         // A MAC address is one token: its third byte says whether to look.
-        if let Some(len) = numbers::mac_address(rest) {
+        if bytes.get(2).is_some_and(|c| matches!(c, b':' | b'-'))
+            && let Some(len) = numbers::mac_address(rest)
+        {
             return (len, Some(Cow::Owned(word_pseudonym(&rest[..len], self.p))));
         }
         // Most tokens: ASCII letters and digits after a letter, then ASCII that is no
