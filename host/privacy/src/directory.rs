@@ -277,15 +277,19 @@ pub fn render(r: &Renderer, text: &str) -> Option<String> {
     }
     // Folded lines (a line break then a space or tab) are one line.
     let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
+    // A part with a yearly event may be a birthday calendar: whatever its start is
+    // written as, a date or a date-time, it is someone's date of birth.
+    let yearly = unfolded.to_ascii_uppercase().contains("FREQ=YEARLY");
     let mut out = String::with_capacity(unfolded.len());
     for line in unfolded.lines() {
-        render_line(r, line, &mut out);
+        render_line(r, line, yearly, &mut out);
         out.push_str("\r\n");
     }
     Some(out)
 }
 
-fn render_line(r: &Renderer, line: &str, out: &mut String) {
+/// One line of a part; with `yearly`, the part's start and end dates are pseudonyms.
+fn render_line(r: &Renderer, line: &str, yearly: bool, out: &mut String) {
     let Some(colon) = value_start(line) else {
         out.push_str(&r.pseudonyms.token("directory", line.trim()));
         return;
@@ -315,7 +319,8 @@ fn render_line(r: &Renderer, line: &str, out: &mut String) {
         }
     }
     out.push(':');
-    if STRUCTURAL.contains(&bare.as_str()) && structural_value(value) {
+    let birthday = yearly && matches!(bare.as_str(), "DTSTART" | "DTEND");
+    if STRUCTURAL.contains(&bare.as_str()) && structural_value(value) && !birthday {
         out.push_str(value);
     } else if FREE_TEXT.contains(&bare.as_str()) {
         if let Some(t) = r.text(Category::Content, value).into_text() {

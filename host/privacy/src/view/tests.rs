@@ -203,6 +203,10 @@ DTSTART;VALUE=DATE:19410312\r\nEND:VCARD\r\n";
         let shown = String::from_utf8(textual_part(r, "text/vcard", structural).unwrap().unwrap()).unwrap();
         assert!(!shown.contains("Zwanenburg") && !shown.contains("0612345678"), "{shown}");
         assert!(!shown.contains("19410312"), "a date alone is a birthday's: {shown}");
+        let birthday = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:19410312T000000\r\n\
+RRULE:FREQ=YEARLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let yearly = String::from_utf8(textual_part(r, "text/calendar", birthday).unwrap().unwrap()).unwrap();
+        assert!(!yearly.contains("19410312") && yearly.contains("RRULE:FREQ=YEARLY"), "{yearly}");
         for kept in ["VERSION:4.0", "STATUS:CONFIRMED", "DTSTART:20261202T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=MO"] {
             assert!(shown.contains(kept), "{kept}: {shown}");
         }
