@@ -121,6 +121,11 @@ const MONTHS: [&str; 34] = [
 /// More month names: November and December in three languages.
 const LAST_MONTHS: [&str; 5] = ["november", "dec", "december", "dez", "dezember"];
 
+/// True for a month's name or abbreviation, in any case.
+fn is_month(word: &str) -> bool {
+    MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(word))
+}
+
 /// What a cue announces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cue {
@@ -166,7 +171,7 @@ impl Cue {
         match self {
             Cue::Code => number,
             Cue::Handle | Cue::Spelled => true,
-            Cue::BirthDate => number || MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(token)),
+            Cue::BirthDate => number || is_month(token),
         }
     }
 }
@@ -309,7 +314,7 @@ fn month_after_day(rest: &str) -> bool {
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let month = rest[digits..].trim_start_matches([' ', '.', '\t']);
     let word = &month[..month.bytes().take_while(u8::is_ascii_alphabetic).count()];
-    (1..=2).contains(&digits) && MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(word))
+    (1..=2).contains(&digits) && is_month(word)
 }
 
 /// Where `budget` bytes from `from` in `text` end: at the first line break, else at
