@@ -279,7 +279,7 @@ pub fn render(r: &Renderer, text: &str) -> Option<String> {
     let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
     // A part with a yearly event may be a birthday calendar: whatever its start is
     // written as, a date or a date-time, it is someone's date of birth.
-    let yearly = unfolded.to_ascii_uppercase().contains("FREQ=YEARLY");
+    let yearly = unfolded.as_bytes().windows(11).any(|w| w.eq_ignore_ascii_case(b"FREQ=YEARLY"));
     let mut out = String::with_capacity(unfolded.len());
     for line in unfolded.lines() {
         render_line(r, line, yearly, &mut out);

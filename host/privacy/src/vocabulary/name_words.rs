@@ -195,8 +195,9 @@ const EVENT_WORDS: [&str; 14] = [
 /// Friday`, whose `Black` ends at `end` one blank before.
 fn day_of_an_event(text: &str, end: usize, word: &str) -> bool {
     let before = &text[..end];
-    let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or(before);
-    DAYS_AND_MONTHS.contains(&word) && EVENT_WORDS.contains(&last)
+    // The word before is read only for a day or month (rare), never for every surname.
+    DAYS_AND_MONTHS.contains(&word)
+        && EVENT_WORDS.contains(&before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or(before))
 }
 
 /// `before`, carried past the word `text[start..start + len]` if it is a surname

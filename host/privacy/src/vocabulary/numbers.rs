@@ -1,5 +1,7 @@
 //! Numbers written in groups (`06 - 1680 9762`, `NL91 ABNA en 0417 en 1643 en 00`,
 //! `40-12-76`): a long one is one token, and one pseudonym, whatever joins its groups.
+//! So are two shapes whose digit groups would pass alone: a code of capitals and digit
+//! groups (`VH-27-0551`, [`coded_id`]) and a MAC address ([`mac_address`]).
 
 use super::MAX_CLEAR_DIGITS;
 
