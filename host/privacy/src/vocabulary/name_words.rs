@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 const NAME_WORDS: &str =
     "sky river silver cash mercy patience sunny lake short bull sparrow pope rain bear autumn spring star angel
 major duke judge chance case chase swift pearl ruby poppy violet olive crystal misty precious destiny harmony
-journey liberty golden rock bridge crane swan finch wren lark bo jet hoop lang kort sterk haar klein de
+journey liberty golden rock bridge crane swan finch wren lark bo bee jet hoop lang kort sterk haar klein de
 greet wil lot kit scout honey reef chip juniper ash dot clover marigold sorrel lotus pip blue ocean story con june";
 
 fn name_words() -> &'static HashSet<&'static str> {
@@ -110,14 +110,17 @@ fn joins(gap: &str) -> bool {
 /// name: after a [separator](LIST_SEPARATORS) and a pseudonym of a name's shape or one
 /// made here (`Pieter, Haar, Es`), or before one and a capitalised name-shaped word
 /// that does not pass (`rijden: Go, Pieter`, `Peach,Honey,Okoro`). An item starts
-/// after a separator, `: ` or `(`, and ends at a separator, `)` or a line end. A line's
+/// after a separator, `: `, ` - ` (`programme - Poppy, Rose`) or `(`, and ends at a separator, `)` or a line end. A line's
 /// first word is an item only before a separator without a blank (a CSV row's first
 /// cell), not before `, ` (`Thanks, Anna`).
 fn in_a_list(head: &str, rest: &str, before: Option<NameBefore>) -> bool {
     let whole = rest.is_empty() || rest.starts_with([',', ';', ')', '\t', '\r', '\n']);
     let line_start = head.is_empty() || head.ends_with('\n');
-    let opens =
-        line_start || head.ends_with(": ") || head.ends_with('(') || LIST_SEPARATORS.iter().any(|s| head.ends_with(s));
+    let opens = line_start
+        || head.ends_with(": ")
+        || head.ends_with(" - ")
+        || head.ends_with('(')
+        || LIST_SEPARATORS.iter().any(|s| head.ends_with(s));
     if !whole || !opens {
         return false;
     }
@@ -201,10 +204,17 @@ fn day_of_an_event(text: &str, end: usize, word: &str) -> bool {
 }
 
 /// `before`, carried past the word `text[start..start + len]` if it is a surname
-/// particle one blank after it (`Johannes ter Brood`); else `None`.
+/// particle one blank after it (`Johannes ter Brood`), kept as it is past `and` or `en`
+/// one blank after it (`Hope en Bo`); else `None`.
 pub(super) fn particle_after(text: &str, start: usize, len: usize, before: Option<NameBefore>) -> Option<NameBefore> {
     let b = before.filter(|b| b.end + 1 == start && text.as_bytes()[b.end] == b' ')?;
-    PARTICLES.contains(&&text[start..start + len]).then_some(NameBefore { end: start + len, ..b })
+    let word = &text[start..start + len];
+    // `and` or `en` after a name keeps that name as the one before, so that a name word
+    // after it is read as the next name of the pair (`Hope en Bo`).
+    if AND.iter().any(|a| a.trim() == word) {
+        return Some(b);
+    }
+    PARTICLES.contains(&word).then_some(NameBefore { end: start + len, ..b })
 }
 
 /// True for a capital then lower-case ASCII letters, two or more.

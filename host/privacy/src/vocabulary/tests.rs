@@ -339,3 +339,13 @@ fn english_weekdays_and_months_pass_but_months_that_are_names_do_not() {
     let out = render("Call April on Sunday.");
     assert!(out.starts_with("Call p.") && out.ends_with(" on Sunday."), "{out}");
 }
+
+#[test]
+fn a_name_word_after_a_name_and_a_conjunction_or_in_a_subjects_list_is_a_name() {
+    let out = render("Doopdienst - Hope en Bo. Coffee with Anna and Bee Patel. Programme - Poppy, Rose, Noah");
+    for name in [" Bo", "Bee", "Poppy"] {
+        assert!(!out.contains(name), "{name} in {out}");
+    }
+    // Not after a name: `and` alone makes nothing a name.
+    assert!(render("Salt and Pepper, bread and Bo").ends_with("Salt and Pepper, bread and Bo"));
+}
