@@ -92,6 +92,39 @@ fn surnames() -> &'static WordSet {
     SET.get_or_init(|| SURNAMES.lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect())
 }
 
+/// How the sections of [`SURNAMES`] that hold surnames alone open, lower-case.
+const SURNAME_SECTIONS: [&str; 3] =
+    ["common dutch and english surnames", "surnames of faker", "dutch surnames made of"];
+
+/// The surnames alone of [`SURNAMES`] ([`SURNAME_SECTIONS`]), without its sections of
+/// first names, devices, places and frequent words (`will`, `bill`, `april`).
+fn family_names() -> &'static WordSet {
+    static SET: OnceLock<WordSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let (mut set, mut wanted, mut heading) = (WordSet::default(), false, true);
+        for line in SURNAMES.lines() {
+            match line.strip_prefix('#') {
+                Some(comment) if heading => {
+                    let comment = comment.trim_start().to_lowercase();
+                    wanted = SURNAME_SECTIONS.iter().any(|h| comment.starts_with(h));
+                    heading = false;
+                }
+                Some(_) => {}
+                None => {
+                    heading = true;
+                    set.extend(line.split_whitespace().filter(|_| wanted));
+                }
+            }
+        }
+        set
+    })
+}
+
+/// True for a lower-case word that is a listed surname ([`family_names`]).
+fn is_surname(word: &str) -> bool {
+    family_names().contains(word)
+}
+
 /// True when `word` (any case) is a listed first name or a common surname, or starts
 /// with a listed first name and a capital (`Pieternella`): a part of a device word or
 /// a link that names someone.
@@ -192,10 +225,12 @@ impl<'p> Words<'p> {
                 None => {
                     // Part of a name beside it, or of what a cue before announces.
                     let t = &text[start..at];
-                    // Only a capitalised word can be part of a name: the test is here,
-                    // so a lower-case word costs no call.
-                    let part = (capital && name_words::beside_a_name(text, start, len, before))
-                        || self.known.is_some_and(|k| k.contains(t));
+                    // A capitalised word can be part of a name, and a lower-case one only
+                    // right after a name: the tests are here, so most words cost no call.
+                    let part = match capital {
+                        true => name_words::beside_a_name(text, start, len, before),
+                        false => before.is_some_and(|b| name_words::surname_in_lower_case(text, start, t, b)),
+                    } || self.known.is_some_and(|k| k.contains(t));
                     if part || windows.take(start, t) {
                         out.push_str(&text[clear_from..start]);
                         match t.bytes().all(|b| b.is_ascii_digit()) {

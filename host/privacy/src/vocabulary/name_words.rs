@@ -217,6 +217,17 @@ pub(super) fn particle_after(text: &str, start: usize, len: usize, before: Optio
     PARTICLES.contains(&word).then_some(NameBefore { end: start + len, ..b })
 }
 
+/// True for a listed surname in lower case one blank after a pseudonym of a name's
+/// shape (`Lucas smit`, `Anna de jong` after its particle): lists and chat typed in
+/// lower case keep the name's order. Other lower-case words after a name pass (`Anna
+/// belt`, `Jan has`).
+pub(super) fn surname_in_lower_case(text: &str, start: usize, word: &str, before: NameBefore) -> bool {
+    before.shape == Shape::Name
+        && before.end + 1 == start
+        && text.as_bytes()[before.end] == b' '
+        && super::is_surname(word)
+}
+
 /// True for a capital then lower-case ASCII letters, two or more.
 fn capitalised(word: &str) -> bool {
     let b = word.as_bytes();

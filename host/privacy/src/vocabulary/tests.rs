@@ -349,3 +349,26 @@ fn a_name_word_after_a_name_and_a_conjunction_or_in_a_subjects_list_is_a_name() 
     // Not after a name: `and` alone makes nothing a name.
     assert!(render("Salt and Pepper, bread and Bo").ends_with("Salt and Pepper, bread and Bo"));
 }
+
+#[test]
+fn a_listed_surname_in_lower_case_after_a_name_is_its_surname() {
+    let out = render("08:02  Lucas smit        halte Dorpsstraat\nbo keizer, Anna bakker");
+    for surname in ["smit", "bakker"] {
+        assert!(!out.contains(surname), "{surname} in {out}");
+    }
+    // Only surnames: a first name or a frequent word after a name passes.
+    let out = render("Sarah will call, Jan belt, Anna harm");
+    for word in [" will call,", " belt,", " harm"] {
+        assert!(out.contains(word), "{word} in {out}");
+    }
+}
+
+#[test]
+fn the_surnames_alone_are_the_three_sections_of_surnames() {
+    for surname in ["smit", "bakker", "keizer", "ridder"] {
+        assert!(super::is_surname(surname), "{surname}");
+    }
+    for word in ["will", "bill", "harm", "april", "galaxy", "willow"] {
+        assert!(!super::is_surname(word), "{word}");
+    }
+}
