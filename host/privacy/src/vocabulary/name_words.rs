@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 const NAME_WORDS: &str =
     "sky river silver cash mercy patience sunny lake short bull sparrow pope rain bear autumn spring star angel
 major duke judge chance case chase swift pearl ruby poppy violet olive crystal misty precious destiny harmony
-journey liberty golden rock bridge crane swan finch wren lark bo bee jet hoop lang kort sterk haar klein de
+journey liberty golden rock bridge crane swan finch wren lark bo bee jet merry hoop lang kort sterk haar klein de
 greet wil lot kit scout honey reef chip juniper ash dot clover marigold sorrel lotus pip blue ocean story con june";
 
 fn name_words() -> &'static HashSet<&'static str> {

@@ -372,3 +372,10 @@ fn the_surnames_alone_are_the_three_sections_of_surnames() {
         assert!(!super::is_surname(word), "{word}");
     }
 }
+
+#[test]
+fn feasts_pass_and_merry_beside_a_surname_is_a_name() {
+    let out = render("Merry Christmas and Happy Easter! Best laugh: Merry Chambers.");
+    assert!(out.starts_with("Merry Christmas and Happy Easter! Best laugh: p."), "{out}");
+    assert!(!out.contains("Chambers") && out.matches("Merry").count() == 1, "{out}");
+}
