@@ -379,3 +379,21 @@ fn feasts_pass_and_merry_beside_a_surname_is_a_name() {
     assert!(out.starts_with("Merry Christmas and Happy Easter! Best laugh: p."), "{out}");
     assert!(!out.contains("Chambers") && out.matches("Merry").count() == 1, "{out}");
 }
+
+#[test]
+fn a_first_name_and_a_surname_in_lower_case_are_a_name() {
+    let out = render("zeg tegen tom baker en mark zeeman dat ik niet kan, want de winkel is dicht");
+    for word in ["tom", "baker", "mark", "zeeman"] {
+        assert!(!out.split(' ').any(|w| w == word), "{word} in {out}");
+    }
+    assert!(out.ends_with(" dat ik niet kan, want de winkel is dicht"), "{out}");
+}
+
+#[test]
+fn the_first_name_filter_holds_every_listed_first_name() {
+    for name in super::first_names() {
+        assert!(super::may_be_a_first_name(name.as_bytes()), "{name}");
+    }
+    let words = ["the", "quick", "fox", "jumps", "over", "lazy", "dog", "again", "and", "with", "from", "about"];
+    assert!(words.iter().filter(|w| super::may_be_a_first_name(w.as_bytes())).count() <= 2);
+}
