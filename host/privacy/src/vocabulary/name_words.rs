@@ -225,7 +225,7 @@ pub(super) fn surname_in_lower_case(text: &str, start: usize, word: &str, before
     before.shape == Shape::Name
         && before.end + 1 == start
         && text.as_bytes()[before.end] == b' '
-        && super::is_surname(word)
+        && super::name_lists::is_surname(word)
 }
 
 /// True for a capital then lower-case ASCII letters, two or more.

@@ -366,10 +366,10 @@ fn a_listed_surname_in_lower_case_after_a_name_is_its_surname() {
 #[test]
 fn the_surnames_alone_are_the_three_sections_of_surnames() {
     for surname in ["smit", "bakker", "keizer", "ridder"] {
-        assert!(super::is_surname(surname), "{surname}");
+        assert!(super::name_lists::is_surname(surname), "{surname}");
     }
     for word in ["will", "bill", "harm", "april", "galaxy", "willow"] {
-        assert!(!super::is_surname(word), "{word}");
+        assert!(!super::name_lists::is_surname(word), "{word}");
     }
 }
 
@@ -391,9 +391,9 @@ fn a_first_name_and_a_surname_in_lower_case_are_a_name() {
 
 #[test]
 fn the_first_name_filter_holds_every_listed_first_name() {
-    for name in super::first_names() {
-        assert!(super::may_be_a_first_name(name.as_bytes()), "{name}");
+    for name in super::name_lists::first_names() {
+        assert!(super::name_lists::may_be_a_first_name(name.as_bytes()), "{name}");
     }
     let words = ["the", "quick", "fox", "jumps", "over", "lazy", "dog", "again", "and", "with", "from", "about"];
-    assert!(words.iter().filter(|w| super::may_be_a_first_name(w.as_bytes())).count() <= 2);
+    assert!(words.iter().filter(|w| super::name_lists::may_be_a_first_name(w.as_bytes())).count() <= 2);
 }
