@@ -14,7 +14,9 @@ mod devices;
 mod hosts;
 mod invisible;
 mod name_lists;
+mod name_openers;
 mod name_words;
+mod number_words;
 mod numbers;
 mod seen;
 mod spelled;
@@ -214,11 +216,12 @@ impl<'p> Words<'p> {
         if bytes[0].is_ascii_alphabetic() {
             let len = alphanumeric_run(bytes);
             let next = bytes.get(len).copied().unwrap_or(b' ');
-            // A dot joins a host where hosts are kept, and a name to the next word
-            // (`grace.baker`) everywhere.
+            // A dot joins a host where hosts are kept, and a name or an initial to the
+            // next word (`grace.baker`, `a.kramer`) everywhere.
             let joined = next == b'.'
                 && (self.hosts_clear
-                    || (bytes.get(len + 1).is_some_and(u8::is_ascii_lowercase) && is_listed_name(&rest[..len])));
+                    || (bytes.get(len + 1).is_some_and(u8::is_ascii_lowercase)
+                        && (len == 1 || is_listed_name(&rest[..len]))));
             if next < 0x80 && next != b'-' && !joined {
                 return (len, self.token(&rest[..len]).map(Cow::Borrowed));
             }
@@ -380,5 +383,7 @@ pub fn word_pseudonym(t: &str, p: &Pseudonymizer) -> String {
     if shouting { pseudonym.to_uppercase() } else { pseudonym }
 }
 
+#[cfg(test)]
+mod name_tests;
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@
 /// The cue words, lower-case: after the first fourteen a date of birth follows (a
 /// birthday's date is one: `Sjoerd is jarig op 9 juli 1998`), after the rest a code (as after every word that ends in `code` or `codes`: `pincode`,
 /// `toegangscode`, `Diagnostic-Code`).
-const CUE_WORDS: [(&str, Cue); 30] = [
+const CUE_WORDS: [(&str, Cue); 40] = [
     ("born", Cue::BirthDate),
     ("birthday", Cue::BirthDate),
     ("bday", Cue::BirthDate),
@@ -53,6 +53,18 @@ const CUE_WORDS: [(&str, Cue); 30] = [
     ("wachtwoord", Cue::Code),
     ("passwort", Cue::Code),
     ("kennwort", Cue::Code),
+    // Spanish, Italian, Portuguese, Polish and Turkish (`El código del garaje es
+    // 4-8-1-2`), and an alarm's code.
+    ("código", Cue::Code),
+    ("codigo", Cue::Code),
+    ("clave", Cue::Code),
+    ("contraseña", Cue::Code),
+    ("codice", Cue::Code),
+    ("senha", Cue::Code),
+    ("kod", Cue::Code),
+    ("kodu", Cue::Code),
+    ("sifre", Cue::Code),
+    ("alarm", Cue::Code),
 ];
 
 /// The bit of a word in [`CUE_FILTER`], from its first, second and last byte (any
@@ -171,7 +183,7 @@ impl Cue {
         match self {
             Cue::Code => number,
             Cue::Handle | Cue::Spelled => true,
-            Cue::BirthDate => number || is_month(token),
+            Cue::BirthDate => number || is_month(token) || super::number_words::is_number_word(token),
         }
     }
 }

@@ -9,6 +9,7 @@
 //!   they pass; right beside a capitalised word that does not pass, or beside another
 //!   of them (`Cash Short`), they are part of that name and become pseudonyms too.
 
+use super::name_openers::announces_a_name;
 use super::{in_lower_case, passes};
 use crate::detect::names::PARTICLES;
 use std::collections::HashSet;
@@ -70,8 +71,9 @@ impl Shape {
 /// - a capitalised word that is an item of a list of names ([`in_a_list`]);
 /// - a capitalised word of a family (`The Lake family`, `familie Haar`);
 /// - a name word ([`NAME_WORDS`], capitalised) right after any capitalised pseudonym,
-///   after a name-shaped one and `, ` (`Goodchild, Patience`), or before one blank and
-///   a capitalised word that does not pass or is a name word too.
+///   after a name-shaped one and `, ` (`Goodchild, Patience`), before one blank and
+///   a capitalised word that does not pass or is a name word too, or after a word
+///   that announces a name ([`announces_a_name`]: `little Rain`, `Cheers, Rain`).
 pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option<NameBefore>) -> bool {
     let (word, rest) = (&text[start..start + len], &text[start + len..]);
     if !capitalised(word) {
@@ -92,7 +94,12 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
     {
         return true;
     }
-    is_name_word(word) && (right_after.is_some() || after_name(&AND) || after_name(&[", "]) || name_after(rest))
+    is_name_word(word)
+        && (right_after.is_some()
+            || after_name(&AND)
+            || after_name(&[", "])
+            || name_after(rest)
+            || announces_a_name(&text[..start], rest))
 }
 
 /// The words that join two people (`Silver and Kenji`, `Sky en Daan`), with their

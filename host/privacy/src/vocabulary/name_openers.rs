@@ -1,0 +1,126 @@
+//! Words that announce a name right after them, for the name words ([`NAME_WORDS`])
+//! that pass in clear on their own: kin and endearments (`little Rain`, `baby Sky`,
+//! `tante Storm`, `my sister Hope`) and greetings and closings with the name alone
+//! after them (`Groetjes, Jet`, `Cheers, Rain`, `Thanks Sky!`). A probe's lists
+//! pseudonymised every other name and left these.
+//!
+//! [`NAME_WORDS`]: super::name_words
+
+/// Words after which a name word is somebody's name, lower-case, sorted.
+const KIN: [&str; 40] = [
+    "aunt",
+    "auntie",
+    "baby",
+    "broer",
+    "broertje",
+    "brother",
+    "buurman",
+    "buurvrouw",
+    "cousin",
+    "dad",
+    "daddy",
+    "daughter",
+    "dochter",
+    "friend",
+    "grandma",
+    "grandpa",
+    "granny",
+    "juf",
+    "kleine",
+    "lieve",
+    "little",
+    "meester",
+    "mom",
+    "mum",
+    "mummy",
+    "nana",
+    "neef",
+    "neefje",
+    "nicht",
+    "nichtje",
+    "niece",
+    "oma",
+    "oom",
+    "opa",
+    "sister",
+    "son",
+    "tante",
+    "uncle",
+    "zoon",
+    "zus",
+];
+
+/// Greetings and closings, lower-case, sorted: the name word after them must end
+/// its clause (`Thanks Sky!`, not `Thanks Sky News`).
+const GREETINGS: [&str; 24] = [
+    "bedankt",
+    "best",
+    "beste",
+    "bisous",
+    "cheers",
+    "ciao",
+    "dank",
+    "dear",
+    "greetings",
+    "groet",
+    "groeten",
+    "groetjes",
+    "hallo",
+    "hello",
+    "hey",
+    "hi",
+    "hoi",
+    "liefs",
+    "love",
+    "merci",
+    "regards",
+    "thanks",
+    "thx",
+    "xx",
+];
+
+/// True when the word before a name word (`head` ends right before it) announces a
+/// name: one of [`KIN`] and a blank, or one of [`GREETINGS`] and a blank or `, `,
+/// with the clause ending right after the name word (`rest`).
+pub(super) fn announces_a_name(head: &str, rest: &str) -> bool {
+    let Some(before) = head.strip_suffix(' ') else { return false };
+    let greeting_gap = before.strip_suffix(',');
+    let word_of = |s: &str| {
+        let start =
+            s.rfind(|c: char| !c.is_alphabetic()).map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
+        s[start..].to_lowercase()
+    };
+    let ends = rest.is_empty() || rest.starts_with([',', '!', '.', ':', ';', ')', '\r', '\n']);
+    let greeted = |s: &str| ends && GREETINGS.binary_search(&word_of(s).as_str()).is_ok();
+    match greeting_gap {
+        Some(before) => greeted(before),
+        None => KIN.binary_search(&word_of(before).as_str()).is_ok() || greeted(before),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lists_are_sorted_for_their_search() {
+        assert!(KIN.is_sorted() && GREETINGS.is_sorted());
+    }
+
+    #[test]
+    fn kin_and_greetings_announce_a_name() {
+        for (head, rest) in [
+            ("We bring little ", " and"),
+            ("and oma ", ""),
+            ("Groetjes, ", "\r\n"),
+            ("Cheers, ", ""),
+            ("Thanks ", "!"),
+            ("Hi ", ", how are you"),
+        ] {
+            assert!(announces_a_name(head, rest), "{head:?} {rest:?}");
+        }
+        for (head, rest) in [("Thanks ", " News today"), ("the ", "."), ("Cheers,", ""), ("a little", "")] {
+            assert!(!announces_a_name(head, rest), "{head:?} {rest:?}");
+        }
+    }
+}
