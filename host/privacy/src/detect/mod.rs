@@ -29,6 +29,7 @@ mod initials;
 mod name_fields;
 pub(crate) mod name_starts;
 pub mod names;
+mod phone_heads;
 pub mod plates;
 #[cfg(test)]
 mod random_text;
@@ -163,6 +164,7 @@ impl Detector for PatternDetector {
         plates::find(text, &mut spans);
         four_digit_postcodes::find_from(text, &starts, &mut spans);
         let mut found = resolve_overlaps(spans);
+        phone_heads::extend(text, &mut found);
         // Device strings only where nothing else was found: what they hold keeps its form.
         let mut devices = Vec::new();
         devices::find_from(text, &starts, &mut devices);
