@@ -4,6 +4,10 @@
 //! after them (`Groetjes, Jet`, `Cheers, Rain`, `Thanks Sky!`). A probe's lists
 //! pseudonymised every other name and left these.
 //!
+//! Street types of French, Spanish, Italian, Portuguese and Polish that stand before
+//! the street's name announce any capitalised word after them (`rue des Glycines`,
+//! `Calle Mayor`, `Via Roma`): a street is part of an address whatever its words.
+//!
 //! [`NAME_WORDS`]: super::name_words
 
 /// Words after which a name word is somebody's name, lower-case, sorted.
@@ -98,13 +102,67 @@ pub(super) fn announces_a_name(head: &str, rest: &str) -> bool {
     }
 }
 
+/// Street types written before the street's name, lower-case, sorted. `place`, `via`
+/// and `avenue` are English words too: they count only capitalised or after a house
+/// number ([`announces_a_street`]).
+const STREET_TYPES: [&str; 18] = [
+    "al",
+    "allée",
+    "avenida",
+    "avenue",
+    "boulevard",
+    "calle",
+    "chemin",
+    "corso",
+    "impasse",
+    "piazza",
+    "place",
+    "plaza",
+    "quai",
+    "rua",
+    "rue",
+    "ul",
+    "via",
+    "viale",
+];
+
+/// Articles between a street type and its name (`rue des`, `calle de la`, `via
+/// della`), lower-case.
+const ARTICLES: [&str; 12] = ["d'", "da", "de", "del", "della", "des", "di", "do", "dos", "du", "la", "le"];
+
+/// True when `head` (the text right before a capitalised word) ends with a street
+/// type and a blank, or a street type, articles and blanks: `14 bis, rue des `,
+/// `Via `, `27 avenue `.
+pub(super) fn announces_a_street(head: &str) -> bool {
+    let mut before = head;
+    // The type, and up to two articles after it (`calle de la `).
+    for _ in 0..3 {
+        let Some(trimmed) = before.strip_suffix(' ') else { return false };
+        let word_start = trimmed.rfind([' ', '\n', '\t', ',', '(']).map_or(0, |i| i + 1);
+        let word = &trimmed[word_start..];
+        let lower = word.trim_end_matches('.').to_lowercase();
+        if let Ok(i) = STREET_TYPES.binary_search(&lower.as_str()) {
+            let english = matches!(STREET_TYPES[i], "place" | "via" | "avenue");
+            let capital = word.starts_with(|c: char| c.is_uppercase());
+            let numbered = trimmed[..word_start].trim_end_matches([' ', ',']).ends_with(|c: char| c.is_ascii_digit())
+                || trimmed[..word_start].trim_end_matches([' ', ',']).ends_with("bis");
+            return !english || capital || numbered;
+        }
+        if !ARTICLES.contains(&lower.as_str()) {
+            return false;
+        }
+        before = &trimmed[..word_start];
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_lists_are_sorted_for_their_search() {
-        assert!(KIN.is_sorted() && GREETINGS.is_sorted());
+        assert!(KIN.is_sorted() && GREETINGS.is_sorted() && STREET_TYPES.is_sorted());
     }
 
     #[test]
@@ -121,6 +179,16 @@ mod tests {
         }
         for (head, rest) in [("Thanks ", " News today"), ("the ", "."), ("Cheers,", ""), ("a little", "")] {
             assert!(!announces_a_name(head, rest), "{head:?} {rest:?}");
+        }
+    }
+
+    #[test]
+    fn a_street_type_before_a_name_announces_a_street() {
+        for head in ["14 bis, rue des ", "Calle ", "calle de la ", "Via ", "27 avenue ", "ul. ", "Place "] {
+            assert!(announces_a_street(head), "{head:?}");
+        }
+        for head in ["we went via ", "a place ", "the avenue ", "des ", "rue"] {
+            assert!(!announces_a_street(head), "{head:?}");
         }
     }
 }

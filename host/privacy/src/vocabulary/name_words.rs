@@ -9,7 +9,7 @@
 //!   they pass; right beside a capitalised word that does not pass, or beside another
 //!   of them (`Cash Short`), they are part of that name and become pseudonyms too.
 
-use super::name_openers::announces_a_name;
+use super::name_openers::{announces_a_name, announces_a_street};
 use super::{in_lower_case, passes};
 use crate::detect::names::PARTICLES;
 use std::collections::HashSet;
@@ -70,6 +70,8 @@ impl Shape {
 ///   right before a hyphen and a name-shaped word that does not pass (`Klein-Boer`);
 /// - a capitalised word that is an item of a list of names ([`in_a_list`]);
 /// - a capitalised word of a family (`The Lake family`, `familie Haar`);
+/// - a capitalised word after a street type that stands before the street's name
+///   ([`announces_a_street`]: `rue des Glycines`);
 /// - a name word ([`NAME_WORDS`], capitalised) right after any capitalised pseudonym,
 ///   after a name-shaped one and `, ` (`Goodchild, Patience`), before one blank and
 ///   a capitalised word that does not pass or is a name word too, or after a word
@@ -91,6 +93,7 @@ pub(super) fn beside_a_name(text: &str, start: usize, len: usize, before: Option
         || hyphen_name_after(rest)
         || of_a_family(word, &text[..start], rest)
         || in_a_list(&text[..start], rest, before)
+        || announces_a_street(&text[..start])
     {
         return true;
     }
