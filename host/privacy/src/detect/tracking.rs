@@ -139,7 +139,7 @@ fn host_len(bytes: &[u8]) -> usize {
     let all_labels = labels.clone().all(|l| !l.is_empty());
     let tld = labels.next_back().unwrap_or_default();
     let two = labels.next().is_some();
-    (all_labels && two && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)).then_some(len).unwrap_or(0)
+    if all_labels && two && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) { len } else { 0 }
 }
 
 /// The length of the URL at the head of `bytes`: the characters RFC 3986 allows,
