@@ -14,6 +14,7 @@
 pub mod accessors;
 pub mod authentication;
 pub mod category;
+pub mod code_columns;
 pub mod detect;
 pub mod directory;
 pub mod flatten;

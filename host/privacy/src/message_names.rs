@@ -1,4 +1,5 @@
-//! Names a message gives away in one place, as names everywhere in it.
+//! Names a message gives away in one place, as names everywhere in it; and the codes
+//! of its code columns ([`crate::code_columns`]), as codes everywhere in it.
 //!
 //! A name the detector finds once (`Bo Koster` in a sign-off, `Sky de Boer` as the
 //! sender's display name) often stands alone elsewhere in the same message, where no
@@ -21,6 +22,8 @@ use std::collections::HashSet;
 #[derive(Debug, Default)]
 pub struct MessageNames {
     words: HashSet<String>,
+    /// Codes of the message's code columns ([`crate::code_columns`]), as written.
+    codes: HashSet<String>,
 }
 
 impl MessageNames {
@@ -53,16 +56,23 @@ impl MessageNames {
         }
     }
 
-    /// True when the capitalised `token` is a word of a name found in this message.
-    pub fn contains(&self, token: &str) -> bool {
-        !self.words.is_empty()
-            && token.chars().next().is_some_and(char::is_uppercase)
-            && vocabulary::in_lower_case(token, |w| self.words.contains(w))
+    /// Adds the codes of the code columns of `text` ([`crate::code_columns`]).
+    pub fn add_codes(&mut self, text: &str) {
+        self.codes.extend(crate::code_columns::codes(text).into_iter().map(str::to_owned));
     }
 
-    /// True when no name of the message would pass in clear.
+    /// True when the capitalised `token` is a word of a name found in this message, or
+    /// `token` is a code of one of its code columns.
+    pub fn contains(&self, token: &str) -> bool {
+        let name = !self.words.is_empty()
+            && token.chars().next().is_some_and(char::is_uppercase)
+            && vocabulary::in_lower_case(token, |w| self.words.contains(w));
+        name || (!self.codes.is_empty() && self.codes.contains(token))
+    }
+
+    /// True when no name or code of the message would pass in clear.
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.words.is_empty() && self.codes.is_empty()
     }
 
     fn add_words(&mut self, name: &str) {

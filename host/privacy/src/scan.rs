@@ -70,6 +70,7 @@ impl ScannedMail {
             let mut names = MessageNames::default();
             if let Some(text) = self.text_view() {
                 names.add_found(text, self.text_spans(detector));
+                names.add_codes(text);
             }
             if let Some(html) = self.html_view() {
                 names.add_found(html, self.html_spans(detector));
