@@ -102,7 +102,8 @@ pub(super) fn announces_a_name(head: &str, rest: &str) -> bool {
     }
 }
 
-/// Street types written before the street's name, lower-case, sorted. `place`, `via`
+/// Street types written before the street's name, lower-case, sorted (`Allée` is
+/// matched in ASCII case only). `place`, `via`
 /// and `avenue` are English words too: they count only capitalised or after a house
 /// number ([`announces_a_street`]).
 const STREET_TYPES: [&str; 18] = [
@@ -135,20 +136,32 @@ const ARTICLES: [&str; 12] = ["d'", "da", "de", "del", "della", "des", "di", "do
 /// `Via `, `27 avenue `.
 pub(super) fn announces_a_street(head: &str) -> bool {
     let mut before = head;
-    // The type, and up to two articles after it (`calle de la `).
+    // The type, and up to two articles after it (`calle de la `). No allocation: this
+    // runs for every capitalised word that passes.
     for _ in 0..3 {
         let Some(trimmed) = before.strip_suffix(' ') else { return false };
-        let word_start = trimmed.rfind([' ', '\n', '\t', ',', '(']).map_or(0, |i| i + 1);
+        // The word before the blank, read from the last eleven bytes at most: a type
+        // or an article is no longer than ten (`boulevard.`, `allée`).
+        let b = trimmed.as_bytes();
+        let from = b.len().saturating_sub(11);
+        let word_start = match b[from..].iter().rposition(|c| matches!(c, b' ' | b'\n' | b'\t' | b',' | b'(')) {
+            Some(i) => from + i + 1,
+            None if from == 0 => 0,
+            None => return false,
+        };
         let word = &trimmed[word_start..];
-        let lower = word.trim_end_matches('.').to_lowercase();
-        if let Ok(i) = STREET_TYPES.binary_search(&lower.as_str()) {
-            let english = matches!(STREET_TYPES[i], "place" | "via" | "avenue");
+        let bare = word.strip_suffix('.').unwrap_or(word);
+        if !(2..=9).contains(&bare.len()) {
+            return false;
+        }
+        if let Some(kind) = STREET_TYPES.iter().find(|t| t.eq_ignore_ascii_case(bare)) {
+            let english = matches!(*kind, "place" | "via" | "avenue");
             let capital = word.starts_with(|c: char| c.is_uppercase());
-            let numbered = trimmed[..word_start].trim_end_matches([' ', ',']).ends_with(|c: char| c.is_ascii_digit())
-                || trimmed[..word_start].trim_end_matches([' ', ',']).ends_with("bis");
+            let number = trimmed[..word_start].trim_end_matches([' ', ',']);
+            let numbered = number.ends_with(|c: char| c.is_ascii_digit()) || number.ends_with("bis");
             return !english || capital || numbered;
         }
-        if !ARTICLES.contains(&lower.as_str()) {
+        if !ARTICLES.iter().any(|a| a.eq_ignore_ascii_case(bare)) {
             return false;
         }
         before = &trimmed[..word_start];
