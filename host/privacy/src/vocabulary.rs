@@ -30,7 +30,7 @@ use crate::message_names::MessageNames;
 use cued::{Open, Windows};
 pub(crate) use invisible::without_invisible;
 pub use name_lists::is_listed_name;
-use name_lists::{first_name_before_surname, first_names, is_capitalised_surname, may_be_a_first_name, surnames};
+use name_lists::{first_name_before_surname, is_capitalised_surname, is_given_name, may_be_a_first_name, surnames};
 use name_words::{NameBefore, Shape};
 use seen::Seen;
 use std::borrow::Cow;
@@ -56,7 +56,8 @@ fn words() -> &'static WordSet {
 /// Loads the vocabulary and the known media types now (they are otherwise loaded on
 /// first use, which would count against the first plugin call's deadline).
 pub fn warm() {
-    let _ = words().len() + surnames().len() + first_names().len();
+    let _ = words().len() + surnames().len();
+    name_lists::warm();
     let _ = crate::protocol_tokens::known_media_type("text/plain");
 }
 
@@ -164,7 +165,7 @@ impl<'p> Words<'p> {
                     clear_from = at;
                     // A lower-case first name that is no word (`mark`) may have its
                     // surname after it too (`mark zeeman`).
-                    let name = capital || first_names().contains(&text[start..at]);
+                    let name = capital || is_given_name(&text[start..at]);
                     let shape = if capital { Shape::of(&text[start..at]) } else { Shape::Name };
                     before = name.then_some(NameBefore { end: at, shape });
                 }

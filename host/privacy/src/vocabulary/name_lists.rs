@@ -1,13 +1,13 @@
 //! The lists of names the vocabulary reads beside its words: common surnames that
-//! are also words (`surnames.txt`), the surname sections of it alone, and the listed
-//! first names, with a filter built at compile time that turns away nearly every
-//! word before a lookup.
+//! are also words (`surnames.txt`), the surname sections of it alone, the listed
+//! first names, and the given names chat types in lower case, behind a filter that
+//! turns away nearly every word before a lookup.
 
 use super::word_hash::WordHasher;
 use super::{WordSet, in_lower_case};
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// Common surnames, device product lines, and places and names of the other language's
 /// list, that are also words (`surnames.txt`): not vocabulary when capitalised.
@@ -26,24 +26,92 @@ const SURNAME_SECTIONS: [&str; 3] =
 /// first names, devices, places and frequent words (`will`, `bill`, `april`).
 fn family_names() -> &'static WordSet {
     static SET: OnceLock<WordSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        let (mut set, mut wanted, mut heading) = (WordSet::default(), false, true);
-        for line in SURNAMES.lines() {
-            match line.strip_prefix('#') {
-                Some(comment) if heading => {
-                    let comment = comment.trim_start().to_lowercase();
-                    wanted = SURNAME_SECTIONS.iter().any(|h| comment.starts_with(h));
-                    heading = false;
-                }
-                Some(_) => {}
-                None => {
-                    heading = true;
-                    set.extend(line.split_whitespace().filter(|_| wanted));
-                }
+    SET.get_or_init(|| sections(&SURNAME_SECTIONS).collect())
+}
+
+/// The words of the sections of [`SURNAMES`] whose heading (a comment's first line,
+/// lower-case) opens with one of `headings`.
+fn sections(headings: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
+    let mut wanted = false;
+    let mut heading = true;
+    SURNAMES.lines().flat_map(move |line| {
+        match line.strip_prefix('#') {
+            Some(comment) if heading => {
+                let comment = comment.trim_start().to_lowercase();
+                wanted = headings.iter().any(|h| comment.starts_with(h));
+                heading = false;
             }
+            Some(_) => {}
+            None => heading = true,
         }
-        set
+        let words = if wanted && !line.starts_with('#') { line } else { "" };
+        words.split_whitespace()
     })
+}
+
+/// How the sections of [`SURNAMES`] that hold given names that are words open.
+const GIVEN_SECTIONS: [&str; 3] = [
+    "first names and surnames that are also words",
+    "first names that are also words",
+    "first names of faker's generic",
+];
+
+/// Words of [`GIVEN_SECTIONS`] too frequent as words to open a name in lower case
+/// (`he said bell`, `job hunt`, `max price`).
+const NOT_GIVEN: [&str; 13] =
+    ["job", "said", "art", "black", "winter", "rich", "guy", "petit", "floor", "stam", "boon", "roux", "max"];
+
+/// Given names that are frequent words, which chat types in lower case before a
+/// surname (`bo keizer`, `grace young`). The other name words (`cash`, `spring`,
+/// `golden`) are not taken: `cash price` and `spring green` are phrases.
+const GIVEN_WORDS: [&str; 8] = ["bo", "sky", "kit", "jet", "grace", "hope", "joy", "rose"];
+
+/// Given names in lower case, as chat types them: the listed first names, those of
+/// [`GIVEN_SECTIONS`] and [`GIVEN_WORDS`].
+pub(super) fn given_names() -> &'static WordSet {
+    static SET: OnceLock<WordSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let listed = crate::detect::name_starts::first_names().into_iter().map(|n| &*n.to_lowercase().leak());
+        let given = sections(&GIVEN_SECTIONS).filter(|w| !NOT_GIVEN.contains(w));
+        listed.chain(given).chain(GIVEN_WORDS).collect()
+    })
+}
+
+/// A 4,096-bit filter over [`given_names`], by a word's length and first, second and
+/// last byte: a word whose bit is clear is no given name. It turns away some nine in
+/// ten words before a hash lookup, on a path every lower-case word of a text takes.
+static GIVEN_FILTER: LazyLock<[u64; 64]> = LazyLock::new(|| {
+    let mut bits = [0u64; 64];
+    for name in given_names() {
+        let bit = filter_bit(name.as_bytes());
+        bits[bit / 64] |= 1 << (bit % 64);
+    }
+    bits
+});
+
+/// The bit of `word` in [`GIVEN_FILTER`].
+#[inline]
+fn filter_bit(b: &[u8]) -> usize {
+    let (first, second, last) = (b[0] as usize, b.get(1).copied().unwrap_or(0) as usize, b[b.len() - 1] as usize);
+    (first * 1031 + second * 131 + last * 17 + b.len() * 7) % 4096
+}
+
+/// True unless [`GIVEN_FILTER`] says the lower-case `word` is no given name.
+#[inline]
+pub(super) fn may_be_a_first_name(word: &[u8]) -> bool {
+    let bit = filter_bit(word);
+    GIVEN_FILTER[bit / 64] & 1 << (bit % 64) != 0
+}
+
+/// Loads every list and filter here now, not in a plugin's first call.
+pub(super) fn warm() {
+    let _ = first_names().len() + family_names().len() + given_names().len();
+    LazyLock::force(&GIVEN_FILTER);
+}
+
+/// True for a lower-case given name ([`given_names`]).
+pub(super) fn is_given_name(word: &str) -> bool {
+    given_names().contains(word)
 }
 
 /// True for a lower-case word that is a listed surname ([`family_names`]).
@@ -51,8 +119,8 @@ pub(super) fn is_surname(word: &str) -> bool {
     family_names().contains(word)
 }
 
-/// True when the lower-case word `text[start..end]` is a listed first name one blank
-/// before a listed surname in lower case (`tom baker`, `mark zeeman`): a name typed
+/// True when the lower-case word `text[start..end]` is a given name ([`given_names`])
+/// one blank before a listed surname in lower case (`tom baker`, `bo keizer`): a name typed
 /// in lower case, as chat and quick lists have it. Called past
 /// [`may_be_a_first_name`], which turns away nearly every word.
 #[cold]
@@ -62,56 +130,7 @@ pub(super) fn first_name_before_surname(text: &str, start: usize, end: usize) ->
     let Some(rest) = text[end..].strip_prefix(' ') else { return false };
     let len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
     let whole = len >= 2 && !rest[len..].starts_with(|c: char| c.is_alphanumeric());
-    whole && is_surname(&rest[..len]) && first_names().contains(word)
-}
-
-/// A 4,096-bit filter over the listed first names (`detect/first-names.txt`), by a
-/// word's length and first, second and last byte in lower case, made when the crate
-/// is compiled: a word whose bit is clear is no first name. It turns away some nine
-/// in ten words before a hash lookup, on a path every lower-case word of a text takes.
-const FIRST_NAME_FILTER: [u64; 64] = {
-    let text = include_str!("../detect/first-names.txt").as_bytes();
-    let (mut bits, mut at, mut comment) = ([0u64; 64], 0, false);
-    while at < text.len() {
-        let b = text[at];
-        if b == b'\n' {
-            (comment, at) = (false, at + 1);
-        } else if b == b'#' || comment {
-            (comment, at) = (true, at + 1);
-        } else if b == b' ' {
-            at += 1;
-        } else {
-            let mut end = at;
-            while end < text.len() && !matches!(text[end], b' ' | b'\n') {
-                end += 1;
-            }
-            let bit = filter_bit(text, at, end);
-            bits[bit / 64] |= 1 << (bit % 64);
-            at = end;
-        }
-    }
-    bits
-};
-
-/// The bit of the word `b[start..end]` in [`FIRST_NAME_FILTER`]: its length and its
-/// first, second and last byte, the first letter in lower case (ASCII and Latin-1 in
-/// UTF-8).
-const fn filter_bit(b: &[u8], start: usize, end: usize) -> usize {
-    let (mut first, mut second) = (b[start], if end - start > 1 { b[start + 1] } else { 0 });
-    if first.is_ascii_uppercase() {
-        first = first.to_ascii_lowercase();
-    } else if first == 0xc3 && second >= 0x80 && second <= 0x9e && second != 0x97 {
-        second += 0x20;
-    }
-    let last = b[end - 1] as usize;
-    (first as usize * 1031 + second as usize * 131 + last * 17 + (end - start) * 7) % 4096
-}
-
-/// True unless [`FIRST_NAME_FILTER`] says the lower-case `word` is no first name.
-#[inline]
-pub(super) fn may_be_a_first_name(word: &[u8]) -> bool {
-    let bit = filter_bit(word, 0, word.len());
-    FIRST_NAME_FILTER[bit / 64] & 1 << (bit % 64) != 0
+    whole && is_surname(&rest[..len]) && is_given_name(word)
 }
 
 /// True when `word` (any case) is a listed first name or a common surname, or starts

@@ -10,27 +10,37 @@
 //!
 //! [`NAME_WORDS`]: super::name_words
 
-/// Words after which a name word is somebody's name, lower-case, sorted.
-const KIN: [&str; 40] = [
+/// Words after which a name word is somebody's name, lower-case, sorted; plurals
+/// open a list (`kleinkinderen Bo, Sem en Tess`).
+const KIN: [&str; 53] = [
     "aunt",
     "auntie",
     "baby",
     "broer",
+    "broers",
     "broertje",
     "brother",
+    "brothers",
     "buurman",
     "buurvrouw",
+    "children",
     "cousin",
     "dad",
     "daddy",
     "daughter",
+    "daughters",
     "dochter",
+    "dochters",
     "friend",
+    "grandchildren",
     "grandma",
     "grandpa",
     "granny",
     "juf",
+    "kids",
+    "kinderen",
     "kleine",
+    "kleinkinderen",
     "lieve",
     "little",
     "meester",
@@ -47,11 +57,15 @@ const KIN: [&str; 40] = [
     "oom",
     "opa",
     "sister",
+    "sisters",
     "son",
+    "sons",
     "tante",
     "uncle",
+    "zonen",
     "zoon",
     "zus",
+    "zussen",
 ];
 
 /// Greetings and closings, lower-case, sorted: the name word after them must end

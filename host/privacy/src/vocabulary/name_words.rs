@@ -238,10 +238,15 @@ pub(super) fn surname_in_lower_case(text: &str, start: usize, word: &str, before
         && super::name_lists::is_surname(word)
 }
 
-/// True for a capital then lower-case ASCII letters, two or more.
+/// True for a capital then lower-case letters, two or more (`Pinas`, `Aydın`,
+/// `Öztürk`); ASCII is read byte by byte.
 fn capitalised(word: &str) -> bool {
     let b = word.as_bytes();
-    b.len() >= 2 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_lowercase)
+    if b.is_ascii() {
+        return b.len() >= 2 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_lowercase);
+    }
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.clone().next().is_some() && chars.all(char::is_lowercase)
 }
 
 /// True for a capitalised word (capital, then lower case) of [`NAME_WORDS`].
