@@ -120,17 +120,19 @@ pub(super) fn is_surname(word: &str) -> bool {
 }
 
 /// True when the lower-case word `text[start..end]` is a given name ([`given_names`])
-/// one blank before a listed surname in lower case (`tom baker`, `bo keizer`): a name typed
+/// one blank before a listed surname in lower case (`tom baker`, `bo keizer`), or
+/// after kin or a greeting (`uncle bob`, `groetjes bo`): a name typed
 /// in lower case, as chat and quick lists have it. Called past
 /// [`may_be_a_first_name`], which turns away nearly every word.
 #[cold]
 #[inline(never)]
 pub(super) fn first_name_before_surname(text: &str, start: usize, end: usize) -> bool {
     let word = &text[start..end];
-    let Some(rest) = text[end..].strip_prefix(' ') else { return false };
-    let len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
-    let whole = len >= 2 && !rest[len..].starts_with(|c: char| c.is_alphanumeric());
-    whole && is_surname(&rest[..len]) && is_given_name(word)
+    let before_a_surname = text[end..].strip_prefix(' ').is_some_and(|rest| {
+        let len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+        len >= 2 && !rest[len..].starts_with(|c: char| c.is_alphanumeric()) && is_surname(&rest[..len])
+    });
+    (before_a_surname || super::name_openers::announces_a_name(&text[..start], &text[end..])) && is_given_name(word)
 }
 
 /// True when `word` (any case) is a listed first name or a common surname, or starts

@@ -109,11 +109,20 @@ pub(super) fn announces_a_name(head: &str, rest: &str) -> bool {
         s[start..].to_lowercase()
     };
     let ends = rest.is_empty() || rest.starts_with([',', '!', '.', ':', ';', ')', '\r', '\n']);
-    let greeted = |s: &str| ends && GREETINGS.binary_search(&word_of(s).as_str()).is_ok();
+    let greeting = |s: &str| {
+        let word = word_of(s);
+        GREETINGS.binary_search(&word.as_str()).is_ok() || (word == "you" && thank_you(s))
+    };
+    let greeted = |s: &str| ends && greeting(s);
     match greeting_gap {
         Some(before) => greeted(before),
         None => KIN.binary_search(&word_of(before).as_str()).is_ok() || greeted(before),
     }
+}
+
+/// True when `s` ends with `thank you` in any case (`Thank you Kit!`).
+fn thank_you(s: &str) -> bool {
+    s.len() >= 9 && s.is_char_boundary(s.len() - 9) && s[s.len() - 9..].eq_ignore_ascii_case("thank you")
 }
 
 /// Street types written before the street's name, lower-case, sorted (`Allée` is
@@ -201,6 +210,7 @@ mod tests {
             ("Cheers, ", ""),
             ("Thanks ", "!"),
             ("Hi ", ", how are you"),
+            ("Thank you ", "!"),
         ] {
             assert!(announces_a_name(head, rest), "{head:?} {rest:?}");
         }

@@ -105,3 +105,10 @@ fn a_list_after_a_name_with_letters_beyond_ascii_or_after_kin_is_of_names() {
         assert!(!out.contains(name), "{name} in {out}");
     }
 }
+
+#[test]
+fn a_lower_case_given_name_after_kin_and_a_name_word_after_thank_you_are_names() {
+    let out = render("faith + uncle bob, and Thank you Kit!");
+    assert!(!out.contains("bob") && !out.contains("Kit"), "{out}");
+    assert_eq!(render("thank you for the bob cut"), "thank you for the bob cut");
+}
