@@ -216,7 +216,14 @@ impl Window {
     /// The window of `cue`, whose token ends at `from` in `text`.
     fn after(cue: Cue, text: &str, from: usize) -> Window {
         let budget = if cue == Cue::BirthDate { BIRTH_WINDOW } else { WINDOW };
-        Window { cue, end: reach(text, from, budget), number: false }
+        let mut end = reach(text, from, budget);
+        // A birth cue that ends its line (`date of birth`⏎`3 February 2008`, a form's
+        // `Geboortedatum:`⏎) announces the next line.
+        let rest = text.get(from..end).unwrap_or_default();
+        if cue == Cue::BirthDate && end < text.len() && rest.bytes().all(|b| b" \t\r:.-(".contains(&b)) {
+            end = reach(text, end + 1, budget);
+        }
+        Window { cue, end, number: false }
     }
 
     /// Notes a token read inside the window, a number or not: the first token after a
@@ -273,7 +280,9 @@ impl Windows {
             self.0[Cue::Handle as usize] = Some(handle);
         }
         // A genealogy's birth star (`Henk Snow  *  4 maart 1938`): a number after it.
-        if text.as_bytes()[start].is_ascii_digit() && birth_star_before(text, start) {
+        if text.as_bytes()[start].is_ascii_digit()
+            && (birth_star_before(text, start) || birth_star_and_place_before(text, start))
+        {
             self.0[Cue::BirthDate as usize] = Some(Window::after(Cue::BirthDate, text, start));
         }
         // Most tokens are turned away by their length and first two letters.
@@ -318,6 +327,16 @@ fn birth_star_before(text: &str, start: usize) -> bool {
         None | Some(b'\n') => month_after_day(&text[start..]),
         Some(_) => true,
     }
+}
+
+/// True when a birth star, a place and a comma stand right before `start` and a day
+/// and a month's name after it: a death notice's `* Amsterdam, 8 maart 1937`.
+fn birth_star_and_place_before(text: &str, start: usize) -> bool {
+    let head = text.as_bytes()[..start].trim_ascii_end();
+    let Some(place_end) = head.strip_suffix(b",") else { return false };
+    let place = place_end.iter().rev().take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'*')).count();
+    let before = place_end[..place_end.len() - place].trim_ascii_end();
+    place > 0 && before.ends_with(b"*") && month_after_day(&text[start..])
 }
 
 /// True when `rest` starts with a day's number and a month's name (`4 maart`, `14.

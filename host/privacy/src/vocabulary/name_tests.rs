@@ -112,3 +112,12 @@ fn a_lower_case_given_name_after_kin_and_a_name_word_after_thank_you_are_names()
     assert!(!out.contains("bob") && !out.contains("Kit"), "{out}");
     assert_eq!(render("thank you for the bob cut"), "thank you for the bob cut");
 }
+
+#[test]
+fn a_date_of_birth_on_the_line_after_its_cue_or_after_a_star_and_a_place_is_pseudonyms() {
+    let out = render("a pupil (date of birth\n3 February 2008), who\nRiek\n* Amsterdam, 8 maart 1937\n* 4 items");
+    for part in ["February", "2008", "maart", "1937"] {
+        assert!(!out.contains(part), "{part} in {out}");
+    }
+    assert!(out.ends_with("\n* 4 items"), "{out}");
+}
