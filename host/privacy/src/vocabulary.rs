@@ -8,6 +8,7 @@
 //! a name that is a word in another language's list is left to the detector's cues.
 //! A leak then needs both to miss.
 
+mod birth_stars;
 mod compounds;
 mod cued;
 mod devices;

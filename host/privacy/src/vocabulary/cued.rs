@@ -134,7 +134,7 @@ const MONTHS: [&str; 34] = [
 const LAST_MONTHS: [&str; 5] = ["november", "dec", "december", "dez", "dezember"];
 
 /// True for a month's name or abbreviation, in any case.
-fn is_month(word: &str) -> bool {
+pub(super) fn is_month(word: &str) -> bool {
     MONTHS.iter().chain(&LAST_MONTHS).any(|m| m.eq_ignore_ascii_case(word))
 }
 
@@ -281,7 +281,7 @@ impl Windows {
         }
         // A genealogy's birth star (`Henk Snow  *  4 maart 1938`): a number after it.
         if text.as_bytes()[start].is_ascii_digit()
-            && (birth_star_before(text, start) || birth_star_and_place_before(text, start))
+            && (super::birth_stars::star_before(text, start) || super::birth_stars::star_and_place_before(text, start))
         {
             self.0[Cue::BirthDate as usize] = Some(Window::after(Cue::BirthDate, text, start));
         }
@@ -311,41 +311,6 @@ impl Windows {
     pub(super) fn rest_after(&self, text: &str) -> Open {
         Open(self.0.map(|w| w?.rest_after(text)))
     }
-}
-
-/// True when a `*` stands right before `start` (blanks apart) with something before it
-/// on its line: a birth date's star after a name (`Henk Snow  *  4 maart 1938`, `(* 4
-/// maart 1938, † 8 juni 2027)`), not a list's bullet at the line's start (`* 4 items`).
-fn birth_star_before(text: &str, start: usize) -> bool {
-    let head = text.as_bytes()[..start].trim_ascii_end();
-    let Some(before_star) = head.strip_suffix(b"*") else { return false };
-    // The last byte before the star that is no blank: one step back in nearly every
-    // text, never a walk to the line's start.
-    match before_star.iter().rev().find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\x0c')) {
-        // Where a detected name ends the piece before, the star opens this one: a day
-        // and a month's name after it (`* 4 maart`) say it is a date all the same.
-        None | Some(b'\n') => month_after_day(&text[start..]),
-        Some(_) => true,
-    }
-}
-
-/// True when a birth star, a place and a comma stand right before `start` and a day
-/// and a month's name after it: a death notice's `* Amsterdam, 8 maart 1937`.
-fn birth_star_and_place_before(text: &str, start: usize) -> bool {
-    let head = text.as_bytes()[..start].trim_ascii_end();
-    let Some(place_end) = head.strip_suffix(b",") else { return false };
-    let place = place_end.iter().rev().take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'*')).count();
-    let before = place_end[..place_end.len() - place].trim_ascii_end();
-    place > 0 && before.ends_with(b"*") && month_after_day(&text[start..])
-}
-
-/// True when `rest` starts with a day's number and a month's name (`4 maart`, `14.
-/// April`).
-fn month_after_day(rest: &str) -> bool {
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let month = rest[digits..].trim_start_matches([' ', '.', '\t']);
-    let word = &month[..month.bytes().take_while(u8::is_ascii_alphabetic).count()];
-    (1..=2).contains(&digits) && is_month(word)
 }
 
 /// Where `budget` bytes from `from` in `text` end: at the first line break, else at
