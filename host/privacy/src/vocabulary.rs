@@ -166,7 +166,8 @@ impl<'p> Words<'p> {
                     clear_from = at;
                     // A lower-case first name that is no word (`mark`) may have its
                     // surname after it too (`mark zeeman`).
-                    let name = capital || is_given_name(&text[start..at]);
+                    let word = &text.as_bytes()[start..at];
+                    let name = capital || (may_be_a_first_name(word) && is_given_name(&text[start..at]));
                     let shape = if capital { Shape::of(&text[start..at]) } else { Shape::Name };
                     before = name.then_some(NameBefore { end: at, shape });
                 }

@@ -71,7 +71,7 @@ const GIVEN_WORDS: [&str; 8] = ["bo", "sky", "kit", "jet", "grace", "hope", "joy
 pub(super) fn given_names() -> &'static WordSet {
     static SET: OnceLock<WordSet> = OnceLock::new();
     SET.get_or_init(|| {
-        let listed = crate::detect::name_starts::first_names().into_iter().map(|n| &*n.to_lowercase().leak());
+        let listed = first_names().iter().map(String::as_str);
         let given = sections(&GIVEN_SECTIONS).filter(|w| !NOT_GIVEN.contains(w));
         listed.chain(given).chain(GIVEN_WORDS).collect()
     })
